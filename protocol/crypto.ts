@@ -1,0 +1,93 @@
+/**
+ * The crypto primitives Tox needs, behind one small interface (tox-protocol.md §1.3).
+ *
+ * - `precompute(pk, sk)`  = crypto_box_beforenm (X25519 + HSalsa20): the expensive step, cache it.
+ * - `seal/open`           = crypto_box_easy_afternm / open: XSalsa20-Poly1305, output MAC(16) ‖ ct.
+ * - `secretbox*`          = crypto_secretbox_easy / open (cookies, onion return paths, saves).
+ * - `sha512`, `sha256`, `hmacSha512_256` (= crypto_auth), `publicKeyFromSecret`.
+ *
+ * Backed by libsodium-wrappers (WebAssembly); SHA-256 comes from node:crypto (same bytes).
+ * There is no randomness here: keys and nonces are arguments. `randomBytes` lives in the
+ * runtime's `Random` (runtime/random.ts), which may be seeded for tests.
+ * Like toxcore's wrappers, zero-length plaintexts are refused (§11.12).
+ */
+import { createHash } from 'node:crypto';
+import sodium from 'libsodium-wrappers';
+import type { Bytes } from './bytes.js';
+
+export const PUBLIC_KEY_SIZE = 32;
+export const SECRET_KEY_SIZE = 32;
+export const SHARED_KEY_SIZE = 32;
+export const NONCE_SIZE = 24;
+export const MAC_SIZE = 16;
+export const SHA512_SIZE = 64;
+
+export interface Crypto {
+  /** Shared key for (their public key, our secret key); symmetric between the two sides. */
+  precompute(publicKey: Bytes, secretKey: Bytes): Bytes;
+  /** Encrypts a non-empty plaintext with a precomputed key; returns MAC ‖ ciphertext. */
+  seal(sharedKey: Bytes, nonce: Bytes, plain: Bytes): Bytes;
+  /** Opens MAC ‖ ciphertext; returns null when it does not authenticate or is too short. */
+  open(sharedKey: Bytes, nonce: Bytes, boxed: Bytes): Bytes | null;
+  secretbox(key: Bytes, nonce: Bytes, plain: Bytes): Bytes;
+  secretboxOpen(key: Bytes, nonce: Bytes, boxed: Bytes): Bytes | null;
+  sha512(data: Bytes): Bytes;
+  sha256(data: Bytes): Bytes;
+  /** HMAC-SHA-512-256 (libsodium crypto_auth): 32-byte key, 32-byte tag. */
+  hmacSha512_256(key: Bytes, data: Bytes): Bytes;
+  publicKeyFromSecret(secretKey: Bytes): Bytes;
+}
+
+let loaded: Crypto | undefined;
+
+/** Loads libsodium once and returns the shared, stateless crypto implementation. */
+export async function loadCrypto(): Promise<Crypto> {
+  if (loaded) return loaded;
+  await sodium.ready;
+  loaded = makeSodiumCrypto();
+  return loaded;
+}
+
+function makeSodiumCrypto(): Crypto {
+  return {
+    precompute(publicKey, secretKey) {
+      return sodium.crypto_box_beforenm(publicKey, secretKey);
+    },
+    seal(sharedKey, nonce, plain) {
+      if (plain.length === 0) throw new Error('crypto.seal: empty plaintext (toxcore refuses zero-length boxes)');
+      return sodium.crypto_box_easy_afternm(plain, nonce, sharedKey);
+    },
+    open(sharedKey, nonce, boxed) {
+      if (boxed.length <= MAC_SIZE || nonce.length !== NONCE_SIZE || sharedKey.length !== SHARED_KEY_SIZE) return null;
+      try {
+        return sodium.crypto_box_open_easy_afternm(boxed, nonce, sharedKey);
+      } catch {
+        return null;
+      }
+    },
+    secretbox(key, nonce, plain) {
+      if (plain.length === 0) throw new Error('crypto.secretbox: empty plaintext');
+      return sodium.crypto_secretbox_easy(plain, nonce, key);
+    },
+    secretboxOpen(key, nonce, boxed) {
+      if (boxed.length <= MAC_SIZE || nonce.length !== NONCE_SIZE || key.length !== 32) return null;
+      try {
+        return sodium.crypto_secretbox_open_easy(boxed, nonce, key);
+      } catch {
+        return null;
+      }
+    },
+    sha512(data) {
+      return sodium.crypto_hash(data);
+    },
+    sha256(data) {
+      return new Uint8Array(createHash('sha256').update(data).digest());
+    },
+    hmacSha512_256(key, data) {
+      return sodium.crypto_auth(data, key);
+    },
+    publicKeyFromSecret(secretKey) {
+      return sodium.crypto_scalarmult_base(secretKey);
+    },
+  };
+}
