@@ -1,0 +1,148 @@
+/**
+ * DHT-PK: a peer announcing its current DHT key (and a few nodes near it) to a
+ * friend (tox-protocol.md §3.7, §2.5; c-toxcore `toxcore/onion_client.c`
+ * `send_dhtpk_announce`, `handle_dhtpk_announce`, `send_dht_dhtpk`,
+ * `handle_dht_dhtpk`). It travels two ways:
+ *   - as onion data (inner plaintext of 0x85/0x86), the payload `0x9c ‖ data`;
+ *   - over the DHT, as the data of DHT request id 156, wrapped in a box under
+ *     the long-term ("real") keys. The boxed plaintext is the same `0x9c ‖ data`
+ *     payload; the receiver checks that the DHT key inside equals the 0x20's
+ *     outer sender DHT key.
+ *
+ * DHT-PK data (33..237 bytes; the payload adds 1):
+ *
+ * | offset | length | field                                                  |
+ * |-------:|-------:|--------------------------------------------------------|
+ * |      0 |      8 | no_replay, u64 big-endian (c-toxcore: whole seconds, strictly increasing) |
+ * |      8 |     32 | sender's DHT public key                                |
+ * |     40 |  0..204| 0..4 packed nodes, UDP or TCP (packed-node.ts)         |
+ *
+ * DHT-routed wrapper (the `data` of a 0x20 with request id 156):
+ *
+ * | offset | length | field                                                             |
+ * |-------:|-------:|-------------------------------------------------------------------|
+ * |      0 |     32 | sender real public key                                            |
+ * |     32 |     24 | nonce                                                             |
+ * |     56 |  16+n  | box(shared(sender real sk, receiver real pk), nonce){0x9c ‖ DHT-PK data} |
+ */
+import { equalBytes, Reader, type Bytes } from '../bytes.js';
+import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
+import { requireLength } from '../keys.js';
+import { decodePackedNodes, encodePackedNodes, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
+import { err, ok, type Result } from '../result.js';
+import { DHT_REQUEST_ID } from './dht-request.js';
+
+/** The payload type byte: c-toxcore `ONION_DATA_DHTPK` = `CRYPTO_PACKET_DHTPK` = 156 (onion_client.h, DHT.h). */
+export const DHT_PK_PAYLOAD_ID = DHT_REQUEST_ID.dht_pk;
+/** c-toxcore `MAX_SENT_NODES`: at most 4 nodes (2 TCP relays + close-list nodes in practice). */
+export const DHT_PK_MAX_NODES = 4;
+/** no_replay 8 + DHT pk 32. */
+export const DHT_PK_DATA_MIN_SIZE_BYTES = 8 + PUBLIC_KEY_SIZE;
+/** 1 + 8 + 32 = 41 (c-toxcore `DHTPK_DATA_MIN_LENGTH`, onion_client.c). */
+export const DHT_PK_PAYLOAD_MIN_SIZE_BYTES = 1 + DHT_PK_DATA_MIN_SIZE_BYTES;
+/** 41 + 4 × 51 = 245. */
+export const DHT_PK_PAYLOAD_MAX_SIZE_BYTES = DHT_PK_PAYLOAD_MIN_SIZE_BYTES + DHT_PK_MAX_NODES * PACKED_NODE_IPV6_SIZE_BYTES;
+/** Routed wrapper: sender real pk 32 + nonce 24 + MAC 16 + payload 41.. (c-toxcore `handle_dht_dhtpk` minimum 113). */
+export const DHT_PK_ROUTED_MIN_SIZE_BYTES = PUBLIC_KEY_SIZE + NONCE_SIZE + MAC_SIZE + DHT_PK_PAYLOAD_MIN_SIZE_BYTES;
+export const DHT_PK_ROUTED_MAX_SIZE_BYTES = PUBLIC_KEY_SIZE + NONCE_SIZE + MAC_SIZE + DHT_PK_PAYLOAD_MAX_SIZE_BYTES;
+
+export interface DhtPk {
+  /** c-toxcore uses its monotonic clock in whole seconds; receivers accept only increasing values. */
+  readonly noReplay: bigint;
+  readonly dhtPk: Bytes;
+  /** 0..4 nodes, UDP (the receiver asks them for our DHT key) or TCP relays. */
+  readonly nodes: readonly PackedNode[];
+}
+
+export function encodeDhtPkData(d: DhtPk): Bytes {
+  requireLength('DHT-PK dht pk', d.dhtPk, PUBLIC_KEY_SIZE);
+  if (d.noReplay < 0n || d.noReplay > 0xffffffffffffffffn) throw new Error(`DHT-PK: no_replay ${d.noReplay} is not a u64`);
+  if (d.nodes.length > DHT_PK_MAX_NODES) throw new Error(`DHT-PK: ${d.nodes.length} nodes, at most ${DHT_PK_MAX_NODES}`);
+  const nodes = encodePackedNodes(d.nodes);
+  const out = new Uint8Array(DHT_PK_DATA_MIN_SIZE_BYTES + nodes.length);
+  new DataView(out.buffer).setBigUint64(0, d.noReplay, false);
+  out.set(d.dhtPk, 8);
+  out.set(nodes, DHT_PK_DATA_MIN_SIZE_BYTES);
+  return out;
+}
+
+/** Decodes DHT-PK data (without the 0x9c byte); the nodes must fill the rest exactly. */
+export function decodeDhtPkData(data: Bytes): Result<DhtPk> {
+  if (data.length < DHT_PK_DATA_MIN_SIZE_BYTES) return err(`DHT-PK: ${data.length} bytes is too short`);
+  if (data.length > DHT_PK_PAYLOAD_MAX_SIZE_BYTES - 1) return err(`DHT-PK: ${data.length} bytes is too long`);
+  const r = new Reader(data);
+  const noReplay = r.u64();
+  const dhtPk = r.bytes(PUBLIC_KEY_SIZE);
+  const nodes = decodePackedNodes(r.rest(), { allowTcp: true, maxCount: DHT_PK_MAX_NODES, exact: true });
+  if (!nodes.ok) return err(`DHT-PK: ${nodes.error}`);
+  return ok({ noReplay, dhtPk, nodes: nodes.value });
+}
+
+/** `0x9c ‖ DHT-PK data`: what is boxed, both as onion data and inside the DHT route. */
+export function encodeDhtPkPayload(d: DhtPk): Bytes {
+  const data = encodeDhtPkData(d);
+  const out = new Uint8Array(1 + data.length);
+  out[0] = DHT_PK_PAYLOAD_ID;
+  out.set(data, 1);
+  return out;
+}
+
+export function decodeDhtPkPayload(payload: Bytes): Result<DhtPk> {
+  if (payload.length === 0) return err('DHT-PK payload: empty');
+  if (payload[0] !== DHT_PK_PAYLOAD_ID) return err(`DHT-PK payload: type ${payload[0]} is not ${DHT_PK_PAYLOAD_ID}`);
+  return decodeDhtPkData(payload.subarray(1));
+}
+
+// ---------------------------------------------------------------------------
+// DHT-routed wrapper (request id 156)
+
+export interface DhtPkRoutedHeader {
+  readonly senderRealPk: Bytes;
+  readonly nonce: Bytes;
+  readonly box: Bytes;
+}
+
+/**
+ * The `data` of a DHT request with id 156. `realSharedKey` is
+ * shared(sender real sk, receiver real pk). Wrap the result with
+ * `sealDhtRequest(…, { requestId: DHT_REQUEST_ID.dht_pk, data })` under the DHT keys.
+ */
+export function sealDhtPkRouted(crypto: Crypto, realSharedKey: Bytes, senderRealPk: Bytes, nonce: Bytes, d: DhtPk): Bytes {
+  requireLength('DHT-PK routed sender real pk', senderRealPk, PUBLIC_KEY_SIZE);
+  requireLength('DHT-PK routed nonce', nonce, NONCE_SIZE);
+  const box = crypto.seal(realSharedKey, nonce, encodeDhtPkPayload(d));
+  const out = new Uint8Array(PUBLIC_KEY_SIZE + NONCE_SIZE + box.length);
+  out.set(senderRealPk, 0);
+  out.set(nonce, PUBLIC_KEY_SIZE);
+  out.set(box, PUBLIC_KEY_SIZE + NONCE_SIZE);
+  return out;
+}
+
+/** Splits the request-156 data; the caller looks up the real shared key by `senderRealPk`. */
+export function decodeDhtPkRoutedHeader(data: Bytes): Result<DhtPkRoutedHeader> {
+  if (data.length < DHT_PK_ROUTED_MIN_SIZE_BYTES) return err(`DHT-PK routed: ${data.length} bytes is too short`);
+  if (data.length > DHT_PK_ROUTED_MAX_SIZE_BYTES) return err(`DHT-PK routed: ${data.length} bytes is too long`);
+  const r = new Reader(data);
+  const senderRealPk = r.bytes(PUBLIC_KEY_SIZE);
+  const nonce = r.bytes(NONCE_SIZE);
+  return ok({ senderRealPk, nonce, box: r.rest() });
+}
+
+/**
+ * Opens the routed DHT-PK and checks, as c-toxcore `handle_dht_dhtpk` does,
+ * that the DHT key inside equals `outerSenderDhtPk` (the 0x20's sender).
+ */
+export function openDhtPkRouted(
+  crypto: Crypto,
+  realSharedKey: Bytes,
+  header: DhtPkRoutedHeader,
+  outerSenderDhtPk: Bytes,
+): Result<DhtPk> {
+  if (realSharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE) return err('DHT-PK routed: bad key or nonce length');
+  const plain = crypto.open(realSharedKey, header.nonce, header.box);
+  if (!plain) return err('DHT-PK routed: box does not authenticate');
+  const d = decodeDhtPkPayload(plain);
+  if (!d.ok) return d;
+  if (!equalBytes(d.value.dhtPk, outerSenderDhtPk)) return err('DHT-PK routed: inner DHT key differs from the DHT request sender');
+  return d;
+}
