@@ -1,0 +1,66 @@
+/**
+ * net_crypto constants (tox-protocol.md §4.5, §4.1–§4.3), each with its c-toxcore 0.2.18 source.
+ * Sizes are in bytes, durations carry their unit in the name.
+ */
+import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, SHA512_SIZE } from '../crypto.js';
+
+/** Packet ids of the four net_crypto UDP packets (toxcore/network.h NET_PACKET_COOKIE_REQUEST … CRYPTO_DATA). */
+export const NET_PACKET_COOKIE_REQUEST = 0x18;
+export const NET_PACKET_COOKIE_RESPONSE = 0x19;
+export const NET_PACKET_CRYPTO_HANDSHAKE = 0x1a;
+export const NET_PACKET_CRYPTO_DATA = 0x1b;
+
+/** A cookie is valid while `time <= now <= time + 15` (net_crypto.c COOKIE_TIMEOUT, seconds). */
+export const COOKIE_TIMEOUT_S = 15;
+/** Requester real pk ‖ requester DHT pk (net_crypto.c COOKIE_DATA_LENGTH). */
+export const COOKIE_DATA_SIZE = PUBLIC_KEY_SIZE * 2;
+/** time u64 ‖ cookie data (net_crypto.c COOKIE_CONTENTS_LENGTH). */
+export const COOKIE_CONTENTS_SIZE = 8 + COOKIE_DATA_SIZE;
+/** nonce ‖ secretbox(contents) = 112 (net_crypto.c COOKIE_LENGTH). */
+export const COOKIE_SIZE = NONCE_SIZE + COOKIE_CONTENTS_SIZE + MAC_SIZE;
+
+/** real pk ‖ 32 zero bytes ‖ echo id u64 (net_crypto.c COOKIE_REQUEST_PLAIN_LENGTH). */
+export const COOKIE_REQUEST_PLAIN_SIZE = COOKIE_DATA_SIZE + 8;
+/** 145 (net_crypto.c COOKIE_REQUEST_LENGTH). */
+export const COOKIE_REQUEST_SIZE = 1 + PUBLIC_KEY_SIZE + NONCE_SIZE + COOKIE_REQUEST_PLAIN_SIZE + MAC_SIZE;
+/** 161 (net_crypto.c COOKIE_RESPONSE_LENGTH). */
+export const COOKIE_RESPONSE_SIZE = 1 + NONCE_SIZE + COOKIE_SIZE + 8 + MAC_SIZE;
+/** Size of the opaque echo id ("number") carried by cookie request and response (net_crypto.c `uint64_t number`). */
+export const ECHO_ID_SIZE = 8;
+
+/** base nonce ‖ session pk ‖ sha512(cookie) ‖ other cookie (net_crypto.c create_crypto_handshake `plain`). */
+export const HANDSHAKE_PLAIN_SIZE = NONCE_SIZE + PUBLIC_KEY_SIZE + SHA512_SIZE + COOKIE_SIZE;
+/** 385 (net_crypto.c HANDSHAKE_PACKET_LENGTH). */
+export const HANDSHAKE_SIZE = 1 + COOKIE_SIZE + NONCE_SIZE + HANDSHAKE_PLAIN_SIZE + MAC_SIZE;
+
+/** Largest net_crypto UDP packet (net_crypto.h MAX_CRYPTO_PACKET_SIZE). */
+export const MAX_CRYPTO_PACKET_SIZE = 1400;
+/** id ‖ nonce low 2 ‖ MAC (net_crypto.c CRYPTO_MIN_PACKET_SIZE / `crypto_packet_overhead`). */
+export const CRYPTO_DATA_OVERHEAD_SIZE = 1 + 2 + MAC_SIZE;
+/** 27: a data packet must be strictly larger (net_crypto.h CRYPTO_DATA_PACKET_MIN_SIZE). */
+export const CRYPTO_DATA_PACKET_MIN_SIZE = CRYPTO_DATA_OVERHEAD_SIZE + 4 + 4;
+/** Smallest acceptable data packet: header + one payload byte = 28. */
+export const CRYPTO_DATA_PACKET_MIN_ACCEPTED_SIZE = CRYPTO_DATA_PACKET_MIN_SIZE + 1;
+/** Largest payload (id byte included) a data packet carries: 1373 (net_crypto.h MAX_CRYPTO_DATA_SIZE). */
+export const MAX_CRYPTO_DATA_SIZE = MAX_CRYPTO_PACKET_SIZE - CRYPTO_DATA_PACKET_MIN_SIZE;
+/** Padding is `(MAX_CRYPTO_DATA_SIZE - len) % 8` zero bytes (net_crypto.h CRYPTO_MAX_PADDING). */
+export const CRYPTO_MAX_PADDING = 8;
+/** Receive-nonce advance step and half-window (net_crypto.c DATA_NUM_THRESHOLD). */
+export const DATA_NUM_THRESHOLD = 21845;
+
+/** Temp packets (cookie request, handshake) are resent this often (net_crypto.h CRYPTO_SEND_PACKET_INTERVAL, ms). */
+export const CRYPTO_SEND_PACKET_INTERVAL_MS = 1000;
+/** A pre-established connection dies after its temp packet was sent this many times (net_crypto.h MAX_NUM_SENDPACKET_TRIES). */
+export const MAX_NUM_SENDPACKET_TRIES = 8;
+/** A connection is "direct" while a UDP packet arrived within this (net_crypto.h UDP_DIRECT_TIMEOUT, seconds). */
+export const UDP_DIRECT_TIMEOUT_S = 8;
+/** Packets in flight per direction; power of two (net_crypto.h CRYPTO_PACKET_BUFFER_SIZE, packets). */
+export const CRYPTO_PACKET_BUFFER_SIZE = 32768;
+/** Initial round-trip estimate (net_crypto.h DEFAULT_PING_CONNECTION, ms). */
+export const DEFAULT_PING_CONNECTION_MS = 1000;
+/** Round-trip assumed for TCP-relayed requests (net_crypto.h DEFAULT_TCP_PING_CONNECTION, ms). */
+export const DEFAULT_TCP_PING_CONNECTION_MS = 500;
+/** Minimum send queue (net_crypto.h CRYPTO_MIN_QUEUE_LENGTH, packets). */
+export const CRYPTO_MIN_QUEUE_LENGTH = 64;
+/** Minimum send rate (net_crypto.h CRYPTO_PACKET_MIN_RATE, packets per second). */
+export const CRYPTO_PACKET_MIN_RATE_PER_S = 4;

@@ -1,0 +1,63 @@
+/**
+ * Cookie response, packet 0x19 (tox-protocol.md §4.1): the stateless answer to a cookie
+ * request. It carries a fresh cookie (sealed with the responder's cookie key, holding the
+ * requester's real and DHT pks) and echoes the request's echo id. It is boxed with the same
+ * DHT shared key the request used. The requester checks the echo id and then sends a handshake
+ * whose outer cookie is this cookie.
+ *
+ * Serialized form (161 bytes, exact):
+ *
+ * | offset | length | field                                                  |
+ * |-------:|-------:|--------------------------------------------------------|
+ * |      0 |      1 | 0x19                                                   |
+ * |      1 |     24 | nonce (random)                                         |
+ * |     25 |    136 | box(shared DHT key of the request, nonce){ plain }     |
+ *
+ * Plain (120 bytes):
+ *
+ * | offset | length | field                              |
+ * |-------:|-------:|------------------------------------|
+ * |      0 |    112 | cookie (see cookie.ts)             |
+ * |    112 |      8 | echo id, copied from the request   |
+ */
+import { Reader, type Bytes } from '../bytes.js';
+import type { Crypto } from '../crypto.js';
+import { NONCE_SIZE } from '../crypto.js';
+import { err, ok, type Result } from '../result.js';
+import { COOKIE_RESPONSE_SIZE, COOKIE_SIZE, ECHO_ID_SIZE, NET_PACKET_COOKIE_RESPONSE } from './constants.js';
+
+export interface CookieResponse {
+  /** The 112-byte cookie, opaque to the requester. */
+  readonly cookie: Bytes;
+  /** The 8 bytes echoed from the request. */
+  readonly echoId: Bytes;
+}
+
+const PLAIN_SIZE = COOKIE_SIZE + ECHO_ID_SIZE;
+
+/** Builds a 0x19 packet. Throws on wrong argument lengths. */
+export function sealCookieResponse(crypto: Crypto, sharedKey: Bytes, nonce: Bytes, body: CookieResponse): Bytes {
+  if (nonce.length !== NONCE_SIZE) throw new Error('cookie response: nonce must be 24 bytes');
+  if (body.cookie.length !== COOKIE_SIZE) throw new Error('cookie response: cookie must be 112 bytes');
+  if (body.echoId.length !== ECHO_ID_SIZE) throw new Error('cookie response: echoId must be 8 bytes');
+  const plain = new Uint8Array(PLAIN_SIZE);
+  plain.set(body.cookie, 0);
+  plain.set(body.echoId, COOKIE_SIZE);
+  const boxed = crypto.seal(sharedKey, nonce, plain);
+  const out = new Uint8Array(COOKIE_RESPONSE_SIZE);
+  out[0] = NET_PACKET_COOKIE_RESPONSE;
+  out.set(nonce, 1);
+  out.set(boxed, 1 + NONCE_SIZE);
+  return out;
+}
+
+/** Decrypts a 0x19 packet with the DHT shared key our request used. The caller compares `echoId`. */
+export function openCookieResponse(crypto: Crypto, sharedKey: Bytes, bytes: Bytes): Result<CookieResponse> {
+  if (bytes.length !== COOKIE_RESPONSE_SIZE) return err(`cookie response: length ${bytes.length}, expected ${COOKIE_RESPONSE_SIZE}`);
+  const r = new Reader(bytes);
+  if (r.u8() !== NET_PACKET_COOKIE_RESPONSE) return err('cookie response: packet id is not 0x19');
+  const nonce = r.bytes(NONCE_SIZE);
+  const plain = crypto.open(sharedKey, nonce, r.rest());
+  if (plain === null || plain.length !== PLAIN_SIZE) return err('cookie response: box does not authenticate');
+  return ok({ cookie: plain.slice(0, COOKIE_SIZE), echoId: plain.slice(COOKIE_SIZE) });
+}
