@@ -1,0 +1,55 @@
+/**
+ * FRIEND_REQUESTS, friend_connection payload 18 (tox-protocol.md §5.1, §7): a friend request
+ * sent over an already established net_crypto connection (the same body as onion data id 32).
+ * The receiver checks the nospam against its own before showing the message.
+ *
+ * Serialized form (6..1021 bytes):
+ *
+ * | offset | length | field                                      |
+ * |-------:|-------:|--------------------------------------------|
+ * |      0 |      1 | 0x12                                       |
+ * |      1 |      4 | nospam: the receiver's Tox ID bytes 32..35 |
+ * |      5 |  1..1016 | message (UTF-8 by convention, not checked) |
+ *
+ * c-toxcore `friendreq_handlepacket`: length must be > 5 and ≤ 1021 (ONION_CLIENT_MAX_DATA_SIZE).
+ */
+import type { Bytes } from '../bytes.js';
+import { err, ok, type Result } from '../result.js';
+import {
+  FRIEND_REQUEST_NOSPAM_SIZE,
+  MAX_FRIEND_REQUEST_MESSAGE_BYTES,
+  ONION_CLIENT_MAX_DATA_SIZE,
+  PACKET_ID_FRIEND_REQUESTS,
+} from './constants.js';
+
+export interface FriendRequestPacket {
+  readonly kind: 'friendRequest';
+  /** 4 raw bytes, in Tox ID order. */
+  readonly nospam: Bytes;
+  /** 1..1016 bytes. */
+  readonly message: Bytes;
+}
+
+/** Throws on a nospam that is not 4 bytes or a message outside 1..1016 bytes. */
+export function encodeFriendRequest(nospam: Bytes, message: Bytes): Bytes {
+  if (nospam.length !== FRIEND_REQUEST_NOSPAM_SIZE) throw new Error('friend request: nospam must be 4 bytes');
+  if (message.length < 1 || message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES) {
+    throw new Error(`friend request: message length ${message.length} outside 1..${MAX_FRIEND_REQUEST_MESSAGE_BYTES}`);
+  }
+  const out = new Uint8Array(1 + FRIEND_REQUEST_NOSPAM_SIZE + message.length);
+  out[0] = PACKET_ID_FRIEND_REQUESTS;
+  out.set(nospam, 1);
+  out.set(message, 1 + FRIEND_REQUEST_NOSPAM_SIZE);
+  return out;
+}
+
+export function decodeFriendRequest(bytes: Bytes): Result<FriendRequestPacket> {
+  if (bytes.length === 0 || bytes[0] !== PACKET_ID_FRIEND_REQUESTS) return err('friend request: id is not 18');
+  if (bytes.length <= 1 + FRIEND_REQUEST_NOSPAM_SIZE) return err('friend request: no message');
+  if (bytes.length > ONION_CLIENT_MAX_DATA_SIZE) return err(`friend request: length ${bytes.length} exceeds ${ONION_CLIENT_MAX_DATA_SIZE}`);
+  return ok({
+    kind: 'friendRequest',
+    nospam: bytes.slice(1, 1 + FRIEND_REQUEST_NOSPAM_SIZE),
+    message: bytes.slice(1 + FRIEND_REQUEST_NOSPAM_SIZE),
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * MESSAGE, Messenger payload 64 (tox-protocol.md §6.2): a chat message. ACTION (65, a "/me"
+ * message, action.ts) has the same body. There is no receipt packet: the sender learns of
+ * delivery when our net_crypto buffer_start passes the packet's number.
+ *
+ * Serialized form (2..1373 bytes):
+ *
+ * | offset | length  | field                                   |
+ * |-------:|--------:|-----------------------------------------|
+ * |      0 |       1 | 0x40 (0x41 for ACTION)                  |
+ * |      1 | 1..1372 | text (UTF-8 by convention, not checked) |
+ *
+ * c-toxcore ignores an empty message; the sender refuses ≥ 1373 bytes of text
+ * (Messenger.c `m_send_message`: `length >= MAX_CRYPTO_DATA_SIZE`).
+ */
+import type { Bytes } from '../bytes.js';
+import { err, ok, type Result } from '../result.js';
+import { MAX_MESSAGE_LENGTH_BYTES, PACKET_ID_ACTION, PACKET_ID_MESSAGE } from './constants.js';
+
+export interface MessagePacket {
+  readonly kind: 'message';
+  readonly text: Bytes;
+}
+
+/** Shared by MESSAGE and ACTION. Throws on text outside 1..1372 bytes. */
+export function encodeText(id: typeof PACKET_ID_MESSAGE | typeof PACKET_ID_ACTION, text: Bytes): Bytes {
+  if (text.length < 1 || text.length > MAX_MESSAGE_LENGTH_BYTES) {
+    throw new Error(`message: text length ${text.length} outside 1..${MAX_MESSAGE_LENGTH_BYTES}`);
+  }
+  const out = new Uint8Array(1 + text.length);
+  out[0] = id;
+  out.set(text, 1);
+  return out;
+}
+
+/** Shared by MESSAGE and ACTION. */
+export function decodeText(id: number, name: string, bytes: Bytes): Result<Bytes> {
+  if (bytes.length === 0 || bytes[0] !== id) return err(`${name}: id is not ${id}`);
+  if (bytes.length === 1) return err(`${name}: empty text (ignored by c-toxcore)`);
+  if (bytes.length - 1 > MAX_MESSAGE_LENGTH_BYTES) return err(`${name}: text length ${bytes.length - 1} exceeds ${MAX_MESSAGE_LENGTH_BYTES}`);
+  return ok(bytes.slice(1));
+}
+
+export function encodeMessage(text: Bytes): Bytes {
+  return encodeText(PACKET_ID_MESSAGE, text);
+}
+
+export function decodeMessage(bytes: Bytes): Result<MessagePacket> {
+  const t = decodeText(PACKET_ID_MESSAGE, 'message', bytes);
+  return t.ok ? ok({ kind: 'message', text: t.value }) : t;
+}

@@ -1,0 +1,35 @@
+/**
+ * NICKNAME, Messenger payload 48 (tox-protocol.md §6.2): the sender's display name.
+ *
+ * Serialized form (1..129 bytes):
+ *
+ * | offset | length | field                                   |
+ * |-------:|-------:|-----------------------------------------|
+ * |      0 |      1 | 0x30                                    |
+ * |      1 | 0..128 | name bytes (UTF-8 by convention, no NUL) |
+ *
+ * c-toxcore ignores a name longer than MAX_NAME_LENGTH (128); an empty name is valid.
+ */
+import type { Bytes } from '../bytes.js';
+import { err, ok, type Result } from '../result.js';
+import { MAX_NAME_LENGTH_BYTES, PACKET_ID_NICKNAME } from './constants.js';
+
+export interface NicknamePacket {
+  readonly kind: 'nickname';
+  readonly name: Bytes;
+}
+
+/** Throws on a name longer than 128 bytes. */
+export function encodeNickname(name: Bytes): Bytes {
+  if (name.length > MAX_NAME_LENGTH_BYTES) throw new Error(`nickname: ${name.length} bytes, at most ${MAX_NAME_LENGTH_BYTES}`);
+  const out = new Uint8Array(1 + name.length);
+  out[0] = PACKET_ID_NICKNAME;
+  out.set(name, 1);
+  return out;
+}
+
+export function decodeNickname(bytes: Bytes): Result<NicknamePacket> {
+  if (bytes.length === 0 || bytes[0] !== PACKET_ID_NICKNAME) return err('nickname: id is not 48');
+  if (bytes.length - 1 > MAX_NAME_LENGTH_BYTES) return err(`nickname: ${bytes.length - 1} bytes, at most ${MAX_NAME_LENGTH_BYTES}`);
+  return ok({ kind: 'nickname', name: bytes.slice(1) });
+}

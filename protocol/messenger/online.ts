@@ -1,0 +1,28 @@
+/**
+ * ONLINE, Messenger payload 24 (tox-protocol.md §6.1, §11.9): "I consider you online". c-toxcore
+ * marks a friend online only after receiving it, and drops every other Messenger packet before
+ * that; it answers with its own ONLINE.
+ *
+ * Serialized form (exactly 1 byte; c-toxcore ignores it with any trailing byte):
+ *
+ * | offset | length | field |
+ * |-------:|-------:|-------|
+ * |      0 |      1 | 0x18  |
+ */
+import type { Bytes } from '../bytes.js';
+import { err, ok, type Result } from '../result.js';
+import { PACKET_ID_ONLINE } from './constants.js';
+
+export interface OnlinePacket {
+  readonly kind: 'online';
+}
+
+export function encodeOnline(): Bytes {
+  return Uint8Array.of(PACKET_ID_ONLINE);
+}
+
+export function decodeOnline(bytes: Bytes): Result<OnlinePacket> {
+  if (bytes.length === 0 || bytes[0] !== PACKET_ID_ONLINE) return err('online: id is not 24');
+  if (bytes.length !== 1) return err(`online: length ${bytes.length}, must be exactly 1`);
+  return ok({ kind: 'online' });
+}

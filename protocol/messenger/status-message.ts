@@ -1,0 +1,39 @@
+/**
+ * STATUSMESSAGE, Messenger payload 49 (tox-protocol.md §6.2): the sender's status message.
+ *
+ * Serialized form (1..1008 bytes):
+ *
+ * | offset | length  | field                                |
+ * |-------:|--------:|--------------------------------------|
+ * |      0 |       1 | 0x31                                 |
+ * |      1 | 0..1007 | status message (UTF-8 by convention) |
+ *
+ * c-toxcore ignores one longer than MAX_STATUSMESSAGE_LENGTH (1007); empty is valid.
+ */
+import type { Bytes } from '../bytes.js';
+import { err, ok, type Result } from '../result.js';
+import { MAX_STATUSMESSAGE_LENGTH_BYTES, PACKET_ID_STATUSMESSAGE } from './constants.js';
+
+export interface StatusMessagePacket {
+  readonly kind: 'statusMessage';
+  readonly message: Bytes;
+}
+
+/** Throws on a status message longer than 1007 bytes. */
+export function encodeStatusMessage(message: Bytes): Bytes {
+  if (message.length > MAX_STATUSMESSAGE_LENGTH_BYTES) {
+    throw new Error(`status message: ${message.length} bytes, at most ${MAX_STATUSMESSAGE_LENGTH_BYTES}`);
+  }
+  const out = new Uint8Array(1 + message.length);
+  out[0] = PACKET_ID_STATUSMESSAGE;
+  out.set(message, 1);
+  return out;
+}
+
+export function decodeStatusMessage(bytes: Bytes): Result<StatusMessagePacket> {
+  if (bytes.length === 0 || bytes[0] !== PACKET_ID_STATUSMESSAGE) return err('status message: id is not 49');
+  if (bytes.length - 1 > MAX_STATUSMESSAGE_LENGTH_BYTES) {
+    return err(`status message: ${bytes.length - 1} bytes, at most ${MAX_STATUSMESSAGE_LENGTH_BYTES}`);
+  }
+  return ok({ kind: 'statusMessage', message: bytes.slice(1) });
+}
