@@ -1,0 +1,60 @@
+/**
+ * Onion size constants (tox-protocol.md §3.2), each with its c-toxcore 0.2.18
+ * source. All values are byte counts.
+ *
+ * There is no serialized form here; the packet files reference these:
+ *
+ * | constant                          | bytes | c-toxcore                                  |
+ * |-----------------------------------|------:|--------------------------------------------|
+ * | ONION_IP_PORT_SIZE_BYTES          |    19 | `SIZE_IPPORT` (network.h)                  |
+ * | ONION_RETURN_1/2/3_SIZE_BYTES     | 59/118/177 | `ONION_RETURN_1/2/3` (onion.h)        |
+ * | ONION_SEND_BASE_SIZE_BYTES        |    67 | `ONION_SEND_BASE` (onion.h)                |
+ * | ONION_MAX_PACKET_SIZE_BYTES       |  1400 | `ONION_MAX_PACKET_SIZE` (onion.h)          |
+ * | ONION_MAX_DATA_SIZE_BYTES         |  1174 | `ONION_MAX_DATA_SIZE` (onion.h)            |
+ * | ONION_RESPONSE_MAX_DATA_SIZE_BYTES|  1222 | `ONION_RESPONSE_MAX_DATA_SIZE` (onion.h)   |
+ * | MAX_DATA_REQUEST_SIZE_BYTES       |  1069 | `MAX_DATA_REQUEST_SIZE` (onion_announce.h) |
+ * | ONION_CLIENT_MAX_DATA_SIZE_BYTES  |  1021 | `ONION_CLIENT_MAX_DATA_SIZE` (onion_client.h) |
+ */
+import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE } from '../crypto.js';
+import { ONION_IP_PORT_SIZE_BYTES } from '../ip-port.js';
+
+export { ONION_IP_PORT_SIZE_BYTES };
+
+/** nonce 24 + secretbox(IP_Port 19): the blob relay A appends (`ONION_RETURN_1`, onion.h). */
+export const ONION_RETURN_1_SIZE_BYTES = NONCE_SIZE + ONION_IP_PORT_SIZE_BYTES + MAC_SIZE; // 59
+/** nonce 24 + secretbox(IP_Port 19 ‖ RETURN_1) (`ONION_RETURN_2`). */
+export const ONION_RETURN_2_SIZE_BYTES = NONCE_SIZE + ONION_IP_PORT_SIZE_BYTES + MAC_SIZE + ONION_RETURN_1_SIZE_BYTES; // 118
+/** nonce 24 + secretbox(IP_Port 19 ‖ RETURN_2) (`ONION_RETURN_3`). */
+export const ONION_RETURN_3_SIZE_BYTES = NONCE_SIZE + ONION_IP_PORT_SIZE_BYTES + MAC_SIZE + ONION_RETURN_2_SIZE_BYTES; // 177
+/** What each onion layer adds: next public key 32 + IP_Port 19 + MAC 16 (`ONION_SEND_BASE`). */
+export const ONION_SEND_BASE_SIZE_BYTES = PUBLIC_KEY_SIZE + ONION_IP_PORT_SIZE_BYTES + MAC_SIZE; // 67
+/** Overhead of a 0x82 besides id and payload: nonce + one layer + RETURN_2 (`ONION_SEND_3`). */
+export const ONION_SEND_3_SIZE_BYTES = NONCE_SIZE + ONION_SEND_BASE_SIZE_BYTES + ONION_RETURN_2_SIZE_BYTES; // 209
+/** `ONION_SEND_2`: nonce + two layers + RETURN_1. */
+export const ONION_SEND_2_SIZE_BYTES = NONCE_SIZE + 2 * ONION_SEND_BASE_SIZE_BYTES + ONION_RETURN_1_SIZE_BYTES; // 217
+/** `ONION_SEND_1`: nonce + three layers. */
+export const ONION_SEND_1_SIZE_BYTES = NONCE_SIZE + 3 * ONION_SEND_BASE_SIZE_BYTES; // 225
+/** Every onion hop drops larger packets (`ONION_MAX_PACKET_SIZE`). */
+export const ONION_MAX_PACKET_SIZE_BYTES = 1400;
+/** Largest payload for the destination: 1400 − (225 + 1) (`ONION_MAX_DATA_SIZE`). */
+export const ONION_MAX_DATA_SIZE_BYTES = ONION_MAX_PACKET_SIZE_BYTES - (ONION_SEND_1_SIZE_BYTES + 1); // 1174
+/** Largest response payload R: 1400 − (1 + 177) (`ONION_RESPONSE_MAX_DATA_SIZE`). */
+export const ONION_RESPONSE_MAX_DATA_SIZE_BYTES = ONION_MAX_PACKET_SIZE_BYTES - (1 + ONION_RETURN_3_SIZE_BYTES); // 1222
+
+/** 0x85 without data: id + dest pk + nonce + temp pk + MAC (`ONION_DATA_REQUEST_MIN_SIZE`, onion_announce.h). */
+export const ONION_DATA_REQUEST_MIN_SIZE_BYTES = 1 + PUBLIC_KEY_SIZE + NONCE_SIZE + PUBLIC_KEY_SIZE + MAC_SIZE; // 105
+/** 0x86 without data: id + nonce + temp pk + MAC (`ONION_DATA_RESPONSE_MIN_SIZE`). */
+export const ONION_DATA_RESPONSE_MIN_SIZE_BYTES = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE + MAC_SIZE; // 73
+/** Inner layer overhead: sender real pk + MAC (`ONION_DATA_IN_RESPONSE_MIN_SIZE`, onion_client.h). */
+export const ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES = PUBLIC_KEY_SIZE + MAC_SIZE; // 48
+/** Largest 0x86 a client accepts: 1174 − 105 (`MAX_DATA_REQUEST_SIZE`). */
+export const MAX_DATA_REQUEST_SIZE_BYTES = ONION_MAX_DATA_SIZE_BYTES - ONION_DATA_REQUEST_MIN_SIZE_BYTES; // 1069
+/** Largest onion data payload (`ONION_CLIENT_MAX_DATA_SIZE`): 1069 − 48. */
+export const ONION_CLIENT_MAX_DATA_SIZE_BYTES = MAX_DATA_REQUEST_SIZE_BYTES - ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES; // 1021
+
+/** Announce ping_id: an HMAC-SHA-512-256 tag (`ONION_PING_ID_SIZE` = `TIMED_AUTH_SIZE`, onion_announce.h). */
+export const ONION_PING_ID_SIZE_BYTES = 32;
+/** Announce sendback: 8 opaque bytes (`ONION_ANNOUNCE_SENDBACK_DATA_LENGTH`). */
+export const ONION_ANNOUNCE_SENDBACK_SIZE_BYTES = 8;
+/** c-toxcore `MAX_SENT_NODES` (DHT.h): nodes in an announce response. */
+export const ONION_ANNOUNCE_MAX_NODES = 4;

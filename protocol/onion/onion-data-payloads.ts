@@ -1,0 +1,81 @@
+/**
+ * Onion data payloads: the plaintext inside a 0x85/0x86 inner box, dispatched
+ * on its first byte (tox-protocol.md §3.7, §7.2; c-toxcore
+ * `toxcore/onion_client.c` `handle_data_response` / `oniondata_registerhandler`,
+ * `toxcore/friend_requests.c` `friendreq_handlepacket`).
+ *
+ * Friend request (id 32), 6..1021 bytes:
+ *
+ * | offset | length  | field                                      |
+ * |-------:|--------:|--------------------------------------------|
+ * |      0 |       1 | 0x20                                       |
+ * |      1 |       4 | nospam (the 4 raw Tox ID bytes)            |
+ * |      5 | 1..1016 | message                                    |
+ *
+ * DHT-PK (id 156): `[0x9c][no_replay 8][DHT pk 32][0..4 packed nodes]`, see
+ * dht/dht-pk.ts, whose codecs are re-exported here.
+ */
+import type { Bytes } from '../bytes.js';
+import { decodeDhtPkPayload, DHT_PK_PAYLOAD_ID, type DhtPk } from '../dht/dht-pk.js';
+import { requireLength } from '../keys.js';
+import { err, ok, type Result } from '../result.js';
+import { NOSPAM_SIZE } from '../tox-id.js';
+import { ONION_CLIENT_MAX_DATA_SIZE_BYTES } from './constants.js';
+
+export { decodeDhtPkPayload, encodeDhtPkPayload, type DhtPk } from '../dht/dht-pk.js';
+
+/** Payload type bytes (c-toxcore `ONION_DATA_FRIEND_REQ`, `ONION_DATA_DHTPK`, onion_client.h). */
+export const ONION_DATA_ID = {
+  friend_request: 32,
+  dht_pk: DHT_PK_PAYLOAD_ID,
+} as const;
+
+/** Longest friend-request message: 1021 − 1 − 4 = 1016 (c-toxcore `MAX_FRIEND_REQUEST_DATA_SIZE`). */
+export const MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES = ONION_CLIENT_MAX_DATA_SIZE_BYTES - 1 - NOSPAM_SIZE;
+
+export interface FriendRequestPayload {
+  readonly nospam: Bytes;
+  /** 1..1016 bytes (UTF-8 text in practice; kept as bytes). */
+  readonly message: Bytes;
+}
+
+export function encodeFriendRequestPayload(p: FriendRequestPayload): Bytes {
+  requireLength('friend request nospam', p.nospam, NOSPAM_SIZE);
+  if (p.message.length === 0 || p.message.length > MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES) {
+    throw new Error(`friend request: message of ${p.message.length} bytes (1..${MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES})`);
+  }
+  const out = new Uint8Array(1 + NOSPAM_SIZE + p.message.length);
+  out[0] = ONION_DATA_ID.friend_request;
+  out.set(p.nospam, 1);
+  out.set(p.message, 1 + NOSPAM_SIZE);
+  return out;
+}
+
+/** c-toxcore accepts 5 < length ≤ 1021 (`friendreq_handlepacket`). */
+export function decodeFriendRequestPayload(payload: Bytes): Result<FriendRequestPayload> {
+  if (payload.length <= 1 + NOSPAM_SIZE) return err(`friend request: ${payload.length} bytes, need a message of at least 1 byte`);
+  if (payload.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) return err(`friend request: ${payload.length} bytes is over ${ONION_CLIENT_MAX_DATA_SIZE_BYTES}`);
+  if (payload[0] !== ONION_DATA_ID.friend_request) return err(`friend request: type ${payload[0]} is not 32`);
+  return ok({ nospam: payload.slice(1, 1 + NOSPAM_SIZE), message: payload.slice(1 + NOSPAM_SIZE) });
+}
+
+export type OnionDataPayload =
+  | { readonly kind: 'friend_request'; readonly value: FriendRequestPayload }
+  | { readonly kind: 'dht_pk'; readonly value: DhtPk };
+
+/** Dispatches on the first byte; any other type is an error naming it. */
+export function decodeOnionDataPayload(payload: Bytes): Result<OnionDataPayload> {
+  if (payload.length === 0) return err('onion data payload: empty');
+  switch (payload[0]) {
+    case ONION_DATA_ID.friend_request: {
+      const r = decodeFriendRequestPayload(payload);
+      return r.ok ? ok({ kind: 'friend_request', value: r.value }) : r;
+    }
+    case ONION_DATA_ID.dht_pk: {
+      const r = decodeDhtPkPayload(payload);
+      return r.ok ? ok({ kind: 'dht_pk', value: r.value }) : r;
+    }
+    default:
+      return err(`onion data payload: unknown type ${payload[0]}`);
+  }
+}

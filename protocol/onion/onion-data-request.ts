@@ -1,0 +1,146 @@
+/**
+ * Onion data request 0x85 (tox-protocol.md §3.5, §3.6; c-toxcore
+ * `toxcore/onion_announce.c` `create_data_request`, `handle_data_request`,
+ * `toxcore/onion_client.c` `send_onion_data`). Data for a peer announced at
+ * node D, sent through the onion to D, which turns it into a 0x86 (drop the
+ * destination key) and sends it back along the peer's stored return path.
+ *
+ * Two layers under the SAME nonce: the outer one under shared(fresh temp sk,
+ * destination's data pk) — the key D gave out in is_stored=1 responses; the
+ * inner one under shared(sender real sk, destination real pk), which
+ * authenticates the sender.
+ *
+ * Serialized form (153 + L bytes, 1 ≤ L ≤ 1021; D receives it with RETURN_3 appended):
+ *
+ * | offset | length | field                                                           |
+ * |-------:|-------:|-----------------------------------------------------------------|
+ * |      0 |      1 | 0x85                                                            |
+ * |      1 |     32 | destination real public key                                     |
+ * |     33 |     24 | nonce                                                           |
+ * |     57 |     32 | temp public key (fresh random pair per packet)                  |
+ * |     89 | 64+L   | box(shared(temp sk, dest data pk), nonce){sender real pk 32 ‖ inner box 16+L} |
+ *
+ * Inner box: box(shared(sender real sk, dest real pk), nonce){data L}.
+ */
+import { Reader, type Bytes } from '../bytes.js';
+import { NONCE_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
+import { requireLength } from '../keys.js';
+import { PACKET_ID } from '../packet-ids.js';
+import { err, ok, type Result } from '../result.js';
+import {
+  ONION_CLIENT_MAX_DATA_SIZE_BYTES,
+  ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES,
+  ONION_DATA_REQUEST_MIN_SIZE_BYTES,
+  ONION_MAX_DATA_SIZE_BYTES,
+  ONION_MAX_PACKET_SIZE_BYTES,
+  ONION_RETURN_3_SIZE_BYTES,
+} from './constants.js';
+
+/** 0x85 total = 153 + L: 105 + sender pk 32 + inner MAC 16. */
+export const ONION_DATA_REQUEST_OVERHEAD_BYTES = ONION_DATA_REQUEST_MIN_SIZE_BYTES + ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES;
+
+export interface OnionDataRequestSeal {
+  readonly destRealPk: Bytes;
+  readonly nonce: Bytes;
+  /** Public half of a fresh random pair. */
+  readonly tempPk: Bytes;
+  /** shared(temp sk, destination's data pk). */
+  readonly outerSharedKey: Bytes;
+  readonly senderRealPk: Bytes;
+  /** shared(sender real sk, destination real pk). */
+  readonly innerSharedKey: Bytes;
+  /** 1..1021 bytes, first byte the payload type (onion-data-payloads.ts). */
+  readonly data: Bytes;
+}
+
+export interface OnionDataRequestHeader {
+  readonly destRealPk: Bytes;
+  readonly nonce: Bytes;
+  readonly tempPk: Bytes;
+  /** Outer box: MAC ‖ ciphertext. */
+  readonly box: Bytes;
+  /** RETURN_3, when decoded with `withReturn`. */
+  readonly returnBlob?: Bytes;
+}
+
+/**
+ * The inner part, `sender real pk ‖ box(innerSharedKey, nonce){data}`. c-toxcore
+ * builds it once and wraps it in a separate 0x85 (fresh temp key) per node.
+ */
+export function sealOnionDataInner(crypto: Crypto, innerSharedKey: Bytes, senderRealPk: Bytes, nonce: Bytes, data: Bytes): Bytes {
+  requireLength('onion data sender real pk', senderRealPk, PUBLIC_KEY_SIZE);
+  requireLength('onion data nonce', nonce, NONCE_SIZE);
+  if (data.length === 0 || data.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) {
+    throw new Error(`onion data: ${data.length} bytes of data (1..${ONION_CLIENT_MAX_DATA_SIZE_BYTES})`);
+  }
+  const box = crypto.seal(innerSharedKey, nonce, data);
+  const out = new Uint8Array(PUBLIC_KEY_SIZE + box.length);
+  out.set(senderRealPk, 0);
+  out.set(box, PUBLIC_KEY_SIZE);
+  return out;
+}
+
+/** Builds a 0x85 around an inner part from `sealOnionDataInner` (same nonce). */
+export function sealOnionDataRequestWithInner(
+  crypto: Crypto,
+  destRealPk: Bytes,
+  nonce: Bytes,
+  tempPk: Bytes,
+  outerSharedKey: Bytes,
+  inner: Bytes,
+): Bytes {
+  requireLength('onion data dest real pk', destRealPk, PUBLIC_KEY_SIZE);
+  requireLength('onion data nonce', nonce, NONCE_SIZE);
+  requireLength('onion data temp pk', tempPk, PUBLIC_KEY_SIZE);
+  if (inner.length <= ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES) throw new Error('onion data: inner part too short');
+  const box = crypto.seal(outerSharedKey, nonce, inner);
+  const out = new Uint8Array(1 + 2 * PUBLIC_KEY_SIZE + NONCE_SIZE + box.length);
+  if (out.length > ONION_MAX_DATA_SIZE_BYTES) throw new Error(`onion data request: ${out.length} bytes is over ${ONION_MAX_DATA_SIZE_BYTES}`);
+  out[0] = PACKET_ID.onion_data_request;
+  out.set(destRealPk, 1);
+  out.set(nonce, 1 + PUBLIC_KEY_SIZE);
+  out.set(tempPk, 1 + PUBLIC_KEY_SIZE + NONCE_SIZE);
+  out.set(box, 1 + 2 * PUBLIC_KEY_SIZE + NONCE_SIZE);
+  return out;
+}
+
+/** The whole 0x85 in one call. */
+export function sealOnionDataRequest(crypto: Crypto, f: OnionDataRequestSeal): Bytes {
+  const inner = sealOnionDataInner(crypto, f.innerSharedKey, f.senderRealPk, f.nonce, f.data);
+  return sealOnionDataRequestWithInner(crypto, f.destRealPk, f.nonce, f.tempPk, f.outerSharedKey, inner);
+}
+
+/**
+ * Splits a 0x85. `withReturn: true` is the form D receives from exit relay C
+ * (c-toxcore `handle_data_request`: more than 282 and at most 1400 bytes, the
+ * last 177 being RETURN_3); `withReturn: false` is the client-built form
+ * (more than 105 and at most 1174 bytes).
+ */
+export function decodeOnionDataRequest(bytes: Bytes, opts: { readonly withReturn: boolean }): Result<OnionDataRequestHeader> {
+  const ret = opts.withReturn ? ONION_RETURN_3_SIZE_BYTES : 0;
+  const max = opts.withReturn ? ONION_MAX_PACKET_SIZE_BYTES : ONION_MAX_DATA_SIZE_BYTES;
+  if (bytes.length <= ONION_DATA_REQUEST_MIN_SIZE_BYTES + ret) return err(`onion data request: ${bytes.length} bytes is too short`);
+  if (bytes.length > max) return err(`onion data request: ${bytes.length} bytes is over ${max}`);
+  if (bytes[0] !== PACKET_ID.onion_data_request) return err(`onion data request: packet id 0x${bytes[0]!.toString(16)} is not 0x85`);
+  const r = new Reader(bytes.subarray(0, bytes.length - ret));
+  r.u8();
+  const destRealPk = r.bytes(PUBLIC_KEY_SIZE);
+  const nonce = r.bytes(NONCE_SIZE);
+  const tempPk = r.bytes(PUBLIC_KEY_SIZE);
+  const box = r.rest();
+  if (!opts.withReturn) return ok({ destRealPk, nonce, tempPk, box });
+  return ok({ destRealPk, nonce, tempPk, box, returnBlob: bytes.slice(bytes.length - ret) });
+}
+
+/**
+ * What D forwards: the 0x86 is the 0x85 without the destination key (and
+ * without the return blob). D sends it as R in `[0x8c][stored RETURN_3][0x86…]`.
+ */
+export function onionDataResponseFromRequest(header: OnionDataRequestHeader): Bytes {
+  const out = new Uint8Array(1 + NONCE_SIZE + PUBLIC_KEY_SIZE + header.box.length);
+  out[0] = PACKET_ID.onion_data_response;
+  out.set(header.nonce, 1);
+  out.set(header.tempPk, 1 + NONCE_SIZE);
+  out.set(header.box, 1 + NONCE_SIZE + PUBLIC_KEY_SIZE);
+  return out;
+}
