@@ -1,0 +1,26 @@
+/**
+ * Argument parsing shared by every command: `node:util` parseArgs in strict mode, with its
+ * errors turned into one-line `CliError`s that name the bad option.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError } from './errors.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<T extends OptionSpec>(argv: readonly string[], options: T, command: string, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    throw new CliError(`${command}: ${msg.replace(/^TypeError \[[A-Z_]+\]: /, '')} (see 'toxstate ${command} --help')`);
+  }
+}
+
+/** Parses a whole number within a range, or fails naming the option. */
+export function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new CliError(`--${name} must be a whole number, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (n < min || n > max) throw new CliError(`--${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}

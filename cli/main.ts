@@ -1,0 +1,79 @@
+/**
+ * The `toxstate` command: dispatches to one file per subcommand in cli/commands/.
+ * Every bad input ends as a one-line error and a non-zero exit (cli/errors.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { CliError } from './errors.js';
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+type Loader = () => Promise<{ command: Command }>;
+
+/** Subcommands, loaded lazily so that `toxstate --help` stays instant. */
+const commands: Record<string, Loader> = {};
+
+/** Registers a subcommand; cli/commands/index.ts calls this for each one. */
+export function register(name: string, load: Loader): void {
+  commands[name] = load;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function usage(): Promise<string> {
+  const lines = [`toxstate ${version()} — a Tox engine built on verified statecharts`, '', 'Usage: toxstate <command> [options]', '', 'Commands:'];
+  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(12)} ${(await load()).command.summary}`);
+  lines.push('', "Run 'toxstate <command> --help' for a command's options.");
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  await import('./commands/index.js');
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(await usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) throw new CliError(`unknown command '${name}' (run 'toxstate --help' for the list)`);
+  const { command } = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
+const fromBin = process.argv[1] !== undefined && /toxstate(\.js)?$/.test(process.argv[1]);
+if (invokedDirectly || fromBin) {
+  // A closed pipe (`toxstate dissect … | head`) is a normal way to stop reading, not a crash.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (e instanceof CliError) {
+        console.error(`toxstate: ${e.message}`);
+        process.exitCode = e.exitCode;
+      } else {
+        console.error(`toxstate: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        process.exitCode = 70;
+      }
+    },
+  );
+}

@@ -1,0 +1,208 @@
+/**
+ * dhtkeyShare — the `dhtkey:<ours>:<contact>` task (seed conn-notes.txt, DESIGN.md §1).
+ *
+ * While the friend session is not established: search the onion for the friend's long-term
+ * key (announce requests with the friend as the searched key) and send our DHT key to the
+ * announce nodes that store the friend (onion data, DHT-PK id 156), and straight to the
+ * friend's DHT node along a DHT route once we know the friend's DHT key (DHT request 0x20,
+ * id 156). Follows c-toxcore 0.2.18 onion_client.c `do_friend` (tox-protocol.md §3.7, §3.8):
+ *   - search rounds every 3 s while the friend is "new" (run_count ≤ 5), then
+ *     2^min(12, run_count − 2) s, at most 3600 s; run_count starts again at 0 whenever the
+ *     friend goes offline;
+ *   - DHT-PK over the onion at once when the friend is first found, then every 30 s;
+ *   - DHT-PK over a DHT route every 20 s while the friend's DHT key is known.
+ * Difference: c-toxcore increments run_count every 4 announce requests sent; a round here
+ * sends to every node of the friend's list (up to 8) and counts as one run. With a full list
+ * c-toxcore backs off twice as fast; on small networks the two agree.
+ *
+ * Timers owned: searchAt, onionShareAt, dhtShareAt.
+ */
+import { assign, emit, setup, type SnapshotFrom } from 'xstate';
+import {
+  DHT_DHTPK_SEND_INTERVAL_MS,
+  FRIEND_SEARCH_RUN_COUNT_CAP,
+  ONION_DHTPK_SEND_INTERVAL_MS,
+  friendSearchIntervalMs,
+} from './constants.js';
+import type { FactsEvent } from './connect.js';
+import { deadline, earliest, type Deadline } from './types.js';
+
+export interface DhtkeyShareContext {
+  readonly friendPk: string;
+  now: number;
+  /** The friend's DHT key when known (a DHT route needs it). */
+  friendDhtKey: string | null;
+  /** c-toxcore's run_count, saturating where the interval stops growing. */
+  runCount: number;
+  searchAt: number | null;
+  onionShareAt: number | null;
+  dhtShareAt: number | null;
+}
+
+export interface DhtkeyShareInput {
+  friendPk: string;
+  now: number;
+}
+
+export type DhtkeyShareEvent =
+  | FactsEvent
+  | { type: 'search.found'; now: number }
+  | { type: 'search.lost'; now: number }
+  | { type: 'tick'; now: number };
+
+export type DhtkeyShareOutput =
+  | { type: 'onion.searchFriend'; runCount: number }
+  | { type: 'onion.sendDhtPk' }
+  | { type: 'dht.sendDhtPk'; friendDhtKey: string };
+
+export const dhtkeyShareOutputsByAction = {
+  searchFriend: 'onion.searchFriend',
+  sendDhtPkOnion: 'onion.sendDhtPk',
+  sendDhtPkDhtRoute: 'dht.sendDhtPk',
+} as const;
+
+export const dhtkeyShare = setup({
+  types: {
+    context: {} as DhtkeyShareContext,
+    events: {} as DhtkeyShareEvent,
+    input: {} as DhtkeyShareInput,
+    emitted: {} as DhtkeyShareOutput,
+  },
+  guards: {
+    isEstablished: ({ event }) => event.type === 'facts' && event.established,
+    isNotEstablished: ({ event }) => event.type === 'facts' && !event.established,
+    isSearchDue: ({ context, event }) => context.searchAt !== null && event.now >= context.searchAt,
+    isOnionShareDue: ({ context, event }) => context.onionShareAt !== null && event.now >= context.onionShareAt,
+    /** The friend's DHT key is known and the DHT-route DHT-PK is due. */
+    isDhtRouteShareDue: ({ context, event }) =>
+      context.friendDhtKey !== null && context.dhtShareAt !== null && event.now >= context.dhtShareAt,
+  },
+  actions: {
+    observe: assign({ now: ({ event }) => event.now }),
+    /** Remembers the friend's DHT key from the session facts; a newly known key makes the DHT-route share due now. */
+    takeFacts: assign(({ context, event }) => {
+      if (event.type !== 'facts') return {};
+      const known = event.dhtKey;
+      const becameKnown = known !== null && known !== context.friendDhtKey;
+      return {
+        friendDhtKey: known,
+        dhtShareAt: known === null ? null : becameKnown ? event.now : context.dhtShareAt,
+      };
+    }),
+    /** The friend went offline (or the task starts): c-toxcore resets run_count; search at once. */
+    resetSearch: assign({ runCount: 0, searchAt: ({ event }) => event.now }),
+    /** One search round went out: count it and schedule the next by the backoff rule. */
+    countSearch: assign(({ context, event }) => {
+      const runCount = Math.min(context.runCount + 1, FRIEND_SEARCH_RUN_COUNT_CAP);
+      return { runCount, searchAt: event.now + friendSearchIntervalMs(runCount) };
+    }),
+    armOnionShare: assign({ onionShareAt: ({ event }) => event.now + ONION_DHTPK_SEND_INTERVAL_MS }),
+    disarmOnionShare: assign({ onionShareAt: null }),
+    armDhtShare: assign({ dhtShareAt: ({ event }) => event.now + DHT_DHTPK_SEND_INTERVAL_MS }),
+    stopAll: assign({ searchAt: null, onionShareAt: null, dhtShareAt: null }),
+
+    searchFriend: emit(({ context }) => ({ type: 'onion.searchFriend' as const, runCount: context.runCount })),
+    sendDhtPkOnion: emit({ type: 'onion.sendDhtPk' as const }),
+    sendDhtPkDhtRoute: emit(({ context }) => ({ type: 'dht.sendDhtPk' as const, friendDhtKey: context.friendDhtKey ?? '' })),
+  },
+}).createMachine({
+  id: 'dhtkeyShare',
+  description: 'The dhtkey: task — while not established, find the friend over the onion and send it our DHT key.',
+  context: ({ input }) => ({
+    friendPk: input.friendPk,
+    now: input.now,
+    friendDhtKey: null,
+    runCount: 0,
+    searchAt: null,
+    onionShareAt: null,
+    dhtShareAt: null,
+  }),
+  initial: 'Idle',
+  states: {
+    Idle: {
+      description: 'The friend session is established (or the task has not started): no onion activity for this friend.',
+      on: {
+        facts: [
+          {
+            guard: 'isNotEstablished',
+            target: 'Active',
+            actions: ['observe', 'takeFacts', 'resetSearch'],
+            description: 'Not established: start searching for the friend (run_count from 0).',
+          },
+          { actions: ['observe', 'takeFacts'], description: 'Still established: remember the facts.' },
+        ],
+      },
+    },
+    Active: {
+      description: 'The friend is not established: search for it and share our DHT key.',
+      initial: 'Searching',
+      on: {
+        facts: [
+          {
+            guard: 'isEstablished',
+            target: 'Idle',
+            actions: ['observe', 'takeFacts', 'stopAll'],
+            description: 'The session is established: all onion activity for this friend stops.',
+          },
+          { actions: ['observe', 'takeFacts'], description: 'Still connecting: remember the facts.' },
+        ],
+        tick: {
+          guard: 'isDhtRouteShareDue',
+          actions: ['observe', 'armDhtShare', 'sendDhtPkDhtRoute'],
+          description: "Send our DHT-PK along a DHT route to the friend's DHT key (every 20 s while it is known).",
+        },
+      },
+      states: {
+        Searching: {
+          description: 'No announce node is known to store the friend yet: search rounds with the backoff rule.',
+          on: {
+            'search.found': {
+              target: 'Sharing',
+              actions: ['observe', 'armOnionShare', 'sendDhtPkOnion'],
+              description: 'An announce node stores the friend: send our DHT-PK over the onion now, then every 30 s.',
+            },
+            tick: {
+              guard: 'isSearchDue',
+              actions: ['observe', 'countSearch', 'searchFriend'],
+              description: 'Search round: announce requests for the friend to its closest known nodes.',
+            },
+          },
+        },
+        Sharing: {
+          description: 'The friend is announced at nodes we know: DHT-PK over the onion every 30 s, and keep searching.',
+          on: {
+            'search.lost': {
+              target: 'Searching',
+              actions: ['observe', 'disarmOnionShare'],
+              description: 'No node stores the friend any more: back to searching.',
+            },
+            tick: [
+              {
+                guard: 'isOnionShareDue',
+                actions: ['observe', 'armOnionShare', 'sendDhtPkOnion'],
+                description: 'Resend our DHT-PK over the onion (every 30 s).',
+              },
+              {
+                guard: 'isSearchDue',
+                actions: ['observe', 'countSearch', 'searchFriend'],
+                description: "Search round: refresh the friend's announce nodes.",
+              },
+            ],
+          },
+        },
+      },
+    },
+  },
+});
+
+export type DhtkeyShareSnapshot = SnapshotFrom<typeof dhtkeyShare>;
+
+export function dhtkeyShareNextDeadline(snapshot: DhtkeyShareSnapshot): Deadline | null {
+  if (snapshot.matches('Idle')) return null;
+  const c = snapshot.context;
+  return earliest(
+    deadline(c.searchAt, `onion search for the friend (run ${c.runCount}, every ${friendSearchIntervalMs(c.runCount) / 1000} s)`),
+    snapshot.matches({ Active: 'Sharing' }) ? deadline(c.onionShareAt, 'DHT-PK over the onion (every 30 s)') : null,
+    c.friendDhtKey !== null ? deadline(c.dhtShareAt, 'DHT-PK over a DHT route (every 20 s)') : null,
+  );
+}

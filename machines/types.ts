@@ -1,0 +1,50 @@
+/**
+ * Types shared by every machine of the state core.
+ *
+ * Time is data (DESIGN.md §2): every event carries `now`, monotonic milliseconds supplied by
+ * the runtime; deadlines are plain numbers in context; `tick` means "a deadline may have passed".
+ * Context is JSON-serialisable: keys and addresses are strings (hex keys, "ip:port").
+ */
+
+/** A friend session's progress, in the seed's order (conn-notes.txt `data ToxProgress`). */
+export const TOX_PROGRESS = [
+  'AwaitingDHTKey',
+  'AcquiringIPAddress',
+  'AcquiringCookie',
+  'AwaitingHandshake',
+  'AwaitingSessionPacket',
+] as const;
+export type ToxProgress = (typeof TOX_PROGRESS)[number];
+
+/** Every state of the friend session: the seed's progress values, then the established session. */
+export const FRIEND_SESSION_STATES = [...TOX_PROGRESS, 'Established'] as const;
+export type FriendSessionState = (typeof FRIEND_SESSION_STATES)[number];
+
+/** Where a friend's DHT key came from (DESIGN.md §1, seed "DHTKey"). */
+export type DhtKeySource = 'onion' | 'dhtRoute' | 'handshake';
+/** Where a friend's address came from (seed "SockAddr"). */
+export type AddressSource = 'dhtKeyPacket' | 'dhtSearch' | 'sessionPacket';
+
+/** The next moment a machine wants a `tick`, and why (shown by the inspector and the journal). */
+export interface Deadline {
+  readonly at: number;
+  readonly reason: string;
+}
+
+/** The one timing event: "the clock reached `now`; fire whatever is due". */
+export interface TickEvent {
+  readonly type: 'tick';
+  readonly now: number;
+}
+
+/** The earliest of several optional deadlines. */
+export function earliest(...candidates: ReadonlyArray<Deadline | null>): Deadline | null {
+  let best: Deadline | null = null;
+  for (const c of candidates) if (c && (best === null || c.at < best.at)) best = c;
+  return best;
+}
+
+/** A deadline from an optional number. */
+export function deadline(at: number | null, reason: string): Deadline | null {
+  return at === null ? null : { at, reason };
+}

@@ -1,0 +1,128 @@
+/**
+ * Model-based test configurations, one per machine: which events to try in each state,
+ * which tick times, how to abstract a snapshot, and the oracle to check against.
+ */
+import type { AnyMachineSnapshot } from 'xstate';
+import { machineSpecs, type MachineName } from '../../machines/index.js';
+import type { ModelConfig, TimedEvent } from './harness.js';
+import { friendSessionOracle } from './oracles/friend-session.oracle.js';
+import { connectOracle } from './oracles/connect.oracle.js';
+import { dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
+import { toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
+
+export const K1 = 'aa'.repeat(32);
+export const K2 = 'bb'.repeat(32);
+const FRIEND = 'f0'.repeat(32);
+const SELF = '5e'.repeat(32);
+const A1 = '127.0.0.1:33445';
+const A2 = '127.0.0.1:33446';
+const T0 = 1_000_000;
+
+/**
+ * The traversal's abstraction of a snapshot: absolute times in context become "none", "due"
+ * (at or before `now`) or "pending" — or, with `exact`, their distance from `now` (for the
+ * small machines whose behaviour depends on how timers interleave); everything else is kept. Paths are still replayed with
+ * the real times, so the abstraction only decides which states count as already visited.
+ */
+function relativeTimes(snapshot: AnyMachineSnapshot, timeFields: readonly string[], exact = false): string {
+  const ctx = snapshot.context as Record<string, unknown> & { now: number };
+  const view: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ctx)) {
+    if (k === 'now') continue;
+    if (!timeFields.includes(k)) view[k] = v;
+    else if (typeof v !== 'number') view[k] = 'none';
+    else view[k] = v <= ctx.now ? 'due' : exact ? v - ctx.now : 'pending';
+  }
+  return JSON.stringify([snapshot.value, view]);
+}
+
+function numbers(snapshot: AnyMachineSnapshot, fields: readonly string[]): number[] {
+  const ctx = snapshot.context as Record<string, unknown>;
+  return fields.map((f) => ctx[f]).filter((v): v is number => typeof v === 'number');
+}
+
+const FRIEND_TIMES = ['dhtKeyFreshUntil', 'addressFreshUntil', 'resendAt', 'aliveSendAt', 'aliveDeadline', 'onlineSince'] as const;
+const CONNECT_TIMES = ['dhtKeyFreshUntil', 'addressFreshUntil', 'searchAt', 'pingAt'] as const;
+const DHTKEY_TIMES = ['searchAt', 'onionShareAt', 'dhtShareAt'] as const;
+const TOXID_TIMES = ['roundAt', 'stableAt', 'offlineAt', 'announcedSince'] as const;
+
+const nowOf = (s: AnyMachineSnapshot): number => (s.context as { now: number }).now;
+
+export const modelConfigs: Record<MachineName, ModelConfig> = {
+  friendSession: {
+    spec: machineSpecs.friendSession,
+    input: { friendPk: FRIEND, now: T0 },
+    events: (s) => {
+      const now = nowOf(s);
+      return [
+        { type: 'dhtKey.learned', now, dhtKey: K1, source: 'onion' },
+        { type: 'dhtKey.learned', now, dhtKey: K2, source: 'dhtRoute' },
+        { type: 'address.learned', now, address: A1, source: 'dhtSearch' },
+        { type: 'address.learned', now, address: A2, source: 'dhtKeyPacket' },
+        { type: 'packet.cookieResponse', now },
+        { type: 'packet.handshake', now, dhtKey: K1, address: A1 },
+        { type: 'packet.handshake', now, dhtKey: K2, address: A2 },
+        { type: 'packet.session', now },
+        { type: 'packet.alive', now },
+        { type: 'packet.kill', now },
+      ] as TimedEvent[];
+    },
+    tickTimes: (s) => numbers(s, ['dhtKeyFreshUntil', 'resendAt', 'aliveSendAt', 'aliveDeadline']),
+    serialize: (s) => relativeTimes(s, FRIEND_TIMES),
+    oracle: friendSessionOracle,
+  },
+  connect: {
+    spec: machineSpecs.connect,
+    input: { friendPk: FRIEND, now: T0 },
+    events: (s) => {
+      const now = nowOf(s);
+      const facts = (dhtKey: string | null, keyFor: number | null, addrFor: number | null, established: boolean): TimedEvent =>
+        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: keyFor === null ? null : now + keyFor, addressFreshUntil: addrFor === null ? null : now + addrFor, established }) as TimedEvent;
+      return [
+        facts(null, null, null, false),
+        facts(K1, 122_000, null, false),
+        facts(K1, 122_000, 122_000, false),
+        facts(K1, 50_000, 100_000, false),
+        facts(K1, 122_000, 60_000, false),
+        facts(K2, 122_000, null, false),
+        facts(K1, 122_000, 122_000, true),
+      ];
+    },
+    tickTimes: (s) => numbers(s, ['dhtKeyFreshUntil', 'addressFreshUntil', 'searchAt', 'pingAt']),
+    serialize: (s) => relativeTimes(s, CONNECT_TIMES, true),
+    oracle: connectOracle,
+  },
+  dhtkeyShare: {
+    spec: machineSpecs.dhtkeyShare,
+    input: { friendPk: FRIEND, now: T0 },
+    events: (s) => {
+      const now = nowOf(s);
+      const facts = (dhtKey: string | null, established: boolean): TimedEvent =>
+        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: dhtKey ? now + 122_000 : null, addressFreshUntil: null, established }) as TimedEvent;
+      return [facts(null, false), facts(K1, false), facts(K1, true), { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
+    },
+    tickTimes: (s) => numbers(s, ['searchAt', 'onionShareAt', 'dhtShareAt']),
+    serialize: (s) => relativeTimes(s, DHTKEY_TIMES),
+    oracle: dhtkeyShareOracle,
+  },
+  toxidAnnounce: {
+    spec: machineSpecs.toxidAnnounce,
+    input: { selfPk: SELF, now: T0 },
+    events: (s) => {
+      const now = nowOf(s);
+      return [
+        { type: 'cmd.start', now },
+        { type: 'cmd.stop', now },
+        { type: 'nodes.available', now },
+        { type: 'announce.pingId', now, node: A1 },
+        { type: 'announce.response', now },
+        { type: 'announce.response', now: now + 60_000 },
+        { type: 'announce.stored', now },
+        { type: 'announce.unstored', now },
+      ] as TimedEvent[];
+    },
+    tickTimes: (s) => numbers(s, ['roundAt', 'stableAt', 'offlineAt']),
+    serialize: (s) => relativeTimes(s, TOXID_TIMES, true),
+    oracle: toxidAnnounceOracle,
+  },
+};
