@@ -316,6 +316,8 @@ function installExitHook(): void {
 export class CPeer {
   /** Every event seen so far, in order. */
   readonly events: CPeerEvent[] = [];
+  /** Unix time (ms, fractional) at which each entry of `events` was read; same indexes. */
+  readonly arrivedAtMs: number[] = [];
   /** stdout lines that were not events (should stay empty). */
   readonly unparsed: string[] = [];
   private stderrText = '';
@@ -409,6 +411,7 @@ export class CPeer {
       return;
     }
     this.events.push(e);
+    this.arrivedAtMs.push(performance.timeOrigin + performance.now());
     this.waiters = this.waiters.filter((w) => {
       if (!w.pred(e)) return true;
       w.resolve(e);
