@@ -158,6 +158,11 @@ async function compile(name: string, source: string, flags: readonly string[], l
     throw new Error(`cc failed for ${source}:\n${r.stderr}`);
   }
   await rename(tmp, out);
+  // Drop builds of older sources of the same helper (not temporaries of concurrent builds).
+  const stale = new RegExp(`^${name.replace(/\./g, '\\.')}-[0-9a-f]{16}$`);
+  for (const f of await readdir(BUILD_DIR)) {
+    if (stale.test(f) && path.join(BUILD_DIR, f) !== out) await rm(path.join(BUILD_DIR, f), { force: true });
+  }
   return out;
 }
 

@@ -4,6 +4,10 @@
  * Usage: cpeer [--profile PATH] [--port N] [--name NAME] [--status-message TEXT]
  *              [--bootstrap 127.0.0.1:PORT:DHTPKHEX]... [--accept-all] [--echo] [--verbose]
  *
+ * --port N: the first UDP port tried; like c-toxcore's default 33445..33545, it then tries up to N+99
+ * (the port actually bound is in the `ready` event). --profile PATH: loaded when the file exists,
+ * written (atomically) on `save` and on exit.
+ *
  * Always: local discovery off, IPv4 only, UDP on, no TCP relay server, no proxy. It refuses to
  * start unless loopback-shim.so is preloaded (it looks up the symbol the shim exports), because
  * libtoxcore 0.2.18 binds 0.0.0.0 and cannot be told otherwise. Bootstrap nodes must be 127.0.0.1.
