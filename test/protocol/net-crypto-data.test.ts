@@ -147,7 +147,7 @@ describe('nonce recovery (c-toxcore handle_data_packet)', () => {
         (base, steps, seed) => {
           // The sender advances by 1 per packet; we deliver a packet after `step` sent ones,
           // sometimes one from up to 40 packets back (reordered), and lose the rest.
-          let recv = base;
+          let recv: Uint8Array = base;
           let sentIndex = 0;
           let s = seed;
           for (let i = 0; i < 400; i++) {
