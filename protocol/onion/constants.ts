@@ -14,6 +14,7 @@
  * | ONION_RESPONSE_MAX_DATA_SIZE_BYTES|  1222 | `ONION_RESPONSE_MAX_DATA_SIZE` (onion.h)   |
  * | MAX_DATA_REQUEST_SIZE_BYTES       |  1069 | `MAX_DATA_REQUEST_SIZE` (onion_announce.h) |
  * | ONION_CLIENT_MAX_DATA_SIZE_BYTES  |  1021 | `ONION_CLIENT_MAX_DATA_SIZE` (onion_client.h) |
+ * | ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES | 948 | derived: 1069 − 121 (see below)          |
  */
 import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE } from '../crypto.js';
 import { ONION_IP_PORT_SIZE_BYTES } from '../ip-port.js';
@@ -51,6 +52,14 @@ export const ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES = PUBLIC_KEY_SIZE + MAC_SIZE;
 export const MAX_DATA_REQUEST_SIZE_BYTES = ONION_MAX_DATA_SIZE_BYTES - ONION_DATA_REQUEST_MIN_SIZE_BYTES; // 1069
 /** Largest onion data payload (`ONION_CLIENT_MAX_DATA_SIZE`): 1069 − 48. */
 export const ONION_CLIENT_MAX_DATA_SIZE_BYTES = MAX_DATA_REQUEST_SIZE_BYTES - ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES; // 1021
+/**
+ * Largest onion data payload a c-toxcore receiver actually accepts: its 0x86
+ * is 121 + L bytes and `handle_data_response` (onion_client.c, still so at
+ * c-toxcore HEAD) drops any 0x86 over `MAX_DATA_REQUEST_SIZE` (1069), so
+ * L ≤ 948 although senders allow up to 1021. Derived, not a c-toxcore constant.
+ */
+export const ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES =
+  MAX_DATA_REQUEST_SIZE_BYTES - (ONION_DATA_RESPONSE_MIN_SIZE_BYTES + ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES); // 948
 
 /** Announce ping_id: an HMAC-SHA-512-256 tag (`ONION_PING_ID_SIZE` = `TIMED_AUTH_SIZE`, onion_announce.h). */
 export const ONION_PING_ID_SIZE_BYTES = 32;

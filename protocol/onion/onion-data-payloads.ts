@@ -12,6 +12,10 @@
  * |      1 |       4 | nospam (the 4 raw Tox ID bytes)            |
  * |      5 | 1..1016 | message                                    |
  *
+ * Over the onion a c-toxcore receiver drops payloads over 948 bytes (see
+ * `ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES`), so friend-request messages longer
+ * than 943 bytes never arrive that way, although the codec allows 1016.
+ *
  * DHT-PK (id 156): `[0x9c][no_replay 8][DHT pk 32][0..4 packed nodes]`, see
  * dht/dht-pk.ts, whose codecs are re-exported here.
  */

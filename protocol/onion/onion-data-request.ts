@@ -10,7 +10,9 @@
  * inner one under shared(sender real sk, destination real pk), which
  * authenticates the sender.
  *
- * Serialized form (153 + L bytes, 1 ≤ L ≤ 1021; D receives it with RETURN_3 appended):
+ * Serialized form (153 + L bytes, 1 ≤ L ≤ 1021; D receives it with RETURN_3
+ * appended). Note a c-toxcore receiver drops the resulting 0x86 when L > 948
+ * (`ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES`):
  *
  * | offset | length | field                                                           |
  * |-------:|-------:|-----------------------------------------------------------------|
