@@ -57,6 +57,8 @@ export const ONION_CLIENT_MAX_DATA_SIZE_BYTES = MAX_DATA_REQUEST_SIZE_BYTES - ON
  * is 121 + L bytes and `handle_data_response` (onion_client.c, still so at
  * c-toxcore HEAD) drops any 0x86 over `MAX_DATA_REQUEST_SIZE` (1069), so
  * L ≤ 948 although senders allow up to 1021. Derived, not a c-toxcore constant.
+ * Checked between two libtoxcore 0.2.18 peers: a friend request with a
+ * 943-byte message (payload 948) arrives, one with 944 bytes never does.
  */
 export const ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES =
   MAX_DATA_REQUEST_SIZE_BYTES - (ONION_DATA_RESPONSE_MIN_SIZE_BYTES + ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES); // 948
