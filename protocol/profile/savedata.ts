@@ -27,8 +27,8 @@
  * |    2 | DHT           | u32 LE 0x0159000D, then inner sections `[u32 LE len][u16 LE type]`|
  * |      |               | `[u16 LE 0x11CE]` — type 4 holds UDP packed nodes                |
  * |    3 | FRIENDS       | N × 2216-byte records (friend-record.ts)                          |
- * |    4 | NAME          | 1..128 bytes (0 or longer: ignored by c-toxcore)                  |
- * |    5 | STATUSMESSAGE | 1..1007 bytes (likewise)                                          |
+ * |    4 | NAME          | 0..128 bytes (longer: ignored by c-toxcore)                       |
+ * |    5 | STATUSMESSAGE | 0..1007 bytes (likewise)                                          |
  * |    6 | STATUS        | 1 byte, 0..2 (anything else ignored)                              |
  * |   10 | TCP_RELAY     | ≤ 8 packed nodes, TCP types allowed; may be empty                 |
  * |   11 | PATH_NODE     | ≤ 8 UDP packed nodes (onion bootstrap)                            |
@@ -45,7 +45,7 @@
  *   preceded them, and written back in their original relative order.
  * - DHT, TCP_RELAY and PATH_NODE bodies are kept raw (written back unchanged) and also decoded
  *   to packed nodes when they decode cleanly (`nodes: null` otherwise, with a warning).
- * - Known sections c-toxcore itself would ignore (NAME of 0 or > 128 bytes, STATUS ≠ 1 byte or
+ * - Known sections c-toxcore itself would ignore (NAME of > 128 bytes, STATUS ≠ 1 byte or
  *   ≥ 3, …) produce a warning and are dropped on rewrite, as c-toxcore's own next save does.
  * - A repeated known section behaves as in c-toxcore: later ones win, FRIENDS accumulate.
  * - Errors that make c-toxcore refuse the whole file are errors here, each with its code.
@@ -329,12 +329,13 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
         break;
       }
       case SECTION_TYPE.NAME:
-        if (len > 0 && len <= MAX_SAVED_NAME_LENGTH) name = body;
-        else warnings.push(`NAME section of ${len} bytes ignored (c-toxcore loads 1..${MAX_SAVED_NAME_LENGTH})`);
+        // c-toxcore loads 1..128 bytes; 0 is what it writes for an empty name.
+        if (len <= MAX_SAVED_NAME_LENGTH) name = body;
+        else warnings.push(`NAME section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_NAME_LENGTH})`);
         break;
       case SECTION_TYPE.STATUSMESSAGE:
-        if (len > 0 && len <= MAX_SAVED_STATUSMESSAGE_LENGTH) statusMessage = body;
-        else warnings.push(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads 1..${MAX_SAVED_STATUSMESSAGE_LENGTH})`);
+        if (len <= MAX_SAVED_STATUSMESSAGE_LENGTH) statusMessage = body;
+        else warnings.push(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_STATUSMESSAGE_LENGTH})`);
         break;
       case SECTION_TYPE.STATUS:
         if (len === 1 && body[0]! < 3) userStatus = body[0]!;
