@@ -1,0 +1,548 @@
+/**
+ * The DHT node (tox-protocol.md §2, c-toxcore 0.2.18 DHT.c / ping.c behaviour).
+ *
+ * Tables:
+ *   - close list: 128 buckets × 8 by leading bits in common with our DHT key; a new node takes a
+ *     slot only when the bucket has room or holds a bad node (not heard for 122 s);
+ *   - search lists: one per searched DHT key (a friend's), the 8 closest nodes to it;
+ *   - pending requests: 8-byte ping ids bound to the target's key and address, valid 5 s,
+ *     at most 512 (DHT_PING_ARRAY_SIZE).
+ * Behaviour per one-second round (do_dht): every node not heard for 182 s is dropped; every
+ * node gets a nodes request for the list's key every 60 s; one random good node every 20 s and
+ * on the first 5 rounds after a list is populated. Candidates from nodes responses that would
+ * enter a list are asked at once (c-toxcore waits for the next round).
+ * A nodes request is answered with the 4 closest good nodes, and never with none when any
+ * node is known (c-toxcore ignores empty responses, §11.3).
+ *
+ * The friend-search side reports addresses to the engine: a valid packet from a searched DHT
+ * key proves its address (`dhtKeyPacket`); a nodes response naming it is a claim
+ * (`dhtSearch`), which we also verify by asking that address directly.
+ */
+import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
+import {
+  decodeDhtHeader,
+  decodeDhtPkRoutedHeader,
+  decodeDhtRequestHeader,
+  DHT_REQUEST_ID,
+  openDhtPkRouted,
+  openDhtRequest,
+  openNodesRequest,
+  openNodesResponse,
+  openPingRequest,
+  openPingResponse,
+  sealNodesRequest,
+  sealNodesResponse,
+  sealPingResponse,
+  type DhtHeader,
+  type DhtPk,
+} from '../../protocol/dht/index.js';
+import { ipPortKey, isLanAddress, equalIpPort, type IpPort } from '../../protocol/ip-port.js';
+import { bucketIndex, xorDistanceCompare } from '../../protocol/keys.js';
+import type { PackedNode } from '../../protocol/packed-node.js';
+import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
+
+/** do_dht runs once per second. DHT.c do_dht gating. */
+export const DHT_ROUND_INTERVAL_MS = 1000;
+/** A ping id is valid this long. DHT.h PING_TIMEOUT = 5 s. */
+export const DHT_PING_TIMEOUT_MS = 5000;
+/** Each known node gets a nodes request this often. DHT.h PING_INTERVAL = 60 s. */
+export const DHT_NODE_PING_INTERVAL_MS = 60_000;
+/** A random good node gets a nodes request this often. DHT.c GET_NODE_INTERVAL = 20 s. */
+export const DHT_RANDOM_NODE_INTERVAL_MS = 20_000;
+/** Not heard for this long: bad (not handed out, replaceable). DHT.h BAD_NODE_TIMEOUT = 122 s. */
+export const DHT_BAD_NODE_TIMEOUT_MS = 122_000;
+/** Not heard for this long: dropped. DHT.c KILL_NODE_TIMEOUT = 182 s. */
+export const DHT_KILL_NODE_TIMEOUT_MS = 182_000;
+/** Burst rounds after a list is populated. DHT.c MAX_BOOTSTRAP_TIMES = 5. */
+export const DHT_BOOTSTRAP_BURST_ROUNDS = 5;
+/** Nodes per bucket. DHT.h LCLIENT_NODES = 8. */
+export const DHT_BUCKET_SIZE = 8;
+/** Nodes kept per searched key. DHT.h MAX_FRIEND_CLIENTS = 8. */
+export const DHT_SEARCH_LIST_SIZE = 8;
+/** Nodes in a nodes response. DHT.h MAX_SENT_NODES = 4. */
+export const DHT_MAX_SENT_NODES = 4;
+/** Pending requests kept. DHT.h DHT_PING_ARRAY_SIZE = 512. */
+export const DHT_PENDING_LIMIT = 512;
+/** Bound on searched keys (a search per unconnected friend); beyond it the oldest is dropped. */
+export const DHT_SEARCH_LIMIT = 4096;
+/** While no node is good, re-ask the bootstrap nodes this often. */
+export const DHT_REBOOTSTRAP_INTERVAL_MS = 5000;
+
+export interface DhtNode {
+  readonly pk: Bytes;
+  readonly pkHex: string;
+  ipPort: IpPort;
+  /** Last valid response from this node (null: never answered yet). */
+  lastHeard: number | null;
+  /** Last nodes request we sent it. */
+  lastAsked: number;
+  readonly addedAt: number;
+}
+
+interface SearchList {
+  readonly target: Bytes;
+  readonly targetHex: string;
+  readonly friends: Set<string>;
+  nodes: DhtNode[];
+  burstLeft: number;
+  lastRandom: number;
+}
+
+interface Pending {
+  readonly pkHex: string;
+  readonly addr: string;
+  readonly expires: number;
+  readonly kind: 'ping' | 'nodes';
+}
+
+export class Dht implements TimedLayer {
+  private readonly buckets = new Map<number, DhtNode[]>();
+  private readonly searches = new Map<string, SearchList>();
+  /** friend hex → target hex */
+  private readonly searchOfFriend = new Map<string, string>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly bootstrapNodes: Array<{ ipPort: IpPort; pk: Bytes }> = [];
+  private closeBurstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;
+  private closeLastRandom = 0;
+  private lastRound: number | null = null;
+  private lastBootstrap = -Infinity;
+  private wasConnected = false;
+
+  constructor(private readonly host: Engine) {}
+
+  // ---- queries -----------------------------------------------------------------------------
+
+  private get ownPk(): Bytes {
+    return this.host.keys.dht.publicKey;
+  }
+
+  private isGood(n: DhtNode, now = this.host.now): boolean {
+    return n.lastHeard !== null && now - n.lastHeard < DHT_BAD_NODE_TIMEOUT_MS;
+  }
+
+  /** Every node in the close list. */
+  closeNodes(): DhtNode[] {
+    const out: DhtNode[] = [];
+    for (const b of this.buckets.values()) out.push(...b);
+    return out;
+  }
+
+  /** Nodes heard from within 122 s, from the close list and every search list. */
+  goodNodes(): DhtNode[] {
+    const seen = new Set<string>();
+    const out: DhtNode[] = [];
+    const consider = (n: DhtNode): void => {
+      if (!seen.has(n.pkHex) && this.isGood(n)) {
+        seen.add(n.pkHex);
+        out.push(n);
+      }
+    };
+    for (const n of this.closeNodes()) consider(n);
+    for (const s of this.searches.values()) for (const n of s.nodes) consider(n);
+    return out;
+  }
+
+  get goodCount(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) for (const x of b) if (this.isGood(x)) n++;
+    return n;
+  }
+
+  /** True when at least one node is good. */
+  isConnected(): boolean {
+    return this.goodCount > 0;
+  }
+
+  /** A close-list node by key. */
+  findClose(pkHex: string): DhtNode | undefined {
+    for (const b of this.buckets.values()) for (const n of b) if (n.pkHex === pkHex) return n;
+    return undefined;
+  }
+
+  /** Any known node (close list or search lists) by key. */
+  findAny(pkHex: string): DhtNode | undefined {
+    const c = this.findClose(pkHex);
+    if (c) return c;
+    for (const s of this.searches.values()) for (const n of s.nodes) if (n.pkHex === pkHex) return n;
+    return undefined;
+  }
+
+  /**
+   * The `count` nodes closest to `target`: good ones first by distance; when no node is good,
+   * the known ones (a node that knows anyone must not answer with nobody).
+   */
+  closest(target: Bytes, count: number, opts: { lan?: boolean; exclude?: string } = {}): DhtNode[] {
+    const lanOk = opts.lan ?? true;
+    const all = new Map<string, DhtNode>();
+    for (const n of this.closeNodes()) all.set(n.pkHex, n);
+    for (const s of this.searches.values()) for (const n of s.nodes) if (!all.has(n.pkHex)) all.set(n.pkHex, n);
+    const candidates = [...all.values()].filter((n) => n.pkHex !== opts.exclude && (lanOk || !isLanAddress(n.ipPort)));
+    const good = candidates.filter((n) => this.isGood(n));
+    const pool = good.length > 0 ? good : candidates;
+    return pool.sort((a, b) => xorDistanceCompare(target, a.pk, b.pk)).slice(0, count);
+  }
+
+  static toPacked(n: DhtNode): PackedNode {
+    return { transport: 'udp', ipPort: n.ipPort, publicKey: n.pk };
+  }
+
+  // ---- commands from the engine and the connect task ----------------------------------------
+
+  bootstrap(ipPort: IpPort, pk: Bytes): void {
+    if (!this.bootstrapNodes.some((b) => equalBytes(b.pk, pk) && equalIpPort(b.ipPort, ipPort))) this.bootstrapNodes.push({ ipPort, pk });
+    this.sendNodesRequest(pk, ipPort, this.ownPk);
+    this.lastBootstrap = this.host.now;
+  }
+
+  /** Starts (or retargets) the DHT search for a friend's DHT key (connect task `dht.search`). */
+  search(friendHex: string, dhtKeyHex: string): void {
+    const previous = this.searchOfFriend.get(friendHex);
+    if (previous && previous !== dhtKeyHex) this.stopSearch(friendHex);
+    let list = this.searches.get(dhtKeyHex);
+    if (!list) {
+      if (this.searches.size >= DHT_SEARCH_LIMIT) {
+        const oldest = this.searches.keys().next().value as string;
+        this.searches.delete(oldest);
+        this.host.counters.inc('dht.search_evicted');
+      }
+      const target = hexToBytes(dhtKeyHex);
+      list = { target, targetHex: dhtKeyHex, friends: new Set(), nodes: [], burstLeft: DHT_BOOTSTRAP_BURST_ROUNDS, lastRandom: this.host.now };
+      this.searches.set(dhtKeyHex, list);
+    }
+    list.friends.add(friendHex);
+    this.searchOfFriend.set(friendHex, dhtKeyHex);
+    // dht_addfriend: ask the known nodes closest to the key, and the key's own node if we know it.
+    const known = this.findAny(dhtKeyHex);
+    if (known) {
+      this.sendNodesRequest(known.pk, known.ipPort, list.target);
+      this.host.dhtAddressFound(dhtKeyHex, known.ipPort, known.lastHeard !== null ? 'dhtKeyPacket' : 'dhtSearch');
+    }
+    for (const n of this.closest(list.target, DHT_MAX_SENT_NODES)) {
+      this.addToSearch(list, n.pk, n.ipPort, false);
+      this.sendNodesRequest(n.pk, n.ipPort, list.target);
+    }
+  }
+
+  /** One search round (connect task `dht.searchRound`): ask the closest nodes of the list again. */
+  searchRound(friendHex: string): void {
+    const list = this.listOf(friendHex);
+    if (!list) return;
+    const nodes = list.nodes.length > 0 ? list.nodes.slice(0, DHT_MAX_SENT_NODES) : this.closest(list.target, DHT_MAX_SENT_NODES);
+    for (const n of nodes) this.sendNodesRequest(n.pk, n.ipPort, list.target);
+  }
+
+  /** Re-checks the friend's own DHT node (connect task `dht.pingFriend`). */
+  pingFriend(friendHex: string): void {
+    const list = this.listOf(friendHex);
+    if (!list) return;
+    const node = this.findAny(list.targetHex);
+    if (node) this.sendNodesRequest(node.pk, node.ipPort, list.target);
+  }
+
+  stopSearch(friendHex: string): void {
+    const target = this.searchOfFriend.get(friendHex);
+    if (!target) return;
+    this.searchOfFriend.delete(friendHex);
+    const list = this.searches.get(target);
+    if (!list) return;
+    list.friends.delete(friendHex);
+    if (list.friends.size === 0) this.searches.delete(target);
+  }
+
+  private listOf(friendHex: string): SearchList | undefined {
+    const t = this.searchOfFriend.get(friendHex);
+    return t === undefined ? undefined : this.searches.get(t);
+  }
+
+  /** Nodes known close to a searched key (for DHT-routed packets to a friend). */
+  searchNodes(dhtKeyHex: string): DhtNode[] {
+    return this.searches.get(dhtKeyHex)?.nodes.filter((n) => this.isGood(n)) ?? [];
+  }
+
+  // ---- packets -----------------------------------------------------------------------------
+
+  handlePacket(from: IpPort, data: Bytes): void {
+    const id = data[0];
+    if (id === 0x21) {
+      // LAN discovery: toxstate never sends it and does not answer it (DESIGN.md §3).
+      this.host.counters.inc('ignored.lan_discovery');
+      return;
+    }
+    if (id === 0x20) return this.handleDhtRequest(from, data);
+    const h = decodeDhtHeader(data);
+    if (!h.ok) return this.host.drop(`dht.malformed`);
+    const header = h.value;
+    if (equalBytes(header.senderPk, this.ownPk)) return this.host.drop('dht.from_self');
+    const shared = this.host.keys.dhtShared(header.senderPk);
+    switch (id) {
+      case 0x00:
+        return this.handlePingRequest(from, header, shared);
+      case 0x01:
+        return this.handlePingResponse(from, header, shared);
+      case 0x02:
+        return this.handleNodesRequest(from, header, shared);
+      case 0x04:
+        return this.handleNodesResponse(from, header, shared);
+    }
+  }
+
+  private handlePingRequest(from: IpPort, header: DhtHeader, shared: Bytes): void {
+    const p = openPingRequest(this.host.crypto, shared, header);
+    if (!p.ok) return this.host.drop('dht.ping_request_invalid');
+    this.host.send(from, sealPingResponse(this.host.crypto, shared, this.ownPk, this.nonce(), { pingId: p.value.pingId }));
+    this.heardFrom(header.senderPk, from, false);
+  }
+
+  private handlePingResponse(from: IpPort, header: DhtHeader, shared: Bytes): void {
+    const p = openPingResponse(this.host.crypto, shared, header);
+    if (!p.ok) return this.host.drop('dht.ping_response_invalid');
+    if (!this.takePending(p.value.pingId, header.senderPk, from)) return this.host.drop('dht.ping_response_unexpected');
+    this.heardFrom(header.senderPk, from, true);
+  }
+
+  private handleNodesRequest(from: IpPort, header: DhtHeader, shared: Bytes): void {
+    const r = openNodesRequest(this.host.crypto, shared, header);
+    if (!r.ok) return this.host.drop('dht.nodes_request_invalid');
+    const senderHex = toHex(header.senderPk);
+    let nodes = this.closest(r.value.searchedPk, DHT_MAX_SENT_NODES, { lan: isLanAddress(from), exclude: senderHex }).map(Dht.toPacked);
+    // Never answer with nobody when we know the asker: c-toxcore ignores empty responses and
+    // would never add us (tox-protocol.md §11.3). Its own address is a harmless answer.
+    if (nodes.length === 0) nodes = [{ transport: 'udp', ipPort: from, publicKey: header.senderPk }];
+    this.host.send(from, sealNodesResponse(this.host.crypto, shared, this.ownPk, this.nonce(), { nodes, pingId: r.value.pingId }));
+    this.heardFrom(header.senderPk, from, false);
+  }
+
+  private handleNodesResponse(from: IpPort, header: DhtHeader, shared: Bytes): void {
+    const r = openNodesResponse(this.host.crypto, shared, header);
+    if (!r.ok) return this.host.drop('dht.nodes_response_invalid');
+    if (!this.takePending(r.value.pingId, header.senderPk, from)) return this.host.drop('dht.nodes_response_unexpected');
+    this.heardFrom(header.senderPk, from, true);
+    for (const node of r.value.nodes) this.considerCandidate(node);
+  }
+
+  /** A node named in a nodes response: ask it if it would enter one of our lists. */
+  private considerCandidate(node: PackedNode): void {
+    if (node.transport !== 'udp' || equalBytes(node.publicKey, this.ownPk)) return;
+    const hex = toHex(node.publicKey);
+    const search = this.searches.get(hex);
+    if (search) {
+      // A search result names the friend's node: report the claim and verify it directly.
+      this.host.dhtAddressFound(hex, node.ipPort, 'dhtSearch');
+    }
+    const known = this.findAny(hex);
+    if (known && this.host.now - known.lastAsked < DHT_PING_TIMEOUT_MS) return;
+    let wanted = search !== undefined || this.wouldEnterClose(node.publicKey);
+    let target = this.ownPk;
+    for (const s of this.searches.values()) {
+      if (this.wouldEnterSearch(s, node.publicKey)) {
+        wanted = true;
+        target = s.target;
+        break;
+      }
+    }
+    if (search) target = search.target;
+    if (wanted) this.sendNodesRequest(node.publicKey, node.ipPort, target);
+  }
+
+  private wouldEnterClose(pk: Bytes): boolean {
+    const b = this.buckets.get(bucketIndex(this.ownPk, pk)) ?? [];
+    const hex = toHex(pk);
+    if (b.some((n) => n.pkHex === hex)) return false;
+    return b.length < DHT_BUCKET_SIZE || b.some((n) => !this.isGood(n));
+  }
+
+  private wouldEnterSearch(s: SearchList, pk: Bytes): boolean {
+    const hex = toHex(pk);
+    if (s.nodes.some((n) => n.pkHex === hex)) return false;
+    if (s.nodes.length < DHT_SEARCH_LIST_SIZE) return true;
+    const worst = s.nodes[s.nodes.length - 1]!;
+    return xorDistanceCompare(s.target, pk, worst.pk) < 0;
+  }
+
+  private handleDhtRequest(from: IpPort, data: Bytes): void {
+    const h = decodeDhtRequestHeader(data);
+    if (!h.ok) return this.host.drop('dht.request_malformed');
+    const header = h.value;
+    if (!equalBytes(header.receiverPk, this.ownPk)) {
+      // Route it: forwarded unchanged only to a node of our close list (DHT.c route_packet).
+      const target = this.findClose(toHex(header.receiverPk));
+      if (!target) return this.host.drop('dht.request_no_route');
+      this.host.counters.inc('dht.request_forwarded');
+      this.host.send(target.ipPort, data);
+      return;
+    }
+    const req = openDhtRequest(this.host.crypto, this.host.keys.dhtShared(header.senderPk), header);
+    if (!req.ok) return this.host.drop('dht.request_invalid');
+    if (req.value.requestId === DHT_REQUEST_ID.dht_pk) {
+      const inner = decodeDhtPkRoutedHeader(req.value.data);
+      if (!inner.ok) return this.host.drop('dht.dhtpk_malformed');
+      const friend = this.host.friends.get(toHex(inner.value.senderRealPk));
+      if (!friend) return this.host.drop('dht.dhtpk_not_friend');
+      const d = openDhtPkRouted(this.host.crypto, this.host.keys.realShared(friend.pk), inner.value, header.senderPk);
+      if (!d.ok) return this.host.drop('dht.dhtpk_invalid');
+      this.host.onDhtPk(friend, d.value, 'dhtRoute');
+      return;
+    }
+    // NAT ping (254) is for hole punching, which loopback and LAN never need.
+    this.host.counters.inc(`ignored.dht_request_${req.value.requestId}`);
+  }
+
+  // ---- tables ------------------------------------------------------------------------------
+
+  /** A valid packet from a node: it enters or refreshes our lists; `answered` marks a response. */
+  private heardFrom(pk: Bytes, from: IpPort, answered: boolean): void {
+    const hex = toHex(pk);
+    const now = this.host.now;
+    if (this.searches.has(hex)) this.host.dhtAddressFound(hex, from, 'dhtKeyPacket');
+    if (!answered) {
+      // A request from a node we do not know: ask it back so that its answer can add it
+      // (c-toxcore ping_add). Only nodes that would enter a list, and not more than once per 5 s.
+      const known = this.findAny(hex);
+      if (known) {
+        known.ipPort = from;
+        return;
+      }
+      if (this.wouldEnterClose(pk) || [...this.searches.values()].some((s) => this.wouldEnterSearch(s, pk))) this.sendNodesRequest(pk, from, this.ownPk);
+      return;
+    }
+    this.addToClose(pk, from, now);
+    for (const s of this.searches.values()) this.addToSearch(s, pk, from, true);
+    const connected = this.isConnected();
+    if (connected && !this.wasConnected) this.host.onDhtConnected();
+    this.wasConnected = connected;
+  }
+
+  private addToClose(pk: Bytes, from: IpPort, now: number): void {
+    const idx = bucketIndex(this.ownPk, pk);
+    const b = this.buckets.get(idx) ?? [];
+    const hex = toHex(pk);
+    const existing = b.find((n) => n.pkHex === hex);
+    if (existing) {
+      existing.ipPort = from;
+      existing.lastHeard = now;
+      return;
+    }
+    const node: DhtNode = { pk, pkHex: hex, ipPort: from, lastHeard: now, lastAsked: now, addedAt: now };
+    if (b.length < DHT_BUCKET_SIZE) b.push(node);
+    else {
+      const bad = b.findIndex((n) => !this.isGood(n, now));
+      if (bad < 0) return;
+      b[bad] = node;
+    }
+    this.buckets.set(idx, b);
+  }
+
+  private addToSearch(s: SearchList, pk: Bytes, from: IpPort, answered: boolean): void {
+    const hex = toHex(pk);
+    const now = this.host.now;
+    const existing = s.nodes.find((n) => n.pkHex === hex);
+    if (existing) {
+      existing.ipPort = from;
+      if (answered) existing.lastHeard = now;
+      return;
+    }
+    if (!this.wouldEnterSearch(s, pk)) return;
+    const wasEmpty = s.nodes.length === 0;
+    s.nodes.push({ pk, pkHex: hex, ipPort: from, lastHeard: answered ? now : null, lastAsked: 0, addedAt: now });
+    s.nodes.sort((a, b) => xorDistanceCompare(s.target, a.pk, b.pk));
+    if (s.nodes.length > DHT_SEARCH_LIST_SIZE) s.nodes.length = DHT_SEARCH_LIST_SIZE;
+    if (wasEmpty) s.burstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  private nonce(): Bytes {
+    return this.host.random.bytes(24);
+  }
+
+  /** Sends a nodes request for `target` and remembers its ping id for 5 s. */
+  sendNodesRequest(pk: Bytes, to: IpPort, target: Bytes): void {
+    if (equalBytes(pk, this.ownPk)) return;
+    const pingId = this.newPingId(toHex(pk), to, 'nodes');
+    const shared = this.host.keys.dhtShared(pk);
+    this.host.send(to, sealNodesRequest(this.host.crypto, shared, this.ownPk, this.nonce(), { searchedPk: target, pingId }));
+    const known = this.findAny(toHex(pk));
+    if (known) known.lastAsked = this.host.now;
+    this.host.counters.inc('dht.nodes_requests_sent');
+  }
+
+  private newPingId(pkHex: string, to: IpPort, kind: Pending['kind']): Bytes {
+    if (this.pending.size >= DHT_PENDING_LIMIT) {
+      const oldest = this.pending.keys().next().value as string;
+      this.pending.delete(oldest);
+      this.host.counters.inc('dht.pending_evicted');
+    }
+    let id = this.host.random.bytes(8);
+    while (id.every((b) => b === 0)) id = this.host.random.bytes(8);
+    this.pending.set(toHex(id), { pkHex, addr: ipPortKey(to), expires: this.host.now + DHT_PING_TIMEOUT_MS, kind });
+    return id;
+  }
+
+  /** A response's ping id must be ours, unexpired, and from the node and address we asked. Used once. */
+  private takePending(pingId: Bytes, pk: Bytes, from: IpPort): boolean {
+    const key = toHex(pingId);
+    const p = this.pending.get(key);
+    if (!p) return false;
+    if (p.expires < this.host.now || p.pkHex !== toHex(pk) || p.addr !== ipPortKey(from)) return false;
+    this.pending.delete(key);
+    return true;
+  }
+
+  // ---- the one-second round ----------------------------------------------------------------
+
+  nextTimer(): EngineDeadline | null {
+    const idle = this.buckets.size === 0 && this.searches.size === 0 && this.bootstrapNodes.length === 0;
+    if (idle) return null;
+    return { at: (this.lastRound ?? this.host.now) + DHT_ROUND_INTERVAL_MS, reason: 'DHT round (every 1 s)' };
+  }
+
+  onTimer(now: number): void {
+    this.lastRound = now;
+    for (const [k, p] of this.pending) if (p.expires < now) this.pending.delete(k);
+    // Close list: drop dead nodes, ask every node every 60 s, a random good one every 20 s.
+    for (const [idx, b] of this.buckets) {
+      const alive = b.filter((n) => n.lastHeard !== null && now - n.lastHeard < DHT_KILL_NODE_TIMEOUT_MS);
+      if (alive.length === 0) this.buckets.delete(idx);
+      else this.buckets.set(idx, alive);
+    }
+    const close = this.closeNodes();
+    for (const n of close) if (now - n.lastAsked >= DHT_NODE_PING_INTERVAL_MS) this.sendNodesRequest(n.pk, n.ipPort, this.ownPk);
+    const good = close.filter((n) => this.isGood(n, now));
+    if (good.length > 0 && (this.closeBurstLeft > 0 || now - this.closeLastRandom >= DHT_RANDOM_NODE_INTERVAL_MS)) {
+      const n = good[this.host.random.int(good.length)]!;
+      this.sendNodesRequest(n.pk, n.ipPort, this.ownPk);
+      this.closeLastRandom = now;
+      if (this.closeBurstLeft > 0) this.closeBurstLeft--;
+    }
+    for (const s of this.searches.values()) {
+      s.nodes = s.nodes.filter((n) => (n.lastHeard ?? n.addedAt) + DHT_KILL_NODE_TIMEOUT_MS > now);
+      for (const n of s.nodes) if (now - n.lastAsked >= DHT_NODE_PING_INTERVAL_MS) this.sendNodesRequest(n.pk, n.ipPort, s.target);
+      const g = s.nodes.filter((n) => this.isGood(n, now));
+      if (g.length > 0 && (s.burstLeft > 0 || now - s.lastRandom >= DHT_RANDOM_NODE_INTERVAL_MS)) {
+        const n = g[this.host.random.int(g.length)]!;
+        this.sendNodesRequest(n.pk, n.ipPort, s.target);
+        s.lastRandom = now;
+        if (s.burstLeft > 0) s.burstLeft--;
+      }
+    }
+    // No good node at all: ask the bootstrap nodes again.
+    const connected = good.length > 0;
+    if (!connected && this.bootstrapNodes.length > 0 && now - this.lastBootstrap >= DHT_REBOOTSTRAP_INTERVAL_MS) {
+      this.lastBootstrap = now;
+      this.closeBurstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;
+      for (const b of this.bootstrapNodes) this.sendNodesRequest(b.pk, b.ipPort, this.ownPk);
+    }
+    this.wasConnected = connected;
+  }
+
+  /** Sizes of the tables (bounded; reported by the reliability figures). */
+  stats(): { close: number; good: number; searches: number; pending: number } {
+    return { close: this.closeNodes().length, good: this.goodCount, searches: this.searches.size, pending: this.pending.size };
+  }
+}
+
+function hexToBytes(hex: string): Bytes {
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+export type { DhtPk };

@@ -1,0 +1,515 @@
+/**
+ * The sans-IO engine (DESIGN.md §2): one Tox node with no sockets and no clock of its own.
+ *
+ * Inputs all carry `now` (monotonic milliseconds): a datagram arrived (`handleDatagram`), a
+ * deadline passed (`handleTimeout`), a user command (`addFriend`, `sendMessage`, …).
+ * Outputs are drained by the adapter: datagrams to send (`takeTransmits`), application events
+ * (`takeEvents`), and the next deadline with its reason (`nextDeadline`).
+ *
+ * The engine owns keys, tables and buffers; the machines own progress and decisions. Every
+ * machine step goes through `deliver`, which journals it and routes its outputs to the
+ * protocol layers:
+ *   dht/        DHT node: close list, searches, nodes/ping, DHT request routing
+ *   onion/      onion relay, announce node (serving side) and onion client
+ *   net-crypto/ cookies, handshakes, crypto data
+ *   messenger/  friend_connection and messenger payloads, friend requests
+ */
+import {
+  friendFacts,
+  type AddressSource,
+  type FriendFacts,
+  type FriendSessionSnapshot,
+  type FriendSessionState,
+  type MachineEvent,
+} from '../machines/index.js';
+import { toHex, type Bytes } from '../protocol/bytes.js';
+import type { Crypto } from '../protocol/crypto.js';
+import { formatIpPort, type IpPort } from '../protocol/ip-port.js';
+import { packetKind } from '../protocol/packet-ids.js';
+import { Actors } from './actors.js';
+import type { AppEvent } from './app-events.js';
+import { Counters } from './counters.js';
+import { Dht, type DhtPk } from './dht/dht.js';
+import { FriendTable, type Friend, type FriendInit } from './friends.js';
+import { Journal } from './journal.js';
+import { generateKeyPair, Keys, type KeyPair } from './keys.js';
+import { Messenger } from './messenger/messenger.js';
+import { NetCrypto } from './net-crypto/net-crypto.js';
+import { AnnounceServer } from './onion/announce-server.js';
+import { OnionClient } from './onion/client.js';
+import { OnionRelay } from './onion/relay.js';
+import type { Random } from './random.js';
+
+export interface Transmit {
+  readonly to: IpPort;
+  readonly data: Bytes;
+}
+
+export interface EngineOptions {
+  readonly crypto: Crypto;
+  readonly random: Random;
+  /** Long-term key pair (from the profile). */
+  readonly identity: KeyPair;
+  /** 4 nospam bytes (Tox ID bytes 32..35). */
+  readonly nospam: Bytes;
+  readonly name?: string;
+  readonly statusMessage?: string;
+  readonly friends?: readonly FriendInit[];
+  /** Wall-clock Unix milliseconds at engine time 0 (DHT-PK no_replay is Unix seconds, as c-toxcore's). */
+  readonly epochMs?: number;
+  /** A fixed DHT key pair (tests); by default a fresh one per engine, as c-toxcore does. */
+  readonly dhtKeyPair?: KeyPair;
+  readonly journalCapacity?: number;
+  readonly journalContext?: boolean;
+  /** Serve as onion relay and announce node (default true). */
+  readonly serveOnion?: boolean;
+}
+
+/** A place the engine's one timer can be armed for, with why. */
+export interface EngineDeadline {
+  readonly at: number;
+  readonly reason: string;
+  readonly actor?: string;
+}
+
+/** A protocol layer with its own timer. */
+export interface TimedLayer {
+  nextTimer(): EngineDeadline | null;
+  onTimer(now: number): void;
+}
+
+export const actorKeys = {
+  session: (friendHex: string) => `session:${friendHex}`,
+  toxid: (selfHex: string) => `toxid:${selfHex}`,
+  dhtkey: (selfHex: string, friendHex: string) => `dhtkey:${selfHex}:${friendHex}`,
+  connect: (selfHex: string, friendHex: string) => `connect:${selfHex}:${friendHex}`,
+};
+
+/** Bound on events processed for one input, a guard against a feedback loop between machines. */
+const MAX_STEPS_PER_INPUT = 100_000;
+
+export class Engine {
+  readonly crypto: Crypto;
+  readonly random: Random;
+  readonly keys: Keys;
+  readonly friends = new FriendTable();
+  readonly counters = new Counters();
+  readonly journal: Journal;
+  readonly actors: Actors;
+  readonly dht: Dht;
+  readonly relay: OnionRelay;
+  readonly announceServer: AnnounceServer;
+  readonly onion: OnionClient;
+  readonly netCrypto: NetCrypto;
+  readonly messenger: Messenger;
+  readonly epochMs: number;
+  readonly serveOnion: boolean;
+  nospam: Bytes;
+  name: string;
+  statusMessage: string;
+  userStatus = 0;
+
+  /** The time of the input being handled. */
+  now = 0;
+  started = false;
+  private readonly queue: Array<{ key: string; event: MachineEvent & { now: number } }> = [];
+  private flushing = false;
+  private transmits: Transmit[] = [];
+  private events: AppEvent[] = [];
+  private readonly lastFacts = new Map<string, string>();
+  private readonly lastProgress = new Map<string, FriendSessionState>();
+
+  constructor(opts: EngineOptions) {
+    this.crypto = opts.crypto;
+    this.random = opts.random;
+    this.keys = new Keys(opts.crypto, opts.identity, opts.dhtKeyPair ?? generateKeyPair(opts.crypto, opts.random));
+    this.nospam = opts.nospam;
+    this.name = opts.name ?? '';
+    this.statusMessage = opts.statusMessage ?? '';
+    this.epochMs = opts.epochMs ?? 0;
+    this.serveOnion = opts.serveOnion ?? true;
+    this.journal = new Journal(opts.journalCapacity ?? 100_000, opts.journalContext ?? true);
+    this.actors = new Actors(this.journal);
+    this.dht = new Dht(this);
+    this.relay = new OnionRelay(this);
+    this.announceServer = new AnnounceServer(this);
+    this.onion = new OnionClient(this);
+    this.netCrypto = new NetCrypto(this);
+    this.messenger = new Messenger(this);
+    for (const f of opts.friends ?? []) this.friends.add(f);
+  }
+
+  get selfHex(): string {
+    return this.keys.realPkHex;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Goes online: the toxid task starts and every friend's machines are created. */
+  start(now: number): void {
+    this.now = now;
+    if (this.started) return;
+    this.started = true;
+    const key = actorKeys.toxid(this.selfHex);
+    this.actors.create(key, 'toxidAnnounce', { selfPk: this.selfHex, now });
+    for (const f of this.friends.all()) this.createFriendActors(f);
+    this.deliver(key, { type: 'cmd.start', now });
+    this.flush();
+  }
+
+  private createFriendActors(f: Friend): void {
+    const now = this.now;
+    this.actors.create(actorKeys.session(f.pkHex), 'friendSession', { friendPk: f.pkHex, now });
+    this.actors.create(actorKeys.connect(this.selfHex, f.pkHex), 'connect', { friendPk: f.pkHex, now });
+    this.actors.create(actorKeys.dhtkey(this.selfHex, f.pkHex), 'dhtkeyShare', { friendPk: f.pkHex, now });
+    this.lastProgress.set(f.pkHex, 'AwaitingDHTKey');
+    this.app({ type: 'progress', friend: f.pkHex, state: 'AwaitingDHTKey', t: now });
+    this.sendFacts(f.pkHex, true);
+  }
+
+  // ---- inputs ----------------------------------------------------------------------------
+
+  handleDatagram(now: number, from: IpPort, data: Bytes): void {
+    this.now = Math.max(this.now, now);
+    this.counters.inc('rx.datagrams');
+    try {
+      this.dispatch(from, data);
+    } catch (e) {
+      // A broken invariant in a layer must not take the node down; it is counted and logged.
+      this.counters.inc('error.handler');
+      this.lastError = e instanceof Error ? e.message : String(e);
+    }
+    this.flush();
+  }
+
+  /** The last handler error (for diagnostics; each is also counted under `error.handler`). */
+  lastError: string | null = null;
+
+  private dispatch(from: IpPort, data: Bytes): void {
+    if (data.length === 0) return this.drop('empty');
+    const id = data[0]!;
+    switch (id) {
+      case 0x00:
+      case 0x01:
+      case 0x02:
+      case 0x04:
+      case 0x20:
+      case 0x21:
+        return this.dht.handlePacket(from, data);
+      case 0x18:
+        return this.netCrypto.handleCookieRequest(from, data);
+      case 0x19:
+        return this.netCrypto.handleCookieResponse(from, data);
+      case 0x1a:
+        return this.netCrypto.handleHandshake(from, data);
+      case 0x1b:
+        return this.netCrypto.handleCryptoData(from, data);
+      case 0x80:
+      case 0x81:
+      case 0x82:
+      case 0x8c:
+      case 0x8d:
+      case 0x8e:
+        if (!this.serveOnion) return this.drop('onion_relay_disabled');
+        return this.relay.handlePacket(from, data);
+      case 0x83:
+      case 0x85:
+        if (!this.serveOnion) return this.drop('announce_disabled');
+        return this.announceServer.handlePacket(from, data);
+      case 0x84:
+      case 0x86:
+        return this.onion.handleResponse(from, data);
+      default: {
+        const kind = packetKind(id);
+        this.counters.inc(kind === 'unknown' ? 'drop.unknown_id' : `ignored.${kind}`);
+      }
+    }
+  }
+
+  handleTimeout(now: number): void {
+    this.now = Math.max(this.now, now);
+    for (let round = 0; round < 64; round++) {
+      let any = false;
+      for (const layer of this.layers()) {
+        const d = layer.nextTimer();
+        if (d !== null && d.at <= this.now) {
+          layer.onTimer(this.now);
+          any = true;
+        }
+      }
+      const due = this.actors.due(this.now);
+      for (const key of due) this.deliver(key, { type: 'tick', now: this.now });
+      this.flush();
+      if (!any && due.length === 0) return;
+    }
+    this.counters.inc('error.timer_loop');
+  }
+
+  private layers(): TimedLayer[] {
+    return [this.dht, this.relay, this.announceServer, this.onion, this.netCrypto, this.messenger];
+  }
+
+  // ---- commands --------------------------------------------------------------------------
+
+  /** Adds a friend by long-term key without a request (tox_friend_add_norequest). */
+  addFriend(now: number, pk: Bytes, init: Omit<FriendInit, 'pk'> = {}): Friend {
+    this.now = Math.max(this.now, now);
+    const hex = toHex(pk);
+    const existing = this.friends.get(hex);
+    if (existing) return existing;
+    const f = this.friends.add({ pk, ...init });
+    if (this.started) this.createFriendActors(f);
+    this.app({ type: 'friend_added', friend: hex, t: this.now });
+    this.app({ type: 'profile_changed', t: this.now });
+    this.flush();
+    return f;
+  }
+
+  removeFriend(now: number, pkHex: string): boolean {
+    this.now = Math.max(this.now, now);
+    const f = this.friends.get(pkHex);
+    if (!f) return false;
+    this.netCrypto.close(f, true, 'friend removed');
+    this.dht.stopSearch(pkHex);
+    this.onion.removeFriend(pkHex);
+    for (const key of [actorKeys.session(pkHex), actorKeys.connect(this.selfHex, pkHex), actorKeys.dhtkey(this.selfHex, pkHex)]) this.actors.remove(key);
+    this.friends.remove(pkHex);
+    this.lastFacts.delete(pkHex);
+    this.lastProgress.delete(pkHex);
+    this.app({ type: 'profile_changed', t: this.now });
+    this.flush();
+    return true;
+  }
+
+  bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void {
+    this.now = Math.max(this.now, now);
+    this.dht.bootstrap(ipPort, dhtPk);
+    this.flush();
+  }
+
+  // ---- outputs ---------------------------------------------------------------------------
+
+  takeTransmits(): Transmit[] {
+    const t = this.transmits;
+    this.transmits = [];
+    return t;
+  }
+
+  takeEvents(): AppEvent[] {
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  nextDeadline(): EngineDeadline | null {
+    let best: EngineDeadline | null = null;
+    const a = this.actors.earliest();
+    if (a) best = { at: a.at, reason: a.reason, actor: a.key };
+    for (const layer of this.layers()) {
+      const d = layer.nextTimer();
+      if (d && (best === null || d.at < best.at)) best = d;
+    }
+    return best;
+  }
+
+  // ---- services for the layers ------------------------------------------------------------
+
+  send(to: IpPort, data: Bytes): void {
+    this.counters.inc('tx.datagrams');
+    this.transmits.push({ to, data });
+  }
+
+  app(event: AppEvent): void {
+    this.events.push(event);
+  }
+
+  drop(reason: string): void {
+    this.counters.inc(`drop.${reason}`);
+  }
+
+  /** Unix seconds now (c-toxcore's mono_time is Unix-based). */
+  unixSeconds(): number {
+    return Math.floor((this.epochMs + this.now) / 1000);
+  }
+
+  /** Queues an event for a machine actor; processed in order by `flush`. */
+  deliver(key: string, event: MachineEvent & { now: number }): void {
+    this.queue.push({ key, event });
+  }
+
+  /** Delivers an event to a friend's session machine. */
+  deliverToSession(friendHex: string, event: MachineEvent & { now: number }): void {
+    this.deliver(actorKeys.session(friendHex), event);
+  }
+
+  /** Processes queued machine events and routes their outputs, until quiet. */
+  flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      let steps = 0;
+      while (this.queue.length > 0) {
+        if (++steps > MAX_STEPS_PER_INPUT) {
+          this.counters.inc('error.step_loop');
+          this.queue.length = 0;
+          break;
+        }
+        const { key, event } = this.queue.shift()!;
+        const d = this.actors.deliver(key, event);
+        if (!d) continue;
+        for (const out of d.outputs) this.route(key, d.actor.machine, out);
+        if (d.actor.machine === 'friendSession') this.afterSessionStep(d.actor.snapshot as FriendSessionSnapshot);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private friendOfActor(key: string): Friend | undefined {
+    const parts = key.split(':');
+    return this.friends.get(parts[parts.length - 1]!);
+  }
+
+  /** Executes one machine output. */
+  private route(key: string, machine: string, out: MachineEvent): void {
+    const f = this.friendOfActor(key);
+    switch (out.type) {
+      // friendSession
+      case 'send.cookieRequest':
+        if (f) this.netCrypto.sendCookieRequest(f, String(out['dhtKey']), String(out['address']));
+        return;
+      case 'send.handshake':
+        if (f) this.netCrypto.sendHandshake(f);
+        return;
+      case 'send.confirm':
+        if (f) this.netCrypto.sendConfirm(f);
+        return;
+      case 'send.alive':
+        if (f) this.messenger.sendAlive(f);
+        return;
+      case 'session.close':
+        if (f) this.netCrypto.close(f, out['sendKill'] === true, String(out['reason']));
+        return;
+      case 'notify.online':
+        if (f) {
+          this.messenger.onOnline(f);
+          this.app({ type: 'friend_online', friend: f.pkHex, t: this.now });
+        }
+        return;
+      case 'notify.offline':
+        if (f) {
+          this.messenger.onOffline(f);
+          f.lastNoReplay = 0n;
+          this.app({ type: 'friend_offline', friend: f.pkHex, reason: String(out['reason']), t: this.now });
+        }
+        return;
+      // connect
+      case 'dht.search':
+        if (f) this.dht.search(f.pkHex, String(out['dhtKey']));
+        return;
+      case 'dht.searchRound':
+        if (f) this.dht.searchRound(f.pkHex);
+        return;
+      case 'dht.pingFriend':
+        if (f) this.dht.pingFriend(f.pkHex);
+        return;
+      case 'dht.searchStop':
+        if (f) this.dht.stopSearch(f.pkHex);
+        return;
+      // dhtkeyShare
+      case 'onion.searchFriend':
+        if (f) this.onion.searchFriend(f);
+        return;
+      case 'onion.sendDhtPk':
+        if (f) this.onion.sendDhtPk(f);
+        return;
+      case 'dht.sendDhtPk':
+        if (f) this.onion.sendDhtPkRoute(f, String(out['friendDhtKey']));
+        return;
+      // toxidAnnounce
+      case 'onion.announceRound':
+        this.onion.announceRound(out['mode'] as 'searching' | 'announced' | 'stable');
+        return;
+      case 'onion.announceTo':
+        this.onion.announceTo(String(out['node']));
+        return;
+      case 'notify.announced':
+        this.app({ type: 'announced', t: this.now });
+        return;
+      case 'notify.unannounced':
+        this.app({ type: 'unannounced', reason: String(out['reason']), t: this.now });
+        return;
+      default:
+        this.counters.inc(`error.unrouted_output.${machine}.${out.type}`);
+    }
+  }
+
+  /** After a session step: report progress changes and pass the facts on to the friend's tasks. */
+  private afterSessionStep(snapshot: FriendSessionSnapshot): void {
+    const friendHex = snapshot.context.friendPk;
+    const state = snapshot.value as FriendSessionState;
+    if (this.lastProgress.get(friendHex) !== state) {
+      this.lastProgress.set(friendHex, state);
+      this.app({ type: 'progress', friend: friendHex, state, t: this.now });
+    }
+    this.sendFacts(friendHex, false);
+  }
+
+  private sendFacts(friendHex: string, force: boolean): void {
+    const session = this.actors.get(actorKeys.session(friendHex));
+    if (!session) return;
+    const facts: FriendFacts = friendFacts(session.snapshot as FriendSessionSnapshot);
+    const sig = JSON.stringify(facts);
+    if (!force && this.lastFacts.get(friendHex) === sig) return;
+    this.lastFacts.set(friendHex, sig);
+    const event = { type: 'facts', now: this.now, ...facts };
+    this.deliver(actorKeys.connect(this.selfHex, friendHex), event);
+    this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
+  }
+
+  /** The friend session state of a friend. */
+  progressOf(friendHex: string): FriendSessionState | undefined {
+    return this.lastProgress.get(friendHex);
+  }
+
+  /** Friends whose session currently names `dhtKeyHex` as their DHT key. */
+  friendsWithDhtKey(dhtKeyHex: string): Friend[] {
+    const out: Friend[] = [];
+    for (const f of this.friends.all()) {
+      const s = this.actors.get(actorKeys.session(f.pkHex));
+      if (s && (s.snapshot as FriendSessionSnapshot).context.dhtKey === dhtKeyHex) out.push(f);
+    }
+    return out;
+  }
+
+  // ---- facts from the protocol layers -------------------------------------------------------
+
+  /** The DHT saw (or was told of) the node of a searched DHT key at an address. */
+  dhtAddressFound(dhtKeyHex: string, ipPort: IpPort, source: AddressSource): void {
+    for (const f of this.friendsWithDhtKey(dhtKeyHex)) {
+      if (this.lastProgress.get(f.pkHex) === 'Established') continue;
+      this.deliverToSession(f.pkHex, { type: 'address.learned', now: this.now, address: formatIpPort(ipPort), source });
+    }
+  }
+
+  /** The DHT has its first good node: announcing can start now. */
+  onDhtConnected(): void {
+    this.app({ type: 'dht_connected', t: this.now });
+    this.deliver(actorKeys.toxid(this.selfHex), { type: 'nodes.available', now: this.now });
+    this.onion.onDhtNodes();
+  }
+
+  /**
+   * A friend's DHT-PK arrived (onion data 156 or DHT request 156): only strictly increasing
+   * `no_replay` values are accepted (onion_client.c handle_dhtpk_announce); the session learns
+   * the key; every UDP node listed is asked for the friend's DHT key, which finds the friend
+   * at once when it listed itself (tox-protocol.md §3.7).
+   */
+  onDhtPk(friend: Friend, d: DhtPk, via: 'onion' | 'dhtRoute'): void {
+    if (d.noReplay <= friend.lastNoReplay) return this.drop('dhtpk.replayed');
+    friend.lastNoReplay = d.noReplay;
+    this.counters.inc(`dhtpk.accepted_${via}`);
+    this.deliverToSession(friend.pkHex, { type: 'dhtKey.learned', now: this.now, dhtKey: toHex(d.dhtPk), source: via });
+    for (const n of d.nodes) if (n.transport === 'udp') this.dht.sendNodesRequest(n.publicKey, n.ipPort, d.dhtPk);
+  }
+}

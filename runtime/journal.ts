@@ -1,0 +1,87 @@
+/**
+ * The journal: every step of every machine actor — the event, the state before and after,
+ * the transition taken (or null when the state ignored the event), the outputs, and the next
+ * deadline with its reason. It is a bounded ring (oldest entries drop first; `dropped` counts
+ * them) and what the inspector shows and scrubs through.
+ */
+import type { Deadline, MachineEvent, MachineName } from '../machines/index.js';
+
+export interface JournalEntry {
+  readonly seq: number;
+  /** The time of the event (engine milliseconds). */
+  readonly t: number;
+  readonly actor: string;
+  readonly machine: MachineName;
+  readonly event: MachineEvent;
+  readonly from: unknown;
+  readonly to: unknown;
+  /** Transition id (`source|event|index`), or null when the event was ignored. */
+  readonly transition: string | null;
+  readonly outputs: readonly MachineEvent[];
+  /** The actor's context after the step (when the journal keeps contexts). */
+  readonly context?: unknown;
+  readonly next: Deadline | null;
+}
+
+export type JournalListener = (entry: JournalEntry) => void;
+
+export class Journal {
+  private readonly ring: (JournalEntry | undefined)[];
+  private start = 0;
+  private count = 0;
+  private nextSeq = 1;
+  private readonly listeners = new Set<JournalListener>();
+  /** Entries pushed out of the ring. */
+  dropped = 0;
+
+  constructor(
+    readonly capacity = 100_000,
+    readonly keepContext = true,
+  ) {
+    this.ring = new Array(Math.max(1, capacity));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  append(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
+    const e: JournalEntry = { seq: this.nextSeq++, ...entry };
+    if (!this.keepContext) delete (e as { context?: unknown }).context;
+    if (this.count < this.ring.length) {
+      this.ring[(this.start + this.count) % this.ring.length] = e;
+      this.count++;
+    } else {
+      this.ring[this.start] = e;
+      this.start = (this.start + 1) % this.ring.length;
+      this.dropped++;
+    }
+    for (const l of this.listeners) l(e);
+    return e;
+  }
+
+  /** Entries with seq > `afterSeq`, oldest first, at most `limit`. */
+  since(afterSeq = 0, limit = Infinity): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    for (let i = 0; i < this.count && out.length < limit; i++) {
+      const e = this.ring[(this.start + i) % this.ring.length]!;
+      if (e.seq > afterSeq) out.push(e);
+    }
+    return out;
+  }
+
+  /** Entry at position `i` (0 = oldest kept). */
+  at(i: number): JournalEntry | undefined {
+    if (i < 0 || i >= this.count) return undefined;
+    return this.ring[(this.start + i) % this.ring.length];
+  }
+
+  subscribe(listener: JournalListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
