@@ -93,6 +93,17 @@ describe('parseToxId', () => {
     );
   });
 
+  it('decodeToxId never throws on random bytes and refuses every wrong length', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytesOf(38), fc.uint8Array({ maxLength: 80 })), (b) => {
+        let r: ReturnType<typeof decodeToxId> | undefined;
+        expect(() => (r = decodeToxId(b))).not.toThrow();
+        if (b.length !== 38) expect(r!.ok).toBe(false);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('never throws on arbitrary strings', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 100 }), (s) => {
