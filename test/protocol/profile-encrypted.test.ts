@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import fc from 'fast-check';
 import { hex, toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
@@ -126,6 +126,7 @@ describe('interop with libtoxcore 0.2.18 toxencryptsave', () => {
   const h = ctoxcoreHarness();
   it.skipIf(!h)('c-toxcore decrypts what we encrypt, and we decrypt what it encrypts now', () => {
     const dir = mkdtempSync(join(tmpdir(), 'toxstate-enc-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const ours = encryptSave(crypto, 'shared secret', new Uint8Array(32).fill(7), new Uint8Array(24).fill(8), plainFixture);
     writeFileSync(join(dir, 'ours.enc'), ours);
     expect(h!.run(['pass_decrypt', 'shared secret', join(dir, 'ours.enc'), join(dir, 'ours.dec')]).trim()).toBe('ok');

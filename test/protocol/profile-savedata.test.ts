@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { equalBytes, toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
@@ -22,7 +22,7 @@ import {
 } from '../../protocol/profile/index.js';
 import { upstreamSample } from '../fixtures/profiles/upstream.js';
 import { ctoxcoreHarness, parseView } from '../fixtures/profiles/ctoxcore-harness.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 let crypto: Crypto;
@@ -409,6 +409,9 @@ describe('round trips of random profiles', () => {
 describe('interop with libtoxcore 0.2.18 (offline, in an empty network namespace)', () => {
   const h = ctoxcoreHarness();
   const tmp = h ? mkdtempSync(join(tmpdir(), 'toxstate-profile-')) : '';
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
 
   it.skipIf(!h)('c-toxcore loads a profile we wrote and reports the same identity, name, status and friends', () => {
     const sk = new Uint8Array(32).map((_, i) => i + 1);
