@@ -423,6 +423,7 @@ export class Dht implements TimedLayer {
       return;
     }
     const node: DhtNode = { pk, pkHex: hex, ipPort: from, lastHeard: now, lastAsked: now, addedAt: now };
+    if (this.buckets.size === 0) this.closeBurstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;
     if (b.length < DHT_BUCKET_SIZE) b.push(node);
     else {
       const bad = b.findIndex((n) => !this.isGood(n, now));
@@ -493,7 +494,7 @@ export class Dht implements TimedLayer {
   nextTimer(): EngineDeadline | null {
     const idle = this.buckets.size === 0 && this.searches.size === 0 && this.bootstrapNodes.length === 0;
     if (idle) return null;
-    return { at: (this.lastRound ?? this.host.now) + DHT_ROUND_INTERVAL_MS, reason: 'DHT round (every 1 s)' };
+    return { at: this.lastRound === null ? this.host.now : this.lastRound + DHT_ROUND_INTERVAL_MS, reason: 'DHT round (every 1 s)' };
   }
 
   onTimer(now: number): void {

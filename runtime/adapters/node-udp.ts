@@ -1,0 +1,155 @@
+/**
+ * The Node UDP adapter: the only socket code in toxstate. It binds one UDP socket, feeds
+ * datagrams and a monotonic clock into an `Engine`, sends what the engine wants sent, and arms
+ * one real timer at the engine's next deadline.
+ *
+ * Destinations are policed: by default only loopback (127.0.0.0/8, ::1) may be sent to, so a
+ * node on a local test network never sends anything off the machine even if a peer hands it
+ * other addresses. `allowPublic: true` (the CLI's `--network public`, or a non-loopback
+ * `--bootstrap`) lifts that. Refused sends are counted (`tx.refused_non_loopback`).
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import type { Bytes } from '../../protocol/bytes.js';
+import { isLoopback, makeIpPort, unmapIpv4, type IpPort } from '../../protocol/ip-port.js';
+import type { AppEvent } from '../app-events.js';
+import type { Engine } from '../engine.js';
+
+/** c-toxcore's default port range (network.h TOX_PORTRANGE_FROM/TO). */
+export const DEFAULT_PORT_FROM = 33445;
+export const DEFAULT_PORT_TO = 33545;
+
+export interface UdpNodeOptions {
+  /** Address to bind (default 127.0.0.1). */
+  readonly bind?: string;
+  /** Port; 0 for any free port; omitted: the first free port in 33445..33545. */
+  readonly port?: number;
+  /** Allow sending to non-loopback addresses (default false). */
+  readonly allowPublic?: boolean;
+  /** Monotonic clock in ms (default: performance.now()). */
+  readonly clock?: () => number;
+}
+
+export type UdpNodeListener = (event: AppEvent) => void;
+
+export class UdpNode {
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly listeners = new Set<UdpNodeListener>();
+  readonly clock: () => number;
+
+  private constructor(
+    readonly engine: Engine,
+    private readonly socket: Socket,
+    readonly address: IpPort,
+    private readonly allowPublic: boolean,
+    clock: () => number,
+  ) {
+    this.clock = clock;
+  }
+
+  /** Binds a socket, starts the engine and begins serving. Errors (port in use, bad address) reject with a clear message. */
+  static async start(engine: Engine, opts: UdpNodeOptions = {}): Promise<UdpNode> {
+    const bind = opts.bind ?? '127.0.0.1';
+    const family = bind.includes(':') ? 'udp6' : 'udp4';
+    const ports = opts.port !== undefined ? [opts.port] : range(DEFAULT_PORT_FROM, DEFAULT_PORT_TO);
+    let lastError: Error | null = null;
+    for (const port of ports) {
+      const socket = createSocket({ type: family, reuseAddr: false });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind({ address: bind, port, exclusive: true }, () => {
+            socket.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        socket.close();
+        lastError = e as Error;
+        continue;
+      }
+      const local = socket.address();
+      const address = makeIpPort(local.address, local.port);
+      if (!address.ok) throw new Error(`bound to an address toxstate cannot represent: ${local.address}`);
+      const t0 = performance.now();
+      const clock = opts.clock ?? (() => performance.now() - t0);
+      const node = new UdpNode(engine, socket, address.value, opts.allowPublic ?? false, clock);
+      node.serve();
+      return node;
+    }
+    const code = (lastError as NodeJS.ErrnoException | null)?.code;
+    const what = opts.port !== undefined ? `port ${opts.port}` : `any port in ${DEFAULT_PORT_FROM}..${DEFAULT_PORT_TO}`;
+    if (code === 'EADDRINUSE') throw new Error(`cannot bind ${bind}:${opts.port ?? ''}: ${what} is in use`);
+    if (code === 'EADDRNOTAVAIL') throw new Error(`cannot bind ${bind}: not an address of this machine`);
+    throw new Error(`cannot bind ${bind} (${what}): ${lastError?.message ?? 'unknown error'}`);
+  }
+
+  onEvent(listener: UdpNodeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private serve(): void {
+    this.socket.on('message', (msg, rinfo) => {
+      if (this.closed) return;
+      const from = makeIpPort(rinfo.address, rinfo.port);
+      if (!from.ok) return;
+      this.engine.handleDatagram(this.clock(), unmapIpv4(from.value), new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+      this.pump();
+    });
+    this.socket.on('error', () => {
+      this.engine.counters.inc('udp.socket_error');
+    });
+    this.engine.start(this.clock());
+    this.pump();
+  }
+
+  /** Runs a command against the engine and then moves its outputs (for commands outside an input). */
+  run<T>(command: (engine: Engine, now: number) => T): T {
+    const r = command(this.engine, this.clock());
+    this.pump();
+    return r;
+  }
+
+  /** Sends what the engine produced, delivers its events, re-arms the one timer. */
+  pump(): void {
+    if (this.closed) return;
+    for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
+    for (const e of this.engine.takeEvents()) for (const l of this.listeners) l(e);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const d = this.engine.nextDeadline();
+    if (d === null) return;
+    const delay = Math.max(0, Math.min(d.at - this.clock(), 2_147_000_000));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.closed) return;
+      this.engine.handleTimeout(this.clock());
+      this.pump();
+    }, delay);
+  }
+
+  private transmit(to: IpPort, data: Bytes): void {
+    if (!this.allowPublic && !isLoopback(to)) {
+      this.engine.counters.inc('tx.refused_non_loopback');
+      return;
+    }
+    this.socket.send(data, to.port, to.ip, (e) => {
+      if (e) this.engine.counters.inc('udp.send_error');
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let p = from; p <= to; p++) out.push(p);
+  return out;
+}

@@ -1,0 +1,294 @@
+/**
+ * The simulated network: many engines in one process on an in-memory network with a virtual
+ * clock that jumps from event to event (a datagram arriving, an engine deadline). Seeded:
+ * the same seed gives the same run. Link behaviour is configurable at any time: latency with
+ * jitter (which also reorders), loss, duplication, partitions, nodes going down and coming back,
+ * and suspending a node (its clock jumps when it wakes, as a laptop's does).
+ *
+ * Addresses are virtual (127.x.y.z:port); nothing here touches a socket.
+ */
+import type { Bytes } from '../../protocol/bytes.js';
+import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
+import type { AppEvent } from '../app-events.js';
+import { DeadlineHeap } from '../deadline-heap.js';
+import type { Engine } from '../engine.js';
+import { seededRandom, type Random } from '../random.js';
+
+export interface LinkConditions {
+  /** One-way base latency. */
+  latencyMs: number;
+  /** Extra uniform random latency in [0, jitterMs): packets overtake each other. */
+  jitterMs: number;
+  /** Probability a datagram is lost. */
+  loss: number;
+  /** Probability a datagram arrives twice. */
+  duplicate: number;
+}
+
+export interface SimOptions extends Partial<LinkConditions> {
+  readonly seed?: number;
+  /** Virtual time at the start. */
+  readonly startAt?: number;
+  /** Bound on datagrams in flight; beyond it new ones are dropped and counted. */
+  readonly maxInFlight?: number;
+}
+
+export interface SimNode {
+  readonly id: number;
+  readonly address: IpPort;
+  readonly engine: Engine;
+  up: boolean;
+  /** While suspended the node sees nothing; on wake its clock jumps to the network's. */
+  suspendedUntil: number | null;
+  /** Partition group: nodes only hear nodes of the same group. */
+  group: number;
+  readonly events: Array<AppEvent & { node: number }>;
+}
+
+interface Flight {
+  at: number;
+  seq: number;
+  from: IpPort;
+  to: string;
+  data: Bytes;
+}
+
+export type SimListener = (node: SimNode, event: AppEvent) => void;
+
+/** A binary heap of datagrams in flight by arrival time (then send order). */
+class FlightQueue {
+  private readonly h: Flight[] = [];
+  get size(): number {
+    return this.h.length;
+  }
+  peek(): Flight | undefined {
+    return this.h[0];
+  }
+  push(f: Flight): void {
+    const h = this.h;
+    h.push(f);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+  pop(): Flight | undefined {
+    const h = this.h;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+const less = (a: Flight, b: Flight): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+export class SimNetwork {
+  now: number;
+  readonly conditions: LinkConditions;
+  readonly random: Random;
+  readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, unreachable: 0, overflow: 0, steps: 0 };
+  private readonly byAddress = new Map<string, SimNode>();
+  private readonly nodesById: SimNode[] = [];
+  private readonly deadlines = new DeadlineHeap();
+  private readonly flights = new FlightQueue();
+  private readonly listeners = new Set<SimListener>();
+  private seq = 0;
+  private readonly maxInFlight: number;
+  /** Keep each node's app events in `node.events` (tests read them; big simulations turn it off). */
+  recordEvents = true;
+
+  constructor(opts: SimOptions = {}) {
+    this.now = opts.startAt ?? 0;
+    this.random = seededRandom(opts.seed ?? 1);
+    this.conditions = {
+      latencyMs: opts.latencyMs ?? 10,
+      jitterMs: opts.jitterMs ?? 0,
+      loss: opts.loss ?? 0,
+      duplicate: opts.duplicate ?? 0,
+    };
+    this.maxInFlight = opts.maxInFlight ?? 1_000_000;
+  }
+
+  get nodes(): readonly SimNode[] {
+    return this.nodesById;
+  }
+
+  /** Virtual address of the n-th node: 127.(n>>16).(n>>8).(n&255+1):33445. */
+  static addressFor(n: number): IpPort {
+    return { family: 'ipv4', ip: `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${(n & 255) + 1}`, port: 33445 };
+  }
+
+  /** Attaches an engine and starts it at the current virtual time. */
+  add(engine: Engine, address?: IpPort): SimNode {
+    const id = this.nodesById.length;
+    const node: SimNode = { id, address: address ?? SimNetwork.addressFor(id), engine, up: true, suspendedUntil: null, group: 0, events: [] };
+    this.nodesById.push(node);
+    this.byAddress.set(ipPortKey(node.address), node);
+    engine.start(this.now);
+    this.pump(node);
+    return node;
+  }
+
+  onEvent(listener: SimListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Takes a node off the network (its engine keeps its state, hears nothing, sends nothing). */
+  setUp(node: SimNode, up: boolean): void {
+    node.up = up;
+    if (up) {
+      node.engine.handleTimeout(this.now);
+      this.pump(node);
+    } else this.deadlines.set(String(node.id), null);
+  }
+
+  /** Suspends a node for `ms` of virtual time: on wake its clock has jumped by that much. */
+  suspend(node: SimNode, ms: number): void {
+    node.suspendedUntil = this.now + ms;
+    this.deadlines.set(String(node.id), node.suspendedUntil);
+  }
+
+  /** Splits the network: nodes hear only nodes in the same group. */
+  partition(groups: ReadonlyArray<readonly SimNode[]>): void {
+    groups.forEach((g, i) => g.forEach((n) => (n.group = i + 1)));
+  }
+
+  heal(): void {
+    for (const n of this.nodesById) n.group = 0;
+  }
+
+  /** Replaces a node's engine (a restart: new engine, same or new address). */
+  replace(node: SimNode, engine: Engine, address?: IpPort): SimNode {
+    this.byAddress.delete(ipPortKey(node.address));
+    this.deadlines.set(String(node.id), null);
+    node.up = false;
+    return this.add(engine, address ?? node.address);
+  }
+
+  /** After commands given to engines directly (outside an input): move their outputs onto the network. */
+  flush(nodes: readonly SimNode[] = this.nodesById): void {
+    for (const n of nodes) if (n.up) this.pump(n);
+  }
+
+  /** Moves a node's outputs onto the network and re-arms its deadline. */
+  private pump(node: SimNode): void {
+    const e = node.engine;
+    for (const t of e.takeTransmits()) this.transmit(node, t.to, t.data);
+    for (const ev of e.takeEvents()) {
+      if (this.recordEvents) node.events.push({ ...ev, node: node.id });
+      for (const l of this.listeners) l(node, ev);
+    }
+    if (node.suspendedUntil !== null) return;
+    const d = node.up ? e.nextDeadline() : null;
+    this.deadlines.set(String(node.id), d === null ? null : Math.max(d.at, this.now));
+  }
+
+  private transmit(from: SimNode, to: IpPort, data: Bytes): void {
+    this.stats.sent++;
+    const c = this.conditions;
+    if (this.random.int(1_000_000) < c.loss * 1_000_000) {
+      this.stats.lost++;
+      return;
+    }
+    const copies = this.random.int(1_000_000) < c.duplicate * 1_000_000 ? 2 : 1;
+    if (copies === 2) this.stats.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      if (this.flights.size >= this.maxInFlight) {
+        this.stats.overflow++;
+        return;
+      }
+      const delay = c.latencyMs + (c.jitterMs > 0 ? this.random.int(c.jitterMs) : 0);
+      this.flights.push({ at: this.now + delay, seq: this.seq++, from: from.address, to: ipPortKey(to), data });
+    }
+  }
+
+  /** The time of the next event, or null when nothing will ever happen. */
+  nextEventAt(): number | null {
+    const f = this.flights.peek()?.at ?? null;
+    const d = this.deadlines.peek()?.at ?? null;
+    if (f === null) return d;
+    if (d === null) return f;
+    return Math.min(f, d);
+  }
+
+  /** Processes the earliest event. Returns false when there is none. */
+  step(): boolean {
+    const at = this.nextEventAt();
+    if (at === null) return false;
+    this.now = Math.max(this.now, at);
+    this.stats.steps++;
+    const f = this.flights.peek();
+    if (f && f.at <= at) {
+      this.flights.pop();
+      this.deliverFlight(f);
+      return true;
+    }
+    const top = this.deadlines.peek()!;
+    const node = this.nodesById[Number(top.key)]!;
+    if (node.suspendedUntil !== null && node.suspendedUntil <= this.now) node.suspendedUntil = null;
+    node.engine.handleTimeout(this.now);
+    this.pump(node);
+    return true;
+  }
+
+  private deliverFlight(f: Flight): void {
+    const node = this.byAddress.get(f.to);
+    const sender = this.byAddress.get(ipPortKey(f.from));
+    if (!node || !node.up || node.suspendedUntil !== null || (sender && sender.group !== node.group)) {
+      this.stats.unreachable++;
+      return;
+    }
+    this.stats.delivered++;
+    node.engine.handleDatagram(this.now, f.from, f.data);
+    this.pump(node);
+  }
+
+  /** Runs until virtual time `t` (every event before or at it is processed). */
+  runUntil(t: number): void {
+    for (;;) {
+      const at = this.nextEventAt();
+      if (at === null || at > t) break;
+      this.step();
+    }
+    this.now = Math.max(this.now, t);
+  }
+
+  runFor(ms: number): void {
+    this.runUntil(this.now + ms);
+  }
+
+  /**
+   * Runs until `done()` holds (checked after every event) or `maxMs` of virtual time pass.
+   * Returns whether it held.
+   */
+  runUntilTrue(done: () => boolean, maxMs: number): boolean {
+    const end = this.now + maxMs;
+    if (done()) return true;
+    for (;;) {
+      const at = this.nextEventAt();
+      if (at === null || at > end) {
+        this.now = Math.max(this.now, end);
+        return done();
+      }
+      this.step();
+      if (done()) return true;
+    }
+  }
+}
