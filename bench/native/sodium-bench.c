@@ -1,0 +1,45 @@
+/* Native libsodium cost of the operations toxstate does per packet, for comparison with the
+ * WebAssembly build (bench/crypto.ts). Prints one line per operation: "<name> <ops/s>".
+ * Usage: sodium-bench MILLISECONDS_PER_OPERATION */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES], k[crypto_box_BEFORENMBYTES];
+static unsigned char nonce[crypto_box_NONCEBYTES];
+static unsigned char msg[1024], boxed[1024 + crypto_box_MACBYTES], out[1024];
+
+#define MEASURE(name, body)                                   \
+  do {                                                        \
+    double start = now_s(), end = start + budget;             \
+    long n = 0;                                               \
+    while (now_s() < end) {                                   \
+      for (int i = 0; i < 64; i++) { body; }                  \
+      n += 64;                                                \
+    }                                                         \
+    printf("%s %.0f\n", name, n / (now_s() - start));         \
+  } while (0)
+
+int main(int argc, char **argv) {
+  double budget = (argc > 1 ? atof(argv[1]) : 500) / 1000.0;
+  if (sodium_init() < 0) return 1;
+  crypto_box_keypair(pk, sk);
+  crypto_box_beforenm(k, pk, sk);
+  randombytes_buf(nonce, sizeof nonce);
+  randombytes_buf(msg, sizeof msg);
+  MEASURE("seal_64", crypto_box_easy_afternm(boxed, msg, 64, nonce, k));
+  crypto_box_easy_afternm(boxed, msg, 64, nonce, k);
+  MEASURE("open_64", if (crypto_box_open_easy_afternm(out, boxed, 64 + crypto_box_MACBYTES, nonce, k) != 0) return 2);
+  MEASURE("seal_1024", crypto_box_easy_afternm(boxed, msg, 1024, nonce, k));
+  crypto_box_easy_afternm(boxed, msg, 1024, nonce, k);
+  MEASURE("open_1024", if (crypto_box_open_easy_afternm(out, boxed, 1024 + crypto_box_MACBYTES, nonce, k) != 0) return 2);
+  MEASURE("precompute", crypto_box_beforenm(k, pk, sk));
+  return 0;
+}

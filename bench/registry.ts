@@ -1,0 +1,5 @@
+/** Every benchmark, in the order `npm run bench` runs them. */
+import { cryptoBench } from './crypto.js';
+import type { Bench } from './types.js';
+
+export const benches: readonly Bench[] = [cryptoBench];
