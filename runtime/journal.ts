@@ -38,8 +38,12 @@ export class Journal {
     readonly capacity = 100_000,
     readonly keepContext = true,
   ) {
-    this.ring = new Array(Math.max(1, capacity));
+    // The ring grows as entries arrive (a node with thousands of engines must not preallocate).
+    this.ring = [];
+    this.limit = Math.max(1, capacity);
   }
+
+  private readonly limit: number;
 
   get size(): number {
     return this.count;
@@ -52,8 +56,8 @@ export class Journal {
   append(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
     const e: JournalEntry = { seq: this.nextSeq++, ...entry };
     if (!this.keepContext) delete (e as { context?: unknown }).context;
-    if (this.count < this.ring.length) {
-      this.ring[(this.start + this.count) % this.ring.length] = e;
+    if (this.count < this.limit) {
+      this.ring.push(e);
       this.count++;
     } else {
       this.ring[this.start] = e;
