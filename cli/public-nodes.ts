@@ -5,7 +5,12 @@
  * engine resolves no names.
  */
 import { hex } from '../protocol/bytes.js';
-import type { BootstrapNode } from './node-runner.js';
+import type { IpPort } from '../protocol/ip-port.js';
+
+export interface BootstrapNode {
+  readonly ipPort: IpPort;
+  readonly pk: Uint8Array;
+}
 
 const node = (ip: string, port: number, key: string): BootstrapNode => ({ ipPort: { family: 'ipv4', ip, port }, pk: hex(key) });
 

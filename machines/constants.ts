@@ -95,3 +95,13 @@ export function friendSearchIntervalMs(runCount: number): number {
   const exponent = Math.min(FRIEND_SEARCH_MAX_EXPONENT, runCount - 2);
   return Math.min(2 ** exponent * SECOND_MS, FRIEND_SEARCH_MAX_INTERVAL_MS);
 }
+
+// ---- friend requests (toxcore/Messenger.h, Messenger.c) --------------------------------
+
+/** First wait for an answer to a friend request round. Messenger.h FRIENDREQUEST_TIMEOUT = 5 s. */
+export const FRIEND_REQUEST_TIMEOUT_MS = 5 * SECOND_MS;
+/**
+ * The wait doubles after every unanswered round (Messenger.c `friend_request_timeout *= 2`);
+ * c-toxcore never stops doubling, toxstate stops at one hour.
+ */
+export const FRIEND_REQUEST_MAX_TIMEOUT_MS = 3600 * SECOND_MS;

@@ -8,12 +8,14 @@
  *   toxidAnnounce  `toxid:<ours>`            keep ourselves announced on the onion
  *   dhtkeyShare    `dhtkey:<ours>:<friend>`  find the friend on the onion, send our DHT key
  *   connect        `connect:<ours>:<friend>` stale address → DHT search; fresh → handshakes
+ *   friendRequest  `request:<ours>:<friend>` an outgoing friend request until accepted
  */
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { connect, connectNextDeadline, connectOutputsByAction, type ConnectSnapshot } from './connect.js';
 import { dhtkeyShare, dhtkeyShareNextDeadline, dhtkeyShareOutputsByAction, type DhtkeyShareSnapshot } from './dhtkey-share.js';
 import { friendSession, friendSessionNextDeadline, friendSessionOutputsByAction, type FriendSessionSnapshot } from './friend-session.js';
 import { toxidAnnounce, toxidAnnounceNextDeadline, toxidAnnounceOutputsByAction, type ToxidAnnounceSnapshot } from './toxid-announce.js';
+import { friendRequest, friendRequestNextDeadline, friendRequestOutputsByAction, type FriendRequestSnapshot } from './friend-request.js';
 import type { Deadline } from './types.js';
 
 /** The machines, by name. */
@@ -22,6 +24,7 @@ export const machines = {
   toxidAnnounce,
   dhtkeyShare,
   connect,
+  friendRequest,
 } as const;
 
 export type MachineName = keyof typeof machines;
@@ -31,7 +34,7 @@ export interface MachineSpec {
   readonly name: MachineName;
   readonly machine: AnyStateMachine;
   /** The task key prefix of the seed (`toxid:`, `dhtkey:`, `connect:`), or null for the session. */
-  readonly taskPrefix: 'toxid' | 'dhtkey' | 'connect' | null;
+  readonly taskPrefix: 'toxid' | 'dhtkey' | 'connect' | 'request' | null;
   readonly nextDeadline: (snapshot: AnyMachineSnapshot) => Deadline | null;
   /** Named action → the output type it emits. */
   readonly outputsByAction: Readonly<Record<string, string>>;
@@ -66,6 +69,13 @@ export const machineSpecs: Readonly<Record<MachineName, MachineSpec>> = {
     nextDeadline: (s) => connectNextDeadline(s as ConnectSnapshot),
     outputsByAction: connectOutputsByAction,
   },
+  friendRequest: {
+    name: 'friendRequest',
+    machine: friendRequest,
+    taskPrefix: 'request',
+    nextDeadline: (s) => friendRequestNextDeadline(s as FriendRequestSnapshot),
+    outputsByAction: friendRequestOutputsByAction,
+  },
 };
 
 export * from './types.js';
@@ -75,3 +85,4 @@ export * from './friend-session.js';
 export * from './toxid-announce.js';
 export * from './dhtkey-share.js';
 export * from './connect.js';
+export * from './friend-request.js';

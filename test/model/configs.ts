@@ -9,6 +9,7 @@ import { friendSessionOracle } from './oracles/friend-session.oracle.js';
 import { connectOracle } from './oracles/connect.oracle.js';
 import { dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
 import { toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
+import { friendRequestOracle } from './oracles/friend-request.oracle.js';
 
 export const K1 = 'aa'.repeat(32);
 export const K2 = 'bb'.repeat(32);
@@ -45,6 +46,7 @@ const FRIEND_TIMES = ['dhtKeyFreshUntil', 'addressFreshUntil', 'resendAt', 'aliv
 const CONNECT_TIMES = ['dhtKeyFreshUntil', 'addressFreshUntil', 'searchAt', 'pingAt'] as const;
 const DHTKEY_TIMES = ['searchAt', 'onionShareAt', 'dhtShareAt'] as const;
 const TOXID_TIMES = ['roundAt', 'stableAt', 'offlineAt', 'announcedSince'] as const;
+const REQUEST_TIMES = ['resendAt'] as const;
 
 const nowOf = (s: AnyMachineSnapshot): number => (s.context as { now: number }).now;
 
@@ -124,5 +126,18 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     tickTimes: (s) => numbers(s, ['roundAt', 'stableAt', 'offlineAt']),
     serialize: (s) => relativeTimes(s, TOXID_TIMES, true),
     oracle: toxidAnnounceOracle,
+  },
+  friendRequest: {
+    spec: machineSpecs.friendRequest,
+    input: { friendPk: FRIEND, now: T0 },
+    events: (s) => {
+      const now = nowOf(s);
+      const facts = (established: boolean): TimedEvent => ({ type: 'facts', now, dhtKey: null, dhtKeyFreshUntil: null, addressFreshUntil: null, established });
+      return [{ type: 'search.found', now }, { type: 'search.lost', now }, facts(false), facts(true)];
+    },
+    tickTimes: (s) => numbers(s, ['resendAt']),
+    // `sent` only counts rounds (it grows forever): the traversal sees 0, 1 or "more".
+    serialize: (s) => relativeTimes({ ...s, context: { ...s.context, sent: Math.min((s.context as { sent: number }).sent, 2) } } as AnyMachineSnapshot, REQUEST_TIMES, true),
+    oracle: friendRequestOracle,
   },
 };
