@@ -26,6 +26,7 @@ import { toHex, type Bytes } from '../protocol/bytes.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { formatIpPort, type IpPort } from '../protocol/ip-port.js';
 import { packetKind } from '../protocol/packet-ids.js';
+import { parseToxId } from '../protocol/tox-id.js';
 import { Actors } from './actors.js';
 import type { AppEvent } from './app-events.js';
 import { Counters } from './counters.js';
@@ -83,7 +84,11 @@ export const actorKeys = {
   toxid: (selfHex: string) => `toxid:${selfHex}`,
   dhtkey: (selfHex: string, friendHex: string) => `dhtkey:${selfHex}:${friendHex}`,
   connect: (selfHex: string, friendHex: string) => `connect:${selfHex}:${friendHex}`,
+  request: (selfHex: string, friendHex: string) => `request:${selfHex}:${friendHex}`,
 };
+
+/** The longest friend request message a c-toxcore receiver accepts over the onion (948-byte onion data limit − 5). */
+export const FRIEND_REQUEST_MESSAGE_MAX_BYTES = 943;
 
 /** Bound on events processed for one input, a guard against a feedback loop between machines. */
 const MAX_STEPS_PER_INPUT = 100_000;
@@ -162,6 +167,7 @@ export class Engine {
     this.actors.create(actorKeys.session(f.pkHex), 'friendSession', { friendPk: f.pkHex, now });
     this.actors.create(actorKeys.connect(this.selfHex, f.pkHex), 'connect', { friendPk: f.pkHex, now });
     this.actors.create(actorKeys.dhtkey(this.selfHex, f.pkHex), 'dhtkeyShare', { friendPk: f.pkHex, now });
+    if (f.status !== 'confirmed') this.actors.create(actorKeys.request(this.selfHex, f.pkHex), 'friendRequest', { friendPk: f.pkHex, now });
     this.lastProgress.set(f.pkHex, 'AwaitingDHTKey');
     this.app({ type: 'progress', friend: f.pkHex, state: 'AwaitingDHTKey', t: now });
     this.sendFacts(f.pkHex, true);
@@ -272,13 +278,51 @@ export class Engine {
     this.netCrypto.close(f, true, 'friend removed');
     this.dht.stopSearch(pkHex);
     this.onion.removeFriend(pkHex);
-    for (const key of [actorKeys.session(pkHex), actorKeys.connect(this.selfHex, pkHex), actorKeys.dhtkey(this.selfHex, pkHex)]) this.actors.remove(key);
+    for (const key of [
+      actorKeys.session(pkHex),
+      actorKeys.connect(this.selfHex, pkHex),
+      actorKeys.dhtkey(this.selfHex, pkHex),
+      actorKeys.request(this.selfHex, pkHex),
+    ])
+      this.actors.remove(key);
     this.friends.remove(pkHex);
     this.lastFacts.delete(pkHex);
     this.lastProgress.delete(pkHex);
     this.app({ type: 'profile_changed', t: this.now });
     this.flush();
     return true;
+  }
+
+  /**
+   * Sends a friend request to a Tox ID (tox_friend_add): the friend is added with status
+   * "added", and the friendRequest machine sends the request over the onion until accepted.
+   * Throws an Error naming the problem for a bad Tox ID, our own ID, or a bad message.
+   */
+  sendFriendRequest(now: number, toxIdText: string, message: string): Friend {
+    this.now = Math.max(this.now, now);
+    const id = parseToxId(toxIdText);
+    if (!id.ok) throw new Error(id.error);
+    const hex = toHex(id.value.publicKey);
+    if (hex === this.selfHex) throw new Error('that Tox ID is our own');
+    const bytes = new TextEncoder().encode(message);
+    if (bytes.length === 0) throw new Error('a friend request needs a message');
+    if (bytes.length > FRIEND_REQUEST_MESSAGE_MAX_BYTES)
+      throw new Error(`friend request message is ${bytes.length} bytes; at most ${FRIEND_REQUEST_MESSAGE_MAX_BYTES} reach a c-toxcore peer over the onion`);
+    const existing = this.friends.get(hex);
+    if (existing) {
+      if (existing.status === 'confirmed') throw new Error('already a friend');
+      existing.requestMessage = message;
+      existing.requestNospam = id.value.nospam;
+      return existing;
+    }
+    return this.addFriend(now, id.value.publicKey, { status: 'added', requestMessage: message, requestNospam: id.value.nospam });
+  }
+
+  /** Accepts a received friend request (tox_friend_add_norequest). */
+  acceptFriendRequest(now: number, pkHex: string): Friend {
+    const pk = new Uint8Array(Buffer.from(pkHex, 'hex'));
+    if (pk.length !== 32) throw new Error(`not a public key: ${pkHex}`);
+    return this.addFriend(now, pk);
   }
 
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void {
@@ -439,6 +483,25 @@ export class Engine {
       case 'notify.unannounced':
         this.app({ type: 'unannounced', reason: String(out['reason']), t: this.now });
         return;
+      // friendRequest
+      case 'onion.sendFriendRequest':
+        if (f) {
+          const copies = this.onion.sendFriendRequest(f, f.requestNospam, f.requestMessage);
+          this.counters.inc('friend_request.copies_sent', copies);
+          if (f.status === 'added' && copies > 0) {
+            f.status = 'requested';
+            this.app({ type: 'profile_changed', t: this.now });
+          }
+        }
+        return;
+      case 'notify.requestAccepted':
+        if (f) {
+          f.status = 'confirmed';
+          f.requestMessage = '';
+          this.actors.remove(key);
+          this.app({ type: 'profile_changed', t: this.now });
+        }
+        return;
       default:
         this.counters.inc(`error.unrouted_output.${machine}.${out.type}`);
     }
@@ -465,6 +528,17 @@ export class Engine {
     const event = { type: 'facts', now: this.now, ...facts };
     this.deliver(actorKeys.connect(this.selfHex, friendHex), event);
     this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
+    if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
+  }
+
+  /**
+   * The onion client found the friend stored at an announce node (or lost the last one): the
+   * dhtkey task and a pending friend request both want to know.
+   */
+  friendSearchChanged(friendHex: string, found: boolean): void {
+    const event = { type: found ? 'search.found' : 'search.lost', now: this.now };
+    this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
+    if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
   }
 
   /** The friend session state of a friend. */
