@@ -1,14 +1,203 @@
-/** Announce node (serving side): 0x83 announce requests and 0x85 data requests. (being built) */
-import type { IpPort } from '../../protocol/ip-port.js';
+/**
+ * Announce node D, the serving side of onion announces (tox-protocol.md §3.4, §3.5; c-toxcore
+ * 0.2.18 `toxcore/onion_announce.c` handle_announce_request_old / handle_data_request,
+ * `toxcore/timed_auth.c`).
+ *
+ * 0x83 announce requests arrive from exit relay C in the 354-byte form (request ‖ RETURN_3).
+ * ping_id = HMAC-SHA-512-256(key, u64 LE(unix s / 300) ‖ sender pk ‖ source IP_Port), with a
+ * random per-engine key, accepted for the current and the previous 300 s window. A request
+ * with a valid ping_id stores (or refreshes) an entry for its sender; otherwise the entry of
+ * the searched key, if any, is looked up. The answer is a 0x84 sent back as
+ * `[0x8c][RETURN_3][0x84…]` to C, with is_stored:
+ *   0 + a fresh ping_id: no entry (or the store is full and the sender is not closer);
+ *   2 + ping_id: the sender's own entry with the same data key; 0 + ping_id if the data key differs;
+ *   1 + that entry's data key: the searched key is announced here (a search hit);
+ * and the 4 nodes closest to the searched key from our DHT.
+ * 0x85 data requests for a stored key are forwarded as 0x86 along the entry's return path.
+ *
+ * Table: at most 160 entries (ONION_ANNOUNCE_MAX_ENTRIES), each living 300 s unless refreshed.
+ * When full, a new sender replaces the entry farthest from our DHT key only if it is closer
+ * (replacements counted under `announce.store_replaced`, refusals under `announce.store_full`).
+ * The serialized form of the 19-byte IP_Port in the HMAC is toxstate's (c-toxcore hashes its
+ * in-memory struct); ping_ids are opaque to clients, so this needs no agreement.
+ */
+import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
+import { encodeOnionIpPort, isLanAddress, type IpPort } from '../../protocol/ip-port.js';
+import { xorDistanceCompare } from '../../protocol/keys.js';
+import {
+  decodeAnnounceRequestHeader,
+  decodeOnionDataRequest,
+  encodeOnionResponse,
+  onionDataResponseFromRequest,
+  openAnnounceRequest,
+  sealAnnounceResponse,
+} from '../../protocol/onion/index.js';
+import { Dht } from '../dht/dht.js';
 import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
+import { ONION_ANNOUNCE_MAX_ENTRIES, ONION_ANNOUNCE_TIMEOUT_MS, ONION_PING_ID_WINDOW_S } from './constants.js';
+
+export interface AnnounceEntry {
+  /** The announcer's real public key. */
+  readonly pk: Bytes;
+  readonly pkHex: string;
+  /** Where the announce came from (exit relay C): the 0x8c goes there. */
+  retIpPort: IpPort;
+  /** RETURN_3 of the announcer's path. */
+  ret: Bytes;
+  /** The announcer's temporary data key (0x85 senders encrypt to it). */
+  dataPk: Bytes;
+  /** Engine time of the last valid announce. */
+  announcedAt: number;
+}
 
 export class AnnounceServer implements TimedLayer {
-  constructor(private readonly host: Engine) {}
-  handlePacket(_from: IpPort, _data: Uint8Array): void {
-    this.host.drop('announce_server_not_built');
+  private readonly hmacKey: Bytes;
+  private readonly entries = new Map<string, AnnounceEntry>();
+
+  constructor(private readonly host: Engine) {
+    this.hmacKey = host.random.bytes(32);
   }
+
+  /** Live entries (tests, diagnostics). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The live entry for a real key, if any. */
+  entry(pkHex: string): AnnounceEntry | undefined {
+    const e = this.entries.get(pkHex);
+    return e && !this.isExpired(e, this.host.now) ? e : undefined;
+  }
+
+  private isExpired(e: AnnounceEntry, now: number): boolean {
+    return now - e.announcedAt >= ONION_ANNOUNCE_TIMEOUT_MS;
+  }
+
+  handlePacket(from: IpPort, data: Bytes): void {
+    if (data[0] === 0x83) this.handleAnnounce(from, data);
+    else this.handleData(data);
+  }
+
+  // ---- ping_id (timed_auth.c) --------------------------------------------------------------
+
+  /** The ping_id of a window offset (0 = current, 1 = previous) for a sender seen from `source`. */
+  pingId(senderPk: Bytes, source: IpPort, windowsBack = 0): Bytes {
+    const window = BigInt(Math.floor(this.host.unixSeconds() / ONION_PING_ID_WINDOW_S) - windowsBack);
+    const ip = encodeOnionIpPort(source);
+    const msg = new Uint8Array(8 + senderPk.length + ip.length);
+    new DataView(msg.buffer).setBigUint64(0, BigInt.asUintN(64, window), true);
+    msg.set(senderPk, 8);
+    msg.set(ip, 8 + senderPk.length);
+    return this.host.crypto.hmacSha512_256(this.hmacKey, msg);
+  }
+
+  private isPingIdValid(pingId: Bytes, senderPk: Bytes, source: IpPort): boolean {
+    return equalBytes(pingId, this.pingId(senderPk, source, 0)) || equalBytes(pingId, this.pingId(senderPk, source, 1));
+  }
+
+  // ---- 0x83 --------------------------------------------------------------------------------
+
+  private handleAnnounce(from: IpPort, data: Bytes): void {
+    const h = decodeAnnounceRequestHeader(data);
+    if (!h.ok) return this.host.drop('announce.request_malformed');
+    const header = h.value;
+    // c-toxcore 0.2.18 handles 0x83 only in the 354-byte form (handle_announce_request_old).
+    if (!header.returnBlob) return this.host.drop('announce.request_without_return');
+    const shared = this.host.keys.dhtShared(header.senderPk);
+    const r = openAnnounceRequest(this.host.crypto, shared, header);
+    if (!r.ok) return this.host.drop('announce.request_invalid');
+    const req = r.value;
+    const now = this.host.now;
+
+    let entry: AnnounceEntry | undefined;
+    if (this.isPingIdValid(req.pingId, header.senderPk, from)) {
+      entry = this.store(from, header.senderPk, req.dataPk, header.returnBlob, now);
+    } else {
+      entry = this.entry(toHex(req.searchedPk));
+    }
+
+    const pingId = this.pingId(header.senderPk, from, 0);
+    let isStored: number;
+    let field: Bytes;
+    if (!entry) {
+      isStored = 0;
+      field = pingId;
+    } else if (equalBytes(entry.pk, header.senderPk)) {
+      isStored = equalBytes(entry.dataPk, req.dataPk) ? 2 : 0;
+      field = pingId;
+    } else {
+      isStored = 1;
+      field = entry.dataPk;
+      this.host.counters.inc('announce.search_hit');
+    }
+    const nodes = this.host.dht.closest(req.searchedPk, 4, { lan: isLanAddress(from) }).map(Dht.toPacked);
+    const response = sealAnnounceResponse(this.host.crypto, shared, req.sendback, this.host.random.bytes(24), {
+      isStored,
+      pingIdOrDataPk: field,
+      nodes,
+    });
+    this.host.counters.inc(`announce.answered_${isStored}`);
+    this.host.send(from, encodeOnionResponse(3, header.returnBlob, response));
+  }
+
+  /** add_to_entries: refresh, fill a free or expired slot, or replace the farthest if closer. */
+  private store(from: IpPort, pk: Bytes, dataPk: Bytes, ret: Bytes, now: number): AnnounceEntry | undefined {
+    const pkHex = toHex(pk);
+    const existing = this.entries.get(pkHex);
+    if (existing) {
+      existing.retIpPort = from;
+      existing.ret = ret;
+      existing.dataPk = dataPk;
+      existing.announcedAt = now;
+      return existing;
+    }
+    if (this.entries.size >= ONION_ANNOUNCE_MAX_ENTRIES) this.purge(now);
+    if (this.entries.size >= ONION_ANNOUNCE_MAX_ENTRIES) {
+      const own = this.host.keys.dht.publicKey;
+      let farthest: AnnounceEntry | undefined;
+      for (const e of this.entries.values()) if (!farthest || xorDistanceCompare(own, e.pk, farthest.pk) > 0) farthest = e;
+      if (!farthest || xorDistanceCompare(own, pk, farthest.pk) >= 0) {
+        this.host.counters.inc('announce.store_full');
+        return undefined;
+      }
+      this.entries.delete(farthest.pkHex);
+      this.host.counters.inc('announce.store_replaced');
+    }
+    const e: AnnounceEntry = { pk, pkHex, retIpPort: from, ret, dataPk, announcedAt: now };
+    this.entries.set(pkHex, e);
+    this.host.counters.inc('announce.stored');
+    return e;
+  }
+
+  // ---- 0x85 --------------------------------------------------------------------------------
+
+  private handleData(data: Bytes): void {
+    const h = decodeOnionDataRequest(data, { withReturn: true });
+    if (!h.ok) return this.host.drop('announce.data_malformed');
+    const entry = this.entry(toHex(h.value.destRealPk));
+    if (!entry) return this.host.drop('announce.data_no_entry');
+    this.host.counters.inc('announce.data_forwarded');
+    this.host.send(entry.retIpPort, encodeOnionResponse(3, entry.ret, onionDataResponseFromRequest(h.value)));
+  }
+
+  // ---- expiry ------------------------------------------------------------------------------
+
+  private purge(now: number): void {
+    for (const [k, e] of this.entries) {
+      if (this.isExpired(e, now)) {
+        this.entries.delete(k);
+        this.host.counters.inc('announce.expired');
+      }
+    }
+  }
+
   nextTimer(): EngineDeadline | null {
-    return null;
+    let at = Infinity;
+    for (const e of this.entries.values()) at = Math.min(at, e.announcedAt + ONION_ANNOUNCE_TIMEOUT_MS);
+    return at === Infinity ? null : { at, reason: 'announce entry expires (300 s)' };
   }
-  onTimer(_now: number): void {}
+
+  onTimer(now: number): void {
+    this.purge(now);
+  }
 }
