@@ -1,16 +1,329 @@
-/** friend_connection + messenger: ALIVE, ONLINE, names, messages, receipts. (being built) */
+/**
+ * friend_connection + Messenger (tox-protocol.md §5, §6, §7; c-toxcore 0.2.18
+ * friend_connection.c `handle_packet`, Messenger.c `m_handle_status`, `m_handle_packet`,
+ * `m_send_message_generic`, `do_receipts`).
+ *
+ * The friend's `friendSession` machine owns liveness: it asks for ALIVE (`sendAlive`) and gets
+ * `packet.alive` from here. This layer owns what travels inside an established session:
+ *   - friend_connection payloads, handled whatever the messenger status: ALIVE (16) →
+ *     `packet.alive`; SHARE_RELAYS (17) accepted and ignored (no TCP relays); FRIEND_REQUESTS (18)
+ *     → the friend-request receiver (friend-requests.ts), as onion id 32.
+ *   - Messenger payloads. On `notify.online` we send ONLINE (24) first, then NICKNAME,
+ *     STATUSMESSAGE and USERSTATUS. The peer is "messenger-online" once its ONLINE (exactly 1
+ *     byte) arrives; like c-toxcore, every other Messenger payload before that is dropped
+ *     (counted), and its ONLINE is answered with ONLINE once more. OFFLINE (25) makes it
+ *     messenger-offline again. Nickname, status message, user status and typing update the friend
+ *     table and raise app events; MESSAGE (64) / ACTION (65) raise `message`.
+ *   - Messages: `sendMessage` needs an established session (our ONLINE is already queued ahead of
+ *     it, so a c-toxcore peer sees ONLINE first — lossless packets are delivered in order). It
+ *     returns a message id (per friend, from 1, as c-toxcore); the app event `receipt` fires when
+ *     the peer's buffer_start passes the packet that carried it. There is no receipt packet.
+ *     Receipts of a session that ends are forgotten (c-toxcore clear_receipts).
+ *
+ * Tables (bounded): one session record per friend with a session (≤ friends; receipts in it are
+ * bounded by the net_crypto send buffer, SEND_BUFFER_LIMIT_PACKETS); one message counter per
+ * friend; the friend-request tables (friend-requests.ts).
+ */
+import type { Bytes } from '../../protocol/bytes.js';
+import {
+  decodeMessengerPacket,
+  encodeAlive,
+  encodeMessage,
+  encodeAction,
+  encodeNickname,
+  encodeOnline,
+  encodeStatusMessage,
+  encodeUserStatus,
+  MAX_MESSAGE_LENGTH_BYTES,
+  MAX_NAME_LENGTH_BYTES,
+  MAX_STATUSMESSAGE_LENGTH_BYTES,
+  PACKET_ID_ALIVE,
+  PACKET_ID_FRIEND_REQUESTS,
+  PACKET_ID_ONLINE,
+  PACKET_ID_SHARE_RELAYS,
+  type UserStatus,
+} from '../../protocol/messenger/index.js';
+import type { ToxId } from '../../protocol/tox-id.js';
 import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
 import type { Friend } from '../friends.js';
+import { SEND_BUFFER_LIMIT_PACKETS } from '../net-crypto/constants.js';
+import { NetCryptoError } from '../net-crypto/net-crypto.js';
+import { FriendRequests, type FriendRequestRefusal } from './friend-requests.js';
+
+export { FriendRequestError, type FriendRequestErrorCode, type FriendRequestRefusal } from './friend-requests.js';
+
+/** Pending receipts per friend: never more than the packets our send buffer can hold. */
+export const MAX_PENDING_RECEIPTS = SEND_BUFFER_LIMIT_PACKETS;
+
+export type MessageKind = 'normal' | 'action';
+
+export type MessengerErrorCode = 'not_friend' | 'not_online' | 'empty' | 'too_long' | 'queue_full';
+
+/** A refused `sendMessage` (c-toxcore TOX_ERR_FRIEND_SEND_MESSAGE), with a message to show. */
+export class MessengerError extends Error {
+  constructor(
+    readonly code: MessengerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MessengerError';
+  }
+}
+
+interface Session {
+  /** The peer's ONLINE arrived (c-toxcore FRIEND_ONLINE). */
+  peerOnline: boolean;
+  /** Our ONLINE, name, status message and user status went out (notify.online). */
+  selfInfoSent: boolean;
+  receipts: Array<{ readonly packetNumber: number; readonly id: number }>;
+}
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** UTF-8 bytes of `text`, cut to at most `max` bytes without splitting a character. */
+function utf8Limited(text: string, max: number): Bytes {
+  const b = utf8.encode(text);
+  if (b.length <= max) return b;
+  let end = max;
+  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
+  return b.slice(0, end);
+}
 
 export class Messenger implements TimedLayer {
-  constructor(private readonly host: Engine) {}
-  sendAlive(_f: Friend): void {}
-  onOnline(_f: Friend): void {}
-  onOffline(_f: Friend): void {}
-  nextTimer(): EngineDeadline | null {
-    return null;
+  private readonly sessions = new Map<string, Session>();
+  private readonly lastMessageId = new Map<string, number>();
+  readonly friendRequests: FriendRequests;
+
+  constructor(private readonly host: Engine) {
+    this.friendRequests = new FriendRequests(host);
   }
-  onTimer(_now: number): void {
-    void this.host;
+
+  private session(f: Friend): Session {
+    let s = this.sessions.get(f.pkHex);
+    if (!s) {
+      s = { peerOnline: false, selfInfoSent: false, receipts: [] };
+      this.sessions.set(f.pkHex, s);
+    }
+    return s;
+  }
+
+  /** The peer's ONLINE arrived in this session (c-toxcore's friend status FRIEND_ONLINE). */
+  isPeerOnline(f: Friend): boolean {
+    return this.sessions.get(f.pkHex)?.peerOnline === true;
+  }
+
+  // ---- machine outputs -----------------------------------------------------------------------
+
+  /** `send.alive`: ALIVE (16) on the session. */
+  sendAlive(f: Friend): void {
+    this.trySend(f, encodeAlive(), 'alive');
+  }
+
+  /** `notify.online`: ONLINE first, then our name, status message and user status. */
+  onOnline(f: Friend): void {
+    const s = this.session(f);
+    s.selfInfoSent = true;
+    this.trySend(f, encodeOnline(), 'online');
+    this.sendSelfInfo(f);
+    this.friendRequests.onFriendOnline(f);
+    f.lastSeen = BigInt(this.host.unixSeconds());
+  }
+
+  /** `notify.offline`: the session ended; its receipts are forgotten. */
+  onOffline(f: Friend): void {
+    this.sessions.delete(f.pkHex);
+    f.lastSeen = BigInt(this.host.unixSeconds());
+    this.host.app({ type: 'profile_changed', t: this.host.now });
+  }
+
+  /** net_crypto dropped or replaced the friend's connection: a new session starts from nothing. */
+  onSessionClosed(f: Friend): void {
+    this.sessions.delete(f.pkHex);
+  }
+
+  private sendSelfInfo(f: Friend): void {
+    this.trySend(f, encodeNickname(utf8Limited(this.host.name, MAX_NAME_LENGTH_BYTES)), 'nickname');
+    this.trySend(f, encodeStatusMessage(utf8Limited(this.host.statusMessage, MAX_STATUSMESSAGE_LENGTH_BYTES)), 'status_message');
+    const us = this.host.userStatus;
+    this.trySend(f, encodeUserStatus((us === 1 || us === 2 ? us : 0) as UserStatus), 'user_status');
+  }
+
+  /** Our name, status message or user status changed: tell every friend with a session (c-toxcore resends on change). */
+  refreshSelfInfo(): void {
+    for (const f of this.host.friends.all()) if (this.sessions.get(f.pkHex)?.selfInfoSent === true) this.sendSelfInfo(f);
+  }
+
+  private trySend(f: Friend, payload: Bytes, what: string): number | null {
+    try {
+      return this.host.netCrypto.sendLossless(f, payload);
+    } catch (e) {
+      this.host.counters.inc(`messenger.send_failed_${what}`);
+      if (!(e instanceof NetCryptoError)) throw e;
+      return null;
+    }
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  /**
+   * Sends a message (or an action) to a friend with an established session. Returns its id; the
+   * app event `receipt` with that id follows when the peer has it. Throws MessengerError when the
+   * friend is unknown or offline, the text is empty or over 1372 bytes, or the send queue is full.
+   * The text is never split.
+   */
+  sendMessage(friend: Friend | string, text: string | Bytes, kind: MessageKind = 'normal'): number {
+    const f = typeof friend === 'string' ? this.host.friends.get(friend) : friend;
+    if (!f || !this.host.friends.has(f.pkHex)) throw new MessengerError('not_friend', 'not a friend');
+    const bytes = typeof text === 'string' ? utf8.encode(text) : text;
+    if (bytes.length === 0) throw new MessengerError('empty', 'a message cannot be empty');
+    if (bytes.length > MAX_MESSAGE_LENGTH_BYTES) {
+      throw new MessengerError('too_long', `message is ${bytes.length} bytes, at most ${MAX_MESSAGE_LENGTH_BYTES} (messages are not split)`);
+    }
+    const s = this.sessions.get(f.pkHex);
+    if (!this.host.netCrypto.isEstablished(f) || s?.selfInfoSent !== true) {
+      throw new MessengerError('not_online', `friend ${f.pkHex.slice(0, 16)} is not online`);
+    }
+    let packetNumber: number;
+    try {
+      packetNumber = this.host.netCrypto.sendLossless(f, kind === 'action' ? encodeAction(bytes) : encodeMessage(bytes));
+    } catch (e) {
+      if (e instanceof NetCryptoError && e.code === 'queue_full') throw new MessengerError('queue_full', e.message);
+      if (e instanceof NetCryptoError) throw new MessengerError('not_online', e.message);
+      throw e;
+    }
+    const id = (this.lastMessageId.get(f.pkHex) ?? 0) + 1;
+    this.lastMessageId.set(f.pkHex, id);
+    if (s.receipts.length >= MAX_PENDING_RECEIPTS) {
+      s.receipts.shift();
+      this.host.counters.inc('messenger.receipts_evicted');
+    }
+    s.receipts.push({ packetNumber, id });
+    this.host.counters.inc('messenger.messages_sent');
+    return id;
+  }
+
+  /** tox_friend_add: see FriendRequests.send. */
+  sendFriendRequest(now: number, toxId: Bytes | string | ToxId, message: string): Friend {
+    return this.friendRequests.send(now, toxId, message);
+  }
+
+  /** tox_friend_add_norequest for a request's sender. */
+  acceptFriendRequest(pkHex: string): Friend {
+    return this.friendRequests.accept(pkHex);
+  }
+
+  /** For the onion layer (id 32): would this request be surfaced? Records nothing. */
+  shouldSurfaceFriendRequest(senderPk: Bytes, nospam: Bytes): { ok: true } | { ok: false; reason: FriendRequestRefusal } {
+    return this.friendRequests.check(senderPk, nospam);
+  }
+
+  /** For the onion layer (id 32): checks, records and surfaces a request (app event `friend_request`). */
+  receiveFriendRequest(senderPk: Bytes, nospam: Bytes, message: Bytes, via: 'onion' | 'netCrypto' = 'onion'): boolean {
+    return this.friendRequests.receive(senderPk, nospam, message, via);
+  }
+
+  // ---- from net_crypto -----------------------------------------------------------------------
+
+  /** The peer's buffer_start moved: receipts for every message below it. */
+  onPeerAck(f: Friend): void {
+    const s = this.sessions.get(f.pkHex);
+    if (!s) return;
+    while (s.receipts.length > 0 && this.host.netCrypto.isDelivered(f, s.receipts[0]!.packetNumber)) {
+      const r = s.receipts.shift()!;
+      this.host.app({ type: 'receipt', friend: f.pkHex, id: r.id, t: this.host.now });
+    }
+  }
+
+  /** A lossless payload (16–191), in order. */
+  handleLossless(f: Friend, payload: Bytes): void {
+    const id = payload[0];
+    const now = this.host.now;
+    // friend_connection's own payloads, whatever the messenger status.
+    if (id === PACKET_ID_ALIVE) {
+      this.host.counters.inc('messenger.alive_received');
+      this.host.deliverToSession(f.pkHex, { type: 'packet.alive', now });
+      return;
+    }
+    if (id === PACKET_ID_SHARE_RELAYS) return void this.host.counters.inc('messenger.share_relays_ignored');
+    const decoded = decodeMessengerPacket(payload);
+    if (id === PACKET_ID_FRIEND_REQUESTS) {
+      if (!decoded.ok || decoded.value.kind !== 'friendRequest') return this.host.drop('messenger.friend_request_malformed');
+      this.friendRequests.receive(f.pk, decoded.value.nospam, decoded.value.message, 'netCrypto');
+      return;
+    }
+    const s = this.session(f);
+    if (!s.peerOnline) {
+      if (id === PACKET_ID_ONLINE && payload.length === 1) {
+        s.peerOnline = true;
+        this.host.counters.inc('messenger.peer_online');
+        // c-toxcore answers the peer's ONLINE with ONLINE (m_handle_packet → send_online_packet).
+        if (s.selfInfoSent) this.trySend(f, encodeOnline(), 'online');
+        return;
+      }
+      return this.host.drop('messenger.before_online');
+    }
+    if (!decoded.ok) return this.host.drop(`messenger.payload_${String(id)}_ignored`);
+    const p = decoded.value;
+    switch (p.kind) {
+      case 'online':
+        return;
+      case 'offline':
+        s.peerOnline = false;
+        this.host.counters.inc('messenger.peer_offline');
+        return;
+      case 'nickname': {
+        const name = utf8Decoder.decode(p.name);
+        this.host.app({ type: 'friend_name', friend: f.pkHex, name, t: now });
+        if (f.name !== name) {
+          f.name = name;
+          this.host.app({ type: 'profile_changed', t: now });
+        }
+        return;
+      }
+      case 'statusMessage': {
+        const statusMessage = utf8Decoder.decode(p.message);
+        this.host.app({ type: 'friend_status_message', friend: f.pkHex, statusMessage, t: now });
+        if (f.statusMessage !== statusMessage) {
+          f.statusMessage = statusMessage;
+          this.host.app({ type: 'profile_changed', t: now });
+        }
+        return;
+      }
+      case 'userStatus':
+        this.host.app({ type: 'friend_user_status', friend: f.pkHex, userStatus: p.status, t: now });
+        if (f.userStatus !== p.status) {
+          f.userStatus = p.status;
+          this.host.app({ type: 'profile_changed', t: now });
+        }
+        return;
+      case 'typing':
+        this.host.app({ type: 'friend_typing', friend: f.pkHex, typing: p.typing, t: now });
+        return;
+      case 'message':
+      case 'action':
+        this.host.counters.inc('messenger.messages_received');
+        this.host.app({ type: 'message', friend: f.pkHex, text: utf8Decoder.decode(p.text), kind: p.kind === 'action' ? 'action' : 'normal', t: now });
+        return;
+      default:
+        this.host.counters.inc(`messenger.payload_${p.kind}_ignored`);
+    }
+  }
+
+  // ---- timers --------------------------------------------------------------------------------
+
+  nextTimer(): EngineDeadline | null {
+    return this.friendRequests.nextTimer();
+  }
+
+  onTimer(now: number): void {
+    for (const hex of this.sessions.keys()) if (!this.host.friends.has(hex)) this.sessions.delete(hex);
+    for (const hex of this.lastMessageId.keys()) if (!this.host.friends.has(hex)) this.lastMessageId.delete(hex);
+    this.friendRequests.onTimer(now);
+  }
+
+  /** Sizes of the tables. */
+  stats(): { sessions: number; messageCounters: number; friendRequests: number } {
+    return { sessions: this.sessions.size, messageCounters: this.lastMessageId.size, friendRequests: this.friendRequests.size };
   }
 }

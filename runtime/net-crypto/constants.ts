@@ -1,0 +1,63 @@
+/**
+ * Limits and timings of the runtime's net_crypto layer (tox-protocol.md §4), each with its unit
+ * in the name and its c-toxcore 0.2.18 source, or the reason toxstate chose differently.
+ * Wire sizes and protocol constants live in protocol/net-crypto/constants.ts.
+ */
+
+/**
+ * Lossless packets we keep in our send buffer (sent or waiting, not yet acknowledged). c-toxcore
+ * allows CRYPTO_PACKET_BUFFER_SIZE = 32768; a messenger needs far fewer, and a bound of 1024
+ * keeps a stalled peer from holding ~45 MB. Beyond it `sendLossless` refuses with `queue_full`.
+ */
+export const SEND_BUFFER_LIMIT_PACKETS = 1024;
+
+/**
+ * How far ahead of our receive buffer_start we store lossless packets. c-toxcore stores up to
+ * CRYPTO_PACKET_BUFFER_SIZE = 32768 ahead; we keep 4096 (≈ 5.6 MB worst case). A packet beyond
+ * it is dropped and counted; the peer resends it when our request packet lists it missing.
+ */
+export const RECV_WINDOW_PACKETS = 4096;
+
+/**
+ * Lossless packets sent for the first time but not yet acknowledged, at most. Our congestion
+ * control is this fixed window (enough for messages): c-toxcore starts from
+ * CRYPTO_MIN_QUEUE_LENGTH = 64 packets and adapts a send rate; we keep 128 in flight.
+ */
+export const SEND_WINDOW_PACKETS = 128;
+
+/** Resends per connection per pump (c-toxcore bounds them by its packet budget; CRYPTO_MIN_QUEUE_LENGTH = 64). */
+export const RESEND_BURST_PACKETS = 64;
+
+/** A request packet goes out at least this often while a session is established. net_crypto.h CRYPTO_SEND_PACKET_INTERVAL = 1000 ms. */
+export const REQUEST_PACKET_INTERVAL_MS = 1000;
+
+/**
+ * While our receive buffer has a hole, request packets go out this often, so a lost packet is
+ * asked for quickly. c-toxcore shortens its interval under load down to
+ * PACKET_COUNTER_AVERAGE_INTERVAL = 50 ms; we use a fixed 100 ms.
+ */
+export const REQUEST_PACKET_INTERVAL_WITH_GAPS_MS = 100;
+
+/** Initial round-trip estimate; it only ever decreases with samples. net_crypto.h DEFAULT_PING_CONNECTION = 1000 ms. */
+export const DEFAULT_RTT_MS = 1000;
+
+/** Packets waiting to be sent are retried this often. net_crypto.c PACKET_COUNTER_AVERAGE_INTERVAL = 50 ms. */
+export const SEND_PUMP_INTERVAL_MS = 50;
+
+/**
+ * A connection prepared from a handshake with a new DHT key (the friend restarted) waits for the
+ * friend session machine to drop the old one. If the machine never does, it is discarded after
+ * this long (the handshake's cookie would have expired anyway: COOKIE_TIMEOUT = 15 s).
+ */
+export const PENDING_CONNECTION_TTL_MS = 15_000;
+
+// ---- cookie request guard (toxstate's own; c-toxcore answers every cookie request) ----------
+
+/** Cookie requests answered at once from one source address. */
+export const COOKIE_REQUEST_BURST = 10;
+/** After the burst, one more cookie request is answered per this interval, per source address. */
+export const COOKIE_REQUEST_REFILL_MS = 100;
+/** Source addresses tracked by the cookie request guard; the least recently seen is evicted (counted). */
+export const COOKIE_GUARD_TABLE_LIMIT = 4096;
+/** How often the guard forgets sources whose bucket has refilled. */
+export const COOKIE_GUARD_CLEANUP_INTERVAL_MS = 10_000;
