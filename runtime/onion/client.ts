@@ -20,11 +20,12 @@
  *     and reports back to `toxid:`: `announce.response`, `announce.pingId`, `announce.stored`,
  *     `announce.unstored`.
  *   - dhtkeyShare decides when to search for a friend (`searchFriend`) and when to send our
- *     DHT-PK (`sendDhtPk`, `sendDhtPkRoute`); the layer reports `search.found` /
- *     `search.lost` to the friend's `dhtkey:` actor.
- * Events are sent when the layer's facts disagree with the machine's state (stored while the
- * machine is still Announcing, found while it is still Searching, …), so a fact learned while a
- * machine was elsewhere (Idle, Offline) is not lost.
+ *     DHT-PK (`sendDhtPk`, `sendDhtPkRoute`); friendRequest when to send a friend request
+ *     (`sendFriendRequest`). The layer reports `search.found` / `search.lost` (through
+ *     `engine.friendSearchChanged`) when the friend becomes reachable or stops being so.
+ * Besides changes, events are also sent when the layer's facts disagree with a machine's state
+ * (stored while toxid is still Announcing, found while dhtkey is still Searching, …), so a fact
+ * learned while a machine was elsewhere (Idle, Offline) is not lost.
  *
  * Differences from c-toxcore, all allowed by the protocol: paths are drawn from the DHT's good
  * nodes (c-toxcore keeps a separate list of onion-responsive nodes); a new announce node is
@@ -114,6 +115,8 @@ interface FriendSearch {
   readonly list: NodeList;
   /** A search was asked for while the DHT had no node to build a path from. */
   waitingForNodes: boolean;
+  /** Last reported: onion data can reach the friend. */
+  found: boolean;
 }
 
 interface Sendback {
@@ -321,6 +324,7 @@ export class OnionClient implements TimedLayer {
         temp: generateKeyPair(this.host.crypto, this.host.random),
         list: { target: f.pk, max: ONION_FRIEND_NODES_MAX, nodes: [], recentlyAsked: [], lastPopulated: null },
         waitingForNodes: false,
+        found: false,
       };
       this.searches.set(f.pkHex, s);
     }
@@ -653,13 +657,23 @@ export class OnionClient implements TimedLayer {
   }
 
   /**
-   * `search.found` when onion data can reach the friend (enough nodes store it, see
-   * storingNodes) and the task still searches; `search.lost` when that no longer holds.
+   * The friend is "found" when onion data can reach it (enough nodes store it, see
+   * storingNodes). A change is reported through the engine (`friendSearchChanged`: the
+   * dhtkey task and a pending friend request). A dhtkey task that missed it (it was Idle when
+   * the change happened) is brought in line: `search.found` while it still searches,
+   * `search.lost` while it still shares.
    */
   private reconcileFriend(s: FriendSearch): void {
     const found = this.storingNodes(s).length > 0;
-    const st = this.dhtkeyState(s.friend.pkHex);
-    const key = actorKeys.dhtkey(this.host.selfHex, s.friend.pkHex);
+    const hex = s.friend.pkHex;
+    if (found !== s.found) {
+      s.found = found;
+      this.host.counters.inc(found ? 'onion.friend_found' : 'onion.friend_lost');
+      this.host.friendSearchChanged(hex, found);
+      return;
+    }
+    const st = this.dhtkeyState(hex);
+    const key = actorKeys.dhtkey(this.host.selfHex, hex);
     if (found && st === 'Searching') this.host.deliver(key, { type: 'search.found', now: this.host.now });
     else if (!found && st === 'Sharing') this.host.deliver(key, { type: 'search.lost', now: this.host.now });
   }
