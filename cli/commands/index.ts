@@ -2,3 +2,10 @@
 import { register } from '../main.js';
 
 register('demo', () => import('./demo.js'));
+register('id', () => import('./id.js'));
+register('add', () => import('./add.js'));
+register('remove', () => import('./remove.js'));
+register('nospam', () => import('./nospam.js'));
+register('export', () => import('./export.js'));
+register('import', () => import('./import.js'));
+register('dissect', () => import('./dissect.js'));
