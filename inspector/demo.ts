@@ -1,0 +1,93 @@
+/**
+ * The demo network as an inspector target, in either mode:
+ *
+ *   simulation  runtime/scenarios/demo-network.ts on the simulated network (virtual clock,
+ *               Run/Pause/Step in the page) — the default of `toxstate demo --inspect`;
+ *   live        the same nodes (same seeds, same keys) over real UDP sockets on 127.0.0.1
+ *               with one shared monotonic clock — `toxstate demo --udp --inspect`.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Crypto } from '../protocol/crypto.js';
+import { UdpNode } from '../runtime/adapters/node-udp.js';
+import { Engine } from '../runtime/engine.js';
+import { generateKeyPair } from '../runtime/keys.js';
+import { seededRandom } from '../runtime/random.js';
+import { createDemoNetwork, demoIdentity, type DemoNetwork } from '../runtime/scenarios/demo-network.js';
+import { liveTarget, simulationTarget, type InspectNode, type InspectTarget } from './target.js';
+
+export interface DemoTargetOptions {
+  readonly crypto: Crypto;
+  readonly seed?: number;
+  readonly extraFriends?: number;
+  readonly dhtNodes?: number;
+}
+
+export interface DemoTarget {
+  readonly target: InspectTarget;
+  /** The simulated network (simulation mode). */
+  readonly demo: DemoNetwork | null;
+  /** The UDP nodes (live mode). */
+  readonly udp: readonly UdpNode[];
+  close(): Promise<void>;
+}
+
+const DEFAULT_SEED = 2026;
+
+export function simulatedDemo(opts: DemoTargetOptions): DemoTarget {
+  const demo = createDemoNetwork({
+    crypto: opts.crypto,
+    seed: opts.seed ?? DEFAULT_SEED,
+    ...(opts.extraFriends !== undefined ? { extraFriends: opts.extraFriends } : {}),
+    ...(opts.dhtNodes !== undefined ? { dhtNodes: opts.dhtNodes } : {}),
+  });
+  const nodes: InspectNode[] = demo.nodes.map((d) => ({ name: d.name, engine: d.node.engine }));
+  return {
+    target: simulationTarget(demo.sim, nodes, 'toxstate demo (simulated network)'),
+    demo,
+    udp: [],
+    async close() {},
+  };
+}
+
+/**
+ * The demo's nodes over UDP on 127.0.0.1 (any free ports): DHT nodes bootstrapped to the first,
+ * Alice and Bob friends of each other. Identities follow createDemoNetwork's seeds.
+ */
+export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const t0 = performance.now();
+  const clock = (): number => performance.now() - t0;
+  const udp: UdpNode[] = [];
+  const nodes: InspectNode[] = [];
+  const make = async (name: string, i: number): Promise<UdpNode> => {
+    const id = demoIdentity(opts.crypto, name, seed * 100 + i);
+    const engine = new Engine({ crypto: opts.crypto, random: id.random, identity: id.keys, nospam: id.nospam, name, epochMs: Date.now() - clock() });
+    const node = await UdpNode.start(engine, { bind: '127.0.0.1', port: 0, clock });
+    udp.push(node);
+    nodes.push({ name, engine });
+    return node;
+  };
+  try {
+    const count = opts.dhtNodes ?? 4;
+    for (let i = 0; i < count; i++) await make(`dht-${i + 1}`, i);
+    const alice = await make('Alice', 100);
+    const bob = await make('Bob', 101);
+    const first = udp[0]!;
+    for (const n of udp.slice(1)) n.run((e, now) => e.bootstrap(now, first.address, first.engine.keys.dht.publicKey));
+    bob.run((e, now) => e.addFriend(now, alice.engine.keys.real.publicKey));
+    alice.run((e, now) => e.addFriend(now, bob.engine.keys.real.publicKey));
+    const filler = seededRandom(seed + 7);
+    for (let i = 0; i < (opts.extraFriends ?? 0); i++) alice.run((e, now) => e.addFriend(now, generateKeyPair(opts.crypto, filler).publicKey));
+  } catch (e) {
+    await Promise.all(udp.map((n) => n.close()));
+    throw e;
+  }
+  return {
+    target: liveTarget(nodes, clock, 'toxstate demo (UDP on 127.0.0.1)'),
+    demo: null,
+    udp,
+    async close() {
+      await Promise.all(udp.map((n) => n.close()));
+    },
+  };
+}
