@@ -194,6 +194,7 @@ function parsePcapng(bytes: Bytes): Result<Capture> {
   let stoppedEarly: string | null = null;
   while (o < bytes.length) {
     if (o + 12 > bytes.length) {
+      if (o === 0) return err(`truncated pcapng: ${bytes.length} bytes, shorter than a section header block`);
       stoppedEarly = `block at byte ${o} is truncated: ${bytes.length - o} bytes left, a block needs at least 12`;
       break;
     }
