@@ -651,6 +651,7 @@ export class NetCrypto implements TimedLayer {
       if (at !== null && (best === null || at < best.at)) best = { at, reason };
     };
     for (const conn of this.conns.values()) {
+      if (!this.host.friends.has(conn.friend.pkHex)) consider(this.host.now, 'net_crypto connection of a removed friend');
       consider(this.requestDueAt(conn), `net_crypto request packet to ${conn.friend.pkHex.slice(0, 8)}`);
       if (this.hasSendable(conn)) consider((this.lastPumpAt.get(conn.friend.pkHex) ?? this.host.now) + SEND_PUMP_INTERVAL_MS, 'net_crypto send queue');
     }

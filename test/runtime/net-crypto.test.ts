@@ -85,10 +85,16 @@ describe('net_crypto sessions', () => {
     expect(sim.runUntilTrue(() => bothEstablished(p), 5_000)).toBe(true);
     sim.runFor(2_000);
     expect(bothEstablished(p)).toBe(true);
-    // Both sides asked for a cookie and both sent a handshake.
-    expect(a.engine.counters.get('net_crypto.cookie_requests_sent')).toBeGreaterThanOrEqual(1);
-    expect(b.engine.counters.get('net_crypto.cookie_requests_sent')).toBeGreaterThanOrEqual(1);
-    expect(tapA.filter((t) => t.data[0] === 0x1a).length).toBeGreaterThanOrEqual(1);
+    // Both sides asked for a cookie and sent a handshake before seeing the other's: the
+    // handshakes crossed, and each side took the other's in AwaitingHandshake (HANDSHAKE_SENT).
+    const ladder = ['AwaitingDHTKey', 'AcquiringIPAddress', 'AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket', 'Established'];
+    expect(eventsOf(a, 'progress').map((e) => e.state)).toEqual(ladder);
+    expect(eventsOf(b, 'progress').map((e) => e.state)).toEqual(ladder);
+    expect(a.engine.counters.get('net_crypto.cookie_requests_sent')).toBe(1);
+    expect(b.engine.counters.get('net_crypto.cookie_requests_sent')).toBe(1);
+    expect(tapA.filter((t) => t.data[0] === 0x1a)).toHaveLength(1);
+    expect(a.engine.counters.get('net_crypto.handshakes_adopted')).toBe(1);
+    expect(b.engine.counters.get('net_crypto.handshakes_adopted')).toBe(1);
     expect(eventsOf(a, 'friend_online')).toHaveLength(1);
     expect(eventsOf(b, 'friend_online')).toHaveLength(1);
     // Messages flow over the session both ended up with.
