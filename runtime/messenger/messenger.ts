@@ -7,7 +7,8 @@
  * `packet.alive` from here. This layer owns what travels inside an established session:
  *   - friend_connection payloads, handled whatever the messenger status: ALIVE (16) →
  *     `packet.alive`; SHARE_RELAYS (17) accepted and ignored (no TCP relays); FRIEND_REQUESTS (18)
- *     → the friend-request receiver (friend-requests.ts), as onion id 32.
+ *     → the friend-request receiver (friend-requests.ts), the same rules as onion id 32.
+ *     Sending friend requests is the `friendRequest` machine's and the onion client's.
  *   - Messenger payloads. On `notify.online` we send ONLINE (24) first, then NICKNAME,
  *     STATUSMESSAGE and USERSTATUS. The peer is "messenger-online" once its ONLINE (exactly 1
  *     byte) arrives; like c-toxcore, every other Messenger payload before that is dropped
@@ -22,7 +23,7 @@
  *
  * Tables (bounded): one session record per friend with a session (≤ friends; receipts in it are
  * bounded by the net_crypto send buffer, SEND_BUFFER_LIMIT_PACKETS); one message counter per
- * friend; the friend-request tables (friend-requests.ts).
+ * friend; the friend-request receiver's ring (friend-requests.ts).
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import {
@@ -43,14 +44,13 @@ import {
   PACKET_ID_SHARE_RELAYS,
   type UserStatus,
 } from '../../protocol/messenger/index.js';
-import type { ToxId } from '../../protocol/tox-id.js';
 import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
 import type { Friend } from '../friends.js';
 import { SEND_BUFFER_LIMIT_PACKETS } from '../net-crypto/constants.js';
 import { NetCryptoError } from '../net-crypto/net-crypto.js';
-import { FriendRequests, type FriendRequestRefusal } from './friend-requests.js';
+import { FriendRequestReceiver, type FriendRequestRefusal } from './friend-requests.js';
 
-export { FriendRequestError, type FriendRequestErrorCode, type FriendRequestRefusal } from './friend-requests.js';
+export { RECENT_FRIEND_REQUESTS_RING_SIZE, type FriendRequestRefusal } from './friend-requests.js';
 
 /** Pending receipts per friend: never more than the packets our send buffer can hold. */
 export const MAX_PENDING_RECEIPTS = SEND_BUFFER_LIMIT_PACKETS;
@@ -93,10 +93,10 @@ function utf8Limited(text: string, max: number): Bytes {
 export class Messenger implements TimedLayer {
   private readonly sessions = new Map<string, Session>();
   private readonly lastMessageId = new Map<string, number>();
-  readonly friendRequests: FriendRequests;
+  readonly friendRequests: FriendRequestReceiver;
 
   constructor(private readonly host: Engine) {
-    this.friendRequests = new FriendRequests(host);
+    this.friendRequests = new FriendRequestReceiver(host);
   }
 
   private session(f: Friend): Session {
@@ -126,7 +126,6 @@ export class Messenger implements TimedLayer {
     s.selfInfoSent = true;
     this.trySend(f, encodeOnline(), 'online');
     this.sendSelfInfo(f);
-    this.friendRequests.onFriendOnline(f);
     f.lastSeen = BigInt(this.host.unixSeconds());
   }
 
@@ -201,16 +200,6 @@ export class Messenger implements TimedLayer {
     s.receipts.push({ packetNumber, id });
     this.host.counters.inc('messenger.messages_sent');
     return id;
-  }
-
-  /** tox_friend_add: see FriendRequests.send. */
-  sendFriendRequest(now: number, toxId: Bytes | string | ToxId, message: string): Friend {
-    return this.friendRequests.send(now, toxId, message);
-  }
-
-  /** tox_friend_add_norequest for a request's sender. */
-  acceptFriendRequest(pkHex: string): Friend {
-    return this.friendRequests.accept(pkHex);
   }
 
   /** For the onion layer (id 32): would this request be surfaced? Records nothing. */
@@ -312,18 +301,20 @@ export class Messenger implements TimedLayer {
 
   // ---- timers --------------------------------------------------------------------------------
 
+  /** Only housekeeping: records of removed friends are forgotten. */
   nextTimer(): EngineDeadline | null {
-    return this.friendRequests.nextTimer();
+    for (const hex of this.sessions.keys()) if (!this.host.friends.has(hex)) return { at: this.host.now, reason: 'messenger: forget a removed friend' };
+    for (const hex of this.lastMessageId.keys()) if (!this.host.friends.has(hex)) return { at: this.host.now, reason: 'messenger: forget a removed friend' };
+    return null;
   }
 
-  onTimer(now: number): void {
+  onTimer(_now: number): void {
     for (const hex of this.sessions.keys()) if (!this.host.friends.has(hex)) this.sessions.delete(hex);
     for (const hex of this.lastMessageId.keys()) if (!this.host.friends.has(hex)) this.lastMessageId.delete(hex);
-    this.friendRequests.onTimer(now);
   }
 
   /** Sizes of the tables. */
-  stats(): { sessions: number; messageCounters: number; friendRequests: number } {
-    return { sessions: this.sessions.size, messageCounters: this.lastMessageId.size, friendRequests: this.friendRequests.size };
+  stats(): { sessions: number; messageCounters: number } {
+    return { sessions: this.sessions.size, messageCounters: this.lastMessageId.size };
   }
 }

@@ -1,18 +1,17 @@
 /**
- * Friend requests (tox-protocol.md §7): sending with c-toxcore's backoff (5 s, doubling) through
- * the onion layer's sender until the friend comes online; the receiver's rules (nospam,
- * already a friend, the 32-entry ring of recent requesters); accepting.
+ * Friend requests (tox-protocol.md §7): a pending request ends when the session with the friend is
+ * established (the engine's command and the friendRequest machine on top of these layers); the
+ * receiver's rules (nospam, already a friend, the 32-entry ring of recent requesters); accepting.
  */
 import { describe, expect, it } from 'vitest';
 import { toHex, type Bytes } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../protocol/crypto.js';
-import { encodeToxId, formatToxId } from '../../protocol/tox-id.js';
-import { FriendRequestError } from '../../runtime/messenger/messenger.js';
+import { formatToxId } from '../../protocol/tox-id.js';
 import type { Engine } from '../../runtime/engine.js';
 import type { Friend } from '../../runtime/friends.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { seededRandom } from '../../runtime/random.js';
-import { bothEstablished, eventsOf, identityFor, introduce, makeFriendEngine, progress } from './net-crypto-helpers.js';
+import { bothEstablished, identityFor, introduce, makeFriendEngine, progress } from './net-crypto-helpers.js';
 import { SimNetwork } from '../../runtime/adapters/sim-network.js';
 
 interface Call {
@@ -25,74 +24,15 @@ interface Call {
 /** Replaces the onion layer's friend-request sender: records calls, answers `copies(t)`. */
 function fakeOnion(e: Engine, copies: (t: number) => number): Call[] {
   const calls: Call[] = [];
-  (e.onion as unknown as { sendFriendRequest: (f: Friend, nospam: Bytes, message: Bytes) => number }).sendFriendRequest = (f, nospam, message) => {
-    calls.push({ t: e.now, friend: f.pkHex, nospam: toHex(nospam), message: new TextDecoder().decode(message) });
+  (e.onion as unknown as { sendFriendRequest: (f: Friend, nospam: Bytes, message: string | Bytes) => number }).sendFriendRequest = (f, nospam, message) => {
+    calls.push({ t: e.now, friend: f.pkHex, nospam: toHex(nospam), message: typeof message === 'string' ? message : new TextDecoder().decode(message) });
     return copies(e.now);
   };
   return calls;
 }
 
-function runUntil(e: Engine, t: number): void {
-  for (;;) {
-    const d = e.nextDeadline();
-    if (d === null || d.at > t) break;
-    e.handleTimeout(d.at);
-  }
-}
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FriendRequestError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
-
-describe('friend requests: sending', () => {
-  it('retries every second until a copy goes out, then backs off 5 s, 10 s, 20 s until the friend is online', async () => {
-    const e = await makeFriendEngine(41, 'alice', []);
-    e.start(0);
-    const calls = fakeOnion(e, (t) => (t >= 3_000 ? 2 : 0));
-    const crypto = await loadCrypto();
-    const bob = generateKeyPair(crypto, seededRandom(42));
-    const nospam = Uint8Array.of(1, 2, 3, 4);
-    const f = e.messenger.sendFriendRequest(0, encodeToxId(bob.publicKey, nospam), 'hi bob, it is alice');
-    expect(f.status).toBe('added');
-    expect(e.progressOf(f.pkHex)).toBe('AwaitingDHTKey');
-    expect(e.takeEvents().map((x) => x.type)).toContain('friend_added');
-    runUntil(e, 3_500);
-    expect(f.status).toBe('requested');
-    runUntil(e, 60_000);
-    expect(calls.map((c) => c.t)).toEqual([0, 1_000, 2_000, 3_000, 8_000, 18_000, 38_000]);
-    expect(calls.every((c) => c.nospam === '01020304' && c.message === 'hi bob, it is alice' && c.friend === f.pkHex)).toBe(true);
-    expect(e.messenger.friendRequests.pending(f.pkHex)?.timeoutMs).toBe(40_000);
-    expect(e.counters.get('messenger.friend_requests_sent')).toBe(4);
-  });
-
-  it('refuses bad Tox IDs, our own ID, empty and over-long messages, and repeats; a new nospam replaces the old', async () => {
-    const e = await makeFriendEngine(43, 'alice', []);
-    e.start(0);
-    fakeOnion(e, () => 0);
-    const crypto = await loadCrypto();
-    const bob = generateKeyPair(crypto, seededRandom(44));
-    const id = formatToxId(bob.publicKey, Uint8Array.of(9, 9, 9, 9));
-    const bad = id.slice(0, 75) + (id[75] === '0' ? '1' : '0');
-    const m = e.messenger;
-    expect(code(() => m.sendFriendRequest(0, bad, 'hi'))).toBe('bad_tox_id');
-    expect(code(() => m.sendFriendRequest(0, formatToxId(e.keys.real.publicKey, e.nospam), 'hi'))).toBe('own_key');
-    expect(code(() => m.sendFriendRequest(0, id, ''))).toBe('no_message');
-    expect(code(() => m.sendFriendRequest(0, id, 'x'.repeat(1017)))).toBe('too_long');
-    expect(e.friends.size).toBe(0);
-    const f = m.sendFriendRequest(0, id, 'x'.repeat(1016));
-    expect(code(() => m.sendFriendRequest(0, id, 'again'))).toBe('already_sent');
-    m.sendFriendRequest(0, formatToxId(bob.publicKey, Uint8Array.of(7, 7, 7, 7)), 'new nospam');
-    expect(toHex(f.requestNospam)).toBe('07070707');
-    expect(e.friends.size).toBe(1);
-  });
-
-  it('stops once the friend comes online, and the friend is then confirmed', async () => {
+describe('friend requests: sending (engine command + friendRequest machine + these layers)', () => {
+  it('a pending request ends when a session with the friend is established; the friend is then confirmed', async () => {
     const idA = await identityFor(51);
     const idB = await identityFor(52);
     const sim = new SimNetwork({ latencyMs: 5, seed: 3 });
@@ -100,19 +40,25 @@ describe('friend requests: sending', () => {
     const a = sim.add(await makeFriendEngine(51, 'alice', [idB.publicKey]));
     const b = sim.add(await makeFriendEngine(52, 'bob', []));
     const calls = fakeOnion(b.engine, () => 1);
-    const f = b.engine.messenger.sendFriendRequest(sim.now, encodeToxId(idA.publicKey, a.engine.nospam), 'hello again');
+    const f = b.engine.sendFriendRequest(sim.now, formatToxId(idA.publicKey, a.engine.nospam), 'hello again');
+    expect(f.status).toBe('added');
+    // The onion client found Alice stored at an announce node: the machine sends a round.
+    b.engine.friendSearchChanged(f.pkHex, true);
+    b.engine.flush();
     sim.flush([b]);
     expect(f.status).toBe('requested');
     sim.runFor(7_000);
-    expect(calls).toHaveLength(2);
+    expect(calls.map((c) => c.t)).toEqual([0, 5_000]);
+    expect(calls[0]!.nospam).toBe(toHex(a.engine.nospam));
+    expect(calls[0]!.message).toBe('hello again');
     introduce(sim, b, a);
     const p = { sim, a, b, crypto: await loadCrypto() };
     expect(sim.runUntilTrue(() => bothEstablished(p), 5_000)).toBe(true);
+    sim.runFor(10);
     expect(f.status).toBe('confirmed');
     sim.runFor(60_000);
     expect(calls).toHaveLength(2);
     expect(progress(b, a)).toBe('Established');
-    expect(eventsOf(b, 'profile_changed').length).toBeGreaterThan(0);
   });
 });
 
@@ -138,13 +84,13 @@ describe('friend requests: receiving', () => {
     for (let i = 0; i < 32; i++) expect(m.receiveFriendRequest(generateKeyPair(crypto, r).publicKey, e.nospam, msg)).toBe(true);
     expect(m.receiveFriendRequest(stranger, e.nospam, msg)).toBe(true);
     // Accepting adds the friend as confirmed with its machines; a later request from it is not shown.
-    const f = m.acceptFriendRequest(toHex(stranger));
+    const f = e.acceptFriendRequest(e.now, toHex(stranger));
     expect(f.status).toBe('confirmed');
     expect(e.progressOf(f.pkHex)).toBe('AwaitingDHTKey');
     expect(e.takeEvents().some((x) => x.type === 'friend_added' && x.friend === f.pkHex)).toBe(true);
     const fresh = generateKeyPair(crypto, seededRandom(63)).publicKey;
     expect(m.receiveFriendRequest(fresh, e.nospam, msg)).toBe(true);
-    m.acceptFriendRequest(toHex(fresh));
+    e.acceptFriendRequest(e.now, toHex(fresh));
     expect(m.shouldSurfaceFriendRequest(generateKeyPair(crypto, seededRandom(64)).publicKey, e.nospam)).toEqual({ ok: true });
     for (let i = 0; i < 40; i++) m.receiveFriendRequest(generateKeyPair(crypto, r).publicKey, e.nospam, msg);
     expect(m.shouldSurfaceFriendRequest(fresh, e.nospam)).toEqual({ ok: false, reason: 'already_friend' });
