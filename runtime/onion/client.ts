@@ -187,8 +187,9 @@ export class OnionClient implements TimedLayer {
   /**
    * One self-announce round (toxidAnnounce `onion.announceRound`): every node whose interval
    * has passed (3 s not stored, 15 s stored, 120 s stored and stable in `stable` mode), and at
-   * least one node; in `searching` mode, when the list is at most half full, also 6 random DHT
-   * nodes (and in any mode when the list is not full and was last populated 600 s ago).
+   * least one node; when the list is at most half full (or not full and last populated 600 s
+   * ago), also up to 6 random DHT nodes not in the list, as c-toxcore's do_announce does in
+   * every round whatever the announce state.
    */
   announceRound(mode: 'searching' | 'announced' | 'stable'): void {
     const now = this.host.now;
@@ -209,7 +210,7 @@ export class OnionClient implements TimedLayer {
     const list = this.selfList;
     const halfEmpty = live.length <= list.max / 2;
     const stale = live.length < list.max && (list.lastPopulated === null || now - list.lastPopulated >= ONION_POPULATE_TIMEOUT_MS);
-    if ((mode === 'searching' && halfEmpty) || stale) this.populate({ kind: 'self' }, list, ONION_SELF_POPULATE_REQUESTS);
+    if (halfEmpty || stale) this.populate({ kind: 'self' }, list, ONION_SELF_POPULATE_REQUESTS);
   }
 
   /** Re-announce to one node at once (toxidAnnounce `onion.announceTo`, after a fresh ping_id). */
@@ -342,9 +343,13 @@ export class OnionClient implements TimedLayer {
     return true;
   }
 
-  /** Announce requests (ping_id zero) to random DHT nodes; returns how many went out. */
+  /**
+   * Announce requests (ping_id zero) to up to `count` random good DHT nodes that are not in the
+   * list yet (c-toxcore also picks list members, which only repeats their requests); returns
+   * how many went out.
+   */
   private populate(target: Target, list: NodeList, count: number): number {
-    const good = this.host.dht.goodNodes();
+    const good = this.host.dht.goodNodes().filter((n) => !list.nodes.some((x) => x.pkHex === n.pkHex));
     if (good.length === 0) return 0;
     list.lastPopulated = this.host.now;
     const picked = new Set<string>();

@@ -5,7 +5,8 @@
  * answers are counted and dropped; announcements recover after the network goes away.
  */
 import { describe, expect, it } from 'vitest';
-import { concat } from '../../protocol/bytes.js';
+import { concat, toHex } from '../../protocol/bytes.js';
+import { xorDistanceCompare } from '../../protocol/keys.js';
 import { loadCrypto } from '../../protocol/crypto.js';
 import { encodeDhtPkPayload } from '../../protocol/dht/index.js';
 import {
@@ -45,14 +46,19 @@ describe('onion client on a simulated network', () => {
     }
   });
 
-  it('stays announced for 10 minutes, with bounded tables, and no announce response ignored by the toxid task', async () => {
-    const { sim, nodes } = await makeNetwork(12, { latencyMs: 10, jitterMs: 5 }, 2000);
+  it('stays announced for 10 minutes at up to 12 nodes including the closest to its key, with no event ignored by the toxid task', async () => {
+    const { sim, nodes } = await makeNetwork(20, { latencyMs: 10, jitterMs: 5 }, 2000);
     sim.runFor(600_000);
+    const dhtKeys = nodes.map((m) => m.engine.keys.dht.publicKey);
     for (const n of nodes) {
       expect(n.events.filter((e) => e.type === 'unannounced')).toEqual([]);
       const s = n.engine.onion.stats();
       expect(s.selfNodes).toBeLessThanOrEqual(ONION_SELF_NODES_MAX);
-      expect(s.selfStored).toBeGreaterThanOrEqual(4);
+      expect(s.selfStored).toBeGreaterThanOrEqual(ONION_SELF_NODES_MAX / 2);
+      const own = n.engine.keys.real.publicKey;
+      const closest = [...dhtKeys].sort((a, b) => xorDistanceCompare(own, a, b)).slice(0, 4).map(toHex);
+      const mine = n.engine.onion.selfNodes().map((x) => x.pkHex);
+      expect(closest.filter((k) => !mine.includes(k))).toEqual([]);
       expect(s.paths).toBeLessThanOrEqual(12);
       const key = actorKeys.toxid(n.engine.selfHex);
       const ignored = n.engine.journal.since(0).filter((j) => j.actor === key && j.transition === null);
