@@ -268,9 +268,7 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
     let friendCount = 0;
     for (const f of engine.friends.all()) {
       if (friendCount++ >= maxFriends) break;
-      allowed.add(actorKeys.session(f.pkHex));
-      allowed.add(actorKeys.dhtkey(engine.selfHex, f.pkHex));
-      allowed.add(actorKeys.connect(engine.selfHex, f.pkHex));
+      for (const key of model.friendActorKeys(nodeIndex, f.pkHex)) allowed.add(key);
     }
     const send = (event: unknown): void => {
       if (ws.readyState !== ws.OPEN) return;

@@ -177,6 +177,7 @@ async function renderCharts() {
     box.classList.toggle('selected', a.role === S.selectedRole);
     const sig = JSON.stringify([a.key, a.state, a.last?.seq, a.last?.transition?.id, a.candidates.filter((c) => c.selected).map((c) => c.id), a.next?.text]);
     if (chartCache.get(a.role) === sig) continue;
+    const stateChanged = chartCache.has(a.role) && JSON.parse(chartCache.get(a.role))[1] !== a.state;
     chartCache.set(a.role, sig);
     const lastText = a.last ? `last: ${a.last.ignored ? `ignored ${a.last.eventType}` : `${a.last.eventType} → ${a.last.to}`} (#${a.last.seq})` : 'no step yet';
     box.innerHTML =
@@ -184,6 +185,11 @@ async function renderCharts() {
       `<span class="sub">state <strong class="mono" data-testid="state">${esc(a.state)}</strong></span>` +
       `<span class="sub">${esc(lastText)}</span>${a.next ? `<span class="sub">next: ${esc(a.next.text)}</span>` : ''}</h3>` +
       chartSvg(a.machine, layout, a, a.role);
+    // Keep the session's active state in sight when it changes (not on every redraw: the user may be reading elsewhere).
+    if (a.role === 'session' && (stateChanged || !box.dataset.shown)) {
+      box.dataset.shown = 'true';
+      box.querySelector('g.state[data-active=true]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    }
   }
 }
 
@@ -208,7 +214,8 @@ function renderDetails() {
     .map((c) => {
       const vcls = c.verdict === 'pass' || c.verdict === 'no guard' ? 'verdict-pass' : c.verdict === 'fail' ? 'verdict-fail' : 'verdict-other';
       const target = c.targets.length ? c.targets.join(', ') : '(stays)';
-      return `<tr class="${c.selected ? 'selected-candidate' : ''}" title="${esc(c.description ?? '')}"><td class="mono">${esc(c.event)}</td><td class="mono">${esc(c.guard ?? '')}</td><td class="${vcls}">${esc(c.verdict)}${c.selected ? ' ← next tick' : ''}</td><td class="mono">${esc(target)}</td><td class="mono">${esc(c.outputs.join(', '))}</td></tr>`;
+      const tip = `${c.source} → ${target}${c.outputs.length ? ` / ${c.outputs.join(', ')}` : ''}\n${c.description ?? ''}`;
+      return `<tr class="${c.selected ? 'selected-candidate' : ''}" title="${esc(tip)}"><td class="mono">${esc(c.event)}</td><td class="mono">${esc(c.guard ?? '')}</td><td class="${vcls}">${esc(c.verdict)}${c.selected ? ' ← next tick' : ''}</td><td class="mono">${esc(target)}</td></tr>`;
     })
     .join('');
   const last = a.last
@@ -219,7 +226,7 @@ function renderDetails() {
   el.innerHTML =
     `<h4>State</h4><div class="mono">${esc(a.state)}</div>` +
     `<h4>Next deadline</h4><div>${a.next ? esc(a.next.text) : '<span class="hint">none</span>'}</div>` +
-    `<h4>Candidate transitions at ${secs(v.t)}</h4><table><tr><th>event</th><th>guard</th><th>verdict</th><th>target</th><th>outputs</th></tr>${cands}</table>` +
+    `<h4>Candidate transitions at ${secs(v.t)}</h4><table><tr><th>event</th><th>guard</th><th>verdict</th><th>target</th></tr>${cands}</table>` +
     `<p class="hint">tick guards are evaluated on the context with a tick at this time; other events carry fields the guard reads.</p>` +
     `<h4>Last step</h4>${last}` +
     `<h4>Context</h4><table class="kv">${ctx}</table>`;
@@ -342,7 +349,6 @@ function renderTravel() {
   $('cursor-info').textContent = v
     ? `${S.cursor === null ? 'live' : 'at'} #${v.seq} of ${n.lastSeq} · t=${secs(v.t)}`
     : '';
-  document.body.dataset.viewSeq = v ? String(v.seq) : '';
   document.body.dataset.lastSeq = String(n.lastSeq);
 }
 
@@ -411,6 +417,8 @@ async function refresh(opts = {}) {
     renderTravel();
     await renderCharts();
     renderDetails();
+    // Set once the charts show this position (tests and tools wait for it).
+    document.body.dataset.viewSeq = String(S.view.seq);
     if (opts.friends !== false) await renderFriends();
     if (opts.scrollToCursor) await scrollTimelineToCursor();
     await renderTimeline();

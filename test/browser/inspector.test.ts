@@ -1,0 +1,203 @@
+/**
+ * The inspector page in a real browser: headless Debian Chromium driven by playwright-core.
+ * The demo network runs in this process on the simulated network; the page is served by the
+ * inspector's own server on 127.0.0.1 and loads nothing from elsewhere.
+ *
+ * Needs /usr/bin/chromium. When it is missing and we run as root, it is installed with apt
+ * (`apt-get install -y chromium`); otherwise the suite prints `SKIPPED: browser tests: <reason>`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRIEND_SESSION_STATES, TOX_PROGRESS } from '../../machines/index.js';
+import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { actorKeys } from '../../runtime/engine.js';
+import { simulatedDemo, type DemoTarget } from '../../inspector/demo.js';
+import { startInspector, type RunningInspector } from '../../inspector/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** STACK.md: these flags keep Chromium from reaching outside hosts and let it run as root. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+const SCREENSHOT = new URL('../../docs/inspector.png', import.meta.url);
+
+function ensureChromium(): string | null {
+  if (existsSync(CHROMIUM)) return null;
+  if (process.getuid?.() !== 0) return `${CHROMIUM} is missing and installing it needs root`;
+  const apt = (args: string[]): boolean =>
+    spawnSync('apt-get', args, { stdio: 'ignore', timeout: 480_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  if (!apt(['install', '-y', '-qq', 'chromium'])) {
+    apt(['update', '-qq']);
+    apt(['install', '-y', '-qq', 'chromium']);
+  }
+  return existsSync(CHROMIUM) ? null : `apt-get could not install chromium`;
+}
+
+let skipReason: string | null = null;
+let crypto: Crypto;
+let context: BrowserContext | null = null;
+let profileDir: string | null = null;
+const running: Array<{ inspector: RunningInspector; demo: DemoTarget }> = [];
+
+beforeAll(async () => {
+  skipReason = ensureChromium();
+  if (skipReason) {
+    console.log(`SKIPPED: browser tests: ${skipReason}`);
+    return;
+  }
+  crypto = await loadCrypto();
+  profileDir = mkdtempSync(join(tmpdir(), 'toxstate-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1600, height: 1050 },
+    timeout: 60_000,
+  });
+  context.setDefaultTimeout(20_000);
+}, 600_000);
+
+afterAll(async () => {
+  await context?.close();
+  for (const r of running) await r.inspector.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+});
+
+async function serveDemo(opts: { seed?: number; extraFriends?: number } = {}): Promise<{ inspector: RunningInspector; demo: DemoTarget; page: Page }> {
+  const demo = simulatedDemo({ crypto, seed: opts.seed ?? 2026, ...(opts.extraFriends !== undefined ? { extraFriends: opts.extraFriends } : {}) });
+  const inspector = await startInspector(demo.target, { port: 0 });
+  running.push({ inspector, demo });
+  const page = await context!.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Nothing may leave the machine: fail on any request to another host.
+  const origin = new URL(inspector.url).origin;
+  await page.route('**/*', (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort()));
+  page.on('requestfailed', (r) => {
+    if (!r.url().startsWith(origin)) errors.push(`outside request: ${r.url()}`);
+  });
+  await page.goto(inspector.url);
+  await page.waitForSelector('body[data-ready=true]');
+  expect(errors).toEqual([]);
+  return { inspector, demo, page };
+}
+
+/** The session chart's active state. */
+const activeSession = (page: Page): Promise<string | null> =>
+  page.locator('svg[data-machine=friendSession] g.state[data-active=true]').first().getAttribute('data-state');
+
+describe('inspector page', () => {
+  it('draws every ToxProgress state and Established in the friend session chart', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const { page } = await serveDemo();
+    const chart = page.locator('svg[data-machine=friendSession]');
+    await expect.poll(() => chart.count()).toBe(1);
+    for (const s of [...TOX_PROGRESS, 'Established']) {
+      const state = chart.locator(`g.state[data-state="${s}"]`);
+      expect(await state.count(), s).toBe(1);
+      expect(await state.locator('text.title').textContent()).toContain(s);
+    }
+    expect(await chart.locator('g.state').count()).toBe(FRIEND_SESSION_STATES.length);
+    // Transitions are drawn: edges with labels, and the rows of transitions that stay.
+    expect(await chart.locator('g.edge path').count()).toBeGreaterThan(5);
+    expect(await chart.locator('text.row').count()).toBeGreaterThan(5);
+    // The tasks and the account are drawn too, dhtkeyShare's Active as a box holding its children.
+    for (const m of ['dhtkeyShare', 'connect', 'toxidAnnounce']) expect(await page.locator(`svg[data-machine=${m}]`).count(), m).toBe(1);
+    expect(await page.locator('svg[data-machine=dhtkeyShare] g.state.compound[data-state=Active]').count()).toBe(1);
+    expect(await activeSession(page)).toBe('AwaitingDHTKey');
+  }, 60_000);
+
+  it('Pause then Step advances the timeline', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const { page, demo } = await serveDemo();
+    const alice = demo.demo!.alice.node.engine;
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    const before = Number(await page.locator('body').getAttribute('data-last-seq'));
+    expect(before).toBe(alice.journal.lastSeq);
+    for (let i = 0; i < 3; i++) {
+      const seq = alice.journal.lastSeq;
+      await page.getByRole('button', { name: 'Step', exact: true }).click();
+      await expect.poll(() => page.locator('body').getAttribute('data-last-seq')).not.toBe(String(seq));
+      // The newest timeline row is the entry the step produced.
+      const lastRow = page.locator(`#timeline .trow[data-seq="${alice.journal.lastSeq}"]`);
+      await expect.poll(() => lastRow.count()).toBe(1);
+    }
+    expect(alice.journal.lastSeq).toBeGreaterThan(before);
+  }, 60_000);
+
+  it('follows a session through its states, then scrubs back to see each earlier state highlighted', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const { page, demo } = await serveDemo();
+    const alice = demo.demo!.alice.node.engine;
+    const bob = demo.demo!.bob.node.engine.selfHex;
+    const sim = demo.demo!.sim;
+    await page.locator('#speed').selectOption('16');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    // Run until Alice's session with Bob is established, or 30 s of virtual time.
+    await expect.poll(() => alice.progressOf(bob) === 'Established' || sim.now > 30_000, { timeout: 30_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await expect.poll(() => page.locator('#clock').textContent()).toContain('paused');
+    const progress = alice.progressOf(bob)!;
+    await expect.poll(() => activeSession(page)).toBe(progress);
+
+    // The states the session actually passed, from the journal.
+    const key = actorKeys.session(bob);
+    const changes = alice.journal.since(0).filter((e) => e.actor === key && JSON.stringify(e.from) !== JSON.stringify(e.to));
+    const passed = ['AwaitingDHTKey', ...changes.map((e) => String(e.to))];
+    for (const s of passed) expect(FRIEND_SESSION_STATES).toContain(s);
+    if (progress === 'Established') expect(passed).toContain('Established');
+    await page.screenshot({ path: SCREENSHOT.pathname.replace(/^\/(\w:)/, '$1'), fullPage: false });
+
+    // Scrub back to each change: the state it entered is highlighted, and before it the state it left.
+    for (const e of changes.slice(-6)) {
+      await page.locator('#scrub').fill(String(e.seq));
+      await page.waitForSelector(`body[data-view-seq="${e.seq}"]`);
+      await expect.poll(() => activeSession(page)).toBe(String(e.to));
+      // The transition just taken is highlighted on the chart.
+      expect(await page.locator(`svg[data-machine=friendSession] [data-transition="${e.transition}"].last`).count()).toBe(1);
+      await page.locator('#scrub').fill(String(e.seq - 1));
+      await page.waitForSelector(`body[data-view-seq="${e.seq - 1}"]`);
+      await expect.poll(() => activeSession(page)).toBe(String(e.from));
+    }
+    // Back to the very beginning: the initial state.
+    await page.getByRole('button', { name: '« first', exact: true }).click();
+    await expect.poll(() => activeSession(page)).toBe('AwaitingDHTKey');
+    // And back to the present.
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    await expect.poll(() => activeSession(page)).toBe(progress);
+  }, 90_000);
+
+  it('stays usable with 1,000 friends: a virtualised list, filter, and a friend opened', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const { page, demo } = await serveDemo({ seed: 3, extraFriends: 1000 });
+    const alice = demo.demo!.alice.node.engine;
+    await expect.poll(() => page.locator('#friend-count').textContent()).toContain('1001');
+    // Only the visible rows exist in the page, and only the selected friend's charts.
+    const rows = await page.locator('.frow').count();
+    expect(rows).toBeGreaterThan(5);
+    expect(rows).toBeLessThan(100);
+    expect(await page.locator('svg[data-machine=friendSession]').count()).toBe(1);
+    // Scrolling far down renders the rows there.
+    await page.locator('#friend-list').evaluate((el) => (el.scrollTop = 600 * 40));
+    await expect.poll(() => page.locator('.frow').evaluateAll((els) => els.some((e) => parseInt((e as HTMLElement).style.top, 10) >= 600 * 40))).toBe(true);
+    const target = [...alice.friends.all()][900]!;
+    await page.locator('#filter').fill(target.pkHex.slice(0, 24));
+    await expect.poll(() => page.locator('.frow').count()).toBe(1);
+    await page.locator(`.frow[data-friend="${target.pkHex}"]`).click();
+    await expect.poll(() => page.locator('#charts-head').textContent()).toContain(target.pkHex);
+    await expect.poll(() => page.locator('svg[data-machine=friendSession]').getAttribute('data-state-value')).toBe(alice.progressOf(target.pkHex)!);
+  }, 90_000);
+});
+
+mkdirSync(new URL('../../docs/', import.meta.url), { recursive: true });
