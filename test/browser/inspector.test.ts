@@ -190,7 +190,7 @@ describe('inspector page', () => {
     expect(await page.locator('svg[data-machine=friendSession]').count()).toBe(1);
     // Scrolling far down renders the rows there.
     await page.locator('#friend-list').evaluate((el) => (el.scrollTop = 600 * 40));
-    await expect.poll(() => page.locator('.frow').evaluateAll((els) => els.some((e) => parseInt((e as HTMLElement).style.top, 10) >= 600 * 40))).toBe(true);
+    await expect.poll(() => page.locator('.frow').evaluateAll((els) => els.some((e) => parseInt((e as unknown as { style: { top: string } }).style.top, 10) >= 600 * 40))).toBe(true);
     const target = [...alice.friends.all()][900]!;
     await page.locator('#filter').fill(target.pkHex.slice(0, 24));
     await expect.poll(() => page.locator('.frow').count()).toBe(1);
