@@ -46,6 +46,7 @@ export interface DhtkeyShareInput {
 
 export type DhtkeyShareEvent =
   | FactsEvent
+  | { type: 'nodes.available'; now: number }
   | { type: 'search.found'; now: number }
   | { type: 'search.lost'; now: number }
   | { type: 'tick'; now: number };
@@ -156,6 +157,10 @@ export const dhtkeyShare = setup({
         Searching: {
           description: 'No announce node is known to store the friend yet: search rounds with the backoff rule.',
           on: {
+            'nodes.available': {
+              actions: ['observe', 'countSearch', 'searchFriend'],
+              description: 'The DHT just got nodes to build onion paths from: search now instead of at the next round.',
+            },
             'search.found': {
               target: 'Sharing',
               actions: ['observe', 'armOnionShare', 'sendDhtPkOnion'],

@@ -22,7 +22,8 @@ import {
   type FriendSessionState,
   type MachineEvent,
 } from '../machines/index.js';
-import { toHex, type Bytes } from '../protocol/bytes.js';
+import { fromHex, toHex, type Bytes } from '../protocol/bytes.js';
+import { isValidPublicKey } from '../protocol/keys.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { formatIpPort, type IpPort } from '../protocol/ip-port.js';
 import { packetKind } from '../protocol/packet-ids.js';
@@ -34,7 +35,7 @@ import { Dht, type DhtPk } from './dht/dht.js';
 import { FriendTable, type Friend, type FriendInit } from './friends.js';
 import { Journal } from './journal.js';
 import { generateKeyPair, Keys, type KeyPair } from './keys.js';
-import { Messenger } from './messenger/messenger.js';
+import { Messenger, type MessageKind } from './messenger/messenger.js';
 import { NetCrypto } from './net-crypto/net-crypto.js';
 import { AnnounceServer } from './onion/announce-server.js';
 import { OnionClient } from './onion/client.js';
@@ -320,9 +321,57 @@ export class Engine {
 
   /** Accepts a received friend request (tox_friend_add_norequest). */
   acceptFriendRequest(now: number, pkHex: string): Friend {
-    const pk = new Uint8Array(Buffer.from(pkHex, 'hex'));
-    if (pk.length !== 32) throw new Error(`not a public key: ${pkHex}`);
-    return this.addFriend(now, pk);
+    const pk = fromHex(pkHex);
+    if (!pk.ok || pk.value.length !== 32 || !isValidPublicKey(pk.value)) throw new Error(`not a valid public key: ${pkHex}`);
+    if (toHex(pk.value) === this.selfHex) throw new Error('that key is our own');
+    return this.addFriend(now, pk.value);
+  }
+
+  /**
+   * Sends a text message or action to an online friend; returns its message id (the `receipt`
+   * event carries it when the friend acknowledged it). Throws `MessengerError` naming the
+   * problem (not a friend, not online, empty, too long, queue full).
+   */
+  sendMessage(now: number, friendHex: string, text: string, kind: MessageKind = 'normal'): number {
+    this.now = Math.max(this.now, now);
+    const id = this.messenger.sendMessage(friendHex, text, kind);
+    this.flush();
+    return id;
+  }
+
+  /** Sets our name (≤ 128 bytes) and tells online friends. */
+  setName(now: number, name: string): void {
+    this.now = Math.max(this.now, now);
+    if (new TextEncoder().encode(name).length > 128) throw new Error('a name is at most 128 bytes');
+    if (name === this.name) return;
+    this.name = name;
+    this.messenger.refreshSelfInfo();
+    this.app({ type: 'profile_changed', t: this.now });
+  }
+
+  /** Sets our status message (≤ 1007 bytes) and tells online friends. */
+  setStatusMessage(now: number, statusMessage: string): void {
+    this.now = Math.max(this.now, now);
+    if (new TextEncoder().encode(statusMessage).length > 1007) throw new Error('a status message is at most 1007 bytes');
+    this.statusMessage = statusMessage;
+    this.messenger.refreshSelfInfo();
+    this.app({ type: 'profile_changed', t: this.now });
+  }
+
+  /** Sets our user status (0 none, 1 away, 2 busy) and tells online friends. */
+  setUserStatus(now: number, userStatus: 0 | 1 | 2): void {
+    this.now = Math.max(this.now, now);
+    this.userStatus = userStatus;
+    this.messenger.refreshSelfInfo();
+    this.app({ type: 'profile_changed', t: this.now });
+  }
+
+  /** Changes the nospam (the Tox ID changes; requests to the old ID are refused from now on). */
+  setNospam(now: number, nospam: Bytes): void {
+    this.now = Math.max(this.now, now);
+    if (nospam.length !== 4) throw new Error('nospam is 4 bytes');
+    this.nospam = nospam;
+    this.app({ type: 'profile_changed', t: this.now });
   }
 
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void {
@@ -571,6 +620,7 @@ export class Engine {
     this.app({ type: 'dht_connected', t: this.now });
     this.deliver(actorKeys.toxid(this.selfHex), { type: 'nodes.available', now: this.now });
     this.onion.onDhtNodes();
+    for (const f of this.friends.all()) this.deliver(actorKeys.dhtkey(this.selfHex, f.pkHex), { type: 'nodes.available', now: this.now });
   }
 
   /**

@@ -9,3 +9,4 @@ register('nospam', () => import('./nospam.js'));
 register('export', () => import('./export.js'));
 register('import', () => import('./import.js'));
 register('dissect', () => import('./dissect.js'));
+register('node', () => import('./node.js'));

@@ -101,7 +101,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
       const now = nowOf(s);
       const facts = (dhtKey: string | null, established: boolean): TimedEvent =>
         ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: dhtKey ? now + 122_000 : null, addressFreshUntil: null, established }) as TimedEvent;
-      return [facts(null, false), facts(K1, false), facts(K1, true), { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
+      return [facts(null, false), facts(K1, false), facts(K1, true), { type: 'nodes.available', now }, { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
     },
     tickTimes: (s) => numbers(s, ['searchAt', 'onionShareAt', 'dhtShareAt']),
     serialize: (s) => relativeTimes(s, DHTKEY_TIMES),

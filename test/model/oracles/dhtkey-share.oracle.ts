@@ -47,7 +47,12 @@ export function dhtkeyShareOracle(snapshot: AnyMachineSnapshot, raw: TimedEvent)
     }
     return { value, context: c, outputs: out };
   }
-  if (raw.type === 'search.found' && where === 'Searching') {
+  if (raw.type === 'nodes.available' && where === 'Searching') {
+    c.now = now;
+    c.runCount = Math.min(c.runCount + 1, 14);
+    c.searchAt = now + interval(c.runCount);
+    out.push({ type: 'onion.searchFriend', runCount: c.runCount });
+  } else if (raw.type === 'search.found' && where === 'Searching') {
     c.now = now;
     c.onionShareAt = now + 30_000;
     out.push({ type: 'onion.sendDhtPk' });

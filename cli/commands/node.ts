@@ -1,0 +1,94 @@
+/**
+ * `toxstate node`: one toxstate node on real UDP. Loads (or creates) a profile, binds a socket,
+ * bootstraps where told, and reports progress as human-readable lines or JSON lines.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from '../main.js';
+import { intOption, parse } from '../args.js';
+import { CliError } from '../errors.js';
+import { passphrase } from '../passphrase.js';
+
+export const USAGE = `Usage: toxstate node [options]
+
+Runs a toxstate node on UDP until interrupted (Ctrl-C), saving its profile as it changes.
+
+Identity and friends:
+  --profile FILE           c-toxcore profile to load; created with a new identity when missing.
+                           Without --profile the node runs on a throwaway identity.
+                           Encrypted profiles: passphrase from TOXSTATE_PASSPHRASE or a prompt.
+  --friend PK              add a friend by long-term public key without a request
+                           (like tox_friend_add_norequest); may repeat
+  --add-friend ID[:MSG]    send a friend request to a Tox ID (76 hex), optional message; may repeat
+  --accept-friends         accept every incoming friend request
+  --name NAME              set our name
+Network:
+  --bind ADDR              address to bind (default 0.0.0.0; tests use 127.0.0.1)
+  --port N                 UDP port (default: the first free port in 33445..33545)
+  --bootstrap IP:PORT:PK   bootstrap node (IPv6 as [addr]:port:pk); may repeat. Without it, and
+                           without --network public, nothing is sent anywhere.
+  --network public         use the built-in public bootstrap nodes (contacts the public Tox network)
+Behaviour:
+  --send TEXT              send TEXT to each friend when it comes online
+  --echo                   send every received message back
+  --run-seconds N          stop after N seconds
+  --json                   one JSON object per line on stdout instead of readable lines
+  --inspect PORT           serve the visual inspector on 127.0.0.1:PORT
+  --no-open                do not open a browser for --inspect (the URL is printed anyway)
+
+JSON events: self, progress, dht_connected, announced, unannounced, friend_request, friend_added,
+friend_online, friend_offline, friend_name, message, receipt (each with "t" in seconds).`;
+
+export const command: Command = {
+  summary: 'run a toxstate node on UDP',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parse(
+      argv,
+      {
+        profile: { type: 'string' },
+        friend: { type: 'string', multiple: true },
+        'add-friend': { type: 'string', multiple: true },
+        'accept-friends': { type: 'boolean' },
+        name: { type: 'string' },
+        bind: { type: 'string' },
+        port: { type: 'string' },
+        bootstrap: { type: 'string', multiple: true },
+        network: { type: 'string' },
+        send: { type: 'string' },
+        echo: { type: 'boolean' },
+        'run-seconds': { type: 'string' },
+        json: { type: 'boolean' },
+        inspect: { type: 'string' },
+        'no-open': { type: 'boolean' },
+      },
+      'node',
+    );
+    const { runNode } = await import('../node-runner.js');
+    const profilePath = values.profile;
+    const needPass = profilePath !== undefined && existsSync(profilePath);
+    return runNode({
+      profilePath,
+      passphrase: needPass ? async () => passphrase(`passphrase for ${profilePath}`) : undefined,
+      friends: values.friend ?? [],
+      addFriends: values['add-friend'] ?? [],
+      acceptFriends: values['accept-friends'] ?? false,
+      name: values.name,
+      bind: values.bind ?? '0.0.0.0',
+      port: intOption(values.port, 'port', 0, 65535),
+      bootstrap: values.bootstrap ?? [],
+      network: parseNetwork(values.network),
+      send: values.send,
+      echo: values.echo ?? false,
+      runSeconds: intOption(values['run-seconds'], 'run-seconds', 0, 10_000_000),
+      json: values.json ?? false,
+      inspectPort: intOption(values.inspect, 'inspect', 1, 65535),
+      openBrowser: !(values['no-open'] ?? false),
+    });
+  },
+};
+
+function parseNetwork(v: string | undefined): 'local' | 'public' {
+  if (v === undefined || v === 'local') return 'local';
+  if (v === 'public') return 'public';
+  throw new CliError(`--network must be 'public' (or omitted), got ${JSON.stringify(v)}`);
+}

@@ -1,0 +1,211 @@
+/**
+ * The body of `toxstate node`: profile → engine → UDP adapter, events → stdout, changes →
+ * profile (saved atomically, debounced), signals → clean shutdown.
+ */
+import { existsSync } from 'node:fs';
+import { fromHex, toHex } from '../protocol/bytes.js';
+import { loadCrypto } from '../protocol/crypto.js';
+import { formatIpPort, parseIp, type IpPort, isLoopback } from '../protocol/ip-port.js';
+import { isValidPublicKey } from '../protocol/keys.js';
+import { parseToxId } from '../protocol/tox-id.js';
+import { profileToxId, type Profile } from '../protocol/profile/savedata.js';
+import type { AppEvent } from '../runtime/app-events.js';
+import { Engine } from '../runtime/engine.js';
+import { UdpNode } from '../runtime/adapters/node-udp.js';
+import { loadProfile, ProfileError, saveProfile } from '../runtime/profile-store.js';
+import { newProfile, profileOf, profileStart } from '../runtime/profile-bridge.js';
+import { secureRandom } from '../runtime/random.js';
+import { PUBLIC_BOOTSTRAP_NODES, type BootstrapNode } from './public-nodes.js';
+import { CliError } from './errors.js';
+
+export interface NodeOptions {
+  readonly profilePath: string | undefined;
+  readonly passphrase: (() => Promise<string>) | undefined;
+  readonly friends: readonly string[];
+  readonly addFriends: readonly string[];
+  readonly acceptFriends: boolean;
+  readonly name: string | undefined;
+  readonly bind: string;
+  readonly port: number | undefined;
+  readonly bootstrap: readonly string[];
+  readonly network: 'local' | 'public';
+  readonly send: string | undefined;
+  readonly echo: boolean;
+  readonly runSeconds: number | undefined;
+  readonly json: boolean;
+  readonly inspectPort: number | undefined;
+  readonly openBrowser: boolean;
+}
+
+
+/** Parses `IP:PORT:DHTPK` (IPv6 as `[addr]:port:pk`) with an error naming what is wrong. */
+export function parseBootstrap(text: string): BootstrapNode {
+  const m = /^\[([^\]]+)\]:(\d+):([0-9a-fA-F]+)$/.exec(text) ?? /^([^:\[\]]+):(\d+):([0-9a-fA-F]+)$/.exec(text);
+  if (!m) throw new CliError(`--bootstrap ${JSON.stringify(text)}: expected IP:PORT:DHTPK (IPv6 as [addr]:PORT:DHTPK)`);
+  const ip = parseIp(m[1]!);
+  if (!ip.ok) throw new CliError(`--bootstrap ${JSON.stringify(text)}: ${ip.error}`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new CliError(`--bootstrap ${JSON.stringify(text)}: port ${port} is out of range`);
+  const pk = fromHex(m[3]!);
+  if (!pk.ok || pk.value.length !== 32) throw new CliError(`--bootstrap ${JSON.stringify(text)}: the DHT key must be 64 hex characters`);
+  return { ipPort: { ...ip.value, port }, pk: pk.value };
+}
+
+function parsePk(text: string, option: string): Uint8Array {
+  const pk = fromHex(text);
+  if (!pk.ok || pk.value.length !== 32) throw new CliError(`${option} ${JSON.stringify(text)}: a public key is 64 hex characters`);
+  if (!isValidPublicKey(pk.value)) throw new CliError(`${option} ${JSON.stringify(text)}: not a valid public key (last byte ≥ 0x80)`);
+  return pk.value;
+}
+
+/** Parses `TOXID[:MESSAGE]`, naming a bad length, hex or checksum. */
+export function parseFriendRequestArg(text: string): { toxId: string; message: string } {
+  const colon = text.indexOf(':');
+  const toxId = colon < 0 ? text : text.slice(0, colon);
+  const message = colon < 0 ? "Hi! I'd like to add you as a friend (toxstate)." : text.slice(colon + 1);
+  const parsed = parseToxId(toxId);
+  if (!parsed.ok) throw new CliError(`--add-friend: ${parsed.error}`);
+  return { toxId, message };
+}
+
+export async function runNode(o: NodeOptions): Promise<number> {
+  const crypto = await loadCrypto();
+  const random = secureRandom();
+  // Validate every argument before touching the profile or the network.
+  const bootstrap = o.bootstrap.map(parseBootstrap);
+  const friendPks = o.friends.map((f) => parsePk(f, '--friend'));
+  const requests = o.addFriends.map(parseFriendRequestArg);
+
+  let profile: Profile;
+  let secret: string | undefined;
+  if (o.profilePath && existsSync(o.profilePath)) {
+    try {
+      profile = (await loadProfile(o.profilePath, { crypto })).profile;
+    } catch (e) {
+      if (e instanceof ProfileError && e.code === 'encrypted-needs-passphrase' && o.passphrase) {
+        secret = await o.passphrase();
+        try {
+          profile = (await loadProfile(o.profilePath, { crypto, passphrase: secret })).profile;
+        } catch (e2) {
+          throw new CliError(e2 instanceof Error ? e2.message : String(e2));
+        }
+      } else throw new CliError(e instanceof Error ? e.message : String(e));
+    }
+  } else {
+    profile = newProfile(crypto, random);
+    if (o.profilePath) await saveProfile(o.profilePath, profile, { crypto });
+  }
+
+  const start = profileStart(profile);
+  const engine = new Engine({
+    crypto,
+    random,
+    identity: start.identity,
+    nospam: start.nospam,
+    name: o.name ?? start.name,
+    statusMessage: start.statusMessage,
+    friends: start.friends,
+    epochMs: Date.now(),
+  });
+
+  const allowPublic = o.network === 'public' || bootstrap.some((b) => !isLoopback(b.ipPort));
+  let node: UdpNode;
+  try {
+    node = await UdpNode.start(engine, { bind: o.bind, ...(o.port !== undefined ? { port: o.port } : {}), allowPublic });
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
+  const t0 = node.clock();
+  const seconds = (t: number): number => Math.round((t - t0) / 10) / 100;
+
+  const print = (obj: Record<string, unknown>, human: string): void => {
+    process.stdout.write(o.json ? `${JSON.stringify(obj)}\n` : `${human}\n`);
+  };
+  const short = (hex: string): string => `${hex.slice(0, 8)}…`;
+
+  print(
+    { ev: 'self', toxid: profileToxId({ ...profile, keys: { ...profile.keys, nospam: engine.nospam } }), pk: engine.selfHex, dhtpk: engine.keys.dhtPkHex, port: node.address.port },
+    `toxstate node ${formatIpPort(node.address)}\n  Tox ID  ${profileToxId(profile)}\n  DHT key ${engine.keys.dhtPkHex}`,
+  );
+
+  // Profile saving: after any change, at most every 500 ms; always on exit.
+  let dirty = false;
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    if (!o.profilePath || !dirty) return saving;
+    dirty = false;
+    const snapshot = profileOf(engine, profile);
+    profile = snapshot;
+    saving = saving.then(() => saveProfile(o.profilePath!, snapshot, { crypto, ...(secret !== undefined ? { passphrase: secret } : {}) })).catch((e: unknown) => {
+      process.stderr.write(`toxstate: ${e instanceof Error ? e.message : String(e)}\n`);
+    });
+    return saving;
+  };
+  let saveTimer: NodeJS.Timeout | null = null;
+  const markDirty = (): void => {
+    dirty = true;
+    saveTimer ??= setTimeout(() => {
+      saveTimer = null;
+      void save();
+    }, 500);
+  };
+
+  node.onEvent((e: AppEvent) => {
+    const t = seconds(e.t);
+    switch (e.type) {
+      case 'progress':
+        print({ ev: 'progress', friend: e.friend, state: e.state, t }, `[${t.toFixed(2)}s] ${short(e.friend)} ${e.state}`);
+        return;
+      case 'profile_changed':
+        markDirty();
+        return;
+      case 'friend_request':
+        print({ ev: 'friend_request', pk: e.pk, message: e.message, t }, `[${t.toFixed(2)}s] friend request from ${e.pk}: ${e.message}`);
+        if (o.acceptFriends) node.run((eng, now) => eng.acceptFriendRequest(now, e.pk));
+        return;
+      case 'friend_online':
+        print({ ev: 'friend_online', friend: e.friend, t }, `[${t.toFixed(2)}s] ${short(e.friend)} online`);
+        if (o.send !== undefined) {
+          const text = o.send;
+          node.run((eng, now) => eng.sendMessage(now, e.friend, text, 'normal'));
+        }
+        return;
+      case 'message':
+        print({ ev: 'message', friend: e.friend, text: e.text, kind: e.kind, t }, `[${t.toFixed(2)}s] ${short(e.friend)}: ${e.kind === 'action' ? '* ' : ''}${e.text}`);
+        if (o.echo) node.run((eng, now) => eng.sendMessage(now, e.friend, e.text, e.kind));
+        return;
+      default: {
+        const { type, t: _t, ...rest } = e as AppEvent & Record<string, unknown>;
+        print({ ev: type, ...rest, t }, `[${t.toFixed(2)}s] ${type}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''}`);
+      }
+    }
+  });
+
+  node.run((eng, now) => {
+    if (o.name !== undefined) eng.setName(now, o.name);
+    for (const pk of friendPks) eng.addFriend(now, pk);
+    for (const r of requests) eng.sendFriendRequest(now, r.toxId, r.message);
+    for (const b of bootstrap) eng.bootstrap(now, b.ipPort, b.pk);
+    if (o.network === 'public') for (const b of PUBLIC_BOOTSTRAP_NODES) eng.bootstrap(now, b.ipPort, b.pk);
+  });
+
+  let stopInspector: (() => Promise<void>) | null = null;
+  if (o.inspectPort !== undefined) {
+    const { startLiveInspector } = await import('./inspect-live.js');
+    stopInspector = await startLiveInspector(node, { port: o.inspectPort, open: o.openBrowser });
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (o.runSeconds !== undefined) setTimeout(stop, o.runSeconds * 1000).unref();
+  });
+  if (saveTimer) clearTimeout(saveTimer);
+  dirty = dirty || o.profilePath !== undefined;
+  await save();
+  await stopInspector?.();
+  await node.close();
+  void toHex;
+  return 0;
+}
