@@ -9,8 +9,9 @@
  *   - per friend: a temporary key pair and ≤ 8 nodes closest to the friend's real key
  *     (MAX_ONION_CLIENTS), with the friend's data key from is_stored 1 answers;
  *   - sendbacks: our 8-byte request ids, valid 10 s, ≤ 256 (oldest evicted, counted);
- *   - per list, the last 9 nodes asked because a response named them (not again within 10 s);
- *   - the last 32 friend requesters (repeats dropped), as c-toxcore's friend_requests.c.
+ *   - per list, the last 9 nodes asked because a response named them (not again within 10 s).
+ * Received friend requests go to the messenger's receiver (one requester ring for onion and
+ * net_crypto, as c-toxcore's friend_requests.c).
  * A list node times out after 3 unanswered requests once the last is 15 s old.
  *
  * What the layer does and what the machines decide:
@@ -57,7 +58,6 @@ import { actorKeys, type Engine, type EngineDeadline, type TimedLayer } from '..
 import type { Friend } from '../friends.js';
 import { generateKeyPair, type KeyPair } from '../keys.js';
 import {
-  FRIEND_REQUEST_RECENT_MAX,
   ONION_ANNOUNCE_INTERVAL_NOT_STORED_MS,
   ONION_ANNOUNCE_INTERVAL_STABLE_MS,
   ONION_ANNOUNCE_INTERVAL_STORED_MS,
@@ -140,7 +140,6 @@ export class OnionClient implements TimedLayer {
   private readonly sendbacks = new Map<string, Sendback>();
   /** Last DHT-PK no_replay sent per friend (strictly increasing even within one second). */
   private readonly noReplaySent = new Map<string, bigint>();
-  private readonly recentRequesters: string[] = [];
 
   constructor(private readonly host: Engine) {
     this.dataKey = generateKeyPair(host.crypto, host.random);
@@ -623,18 +622,14 @@ export class OnionClient implements TimedLayer {
   }
 
   /**
-   * A friend request (onion data 32; net_crypto 18 uses the same rules, friend_requests.c):
-   * not from a friend, not from one of the last 32 requesters, and with our nospam.
+   * A friend request (onion data 32), authenticated by the inner box under the sender's real
+   * key: handed to the messenger's receiver, which applies the rules shared with net_crypto
+   * payload 18 (friend_requests.c: not one of the last 32 requesters, our nospam, not a friend)
+   * and raises the app event `friend_request`.
    */
-  receiveFriendRequest(senderPk: Bytes, req: FriendRequestPayload): void {
-    const hex = toHex(senderPk);
-    if (this.host.friends.has(hex)) return this.host.drop('onion.friend_request_from_friend');
-    if (this.recentRequesters.includes(hex)) return this.host.drop('onion.friend_request_repeated');
-    if (!equalBytes(req.nospam, this.host.nospam)) return this.host.drop('onion.friend_request_bad_nospam');
-    this.recentRequesters.push(hex);
-    if (this.recentRequesters.length > FRIEND_REQUEST_RECENT_MAX) this.recentRequesters.shift();
+  private receiveFriendRequest(senderPk: Bytes, req: FriendRequestPayload): void {
     this.host.counters.inc('onion.friend_request_received');
-    this.host.app({ type: 'friend_request', pk: hex, message: new TextDecoder().decode(req.message), t: this.host.now });
+    this.host.messenger.receiveFriendRequest(senderPk, req.nospam, req.message, 'onion');
   }
 
   // ---- facts → machines ----------------------------------------------------------------------

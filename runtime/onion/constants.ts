@@ -74,6 +74,3 @@ export const ONION_SENDBACK_LIMIT = 4096;
 export const ONION_MIN_NODE_PING_TIME_MS = 10 * SECOND_MS;
 /** Recently asked nodes remembered per list for that rule. onion_client.h MAX_STORED_PINGED_NODES = 9. */
 export const ONION_LAST_PINGED_MAX = 9;
-
-/** Friend requesters remembered to drop repeats. friend_requests.c MAX_RECEIVED_STORED = 32. */
-export const FRIEND_REQUEST_RECENT_MAX = 32;

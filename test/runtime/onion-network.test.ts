@@ -111,7 +111,7 @@ describe('onion client on a simulated network', () => {
     // The friendRequest task sends again after 5 s: A drops the repeat.
     sim.runFor(15_000);
     expect(got()).toHaveLength(1);
-    expect(a.engine.counters.get('drop.onion.friend_request_repeated')).toBeGreaterThanOrEqual(1);
+    expect(a.engine.counters.get('drop.messenger.friend_request_recently_seen')).toBeGreaterThanOrEqual(1);
 
     // C knows A as a friend (no request task): its request with a wrong nospam is dropped.
     const c = nodes[2]!.engine;
@@ -121,7 +121,7 @@ describe('onion client on a simulated network', () => {
     expect(c.onion.sendFriendRequest(friendA, a.engine.nospam, 'x'.repeat(944))).toBe(0);
     expect(c.counters.get('onion.friend_request_refused')).toBe(1);
     sim.runFor(2_000);
-    expect(a.engine.counters.get('drop.onion.friend_request_bad_nospam')).toBeGreaterThanOrEqual(1);
+    expect(a.engine.counters.get('drop.messenger.friend_request_wrong_nospam')).toBeGreaterThanOrEqual(1);
     expect(got()).toHaveLength(1);
   });
 
