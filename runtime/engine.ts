@@ -179,14 +179,21 @@ export class Engine {
   handleDatagram(now: number, from: IpPort, data: Bytes): void {
     this.now = Math.max(this.now, now);
     this.counters.inc('rx.datagrams');
-    try {
-      this.dispatch(from, data);
-    } catch (e) {
-      // A broken invariant in a layer must not take the node down; it is counted and logged.
-      this.counters.inc('error.handler');
-      this.lastError = e instanceof Error ? e.message : String(e);
-    }
+    this.guarded(() => this.dispatch(from, data));
     this.flush();
+  }
+
+  /**
+   * Runs a layer's handler. A broken invariant in one layer must not take the node down: it is
+   * counted under `error.handler` (the fuzz run requires it to stay 0) and remembered.
+   */
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.counters.inc('error.handler');
+      this.lastError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    }
   }
 
   /** The last handler error (for diagnostics; each is also counted under `error.handler`). */
@@ -240,7 +247,7 @@ export class Engine {
       for (const layer of this.layers()) {
         const d = layer.nextTimer();
         if (d !== null && d.at <= this.now) {
-          layer.onTimer(this.now);
+          this.guarded(() => layer.onTimer(this.now));
           any = true;
         }
       }
@@ -450,8 +457,8 @@ export class Engine {
         const { key, event } = this.queue.shift()!;
         const d = this.actors.deliver(key, event);
         if (!d) continue;
-        for (const out of d.outputs) this.route(key, d.actor.machine, out);
-        if (d.actor.machine === 'friendSession') this.afterSessionStep(d.actor.snapshot as FriendSessionSnapshot);
+        for (const out of d.outputs) this.guarded(() => this.route(key, d.actor.machine, out));
+        if (d.actor.machine === 'friendSession') this.guarded(() => this.afterSessionStep(d.actor.snapshot as FriendSessionSnapshot));
       }
     } finally {
       this.flushing = false;
