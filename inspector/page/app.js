@@ -215,7 +215,7 @@ function renderDetails() {
       const vcls = c.verdict === 'pass' || c.verdict === 'no guard' ? 'verdict-pass' : c.verdict === 'fail' ? 'verdict-fail' : 'verdict-other';
       const target = c.targets.length ? c.targets.join(', ') : '(stays)';
       const tip = `${c.source} → ${target}${c.outputs.length ? ` / ${c.outputs.join(', ')}` : ''}\n${c.description ?? ''}`;
-      return `<tr class="${c.selected ? 'selected-candidate' : ''}" title="${esc(tip)}"><td class="mono">${esc(c.event)}</td><td class="mono">${esc(c.guard ?? '')}</td><td class="${vcls}">${esc(c.verdict)}${c.selected ? ' ← next tick' : ''}</td><td class="mono">${esc(target)}</td></tr>`;
+      return `<tr class="${c.selected ? 'selected-candidate' : ''}" title="${esc(tip)}"><td class="mono">${esc(c.event)}<div class="hint">→ ${esc(target)}</div></td><td class="mono">${esc(c.guard ?? '')}</td><td class="${vcls}">${esc(c.verdict)}${c.selected ? ' ← next tick' : ''}</td></tr>`;
     })
     .join('');
   const last = a.last
@@ -226,7 +226,7 @@ function renderDetails() {
   el.innerHTML =
     `<h4>State</h4><div class="mono">${esc(a.state)}</div>` +
     `<h4>Next deadline</h4><div>${a.next ? esc(a.next.text) : '<span class="hint">none</span>'}</div>` +
-    `<h4>Candidate transitions at ${secs(v.t)}</h4><table><tr><th>event</th><th>guard</th><th>verdict</th><th>target</th></tr>${cands}</table>` +
+    `<h4>Candidate transitions at ${secs(v.t)}</h4><table><tr><th>event → target</th><th>guard</th><th>verdict</th></tr>${cands}</table>` +
     `<p class="hint">tick guards are evaluated on the context with a tick at this time; other events carry fields the guard reads.</p>` +
     `<h4>Last step</h4>${last}` +
     `<h4>Context</h4><table class="kv">${ctx}</table>`;
@@ -495,7 +495,15 @@ function wire() {
       renderTimeline();
     }, 30),
   );
-  $('scrub').addEventListener('input', debounce((e) => setCursor(Number(e.target.value)), 40));
+  // Read the slider at once (a live update may move it within the debounce) and stop following
+  // the present right away; only the refresh is debounced.
+  const scrubRefresh = debounce((seq) => setCursor(seq), 40);
+  $('scrub').addEventListener('input', (e) => {
+    const seq = Number(e.target.value);
+    S.cursor = seq;
+    S.followTimeline = false;
+    scrubRefresh(seq);
+  });
   $('first').addEventListener('click', () => setCursor(S.info.nodes[S.node].firstSeq - 1));
   $('back').addEventListener('click', () => moveCursor(-1));
   $('fwd').addEventListener('click', () => moveCursor(1));

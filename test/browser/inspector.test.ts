@@ -7,9 +7,10 @@
  * (`apt-get install -y chromium`); otherwise the suite prints `SKIPPED: browser tests: <reason>`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRIEND_SESSION_STATES, TOX_PROGRESS } from '../../machines/index.js';
@@ -57,6 +58,7 @@ beforeAll(async () => {
     return;
   }
   crypto = await loadCrypto();
+  mkdirSync(new URL('../../docs/', import.meta.url), { recursive: true });
   profileDir = mkdtempSync(join(tmpdir(), 'toxstate-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -157,7 +159,6 @@ describe('inspector page', () => {
     const passed = ['AwaitingDHTKey', ...changes.map((e) => String(e.to))];
     for (const s of passed) expect(FRIEND_SESSION_STATES).toContain(s);
     if (progress === 'Established') expect(passed).toContain('Established');
-    await page.screenshot({ path: SCREENSHOT.pathname.replace(/^\/(\w:)/, '$1'), fullPage: false });
 
     // Scrub back to each change: the state it entered is highlighted, and before it the state it left.
     for (const e of changes.slice(-6)) {
@@ -177,6 +178,25 @@ describe('inspector page', () => {
     await page.getByRole('button', { name: 'Live', exact: true }).click();
     await expect.poll(() => activeSession(page)).toBe(progress);
   }, 90_000);
+
+  it('saves a screenshot of the demo once Alice and Bob are connected (docs/inspector.png)', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    // Built to the same point every time (seeded network, virtual clock), so the picture only changes when the page does.
+    const demo = simulatedDemo({ crypto, seed: 2026 });
+    const alice = demo.demo!.alice.node.engine;
+    const bob = demo.demo!.bob.node.engine.selfHex;
+    demo.demo!.sim.runUntilTrue(() => alice.progressOf(bob) === 'Established', 60_000);
+    demo.demo!.sim.runFor(1_000);
+    const inspector = await startInspector(demo.target, { port: 0 });
+    running.push({ inspector, demo });
+    const page = await context!.newPage();
+    await page.goto(inspector.url);
+    await page.waitForSelector('body[data-ready=true]');
+    await expect.poll(() => activeSession(page)).toBe(alice.progressOf(bob)!);
+    await page.screenshot({ path: fileURLToPath(SCREENSHOT) });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    await page.close();
+  }, 60_000);
 
   it('stays usable with 1,000 friends: a virtualised list, filter, and a friend opened', async (ctx) => {
     if (skipReason) return ctx.skip();
@@ -199,5 +219,3 @@ describe('inspector page', () => {
     await expect.poll(() => page.locator('svg[data-machine=friendSession]').getAttribute('data-state-value')).toBe(alice.progressOf(target.pkHex)!);
   }, 90_000);
 });
-
-mkdirSync(new URL('../../docs/', import.meta.url), { recursive: true });
