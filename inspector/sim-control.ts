@@ -142,17 +142,23 @@ export class SimController {
     this.changed();
   }
 
+  /** Changes link conditions; all values are checked before any is applied. */
   setConditions(c: Partial<LinkConditions>): void {
-    const check = (name: keyof LinkConditions, min: number, max: number): void => {
-      const v = c[name];
-      if (v === undefined) return;
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new RangeError(`${name} must be in [${min}, ${max}], got ${String(v)}`);
-      this.sim.conditions[name] = v;
+    const limits: Record<keyof LinkConditions, readonly [number, number]> = {
+      latencyMs: [0, 60_000],
+      jitterMs: [0, 60_000],
+      loss: [0, 1],
+      duplicate: [0, 1],
     };
-    check('latencyMs', 0, 60_000);
-    check('jitterMs', 0, 60_000);
-    check('loss', 0, 1);
-    check('duplicate', 0, 1);
+    const changes: Array<[keyof LinkConditions, number]> = [];
+    for (const name of Object.keys(limits) as Array<keyof LinkConditions>) {
+      const v = c[name];
+      if (v === undefined) continue;
+      const [min, max] = limits[name];
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new RangeError(`${name} must be in [${min}, ${max}], got ${String(v)}`);
+      changes.push([name, v]);
+    }
+    for (const [name, v] of changes) this.sim.conditions[name] = v;
     this.changed();
   }
 }

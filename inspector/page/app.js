@@ -370,7 +370,7 @@ function renderHeader() {
   $('mode').className = `badge ${info.mode}`;
   const sel = $('node');
   if (sel.options.length !== info.nodes.length) {
-    sel.innerHTML = info.nodes.map((n) => `<option value="${n.index}">${esc(n.name)} (${n.friends} friends)</option>`).join('');
+    sel.innerHTML = info.nodes.map((n) => `<option value="${n.index}">${esc(n.name)} (${n.friends} friend${n.friends === 1 ? '' : 's'})</option>`).join('');
   }
   sel.value = String(S.node);
   renderClock();

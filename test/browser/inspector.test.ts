@@ -18,6 +18,7 @@ import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
 import { actorKeys } from '../../runtime/engine.js';
 import { simulatedDemo, type DemoTarget } from '../../inspector/demo.js';
 import { startInspector, type RunningInspector } from '../../inspector/server.js';
+import { liveTarget } from '../../inspector/target.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** STACK.md: these flags keep Chromium from reaching outside hosts and let it run as root. */
@@ -195,6 +196,37 @@ describe('inspector page', () => {
     await expect.poll(() => activeSession(page)).toBe(alice.progressOf(bob)!);
     await page.screenshot({ path: fileURLToPath(SCREENSHOT) });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    await page.close();
+  }, 60_000);
+
+  it('in live mode shows no simulation controls, and filters the timeline to one friend', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const demo = simulatedDemo({ crypto, seed: 2026 });
+    demo.demo!.sim.runFor(10_000);
+    const nodes = demo.target.nodes.filter((n) => n.name === 'Alice' || n.name === 'Bob');
+    const inspector = await startInspector(liveTarget(nodes, () => demo.demo!.sim.now), { port: 0 });
+    running.push({ inspector, demo });
+    const page = await context!.newPage();
+    await page.goto(inspector.url);
+    await page.waitForSelector('body[data-ready=true]');
+    expect(await page.locator('#mode').textContent()).toBe('live');
+    expect(await page.getByRole('button', { name: 'Run', exact: true }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Step', exact: true }).isVisible()).toBe(false);
+    // The timeline holds every entry (22 px rows), then only Bob's actors' entries.
+    const alice = demo.demo!.alice.node.engine;
+    const bob = demo.demo!.bob.node.engine.selfHex;
+    const spacer = (): Promise<string | null> => page.locator('#timeline .vspacer').evaluate((el) => (el as unknown as { style: { height: string } }).style.height);
+    await expect.poll(spacer).toBe(`${alice.journal.size * 22}px`);
+    await page.locator('#only-friend').check();
+    const bobs = alice.journal.since(0).filter((e) => e.actor.endsWith(bob)).length;
+    expect(bobs).toBeLessThan(alice.journal.size);
+    await expect.poll(spacer).toBe(`${bobs * 22}px`);
+    const labels = await page.locator('#timeline .trow span:nth-child(3)').allTextContents();
+    expect(labels.length).toBeGreaterThan(0);
+    for (const l of labels) expect(l).toMatch(/:Bob$/);
+    // The other node is one choice away.
+    await page.locator('#node').selectOption({ label: 'Bob (1 friend)' });
+    await expect.poll(() => page.locator('#charts-head').textContent()).toContain('Alice');
     await page.close();
   }, 60_000);
 
