@@ -137,6 +137,12 @@ describe('inspector page', () => {
       await expect.poll(() => lastRow.count()).toBe(1);
     }
     expect(alice.journal.lastSeq).toBeGreaterThan(before);
+    // Link conditions are the simulated network's own.
+    await page.locator('#loss').fill('35');
+    await page.locator('#loss').press('Enter');
+    await page.locator('#latency').fill('120');
+    await page.locator('#latency').press('Enter');
+    await expect.poll(() => ({ ...demo.demo!.sim.conditions })).toMatchObject({ loss: 0.35, latencyMs: 120 });
   }, 60_000);
 
   it('follows a session through its states, then scrubs back to see each earlier state highlighted', async (ctx) => {
