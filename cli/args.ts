@@ -7,7 +7,10 @@ import { CliError } from './errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-export function parse<T extends OptionSpec>(argv: readonly string[], options: T, command: string, allowPositionals = false) {
+/** What `parse` returns for an option spec (named so declarations can be emitted). */
+export type Parsed<T extends OptionSpec> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>>;
+
+export function parse<T extends OptionSpec>(argv: readonly string[], options: T, command: string, allowPositionals = false): Parsed<T> {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
   } catch (e) {

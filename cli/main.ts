@@ -22,8 +22,16 @@ export function register(name: string, load: Loader): void {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  // ../package.json from cli/ in a checkout, ../../package.json from dist/cli/ in the package.
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'toxstate') return pkg.version;
+    } catch {
+      // try the next place
+    }
+  }
+  return 'unknown';
 }
 
 async function usage(): Promise<string> {

@@ -492,7 +492,7 @@ export function friendSessionNextDeadline(snapshot: FriendSessionSnapshot): Dead
     deadline(
       c.resendAt,
       c.tries < MAX_TEMP_PACKET_TRIES
-        ? `${what} retry ${c.tries + 1}/${MAX_TEMP_PACKET_TRIES} in 1.0 s`
+        ? `${what} retry ${c.tries + 1}/${MAX_TEMP_PACKET_TRIES}`
         : `${what} gives up after ${MAX_TEMP_PACKET_TRIES} tries`,
     );
   switch (friendSessionState(snapshot)) {

@@ -85,10 +85,18 @@ export class UdpNode {
     throw new Error(`cannot bind ${bind} (${what}): ${lastError?.message ?? 'unknown error'}`);
   }
 
+  /**
+   * Subscribes to application events. Events that happened before the first subscriber (the
+   * engine's first progress lines, right after start) are kept and delivered to it.
+   */
   onEvent(listener: UdpNodeListener): () => void {
     this.listeners.add(listener);
+    const early = this.early.splice(0);
+    for (const e of early) listener(e);
     return () => this.listeners.delete(listener);
   }
+
+  private readonly early: AppEvent[] = [];
 
   private serve(): void {
     this.socket.on('message', (msg, rinfo) => {
@@ -116,7 +124,11 @@ export class UdpNode {
   pump(): void {
     if (this.closed) return;
     for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
-    for (const e of this.engine.takeEvents()) for (const l of this.listeners) l(e);
+    for (const e of this.engine.takeEvents()) {
+      if (this.listeners.size === 0) {
+        if (this.early.length < 10_000) this.early.push(e);
+      } else for (const l of this.listeners) l(e);
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const d = this.engine.nextDeadline();

@@ -1,0 +1,63 @@
+/**
+ * toxstate — the embedding API.
+ *
+ *   import { createEngine, UdpNode, SimNetwork, machines, step } from 'toxstate';
+ *
+ * - The verified state core: the pure statecharts (`machines`, `machineSpecs`, `step`, `start`,
+ *   `ToxProgress`, every machine's `nextDeadline`), usable with your own I/O and clock.
+ * - The sans-IO engine (`Engine`, `createEngine`): inputs carry `now`; outputs are datagrams,
+ *   application events and the next deadline.
+ * - Adapters: `UdpNode` (Node UDP, the only socket code) and `SimNetwork` (in-memory network
+ *   with a virtual clock).
+ * - Profiles (c-toxcore savedata, plain or encrypted), Tox IDs, the inspector.
+ */
+import { loadCrypto, type Crypto } from './protocol/crypto.js';
+import { Engine, type EngineOptions } from './runtime/engine.js';
+import type { FriendInit } from './runtime/friends.js';
+import { generateKeyPair, type KeyPair } from './runtime/keys.js';
+import { secureRandom, seededRandom, type Random } from './runtime/random.js';
+
+export * from './machines/index.js';
+export { Engine, actorKeys, FRIEND_REQUEST_MESSAGE_MAX_BYTES } from './runtime/engine.js';
+export type { EngineOptions, EngineDeadline, Transmit } from './runtime/engine.js';
+export type { AppEvent } from './runtime/app-events.js';
+export type { Friend, FriendInit, FriendStatus } from './runtime/friends.js';
+export { MessengerError, type MessageKind } from './runtime/messenger/messenger.js';
+export { Journal, type JournalEntry } from './runtime/journal.js';
+export { UdpNode, type UdpNodeOptions } from './runtime/adapters/node-udp.js';
+export { SimNetwork, type SimNode, type SimOptions, type LinkConditions } from './runtime/adapters/sim-network.js';
+export { createDemoNetwork, type DemoNetwork } from './runtime/scenarios/demo-network.js';
+export { secureRandom, seededRandom, type Random } from './runtime/random.js';
+export { generateKeyPair, type KeyPair } from './runtime/keys.js';
+export { loadCrypto, type Crypto } from './protocol/crypto.js';
+export { toHex, fromHex, type Bytes } from './protocol/bytes.js';
+export { formatIpPort, parseIpPort, type IpPort } from './protocol/ip-port.js';
+export { formatToxId, parseToxId, type ToxId } from './protocol/tox-id.js';
+export { loadProfile, saveProfile, ProfileError } from './runtime/profile-store.js';
+export { profileStart, profileOf, newProfile } from './runtime/profile-bridge.js';
+export { parseSavedata, serializeSavedata, profileToxId, type Profile } from './protocol/profile/savedata.js';
+export { startInspector, liveTarget, simulationTarget, type InspectTarget } from './inspector/index.js';
+
+export interface CreateEngineOptions extends Partial<Omit<EngineOptions, 'crypto' | 'random' | 'identity' | 'nospam'>> {
+  /** Long-term key pair; a fresh one when omitted. */
+  readonly identity?: KeyPair;
+  /** 4 nospam bytes; random when omitted. */
+  readonly nospam?: Uint8Array;
+  /** Seed for deterministic randomness (tests, simulations); the OS's randomness when omitted. */
+  readonly seed?: number;
+  readonly random?: Random;
+  readonly crypto?: Crypto;
+  readonly friends?: readonly FriendInit[];
+}
+
+/**
+ * An engine with sensible defaults: libsodium loaded, OS randomness (or `seed`), a fresh
+ * identity and nospam unless given, the wall clock as the epoch for DHT-PK replay counters.
+ */
+export async function createEngine(opts: CreateEngineOptions = {}): Promise<Engine> {
+  const crypto = opts.crypto ?? (await loadCrypto());
+  const random = opts.random ?? (opts.seed !== undefined ? seededRandom(opts.seed) : secureRandom());
+  const identity = opts.identity ?? generateKeyPair(crypto, random);
+  const nospam = opts.nospam ?? random.bytes(4);
+  return new Engine({ epochMs: Date.now(), ...opts, crypto, random, identity, nospam });
+}
