@@ -2,7 +2,8 @@
  * The key store: our long-term (real) key pair, the DHT key pair made fresh at every start,
  * and a bounded cache of precomputed shared keys (crypto_box_beforenm is the expensive step:
  * STACK.md measured ~12k/s). The cache is an LRU of `SHARED_KEY_CACHE_LIMIT` entries;
- * evictions are counted.
+ * evictions are counted. Keys for packets from unknown senders are computed tentatively and
+ * cached only once the packet authenticates (unauthenticated input leaves no state).
  */
 import { toHex, type Bytes } from '../protocol/bytes.js';
 import type { Crypto } from '../protocol/crypto.js';
@@ -33,6 +34,30 @@ export class SharedKeyCache {
 
   get size(): number {
     return this.map.size;
+  }
+
+  /**
+   * shared(our secret key, their public key) without caching a new one: for a packet not yet
+   * authenticated. `remember` it once the packet opened, so that garbage with random sender keys
+   * leaves nothing behind and does not push real peers' keys out of the cache.
+   */
+  tentative(ourTag: string, ourSecret: Bytes, theirPublic: Bytes): Bytes {
+    const hit = this.map.get(`${ourTag}:${toHex(theirPublic)}`);
+    if (hit) return hit;
+    this.computed++;
+    return this.crypto.precompute(theirPublic, ourSecret);
+  }
+
+  /** Caches a key from `tentative` (its packet authenticated). */
+  remember(ourTag: string, theirPublic: Bytes, key: Bytes): void {
+    const k = `${ourTag}:${toHex(theirPublic)}`;
+    if (this.map.has(k)) return;
+    this.map.set(k, key);
+    if (this.map.size > this.limit) {
+      const oldest = this.map.keys().next().value as string;
+      this.map.delete(oldest);
+      this.evictions++;
+    }
   }
 
   /** shared(our secret key, their public key); `ourTag` names which of our keys (e.g. 'dht'). */
@@ -75,6 +100,16 @@ export class Keys {
   /** shared(our DHT sk, their pk): DHT packets, cookie requests, onion layer 1, announce serving. */
   dhtShared(theirPk: Bytes): Bytes {
     return this.cache.get('dht', this.dht.secretKey, theirPk);
+  }
+
+  /** dhtShared for a packet not yet authenticated: nothing is cached until `rememberDht`. */
+  dhtSharedTentative(theirPk: Bytes): Bytes {
+    return this.cache.tentative('dht', this.dht.secretKey, theirPk);
+  }
+
+  /** The packet keyed with `dhtSharedTentative` authenticated: cache its key. */
+  rememberDht(theirPk: Bytes, key: Bytes): void {
+    this.cache.remember('dht', theirPk, key);
   }
 
   /** shared(our real sk, their pk): handshakes, self-announce, onion data inner layer, DHT-PK route. */

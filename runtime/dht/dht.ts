@@ -17,6 +17,12 @@
  * The friend-search side reports addresses to the engine: a valid packet from a searched DHT
  * key proves its address (`dhtKeyPacket`); a nodes response naming it is a claim
  * (`dhtSearch`), which we also verify by asking that address directly.
+ *
+ * A nodes response that names our own DHT key tells us the address under which that node
+ * reaches us (c-toxcore answers a search for our key with us among the closest). The latest
+ * one, for 122 s, is `apparentAddress()`: the onion client lists us under it in our DHT-PK, so
+ * that a friend who learns our DHT key asks us directly and finds us at once (tox-protocol.md
+ * §10.4 b) instead of at its next DHT round.
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import {
@@ -107,8 +113,15 @@ export class Dht implements TimedLayer {
   private lastRound: number | null = null;
   private lastBootstrap = -Infinity;
   private wasConnected = false;
+  /** Our address as the last node that named us in a nodes response sees it. */
+  private apparent: { readonly ipPort: IpPort; readonly at: number } | null = null;
 
   constructor(private readonly host: Engine) {}
+
+  /** Our own address as another node last reported it (within 122 s), or null. */
+  apparentAddress(): IpPort | null {
+    return this.apparent !== null && this.host.now - this.apparent.at < DHT_BAD_NODE_TIMEOUT_MS ? this.apparent.ipPort : null;
+  }
 
   // ---- queries -----------------------------------------------------------------------------
 
@@ -273,7 +286,9 @@ export class Dht implements TimedLayer {
     if (!h.ok) return this.host.drop(`dht.malformed`);
     const header = h.value;
     if (equalBytes(header.senderPk, this.ownPk)) return this.host.drop('dht.from_self');
-    const shared = this.host.keys.dhtShared(header.senderPk);
+    // Cached only once the packet opens (handlers call `authenticated`): garbage with random
+    // sender keys leaves nothing behind.
+    const shared = this.host.keys.dhtSharedTentative(header.senderPk);
     switch (id) {
       case 0x00:
         return this.handlePingRequest(from, header, shared);
@@ -289,6 +304,7 @@ export class Dht implements TimedLayer {
   private handlePingRequest(from: IpPort, header: DhtHeader, shared: Bytes): void {
     const p = openPingRequest(this.host.crypto, shared, header);
     if (!p.ok) return this.host.drop('dht.ping_request_invalid');
+    this.host.keys.rememberDht(header.senderPk, shared);
     this.host.send(from, sealPingResponse(this.host.crypto, shared, this.ownPk, this.nonce(), { pingId: p.value.pingId }));
     this.heardFrom(header.senderPk, from, false);
   }
@@ -296,6 +312,7 @@ export class Dht implements TimedLayer {
   private handlePingResponse(from: IpPort, header: DhtHeader, shared: Bytes): void {
     const p = openPingResponse(this.host.crypto, shared, header);
     if (!p.ok) return this.host.drop('dht.ping_response_invalid');
+    this.host.keys.rememberDht(header.senderPk, shared);
     if (!this.takePending(p.value.pingId, header.senderPk, from)) return this.host.drop('dht.ping_response_unexpected');
     this.heardFrom(header.senderPk, from, true);
   }
@@ -303,6 +320,7 @@ export class Dht implements TimedLayer {
   private handleNodesRequest(from: IpPort, header: DhtHeader, shared: Bytes): void {
     const r = openNodesRequest(this.host.crypto, shared, header);
     if (!r.ok) return this.host.drop('dht.nodes_request_invalid');
+    this.host.keys.rememberDht(header.senderPk, shared);
     const senderHex = toHex(header.senderPk);
     let nodes = this.closest(r.value.searchedPk, DHT_MAX_SENT_NODES, { lan: isLanAddress(from), exclude: senderHex }).map(Dht.toPacked);
     // Never answer with nobody when we know the asker: c-toxcore ignores empty responses and
@@ -315,6 +333,7 @@ export class Dht implements TimedLayer {
   private handleNodesResponse(from: IpPort, header: DhtHeader, shared: Bytes): void {
     const r = openNodesResponse(this.host.crypto, shared, header);
     if (!r.ok) return this.host.drop('dht.nodes_response_invalid');
+    this.host.keys.rememberDht(header.senderPk, shared);
     if (!this.takePending(r.value.pingId, header.senderPk, from)) return this.host.drop('dht.nodes_response_unexpected');
     this.heardFrom(header.senderPk, from, true);
     for (const node of r.value.nodes) this.considerCandidate(node);
@@ -322,7 +341,11 @@ export class Dht implements TimedLayer {
 
   /** A node named in a nodes response: ask it if it would enter one of our lists. */
   private considerCandidate(node: PackedNode): void {
-    if (node.transport !== 'udp' || equalBytes(node.publicKey, this.ownPk)) return;
+    if (node.transport !== 'udp') return;
+    if (equalBytes(node.publicKey, this.ownPk)) {
+      this.apparent = { ipPort: node.ipPort, at: this.host.now };
+      return;
+    }
     const hex = toHex(node.publicKey);
     const search = this.searches.get(hex);
     if (search) {
@@ -371,8 +394,10 @@ export class Dht implements TimedLayer {
       this.host.send(target.ipPort, data);
       return;
     }
-    const req = openDhtRequest(this.host.crypto, this.host.keys.dhtShared(header.senderPk), header);
+    const shared = this.host.keys.dhtSharedTentative(header.senderPk);
+    const req = openDhtRequest(this.host.crypto, shared, header);
     if (!req.ok) return this.host.drop('dht.request_invalid');
+    this.host.keys.rememberDht(header.senderPk, shared);
     if (req.value.requestId === DHT_REQUEST_ID.dht_pk) {
       const inner = decodeDhtPkRoutedHeader(req.value.data);
       if (!inner.ok) return this.host.drop('dht.dhtpk_malformed');

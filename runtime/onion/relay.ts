@@ -50,11 +50,14 @@ export class OnionRelay implements TimedLayer {
     const h = decodeOnionRequestHeader(data);
     if (!h.ok) return this.host.drop('onion.request_malformed');
     const header = h.value;
-    const layer = openOnionLayer(this.host.crypto, this.host.keys.dhtShared(header.publicKey), header);
+    // Cached only once the layer opens: garbage with random keys leaves nothing behind.
+    const shared = this.host.keys.dhtSharedTentative(header.publicKey);
+    const layer = openOnionLayer(this.host.crypto, shared, header);
     if (!layer.ok) {
       // A layer that authenticates but carries a payload the exit must not forward is its own reason.
       return this.host.drop(layer.error.includes('exit payload') ? 'onion.exit_payload_refused' : 'onion.request_invalid');
     }
+    this.host.keys.rememberDht(header.publicKey, shared);
     const { next, publicKey, inner } = layer.value;
     const ret = sealReturn(this.host.crypto, this.key, this.host.random.bytes(24), from, header.returnBlob);
     let packet: Bytes;
