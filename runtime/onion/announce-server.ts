@@ -103,9 +103,11 @@ export class AnnounceServer implements TimedLayer {
     const header = h.value;
     // c-toxcore 0.2.18 handles 0x83 only in the 354-byte form (handle_announce_request_old).
     if (!header.returnBlob) return this.host.drop('announce.request_without_return');
-    const shared = this.host.keys.dhtShared(header.senderPk);
+    // Cached only once the request opens: garbage with random keys leaves nothing behind.
+    const shared = this.host.keys.dhtSharedTentative(header.senderPk);
     const r = openAnnounceRequest(this.host.crypto, shared, header);
     if (!r.ok) return this.host.drop('announce.request_invalid');
+    this.host.keys.rememberDht(header.senderPk, shared);
     const req = r.value;
     const now = this.host.now;
 
