@@ -10,3 +10,4 @@ register('export', () => import('./export.js'));
 register('import', () => import('./import.js'));
 register('dissect', () => import('./dissect.js'));
 register('node', () => import('./node.js'));
+register('conformance', () => import('./conformance.js'));

@@ -45,4 +45,12 @@ describe('NaCl box KAT (c-toxcore auto_tests/crypto_test.c)', () => {
     const alicepk = crypto.publicKeyFromSecret(alicesk);
     expect(toHex(crypto.precompute(alicepk, bobsk))).toBe(toHex(crypto.precompute(bobpk, alicesk)));
   });
+
+  it('refuses zero-length plaintexts, as toxcore does (§11.12)', () => {
+    const k = crypto.precompute(bobpk, alicesk);
+    expect(() => crypto.seal(k, nonce, new Uint8Array(0))).toThrow(/empty plaintext/);
+    expect(() => crypto.secretbox(k, nonce, new Uint8Array(0))).toThrow(/empty plaintext/);
+    // A box of exactly 16 bytes (a MAC over nothing) is refused on opening.
+    expect(crypto.open(k, nonce, new Uint8Array(16))).toBeNull();
+  });
 });

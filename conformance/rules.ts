@@ -1,0 +1,591 @@
+/**
+ * The protocol rules toxstate implements (and the ones it does not), each bound to the code
+ * that implements it and the tests that prove it. docs/conformance.md is generated from this
+ * list (conformance/report.ts): values are read from the live constants, machine transitions
+ * are checked against the machine definitions, tests against the test files and, when a
+ * vitest JSON report is given, their results. A reference that no longer exists fails
+ * test/conformance/rules.test.ts, so the report cannot drift from the code.
+ *
+ * c-toxcore values are those of 0.2.18 as recorded in ../shared/docs/tox-protocol.md (section
+ * given per rule).
+ */
+import * as mc from '../machines/constants.js';
+import * as dht from '../runtime/dht/dht.js';
+import * as onion from '../runtime/onion/constants.js';
+import * as ncr from '../runtime/net-crypto/constants.js';
+import * as ncp from '../protocol/net-crypto/constants.js';
+
+export type RuleKind = 'timer' | 'constant' | 'packet' | 'transition' | 'difference' | 'not-implemented';
+
+/** Where a rule is implemented. */
+export type ImplRef =
+  | { readonly transition: string; readonly machine: 'friendSession' | 'toxidAnnounce' | 'dhtkeyShare' | 'connect' | 'friendRequest' }
+  | { readonly file: string; readonly symbol: string };
+
+/** A test that proves a rule: the file and the start of the test's title. */
+export interface TestRef {
+  readonly file: string;
+  readonly title: string;
+}
+
+export interface Rule {
+  readonly id: string;
+  readonly kind: RuleKind;
+  readonly section: string;
+  readonly rule: string;
+  /** c-toxcore 0.2.18's value or behaviour. */
+  readonly ctoxcore: string;
+  /** toxstate's value or behaviour (numbers from the live constants). */
+  readonly toxstate: string;
+  /** Why toxstate differs, when it does. */
+  readonly difference?: string;
+  readonly implementedBy: readonly ImplRef[];
+  readonly provedBy: readonly TestRef[];
+}
+
+const s = (ms: number): string => `${ms / 1000} s`;
+const fs = (t: string): ImplRef => ({ machine: 'friendSession', transition: t });
+const T = (file: string, title: string): TestRef => ({ file, title });
+
+const MODEL = T('test/model/machines.model.test.ts', 'walks every transition of the definition');
+const ORACLE = T('test/model/machines.model.test.ts', 'agrees with the oracle at every step of every generated path');
+const SEED = 'test/machines/seed-scenarios.test.ts';
+const NC = 'test/runtime/net-crypto.test.ts';
+const NCP = 'test/runtime/net-crypto-packets.test.ts';
+const NCI = 'test/runtime/net-crypto-interop.test.ts';
+const ON = 'test/runtime/onion-network.test.ts';
+const OA = 'test/runtime/onion-announce.test.ts';
+const OR = 'test/runtime/onion-relay.test.ts';
+const OP = 'test/runtime/onion-paths.test.ts';
+const OI = 'test/runtime/onion-interop.test.ts';
+const DHT = 'test/runtime/dht.test.ts';
+const MSG = 'test/runtime/messenger.test.ts';
+const CAP = 'test/protocol/dissect-capture.test.ts';
+const DIS = 'test/protocol/dissect.test.ts';
+
+export const RULES: readonly Rule[] = [
+  // ---- net_crypto timers (§4.4, §4.5, §10.5) --------------------------------------------------
+  {
+    id: 'nc.resend-interval',
+    kind: 'timer',
+    section: '§4.4, §4.5',
+    rule: 'The current temp packet (cookie request or handshake) is resent every CRYPTO_SEND_PACKET_INTERVAL.',
+    ctoxcore: '1000 ms',
+    toxstate: `${mc.TEMP_PACKET_RESEND_INTERVAL_MS} ms`,
+    difference: 'The seed notes say handshakes every 5 s; toxstate follows c-toxcore (machines/constants.ts explains why).',
+    implementedBy: [fs('AcquiringCookie|tick|0'), fs('AwaitingHandshake|tick|0'), fs('AwaitingSessionPacket|tick|0')],
+    provedBy: [ORACLE, T(SEED, 'cookie timeout: eight unanswered cookie requests')],
+  },
+  {
+    id: 'nc.max-tries',
+    kind: 'timer',
+    section: '§4.4',
+    rule: 'A pre-established phase gives up once its temp packet was sent MAX_NUM_SENDPACKET_TRIES times.',
+    ctoxcore: '8 tries (≈ 8 s per phase)',
+    toxstate: `${mc.MAX_TEMP_PACKET_TRIES} tries`,
+    implementedBy: [fs('AcquiringCookie|tick|1'), fs('AwaitingHandshake|tick|1'), fs('AwaitingSessionPacket|tick|1')],
+    provedBy: [ORACLE, T(SEED, 'cookie timeout: eight unanswered cookie requests')],
+  },
+  {
+    id: 'nc.cookie-timeout',
+    kind: 'timer',
+    section: '§4.1',
+    rule: 'A cookie is valid while time ≤ now ≤ time + COOKIE_TIMEOUT.',
+    ctoxcore: '15 s',
+    toxstate: `${ncp.COOKIE_TIMEOUT_S} s`,
+    implementedBy: [{ file: 'protocol/net-crypto/cookie.ts', symbol: 'isCookieFresh' }],
+    provedBy: [T(NCP, 'refuses a cookie older than 15 s'), T('test/protocol/net-crypto-handshake.test.ts', 'freshness is time <= now <= time + 15')],
+  },
+  {
+    id: 'nc.cookie-rate-limit',
+    kind: 'constant',
+    section: '§4.1',
+    rule: 'Cookie requests are answered statelessly, rate limited per source.',
+    ctoxcore: 'burst 10, then one per 100 ms',
+    toxstate: `burst ${ncr.COOKIE_REQUEST_BURST}, then one per ${ncr.COOKIE_REQUEST_REFILL_MS} ms; guard table ≤ ${ncr.COOKIE_GUARD_TABLE_LIMIT} sources`,
+    implementedBy: [{ file: 'runtime/net-crypto/cookie-guard.ts', symbol: 'class' }],
+    provedBy: [T(NCP, 'are rate limited per source'), T(NCP, 'a flood from many source addresses keeps no per-request state')],
+  },
+  {
+    id: 'nc.request-packet',
+    kind: 'timer',
+    section: '§4.3',
+    rule: 'A request packet (id 1) goes out at least every second while not confirmed or established.',
+    ctoxcore: 'every 1 s (50 ms – 1 s under load)',
+    toxstate: `every ${ncr.REQUEST_PACKET_INTERVAL_MS} ms; every ${ncr.REQUEST_PACKET_INTERVAL_WITH_GAPS_MS} ms while a packet is missing`,
+    implementedBy: [{ file: 'runtime/net-crypto/net-crypto.ts', symbol: 'REQUEST_PACKET_INTERVAL_MS' }],
+    provedBy: [T(NCP, 'a lost packet is asked for by the request packet and resent')],
+  },
+  // ---- friend_connection (§5) ----------------------------------------------------------------
+  {
+    id: 'fc.ping-interval',
+    kind: 'timer',
+    section: '§5.2',
+    rule: 'ALIVE is sent every FRIEND_PING_INTERVAL while connected.',
+    ctoxcore: '8 s (sent when last + 8 < now in whole seconds, ≈ 9 s)',
+    toxstate: s(mc.FRIEND_PING_INTERVAL_MS),
+    implementedBy: [fs('Established|tick|1'), fs('AwaitingSessionPacket|packet.session|0')],
+    provedBy: [ORACLE, T(SEED, 'friend silent for 32 s'), T(NC, 'ALIVE keeps the session for minutes')],
+  },
+  {
+    id: 'fc.connection-timeout',
+    kind: 'timer',
+    section: '§5.2, §11.10',
+    rule: 'No ALIVE for FRIEND_CONNECTION_TIMEOUT kills the connection; ALIVE is the only liveness signal.',
+    ctoxcore: '32 s',
+    toxstate: s(mc.FRIEND_CONNECTION_TIMEOUT_MS),
+    implementedBy: [fs('Established|tick|0'), fs('Established|packet.alive|0')],
+    provedBy: [ORACLE, T(SEED, 'friend silent for 32 s'), T(SEED, 'an ALIVE keeps a session up past 32 s'), T(NC, 'ALIVE keeps the session for minutes')],
+  },
+  {
+    id: 'fc.dht-timeout',
+    kind: 'timer',
+    section: '§5.2',
+    rule: 'While connecting, a DHT key not refreshed for FRIEND_DHT_TIMEOUT is forgotten.',
+    ctoxcore: '122 s',
+    toxstate: s(mc.FRIEND_DHT_TIMEOUT_MS),
+    implementedBy: [fs('AcquiringIPAddress|tick|0')],
+    provedBy: [ORACLE, MODEL],
+  },
+  // ---- DHT (§2.3, §2.4) --------------------------------------------------------------------
+  {
+    id: 'dht.ping-interval',
+    kind: 'timer',
+    section: '§2.3',
+    rule: 'Every known node gets a nodes request every PING_INTERVAL.',
+    ctoxcore: '60 s',
+    toxstate: s(dht.DHT_NODE_PING_INTERVAL_MS),
+    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'DHT_NODE_PING_INTERVAL_MS' }],
+    provedBy: [T(DHT, 'a 50-node network bootstrapped to one node fills the close lists')],
+  },
+  {
+    id: 'dht.get-node-interval',
+    kind: 'timer',
+    section: '§2.3, §2.4',
+    rule: 'A random good node gets a nodes request every GET_NODE_INTERVAL, and on the first MAX_BOOTSTRAP_TIMES rounds.',
+    ctoxcore: '20 s; 5 burst rounds',
+    toxstate: `${s(dht.DHT_RANDOM_NODE_INTERVAL_MS)}; ${dht.DHT_BOOTSTRAP_BURST_ROUNDS} burst rounds (connect task: ${mc.DHT_SEARCH_BURST_ROUNDS} × ${s(mc.DHT_SEARCH_BURST_INTERVAL_MS)}, then ${s(mc.DHT_GET_NODE_INTERVAL_MS)})`,
+    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'DHT_RANDOM_NODE_INTERVAL_MS' }, { machine: 'connect', transition: 'SearchingAddress|tick|1' }],
+    provedBy: [ORACLE, T(SEED, 'fresh DHT key but stale address')],
+  },
+  {
+    id: 'dht.bad-kill-timeouts',
+    kind: 'timer',
+    section: '§2.3',
+    rule: 'A node not heard for BAD_NODE_TIMEOUT is bad (replaceable, not handed out); for KILL_NODE_TIMEOUT it is dropped.',
+    ctoxcore: '122 s / 182 s',
+    toxstate: `${s(dht.DHT_BAD_NODE_TIMEOUT_MS)} / ${s(dht.DHT_KILL_NODE_TIMEOUT_MS)}`,
+    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'DHT_KILL_NODE_TIMEOUT_MS' }],
+    provedBy: [T(DHT, 'keeps working with 20% loss')],
+  },
+  {
+    id: 'dht.ping-timeout',
+    kind: 'timer',
+    section: '§2.2',
+    rule: 'A ping id is valid PING_TIMEOUT, once, and only from the node and address it was sent to.',
+    ctoxcore: '5 s; 512 pending',
+    toxstate: `${s(dht.DHT_PING_TIMEOUT_MS)}; ${dht.DHT_PENDING_LIMIT} pending`,
+    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'takePending' }],
+    provedBy: [T(DHT, 'counts and drops malformed and unauthenticated DHT packets')],
+  },
+  {
+    id: 'dht.buckets',
+    kind: 'constant',
+    section: '§2.3, §2.4',
+    rule: 'Close list: 128 buckets of LCLIENT_NODES by leading bits in common; a node enters only a bucket with room or a bad node.',
+    ctoxcore: '8 per bucket; 8 per searched key; 4 nodes per response',
+    toxstate: `${dht.DHT_BUCKET_SIZE} per bucket; ${dht.DHT_SEARCH_LIST_SIZE} per searched key; ${dht.DHT_MAX_SENT_NODES} nodes per response`,
+    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'addToClose' }],
+    provedBy: [T(DHT, 'a 50-node network bootstrapped to one node fills the close lists')],
+  },
+  {
+    id: 'dht.nonempty-response',
+    kind: 'difference',
+    section: '§2.2, §11.3',
+    rule: 'c-toxcore ignores a nodes response with 0 nodes (the responder is not added).',
+    ctoxcore: 'sends 0-node responses itself; ignores them on receipt',
+    toxstate: 'never answers with 0 nodes when it knows anyone (falls back to the asker itself); accepts 0-node responses',
+    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'handleNodesRequest' }],
+    provedBy: [T('test/protocol/wire/ctoxcore-wire.test.ts', 'its own ping request to us opens with our codec; our response puts us in its DHT'), T(OI, 'a c-toxcore peer announces through a toxstate node')],
+  },
+  {
+    id: 'dht.route',
+    kind: 'packet',
+    section: '§2.5',
+    rule: 'A DHT request (0x20) for another key is forwarded unchanged only to a close-list node with that key.',
+    ctoxcore: 'forward if in close list, else drop',
+    toxstate: 'same',
+    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'handleDhtRequest' }],
+    provedBy: [T(ON, "a DHT-PK sent along a DHT route reaches A's session")],
+  },
+  // ---- onion client (§3.8) -------------------------------------------------------------------
+  {
+    id: 'onion.start-delay',
+    kind: 'difference',
+    section: '§3.8, §10.2',
+    rule: 'When announcing starts after start-up.',
+    ctoxcore: 'first_run + 3 s (≈ 2.1 s), a new node skipped one round, 3 s of "connected" before friend searches',
+    toxstate: 'at once when the DHT has nodes; re-announce with a fresh ping_id at once; friend search at once',
+    difference: 'The protocol allows all three; it is where toxstate’s faster connect comes from (≈ 0.2 s to announced on a 5-node network).',
+    implementedBy: [
+      { machine: 'toxidAnnounce', transition: 'Offline|cmd.start|0' },
+      { machine: 'toxidAnnounce', transition: 'Announcing|nodes.available|0' },
+      { machine: 'toxidAnnounce', transition: 'Announcing|announce.pingId|0' },
+      { machine: 'dhtkeyShare', transition: 'Active.Searching|nodes.available|0' },
+    ],
+    provedBy: [T(ON, 'every node of a 5-node network with 10 ms latency is announced within half a second'), ORACLE],
+  },
+  {
+    id: 'onion.announce-intervals',
+    kind: 'timer',
+    section: '§3.8',
+    rule: 'Self re-announce: while not stored; once stored; per node once stable (stored for TIME_TO_STABLE).',
+    ctoxcore: '3 s / 15 s / 120 s; stable after 90 s',
+    toxstate: `${s(mc.ANNOUNCE_INTERVAL_NOT_ANNOUNCED_MS)} / ${s(mc.ANNOUNCE_INTERVAL_ANNOUNCED_MS)} / ${s(mc.ANNOUNCE_INTERVAL_STABLE_MS)} per node; stable after ${s(mc.ANNOUNCE_TIME_TO_STABLE_MS)}`,
+    implementedBy: [
+      { machine: 'toxidAnnounce', transition: 'Announcing|tick|1' },
+      { machine: 'toxidAnnounce', transition: 'Announced|tick|2' },
+      { machine: 'toxidAnnounce', transition: 'Announced|tick|1' },
+      { machine: 'toxidAnnounce', transition: 'Stable|tick|1' },
+    ],
+    provedBy: [ORACLE, T(ON, 'stays announced for 10 minutes')],
+  },
+  {
+    id: 'onion.offline-timeout',
+    kind: 'timer',
+    section: '§3.8',
+    rule: 'No announce response for ONION_OFFLINE_TIMEOUT means the onion is lost.',
+    ctoxcore: '75 s',
+    toxstate: s(mc.ONION_OFFLINE_TIMEOUT_MS),
+    implementedBy: [{ machine: 'toxidAnnounce', transition: 'Announced|tick|0' }, { machine: 'toxidAnnounce', transition: 'Stable|tick|0' }],
+    provedBy: [ORACLE, T(ON, 'when the rest of the network goes away the announcement is lost')],
+  },
+  {
+    id: 'onion.friend-search-backoff',
+    kind: 'timer',
+    section: '§3.8, §11.14',
+    rule: 'Friend search: every 3 s while run_count ≤ 5, then 2^min(12, run_count − 2) s, at most 3600 s; reset when the friend goes offline.',
+    ctoxcore: '3 s, exponential, ≤ 3600 s (run_count +1 per 4 requests)',
+    toxstate: `${s(mc.FRIEND_SEARCH_NEW_INTERVAL_MS)}, exponential, ≤ ${s(mc.FRIEND_SEARCH_MAX_INTERVAL_MS)} (run_count +1 per round)`,
+    difference: 'A round asks all of the friend’s nodes at once and counts as one run; with a full list c-toxcore backs off twice as fast.',
+    implementedBy: [{ machine: 'dhtkeyShare', transition: 'Active.Searching|tick|0' }, { machine: 'dhtkeyShare', transition: 'Idle|facts|0' }],
+    provedBy: [ORACLE, MODEL],
+  },
+  {
+    id: 'onion.dhtpk-intervals',
+    kind: 'timer',
+    section: '§3.7, §3.8',
+    rule: 'DHT-PK to a friend: over the onion at once when found, then every ONION_DHTPK_SEND_INTERVAL; over a DHT route every DHT_DHTPK_SEND_INTERVAL while the friend’s DHT key is known.',
+    ctoxcore: '30 s / 20 s',
+    toxstate: `${s(mc.ONION_DHTPK_SEND_INTERVAL_MS)} / ${s(mc.DHT_DHTPK_SEND_INTERVAL_MS)}`,
+    implementedBy: [
+      { machine: 'dhtkeyShare', transition: 'Active.Searching|search.found|0' },
+      { machine: 'dhtkeyShare', transition: 'Active.Sharing|tick|0' },
+      { machine: 'dhtkeyShare', transition: 'Active|tick|0' },
+    ],
+    provedBy: [ORACLE, T(ON, "B's friend search finds A, and B's DHT-PK reaches A's session over the onion"), T(ON, "a DHT-PK sent along a DHT route reaches A's session")],
+  },
+  {
+    id: 'onion.no-replay',
+    kind: 'difference',
+    section: '§3.7, §11.6',
+    rule: 'DHT-PK no_replay is whole Unix seconds; only strictly increasing values are accepted; reset when the friend goes offline.',
+    ctoxcore: 'mono time in seconds (Unix-based)',
+    toxstate: 'Unix seconds, kept strictly increasing per friend even within one second',
+    implementedBy: [{ file: 'runtime/engine.ts', symbol: 'onDhtPk' }],
+    provedBy: [T(ON, "B's friend search finds A, and B's DHT-PK reaches A's session over the onion")],
+  },
+  {
+    id: 'onion.announce-store',
+    kind: 'constant',
+    section: '§3.4',
+    rule: 'An announce node keeps ONION_ANNOUNCE_MAX_ENTRIES for ONION_ANNOUNCE_TIMEOUT, replacing the farthest only with a closer one.',
+    ctoxcore: '160 entries, 300 s',
+    toxstate: `${onion.ONION_ANNOUNCE_MAX_ENTRIES} entries, ${s(onion.ONION_ANNOUNCE_TIMEOUT_MS)}`,
+    implementedBy: [{ file: 'runtime/onion/announce-server.ts', symbol: 'ONION_ANNOUNCE_MAX_ENTRIES' }],
+    provedBy: [T(OA, 'keeps at most 160 entries'), T(OA, 'forgets an entry 300 s after its last announce')],
+  },
+  {
+    id: 'onion.ping-id',
+    kind: 'difference',
+    section: '§3.4, §11.5',
+    rule: 'The announce ping_id is HMAC-SHA-512-256 over (time / 300, sender pk, source IP_Port), valid for two windows.',
+    ctoxcore: 'HMAC (spec.md describes a SHA-based scheme)',
+    toxstate: `HMAC-SHA-512-256, ${onion.ONION_PING_ID_WINDOW_S} s windows, current and previous`,
+    implementedBy: [{ file: 'runtime/onion/announce-server.ts', symbol: 'ONION_PING_ID_WINDOW_S' }],
+    provedBy: [T(OA, 'accepts a ping_id in its own and the next 300 s window')],
+  },
+  {
+    id: 'onion.is-stored',
+    kind: 'transition',
+    section: '§3.4',
+    rule: 'is_stored 0 (no entry: new ping_id), 2 (the sender’s own entry), 1 (someone else’s: their data key).',
+    ctoxcore: 'as stated',
+    toxstate: 'same',
+    implementedBy: [{ file: 'runtime/onion/announce-server.ts', symbol: 'isStored' }],
+    provedBy: [T(OA, 'answers every is_stored case of §3.4')],
+  },
+  {
+    id: 'onion.relay',
+    kind: 'packet',
+    section: '§3.3',
+    rule: 'Relays: three layers under one nonce, return blobs under a per-relay key renewed every 2 h; the exit forwards only 0x83/0x85; responses only 0x84/0x86.',
+    ctoxcore: 'as stated; KEY_REFRESH_INTERVAL 2 h',
+    toxstate: `same; key renewed every ${s(onion.ONION_KEY_REFRESH_INTERVAL_MS)}, previous key kept one period`,
+    implementedBy: [{ file: 'runtime/onion/relay.ts', symbol: 'class OnionRelay' }],
+    provedBy: [T(OR, 'carries an announce request through 3 hops'), T(OR, 'the exit relay forwards only 0x83 and 0x85 payloads'), T(OR, 'a return blob stays valid across one 2 h key renewal')],
+  },
+  {
+    id: 'onion.paths',
+    kind: 'constant',
+    section: '§3.3',
+    rule: 'Paths of 3 nodes drawn with replacement; a path dies after 4 unanswered uses (4 s new / 10 s answered) or after 1200 s.',
+    ctoxcore: '3 hops, 6 paths per set; 4 s / 10 s / 1200 s',
+    toxstate: `${onion.ONION_PATH_LENGTH} hops, ${onion.ONION_PATHS_PER_SET} per set; ${s(onion.ONION_PATH_FIRST_TIMEOUT_MS)} / ${s(onion.ONION_PATH_TIMEOUT_MS)} / ${s(onion.ONION_PATH_MAX_LIFETIME_MS)}`,
+    implementedBy: [{ file: 'runtime/onion/paths.ts', symbol: 'ONION_PATH_MAX_LIFETIME_MS' }],
+    provedBy: [T(OP, 'are built from the good DHT nodes with replacement'), T(OP, 'every path dies 1200 s after it was made')],
+  },
+  {
+    id: 'onion.announce-packets',
+    kind: 'difference',
+    section: '§3.1, §11.4',
+    rule: '0.2.18 uses announce 0x83/0x84 only; 0x87/0x88 cannot cross 0.2.18 relays.',
+    ctoxcore: '0x83/0x84',
+    toxstate: '0x83/0x84 (0x87/0x88 recognised and counted, not used)',
+    implementedBy: [{ file: 'runtime/engine.ts', symbol: 'case 0x83' }],
+    provedBy: [T(OI, 'a c-toxcore peer announces through a toxstate node')],
+  },
+  // ---- friend requests (§7) -----------------------------------------------------------------
+  {
+    id: 'fr.backoff',
+    kind: 'timer',
+    section: '§7.1',
+    rule: 'A friend request is resent after FRIENDREQUEST_TIMEOUT, doubling every round, until the friend connects.',
+    ctoxcore: '5 s, doubling without bound',
+    toxstate: `${s(mc.FRIEND_REQUEST_TIMEOUT_MS)}, doubling up to ${s(mc.FRIEND_REQUEST_MAX_TIMEOUT_MS)}`,
+    implementedBy: [{ machine: 'friendRequest', transition: 'Sent|tick|0' }, { machine: 'friendRequest', transition: 'Pending|search.found|0' }],
+    provedBy: [ORACLE, T('test/runtime/messenger-friend-requests.test.ts', 'a pending request ends when a session with the friend is established')],
+  },
+  {
+    id: 'fr.via-onion',
+    kind: 'difference',
+    section: '§7.3, §11.11',
+    rule: 'Friend requests travel as onion data id 32 (DHT request id 32 is not handled by 0.2.18).',
+    ctoxcore: 'onion data 32; net_crypto 18 only between connected friends',
+    toxstate: `onion data 32 through every node storing the friend; messages over ${943} bytes refused (0.2.18 receivers drop them)`,
+    implementedBy: [{ file: 'runtime/onion/client.ts', symbol: 'sendFriendRequest' }],
+    provedBy: [T(OI, 'friend requests cross the onion both ways'), T(ON, 'a friend request from B reaches A as an app event')],
+  },
+  {
+    id: 'fr.receive',
+    kind: 'transition',
+    section: '§7.2',
+    rule: 'A request is surfaced only with our nospam, from a non-friend not among the last 32 requesters.',
+    ctoxcore: 'as stated',
+    toxstate: 'same (one ring for onion and net_crypto)',
+    implementedBy: [{ file: 'runtime/messenger/friend-requests.ts', symbol: 'check' }],
+    provedBy: [T('test/runtime/messenger-friend-requests.test.ts', 'surfaces a request with our nospam from a stranger once')],
+  },
+  // ---- net_crypto connection states (§4.4) --------------------------------------------------
+  {
+    id: 'st.cookie-response',
+    kind: 'transition',
+    section: '§4.4',
+    rule: 'COOKIE_REQUESTING + valid cookie response → send handshake → HANDSHAKE_SENT.',
+    ctoxcore: 'as stated',
+    toxstate: 'AcquiringCookie → AwaitingHandshake',
+    implementedBy: [fs('AcquiringCookie|packet.cookieResponse|0')],
+    provedBy: [ORACLE, T(NCP, 'as the initiator: sends a cookie request')],
+  },
+  {
+    id: 'st.handshake-while-cookie',
+    kind: 'transition',
+    section: '§4.4',
+    rule: 'COOKIE_REQUESTING + valid peer handshake → keys, own handshake with the peer’s other_cookie → NOT_CONFIRMED.',
+    ctoxcore: 'as stated',
+    toxstate: 'AcquiringCookie → AwaitingSessionPacket, sending our handshake',
+    implementedBy: [fs('AcquiringCookie|packet.handshake|0')],
+    provedBy: [ORACLE, T(SEED, 'inbound handshake while acquiring a cookie')],
+  },
+  {
+    id: 'st.handshake-sent',
+    kind: 'transition',
+    section: '§4.4',
+    rule: 'HANDSHAKE_SENT + peer handshake → NOT_CONFIRMED, no new handshake.',
+    ctoxcore: 'as stated',
+    toxstate: 'AwaitingHandshake → AwaitingSessionPacket (send.confirm only)',
+    implementedBy: [fs('AwaitingHandshake|packet.handshake|0')],
+    provedBy: [ORACLE, T(NC, 'simultaneous handshakes (both sides start at once) end in one session on each side')],
+  },
+  {
+    id: 'st.not-confirmed-handshake',
+    kind: 'transition',
+    section: '§4.4',
+    rule: 'NOT_CONFIRMED + peer handshake → nonce and session key updated; state unchanged.',
+    ctoxcore: 'as stated',
+    toxstate: 'AwaitingSessionPacket stays',
+    implementedBy: [fs('AwaitingSessionPacket|packet.handshake|0')],
+    provedBy: [ORACLE],
+  },
+  {
+    id: 'st.confirm',
+    kind: 'transition',
+    section: '§4.4',
+    rule: 'NOT_CONFIRMED + any valid data packet other than kill → ESTABLISHED; "online" fires.',
+    ctoxcore: 'as stated',
+    toxstate: 'AwaitingSessionPacket → Established (notify.online)',
+    implementedBy: [fs('AwaitingSessionPacket|packet.session|0')],
+    provedBy: [ORACLE, T(NC, 'two friends that know each other reach Established'), T(NCI, 'toxstate initiates')],
+  },
+  {
+    id: 'st.new-connection',
+    kind: 'transition',
+    section: '§4.4',
+    rule: 'A valid handshake from a friend with no connection creates one, NOT_CONFIRMED, answering with our handshake.',
+    ctoxcore: 'accepted only from friends with no crypto connection',
+    toxstate: 'AwaitingDHTKey / AcquiringIPAddress → AwaitingSessionPacket; non-friends refused',
+    implementedBy: [fs('AwaitingDHTKey|packet.handshake|0'), fs('AcquiringIPAddress|packet.handshake|0')],
+    provedBy: [ORACLE, T(NCP, 'accepts a friend with a fresh cookie'), T(NCP, 'refuses a cookie from another node')],
+  },
+  {
+    id: 'st.dht-key-change',
+    kind: 'transition',
+    section: '§4.4, §5.4',
+    rule: 'A different DHT key (onion DHT-PK, DHT route, or a handshake) kills the connection and re-creates it toward the new key.',
+    ctoxcore: 'dht_pk_callback: kill, offline, new connection',
+    toxstate: 'session.close (+ kill if established), notify.offline, reconnect toward the new key',
+    implementedBy: [
+      fs('Established|dhtKey.learned|1'),
+      fs('Established|packet.handshake|0'),
+      fs('AwaitingHandshake|packet.handshake|1'),
+      fs('AwaitingSessionPacket|packet.handshake|1'),
+    ],
+    provedBy: [ORACLE, T(SEED, 'a friend restart (new DHT key)'), T(NC, 'a friend that restarts (new DHT key, same address)')],
+  },
+  {
+    id: 'st.kill',
+    kind: 'transition',
+    section: '§4.3',
+    rule: 'Kill packet (id 2, not 3) ends the connection at once.',
+    ctoxcore: 'PACKET_ID_KILL = 2',
+    toxstate: 'Established / AwaitingSessionPacket → AcquiringCookie',
+    implementedBy: [fs('Established|packet.kill|0'), fs('AwaitingSessionPacket|packet.kill|0')],
+    provedBy: [ORACLE, T(NC, 'a kill packet ends the session at once')],
+  },
+  {
+    id: 'st.cookie-exhausted',
+    kind: 'difference',
+    section: '§4.4, seed',
+    rule: 'A cookie phase that runs out of tries.',
+    ctoxcore: 'connection killed and re-created at once with the remembered IP (122 s)',
+    toxstate: 'the address is stale: cleared, DHT search again (the seed’s rule)',
+    difference: 'The seed notes: "on timeout, consider sockaddr stale, set sockaddr to Nothing". The DHT search finds a live address within its burst.',
+    implementedBy: [fs('AcquiringCookie|tick|1')],
+    provedBy: [ORACLE, T(SEED, 'cookie timeout')],
+  },
+  {
+    id: 'nc.base-nonce',
+    kind: 'difference',
+    section: '§4.2, §11.1',
+    rule: 'The handshake’s base nonce is the nonce its SENDER uses for its own data packets.',
+    ctoxcore: 'sender’s own sent_nonce (spec.md says the other way round)',
+    toxstate: 'same as c-toxcore',
+    implementedBy: [{ file: 'runtime/net-crypto/net-crypto.ts', symbol: 'baseNonce' }],
+    provedBy: [T(NCP, 'accepts a friend with a fresh cookie and answers with a handshake whose base nonce opens its first data packet'), T('test/protocol/net-crypto-capture.test.ts', 'each side’s data packets count up from the base nonce')],
+  },
+  {
+    id: 'nc.padding',
+    kind: 'packet',
+    section: '§4.3',
+    rule: 'Crypto data padding is (1373 − payload length) mod 8 zero bytes; nonce tail 2 bytes; 21845 advance rule.',
+    ctoxcore: 'as stated',
+    toxstate: 'same',
+    implementedBy: [{ file: 'protocol/net-crypto/crypto-data.ts', symbol: 'paddingLength' }],
+    provedBy: [T('test/protocol/net-crypto-data.test.ts', 'pads with (1373 − len) mod 8 zero bytes'), T('test/protocol/net-crypto-data.test.ts', 'advances recv_nonce by 21845 only when diff > 43690')],
+  },
+  {
+    id: 'nc.replay',
+    kind: 'transition',
+    section: '§4.3',
+    rule: 'Replayed, duplicated and tampered data packets are dropped; reordered lossless packets are delivered in order.',
+    ctoxcore: 'as stated (drops a reordered packet whose acknowledgement is behind)',
+    toxstate: 'same, but keeps a reordered packet’s data and ignores its stale acknowledgement',
+    implementedBy: [{ file: 'runtime/net-crypto/net-crypto.ts', symbol: 'handleCryptoData' }],
+    provedBy: [T(NCP, 'drops replayed, duplicated and tampered data packets')],
+  },
+  // ---- messenger (§6) ------------------------------------------------------------------------
+  {
+    id: 'ms.online-first',
+    kind: 'transition',
+    section: '§6.1, §11.9',
+    rule: 'ONLINE (24, length 1) is sent first; Messenger packets before the peer’s ONLINE are dropped.',
+    ctoxcore: 'as stated',
+    toxstate: 'ONLINE, nickname, status message, user status on confirm; drops before ONLINE',
+    implementedBy: [{ file: 'runtime/messenger/messenger.ts', symbol: 'onOnline' }],
+    provedBy: [T(MSG, 'sends ONLINE first'), T(MSG, 'drops Messenger payloads that arrive before the peer ONLINE')],
+  },
+  {
+    id: 'ms.receipts',
+    kind: 'transition',
+    section: '§6.2',
+    rule: 'There is no receipt packet: a message is received when the peer’s buffer_start passes its packet number.',
+    ctoxcore: 'as stated',
+    toxstate: 'same (receipt event)',
+    implementedBy: [{ file: 'runtime/messenger/messenger.ts', symbol: 'onPeerAck' }],
+    provedBy: [T(MSG, 'carries messages and actions both ways, each with a receipt'), T(NCI, 'toxstate initiates')],
+  },
+  // ---- packets (every id c-toxcore 0.2.18 sends) ----------------------------------------------
+  {
+    id: 'pk.every-id',
+    kind: 'packet',
+    section: '§2.7',
+    rule: 'Every packet id c-toxcore 0.2.18 sends is recognised and named; every datagram of a real c-toxcore session decodes.',
+    ctoxcore: '00 01 02 04 18 19 1a 1b 20 21 80–88 8c–8e 90–98 f0',
+    toxstate: 'all named (protocol/packet-ids.ts); all of the golden capture valid',
+    implementedBy: [{ file: 'protocol/packet-ids.ts', symbol: 'PACKET_ID' }],
+    provedBy: [T(CAP, 'names every datagram'), T(CAP, 'finds every datagram valid'), T(DIS, 'is named, valid, and sized')],
+  },
+  {
+    id: 'pk.sizes',
+    kind: 'packet',
+    section: '§2.2, §3.2, §4',
+    rule: 'Fixed sizes: ping 82, nodes request 113, cookie request 145, cookie response 161, handshake 385, announce request 177/354.',
+    ctoxcore: '82 / 113 / 145 / 161 / 385 / 177',
+    toxstate: `82 / 113 / ${ncp.COOKIE_REQUEST_SIZE} / ${ncp.COOKIE_RESPONSE_SIZE} / ${ncp.HANDSHAKE_SIZE} / 177`,
+    implementedBy: [{ file: 'protocol/net-crypto/constants.ts', symbol: 'HANDSHAKE_SIZE' }],
+    provedBy: [T(DIS, 'is named, valid, and sized'), T('test/protocol/net-crypto-capture.test.ts', 'cookie requests decode')],
+  },
+  {
+    id: 'pk.zero-length',
+    kind: 'difference',
+    section: '§1.3, §11.12',
+    rule: 'Zero-length plaintexts cannot be encrypted or decrypted.',
+    ctoxcore: 'encrypt −1 for length 0; decrypt needs > 16 bytes',
+    toxstate: 'same (crypto.seal throws on an empty plaintext; open returns null)',
+    implementedBy: [{ file: 'protocol/crypto.ts', symbol: 'empty plaintext' }],
+    provedBy: [T('test/protocol/core/crypto-kat.test.ts', 'refuses zero-length plaintexts, as toxcore does')],
+  },
+  // ---- not implemented ------------------------------------------------------------------------
+  ...(
+    [
+      ['ni.tcp', '§4.4 (TCP path), §5.1', 'TCP relays (TCP client and server, share-relays use)', 'share-relays packets accepted and ignored; no TCP transport'],
+      ['ni.lan', '§2.6', 'LAN discovery (0x21) sending', 'decoded and ignored, never sent (DESIGN.md §3: toxstate never broadcasts)'],
+      ['ni.nat', '§2.5', 'NAT hole punching (NAT ping 254)', 'ignored; loopback and LAN never need it'],
+      ['ni.groups', '—', 'Group chats and conferences (96–100, 0x90–0x98 announce/forwarding)', 'recognised and counted, not handled'],
+      ['ni.files', '—', 'File transfer (80–82)', 'not handled'],
+      ['ni.av', '—', 'Audio/video (MSI 69, RTP lossy packets)', 'lossy packets counted, not handled'],
+      ['ni.new-announce', '§3.1', 'Announce 0x87/0x88 (c-toxcore ≥ 0.2.19)', 'recognised, not used'],
+    ] as const
+  ).map(
+    ([id, section, what, state]): Rule => ({
+      id,
+      kind: 'not-implemented',
+      section,
+      rule: what,
+      ctoxcore: 'implemented',
+      toxstate: `not implemented: ${state}`,
+      implementedBy: [],
+      provedBy: [],
+    }),
+  ),
+];
