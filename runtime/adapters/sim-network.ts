@@ -25,8 +25,19 @@ export interface LinkConditions {
   duplicate: number;
 }
 
+/**
+ * How the jitter part of a datagram's latency is drawn: `uniform` in [0, jitterMs); or
+ * `exponential` with mean jitterMs (most datagrams arrive quickly, a few very late — a heavy
+ * tail that reorders more), capped at 20 × jitterMs.
+ */
+export type JitterModel = 'uniform' | 'exponential';
+
+/** Cap of an exponential jitter draw, in multiples of its mean. */
+const EXPONENTIAL_JITTER_CAP = 20;
+
 export interface SimOptions extends Partial<LinkConditions> {
   readonly seed?: number;
+  readonly jitterModel?: JitterModel;
   /** Virtual time at the start. */
   readonly startAt?: number;
   /** Bound on datagrams in flight; beyond it new ones are dropped and counted. */
@@ -42,6 +53,12 @@ export interface SimNode {
   suspendedUntil: number | null;
   /** Partition group: nodes only hear nodes of the same group. */
   group: number;
+  /** Extra one-way latency of every datagram from or to this node (a slow link). */
+  extraLatencyMs: number;
+  /** Extra probability that a datagram from or to this node is lost (a lossy link). */
+  extraLoss: number;
+  /** The node left the network for good (`remove`): its address is free again. */
+  removed: boolean;
   readonly events: Array<AppEvent & { node: number }>;
 }
 
@@ -101,6 +118,7 @@ const less = (a: Flight, b: Flight): boolean => a.at < b.at || (a.at === b.at &&
 export class SimNetwork {
   now: number;
   readonly conditions: LinkConditions;
+  jitterModel: JitterModel;
   readonly random: Random;
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, unreachable: 0, overflow: 0, steps: 0 };
   private readonly byAddress = new Map<string, SimNode>();
@@ -122,6 +140,7 @@ export class SimNetwork {
       loss: opts.loss ?? 0,
       duplicate: opts.duplicate ?? 0,
     };
+    this.jitterModel = opts.jitterModel ?? 'uniform';
     this.maxInFlight = opts.maxInFlight ?? 1_000_000;
   }
 
@@ -129,20 +148,62 @@ export class SimNetwork {
     return this.nodesById;
   }
 
-  /** Virtual address of the n-th node: 127.(n>>16).(n>>8).(n&255+1):33445. */
+  /** Virtual address of the n-th node: 127.a.b.c:33445 where a.b.c is n + 1 in base 256 (127.0.0.1 first). */
   static addressFor(n: number): IpPort {
-    return { family: 'ipv4', ip: `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${(n & 255) + 1}`, port: 33445 };
+    const m = n + 1;
+    if (!Number.isInteger(n) || n < 0 || m > 0xffffff) throw new RangeError(`no virtual address for node ${n}`);
+    return { family: 'ipv4', ip: `127.${(m >> 16) & 255}.${(m >> 8) & 255}.${m & 255}`, port: 33445 };
   }
 
   /** Attaches an engine and starts it at the current virtual time. */
   add(engine: Engine, address?: IpPort): SimNode {
     const id = this.nodesById.length;
-    const node: SimNode = { id, address: address ?? SimNetwork.addressFor(id), engine, up: true, suspendedUntil: null, group: 0, events: [] };
+    const at = address ?? SimNetwork.addressFor(id);
+    const holder = this.byAddress.get(ipPortKey(at));
+    if (holder && !holder.removed && holder.up) throw new Error(`address ${ipPortKey(at)} is taken by node ${holder.id}`);
+    const node: SimNode = {
+      id,
+      address: at,
+      engine,
+      up: true,
+      suspendedUntil: null,
+      group: 0,
+      extraLatencyMs: 0,
+      extraLoss: 0,
+      removed: false,
+      events: [],
+    };
     this.nodesById.push(node);
     this.byAddress.set(ipPortKey(node.address), node);
     engine.start(this.now);
     this.pump(node);
     return node;
+  }
+
+  /**
+   * A node joins a running network: its engine is added and bootstrapped to `via` (nodes
+   * already on the network, by address and DHT key), and its outputs go out at once.
+   */
+  join(engine: Engine, via: readonly SimNode[], address?: IpPort): SimNode {
+    const node = this.add(engine, address);
+    for (const v of via) engine.bootstrap(this.now, v.address, v.engine.keys.dht.publicKey);
+    this.pump(node);
+    return node;
+  }
+
+  /** A node leaves the network for good: nothing reaches it any more and its address is free. */
+  remove(node: SimNode): void {
+    node.up = false;
+    node.removed = true;
+    node.suspendedUntil = null;
+    this.deadlines.set(String(node.id), null);
+    if (this.byAddress.get(ipPortKey(node.address)) === node) this.byAddress.delete(ipPortKey(node.address));
+  }
+
+  /** Puts a node on a worse link: extra one-way latency and loss for datagrams from or to it. */
+  setLink(node: SimNode, link: { extraLatencyMs?: number; extraLoss?: number }): void {
+    if (link.extraLatencyMs !== undefined) node.extraLatencyMs = link.extraLatencyMs;
+    if (link.extraLoss !== undefined) node.extraLoss = link.extraLoss;
   }
 
   onEvent(listener: SimListener): () => void {
@@ -152,6 +213,7 @@ export class SimNetwork {
 
   /** Takes a node off the network (its engine keeps its state, hears nothing, sends nothing). */
   setUp(node: SimNode, up: boolean): void {
+    if (node.removed) throw new Error(`node ${node.id} was removed`);
     node.up = up;
     if (up) {
       node.engine.handleTimeout(this.now);
@@ -174,11 +236,9 @@ export class SimNetwork {
     for (const n of this.nodesById) n.group = 0;
   }
 
-  /** Replaces a node's engine (a restart: new engine, same or new address). */
+  /** Replaces a node's engine (a restart: new engine, same or new address); the old node is removed. */
   replace(node: SimNode, engine: Engine, address?: IpPort): SimNode {
-    this.byAddress.delete(ipPortKey(node.address));
-    this.deadlines.set(String(node.id), null);
-    node.up = false;
+    this.remove(node);
     return this.add(engine, address ?? node.address);
   }
 
@@ -203,20 +263,34 @@ export class SimNetwork {
   private transmit(from: SimNode, to: IpPort, data: Bytes): void {
     this.stats.sent++;
     const c = this.conditions;
-    if (this.random.int(1_000_000) < c.loss * 1_000_000) {
+    const toKey = ipPortKey(to);
+    const receiver = this.byAddress.get(toKey);
+    const loss = c.loss + from.extraLoss + (receiver?.extraLoss ?? 0);
+    // Both draws happen whatever the probabilities, so that a seed gives the same run as before.
+    if (this.random.int(1_000_000) < loss * 1_000_000) {
       this.stats.lost++;
       return;
     }
     const copies = this.random.int(1_000_000) < c.duplicate * 1_000_000 ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
+    const base = c.latencyMs + from.extraLatencyMs + (receiver?.extraLatencyMs ?? 0);
     for (let i = 0; i < copies; i++) {
       if (this.flights.size >= this.maxInFlight) {
         this.stats.overflow++;
         return;
       }
-      const delay = c.latencyMs + (c.jitterMs > 0 ? this.random.int(c.jitterMs) : 0);
-      this.flights.push({ at: this.now + delay, seq: this.seq++, from: from.address, to: ipPortKey(to), data });
+      this.flights.push({ at: this.now + base + this.jitter(), seq: this.seq++, from: from.address, to: toKey, data });
     }
+  }
+
+  /** One jitter draw (whole milliseconds) under the current model. */
+  private jitter(): number {
+    const j = this.conditions.jitterMs;
+    if (j <= 0) return 0;
+    if (this.jitterModel === 'uniform') return this.random.int(j);
+    // Exponential with mean j: −j·ln(U), U uniform in (0, 1].
+    const u = (this.random.int(1_000_000) + 1) / 1_000_000;
+    return Math.min(Math.floor(-j * Math.log(u)), EXPONENTIAL_JITTER_CAP * j);
   }
 
   /** The time of the next event, or null when nothing will ever happen. */
