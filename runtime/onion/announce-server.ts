@@ -140,6 +140,12 @@ export class AnnounceServer implements TimedLayer {
     });
     this.host.counters.inc(`announce.answered_${isStored}`);
     this.host.send(from, encodeOnionResponse(3, header.returnBlob, response));
+
+    // A friend announcing itself here: the onion client can reach it along this return path.
+    if (equalBytes(header.senderPk, req.searchedPk)) {
+      const friend = this.host.friends.get(toHex(header.senderPk));
+      if (friend) this.host.onion.friendAnnouncedHere(friend, from, header.returnBlob, req.dataPk);
+    }
   }
 
   /** add_to_entries: refresh, fill a free or expired slot, or replace the farthest if closer. */

@@ -10,8 +10,19 @@
  *     (MAX_ONION_CLIENTS), with the friend's data key from is_stored 1 answers;
  *   - sendbacks: our 8-byte request ids, valid 10 s, ≤ 256 (oldest evicted, counted);
  *   - per list, the last 9 nodes asked because a response named them (not again within 10 s).
+ *   - per friend: at most one "local sighting" (see below).
  * Received friend requests go to the messenger's receiver (one requester ring for onion and
  * net_crypto, as c-toxcore's friend_requests.c).
+ *
+ * Local sightings: when a friend announces itself at our own announce node (an authenticated
+ * 0x83 whose sender is the friend's real key), its return path and data key reach the friend
+ * without any other node. The friend counts as found at once and onion data (our DHT-PK, a
+ * friend request) also goes straight back along that return path as a 0x86, as our announce
+ * node would forward a 0x85. Without this, a friend that announces only at us (a two-node
+ * network, or we are its closest node) is found only by our next search round, or not at
+ * all before its announce is stored (c-toxcore stores on the second request, about 2 s after
+ * the first). A sighting lasts as long as an announce entry (300 s) and is renewed by every
+ * announce of the friend.
  * A list node times out after 3 unanswered requests once the last is 15 s old.
  *
  * What the layer does and what the machines decide:
@@ -43,6 +54,8 @@ import {
   decodeOnionDataPayload,
   decodeOnionDataResponse,
   encodeFriendRequestPayload,
+  encodeOnionDataResponse,
+  encodeOnionResponse,
   ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES,
   openAnnounceResponse,
   openOnionDataInner,
@@ -59,6 +72,7 @@ import type { Friend } from '../friends.js';
 import { generateKeyPair, type KeyPair } from '../keys.js';
 import {
   ONION_ANNOUNCE_INTERVAL_NOT_STORED_MS,
+  ONION_ANNOUNCE_TIMEOUT_MS,
   ONION_ANNOUNCE_INTERVAL_STABLE_MS,
   ONION_ANNOUNCE_INTERVAL_STORED_MS,
   ONION_FRIEND_NODES_MAX,
@@ -117,6 +131,19 @@ interface FriendSearch {
   waitingForNodes: boolean;
   /** Last reported: onion data can reach the friend. */
   found: boolean;
+  /** The friend's latest self-announce at our own announce node (see the header), or null. */
+  local: LocalSighting | null;
+}
+
+/** A friend's self-announce seen at our announce node: where a 0x86 for it goes. */
+interface LocalSighting {
+  /** The exit relay C the announce came from. */
+  readonly retIpPort: IpPort;
+  /** RETURN_3 of the friend's path. */
+  readonly ret: Bytes;
+  /** The friend's temporary data key (the 0x86 outer box is sealed to it). */
+  readonly dataPk: Bytes;
+  readonly seenAt: number;
 }
 
 interface Sendback {
@@ -325,6 +352,7 @@ export class OnionClient implements TimedLayer {
         list: { target: f.pk, max: ONION_FRIEND_NODES_MAX, nodes: [], recentlyAsked: [], lastPopulated: null },
         waitingForNodes: false,
         found: false,
+        local: null,
       };
       this.searches.set(f.pkHex, s);
     }
@@ -425,12 +453,21 @@ export class OnionClient implements TimedLayer {
    */
   private sendOnionData(s: FriendSearch, payload: Bytes): number {
     const storing = this.storingNodes(s);
-    if (storing.length === 0) return 0;
+    const local = this.localSighting(s);
+    if (storing.length === 0 && local === null) return 0;
     const { crypto, keys, random } = this.host;
     const nonce = random.bytes(24);
     const friendPk = s.friend.pk;
     const inner = sealOnionDataInner(crypto, keys.realShared(friendPk), keys.real.publicKey, nonce, payload);
     let sent = 0;
+    if (local !== null) {
+      // What our announce node would forward for a 0x85 from us: the 0x86 along the friend's return path.
+      const temp = generateKeyPair(crypto, random);
+      const box = crypto.seal(crypto.precompute(local.dataPk, temp.secretKey), nonce, inner);
+      this.host.send(local.retIpPort, encodeOnionResponse(3, local.ret, encodeOnionDataResponse({ nonce, tempPk: temp.publicKey, box })));
+      this.host.counters.inc('onion.data_sent_local');
+      sent++;
+    }
     for (const n of storing) {
       const path = this.friendPaths.use(null);
       if (!path) break;
@@ -452,6 +489,23 @@ export class OnionClient implements TimedLayer {
     return live.length > 0 && storing.length >= Math.floor((live.length - 1) / 4) + 1 ? storing : [];
   }
 
+  /** The friend's local sighting while it is younger than an announce entry's lifetime. */
+  private localSighting(s: FriendSearch): LocalSighting | null {
+    return s.local !== null && this.host.now - s.local.seenAt < ONION_ANNOUNCE_TIMEOUT_MS ? s.local : null;
+  }
+
+  /**
+   * Our announce node opened a self-announce (0x83) of friend `f` that came from exit relay
+   * `retIpPort` with return path `ret` and data key `dataPk` (see "Local sightings" above).
+   */
+  friendAnnouncedHere(f: Friend, retIpPort: IpPort, ret: Bytes, dataPk: Bytes): void {
+    if (equalBytes(dataPk, ZERO_32)) return;
+    const s = this.searchOf(f);
+    s.local = { retIpPort, ret, dataPk, seenAt: this.host.now };
+    this.host.counters.inc('onion.friend_seen_local');
+    this.reconcileFriend(s);
+  }
+
   private dhtPkData(f: Friend): { noReplay: bigint; dhtPk: Bytes; nodes: PackedNode[] } {
     const last = this.noReplaySent.get(f.pkHex) ?? 0n;
     const now = BigInt(this.host.unixSeconds());
@@ -459,8 +513,12 @@ export class OnionClient implements TimedLayer {
     this.noReplaySent.set(f.pkHex, noReplay);
     const ownDht = this.host.keys.dht.publicKey;
     // c-toxcore lists its connected TCP relays and close-list nodes; we have no relays. The
-    // receiver asks each node for our DHT key, and these nodes know our address.
-    const nodes = this.host.dht.closest(ownDht, 4).map(Dht.toPacked);
+    // receiver asks each node for our DHT key at once, and these nodes know our address. We
+    // also list ourselves under the address another node reported for us (tox-protocol.md
+    // §10.4 b): our answer to that request is what makes a c-toxcore friend find us.
+    const self = this.host.dht.apparentAddress();
+    const nodes: PackedNode[] = self ? [{ transport: 'udp', ipPort: self, publicKey: ownDht }] : [];
+    nodes.push(...this.host.dht.closest(ownDht, 4 - nodes.length).map(Dht.toPacked));
     return { noReplay, dhtPk: ownDht, nodes };
   }
 
@@ -664,7 +722,7 @@ export class OnionClient implements TimedLayer {
    * `search.lost` while it still shares.
    */
   private reconcileFriend(s: FriendSearch): void {
-    const found = this.storingNodes(s).length > 0;
+    const found = this.storingNodes(s).length > 0 || this.localSighting(s) !== null;
     const hex = s.friend.pkHex;
     if (found !== s.found) {
       s.found = found;
@@ -698,7 +756,10 @@ export class OnionClient implements TimedLayer {
       return at;
     };
     consider(nodeExpiry(this.selfList), 'announce node times out (3 requests unanswered, 15 s)');
-    for (const s of this.searches.values()) consider(nodeExpiry(s.list), 'friend search node times out (3 requests unanswered, 15 s)');
+    for (const s of this.searches.values()) {
+      consider(nodeExpiry(s.list), 'friend search node times out (3 requests unanswered, 15 s)');
+      if (s.local !== null) consider(s.local.seenAt + ONION_ANNOUNCE_TIMEOUT_MS, "friend's local sighting expires (300 s)");
+    }
     consider(this.selfPaths.nextExpiry(), 'onion path expires');
     consider(this.friendPaths.nextExpiry(), 'onion path expires');
     return best;
@@ -718,7 +779,14 @@ export class OnionClient implements TimedLayer {
       return true;
     };
     if (prune(this.selfList)) this.reconcileSelf();
-    for (const s of this.searches.values()) if (prune(s.list)) this.reconcileFriend(s);
+    for (const s of this.searches.values()) {
+      let changed = prune(s.list);
+      if (s.local !== null && now - s.local.seenAt >= ONION_ANNOUNCE_TIMEOUT_MS) {
+        s.local = null;
+        changed = true;
+      }
+      if (changed) this.reconcileFriend(s);
+    }
     this.selfPaths.expire(now);
     this.friendPaths.expire(now);
   }
