@@ -12,7 +12,7 @@ import { UdpNode } from '../runtime/adapters/node-udp.js';
 import { Engine } from '../runtime/engine.js';
 import { generateKeyPair } from '../runtime/keys.js';
 import { seededRandom } from '../runtime/random.js';
-import { createDemoNetwork, demoIdentity, type DemoNetwork } from '../runtime/scenarios/demo-network.js';
+import { createDemoNetwork, demoCast, demoIdentity, DemoStory, type DemoNetwork } from '../runtime/scenarios/demo-network.js';
 import { liveTarget, simulationTarget, type InspectNode, type InspectTarget } from './target.js';
 
 export interface DemoTargetOptions {
@@ -28,6 +28,8 @@ export interface DemoTarget {
   readonly demo: DemoNetwork | null;
   /** The UDP nodes (live mode). */
   readonly udp: readonly UdpNode[];
+  /** Alice and Bob's story (friend request, Established, message round trip). */
+  readonly story: DemoStory;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export function simulatedDemo(opts: DemoTargetOptions): DemoTarget {
   return {
     target: simulationTarget(demo.sim, nodes, 'toxstate demo (simulated network)'),
     demo,
+    story: demo.story,
     udp: [],
     async close() {},
   };
@@ -51,7 +54,8 @@ export function simulatedDemo(opts: DemoTargetOptions): DemoTarget {
 
 /**
  * The demo's nodes over UDP on 127.0.0.1 (any free ports): DHT nodes bootstrapped to the first,
- * Alice and Bob friends of each other. Identities follow createDemoNetwork's seeds.
+ * then Alice and Bob and the same story as on the simulated network. Identities follow
+ * createDemoNetwork's seeds.
  */
 export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
   const seed = opts.seed ?? DEFAULT_SEED;
@@ -59,25 +63,24 @@ export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
   const clock = (): number => performance.now() - t0;
   const udp: UdpNode[] = [];
   const nodes: InspectNode[] = [];
-  const make = async (name: string, i: number): Promise<UdpNode> => {
-    const id = demoIdentity(opts.crypto, name, seed * 100 + i);
-    const engine = new Engine({ crypto: opts.crypto, random: id.random, identity: id.keys, nospam: id.nospam, name, epochMs: Date.now() - clock() });
-    const node = await UdpNode.start(engine, { bind: '127.0.0.1', port: 0, clock });
-    udp.push(node);
-    nodes.push({ name, engine });
-    return node;
-  };
+  let story: DemoStory;
   try {
-    const count = opts.dhtNodes ?? 4;
-    for (let i = 0; i < count; i++) await make(`dht-${i + 1}`, i);
-    const alice = await make('Alice', 100);
-    const bob = await make('Bob', 101);
+    for (const { name, index } of demoCast(opts.dhtNodes ?? 4)) {
+      const id = demoIdentity(opts.crypto, name, seed * 100 + index);
+      const engine = new Engine({ crypto: opts.crypto, random: id.random, identity: id.keys, nospam: id.nospam, name, epochMs: Date.now() - clock() });
+      udp.push(await UdpNode.start(engine, { bind: '127.0.0.1', port: 0, clock }));
+      nodes.push({ name, engine });
+    }
     const first = udp[0]!;
     for (const n of udp.slice(1)) n.run((e, now) => e.bootstrap(now, first.address, first.engine.keys.dht.publicKey));
-    bob.run((e, now) => e.addFriend(now, alice.engine.keys.real.publicKey));
-    alice.run((e, now) => e.addFriend(now, bob.engine.keys.real.publicKey));
+    const alice = udp[nodes.findIndex((n) => n.name === 'Alice')]!;
+    const bob = udp[nodes.findIndex((n) => n.name === 'Bob')]!;
     const filler = seededRandom(seed + 7);
     for (let i = 0; i < (opts.extraFriends ?? 0); i++) alice.run((e, now) => e.addFriend(now, generateKeyPair(opts.crypto, filler).publicKey));
+    story = new DemoStory(alice, bob);
+    alice.onEvent((e) => story.onEvent('Alice', e));
+    bob.onEvent((e) => story.onEvent('Bob', e));
+    story.begin('request');
   } catch (e) {
     await Promise.all(udp.map((n) => n.close()));
     throw e;
@@ -85,6 +88,7 @@ export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
   return {
     target: liveTarget(nodes, clock, 'toxstate demo (UDP on 127.0.0.1)'),
     demo: null,
+    story,
     udp,
     async close() {
       await Promise.all(udp.map((n) => n.close()));

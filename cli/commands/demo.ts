@@ -1,13 +1,13 @@
 /**
- * `toxstate demo`: the embedded default — a local network of toxstate nodes (DHT nodes, Alice
- * and Bob, who befriend each other), with the visual inspector.
+ * `toxstate demo` (and `npm start`): the embedded default — a local network of toxstate nodes
+ * (DHT nodes, Alice and Bob) in which Bob sends Alice a friend request, she accepts, their
+ * sessions walk the ToxProgress states to Established and they exchange a message.
  *
- * By default the network runs on the simulated network (virtual clock) and the inspector is
- * served on 127.0.0.1 (port 4242, or any free port when that one is taken; `--inspect PORT` to
- * choose, and then it must be free), where the page can Run, Pause and Step it. `--udp` runs
- * the same nodes over real UDP sockets on 127.0.0.1 instead (the inspector is read-only then).
- * `--once` runs without the inspector until Alice and Bob are connected (or 120 s of virtual
- * time pass) and exits 0 when they are, 1 when not.
+ * The terminal shows one line per friend (who → whom, current state, elapsed time), updated in
+ * place on a terminal and as plain lines when piped, plus the inspector URL. By default the
+ * network is the simulated one (virtual clock), which the inspector can Run, Pause and Step;
+ * `--udp` runs the same nodes over real UDP on 127.0.0.1. It runs until Ctrl-C; `--once` exits
+ * 0 after the message round trip and prints the timeline.
  */
 import { intOption, parse } from '../args.js';
 import { CliError } from '../errors.js';
@@ -16,21 +16,28 @@ import type { Command } from '../main.js';
 const DEFAULT_INSPECT_PORT = 4242;
 const ONCE_LIMIT_MS = 120_000;
 
-const usage = `Usage: toxstate demo [--inspect PORT] [--no-open] [--udp] [--once] [--seed N] [--extra-friends N]
+const usage = `Usage: toxstate demo [--once] [--udp] [--inspect PORT] [--no-open] [--seed N] [--extra-friends N]
 
-Runs the embedded demo network: four DHT nodes, Alice and Bob (friends of each other), on
-127.0.0.1 only. Progress lines are printed as friends move through their states.
+Runs the embedded demo: four DHT nodes, Alice and Bob, on 127.0.0.1 only. Bob sends Alice a
+friend request, she accepts, their sessions walk AwaitingDHTKey → … → Established, and they
+exchange a message. Shows each friend's progress live and serves the visual inspector.
 
 Options:
+  --once               no inspector: run until the message round trip (or ${ONCE_LIMIT_MS / 1000} s), print the
+                       timeline, exit 0 (1 if it did not complete)
+  --udp                real UDP sockets on 127.0.0.1 instead of the simulated network
   --inspect PORT       serve the inspector on 127.0.0.1:PORT (default ${DEFAULT_INSPECT_PORT}, or any free port)
   --no-open            do not open a browser (the URL is printed either way)
-  --udp                real UDP sockets on 127.0.0.1 instead of the simulated network (live mode)
-  --once               no inspector: run until Alice and Bob are connected (or ${ONCE_LIMIT_MS / 1000} s), then exit
   --seed N             seed of the simulated network and the demo identities (default 2026)
   --extra-friends N    give Alice N more friends with no node behind them (big friend lists)`;
 
+interface Row {
+  readonly label: string;
+  state: string;
+}
+
 export const command: Command = {
-  summary: 'run a local demo network (Alice and Bob) with the visual inspector',
+  summary: 'run the local demo network (Alice befriends Bob) with the visual inspector',
   usage,
   async run(argv) {
     const { values } = parse(
@@ -55,49 +62,62 @@ export const command: Command = {
     const crypto = await loadCrypto();
     const opts = { crypto, ...(seed !== undefined ? { seed } : {}), ...(extraFriends !== undefined ? { extraFriends } : {}) };
     const demo = values.udp ? await udpDemo(opts) : simulatedDemo(opts);
-    const nodes = demo.target.nodes;
-    const nameOf = (hex: string): string => nodes.find((n) => n.engine.selfHex === hex)?.name ?? `${hex.slice(0, 8)}…`;
-    const extraShown = new Set(nodes.map((n) => n.engine.selfHex));
-    const print = (node: string, e: { type: string; t: number; friend?: string; state?: string; reason?: string }): void => {
-      const at = `[${(e.t / 1000).toFixed(3).padStart(9)} s]`;
-      // With many extra friends only the demo's own people get progress lines.
-      if (e.friend !== undefined && !extraShown.has(e.friend)) return;
-      if (e.type === 'progress') console.log(`${at} ${node}: ${nameOf(e.friend!)} → ${e.state}`);
-      else if (e.type === 'friend_online') console.log(`${at} ${node}: ${nameOf(e.friend!)} is online`);
-      else if (e.type === 'friend_offline') console.log(`${at} ${node}: ${nameOf(e.friend!)} went offline (${e.reason ?? ''})`);
-      else if (e.type === 'announced' && (node === 'Alice' || node === 'Bob')) console.log(`${at} ${node}: announced on the onion`);
-    };
-    const connected = (): boolean => {
-      const alice = nodes.find((n) => n.name === 'Alice')!.engine;
-      const bob = nodes.find((n) => n.name === 'Bob')!.engine;
-      return alice.progressOf(bob.selfHex) === 'Established' && bob.progressOf(alice.selfHex) === 'Established';
+    const story = demo.story;
+    const now = (): number => demo.target.now();
+    const alice = story.alice.engine;
+    const bob = story.bob.engine;
+    const rows: Row[] = [
+      { label: 'Alice → Bob  ', state: alice.progressOf(bob.selfHex) ?? '(not a friend yet)' },
+      { label: 'Bob   → Alice', state: bob.progressOf(alice.selfHex) ?? '(not a friend yet)' },
+    ];
+    const tty = process.stdout.isTTY === true && !values.once;
+    const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+    const render = (): string[] => rows.map((r) => `  ${r.label}  ${r.state.padEnd(22)} ${secs(now()).padStart(10)}`);
+    let drawn = 0;
+    const redraw = (): void => {
+      if (!tty) return;
+      if (drawn) process.stdout.write(`\x1b[${drawn}A`);
+      const lines = render();
+      for (const l of lines) process.stdout.write(`\x1b[2K${l}\n`);
+      drawn = lines.length;
     };
 
-    if (demo.demo) {
-      const sim = demo.demo.sim;
-      for (const n of sim.nodes) for (const e of n.events) print(nodes[n.id]!.name, e);
-      sim.onEvent((n, e) => print(nodes[n.id]!.name, e));
-      if (values.once) {
-        const ok = sim.runUntilTrue(connected, ONCE_LIMIT_MS);
-        console.log(ok ? `Alice and Bob are connected after ${(sim.now / 1000).toFixed(3)} s (virtual time).` : `Alice and Bob did not connect within ${ONCE_LIMIT_MS / 1000} s.`);
-        return ok ? 0 : 1;
+    console.log(`toxstate demo — ${values.udp ? 'real UDP sockets on 127.0.0.1' : 'simulated network, virtual clock'}; Bob sends Alice a friend request`);
+    // Progress: tracked from the story's timeline (fed by both users' events).
+    let shown = 0;
+    const follow = (): void => {
+      for (; shown < story.timeline.length; shown++) {
+        const l = story.timeline[shown]!;
+        const row = rows[l.who === 'Alice' ? 0 : 1]!;
+        const isState = /^[A-Z][A-Za-z]+$/.test(l.what);
+        if (isState) row.state = l.what;
+        if (!tty && !values.once) console.log(`[${secs(l.t).padStart(10)}] ${l.who}: ${isState ? `${l.who === 'Alice' ? 'Bob' : 'Alice'} → ${l.what}` : l.what}`);
       }
-    } else {
-      demo.udp.forEach((u, i) => u.onEvent((e) => print(nodes[i]!.name, e)));
-      if (values.once) {
-        const start = demo.target.now();
-        const ok = await new Promise<boolean>((resolve) => {
+      redraw();
+    };
+
+    if (values.once) {
+      let ok: boolean;
+      if (demo.demo) ok = demo.demo.sim.runUntilTrue(() => story.done, ONCE_LIMIT_MS);
+      else {
+        const start = now();
+        ok = await new Promise<boolean>((resolve) => {
           const timer = setInterval(() => {
-            if (connected()) resolve(true);
-            else if (demo.target.now() - start > ONCE_LIMIT_MS) resolve(false);
-            else return;
-            clearInterval(timer);
-          }, 50);
+            if (story.done || now() - start > ONCE_LIMIT_MS) {
+              clearInterval(timer);
+              resolve(story.done);
+            }
+          }, 20);
         });
-        await demo.close();
-        console.log(ok ? 'Alice and Bob are connected (UDP on 127.0.0.1).' : `Alice and Bob did not connect within ${ONCE_LIMIT_MS / 1000} s.`);
-        return ok ? 0 : 1;
       }
+      follow();
+      await demo.close();
+      console.log('');
+      console.log('Timeline:');
+      for (const l of story.timeline) console.log(`  ${secs(l.t).padStart(10)}  ${l.who.padEnd(5)}  ${l.what}`);
+      console.log('');
+      console.log(ok ? `Message round trip complete after ${secs(now())}${demo.demo ? ' of virtual time' : ''}.` : `The demo did not complete within ${ONCE_LIMIT_MS / 1000} s.`);
+      return ok ? 0 : 1;
     }
 
     const { startInspector } = await import('../../inspector/server.js');
@@ -113,17 +133,21 @@ export const command: Command = {
       }
       inspector = await startInspector(demo.target, { port: 0 });
     }
-    console.log(`toxstate inspector: ${inspector.url}`);
+    console.log(`inspector: ${inspector.url}${demo.demo ? '  (Run, Pause and Step the virtual clock there)' : ''}`);
     if (!values['no-open']) {
       const why = openBrowser(inspector.url);
       if (why !== null) console.log(`(not opening a browser: ${why})`);
     }
+    console.log('Ctrl-C to stop.');
     if (inspector.model.control) inspector.model.control.run();
+    follow();
+    const ticker = setInterval(follow, 100);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    clearInterval(ticker);
     await inspector.close();
     await demo.close();
     return 0;
