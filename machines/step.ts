@@ -7,8 +7,8 @@
  * (`null` when the state ignores the event). Nothing is executed; outputs are data.
  */
 import {
-  initialTransition,
-  transition,
+  createActor,
+  type AnyActorScope,
   type AnyMachineSnapshot,
   type AnyStateMachine,
   type AnyTransitionDefinition,
@@ -74,6 +74,57 @@ function emittedOutputs<TOutput>(actions: ReadonlyArray<{ type: string; params?:
   return out;
 }
 
+type ExecutableAction = { type: string; params?: unknown };
+
+/**
+ * One inert actor scope per machine, reused by every step. xstate's own `transition()` and
+ * `initialTransition()` build a fresh actor for each call, and building one computes the
+ * machine's initial snapshot: that was most of the cost of a step (measured with thousands of
+ * engines in one process). The scope only collects the actions a transition resolves (as
+ * xstate's does); our machines spawn and invoke nothing, so nothing else of it is used.
+ */
+const scopes = new WeakMap<AnyStateMachine, { scope: AnyActorScope; sink: { actions: ExecutableAction[] } }>();
+
+function scopeOf(machine: AnyStateMachine): { scope: AnyActorScope; sink: { actions: ExecutableAction[] } } {
+  let s = scopes.get(machine);
+  if (s === undefined) {
+    const self = createActor(machine);
+    const sink = { actions: [] as ExecutableAction[] };
+    const scope = {
+      self,
+      defer: () => {},
+      id: '',
+      logger: () => {},
+      sessionId: '',
+      stopChild: () => {},
+      system: self.system,
+      emit: () => {},
+      actionExecutor: (action: ExecutableAction) => void sink.actions.push(action),
+    } as unknown as AnyActorScope;
+    s = { scope, sink };
+    scopes.set(machine, s);
+  }
+  return s;
+}
+
+/** xstate's pure `transition()`, with the machine's reused scope. */
+function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): [AnyMachineSnapshot, ExecutableAction[]] {
+  const { scope, sink } = scopeOf(machine);
+  const actions: ExecutableAction[] = [];
+  sink.actions = actions;
+  const next = machine.transition(snapshot, event, scope) as AnyMachineSnapshot;
+  return [next, actions];
+}
+
+/** xstate's pure `initialTransition()`, with the machine's reused scope. */
+function pureInitialTransition(machine: AnyStateMachine, input: unknown): [AnyMachineSnapshot, ExecutableAction[]] {
+  const { scope, sink } = scopeOf(machine);
+  const actions: ExecutableAction[] = [];
+  sink.actions = actions;
+  const first = machine.getInitialSnapshot(scope, input) as AnyMachineSnapshot;
+  return [first, actions];
+}
+
 /** Any event of the state core: a type and its fields (always including `now`). */
 export type MachineEvent = { readonly type: string; readonly [field: string]: unknown };
 
@@ -86,7 +137,7 @@ export function step<TMachine extends AnyStateMachine, TOutput = EventObject>(
   const selected = machine.getTransitionData(snapshot as never, event as never) as AnyTransitionDefinition[];
   const first = selected[0];
   if (first === undefined) return { snapshot, outputs: [], taken: null };
-  const [next, actions] = transition(machine, snapshot as never, event as never) as [AnyMachineSnapshot, Array<{ type: string; params?: unknown }>];
+  const [next, actions] = pureTransition(machine, snapshot, event as EventObject);
   return { snapshot: next, outputs: emittedOutputs<TOutput>(actions), taken: transitionRef(machine, first) };
 }
 
@@ -95,7 +146,7 @@ export function start<TMachine extends AnyStateMachine, TOutput = EventObject>(
   machine: TMachine,
   input: unknown,
 ): { snapshot: AnyMachineSnapshot; outputs: TOutput[] } {
-  const [snapshot, actions] = initialTransition(machine as AnyStateMachine, input as never) as [AnyMachineSnapshot, Array<{ type: string; params?: unknown }>];
+  const [snapshot, actions] = pureInitialTransition(machine, input);
   return { snapshot, outputs: emittedOutputs<TOutput>(actions) };
 }
 
