@@ -12,7 +12,10 @@
  * on the first 5 rounds after a list is populated. Candidates from nodes responses that would
  * enter a list are asked at once (c-toxcore waits for the next round).
  * A nodes request is answered with the 4 closest good nodes, and never with none when any
- * node is known (c-toxcore ignores empty responses, §11.3).
+ * node is known (c-toxcore ignores empty responses, §11.3). Answers to requesters whose address
+ * is not verified share a global budget of full answers; beyond it they carry 1 node, so an
+ * answer to a spoofed source is then 8 bytes larger than the request instead of 125–173
+ * (answerSize; docs/reliability.md, amplification).
  *
  * The friend-search side reports addresses to the engine: a valid packet from a searched DHT
  * key proves its address (`dhtKeyPacket`); a nodes response naming it is a claim
@@ -67,6 +70,21 @@ export const DHT_BUCKET_SIZE = 8;
 export const DHT_SEARCH_LIST_SIZE = 8;
 /** Nodes in a nodes response. DHT.h MAX_SENT_NODES = 4. */
 export const DHT_MAX_SENT_NODES = 4;
+/**
+ * Nodes in an answer to a requester whose address we have not verified (it never answered us
+ * from there), once the budget below is spent. toxstate's own bound on amplification (c-toxcore
+ * always sends up to 4): 1 node makes a 121-byte answer to a 113-byte request; 4 make 238
+ * (IPv4) or 286 (IPv6).
+ */
+export const DHT_UNVERIFIED_SENT_NODES = 1;
+/**
+ * Full (4-node) answers to unverified requesters, per second, for the whole node: a global token
+ * bucket, not a table per source, so a flood from spoofed sources costs no memory. Beyond it the
+ * answers shrink to 1 node. A DHT node's legitimate newcomers need far fewer.
+ */
+export const DHT_UNVERIFIED_FULL_ANSWERS_PER_S = 32;
+/** Burst of that budget (a network starting at once: every node bootstraps to the same one). */
+export const DHT_UNVERIFIED_FULL_ANSWERS_BURST = 256;
 /** Pending requests kept. DHT.h DHT_PING_ARRAY_SIZE = 512. */
 export const DHT_PENDING_LIMIT = 512;
 /** Bound on searched keys (a search per unconnected friend); beyond it the oldest is dropped. */
@@ -113,6 +131,8 @@ export class Dht implements TimedLayer {
   private lastRound: number | null = null;
   private lastBootstrap = -Infinity;
   private wasConnected = false;
+  /** Global budget of full answers to unverified requesters (answerSize). */
+  private readonly unverifiedBudget = { tokens: DHT_UNVERIFIED_FULL_ANSWERS_BURST, at: 0 };
   /** Our address as the last node that named us in a nodes response sees it. */
   private apparent: { readonly ipPort: IpPort; readonly at: number } | null = null;
 
@@ -322,12 +342,35 @@ export class Dht implements TimedLayer {
     if (!r.ok) return this.host.drop('dht.nodes_request_invalid');
     this.host.keys.rememberDht(header.senderPk, shared);
     const senderHex = toHex(header.senderPk);
-    let nodes = this.closest(r.value.searchedPk, DHT_MAX_SENT_NODES, { lan: isLanAddress(from), exclude: senderHex }).map(Dht.toPacked);
+    const count = this.answerSize(senderHex, from);
+    let nodes = this.closest(r.value.searchedPk, count, { lan: isLanAddress(from), exclude: senderHex }).map(Dht.toPacked);
     // Never answer with nobody when we know the asker: c-toxcore ignores empty responses and
     // would never add us (tox-protocol.md §11.3). Its own address is a harmless answer.
     if (nodes.length === 0) nodes = [{ transport: 'udp', ipPort: from, publicKey: header.senderPk }];
     this.host.send(from, sealNodesResponse(this.host.crypto, shared, this.ownPk, this.nonce(), { nodes, pingId: r.value.pingId }));
     this.heardFrom(header.senderPk, from, false);
+  }
+
+  /**
+   * How many nodes a nodes request gets (amplification bound, docs/reliability.md). A node that
+   * answered one of our requests from this very address is verified: up to 4 nodes. Anyone else
+   * may be a spoofed source: up to 4 nodes too while the global budget for such answers lasts
+   * (DHT_UNVERIFIED_FULL_ANSWERS_PER_S, one counter, no table), then 1 node — 121 bytes for a
+   * 113-byte request, the least that interoperates (c-toxcore ignores empty answers).
+   */
+  private answerSize(senderHex: string, from: IpPort): number {
+    const known = this.findAny(senderHex);
+    if (known !== undefined && known.lastHeard !== null && equalIpPort(known.ipPort, from)) return DHT_MAX_SENT_NODES;
+    const now = this.host.now;
+    const b = this.unverifiedBudget;
+    b.tokens = Math.min(DHT_UNVERIFIED_FULL_ANSWERS_BURST, b.tokens + (Math.max(0, now - b.at) * DHT_UNVERIFIED_FULL_ANSWERS_PER_S) / 1000);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return DHT_MAX_SENT_NODES;
+    }
+    this.host.counters.inc('dht.nodes_response_shortened');
+    return DHT_UNVERIFIED_SENT_NODES;
   }
 
   private handleNodesResponse(from: IpPort, header: DhtHeader, shared: Bytes): void {

@@ -13,9 +13,11 @@
  *   - per connection: send buffer (SEND_BUFFER_LIMIT_PACKETS), receive window (RECV_WINDOW_PACKETS).
  *
  * Rules followed from c-toxcore (and where we differ):
- *   - The cookie responder is stateless: it answers any valid 0x18 at the source address, after
- *     the guard. Its DHT shared key is computed per request and not cached, so a flood of
- *     requests with random keys leaves no state behind (c-toxcore caches it).
+ *   - The cookie responder is stateless: it answers a valid 0x18 that names a friend's real key
+ *     at the source address, after the guard (c-toxcore answers anyone; only friends can use a
+ *     cookie, and strangers get nothing to reflect). Its DHT shared key is computed per request
+ *     and not cached, so a flood of requests with random keys leaves no state behind (c-toxcore
+ *     caches it).
  *   - 0x19, 0x1a and 0x1b are matched by exact source ip:port, 0x1a also by the peer's real pk
  *     from our cookie (a handshake from anywhere can open a connection, as c-toxcore's
  *     new-connection path).
@@ -439,7 +441,7 @@ export class NetCrypto implements TimedLayer {
 
   // ---- packets -------------------------------------------------------------------------------
 
-  /** 0x18: stateless; answered with a fresh cookie at the source address, after the guard. */
+  /** 0x18: stateless; a friend's request is answered with a fresh cookie at the source address, after the guard. */
   handleCookieRequest(from: IpPort, data: Bytes): void {
     if (data.length !== COOKIE_REQUEST_SIZE) return this.host.drop('net_crypto.cookie_request_malformed');
     const now = this.host.now;
@@ -453,6 +455,10 @@ export class NetCrypto implements TimedLayer {
     const shared = crypto.precompute(h.value.senderDhtPk, keys.dht.secretKey);
     const req = openCookieRequest(crypto, shared, data);
     if (!req.ok) return this.host.drop('net_crypto.cookie_request_invalid');
+    // Only a friend can use a cookie (we accept handshakes from friends only, as c-toxcore's
+    // friend_connection): a stranger gets no answer, so strangers cannot use us to reflect
+    // 161-byte answers to 145-byte requests (c-toxcore answers anyone).
+    if (!this.host.friends.has(toHex(req.value.realPk))) return this.host.drop('net_crypto.cookie_request_not_friend');
     const cookie = sealCookie(crypto, this.cookieKey, random.bytes(24), {
       time: BigInt(this.host.unixSeconds()),
       realPk: req.value.realPk,

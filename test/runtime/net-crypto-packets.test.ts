@@ -79,7 +79,7 @@ describe('handshake validation', () => {
     e.handleDatagram(200, raw.address, raw.handshake(e, other.fetchCookie(e, 0)!));
     // A cookie dated 60 s in the future: issued by an engine with Bob's cookie key (same seed)
     // whose clock is ahead. c-toxcore refuses `now < time`, and so do we.
-    const aheadBob = await makeFriendEngine(33, 'bob', [], { epochMs: 1_700_000_060_000 });
+    const aheadBob = await makeFriendEngine(33, 'bob', [raw.real.publicKey], { epochMs: 1_700_000_060_000 });
     aheadBob.start(0);
     e.handleDatagram(300, raw.address, raw.handshake(e, raw.fetchCookie(aheadBob, 0)!));
     // A valid cookie, but the hash inside the box is of another cookie.
@@ -88,8 +88,14 @@ describe('handshake validation', () => {
     const hs = raw.handshake(e, c1);
     hs.set(c2, 1);
     e.handleDatagram(400, raw.address, hs);
-    // A stranger's valid handshake.
-    e.handleDatagram(500, stranger.address, stranger.handshake(e, stranger.fetchCookie(e, 0)!));
+    // A stranger gets no cookie at all (only friends can use one)…
+    expect(stranger.fetchCookie(e, 0)).toBeNull();
+    expect(e.counters.get('drop.net_crypto.cookie_request_not_friend')).toBe(1);
+    // …and a valid handshake with a cookie Bob issued while the stranger was a friend (an
+    // engine with Bob's cookie key, same seed) is refused: not a friend now.
+    const befriendingBob = await makeFriendEngine(33, 'bob', [stranger.real.publicKey]);
+    befriendingBob.start(0);
+    e.handleDatagram(500, stranger.address, stranger.handshake(e, stranger.fetchCookie(befriendingBob, 0)!));
 
     expect(drops()).toEqual({
       'drop.net_crypto.handshake_cookie_invalid': 1,
@@ -222,7 +228,7 @@ describe('cookie requests', () => {
   it('are answered statelessly with a 161-byte response (16 bytes more than the 145-byte request)', async () => {
     const crypto = await loadCrypto();
     const raw = new RawPeer(crypto, 901, addr(10));
-    const e = await makeFriendEngine(36, 'bob', []);
+    const e = await makeFriendEngine(36, 'bob', [raw.real.publicKey]);
     e.start(0);
     const cacheBefore = e.keys.cache.size;
     e.handleDatagram(0, raw.address, raw.cookieRequest(e));
@@ -237,7 +243,8 @@ describe('cookie requests', () => {
   it('are rate limited per source: a burst of 10, then one per 100 ms', async () => {
     const crypto = await loadCrypto();
     const raw = new RawPeer(crypto, 902, addr(11));
-    const e = await makeFriendEngine(37, 'bob', []);
+    const other = new RawPeer(crypto, 903, addr(12));
+    const e = await makeFriendEngine(37, 'bob', [raw.real.publicKey, other.real.publicKey]);
     e.start(0);
     const send = (t: number, n: number): number => {
       for (let i = 0; i < n; i++) e.handleDatagram(t, raw.address, raw.cookieRequest(e));
@@ -250,7 +257,6 @@ describe('cookie requests', () => {
     expect(send(350, 5)).toBe(2);
     expect(send(2_000, 50)).toBe(COOKIE_REQUEST_BURST);
     // Another source has its own bucket.
-    const other = new RawPeer(crypto, 903, addr(12));
     e.handleDatagram(2_000, other.address, other.cookieRequest(e));
     expect(e.takeTransmits()).toHaveLength(1);
   });
@@ -258,7 +264,7 @@ describe('cookie requests', () => {
   it('a flood from many source addresses keeps no per-request state and a bounded guard table', async () => {
     const crypto = await loadCrypto();
     const peers = Array.from({ length: 16 }, (_, i) => new RawPeer(crypto, 1000 + i, addr(0)));
-    const e = await makeFriendEngine(38, 'bob', []);
+    const e = await makeFriendEngine(38, 'bob', peers.map((p) => p.real.publicKey));
     e.start(0);
     const cacheBefore = e.keys.cache.size;
     const reqs = peers.map((r) => r.cookieRequest(e));
@@ -276,7 +282,7 @@ describe('cookie requests', () => {
     expect(s.guardSources).toBe(COOKIE_GUARD_TABLE_LIMIT);
     expect(s.guardEvictions).toBe(N - COOKIE_GUARD_TABLE_LIMIT);
     expect(e.keys.cache.size).toBe(cacheBefore);
-    expect(e.actors.size).toBe(1);
+    expect(e.actors.size).toBe(1 + 3 * peers.length);
     // Once quiet, the guard forgets every source.
     e.handleTimeout(N + 20_000);
     e.handleTimeout(N + 40_000);

@@ -70,10 +70,10 @@ describe('net_crypto sessions', () => {
     expect(off.reason).toBe('kill packet received');
     expect(off.t - killAt).toBeLessThanOrEqual(10);
     expect(b.engine.counters.get('net_crypto.kills_received')).toBe(1);
-    // Bob tries again; Alice no longer has him as a friend and refuses his handshakes.
+    // Bob tries again; Alice no longer has him as a friend and gives him no cookie.
     sim.runFor(3_000);
     expect(progress(b, a)).not.toBe('Established');
-    expect(a.engine.counters.get('drop.net_crypto.handshake_not_friend')).toBeGreaterThan(0);
+    expect(a.engine.counters.get('drop.net_crypto.cookie_request_not_friend')).toBeGreaterThan(0);
   });
 
   it('simultaneous handshakes (both sides start at once) end in one session on each side', async () => {
