@@ -501,8 +501,18 @@ export class OnionClient implements TimedLayer {
   friendAnnouncedHere(f: Friend, retIpPort: IpPort, ret: Bytes, dataPk: Bytes): void {
     if (equalBytes(dataPk, ZERO_32)) return;
     const s = this.searchOf(f);
+    const previous = this.localSighting(s);
     s.local = { retIpPort, ret, dataPk, seenAt: this.host.now };
     this.host.counters.inc('onion.friend_seen_local');
+    if (s.found && (previous === null || !equalBytes(previous.dataPk, dataPk))) {
+      // Already found elsewhere, but this is news: the first sighting here, or the friend's onion
+      // client restarted (a new data key). What went to the old places may never arrive (they can
+      // hold a return path through a node that is gone), so report the friend lost and found
+      // again: the dhtkey task (and a pending friend request) send at once instead of in 30 s.
+      this.host.counters.inc('onion.friend_relocated');
+      s.found = false;
+      this.host.friendSearchChanged(f.pkHex, false);
+    }
     this.reconcileFriend(s);
   }
 

@@ -98,6 +98,34 @@ describe('local sightings', () => {
     expect(e.counters.get('error.handler')).toBe(0);
   });
 
+  it('a new data key (the friend restarted) sends our DHT-PK again at once; the same key again does not', async () => {
+    const e = await makeEngine(7250);
+    e.start(0);
+    const rnd = seededRandom(7251);
+    const friend = generateKeyPair(e.crypto, rnd);
+    const f = e.addFriend(0, friend.publicKey);
+    e.takeTransmits();
+    const relay = makeIpPort('127.0.0.1', 40_002);
+    if (!relay.ok) throw new Error(relay.error);
+    const toRelay = (): number => e.takeTransmits().filter((t) => formatIpPort(t.to) === '127.0.0.1:40002' && t.data[0] === 0x8c).length;
+    const oldData = generateKeyPair(e.crypto, rnd).publicKey;
+    e.now = 1_000;
+    e.onion.friendAnnouncedHere(f, relay.value, rnd.bytes(177), oldData);
+    e.flush();
+    expect(toRelay()).toBe(1);
+    e.now = 4_000;
+    e.onion.friendAnnouncedHere(f, relay.value, rnd.bytes(177), oldData);
+    e.flush();
+    expect(toRelay()).toBe(0);
+    e.now = 7_000;
+    e.onion.friendAnnouncedHere(f, relay.value, rnd.bytes(177), generateKeyPair(e.crypto, rnd).publicKey);
+    e.flush();
+    expect(toRelay()).toBe(1);
+    expect(e.counters.get('onion.friend_relocated')).toBe(1);
+    expect(dhtkeyState(e, toHex(friend.publicKey))).toEqual({ Active: 'Sharing' });
+    expect(e.counters.get('error.handler')).toBe(0);
+  });
+
   it("only a friend's self-announce is a sighting: not a stranger's, not a search for the friend", async () => {
     const { sim, nodes } = await makeNetwork(2, { latencyMs: 5 }, 7300);
     const a = nodes[0]!.engine;
