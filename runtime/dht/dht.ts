@@ -7,6 +7,8 @@
  *   - search lists: one per searched DHT key (a friend's), the 8 closest nodes to it;
  *   - pending requests: 8-byte ping ids bound to the target's key and address, valid 5 s,
  *     at most 512 (DHT_PING_ARRAY_SIZE).
+ * A request from an unknown node that would enter a list is answered and asked back (our nodes
+ * request; its answer adds it), at most 32 per 2 s like c-toxcore's ping queue (ping.c).
  * Behaviour per one-second round (do_dht): every node not heard for 182 s is dropped; every
  * node gets a nodes request for the list's key every 60 s; one random good node every 20 s and
  * on the first 5 rounds after a list is populated. Candidates from nodes responses that would
@@ -85,6 +87,10 @@ export const DHT_UNVERIFIED_SENT_NODES = 1;
 export const DHT_UNVERIFIED_FULL_ANSWERS_PER_S = 32;
 /** Burst of that budget (a network starting at once: every node bootstraps to the same one). */
 export const DHT_UNVERIFIED_FULL_ANSWERS_BURST = 256;
+/** Unknown askers asked back per interval, at most. ping.c MAX_TO_PING = 32. */
+export const DHT_ASK_BACK_BURST = 32;
+/** …per this interval (a global token bucket). ping.c TIME_TO_PING = 2 s. */
+export const DHT_ASK_BACK_INTERVAL_MS = 2000;
 /** Pending requests kept. DHT.h DHT_PING_ARRAY_SIZE = 512. */
 export const DHT_PENDING_LIMIT = 512;
 /** Bound on searched keys (a search per unconnected friend); beyond it the oldest is dropped. */
@@ -131,6 +137,8 @@ export class Dht implements TimedLayer {
   private lastRound: number | null = null;
   private lastBootstrap = -Infinity;
   private wasConnected = false;
+  /** Global budget of requests back to unknown askers (takeAskBackToken). */
+  private readonly askBackBudget = { tokens: DHT_ASK_BACK_BURST, at: 0 };
   /** Global budget of full answers to unverified requesters (answerSize). */
   private readonly unverifiedBudget = { tokens: DHT_UNVERIFIED_FULL_ANSWERS_BURST, at: 0 };
   /** Our address as the last node that named us in a nodes response sees it. */
@@ -186,8 +194,9 @@ export class Dht implements TimedLayer {
     return this.goodCount > 0;
   }
 
-  /** A close-list node by key. */
-  findClose(pkHex: string): DhtNode | undefined {
+  /** A close-list node by key (`pk`, when the caller has the bytes, finds its bucket directly). */
+  findClose(pkHex: string, pk?: Bytes): DhtNode | undefined {
+    if (pk !== undefined) return this.buckets.get(bucketIndex(this.ownPk, pk))?.find((n) => n.pkHex === pkHex);
     for (const b of this.buckets.values()) for (const n of b) if (n.pkHex === pkHex) return n;
     return undefined;
   }
@@ -205,14 +214,28 @@ export class Dht implements TimedLayer {
    * the known ones (a node that knows anyone must not answer with nobody).
    */
   closest(target: Bytes, count: number, opts: { lan?: boolean; exclude?: string } = {}): DhtNode[] {
+    // One pass keeping the best `count` good and best `count` other nodes (this runs for every
+    // nodes request and announce served: sorting every known node each time was the DHT's main
+    // cost in large simulations). A key in several lists counts once, as its close-list entry.
     const lanOk = opts.lan ?? true;
-    const all = new Map<string, DhtNode>();
-    for (const n of this.closeNodes()) all.set(n.pkHex, n);
-    for (const s of this.searches.values()) for (const n of s.nodes) if (!all.has(n.pkHex)) all.set(n.pkHex, n);
-    const candidates = [...all.values()].filter((n) => n.pkHex !== opts.exclude && (lanOk || !isLanAddress(n.ipPort)));
-    const good = candidates.filter((n) => this.isGood(n));
-    const pool = good.length > 0 ? good : candidates;
-    return pool.sort((a, b) => xorDistanceCompare(target, a.pk, b.pk)).slice(0, count);
+    const good: DhtNode[] = [];
+    const other: DhtNode[] = [];
+    const consider = (n: DhtNode): void => {
+      if (n.pkHex === opts.exclude || (!lanOk && isLanAddress(n.ipPort))) return;
+      if (this.isGood(n)) insertClosest(good, n, target, count);
+      else if (good.length === 0) insertClosest(other, n, target, count);
+    };
+    for (const b of this.buckets.values()) for (const n of b) consider(n);
+    if (this.searches.size > 0) {
+      const seen = new Set<string>();
+      for (const s of this.searches.values())
+        for (const n of s.nodes) {
+          if (seen.has(n.pkHex) || this.findClose(n.pkHex, n.pk) !== undefined) continue;
+          seen.add(n.pkHex);
+          consider(n);
+        }
+    }
+    return good.length > 0 ? good : other;
   }
 
   static toPacked(n: DhtNode): PackedNode {
@@ -373,6 +396,15 @@ export class Dht implements TimedLayer {
     return DHT_UNVERIFIED_SENT_NODES;
   }
 
+  private takeAskBackToken(now: number): boolean {
+    const b = this.askBackBudget;
+    b.tokens = Math.min(DHT_ASK_BACK_BURST, b.tokens + (Math.max(0, now - b.at) * DHT_ASK_BACK_BURST) / DHT_ASK_BACK_INTERVAL_MS);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
   private handleNodesResponse(from: IpPort, header: DhtHeader, shared: Bytes): void {
     const r = openNodesResponse(this.host.crypto, shared, header);
     if (!r.ok) return this.host.drop('dht.nodes_response_invalid');
@@ -470,7 +502,12 @@ export class Dht implements TimedLayer {
         known.ipPort = from;
         return;
       }
-      if (this.wouldEnterClose(pk) || [...this.searches.values()].some((s) => this.wouldEnterSearch(s, pk))) this.sendNodesRequest(pk, from, this.ownPk);
+      if (!this.wouldEnterClose(pk) && ![...this.searches.values()].some((s) => this.wouldEnterSearch(s, pk))) return;
+      // c-toxcore's bound (ping.c: at most MAX_TO_PING = 32 per TIME_TO_PING = 2 s): a flood of
+      // requests from unknown keys cannot turn us into a sender of requests, nor push our own
+      // pending requests out of their table.
+      if (!this.takeAskBackToken(now)) return void this.host.counters.inc('dht.ask_back_limited');
+      this.sendNodesRequest(pk, from, this.ownPk);
       return;
     }
     this.addToClose(pk, from, now);
@@ -615,3 +652,13 @@ function hexToBytes(hex: string): Bytes {
 }
 
 export type { DhtPk };
+
+/** Inserts `n` into `best` (sorted by distance to `target`, at most `count` long) if it belongs there. */
+function insertClosest(best: DhtNode[], n: DhtNode, target: Bytes, count: number): void {
+  if (count <= 0) return;
+  if (best.length === count && xorDistanceCompare(target, n.pk, best[count - 1]!.pk) >= 0) return;
+  let i = best.length;
+  while (i > 0 && xorDistanceCompare(target, n.pk, best[i - 1]!.pk) < 0) i--;
+  best.splice(i, 0, n);
+  if (best.length > count) best.length = count;
+}
