@@ -589,12 +589,15 @@ export class Engine {
 
   /**
    * The onion client found the friend stored at an announce node (or lost the last one): the
-   * dhtkey task and a pending friend request both want to know.
+   * dhtkey task and a pending friend request both want to know. The request goes first, so that
+   * its packet leaves before our DHT-PK: a peer that accepts at once (in its request callback)
+   * already has us as a friend when the DHT-PK arrives, instead of dropping it and waiting for
+   * the next one (30 s).
    */
   friendSearchChanged(friendHex: string, found: boolean): void {
     const event = { type: found ? 'search.found' : 'search.lost', now: this.now };
-    this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
     if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
+    this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
   }
 
   /** The friend session state of a friend. */
