@@ -44,7 +44,8 @@ export function simulatedDemo(opts: DemoTargetOptions): DemoTarget {
   });
   const nodes: InspectNode[] = demo.nodes.map((d) => ({ name: d.name, engine: d.node.engine }));
   return {
-    target: simulationTarget(demo.sim, nodes, 'toxstate demo (simulated network)'),
+    // Bob is shown first: he sends the friend request, so his session with Alice exists from the start.
+    target: { ...simulationTarget(demo.sim, nodes, 'toxstate demo (simulated network)'), defaultNode: nodes.findIndex((n) => n.name === 'Bob') },
     demo,
     story: demo.story,
     udp: [],
@@ -76,7 +77,7 @@ export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
     const alice = udp[nodes.findIndex((n) => n.name === 'Alice')]!;
     const bob = udp[nodes.findIndex((n) => n.name === 'Bob')]!;
     const filler = seededRandom(seed + 7);
-    for (let i = 0; i < (opts.extraFriends ?? 0); i++) alice.run((e, now) => e.addFriend(now, generateKeyPair(opts.crypto, filler).publicKey));
+    for (let i = 0; i < (opts.extraFriends ?? 0); i++) bob.run((e, now) => e.addFriend(now, generateKeyPair(opts.crypto, filler).publicKey));
     story = new DemoStory(alice, bob);
     alice.onEvent((e) => story.onEvent('Alice', e));
     bob.onEvent((e) => story.onEvent('Bob', e));
@@ -86,7 +87,7 @@ export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
     throw e;
   }
   return {
-    target: liveTarget(nodes, clock, 'toxstate demo (UDP on 127.0.0.1)'),
+    target: { ...liveTarget(nodes, clock, 'toxstate demo (UDP on 127.0.0.1)'), defaultNode: nodes.findIndex((n) => n.name === 'Bob') },
     demo: null,
     story,
     udp,

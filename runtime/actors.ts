@@ -49,6 +49,20 @@ export class Actors {
     const actor: Actor = { key, machine, snapshot, next: spec.nextDeadline(snapshot) };
     this.table.set(key, actor);
     this.heap.set(key, actor.next?.at ?? null);
+    // The creation is journaled too (from: null), so history knows every actor's first context.
+    const now = (input as { now?: number }).now ?? 0;
+    this.journal.append({
+      t: now,
+      actor: key,
+      machine,
+      event: { type: 'actor.created', now },
+      from: null,
+      to: snapshot.value,
+      transition: null,
+      outputs: outputs as MachineEvent[],
+      context: snapshot.context,
+      next: actor.next,
+    });
     return outputs as MachineEvent[];
   }
 

@@ -36,7 +36,7 @@ export interface DemoOptions extends SimOptions {
   readonly crypto: Crypto;
   /** DHT-only helper nodes besides Alice and Bob (default 4). */
   readonly dhtNodes?: number;
-  /** Extra friends given to Alice (profiles with no node behind them), to exercise big friend lists. */
+  /** Extra friends given to Bob (profiles with no node behind them), to exercise big friend lists. */
   readonly extraFriends?: number;
   /**
    * `request` (default): Bob sends Alice a friend request that she accepts. `friends`: they
@@ -167,7 +167,7 @@ export function createDemoNetwork(opts: DemoOptions): DemoNetwork {
     else if (n === bob.node) story.onEvent('Bob', e);
   });
   const filler = seededRandom(seed + 7);
-  for (let i = 0; i < (opts.extraFriends ?? 0); i++) alice.node.engine.addFriend(sim.now, generateKeyPair(crypto, filler).publicKey);
+  for (let i = 0; i < (opts.extraFriends ?? 0); i++) bob.node.engine.addFriend(sim.now, generateKeyPair(crypto, filler).publicKey);
   sim.flush();
   story.begin(opts.befriend ?? 'request');
   return { sim, nodes, alice, bob, story };

@@ -124,19 +124,19 @@ describe('inspector page', () => {
   it('Pause then Step advances the timeline', async (ctx) => {
     if (skipReason) return ctx.skip();
     const { page, demo } = await serveDemo();
-    const alice = demo.demo!.alice.node.engine;
+    const viewer = demo.demo!.bob.node.engine; // Bob befriends Alice: the demo shows Bob first
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     const before = Number(await page.locator('body').getAttribute('data-last-seq'));
-    expect(before).toBe(alice.journal.lastSeq);
+    expect(before).toBe(viewer.journal.lastSeq);
     for (let i = 0; i < 3; i++) {
-      const seq = alice.journal.lastSeq;
+      const seq = viewer.journal.lastSeq;
       await page.getByRole('button', { name: 'Step', exact: true }).click();
       await expect.poll(() => page.locator('body').getAttribute('data-last-seq')).not.toBe(String(seq));
       // The newest timeline row is the entry the step produced.
-      const lastRow = page.locator(`#timeline .trow[data-seq="${alice.journal.lastSeq}"]`);
+      const lastRow = page.locator(`#timeline .trow[data-seq="${viewer.journal.lastSeq}"]`);
       await expect.poll(() => lastRow.count()).toBe(1);
     }
-    expect(alice.journal.lastSeq).toBeGreaterThan(before);
+    expect(viewer.journal.lastSeq).toBeGreaterThan(before);
     // Link conditions are the simulated network's own.
     await page.locator('#loss').fill('35');
     await page.locator('#loss').press('Enter');
@@ -148,21 +148,21 @@ describe('inspector page', () => {
   it('follows a session through its states, then scrubs back to see each earlier state highlighted', async (ctx) => {
     if (skipReason) return ctx.skip();
     const { page, demo } = await serveDemo();
-    const alice = demo.demo!.alice.node.engine;
-    const bob = demo.demo!.bob.node.engine.selfHex;
+    const viewer = demo.demo!.bob.node.engine; // Bob befriends Alice: the demo shows Bob first
+    const friend = demo.demo!.alice.node.engine.selfHex;
     const sim = demo.demo!.sim;
     await page.locator('#speed').selectOption('16');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    // Run until Alice's session with Bob is established, or 30 s of virtual time.
-    await expect.poll(() => alice.progressOf(bob) === 'Established' || sim.now > 30_000, { timeout: 30_000 }).toBe(true);
+    // Run until Bob's session with Alice is established, or 30 s of virtual time.
+    await expect.poll(() => viewer.progressOf(friend) === 'Established' || sim.now > 30_000, { timeout: 30_000 }).toBe(true);
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await expect.poll(() => page.locator('#clock').textContent()).toContain('paused');
-    const progress = alice.progressOf(bob)!;
+    const progress = viewer.progressOf(friend)!;
     await expect.poll(() => activeSession(page)).toBe(progress);
 
     // The states the session actually passed, from the journal.
-    const key = actorKeys.session(bob);
-    const changes = alice.journal.since(0).filter((e) => e.actor === key && JSON.stringify(e.from) !== JSON.stringify(e.to));
+    const key = actorKeys.session(friend);
+    const changes = viewer.journal.since(0).filter((e) => e.actor === key && e.transition !== null && JSON.stringify(e.from) !== JSON.stringify(e.to));
     const passed = ['AwaitingDHTKey', ...changes.map((e) => String(e.to))];
     for (const s of passed) expect(FRIEND_SESSION_STATES).toContain(s);
     if (progress === 'Established') expect(passed).toContain('Established');
@@ -178,9 +178,14 @@ describe('inspector page', () => {
       await page.waitForSelector(`body[data-view-seq="${e.seq - 1}"]`);
       await expect.poll(() => activeSession(page)).toBe(String(e.from));
     }
-    // Back to the very beginning: the initial state.
-    await page.getByRole('button', { name: '« first', exact: true }).click();
+    // Back to the moment the session was created (journaled with from = null): its initial state.
+    const created = viewer.journal.since(0).find((e) => e.actor === key && e.from === null)!;
+    await page.locator('#scrub').fill(String(created.seq));
+    await page.waitForSelector(`body[data-view-seq="${created.seq}"]`);
     await expect.poll(() => activeSession(page)).toBe('AwaitingDHTKey');
+    // The very beginning of the journal is reachable too.
+    await page.getByRole('button', { name: '« first', exact: true }).click();
+    await page.waitForSelector(`body[data-view-seq="${viewer.journal.at(0)!.seq - 1}"]`);
     // And back to the present.
     await page.getByRole('button', { name: 'Live', exact: true }).click();
     await expect.poll(() => activeSession(page)).toBe(progress);
@@ -190,16 +195,16 @@ describe('inspector page', () => {
     if (skipReason) return ctx.skip();
     // Built to the same point every time (seeded network, virtual clock), so the picture only changes when the page does.
     const demo = simulatedDemo({ crypto, seed: 2026 });
-    const alice = demo.demo!.alice.node.engine;
-    const bob = demo.demo!.bob.node.engine.selfHex;
-    demo.demo!.sim.runUntilTrue(() => alice.progressOf(bob) === 'Established', 60_000);
+    const viewer = demo.demo!.bob.node.engine; // Bob befriends Alice: the demo shows Bob first
+    const friend = demo.demo!.alice.node.engine.selfHex;
+    demo.demo!.sim.runUntilTrue(() => viewer.progressOf(friend) === 'Established', 60_000);
     demo.demo!.sim.runFor(1_000);
     const inspector = await startInspector(demo.target, { port: 0 });
     running.push({ inspector, demo });
     const page = await context!.newPage();
     await page.goto(inspector.url);
     await page.waitForSelector('body[data-ready=true]');
-    await expect.poll(() => activeSession(page)).toBe(alice.progressOf(bob)!);
+    await expect.poll(() => activeSession(page)).toBe(viewer.progressOf(friend)!);
     await page.screenshot({ path: fileURLToPath(SCREENSHOT) });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
     await page.close();
@@ -239,7 +244,7 @@ describe('inspector page', () => {
   it('stays usable with 1,000 friends: a virtualised list, filter, and a friend opened', async (ctx) => {
     if (skipReason) return ctx.skip();
     const { page, demo } = await serveDemo({ seed: 3, extraFriends: 1000 });
-    const alice = demo.demo!.alice.node.engine;
+    const viewer = demo.demo!.bob.node.engine; // Bob befriends Alice: the demo shows Bob first
     await expect.poll(() => page.locator('#friend-count').textContent()).toContain('1001');
     // Only the visible rows exist in the page, and only the selected friend's charts.
     const rows = await page.locator('.frow').count();
@@ -249,11 +254,11 @@ describe('inspector page', () => {
     // Scrolling far down renders the rows there.
     await page.locator('#friend-list').evaluate((el) => (el.scrollTop = 600 * 40));
     await expect.poll(() => page.locator('.frow').evaluateAll((els) => els.some((e) => parseInt((e as unknown as { style: { top: string } }).style.top, 10) >= 600 * 40))).toBe(true);
-    const target = [...alice.friends.all()][900]!;
+    const target = [...viewer.friends.all()][900]!;
     await page.locator('#filter').fill(target.pkHex.slice(0, 24));
     await expect.poll(() => page.locator('.frow').count()).toBe(1);
     await page.locator(`.frow[data-friend="${target.pkHex}"]`).click();
     await expect.poll(() => page.locator('#charts-head').textContent()).toContain(target.pkHex);
-    await expect.poll(() => page.locator('svg[data-machine=friendSession]').getAttribute('data-state-value')).toBe(alice.progressOf(target.pkHex)!);
+    await expect.poll(() => page.locator('svg[data-machine=friendSession]').getAttribute('data-state-value')).toBe(viewer.progressOf(target.pkHex)!);
   }, 90_000);
 });

@@ -76,13 +76,14 @@ describe('journal pages', () => {
   it('pages through the whole journal in order, with the transition, guard and next deadline of each step', async () => {
     const info = await get<Info>('/api/info');
     expect(info.mode).toBe('simulation');
-    expect(info.nodes[info.defaultNode]!.name).toBe('Alice');
+    // Bob sends the friend request, so the demo shows him first.
+    expect(info.nodes[info.defaultNode]!.name).toBe('Bob');
     const alice = demo.demo!.alice.node.engine;
     const first = await get<JournalPage>('/api/journal?node=Alice&offset=0&limit=50');
     expect(first.total).toBe(alice.journal.size);
     const seen: number[] = [];
     for (let offset = 0; offset < first.total; offset += 50) {
-      const page = await get<JournalPage>(`/api/journal?node=${info.defaultNode}&offset=${offset}&limit=50`);
+      const page = await get<JournalPage>(`/api/journal?node=Alice&offset=${offset}&limit=50`);
       for (const row of page.rows) {
         const e = alice.journal.at(seen.length)!;
         expect(row.seq).toBe(e.seq);
@@ -213,18 +214,19 @@ describe('a node with 1,000 friends', () => {
     const ins = await startInspector(big.target, { port: 0 });
     try {
       const g = async <T>(p: string): Promise<T> => (await (await fetch(new URL(p, ins.url))).json()) as T;
-      const page = await g<ActorsPage>('/api/actors?node=Alice&offset=500&limit=30');
+      // The demo gives the extra friends to Bob (who befriends Alice).
+      const page = await g<ActorsPage>('/api/actors?node=Bob&offset=500&limit=30');
       expect(page.total).toBe(1001);
       expect(page.rows.length).toBe(30);
-      const alice = big.demo!.alice.node.engine;
-      const some = [...alice.friends.all()][700]!;
-      const found = await g<ActorsPage>(`/api/actors?node=Alice&q=${some.pkHex.slice(0, 20)}`);
+      const bob = big.demo!.bob.node.engine;
+      const some = [...bob.friends.all()][700]!;
+      const found = await g<ActorsPage>(`/api/actors?node=Bob&q=${some.pkHex.slice(0, 20)}`);
       expect(found.rows.map((r) => r.friend)).toEqual([some.pkHex]);
-      const byState = await g<ActorsPage>('/api/actors?node=Alice&state=AwaitingDHTKey&limit=1000');
-      const expected = [...alice.friends.all()].filter((f) => alice.progressOf(f.pkHex) === 'AwaitingDHTKey').length;
+      const byState = await g<ActorsPage>('/api/actors?node=Bob&state=AwaitingDHTKey&limit=1000');
+      const expected = [...bob.friends.all()].filter((f) => bob.progressOf(f.pkHex) === 'AwaitingDHTKey').length;
       expect(byState.total).toBe(expected);
       expect(byState.rows.every((r) => r.progress === 'AwaitingDHTKey')).toBe(true);
-      const v = await g<View>(`/api/view?node=Alice&friend=${some.pkHex}`);
+      const v = await g<View>(`/api/view?node=Bob&friend=${some.pkHex}`);
       expect(v.friend!.pk).toBe(some.pkHex);
       expect(v.actors[0]!.key).toBe(actorKeys.session(some.pkHex));
     } finally {

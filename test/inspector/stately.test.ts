@@ -44,7 +44,7 @@ describe('Stately inspection events', () => {
     while (received.filter((e) => e.type === '@xstate.snapshot').length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // Live steps follow the replay.
     const replayed = received.length;
-    demo.demo!.sim.runFor(5_000);
+    demo.demo!.sim.runFor(20_000);
     while (received.length === replayed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     sub.unsubscribe();
     expect(received.length).toBeGreaterThan(replayed);
