@@ -72,7 +72,7 @@ export class Attacker {
   readonly dht: KeyPair;
   readonly real: KeyPair;
   readonly r: Random;
-  private readonly dhtShared: Bytes;
+  readonly dhtShared: Bytes;
 
   constructor(
     readonly crypto: Crypto,
