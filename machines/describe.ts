@@ -89,7 +89,7 @@ export function renderMachinesMarkdown(specs: readonly MachineSpec[]): string {
   ];
   for (const spec of specs) {
     const d = describeMachine(spec);
-    out.push(`## ${d.name}`, '', d.description ?? '', '', '### States', '', '| state | initial | description |', '|---|---|---|');
+    out.push(`## ${d.name}`, '', d.description ?? '', '', '```mermaid', renderMermaid(spec), '```', '', '### States', '', '| state | initial | description |', '|---|---|---|');
     for (const s of d.states) out.push(`| \`${s.id}\` | ${s.initial ? 'yes' : ''} | ${cell(s.description)} |`);
     out.push('', `### Transitions (${d.transitions.length})`, '', '| source | event | guard | target | outputs | description |', '|---|---|---|---|---|---|');
     for (const t of d.transitions) {
@@ -101,4 +101,44 @@ export function renderMachinesMarkdown(specs: readonly MachineSpec[]): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+const mermaidId = (id: string): string => id.split('.').pop()!;
+
+/**
+ * A Mermaid state diagram of a machine (transitions that stay in their state are left out to
+ * keep it readable; the tables list them).
+ */
+export function renderMermaid(spec: MachineSpec): string {
+  const d = describeMachine(spec);
+  const lines = ['stateDiagram-v2'];
+  const edges = new Map<string, string[]>();
+  for (const t of d.transitions) {
+    for (const target of t.targets) {
+      if (target === t.source) continue;
+      const key = `${t.source}→${target}`;
+      const label = t.guard ? `${t.event} [${t.guard}]` : t.event;
+      edges.set(key, [...(edges.get(key) ?? []), label]);
+    }
+  }
+  const emit = (parent: string | null, indent: string): void => {
+    const kids = d.states.filter((s) => (parent === null ? !s.id.includes('.') : s.id.startsWith(`${parent}.`) && !s.id.slice(parent.length + 1).includes('.')));
+    const initial = kids.find((k) => k.initial);
+    if (initial) lines.push(`${indent}[*] --> ${mermaidId(initial.id)}`);
+    for (const k of kids) {
+      if (k.children.length > 0) {
+        lines.push(`${indent}state ${mermaidId(k.id)} {`);
+        emit(k.id, `${indent}  `);
+        lines.push(`${indent}}`);
+      }
+    }
+    for (const [key, labels] of edges) {
+      const [from, to] = key.split('→') as [string, string];
+      const scope = (id: string): string | null => (id.includes('.') ? id.slice(0, id.lastIndexOf('.')) : null);
+      if (scope(from) === parent && scope(to) === parent) lines.push(`${indent}${mermaidId(from)} --> ${mermaidId(to)}: ${labels.join(', ')}`);
+      else if (parent === null && (scope(from) !== scope(to))) lines.push(`${indent}${mermaidId(from)} --> ${mermaidId(to)}: ${labels.join(', ')}`);
+    }
+  };
+  emit(null, '  ');
+  return lines.join('\n');
 }

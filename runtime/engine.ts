@@ -91,6 +91,34 @@ export const actorKeys = {
 /** The longest friend request message a c-toxcore receiver accepts over the onion (948-byte onion data limit − 5). */
 export const FRIEND_REQUEST_MESSAGE_MAX_BYTES = 943;
 
+/**
+ * Which protocol layer executes each machine output (`route()` below is the executable form;
+ * this table is its description, used by the generated architecture diagram and checked by a
+ * test against every output every machine can emit).
+ */
+export const OUTPUT_LAYER: Readonly<Record<string, 'dht' | 'onion client' | 'net_crypto' | 'messenger' | 'application'>> = {
+  'send.cookieRequest': 'net_crypto',
+  'send.handshake': 'net_crypto',
+  'send.confirm': 'net_crypto',
+  'session.close': 'net_crypto',
+  'send.alive': 'messenger',
+  'notify.online': 'messenger',
+  'notify.offline': 'messenger',
+  'dht.search': 'dht',
+  'dht.searchRound': 'dht',
+  'dht.pingFriend': 'dht',
+  'dht.searchStop': 'dht',
+  'onion.searchFriend': 'onion client',
+  'onion.sendDhtPk': 'onion client',
+  'dht.sendDhtPk': 'onion client',
+  'onion.announceRound': 'onion client',
+  'onion.announceTo': 'onion client',
+  'onion.sendFriendRequest': 'onion client',
+  'notify.announced': 'application',
+  'notify.unannounced': 'application',
+  'notify.requestAccepted': 'application',
+};
+
 /** Bound on events processed for one input, a guard against a feedback loop between machines. */
 const MAX_STEPS_PER_INPUT = 100_000;
 

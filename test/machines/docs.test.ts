@@ -28,3 +28,29 @@ describe('generated machine documentation', () => {
     expect(states[5]).toBe('Established');
   });
 });
+
+describe('generated architecture diagram', () => {
+  it('the README diagram matches the code (run `npm run docs:machines` if not)', async () => {
+    const { withArchitecture } = await import('../../scripts/architecture.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('<!-- diagram:start');
+    expect(withArchitecture(readme)).toBe(readme);
+  });
+
+  it('every output of every machine is executed by a layer, and the engine routes each one', async () => {
+    const { OUTPUT_LAYER, actorKeys } = await import('../../runtime/engine.js');
+    const { makeEngine } = await import('../runtime/helpers.js');
+    const engine = await makeEngine(77);
+    engine.start(0);
+    const friend = engine.addFriend(0, new Uint8Array(32).fill(9), { status: 'added', requestMessage: 'hi' });
+    const route = (engine as unknown as { route(key: string, machine: string, out: Record<string, unknown>): void }).route.bind(engine);
+    for (const spec of Object.values(machineSpecs)) {
+      for (const output of new Set(Object.values(spec.outputsByAction))) {
+        expect(OUTPUT_LAYER[output], `${spec.name} emits ${output}`).toBeDefined();
+        const key = spec.name === 'toxidAnnounce' ? actorKeys.toxid(engine.selfHex) : actorKeys.session(friend.pkHex);
+        route(key, spec.name, { type: output, dhtKey: 'aa'.repeat(32), address: '127.0.0.1:1', mode: 'searching', node: 'bb'.repeat(32), friendDhtKey: 'aa'.repeat(32), reason: 'test', sendKill: false, round: 1 });
+      }
+    }
+    expect(engine.counters.sum('error.unrouted_output')).toBe(0);
+  });
+});
