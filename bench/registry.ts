@@ -1,5 +1,7 @@
 /** Every benchmark, in the order `npm run bench` runs them. */
 import { cryptoBench } from './crypto.js';
+import { scaleBench } from './scale.js';
+import { simSizeBench } from './sim-size.js';
 import type { Bench } from './types.js';
 
-export const benches: readonly Bench[] = [cryptoBench];
+export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench];

@@ -265,7 +265,9 @@ export class SimNetwork {
     const c = this.conditions;
     const toKey = ipPortKey(to);
     const receiver = this.byAddress.get(toKey);
-    const loss = c.loss + from.extraLoss + (receiver?.extraLoss ?? 0);
+    // Independent losses: the network's, the sender's link and the receiver's link.
+    const extra = 1 - (1 - from.extraLoss) * (1 - (receiver?.extraLoss ?? 0));
+    const loss = extra === 0 ? c.loss : 1 - (1 - c.loss) * (1 - extra);
     // Both draws happen whatever the probabilities, so that a seed gives the same run as before.
     if (this.random.int(1_000_000) < loss * 1_000_000) {
       this.stats.lost++;
