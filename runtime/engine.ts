@@ -409,6 +409,19 @@ export class Engine {
     this.app({ type: 'profile_changed', t: this.now });
   }
 
+  /**
+   * Going offline for good, as c-toxcore's tox_kill does: every session with keys gets a kill
+   * packet (net_crypto id 2), so friends see us offline at once instead of after their 32 s
+   * timeout. Nothing else changes; the engine takes no input after this. Returns how many kill
+   * packets went out (`takeTransmits` has them).
+   */
+  shutdown(now: number): number {
+    this.now = Math.max(this.now, now);
+    const before = this.counters.get('net_crypto.kills_sent');
+    for (const f of this.friends.all()) this.guarded(() => this.netCrypto.close(f, true, 'shutting down'));
+    return this.counters.get('net_crypto.kills_sent') - before;
+  }
+
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void {
     this.now = Math.max(this.now, now);
     this.dht.bootstrap(ipPort, dhtPk);

@@ -152,10 +152,30 @@ export class UdpNode {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops serving and closes the socket. By default the engine shuts down first (kill packets to
+   * every friend with a session, as c-toxcore's tox_kill), and those are sent before the socket
+   * closes; `{ sendKills: false }` closes silently (what a crash looks like to friends).
+   */
+  async close(opts: { readonly sendKills?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (opts.sendKills !== false && this.engine.started) {
+      this.engine.shutdown(this.clock());
+      const sent = this.engine.takeTransmits().map(
+        (t) =>
+          new Promise<void>((resolve) => {
+            if (!this.allowPublic && !isLoopback(t.to)) {
+              this.engine.counters.inc('tx.refused_non_loopback');
+              return resolve();
+            }
+            this.socket.send(t.data, t.to.port, t.to.ip, () => resolve());
+          }),
+      );
+      await Promise.all(sent);
+    }
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }
