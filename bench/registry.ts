@@ -1,7 +1,8 @@
 /** Every benchmark, in the order `npm run bench` runs them. */
 import { cryptoBench } from './crypto.js';
+import { floodBench } from './flood.js';
 import { scaleBench } from './scale.js';
 import { simSizeBench } from './sim-size.js';
 import type { Bench } from './types.js';
 
-export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench];
+export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench, floodBench];
