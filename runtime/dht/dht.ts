@@ -8,7 +8,9 @@
  *   - pending requests: 8-byte ping ids bound to the target's key and address, valid 5 s,
  *     at most 512 (DHT_PING_ARRAY_SIZE).
  * A request from an unknown node that would enter a list is answered and asked back (our nodes
- * request; its answer adds it), at most 32 per 2 s like c-toxcore's ping queue (ping.c).
+ * request; its answer adds it), at most 32 per 2 s like c-toxcore's ping queue (ping.c). A
+ * request never moves a known node to its source address nor reports a searched node there (a
+ * replay could come from anywhere): that source is asked back, and only the answer counts.
  * Behaviour per one-second round (do_dht): every node not heard for 182 s is dropped; every
  * node gets a nodes request for the list's key every 60 s; one random good node every 20 s and
  * on the first 5 rounds after a list is populated. Candidates from nodes responses that would
@@ -493,23 +495,27 @@ export class Dht implements TimedLayer {
   private heardFrom(pk: Bytes, from: IpPort, answered: boolean): void {
     const hex = toHex(pk);
     const now = this.host.now;
-    if (this.searches.has(hex)) this.host.dhtAddressFound(hex, from, 'dhtKeyPacket');
+    const searched = this.searches.has(hex);
     if (!answered) {
-      // A request from a node we do not know: ask it back so that its answer can add it
-      // (c-toxcore ping_add). Only nodes that would enter a list, and not more than once per 5 s.
+      // A request proves that its sender holds the key, not that it is at `from`: it may be a
+      // replay from anywhere. A node keeps the address it answered from, and a searched node's
+      // address is reported only once verified; any other source is asked back, and only the
+      // answer (our ping id, from that address) counts — c-toxcore too learns addresses from
+      // responses only (DHT.c addto_lists; requests only feed its ping queue).
       const known = this.findAny(hex);
-      if (known) {
-        known.ipPort = from;
+      if (known && known.lastHeard !== null && equalIpPort(known.ipPort, from)) {
+        if (searched) this.host.dhtAddressFound(hex, from, 'dhtKeyPacket');
         return;
       }
-      if (!this.wouldEnterClose(pk) && ![...this.searches.values()].some((s) => this.wouldEnterSearch(s, pk))) return;
+      if (!searched && !known && !this.wouldEnterClose(pk) && ![...this.searches.values()].some((s) => this.wouldEnterSearch(s, pk))) return;
       // c-toxcore's bound (ping.c: at most MAX_TO_PING = 32 per TIME_TO_PING = 2 s): a flood of
       // requests from unknown keys cannot turn us into a sender of requests, nor push our own
       // pending requests out of their table.
       if (!this.takeAskBackToken(now)) return void this.host.counters.inc('dht.ask_back_limited');
-      this.sendNodesRequest(pk, from, this.ownPk);
+      this.sendNodesRequest(pk, from, searched ? pk : this.ownPk);
       return;
     }
+    if (searched) this.host.dhtAddressFound(hex, from, 'dhtKeyPacket');
     this.addToClose(pk, from, now);
     for (const s of this.searches.values()) this.addToSearch(s, pk, from, true);
     const connected = this.isConnected();

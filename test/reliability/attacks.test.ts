@@ -2,7 +2,8 @@
  * Protocol attacks, each shown refused against an Established pair on the simulated network
  * (scenarios in test/reliability/attacks.ts): replayed handshakes and cookie responses, a cookie
  * too old, a handshake with a forged sender key, DHT-PK from non-friends or with an old
- * no_replay, and nodes responses that try to poison the DHT. Attacks refused by earlier tests
+ * no_replay, nodes responses that try to poison the DHT, and DHT requests replayed from another
+ * address to redirect a node or a friend. Attacks refused by earlier tests
  * are not run twice: their tests are listed (KNOWN_ATTACK_TESTS) and checked to exist.
  */
 import { readFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 
 describe('protocol attacks against an Established session', () => {
   it('every attack is refused and the session with Bob survives it', () => {
-    expect(outcomes).toHaveLength(7);
+    expect(outcomes).toHaveLength(8);
     for (const o of outcomes) {
       expect(o.sessionSurvived, o.attack).toBe(true);
       expect(o.refused, `${o.attack}: ${JSON.stringify(o.drops)}`).toBe(true);
@@ -65,6 +66,14 @@ describe('protocol attacks against an Established session', () => {
     const [kept, total] = String(o.details['realNodesKept']).split('/');
     expect(kept).toBe(total);
     expect(Number(o.details['maxPending'])).toBeLessThanOrEqual(512);
+  });
+
+  it('a DHT request replayed from another address moves no node and redirects no friend: its source is only asked back', () => {
+    const o = get('DHT requests replayed from another address');
+    expect(o.details['nodeAddressKept']).toBe(true);
+    expect(o.details['cookieRequestsToAttacker']).toBe(0);
+    expect(o.details['friendRedirected']).toBe(false);
+    expect(o.details['reconnectedAfterHeal']).toBe(true);
   });
 
   it('the attacks refused by earlier tests are listed with tests that exist', () => {

@@ -8,7 +8,7 @@
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import type { Crypto } from '../../protocol/crypto.js';
-import { decodeDhtHeader, openNodesRequest, openNodesResponse } from '../../protocol/dht/index.js';
+import { decodeDhtHeader, openNodesRequest, openNodesResponse, sealNodesRequest } from '../../protocol/dht/index.js';
 import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
 import { sealCookie, sealHandshake, openCookieResponse } from '../../protocol/net-crypto/index.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
@@ -184,7 +184,58 @@ export function runAttacks(crypto: Crypto): AttackOutcome[] {
   // 7. Nodes responses that poison the DHT: Sybil keys at one address ask Alice, get asked back,
   //    and answer every request with 4 fake nodes (random keys, addresses that never answer).
   out.push(poisonDht(crypto, s));
+  // 8. DHT requests replayed from another address: a DHT node's and, while Alice searches for
+  //    him, Bob's own (a request carries no proof of its source address).
+  out.push(replayDhtRequests(crypto, s));
   return out;
+}
+
+function replayDhtRequests(crypto: Crypto, s: Setup): AttackOutcome {
+  const { demo, A, B } = s;
+  const { sim } = demo;
+  const alice = demo.alice.node;
+  const bob = demo.bob.node;
+  const r = seededRandom(8080);
+  const evil = randomAddress(r);
+  const sealedBy = (e: Engine): Bytes => sealNodesRequest(crypto, crypto.precompute(A.keys.dht.publicKey, e.keys.dht.secretKey), e.keys.dht.publicKey, r.bytes(24), { searchedPk: r.bytes(32), pingId: r.bytes(8) });
+  const before = A.counters.toJSON();
+  // A DHT node's request, as captured on the wire, replayed from the attacker's address.
+  const node = demo.nodes[0]!.node;
+  const entryBefore = A.dht.findAny(node.engine.keys.dhtPkHex);
+  A.handleDatagram(sim.now, evil, sealedBy(node.engine));
+  sim.flush([alice]);
+  const entryAfter = A.dht.findAny(node.engine.keys.dhtPkHex);
+  const nodeKept = entryBefore !== undefined && entryAfter !== undefined && ipPortKey(entryAfter.ipPort) === ipPortKey(node.address);
+  // Bob goes away; once Alice searches for him, his request is replayed from the attacker's address.
+  sim.partition([demo.nodes.map((d) => d.node).filter((n) => n !== bob), [bob]]);
+  sim.runUntilTrue(() => A.progressOf(B.selfHex) !== 'Established', 40_000);
+  sim.runFor(2_000);
+  const toEvil: Bytes[] = [];
+  const orig = A.send.bind(A);
+  A.send = (to, data) => {
+    if (ipPortKey(to) === ipPortKey(evil)) toEvil.push(data);
+    orig(to, data);
+  };
+  for (let i = 0; i < 3; i++) {
+    A.handleDatagram(sim.now, evil, sealedBy(B));
+    sim.flush([alice]);
+    sim.runFor(1_000);
+  }
+  A.send = orig;
+  const session = A.actors.get(`session:${B.selfHex}`)?.snapshot.context as { address: string | null } | undefined;
+  const friendAddress = session?.address ?? null;
+  const cookieRequestsToEvil = toEvil.filter((d) => d[0] === 0x18).length;
+  sim.heal();
+  const reconnected = sim.runUntilTrue(() => bothEstablished(demo), 120_000);
+  const refused = nodeKept && friendAddress !== `${evil.ip}:${evil.port}` && cookieRequestsToEvil === 0;
+  return {
+    attack: 'DHT requests replayed from another address (a DHT node’s, and the friend’s while he is searched for)',
+    outcome: 'the source of a request is not taken as the node’s address: it is asked back, and only an answer (with our ping id, from that address) counts',
+    refused: refused && reconnected,
+    drops: dropsSince(A, before),
+    sessionSurvived: reconnected,
+    details: { nodeAddressKept: nodeKept, friendRedirected: friendAddress === `${evil.ip}:${evil.port}`, cookieRequestsToAttacker: cookieRequestsToEvil, packetsToAttacker: toEvil.length, reconnectedAfterHeal: reconnected },
+  };
 }
 
 function poisonDht(crypto: Crypto, s: Setup): AttackOutcome {
