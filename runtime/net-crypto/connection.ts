@@ -179,5 +179,7 @@ export interface Connection {
   readonly recv: RecvBuffer;
   rttMs: number;
   lastRequestSentAt: number | null;
+  /** A lossless packet arrived that our peer has not seen acknowledged yet: a request packet is due by then (ACK_DELAY_MS). */
+  ackDueAt: number | null;
   readonly createdAt: number;
 }

@@ -38,6 +38,17 @@ export const REQUEST_PACKET_INTERVAL_MS = 1000;
  */
 export const REQUEST_PACKET_INTERVAL_WITH_GAPS_MS = 100;
 
+/**
+ * After a lossless packet arrives, an acknowledgement (a request packet carrying our new
+ * buffer_start) goes out within this long unless one of our own data packets carries it first.
+ * Messenger receipts are these acknowledgements, and a sender's window only moves with them: with
+ * the 1 s request interval alone, a one-way stream of messages ran at ~30 per second. c-toxcore
+ * sends request packets more often the more packets it receives (net_crypto.c
+ * REQUEST_PACKETS_COMPARE_CONSTANT) and at most once per loop (≤ 50 ms); toxstate uses a
+ * fixed 10 ms delay, so a burst costs one acknowledgement per 10 ms, not one per packet.
+ */
+export const ACK_DELAY_MS = 10;
+
 /** Initial round-trip estimate; it only ever decreases with samples. net_crypto.h DEFAULT_PING_CONNECTION = 1000 ms. */
 export const DEFAULT_RTT_MS = 1000;
 

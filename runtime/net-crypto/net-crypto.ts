@@ -79,6 +79,7 @@ import {
   PENDING_CONNECTION_TTL_MS,
   REQUEST_PACKET_INTERVAL_MS,
   REQUEST_PACKET_INTERVAL_WITH_GAPS_MS,
+  ACK_DELAY_MS,
   RESEND_BURST_PACKETS,
   SEND_PUMP_INTERVAL_MS,
   SEND_WINDOW_PACKETS,
@@ -188,6 +189,7 @@ export class NetCrypto implements TimedLayer {
       recv: new RecvBuffer(),
       rttMs: DEFAULT_RTT_MS,
       lastRequestSentAt: null,
+      ackDueAt: null,
       createdAt: this.host.now,
     };
   }
@@ -391,6 +393,8 @@ export class NetCrypto implements TimedLayer {
     }
     const body: CryptoDataBody = { bufferStart: conn.recv.start, packetNumber, payload };
     const packet = sealCryptoData(this.host.crypto, conn.sessionKey, conn.sentNonce, body);
+    // Every data packet carries our buffer_start: a pending acknowledgement goes with it.
+    conn.ackDueAt = null;
     conn.sentNonce = incrementNonce(conn.sentNonce);
     this.host.send(conn.address, packet);
     this.host.counters.inc('net_crypto.data_sent');
@@ -599,6 +603,7 @@ export class NetCrypto implements TimedLayer {
         const added = conn.recv.add(body.packetNumber, payload);
         if (added === 'duplicate') return this.host.drop('net_crypto.data_duplicate');
         if (added === 'window') return this.host.drop('net_crypto.data_beyond_window');
+        conn.ackDueAt ??= now + ACK_DELAY_MS;
         for (const p of conn.recv.takeInOrder()) {
           this.host.counters.inc('net_crypto.lossless_delivered');
           this.host.messenger.handleLossless(f, p);
@@ -648,7 +653,8 @@ export class NetCrypto implements TimedLayer {
   private requestDueAt(conn: Connection): number | null {
     if (!conn.confirmed || conn.killed || conn.sessionKey === null) return null;
     const interval = conn.recv.hasGap ? REQUEST_PACKET_INTERVAL_WITH_GAPS_MS : REQUEST_PACKET_INTERVAL_MS;
-    return (conn.lastRequestSentAt ?? conn.createdAt) + interval;
+    const regular = (conn.lastRequestSentAt ?? conn.createdAt) + interval;
+    return conn.ackDueAt !== null && conn.ackDueAt < regular ? conn.ackDueAt : regular;
   }
 
   nextTimer(): EngineDeadline | null {

@@ -214,7 +214,9 @@ describe('crypto data', () => {
     const ids = ['x', 'y', 'z'].map((t) => a.engine.messenger.sendMessage(b.engine.selfHex, t));
     expect(armed).toBe(false);
     sim.flush([a]);
-    sim.runFor(20);
+    // y and z have arrived (5 ms latency) and wait behind the hole; B's acknowledgement listing x as
+    // missing leaves 10 ms after they arrived (ACK_DELAY_MS).
+    sim.runFor(12);
     expect(eventsOf(b, 'message')).toEqual([]);
     sim.runUntilTrue(() => eventsOf(a, 'receipt').length === 3, 5_000);
     expect(eventsOf(b, 'message').map((m) => m.text)).toEqual(['x', 'y', 'z']);
