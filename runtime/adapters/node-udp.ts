@@ -15,6 +15,14 @@ import { isLoopback, makeIpPort, unmapIpv4, type IpPort } from '../../protocol/i
 import type { AppEvent } from '../app-events.js';
 import type { Engine } from '../engine.js';
 
+/**
+ * Socket send and receive buffer size asked for, as c-toxcore does (network.c new_networking_ex:
+ * SO_RCVBUF and SO_SNDBUF = 2 MiB). With Linux's 208 KiB default a burst from a c-toxcore sender
+ * overflowed the receive buffer (kernel RcvbufErrors) and lost packets had to be resent. The
+ * kernel caps it at net.core.rmem_max / wmem_max; a refusal is ignored.
+ */
+export const SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
+
 /** c-toxcore's default port range (network.h TOX_PORTRANGE_FROM/TO). */
 export const DEFAULT_PORT_FROM = 33445;
 export const DEFAULT_PORT_TO = 33545;
@@ -68,6 +76,12 @@ export class UdpNode {
         socket.close();
         lastError = e as Error;
         continue;
+      }
+      try {
+        socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+        socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
+      } catch {
+        /* the kernel's limits apply */
       }
       const local = socket.address();
       const address = makeIpPort(local.address, local.port);
