@@ -55,6 +55,8 @@ export interface FuzzReport {
   limits: Record<keyof TableStats, { limit: number; constant: string; where: string }>;
   memoryBefore: MemoryFigures;
   memoryAfter: MemoryFigures;
+  /** Heap after a collection at every progress point (flat = nothing grows with the inputs). */
+  memorySamples: Array<{ inputs: number; heapUsedMb: number }>;
 }
 
 function memory(): MemoryFigures {
@@ -78,6 +80,7 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
   const byFamily = { decoders: 0, engine: 0, payloads: 0, dissector: 0 };
   const byMutator = Object.fromEntries(MUTATORS.map((k) => [k, 0])) as Record<MutatorName, number>;
   const every = o.progressEvery ?? 100_000;
+  const memorySamples: FuzzReport['memorySamples'] = [];
 
   const mutateDatagram = (): { data: Bytes; seed: SeedDatagram } => {
     const s = m.pick(seeds);
@@ -131,6 +134,7 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
     }
     if (done >= nextProgress) {
       nextProgress += every;
+      memorySamples.push({ inputs: done, heapUsedMb: memory().heapUsedMb });
       o.onProgress?.(done, performance.now() - started);
     }
   }
@@ -157,5 +161,6 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
     limits: tableLimits(engine.alice.engine),
     memoryBefore,
     memoryAfter,
+    memorySamples,
   };
 }
