@@ -1,8 +1,11 @@
 /** Every benchmark, in the order `npm run bench` runs them. */
 import { cryptoBench } from './crypto.js';
 import { floodBench } from './flood.js';
+import { reconnectBench } from './reconnect.js';
 import { scaleBench } from './scale.js';
 import { simSizeBench } from './sim-size.js';
+import { throughputBench } from './throughput.js';
+import { timeToOnlineBench } from './time-to-online.js';
 import type { Bench } from './types.js';
 
-export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench, floodBench];
+export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench, floodBench, timeToOnlineBench, reconnectBench, throughputBench];

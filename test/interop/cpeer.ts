@@ -234,6 +234,18 @@ export type CPeerEvent =
   | { readonly event: 'receipt'; readonly t: number; readonly friend: number; readonly id: number }
   | { readonly event: 'sent'; readonly t: number; readonly friend: number; readonly id: number }
   | {
+      /** A `flood` command has enqueued all its messages (ids first_id..last_id, wrapping at 2^32). */
+      readonly event: 'flood';
+      readonly t: number;
+      readonly friend: number;
+      readonly count: number;
+      readonly size: number;
+      readonly first_id: number;
+      readonly last_id: number;
+      /** Times tox_friend_send_message refused with SENDQ (each followed by one tox_iterate). */
+      readonly sendq_waits: number;
+    }
+  | {
       readonly event: 'friends';
       readonly t: number;
       readonly friends: readonly { readonly friend: number; readonly pk: string; readonly status: ConnStatus; readonly name: string }[];
@@ -258,6 +270,7 @@ const EVENT_NAMES: ReadonlySet<string> = new Set<CPeerEventName>([
   'message',
   'receipt',
   'sent',
+  'flood',
   'friends',
   'saved',
   'bootstrapped',

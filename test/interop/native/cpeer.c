@@ -14,11 +14,15 @@
  *
  * stdout: one JSON object per line, each with "t" (ms since tox_new) and "event":
  *   ready, self_connection, friend_request, friend_added, friend_connection, friend_name,
- *   friend_status_message, message, receipt, sent, friends, info, saved, error, bye.
+ *   friend_status_message, message, receipt, sent, flood, friends, info, saved, error, bye.
  * stdin: line commands (read without blocking the tox loop):
  *   add TOXID MESSAGE...     addnr PK                send N TEXT...      action N TEXT...
  *   sendhex N HEX            name NAME...            status TEXT...      bootstrap IP PORT DHTPK
  *   friends                  info                    save                quit
+ *   flood N COUNT SIZE       (COUNT messages of SIZE bytes to friend N, each enqueued as soon as
+ *                            tox_friend_send_message accepts it; text = 8-digit sequence number
+ *                            then 'x's; no `sent` events; one `flood` event when all are enqueued:
+ *                            friend, count, size, first_id, last_id, sendq_waits)
  * EOF on stdin means quit. SIGTERM/SIGINT also quit (the profile is saved on the way out).
  */
 #define _GNU_SOURCE
@@ -43,6 +47,7 @@
 #define MAX_BOOTSTRAPS 16
 #define LINE_MAX_BYTES 8192
 #define PORT_RANGE_SPAN 100 /* ports tried after --port, like c-toxcore's default 33445..33545 */
+#define FLOOD_MAX_COUNT 1000000 /* bound on one flood command */
 
 /* ---------- options and global state ---------- */
 
@@ -65,6 +70,14 @@ static int n_bootstraps = 0;
 static struct timespec t0;
 static volatile sig_atomic_t stop_requested = 0;
 static bool quitting = false;
+
+/* The flood in progress (flood command): messages still to enqueue, and what was enqueued so far. */
+static struct {
+  uint32_t friend_number;
+  uint32_t remaining, count, size, next_seq, first_id, last_id;
+  unsigned long sendq_waits;
+  uint8_t *text;
+} flood = {0};
 
 typedef unsigned long (*counter_fn)(void);
 
@@ -564,6 +577,26 @@ static void handle_line(Tox *tox, char *line) {
     if (!hex_decode(bytes, n, h)) ev_error("sendhex", "bad hex", -1);
     else do_send(tox, fn, TOX_MESSAGE_TYPE_NORMAL, bytes, n);
     free(bytes);
+  } else if (strcmp(cmd, "flood") == 0) {
+    uint32_t fn, count, size;
+    if (!parse_friend(next_word(&rest), &fn) || !parse_friend(next_word(&rest), &count) || !parse_friend(next_word(&rest), &size) || count == 0 ||
+        count > FLOOD_MAX_COUNT || size < 8 || size > TOX_MAX_MESSAGE_LENGTH) {
+      ev_error("flood", "usage: flood FRIENDNUM COUNT SIZE (1..1000000 messages of 8..1372 bytes)", -1);
+      return;
+    }
+    if (flood.remaining > 0) {
+      ev_error("flood", "a flood is already running", -1);
+      return;
+    }
+    free(flood.text);
+    flood.text = malloc(size);
+    if (flood.text == NULL) abort();
+    memset(flood.text, 'x', size);
+    flood.friend_number = fn;
+    flood.remaining = flood.count = count;
+    flood.size = size;
+    flood.next_seq = 0;
+    flood.sendq_waits = 0;
   } else if (strcmp(cmd, "name") == 0) {
     Tox_Err_Set_Info err;
     if (!tox_self_set_name(tox, (const uint8_t *)rest, strlen(rest), &err)) ev_error("name", NAME_OF(err_set_info_names, err), (int)err);
@@ -600,6 +633,34 @@ static void handle_line(Tox *tox, char *line) {
   } else {
     ev_error("command", cmd, -1);
   }
+}
+
+/* Enqueues flood messages until done or the send queue refuses one (then the next loop retries). */
+static void flood_step(Tox *tox) {
+  while (flood.remaining > 0) {
+    char seq[9];
+    snprintf(seq, sizeof seq, "%08" PRIu32, flood.next_seq % 100000000u);
+    memcpy(flood.text, seq, 8);
+    Tox_Err_Friend_Send_Message err;
+    uint32_t id = tox_friend_send_message(tox, flood.friend_number, TOX_MESSAGE_TYPE_NORMAL, flood.text, flood.size, &err);
+    if (err == TOX_ERR_FRIEND_SEND_MESSAGE_SENDQ) {
+      flood.sendq_waits++;
+      return;
+    }
+    if (err != TOX_ERR_FRIEND_SEND_MESSAGE_OK) {
+      ev_error("flood", NAME_OF(err_send_names, err), (int)err);
+      flood.remaining = 0;
+      return;
+    }
+    if (flood.next_seq == 0) flood.first_id = id;
+    flood.last_id = id;
+    flood.next_seq++;
+    flood.remaining--;
+  }
+  Str s = ev_begin("flood");
+  s_fmt(&s, ",\"friend\":%" PRIu32 ",\"count\":%" PRIu32 ",\"size\":%" PRIu32 ",\"first_id\":%" PRIu32 ",\"last_id\":%" PRIu32 ",\"sendq_waits\":%lu",
+        flood.friend_number, flood.count, flood.size, flood.first_id, flood.last_id, flood.sendq_waits);
+  ev_end(&s);
 }
 
 /* Reads whatever stdin has without blocking; handles complete lines. Returns false on EOF. */
@@ -760,8 +821,10 @@ int main(int argc, char **argv) {
     tox_iterate(tox, NULL);
     if (!pump_stdin(tox)) break; /* EOF: whoever drove us is gone */
     if (quitting) break;
+    if (flood.remaining > 0) flood_step(tox);
     struct pollfd p = {.fd = 0, .events = POLLIN};
-    int r = poll(&p, 1, (int)tox_iteration_interval(tox));
+    /* While a flood waits for send-queue room, iterate again at once. */
+    int r = poll(&p, 1, flood.remaining > 0 ? 0 : (int)tox_iteration_interval(tox));
     if (r < 0 && errno != EINTR) { status = 1; break; }
   }
 
@@ -769,5 +832,6 @@ int main(int argc, char **argv) {
   Str s = ev_begin("bye");
   ev_end(&s);
   tox_kill(tox);
+  free(flood.text);
   return status;
 }
