@@ -12,7 +12,9 @@
  *   0 + a fresh ping_id: no entry (or the store is full and the sender is not closer);
  *   2 + ping_id: the sender's own entry with the same data key; 0 + ping_id if the data key differs;
  *   1 + that entry's data key: the searched key is announced here (a search hit);
- * and the 4 nodes closest to the searched key from our DHT.
+ * and the 4 nodes closest to the searched key from our DHT — to a source without a valid ping_id
+ * only while a node-wide budget lasts (ANNOUNCE_FULL_ANSWERS_PER_S), then no more nodes than keep
+ * the answer within the request's size (docs/reliability.md, amplification).
  * 0x85 data requests for a stored key are forwarded as 0x86 along the entry's return path.
  *
  * Table: at most 160 entries (ONION_ANNOUNCE_MAX_ENTRIES), each living 300 s unless refreshed.
@@ -24,7 +26,9 @@
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { encodeOnionIpPort, isLanAddress, type IpPort } from '../../protocol/ip-port.js';
 import { xorDistanceCompare } from '../../protocol/keys.js';
+import { packedNodeSize } from '../../protocol/packed-node.js';
 import {
+  ANNOUNCE_RESPONSE_MIN_SIZE_BYTES,
   decodeAnnounceRequestHeader,
   decodeOnionDataRequest,
   encodeOnionResponse,
@@ -35,6 +39,16 @@ import {
 import { Dht } from '../dht/dht.js';
 import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
 import { ONION_ANNOUNCE_MAX_ENTRIES, ONION_ANNOUNCE_TIMEOUT_MS, ONION_PING_ID_WINDOW_S } from './constants.js';
+
+/**
+ * Full answers (up to 4 nodes) per second to announce requests without a valid ping_id, for the
+ * whole node; beyond, an answer carries only the nodes that keep it no larger than its request.
+ * toxstate's own bound on amplification (c-toxcore always answers with up to 4 nodes: 416 bytes
+ * for a 354-byte request with IPv4 nodes, 464 with IPv6).
+ */
+export const ANNOUNCE_FULL_ANSWERS_PER_S = 64;
+/** Burst of that budget. */
+export const ANNOUNCE_FULL_ANSWERS_BURST = 256;
 
 export interface AnnounceEntry {
   /** The announcer's real public key. */
@@ -53,6 +67,8 @@ export interface AnnounceEntry {
 export class AnnounceServer implements TimedLayer {
   private readonly hmacKey: Bytes;
   private readonly entries = new Map<string, AnnounceEntry>();
+  /** Node-wide budget of full answers to unverified sources (one counter, no table). */
+  private readonly fullAnswers = { tokens: ANNOUNCE_FULL_ANSWERS_BURST, at: 0 };
 
   constructor(private readonly host: Engine) {
     this.hmacKey = host.random.bytes(32);
@@ -112,7 +128,8 @@ export class AnnounceServer implements TimedLayer {
     const now = this.host.now;
 
     let entry: AnnounceEntry | undefined;
-    if (this.isPingIdValid(req.pingId, header.senderPk, from)) {
+    const verified = this.isPingIdValid(req.pingId, header.senderPk, from);
+    if (verified) {
       entry = this.store(from, header.senderPk, req.dataPk, header.returnBlob, now);
     } else {
       entry = this.entry(toHex(req.searchedPk));
@@ -132,7 +149,21 @@ export class AnnounceServer implements TimedLayer {
       field = entry.dataPk;
       this.host.counters.inc('announce.search_hit');
     }
-    const nodes = this.host.dht.closest(req.searchedPk, 4, { lan: isLanAddress(from) }).map(Dht.toPacked);
+    let nodes = this.host.dht.closest(req.searchedPk, 4, { lan: isLanAddress(from) }).map(Dht.toPacked);
+    // Amplification bound: a source not verified by a valid ping_id (a spoofed one, possibly)
+    // gets a full answer only while the node-wide budget lasts; then only as many nodes as keep
+    // the answer no larger than the request (2 IPv4 nodes: 338 bytes for 354).
+    if (!verified && !this.takeFullAnswer(now)) {
+      let size = 1 + header.returnBlob.length + ANNOUNCE_RESPONSE_MIN_SIZE_BYTES;
+      const fit: typeof nodes = [];
+      for (const n of nodes) {
+        if (size + packedNodeSize(n) > data.length) break;
+        size += packedNodeSize(n);
+        fit.push(n);
+      }
+      nodes = fit;
+      this.host.counters.inc('announce.answer_shortened');
+    }
     const response = sealAnnounceResponse(this.host.crypto, shared, req.sendback, this.host.random.bytes(24), {
       isStored,
       pingIdOrDataPk: field,
@@ -175,6 +206,15 @@ export class AnnounceServer implements TimedLayer {
     this.entries.set(pkHex, e);
     this.host.counters.inc('announce.stored');
     return e;
+  }
+
+  private takeFullAnswer(now: number): boolean {
+    const b = this.fullAnswers;
+    b.tokens = Math.min(ANNOUNCE_FULL_ANSWERS_BURST, b.tokens + (Math.max(0, now - b.at) * ANNOUNCE_FULL_ANSWERS_PER_S) / 1000);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   // ---- 0x85 --------------------------------------------------------------------------------

@@ -5,8 +5,9 @@
  * where interoperation needs it, and then within a budget — a nodes answer to an unverified
  * source carries 4 nodes only within a node-wide budget and 1 node (+8 B) beyond; unknown askers
  * are asked back at most 32 per 2 s; a cookie goes only to a request naming a friend (+16 B,
- * fixed by the protocol, per-source guard); the announce answer (+62 B with 4 IPv4 nodes) is the
- * one unbudgeted excess, as in c-toxcore.
+ * fixed by the protocol, per-source guard); an announce answer to a request without a valid
+ * ping_id carries 4 nodes only within a node-wide budget, then no more than fit in the
+ * request's size.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto } from '../../protocol/crypto.js';
@@ -45,11 +46,13 @@ describe('amplification: every unauthenticated request/response pair', () => {
     expect(f.responseBytes).toBe(161);
   });
 
-  it('announce request: answered to the exit relay, 416 B for 354 B with 4 IPv4 nodes (the documented excess)', () => {
-    const a = row('announce request');
+  it('announce request without a valid ping_id: 416 B for 354 B within the budget, then no larger than the request', () => {
+    const a = row('announce request 0x83, no valid ping_id (budget left)');
     expect(a.requestBytes).toBe(354);
     expect(a.responseBytes).toBe(416);
-    expect(a.ratio).toBeLessThanOrEqual(1.18);
+    const spent = row('announce request 0x83, no valid ping_id (budget spent)');
+    expect(spent.responseBytes).toBe(338);
+    expect(spent.responseBytes).toBeLessThanOrEqual(spent.requestBytes);
   });
 
   it('relayed and routed packets go only where the packet says, never back, and never grow', () => {
@@ -76,7 +79,7 @@ describe('amplification: every unauthenticated request/response pair', () => {
       'nodes request, unverified source (budget left)',
       'nodes request, unverified source (budget spent)',
       'cookie request naming a friend',
-      'announce request 0x83 (354-byte form, from exit relay C)',
+      'announce request 0x83, no valid ping_id (budget left)',
     ]);
   });
 });

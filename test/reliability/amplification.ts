@@ -12,6 +12,7 @@ import type { Bytes } from '../../protocol/bytes.js';
 import type { Crypto } from '../../protocol/crypto.js';
 import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
 import { DHT_UNVERIFIED_FULL_ANSWERS_BURST } from '../../runtime/dht/dht.js';
+import { ANNOUNCE_FULL_ANSWERS_BURST, ANNOUNCE_FULL_ANSWERS_PER_S } from '../../runtime/onion/announce-server.js';
 import type { Engine } from '../../runtime/engine.js';
 import { seededRandom } from '../../runtime/random.js';
 import { Attacker, establishedDemo, randomAddress } from './lib.js';
@@ -136,7 +137,13 @@ export function measureAmplification(crypto: Crypto): AmplificationRow[] {
   {
     const a = fresh();
     const p = a.announceRequest();
-    row('announce request 0x83 (354-byte form, from exit relay C)', p, deliver(A, src(), p), 'answer carries ≤ 4 nodes: +62 B with IPv4 nodes, +110 B with IPv6 (×1.31); not rate limited (as c-toxcore)');
+    row('announce request 0x83, no valid ping_id (budget left)', p, deliver(A, src(), p), `4 nodes (416 B; 464 B with IPv6 nodes) while the node-wide budget lasts: ANNOUNCE_FULL_ANSWERS_PER_S = ${ANNOUNCE_FULL_ANSWERS_PER_S}/s, burst ${ANNOUNCE_FULL_ANSWERS_BURST}; a valid ping_id (a verified source) always gets 4`);
+  }
+  {
+    const a = fresh();
+    for (let i = 0; i < ANNOUNCE_FULL_ANSWERS_BURST + 8; i++) deliver(A, src(), a.announceRequest());
+    const p = a.announceRequest();
+    row('announce request 0x83, no valid ping_id (budget spent)', p, deliver(A, src(), p), 'only the nodes that keep the answer within the request (2 IPv4 nodes)');
   }
   {
     const a = fresh();
