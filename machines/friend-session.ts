@@ -111,6 +111,25 @@ const reasonOf = (event: Ev): string => {
   }
 };
 
+/** Shared transitions (the same rule in several states; each state still lists it in the docs). */
+const SAME_DHT_KEY = {
+  guard: 'isSameDhtKey',
+  actions: ['observe', 'refreshDhtKey'],
+  description: 'The same DHT key again: it stays fresh.',
+} as const;
+
+const NEWER_ADDRESS = {
+  actions: ['observe', 'learnAddress'],
+  description: 'A newer address: resends go there.',
+} as const;
+
+const abandonForNewDhtKey = (what: 'attempt' | 'session') =>
+  ({
+    target: 'AcquiringIPAddress',
+    actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
+    description: `A different DHT key: abandon this ${what} and search for the new key.`,
+  }) as const;
+
 export const friendSession = setup({
   types: {
     context: {} as FriendSessionContext,
@@ -254,11 +273,7 @@ export const friendSession = setup({
       description: "We know the DHT key and search the DHT for that node's IP and port (connect task, stale mode).",
       on: {
         'dhtKey.learned': [
-          {
-            guard: 'isSameDhtKey',
-            actions: ['observe', 'refreshDhtKey'],
-            description: 'The same DHT key again: it stays fresh.',
-          },
+          SAME_DHT_KEY,
           {
             actions: ['observe', 'learnDhtKey'],
             description: 'A different DHT key (the friend restarted): search for the new one instead.',
@@ -285,18 +300,7 @@ export const friendSession = setup({
     AcquiringCookie: {
       description: "We ask the friend's node for a cookie (net_crypto COOKIE_REQUESTING); the request is resent every 1 s, 8 times.",
       on: {
-        'dhtKey.learned': [
-          {
-            guard: 'isSameDhtKey',
-            actions: ['observe', 'refreshDhtKey'],
-            description: 'The same DHT key again: it stays fresh.',
-          },
-          {
-            target: 'AcquiringIPAddress',
-            actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
-            description: 'A different DHT key: abandon this attempt and search for the new key.',
-          },
-        ],
+        'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('attempt')],
         'address.learned': {
           actions: ['observe', 'learnAddress'],
           description: 'A newer address: the next cookie request goes there.',
@@ -329,22 +333,8 @@ export const friendSession = setup({
     AwaitingHandshake: {
       description: 'Our handshake is out (HANDSHAKE_SENT); we wait for theirs, resending ours every 1 s, 8 times.',
       on: {
-        'dhtKey.learned': [
-          {
-            guard: 'isSameDhtKey',
-            actions: ['observe', 'refreshDhtKey'],
-            description: 'The same DHT key again: it stays fresh.',
-          },
-          {
-            target: 'AcquiringIPAddress',
-            actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
-            description: 'A different DHT key: abandon this attempt and search for the new key.',
-          },
-        ],
-        'address.learned': {
-          actions: ['observe', 'learnAddress'],
-          description: 'A newer address: resends go there.',
-        },
+        'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('attempt')],
+        'address.learned': NEWER_ADDRESS,
         'packet.handshake': [
           {
             guard: 'isSameDhtKey',
@@ -376,22 +366,8 @@ export const friendSession = setup({
     AwaitingSessionPacket: {
       description: 'Handshakes exchanged: the session is accepted but not confirmed (NOT_CONFIRMED) until a valid data packet arrives.',
       on: {
-        'dhtKey.learned': [
-          {
-            guard: 'isSameDhtKey',
-            actions: ['observe', 'refreshDhtKey'],
-            description: 'The same DHT key again: it stays fresh.',
-          },
-          {
-            target: 'AcquiringIPAddress',
-            actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
-            description: 'A different DHT key: abandon this session and search for the new key.',
-          },
-        ],
-        'address.learned': {
-          actions: ['observe', 'learnAddress'],
-          description: 'A newer address: resends go there.',
-        },
+        'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('session')],
+        'address.learned': NEWER_ADDRESS,
         'packet.handshake': [
           {
             guard: 'isSameDhtKey',

@@ -68,6 +68,36 @@ export const toxidAnnounceOutputsByAction = {
   notifyUnannounced: 'notify.unannounced',
 } as const;
 
+/** Transitions Announced and Stable share (each state still lists them in the docs). */
+const STOP_ANNOUNCED = {
+  target: 'Offline',
+  actions: ['observe', 'stopTimers', 'notifyUnannounced'],
+  description: 'Go offline.',
+} as const;
+
+const PING_ID_ROTATED = {
+  actions: ['observe', 'armOffline', 'announceTo'],
+  description: 'A node rotated its ping_id: re-announce to it at once.',
+} as const;
+
+const STILL_ONLINE = {
+  actions: ['observe', 'armOffline'],
+  description: 'An announce response: still online.',
+} as const;
+
+const NO_LONGER_STORED = {
+  target: 'Announcing',
+  actions: ['observe', 'clearAnnounced', 'scheduleSearchingRound', 'notifyUnannounced', 'announceSearching'],
+  description: 'No node stores us any more: announce again every 3 s.',
+} as const;
+
+const ONION_LOST = {
+  guard: 'isOnionLost',
+  target: 'Announcing',
+  actions: ['observe', 'clearAnnounced', 'armOffline', 'scheduleSearchingRound', 'notifyUnannounced', 'announceSearching'],
+  description: 'No response for 75 s: we are not announced any more.',
+} as const;
+
 export const toxidAnnounce = setup({
   types: {
     context: {} as ToxidAnnounceContext,
@@ -172,35 +202,16 @@ export const toxidAnnounce = setup({
     Announced: {
       description: 'Stored at one or more announce nodes: a round every 15 s.',
       on: {
-        'cmd.stop': {
-          target: 'Offline',
-          actions: ['observe', 'stopTimers', 'notifyUnannounced'],
-          description: 'Go offline.',
-        },
-        'announce.pingId': {
-          actions: ['observe', 'armOffline', 'announceTo'],
-          description: 'A node rotated its ping_id: re-announce to it at once.',
-        },
-        'announce.response': {
-          actions: ['observe', 'armOffline'],
-          description: 'An announce response: still online.',
-        },
+        'cmd.stop': STOP_ANNOUNCED,
+        'announce.pingId': PING_ID_ROTATED,
+        'announce.response': STILL_ONLINE,
         'announce.stored': {
           actions: ['observe', 'armOffline'],
           description: 'Another node stores us.',
         },
-        'announce.unstored': {
-          target: 'Announcing',
-          actions: ['observe', 'clearAnnounced', 'scheduleSearchingRound', 'notifyUnannounced', 'announceSearching'],
-          description: 'No node stores us any more: announce again every 3 s.',
-        },
+        'announce.unstored': NO_LONGER_STORED,
         tick: [
-          {
-            guard: 'isOnionLost',
-            target: 'Announcing',
-            actions: ['observe', 'clearAnnounced', 'armOffline', 'scheduleSearchingRound', 'notifyUnannounced', 'announceSearching'],
-            description: 'No response for 75 s: we are not announced any more.',
-          },
+          ONION_LOST,
           {
             guard: 'isStable',
             target: 'Stable',
@@ -218,31 +229,12 @@ export const toxidAnnounce = setup({
     Stable: {
       description: 'Announced and stable for 90 s: each node is re-announced every 120 s; a round (at least one node) every 15 s.',
       on: {
-        'cmd.stop': {
-          target: 'Offline',
-          actions: ['observe', 'stopTimers', 'notifyUnannounced'],
-          description: 'Go offline.',
-        },
-        'announce.pingId': {
-          actions: ['observe', 'armOffline', 'announceTo'],
-          description: 'A node rotated its ping_id: re-announce to it at once.',
-        },
-        'announce.response': {
-          actions: ['observe', 'armOffline'],
-          description: 'An announce response: still online.',
-        },
-        'announce.unstored': {
-          target: 'Announcing',
-          actions: ['observe', 'clearAnnounced', 'scheduleSearchingRound', 'notifyUnannounced', 'announceSearching'],
-          description: 'No node stores us any more: announce again every 3 s.',
-        },
+        'cmd.stop': STOP_ANNOUNCED,
+        'announce.pingId': PING_ID_ROTATED,
+        'announce.response': STILL_ONLINE,
+        'announce.unstored': NO_LONGER_STORED,
         tick: [
-          {
-            guard: 'isOnionLost',
-            target: 'Announcing',
-            actions: ['observe', 'clearAnnounced', 'armOffline', 'scheduleSearchingRound', 'notifyUnannounced', 'announceSearching'],
-            description: 'No response for 75 s: we are not announced any more.',
-          },
+          ONION_LOST,
           {
             guard: 'isRoundDue',
             actions: ['observe', 'scheduleAnnouncedRound', 'announceStable'],

@@ -48,19 +48,7 @@ export const CRYPTO_MAX_PADDING = 8;
 /** Receive-nonce advance step and half-window (net_crypto.c DATA_NUM_THRESHOLD). */
 export const DATA_NUM_THRESHOLD = 21845;
 
-/** Temp packets (cookie request, handshake) are resent this often (net_crypto.h CRYPTO_SEND_PACKET_INTERVAL, ms). */
-export const CRYPTO_SEND_PACKET_INTERVAL_MS = 1000;
-/** A pre-established connection dies after its temp packet was sent this many times (net_crypto.h MAX_NUM_SENDPACKET_TRIES). */
-export const MAX_NUM_SENDPACKET_TRIES = 8;
-/** A connection is "direct" while a UDP packet arrived within this (net_crypto.h UDP_DIRECT_TIMEOUT, seconds). */
-export const UDP_DIRECT_TIMEOUT_S = 8;
 /** Packets in flight per direction; power of two (net_crypto.h CRYPTO_PACKET_BUFFER_SIZE, packets). */
 export const CRYPTO_PACKET_BUFFER_SIZE = 32768;
-/** Initial round-trip estimate (net_crypto.h DEFAULT_PING_CONNECTION, ms). */
-export const DEFAULT_PING_CONNECTION_MS = 1000;
-/** Round-trip assumed for TCP-relayed requests (net_crypto.h DEFAULT_TCP_PING_CONNECTION, ms). */
-export const DEFAULT_TCP_PING_CONNECTION_MS = 500;
 /** Minimum send queue (net_crypto.h CRYPTO_MIN_QUEUE_LENGTH, packets). */
 export const CRYPTO_MIN_QUEUE_LENGTH = 64;
-/** Minimum send rate (net_crypto.h CRYPTO_PACKET_MIN_RATE, packets per second). */
-export const CRYPTO_PACKET_MIN_RATE_PER_S = 4;

@@ -46,14 +46,15 @@ export const ONION_NODE_MAX_PINGS = 3;
 /** …and was last asked this long ago has timed out. onion_client.h ONION_NODE_TIMEOUT = 15 s. */
 export const ONION_NODE_TIMEOUT_MS = 15 * SECOND_MS;
 
-/** Self re-announce per node while not stored there. onion_client.c ANNOUNCE_INTERVAL_NOT_ANNOUNCED = 3 s. */
-export const ONION_ANNOUNCE_INTERVAL_NOT_STORED_MS = 3 * SECOND_MS;
-/** Self re-announce per node once stored there. onion_client.c ANNOUNCE_INTERVAL_ANNOUNCED = ONION_NODE_PING_INTERVAL = 15 s. */
-export const ONION_ANNOUNCE_INTERVAL_STORED_MS = 15 * SECOND_MS;
-/** Self re-announce per node once node and path are stable. onion_client.c ANNOUNCE_INTERVAL_STABLE = 8 × 15 s = 120 s. */
-export const ONION_ANNOUNCE_INTERVAL_STABLE_MS = 120 * SECOND_MS;
-/** A node (and path) this old counts as stable. onion_client.c TIME_TO_STABLE = 6 × 15 s = 90 s. */
-export const ONION_TIME_TO_STABLE_MS = 90 * SECOND_MS;
+// Self re-announce per node: the same rule as the toxid: machine's cadence (one definition, in
+// machines/constants.ts, with its c-toxcore source): 3 s while not stored there, 15 s once stored,
+// 120 s once node and path are stable (stored for 90 s).
+export {
+  ANNOUNCE_INTERVAL_NOT_ANNOUNCED_MS as ONION_ANNOUNCE_INTERVAL_NOT_STORED_MS,
+  ANNOUNCE_INTERVAL_ANNOUNCED_MS as ONION_ANNOUNCE_INTERVAL_STORED_MS,
+  ANNOUNCE_INTERVAL_STABLE_MS as ONION_ANNOUNCE_INTERVAL_STABLE_MS,
+  ANNOUNCE_TIME_TO_STABLE_MS as ONION_TIME_TO_STABLE_MS,
+} from '../../machines/constants.js';
 /** Requests sent to random path nodes when a list is at most half full. onion_client.c MAX_ONION_CLIENTS_ANNOUNCE / 2 = 6. */
 export const ONION_SELF_POPULATE_REQUESTS = 6;
 /** Friend search: requests to random path nodes when populating. onion_client.c MAX_PATH_NODES / 4 = 8. */

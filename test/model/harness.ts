@@ -18,7 +18,7 @@ export type TimedEvent = { type: string; now: number; [field: string]: unknown }
 
 export interface Expectation {
   readonly value: unknown;
-  readonly context: Record<string, unknown>;
+  readonly context: object;
   readonly outputs: readonly { type: string }[];
 }
 
@@ -67,8 +67,8 @@ function compare(label: string, actual: { snapshot: AnyMachineSnapshot; outputs:
   const problems: string[] = [];
   if (show(actual.snapshot.value) !== show(expected.value)) problems.push(`state ${show(actual.snapshot.value)} ≠ expected ${show(expected.value)}`);
   const ctx = actual.snapshot.context as Record<string, unknown>;
-  for (const [k, v] of Object.entries(expected.context)) if (show(ctx[k]) !== show(v)) problems.push(`context.${k} = ${show(ctx[k])} ≠ expected ${show(v)}`);
-  for (const k of Object.keys(ctx)) if (!(k in expected.context)) problems.push(`context.${k} not checked by the oracle`);
+  for (const [k, v] of Object.entries(expected.context as Record<string, unknown>)) if (show(ctx[k]) !== show(v)) problems.push(`context.${k} = ${show(ctx[k])} ≠ expected ${show(v)}`);
+  for (const k of Object.keys(ctx)) if (!(k in (expected.context as Record<string, unknown>))) problems.push(`context.${k} not checked by the oracle`);
   if (show(actual.outputs) !== show(expected.outputs)) problems.push(`outputs ${show(actual.outputs)} ≠ expected ${show(expected.outputs)}`);
   return problems.length ? `${label}: ${problems.join('; ')}` : null;
 }

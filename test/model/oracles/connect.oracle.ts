@@ -3,19 +3,11 @@
  * independently of machines/connect.ts.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { ConnectContext } from '../../../machines/connect.js';
 import type { Expectation, TimedEvent } from '../harness.js';
 
-type Ctx = {
-  friendPk: string;
-  now: number;
-  dhtKey: string | null;
-  dhtKeyFreshUntil: number | null;
-  addressFreshUntil: number | null;
-  established: boolean;
-  rounds: number;
-  searchAt: number | null;
-  pingAt: number | null;
-};
+/** The context shape (a type only: the oracle's behaviour is its own). */
+type Ctx = ConnectContext;
 type Facts = { type: 'facts'; now: number; dhtKey: string | null; dhtKeyFreshUntil: number | null; addressFreshUntil: number | null; established: boolean };
 
 type Mode = 'Idle' | 'SearchingAddress' | 'Handshaking';

@@ -3,17 +3,11 @@
  * independently of machines/dhtkey-share.ts.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { DhtkeyShareContext } from '../../../machines/dhtkey-share.js';
 import type { Expectation, TimedEvent } from '../harness.js';
 
-type Ctx = {
-  friendPk: string;
-  now: number;
-  friendDhtKey: string | null;
-  runCount: number;
-  searchAt: number | null;
-  onionShareAt: number | null;
-  dhtShareAt: number | null;
-};
+/** The context shape (a type only: the oracle's behaviour is its own). */
+type Ctx = DhtkeyShareContext;
 
 /** c-toxcore: 3 s while run_count ≤ 5, else 2^min(12, run_count − 2) s, at most 3600 s. */
 function interval(runCount: number): number {

@@ -3,9 +3,11 @@
  * one-hour cap), written independently of machines/friend-request.ts.
  */
 import type { AnyMachineSnapshot } from 'xstate';
+import type { FriendRequestContext } from '../../../machines/friend-request.js';
 import type { Expectation, TimedEvent } from '../harness.js';
 
-type Ctx = { friendPk: string; now: number; reachable: boolean; timeoutMs: number; resendAt: number | null; sent: number };
+/** The context shape (a type only: the oracle's behaviour is its own). */
+type Ctx = FriendRequestContext;
 
 export function friendRequestOracle(snapshot: AnyMachineSnapshot, e: TimedEvent): Expectation {
   const state = snapshot.value as 'Pending' | 'Sent' | 'Accepted';

@@ -4,6 +4,7 @@
  * checks that the statechart agrees with it at every step of every generated path.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { FriendSessionContext } from '../../../machines/friend-session.js';
 import type { Expectation, TimedEvent } from '../harness.js';
 
 const RESEND = 1000;
@@ -12,21 +13,8 @@ const DHT_TIMEOUT = 122_000;
 const PING = 8000;
 const TIMEOUT = 32_000;
 
-type Ctx = {
-  friendPk: string;
-  now: number;
-  dhtKey: string | null;
-  dhtKeySource: string | null;
-  dhtKeyFreshUntil: number | null;
-  address: string | null;
-  addressSource: string | null;
-  addressFreshUntil: number | null;
-  tries: number;
-  resendAt: number | null;
-  aliveSendAt: number | null;
-  aliveDeadline: number | null;
-  onlineSince: number | null;
-};
+/** The context shape (a type only: the oracle's behaviour is its own). */
+type Ctx = FriendSessionContext;
 type Ev = EventObject & { now: number; dhtKey?: string; address?: string; source?: string };
 type Out = EventObject & Record<string, unknown>;
 
@@ -57,12 +45,12 @@ export function friendSessionOracle(snapshot: AnyMachineSnapshot, raw: TimedEven
   };
   const takeKey = (source: string): void => {
     c.dhtKey = e.dhtKey!;
-    c.dhtKeySource = source;
+    c.dhtKeySource = source as Ctx["dhtKeySource"];
     c.dhtKeyFreshUntil = at + DHT_TIMEOUT;
   };
   const takeAddress = (source: string): void => {
     c.address = e.address!;
-    c.addressSource = source;
+    c.addressSource = source as Ctx["addressSource"];
     c.addressFreshUntil = at + DHT_TIMEOUT;
   };
   const dropAddress = (): void => {

@@ -3,9 +3,11 @@
  * documented differences), written independently of machines/toxid-announce.ts.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { ToxidAnnounceContext } from '../../../machines/toxid-announce.js';
 import type { Expectation, TimedEvent } from '../harness.js';
 
-type Ctx = { selfPk: string; now: number; roundAt: number | null; stableAt: number | null; offlineAt: number | null; announcedSince: number | null };
+/** The context shape (a type only: the oracle's behaviour is its own). */
+type Ctx = ToxidAnnounceContext;
 type Mode = 'Offline' | 'Announcing' | 'Announced' | 'Stable';
 const INTERVAL: Record<Exclude<Mode, 'Offline'>, number> = { Announcing: 3000, Announced: 15_000, Stable: 15_000 };
 const MODE_NAME = { Announcing: 'searching', Announced: 'announced', Stable: 'stable' } as const;
