@@ -66,6 +66,7 @@ import {
   sealOnionRequest,
   type FriendRequestPayload,
 } from '../../protocol/onion/index.js';
+import { DeadlineHeap } from '../deadline-heap.js';
 import { Dht } from '../dht/dht.js';
 import { actorKeys, type Engine, type EngineDeadline, type TimedLayer } from '../engine.js';
 import type { Friend } from '../friends.js';
@@ -133,6 +134,8 @@ interface FriendSearch {
   found: boolean;
   /** The friend's latest self-announce at our own announce node (see the header), or null. */
   local: LocalSighting | null;
+  /** Creation order (timers of several searches due at once are handled in this order). */
+  readonly order: number;
 }
 
 /** A friend's self-announce seen at our announce node: where a 0x86 for it goes. */
@@ -167,6 +170,13 @@ export class OnionClient implements TimedLayer {
   private readonly sendbacks = new Map<string, Sendback>();
   /** Last DHT-PK no_replay sent per friend (strictly increasing even within one second). */
   private readonly noReplaySent = new Map<string, bigint>();
+  /**
+   * Each friend search's next timer (a list node times out, the local sighting expires), kept
+   * up to date where they change, so that the layer's next timer is not a scan of every search
+   * (an engine with thousands of friends asks for it after every input).
+   */
+  private readonly searchTimers = new DeadlineHeap();
+  private searchesCreated = 0;
 
   constructor(private readonly host: Engine) {
     this.dataKey = generateKeyPair(host.crypto, host.random);
@@ -264,6 +274,7 @@ export class OnionClient implements TimedLayer {
       const sent = this.populate({ kind: 'friend', search: s }, list, ONION_FRIEND_POPULATE_REQUESTS);
       s.waitingForNodes = sent === 0 && live.length === 0;
     }
+    this.refreshSearchTimer(s);
     this.reconcileFriend(s);
   }
 
@@ -332,6 +343,7 @@ export class OnionClient implements TimedLayer {
 
   removeFriend(pkHex: string): void {
     this.searches.delete(pkHex);
+    this.searchTimers.set(pkHex, null);
     this.noReplaySent.delete(pkHex);
     for (const [k, sb] of this.sendbacks) if (sb.friendHex === pkHex) this.sendbacks.delete(k);
   }
@@ -353,6 +365,7 @@ export class OnionClient implements TimedLayer {
         waitingForNodes: false,
         found: false,
         local: null,
+        order: this.searchesCreated++,
       };
       this.searches.set(f.pkHex, s);
     }
@@ -503,6 +516,7 @@ export class OnionClient implements TimedLayer {
     const s = this.searchOf(f);
     const previous = this.localSighting(s);
     s.local = { retIpPort, ret, dataPk, seenAt: this.host.now };
+    this.refreshSearchTimer(s);
     this.host.counters.inc('onion.friend_seen_local');
     if (s.found && (previous === null || !equalBytes(previous.dataPk, dataPk))) {
       // Already found elsewhere, but this is news: the first sighting here, or the friend's onion
@@ -579,6 +593,7 @@ export class OnionClient implements TimedLayer {
     this.askNamedNodes(search ? { kind: 'friend', search } : { kind: 'self' }, list, res.nodes, from);
 
     if (search) {
+      this.refreshSearchTimer(search);
       this.host.counters.inc(isStored === 1 ? 'onion.search_found_at_node' : 'onion.search_response');
       this.reconcileFriend(search);
       return;
@@ -748,6 +763,31 @@ export class OnionClient implements TimedLayer {
 
   // ---- timers ----------------------------------------------------------------------------------
 
+  /** When a node of `list` times out next: 3 requests unanswered and the last 15 s old. */
+  private static nodeExpiry(list: NodeList): number | null {
+    let at: number | null = null;
+    for (const n of list.nodes) {
+      if (n.pingsSinceResponse >= ONION_NODE_MAX_PINGS && n.lastPinged !== null) {
+        const t = n.lastPinged + ONION_NODE_TIMEOUT_MS;
+        if (at === null || t < at) at = t;
+      }
+    }
+    return at;
+  }
+
+  /** A friend search's next timer: a list node times out, or its local sighting expires. */
+  private static searchDeadline(s: FriendSearch): number | null {
+    const node = OnionClient.nodeExpiry(s.list);
+    const local = s.local === null ? null : s.local.seenAt + ONION_ANNOUNCE_TIMEOUT_MS;
+    if (node === null) return local;
+    return local === null ? node : Math.min(node, local);
+  }
+
+  /** Re-arms a search's timer after its list or its local sighting changed. */
+  private refreshSearchTimer(s: FriendSearch): void {
+    this.searchTimers.set(s.friend.pkHex, OnionClient.searchDeadline(s));
+  }
+
   nextTimer(): EngineDeadline | null {
     let best: EngineDeadline | null = null;
     const consider = (at: number | null, reason: string): void => {
@@ -755,20 +795,12 @@ export class OnionClient implements TimedLayer {
     };
     const first = this.sendbacks.values().next().value as Sendback | undefined;
     if (first) consider(first.expires, 'onion sendback expires (10 s)');
-    const nodeExpiry = (list: NodeList): number | null => {
-      let at: number | null = null;
-      for (const n of list.nodes) {
-        if (n.pingsSinceResponse >= ONION_NODE_MAX_PINGS && n.lastPinged !== null) {
-          const t = n.lastPinged + ONION_NODE_TIMEOUT_MS;
-          if (at === null || t < at) at = t;
-        }
-      }
-      return at;
-    };
-    consider(nodeExpiry(this.selfList), 'announce node times out (3 requests unanswered, 15 s)');
-    for (const s of this.searches.values()) {
-      consider(nodeExpiry(s.list), 'friend search node times out (3 requests unanswered, 15 s)');
-      if (s.local !== null) consider(s.local.seenAt + ONION_ANNOUNCE_TIMEOUT_MS, "friend's local sighting expires (300 s)");
+    consider(OnionClient.nodeExpiry(this.selfList), 'announce node times out (3 requests unanswered, 15 s)');
+    const top = this.searchTimers.peek();
+    if (top) {
+      const local = this.searches.get(top.key)?.local;
+      const isLocal = local != null && local.seenAt + ONION_ANNOUNCE_TIMEOUT_MS === top.at;
+      consider(top.at, isLocal ? "friend's local sighting expires (300 s)" : 'friend search node times out (3 requests unanswered, 15 s)');
     }
     consider(this.selfPaths.nextExpiry(), 'onion path expires');
     consider(this.friendPaths.nextExpiry(), 'onion path expires');
@@ -789,12 +821,21 @@ export class OnionClient implements TimedLayer {
       return true;
     };
     if (prune(this.selfList)) this.reconcileSelf();
-    for (const s of this.searches.values()) {
+    // Only searches whose timer is due can have a timed-out node or an expired sighting.
+    const due: FriendSearch[] = [];
+    for (const key of this.searchTimers.due(now)) {
+      const s = this.searches.get(key);
+      if (s) due.push(s);
+      else this.searchTimers.set(key, null);
+    }
+    due.sort((a, b) => a.order - b.order);
+    for (const s of due) {
       let changed = prune(s.list);
       if (s.local !== null && now - s.local.seenAt >= ONION_ANNOUNCE_TIMEOUT_MS) {
         s.local = null;
         changed = true;
       }
+      this.refreshSearchTimer(s);
       if (changed) this.reconcileFriend(s);
     }
     this.selfPaths.expire(now);
