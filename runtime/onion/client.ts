@@ -93,6 +93,13 @@ import { PathSet, type Path } from './paths.js';
 
 const ZERO_32 = new Uint8Array(32);
 
+/**
+ * Shared keys (search temp key × announce node) kept per friend search: its list nodes are asked
+ * every round and answer on the same key, which c-toxcore recomputes (an X25519) for every
+ * request and every answer. Oldest dropped beyond this (the list holds 8; populating asks others).
+ */
+export const ONION_SEARCH_SHARED_KEYS_MAX = 16;
+
 /** An announce node in one of our lists (c-toxcore Onion_Node). */
 export interface OnionNode {
   readonly pk: Bytes;
@@ -136,6 +143,8 @@ interface FriendSearch {
   local: LocalSighting | null;
   /** Creation order (timers of several searches due at once are handled in this order). */
   readonly order: number;
+  /** shared(temp sk, node pk) by node key, at most ONION_SEARCH_SHARED_KEYS_MAX. */
+  readonly sharedKeys: Map<string, Bytes>;
 }
 
 /** A friend's self-announce seen at our announce node: where a 0x86 for it goes. */
@@ -366,6 +375,7 @@ export class OnionClient implements TimedLayer {
         found: false,
         local: null,
         order: this.searchesCreated++,
+        sharedKeys: new Map(),
       };
       this.searches.set(f.pkHex, s);
     }
@@ -428,7 +438,7 @@ export class OnionClient implements TimedLayer {
       });
     } else {
       const s = target.search;
-      request = sealAnnounceRequest(crypto, crypto.precompute(pk, s.temp.secretKey), s.temp.publicKey, random.bytes(24), {
+      request = sealAnnounceRequest(crypto, this.searchShared(s, pk), s.temp.publicKey, random.bytes(24), {
         pingId: ZERO_32,
         searchedPk: s.friend.pk,
         dataPk: ZERO_32,
@@ -438,6 +448,17 @@ export class OnionClient implements TimedLayer {
     this.sendThrough(path, ipPort, request);
     this.host.counters.inc(target.kind === 'self' ? 'onion.announce_sent' : 'onion.search_sent');
     return path.id;
+  }
+
+  /** shared(the search's temp sk, node pk), kept per search (ONION_SEARCH_SHARED_KEYS_MAX). */
+  private searchShared(s: FriendSearch, nodePk: Bytes): Bytes {
+    const hex = toHex(nodePk);
+    const hit = s.sharedKeys.get(hex);
+    if (hit) return hit;
+    const key = this.host.crypto.precompute(nodePk, s.temp.secretKey);
+    s.sharedKeys.set(hex, key);
+    if (s.sharedKeys.size > ONION_SEARCH_SHARED_KEYS_MAX) s.sharedKeys.delete(s.sharedKeys.keys().next().value as string);
+    return key;
   }
 
   private sendThrough(path: Path, dest: IpPort, payload: Bytes): void {
@@ -570,7 +591,7 @@ export class OnionClient implements TimedLayer {
     else {
       search = this.searches.get(sb.friendHex);
       if (!search) return this.host.drop('onion.sendback_friend_gone');
-      shared = this.host.crypto.precompute(sb.nodePk, search.temp.secretKey);
+      shared = this.searchShared(search, sb.nodePk);
     }
     const r = openAnnounceResponse(this.host.crypto, shared, h.value);
     if (!r.ok) return this.host.drop('onion.announce_response_invalid');
