@@ -121,8 +121,13 @@ export const reconnectBench: Bench = {
     });
     notes.push(
       'Timed from just before the restarting side stops. Both send kill packets when they stop (c-toxcore tox_kill, toxstate UdpNode.close → engine.shutdown), ' +
-        'so the waiting side sees the friend offline at once; the restarted side then has to be found again: it announces at the waiting side (its bootstrap node), ' +
-        'which answers with its DHT-PK along the return path (toxstate) or finds it by its own onion search (c-toxcore, whose onion starts 2-3 s after tox_new).',
+        'so the waiting side sees the friend offline at once; then the restarted side has to be found again.',
+    );
+    notes.push(
+      'What waits on what: a restarted c-toxcore announces at the waiting toxstate (its bootstrap node) 2-3 s after tox_new (its onion start) and toxstate ' +
+        'answers with its DHT-PK at once. A restarted toxstate is announced at the waiting c-toxcore within 0.2 s, but c-toxcore only announces at the new ' +
+        'toxstate (which is what lets toxstate reach it) when it re-populates its announce list, 3-12 s later, because its entry for the toxstate that went away ' +
+        'counts as alive until it times out; that wait is c-toxcore\'s. A c-toxcore pair waits for both onion clients.',
     );
     return { rows, notes };
   },

@@ -183,7 +183,8 @@ export const throughputBench: Bench = {
     notes.push(
       `${sizes.messages} messages of ${MESSAGE_BYTES} bytes per row; MB = 10^6 bytes of message text. ` +
         "A c-toxcore receiver's latency includes cpeer's loop, which sleeps up to tox_iteration_interval (≤ 50 ms) between tox_iterate calls " +
-        '(c-toxcore 0.2.18 offers no socket to wait on), as any c-toxcore client loop does.',
+        '(c-toxcore 0.2.18 offers no socket to wait on), as any c-toxcore client loop does. toxstate → toxstate runs both engines in this one Node process; ' +
+        "c-toxcore's sends are paced by its own congestion control (it enqueues all at once: no send-queue waits), toxstate's by a fixed window of 128 packets in flight.",
     );
     return { rows, notes };
   },
