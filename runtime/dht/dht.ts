@@ -204,8 +204,8 @@ export class Dht implements TimedLayer {
   }
 
   /** Any known node (close list or search lists) by key. */
-  findAny(pkHex: string): DhtNode | undefined {
-    const c = this.findClose(pkHex);
+  findAny(pkHex: string, pk?: Bytes): DhtNode | undefined {
+    const c = this.findClose(pkHex, pk);
     if (c) return c;
     for (const s of this.searches.values()) for (const n of s.nodes) if (n.pkHex === pkHex) return n;
     return undefined;
@@ -270,7 +270,7 @@ export class Dht implements TimedLayer {
     list.friends.add(friendHex);
     this.searchOfFriend.set(friendHex, dhtKeyHex);
     // dht_addfriend: ask the known nodes closest to the key, and the key's own node if we know it.
-    const known = this.findAny(dhtKeyHex);
+    const known = this.findAny(dhtKeyHex, list.target);
     if (known) {
       this.sendNodesRequest(known.pk, known.ipPort, list.target);
       this.host.dhtAddressFound(dhtKeyHex, known.ipPort, known.lastHeard !== null ? 'dhtKeyPacket' : 'dhtSearch');
@@ -293,7 +293,7 @@ export class Dht implements TimedLayer {
   pingFriend(friendHex: string): void {
     const list = this.listOf(friendHex);
     if (!list) return;
-    const node = this.findAny(list.targetHex);
+    const node = this.findAny(list.targetHex, list.target);
     if (node) this.sendNodesRequest(node.pk, node.ipPort, list.target);
   }
 
@@ -367,7 +367,7 @@ export class Dht implements TimedLayer {
     if (!r.ok) return this.host.drop('dht.nodes_request_invalid');
     this.host.keys.rememberDht(header.senderPk, shared);
     const senderHex = toHex(header.senderPk);
-    const count = this.answerSize(senderHex, from);
+    const count = this.answerSize(senderHex, from, header.senderPk);
     let nodes = this.closest(r.value.searchedPk, count, { lan: isLanAddress(from), exclude: senderHex }).map(Dht.toPacked);
     // Never answer with nobody when we know the asker: c-toxcore ignores empty responses and
     // would never add us (tox-protocol.md §11.3). Its own address is a harmless answer.
@@ -383,8 +383,8 @@ export class Dht implements TimedLayer {
    * (DHT_UNVERIFIED_FULL_ANSWERS_PER_S, one counter, no table), then 1 node — 121 bytes for a
    * 113-byte request, the least that interoperates (c-toxcore ignores empty answers).
    */
-  private answerSize(senderHex: string, from: IpPort): number {
-    const known = this.findAny(senderHex);
+  private answerSize(senderHex: string, from: IpPort, senderPk?: Bytes): number {
+    const known = this.findAny(senderHex, senderPk);
     if (known !== undefined && known.lastHeard !== null && equalIpPort(known.ipPort, from)) return DHT_MAX_SENT_NODES;
     const now = this.host.now;
     const b = this.unverifiedBudget;
@@ -429,7 +429,7 @@ export class Dht implements TimedLayer {
       // A search result names the friend's node: report the claim and verify it directly.
       this.host.dhtAddressFound(hex, node.ipPort, 'dhtSearch');
     }
-    const known = this.findAny(hex);
+    const known = this.findAny(hex, node.publicKey);
     if (known && this.host.now - known.lastAsked < DHT_PING_TIMEOUT_MS) return;
     let wanted = search !== undefined || this.wouldEnterClose(node.publicKey);
     let target = this.ownPk;
@@ -502,7 +502,7 @@ export class Dht implements TimedLayer {
       // address is reported only once verified; any other source is asked back, and only the
       // answer (our ping id, from that address) counts — c-toxcore too learns addresses from
       // responses only (DHT.c addto_lists; requests only feed its ping queue).
-      const known = this.findAny(hex);
+      const known = this.findAny(hex, pk);
       if (known && known.lastHeard !== null && equalIpPort(known.ipPort, from)) {
         if (searched) this.host.dhtAddressFound(hex, from, 'dhtKeyPacket');
         return;
@@ -570,10 +570,11 @@ export class Dht implements TimedLayer {
   /** Sends a nodes request for `target` and remembers its ping id for 5 s. */
   sendNodesRequest(pk: Bytes, to: IpPort, target: Bytes): void {
     if (equalBytes(pk, this.ownPk)) return;
-    const pingId = this.newPingId(toHex(pk), to, 'nodes');
+    const hex = toHex(pk);
+    const pingId = this.newPingId(hex, to, 'nodes');
     const shared = this.host.keys.dhtShared(pk);
     this.host.send(to, sealNodesRequest(this.host.crypto, shared, this.ownPk, this.nonce(), { searchedPk: target, pingId }));
-    const known = this.findAny(toHex(pk));
+    const known = this.findAny(hex, pk);
     if (known) known.lastAsked = this.host.now;
     this.host.counters.inc('dht.nodes_requests_sent');
   }
@@ -662,9 +663,19 @@ export type { DhtPk };
 /** Inserts `n` into `best` (sorted by distance to `target`, at most `count` long) if it belongs there. */
 function insertClosest(best: DhtNode[], n: DhtNode, target: Bytes, count: number): void {
   if (count <= 0) return;
-  if (best.length === count && xorDistanceCompare(target, n.pk, best[count - 1]!.pk) >= 0) return;
+  if (best.length === count && compareDistance(target, n.pk, best[count - 1]!.pk) >= 0) return;
   let i = best.length;
-  while (i > 0 && xorDistanceCompare(target, n.pk, best[i - 1]!.pk) < 0) i--;
+  while (i > 0 && compareDistance(target, n.pk, best[i - 1]!.pk) < 0) i--;
   best.splice(i, 0, n);
   if (best.length > count) best.length = count;
+}
+
+/** xorDistanceCompare without its length checks (every key in the tables is 32 bytes): the closest() hot loop. */
+function compareDistance(target: Bytes, a: Bytes, b: Bytes): number {
+  for (let i = 0; i < 32; i++) {
+    const da = target[i]! ^ a[i]!;
+    const db = target[i]! ^ b[i]!;
+    if (da !== db) return da < db ? -1 : 1;
+  }
+  return 0;
 }
