@@ -157,6 +157,7 @@ function toxstateRun(crypto: Crypto, seed: number): { demo: DemoNetwork; sent: A
   const demo = createDemoNetwork({ crypto, seed });
   const { sim, alice, bob } = demo;
   const sent: Array<{ fromNode: SimNode; to: IpPort; data: Bytes }> = [];
+  const restore: Array<() => void> = [];
   const record = (node: SimNode): void => {
     const e = node.engine;
     const orig = e.send.bind(e);
@@ -164,6 +165,8 @@ function toxstateRun(crypto: Crypto, seed: number): { demo: DemoNetwork; sent: A
       sent.push({ fromNode: node, to, data });
       orig(to, data);
     };
+    // The recording stops with the capture (the network keeps running for the engine target).
+    restore.push(() => delete (e as { send?: unknown }).send);
   };
   // Carol: a stranger who sends Alice a friend request (onion data 32).
   const cid = demoIdentity(crypto, 'Carol', seed * 100 + 102);
@@ -186,6 +189,7 @@ function toxstateRun(crypto: Crypto, seed: number): { demo: DemoNetwork; sent: A
   sim.flush();
   sim.runUntilTrue(() => alice.node.events.some((e) => e.type === 'friend_request'), 30_000);
   sim.runFor(20_000);
+  for (const r of restore) r();
   return { demo, sent, carol };
 }
 
