@@ -188,6 +188,9 @@ export class AnnounceServer implements TimedLayer {
       existing.ret = ret;
       existing.dataPk = dataPk;
       existing.announcedAt = now;
+      // Kept in the order of announcedAt (the map's order): the first entry expires first.
+      this.entries.delete(pkHex);
+      this.entries.set(pkHex, existing);
       return existing;
     }
     if (this.entries.size >= ONION_ANNOUNCE_MAX_ENTRIES) this.purge(now);
@@ -240,9 +243,9 @@ export class AnnounceServer implements TimedLayer {
   }
 
   nextTimer(): EngineDeadline | null {
-    let at = Infinity;
-    for (const e of this.entries.values()) at = Math.min(at, e.announcedAt + ONION_ANNOUNCE_TIMEOUT_MS);
-    return at === Infinity ? null : { at, reason: 'announce entry expires (300 s)' };
+    // Entries are in announcedAt order (store moves a refreshed one to the end).
+    const first = this.entries.values().next().value as AnnounceEntry | undefined;
+    return first === undefined ? null : { at: first.announcedAt + ONION_ANNOUNCE_TIMEOUT_MS, reason: 'announce entry expires (300 s)' };
   }
 
   onTimer(now: number): void {
