@@ -3,7 +3,7 @@
  * profile (saved atomically, debounced), signals → clean shutdown.
  */
 import { existsSync } from 'node:fs';
-import { fromHex, toHex } from '../protocol/bytes.js';
+import { fromHex } from '../protocol/bytes.js';
 import { loadCrypto } from '../protocol/crypto.js';
 import { formatIpPort, parseIp, type IpPort, isLoopback } from '../protocol/ip-port.js';
 import { isValidPublicKey } from '../protocol/keys.js';
@@ -115,6 +115,14 @@ export async function runNode(o: NodeOptions): Promise<number> {
   } catch (e) {
     throw new CliError(e instanceof Error ? e.message : String(e));
   }
+  // Stop requests are honoured from here on, before anything is printed: a SIGTERM right after
+  // the `self` line still saves the profile.
+  let requestStop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    requestStop = resolve;
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const t0 = node.clock();
   const seconds = (t: number): number => Math.round((t - t0) / 10) / 100;
 
@@ -195,17 +203,12 @@ export async function runNode(o: NodeOptions): Promise<number> {
     stopInspector = await startLiveInspector(node, { port: o.inspectPort, open: o.openBrowser });
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (o.runSeconds !== undefined) setTimeout(stop, o.runSeconds * 1000).unref();
-  });
+  if (o.runSeconds !== undefined) setTimeout(requestStop, o.runSeconds * 1000).unref();
+  await stopped;
   if (saveTimer) clearTimeout(saveTimer);
   dirty = dirty || o.profilePath !== undefined;
   await save();
   await stopInspector?.();
   await node.close();
-  void toHex;
   return 0;
 }

@@ -90,7 +90,8 @@ export function journalRow(e: JournalEntry, name: KeyNamer): JournalRow {
     eventType: e.event.type,
     from: stateText(e.from),
     to: stateText(e.to),
-    ignored: e.transition === null,
+    // A journaled creation (from: null) is not an ignored event.
+    ignored: e.transition === null && e.from !== null,
     transition:
       e.transition === null
         ? null
