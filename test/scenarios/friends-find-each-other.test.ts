@@ -1,7 +1,7 @@
 /**
  * Issue 4 — friends find each other on a toxstate network: two friends among 50 nodes learn
  * each other's DHT key (over the onion) and address (DHT search), and connect; with 20% loss
- * they still do; a friend taken off the network is searched for again (its session falls back
+ * on their links (and with 10% on every link of the network) they still do; a friend taken off the network is searched for again (its session falls back
  * to AcquiringIPAddress / AwaitingDHTKey and the dhtkey and connect tasks search) and is found
  * when it returns. Virtual clock, seeded, no real sleeps; every engine's handler stays clean.
  */
@@ -42,6 +42,23 @@ describe('friends find each other on a 50-node toxstate network', () => {
     console.log(`50 nodes, friends on 20%-loss links: Established ${sim.now - t0} ms after befriending`);
     expect(sim.stats.lost).toBeGreaterThan(0);
     sim.runFor(120_000);
+    expect(established(a, b)).toBe(true);
+    expect(handlerErrors(nodes), firstHandlerError(nodes) ?? '').toBe(0);
+  });
+
+  it('with 10% loss on every link of the network (every onion hop) they find each other within 30 s', async () => {
+    // Onion round trips cross 8 links: at 10% loss each, 43% of them arrive. (At 20% on every
+    // link only 17% do: announce and search lists lose nodes — 3 unanswered requests — faster
+    // than they fill, and in a 10-minute run with seeds 4200 and 4500 the friends never found
+    // each other. Known limit, shared by c-toxcore's rules; not asserted here.)
+    const { sim, nodes } = await makeScenario({ nodes: 50, seedBase: 4500, loss: 0.1 });
+    sim.runFor(10_000);
+    const [a, b] = [nodes[8]!, nodes[33]!];
+    const t0 = sim.now;
+    befriend(sim, a, b);
+    expect(sim.runUntilTrue(() => established(a, b), 30_000)).toBe(true);
+    console.log(`50 nodes, 10% loss everywhere: Established ${sim.now - t0} ms after befriending`);
+    sim.runFor(60_000);
     expect(established(a, b)).toBe(true);
     expect(handlerErrors(nodes), firstHandlerError(nodes) ?? '').toBe(0);
   });

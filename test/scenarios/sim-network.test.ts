@@ -8,7 +8,7 @@ import { encodePackedNode } from '../../protocol/packed-node.js';
 import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
 import { SimNetwork, type SimNode } from '../../runtime/adapters/sim-network.js';
 import type { Engine, Transmit } from '../../runtime/engine.js';
-import { befriend, established, makeScenario } from './helpers.js';
+import { befriend, established, handlerErrors, makeScenario } from './helpers.js';
 
 /**
  * A stand-in engine that records what it hears and sends what a test queues: the network only
@@ -157,5 +157,6 @@ describe('the simulated network', () => {
     befriend(sim, late, nodes[12]!);
     expect(sim.runUntilTrue(() => established(late, nodes[12]!), 10_000)).toBe(true);
     expect(late.engine.dht.stats().good).toBeGreaterThan(5);
+    expect(handlerErrors([...nodes, late])).toBe(0);
   });
 });
