@@ -125,9 +125,11 @@ export const reconnectBench: Bench = {
     );
     notes.push(
       'What waits on what: a restarted c-toxcore announces at the waiting toxstate (its bootstrap node) 2-3 s after tox_new (its onion start) and toxstate ' +
-        'answers with its DHT-PK at once. A restarted toxstate is announced at the waiting c-toxcore within 0.2 s, but c-toxcore only announces at the new ' +
-        'toxstate (which is what lets toxstate reach it) when it re-populates its announce list, 3-12 s later, because its entry for the toxstate that went away ' +
-        'counts as alive until it times out; that wait is c-toxcore\'s. A c-toxcore pair waits for both onion clients.',
+        'answers with its DHT-PK at once. A restarted toxstate is announced at the waiting c-toxcore within 0.2 s, but c-toxcore announces at the new ' +
+        'toxstate (which is what lets toxstate reach it) only when its re-population picks it and a path that does not run through the toxstate that went ' +
+        'away: 2-20 s in these runs (c-toxcore keeps such paths until they time out, 4-10 s). Meanwhile c-toxcore searches for its friend at the new ' +
+        'toxstate every 3 s; toxstate does not answer "stored here" for its own key, which would tell any searcher that this node is that Tox ID. ' +
+        "That wait is c-toxcore's. A c-toxcore pair waits for both onion clients.",
     );
     return { rows, notes };
   },
