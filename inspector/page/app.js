@@ -79,7 +79,7 @@ function chartSvg(name, layout, actor, role) {
   const states = new Map(chart.states.map((s) => [s.id, s]));
   const trans = new Map(chart.transitions.map((t) => [t.id, t]));
   const active = new Set(actor.active);
-  const lastId = actor.last && !actor.last.ignored ? actor.last.transition.id : null;
+  const lastId = actor.last?.transition ? actor.last.transition.id : null;
   const passing = new Set(actor.candidates.filter((c) => c.selected).map((c) => c.id));
   const w = Math.ceil(layout.width);
   const h = Math.ceil(layout.height);
@@ -142,8 +142,15 @@ const ROLE_TITLES = { session: 'friend session', dhtkey: 'dhtkey task', connect:
 const chartCache = new Map(); // role → signature, to redraw only on change
 
 async function renderCharts() {
+  if (!S.view) return;
+  // Lay out every machine first (each layout is computed once and cached), then draw the view
+  // that is current by then. Drawing must not wait on a layout between two charts: under load a
+  // new view arrives while the big session chart is being laid out, and the session chart would
+  // never be drawn.
+  await Promise.all(S.view.actors.map((a) => layoutOf(a.machine)));
   const v = S.view;
-  if (!v) return;
+  const layouts = new Map();
+  for (const a of v.actors) layouts.set(a.machine, await layoutOf(a.machine));
   const host = $('charts');
   const head = $('charts-head');
   head.innerHTML = v.friend
@@ -157,8 +164,7 @@ async function renderCharts() {
   }
   if (!v.actors.some((a) => a.role === S.selectedRole)) S.selectedRole = v.actors[0]?.role ?? 'toxid';
   for (const a of v.actors) {
-    const layout = await layoutOf(a.machine);
-    if (S.view !== v) return; // a newer view arrived while laying out
+    const layout = layouts.get(a.machine);
     let box = host.querySelector(`.chart[data-role="${a.role}"]`);
     if (!box) {
       box = document.createElement('div');
@@ -178,13 +184,16 @@ async function renderCharts() {
     const sig = JSON.stringify([a.key, a.state, a.last?.seq, a.last?.transition?.id, a.candidates.filter((c) => c.selected).map((c) => c.id), a.next?.text]);
     if (chartCache.get(a.role) === sig) continue;
     const stateChanged = chartCache.has(a.role) && JSON.parse(chartCache.get(a.role))[1] !== a.state;
-    chartCache.set(a.role, sig);
-    const lastText = a.last ? `last: ${a.last.ignored ? `ignored ${a.last.eventType}` : `${a.last.eventType} → ${a.last.to}`} (#${a.last.seq})` : 'no step yet';
+    const lastText = a.last
+      ? `last: ${a.last.transition ? `${a.last.eventType} → ${a.last.to}` : a.last.ignored ? `ignored ${a.last.eventType}` : `created in ${a.last.to}`} (#${a.last.seq})`
+      : 'no step yet';
     box.innerHTML =
       `<h3><span>${esc(ROLE_TITLES[a.role] ?? a.role)}</span><span class="sub mono">${esc(a.label)} · ${esc(a.machine)}</span>` +
       `<span class="sub">state <strong class="mono" data-testid="state">${esc(a.state)}</strong></span>` +
       `<span class="sub">${esc(lastText)}</span>${a.next ? `<span class="sub">next: ${esc(a.next.text)}</span>` : ''}</h3>` +
       chartSvg(a.machine, layout, a, a.role);
+    // Remembered only once drawn: a chart that failed to draw is tried again on the next view.
+    chartCache.set(a.role, sig);
     // Keep the session's active state in sight when it changes (not on every redraw: the user may be reading elsewhere).
     if (a.role === 'session' && (stateChanged || !box.dataset.shown)) {
       box.dataset.shown = 'true';
@@ -220,7 +229,11 @@ function renderDetails() {
     .join('');
   const last = a.last
     ? `<table class="kv"><tr><td>seq</td><td>#${a.last.seq} at ${secs(a.last.t)}</td></tr><tr><td>event</td><td class="mono">${esc(a.last.event)}</td></tr><tr><td>transition</td><td class="mono">${
-        a.last.ignored ? 'ignored' : `${esc(a.last.transition.source)} → ${esc(a.last.transition.targets.join(', ') || '(stays)')}${a.last.transition.guard ? ` [${esc(a.last.transition.guard)}]` : ''}`
+        !a.last.transition
+          ? a.last.ignored
+            ? 'ignored'
+            : `created in ${esc(a.last.to)}`
+          : `${esc(a.last.transition.source)} → ${esc(a.last.transition.targets.join(', ') || '(stays)')}${a.last.transition.guard ? ` [${esc(a.last.transition.guard)}]` : ''}`
       }</td></tr><tr><td>outputs</td><td class="mono">${esc(a.last.outputs.join(', ') || '—')}</td></tr></table>`
     : '<p class="hint">no journaled step yet</p>';
   el.innerHTML =
@@ -296,8 +309,10 @@ async function renderTimeline() {
     d.className = `trow${row.ignored ? ' ignored' : ''}${row.seq === cursorSeq ? ' cursor' : ''}`;
     d.style.top = `${(first + i) * ROW_H}px`;
     d.dataset.seq = row.seq;
-    const tr = row.ignored
-      ? `${esc(row.from)} (ignored)`
+    const tr = !row.transition
+      ? row.ignored
+        ? `${esc(row.from)} (ignored)`
+        : `created in ${esc(row.to)}`
       : `${esc(row.transition.source || row.from)} → ${esc(row.transition.targets.join(', ') || '(stays)')}${row.transition.guard ? ` <span class="guard">[${esc(row.transition.guard)}]</span>` : ''}`;
     d.innerHTML =
       `<span>#${row.seq}</span><span>${(row.t / 1000).toFixed(3)}</span><span title="${esc(row.actor)}">${esc(row.actorLabel)}</span>` +
