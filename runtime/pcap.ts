@@ -234,31 +234,14 @@ function parsePcapng(bytes: Bytes): Result<Capture> {
       case PCAPNG_INTERFACE_DESCRIPTION_BLOCK:
         if (body.length >= 8) interfaces.push(readInterface(body, be));
         break;
-      case PCAPNG_ENHANCED_PACKET_BLOCK: {
+      case PCAPNG_ENHANCED_PACKET_BLOCK:
+      case PCAPNG_PACKET_BLOCK: {
+        // The enhanced block has a 32-bit interface id; the obsolete one a 16-bit id and 16 bits of drops.
         if (body.length < 20) break;
-        const iface = interfaces[be.u32(0)];
+        const iface = interfaces[type === PCAPNG_PACKET_BLOCK ? be.u16(0) : be.u32(0)];
         const cap = be.u32(12);
         if (!iface || 20 + cap > body.length) {
           stoppedEarly = iface ? `packet block at byte ${o} is corrupt: it declares ${cap} captured bytes` : `packet block at byte ${o} names an undescribed interface`;
-          break;
-        }
-        const ticks = (BigInt(be.u32(4)) << 32n) | BigInt(be.u32(8));
-        records.push({
-          frame: records.length + 1,
-          timeNs: (ticks * iface.num) / iface.den + iface.offsetNs,
-          timeDigits: iface.digits,
-          linktype: iface.linktype,
-          data: body.slice(20, 20 + cap),
-          origLen: be.u32(16),
-        });
-        break;
-      }
-      case PCAPNG_PACKET_BLOCK: {
-        if (body.length < 20) break;
-        const iface = interfaces[be.u16(0)];
-        const cap = be.u32(12);
-        if (!iface || 20 + cap > body.length) {
-          stoppedEarly = `packet block at byte ${o} is corrupt or names an undescribed interface`;
           break;
         }
         const ticks = (BigInt(be.u32(4)) << 32n) | BigInt(be.u32(8));
