@@ -12,14 +12,10 @@
  * Network rule: 127.0.0.1 only. Skipped with the printed reason when c-toxcore is unavailable.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, skipMessage, startPeers, toxcoreAvailability, type CPeer } from './cpeer.js';
+import { closeAllPeers, type CPeer, interopAvailability, startPeers } from './cpeer.js';
 import { closeAllTPeers, TPeer } from './tpeer.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 
 const WAIT_MS = 40_000;
 

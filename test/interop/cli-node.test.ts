@@ -15,13 +15,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from './cpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from './cpeer.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 
 const BIN = new URL('../../bin/toxstate.js', import.meta.url).pathname;
 const WAIT_MS = 40_000;

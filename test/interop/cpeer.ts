@@ -75,6 +75,19 @@ export function skipMessage(a: Availability): string {
   return a.ok ? '' : `SKIPPED: c-toxcore interop: ${a.reason}`;
 }
 
+/**
+ * What every interop test file does first: find out whether c-toxcore can be used, print the
+ * SKIPPED line with the reason when not, and fail instead when TOXSTATE_REQUIRE_INTEROP=1.
+ */
+export async function interopAvailability(): Promise<Availability> {
+  const a = await toxcoreAvailability();
+  if (!a.ok) {
+    console.log(skipMessage(a));
+    if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(a));
+  }
+  return a;
+}
+
 async function missingPieces(): Promise<string[]> {
   const missing: string[] = [];
   if (!(await run('cc', ['--version'])).ok) missing.push('C compiler (cc)');

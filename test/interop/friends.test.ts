@@ -9,14 +9,10 @@
  * when c-toxcore is unavailable. Times are printed, never asserted.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from './cpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from './cpeer.js';
 import { closeAllTPeers, TPeer } from './tpeer.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 
 /** Bound on every wait (c-toxcore's own onion search, the slowest path, takes ~10 s). */
 const WAIT_MS = 40_000;

@@ -11,26 +11,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  befriendByRequest,
-  buildNative,
-  closeAllPeers,
-  CPeer,
-  netnsAvailable,
-  runShimProbe,
-  skipMessage,
-  startPeers,
-  toxcoreAvailability,
-  udpSocketsOfPid,
-  type CPeerEvent,
-} from './cpeer.js';
+import { befriendByRequest, buildNative, closeAllPeers, CPeer, type CPeerEvent, interopAvailability, netnsAvailable, runShimProbe, startPeers, udpSocketsOfPid } from './cpeer.js';
 import { parseShimLog } from './shim-log.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 const skip = !availability.ok;
 const netns = skip ? false : await netnsAvailable();
 

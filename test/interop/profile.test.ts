@@ -13,12 +13,11 @@ import { loadCrypto } from '../../protocol/crypto.js';
 import type { SavedFriend } from '../../protocol/profile/friend-record.js';
 import { emptyProfile, parseSavedata, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/savedata.js';
 import { ctoxcoreHarness, parseView } from '../fixtures/profiles/ctoxcore-harness.js';
-import { skipMessage, toxcoreAvailability } from './cpeer.js';
+import { interopAvailability } from './cpeer.js';
 
-const availability = await toxcoreAvailability();
+const availability = await interopAvailability();
 const harness = availability.ok ? ctoxcoreHarness() : null;
-if (!availability.ok) console.log(skipMessage(availability));
-else if (!harness) console.log('SKIPPED: c-toxcore interop: the libtoxcore profile harness could not be built');
+if (availability.ok && !harness) console.log('SKIPPED: c-toxcore interop: the libtoxcore profile harness could not be built');
 
 const crypto = await loadCrypto();
 const enc = new TextEncoder();

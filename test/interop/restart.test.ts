@@ -18,14 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorKeys } from '../../runtime/engine.js';
 import { profileStart } from '../../runtime/profile-bridge.js';
 import { loadProfile, saveProfile } from '../../runtime/profile-store.js';
-import { closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from './cpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from './cpeer.js';
 import { closeAllTPeers, TPeer } from './tpeer.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 
 /** Bound on every wait. */
 const WAIT_MS = 40_000;

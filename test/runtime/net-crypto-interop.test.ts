@@ -13,14 +13,10 @@ import { fromHex } from '../../protocol/bytes.js';
 import { unwrap } from '../../protocol/result.js';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import type { AppEvent } from '../../runtime/app-events.js';
-import { closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from '../interop/cpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from '../interop/cpeer.js';
 import { makeFriendEngine } from './net-crypto-helpers.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 
 /** Bound on every real-time wait here (c-toxcore answers within its 50 ms loop). */
 const WAIT_MS = 15_000;

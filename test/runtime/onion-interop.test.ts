@@ -18,13 +18,9 @@ import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import { Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { secureRandom } from '../../runtime/random.js';
-import { closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from '../interop/cpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from '../interop/cpeer.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 const skip = !availability.ok;
 
 /** c-toxcore starts announcing 3 s after start and confirms "onion connected" 3 s later (§10.2). */

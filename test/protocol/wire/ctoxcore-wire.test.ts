@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, skipMessage, startPeers, toxcoreAvailability, type CPeer } from '../../interop/cpeer.js';
+import { closeAllPeers, type CPeer, interopAvailability, startPeers } from '../../interop/cpeer.js';
 import { concat, hex, toHex, type Bytes } from '../../../protocol/bytes.js';
 import { loadCrypto } from '../../../protocol/crypto.js';
 import { decodeDhtHeader } from '../../../protocol/dht/dht-header.js';
@@ -35,11 +35,7 @@ import { decodeOnionDataResponse, openOnionDataInner, openOnionDataOuter } from 
 import { sealOnionRequest, type OnionPath } from '../../../protocol/onion/onion-request.js';
 import { unwrap } from '../../../protocol/result.js';
 
-const availability = await toxcoreAvailability();
-if (!availability.ok) {
-  console.log(skipMessage(availability));
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(skipMessage(availability));
-}
+const availability = await interopAvailability();
 const skip = !availability.ok;
 const WAIT_MS = 5_000;
 
