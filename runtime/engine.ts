@@ -324,6 +324,7 @@ export class Engine {
     this.friends.remove(pkHex);
     this.lastFacts.delete(pkHex);
     this.lastProgress.delete(pkHex);
+    this.indexDhtKey(pkHex, null);
     this.app({ type: 'profile_changed', t: this.now });
     this.flush();
     return true;
@@ -619,6 +620,7 @@ export class Engine {
     const session = this.actors.get(actorKeys.session(friendHex));
     if (!session) return;
     const facts: FriendFacts = friendFacts(session.snapshot as FriendSessionSnapshot);
+    this.indexDhtKey(friendHex, facts.dhtKey);
     const sig = JSON.stringify(facts);
     if (!force && this.lastFacts.get(friendHex) === sig) return;
     this.lastFacts.set(friendHex, sig);
@@ -649,11 +651,32 @@ export class Engine {
   /** Friends whose session currently names `dhtKeyHex` as their DHT key. */
   friendsWithDhtKey(dhtKeyHex: string): Friend[] {
     const out: Friend[] = [];
-    for (const f of this.friends.all()) {
-      const s = this.actors.get(actorKeys.session(f.pkHex));
-      if (s && (s.snapshot as FriendSessionSnapshot).context.dhtKey === dhtKeyHex) out.push(f);
+    for (const hex of this.byDhtKey.get(dhtKeyHex) ?? []) {
+      const f = this.friends.get(hex);
+      if (f) out.push(f);
     }
     return out;
+  }
+
+  /** DHT key → friends whose session names it (kept by `indexDhtKey` after every session step). */
+  private readonly byDhtKey = new Map<string, Set<string>>();
+  private readonly dhtKeyOf = new Map<string, string>();
+
+  private indexDhtKey(friendHex: string, dhtKey: string | null): void {
+    const old = this.dhtKeyOf.get(friendHex);
+    if (old === (dhtKey ?? undefined)) return;
+    if (old !== undefined) {
+      const set = this.byDhtKey.get(old);
+      set?.delete(friendHex);
+      if (set && set.size === 0) this.byDhtKey.delete(old);
+      this.dhtKeyOf.delete(friendHex);
+    }
+    if (dhtKey !== null) {
+      this.dhtKeyOf.set(friendHex, dhtKey);
+      const set = this.byDhtKey.get(dhtKey) ?? new Set<string>();
+      set.add(friendHex);
+      this.byDhtKey.set(dhtKey, set);
+    }
   }
 
   // ---- facts from the protocol layers -------------------------------------------------------

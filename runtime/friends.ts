@@ -62,8 +62,13 @@ export class FriendTable {
     return f;
   }
 
+  /** How many friends were ever removed (layers that keep per-friend state clean up when it changes). */
+  removals = 0;
+
   remove(pkHex: string): boolean {
-    return this.byHex.delete(pkHex);
+    const removed = this.byHex.delete(pkHex);
+    if (removed) this.removals++;
+    return removed;
   }
 
   get(pkHex: string): Friend | undefined {

@@ -302,15 +302,18 @@ export class Messenger implements TimedLayer {
   // ---- timers --------------------------------------------------------------------------------
 
   /** Only housekeeping: records of removed friends are forgotten. */
+  /** `friends.removals` when removed friends were last forgotten: nothing to scan until it changes. */
+  private cleanedAtRemovals = 0;
+
   nextTimer(): EngineDeadline | null {
-    for (const hex of this.sessions.keys()) if (!this.host.friends.has(hex)) return { at: this.host.now, reason: 'messenger: forget a removed friend' };
-    for (const hex of this.lastMessageId.keys()) if (!this.host.friends.has(hex)) return { at: this.host.now, reason: 'messenger: forget a removed friend' };
-    return null;
+    if (this.host.friends.removals === this.cleanedAtRemovals) return null;
+    return { at: this.host.now, reason: 'messenger: forget a removed friend' };
   }
 
   onTimer(_now: number): void {
     for (const hex of this.sessions.keys()) if (!this.host.friends.has(hex)) this.sessions.delete(hex);
     for (const hex of this.lastMessageId.keys()) if (!this.host.friends.has(hex)) this.lastMessageId.delete(hex);
+    this.cleanedAtRemovals = this.host.friends.removals;
   }
 
   /** Sizes of the tables. */

@@ -273,6 +273,7 @@ export class NetCrypto implements TimedLayer {
 
   /** `send.cookieRequest`: 0x18 to the friend's node, creating the connection if there is none. */
   sendCookieRequest(f: Friend, dhtKeyHex: string, address: string): void {
+    this.changes++;
     const to = parseIpPort(address);
     if (!to.ok) return this.host.drop('net_crypto.cookie_request_no_address');
     if (!/^[0-9a-f]{64}$/.test(dhtKeyHex)) return this.host.drop('net_crypto.cookie_request_no_dht_key');
@@ -295,6 +296,7 @@ export class NetCrypto implements TimedLayer {
 
   /** `send.handshake`: our handshake with the peer's cookie, to the session's address. */
   sendHandshake(f: Friend): void {
+    this.changes++;
     const conn = this.promote(f);
     if (!conn) return void this.host.counters.inc('net_crypto.handshake_without_connection');
     this.syncAddress(conn);
@@ -321,6 +323,7 @@ export class NetCrypto implements TimedLayer {
 
   /** `send.confirm`: a request packet as a data packet, so the peer confirms the session. */
   sendConfirm(f: Friend): void {
+    this.changes++;
     const conn = this.promote(f);
     if (!conn || conn.sessionKey === null) return void this.host.counters.inc('net_crypto.confirm_without_session');
     this.syncAddress(conn);
@@ -329,6 +332,7 @@ export class NetCrypto implements TimedLayer {
 
   /** `session.close`: a kill packet if asked and the session has keys, then the connection is gone. */
   close(f: Friend, sendKill: boolean, reason: string): void {
+    this.changes++;
     const conn = this.conns.get(f.pkHex);
     if (conn) {
       if (sendKill && conn.sessionKey !== null && !conn.killed) {
@@ -355,6 +359,7 @@ export class NetCrypto implements TimedLayer {
    * the payload is not a lossless one of 1..1373 bytes, or the send buffer is full.
    */
   sendLossless(f: Friend, payload: Bytes): number {
+    this.changes++;
     const conn = this.conns.get(f.pkHex);
     if (!conn || !conn.confirmed || conn.killed || conn.sessionKey === null) {
       throw new NetCryptoError('not_established', `no established session with friend ${f.pkHex.slice(0, 16)}`);
@@ -374,6 +379,7 @@ export class NetCrypto implements TimedLayer {
 
   /** Sends a lossy payload (id 192–254) at once. Throws like `sendLossless`. */
   sendLossy(f: Friend, payload: Bytes): void {
+    this.changes++;
     const conn = this.conns.get(f.pkHex);
     if (!conn || !conn.confirmed || conn.killed || conn.sessionKey === null) {
       throw new NetCryptoError('not_established', `no established session with friend ${f.pkHex.slice(0, 16)}`);
@@ -447,6 +453,7 @@ export class NetCrypto implements TimedLayer {
 
   /** 0x18: stateless; a friend's request is answered with a fresh cookie at the source address, after the guard. */
   handleCookieRequest(from: IpPort, data: Bytes): void {
+    this.changes++;
     if (data.length !== COOKIE_REQUEST_SIZE) return this.host.drop('net_crypto.cookie_request_malformed');
     const now = this.host.now;
     if (!this.guard.allow(ipPortKey(from), now)) return this.host.drop('net_crypto.cookie_request_rate_limited');
@@ -474,6 +481,7 @@ export class NetCrypto implements TimedLayer {
 
   /** 0x19: for the connection at that exact address, in AcquiringCookie, with our echo id. */
   handleCookieResponse(from: IpPort, data: Bytes): void {
+    this.changes++;
     if (data.length !== COOKIE_RESPONSE_SIZE) return this.host.drop('net_crypto.cookie_response_malformed');
     const conns = this.connsAt(from);
     if (conns.length === 0) return this.host.drop('net_crypto.cookie_response_unknown_address');
@@ -493,6 +501,7 @@ export class NetCrypto implements TimedLayer {
 
   /** 0x1a: our cookie (fresh), a friend's real key, the box and the cookie hash; then §4.4. */
   handleHandshake(from: IpPort, data: Bytes): void {
+    this.changes++;
     const h = decodeHandshakeHeader(data);
     if (!h.ok) return this.host.drop('net_crypto.handshake_malformed');
     const { crypto, keys } = this.host;
@@ -549,6 +558,7 @@ export class NetCrypto implements TimedLayer {
 
   /** 0x1b: matched by source address; nonce recovery; then the payload. */
   handleCryptoData(from: IpPort, data: Bytes): void {
+    this.changes++;
     const h = decodeCryptoDataHeader(data);
     if (!h.ok) return this.host.drop('net_crypto.data_malformed');
     const conns = this.connsAt(from);
@@ -657,7 +667,24 @@ export class NetCrypto implements TimedLayer {
     return conn.ackDueAt !== null && conn.ackDueAt < regular ? conn.ackDueAt : regular;
   }
 
+  /** Bumped by every entry point that can change a connection; `nextTimer` is cached on it. */
+  private changes = 0;
+  private timerCache: { changes: number; now: number; friends: number; value: EngineDeadline | null } | null = null;
+
+  /**
+   * The earliest of every connection's timers. The engine asks after every input; with many
+   * sessions a scan each time would cost O(sessions) per datagram, so the answer is cached until
+   * a connection changes (or the time or the friend list does).
+   */
   nextTimer(): EngineDeadline | null {
+    const c = this.timerCache;
+    if (c && c.changes === this.changes && c.now === this.host.now && c.friends === this.host.friends.size) return c.value;
+    const value = this.computeNextTimer();
+    this.timerCache = { changes: this.changes, now: this.host.now, friends: this.host.friends.size, value };
+    return value;
+  }
+
+  private computeNextTimer(): EngineDeadline | null {
     let best: EngineDeadline | null = null;
     const consider = (at: number | null, reason: string): void => {
       if (at !== null && (best === null || at < best.at)) best = { at, reason };
@@ -673,6 +700,7 @@ export class NetCrypto implements TimedLayer {
   }
 
   onTimer(now: number): void {
+    this.changes++;
     for (const conn of [...this.conns.values()]) {
       if (!this.host.friends.has(conn.friend.pkHex)) {
         this.remove(conn);
