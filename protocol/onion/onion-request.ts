@@ -23,7 +23,7 @@
  * C → D: `[payload L][RETURN_3 177]`; C forwards only payloads starting 0x83 or 0x85.
  * Every hop drops packets over 1400 bytes; the minimums are strict (> 226 / 218 / 210).
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { concat, Reader, type Bytes } from '../bytes.js';
 import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, SHARED_KEY_SIZE, type Crypto } from '../crypto.js';
 import { decodeOnionIpPort, encodeOnionIpPort, type IpPort } from '../ip-port.js';
 import { requireLength } from '../keys.js';
@@ -69,18 +69,6 @@ export interface OnionPath {
   readonly sharedKey3: Bytes;
 }
 
-function box3(parts: readonly Bytes[]): Bytes {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /**
  * Client side: the full 0x80 carrying `payload` (1..1174 bytes) to `dest`
  * through `path`, every layer under the same `nonce`. A is the node the caller
@@ -97,10 +85,10 @@ export function sealOnionRequest(crypto: Crypto, path: OnionPath, nonce: Bytes, 
   if (payload.length === 0 || payload.length > ONION_MAX_DATA_SIZE_BYTES) {
     throw new Error(`sealOnionRequest: payload of ${payload.length} bytes (1..${ONION_MAX_DATA_SIZE_BYTES})`);
   }
-  const layer3 = crypto.seal(path.sharedKey3, nonce, box3([encodeOnionIpPort(dest), payload]));
-  const layer2 = crypto.seal(path.sharedKey2, nonce, box3([encodeOnionIpPort(path.ipPort3), path.publicKey3, layer3]));
-  const layer1 = crypto.seal(path.sharedKey1, nonce, box3([encodeOnionIpPort(path.ipPort2), path.publicKey2, layer2]));
-  return box3([Uint8Array.of(PACKET_ID.onion_request_0), nonce, path.publicKey1, layer1]);
+  const layer3 = crypto.seal(path.sharedKey3, nonce, concat(encodeOnionIpPort(dest), payload));
+  const layer2 = crypto.seal(path.sharedKey2, nonce, concat(encodeOnionIpPort(path.ipPort3), path.publicKey3, layer3));
+  const layer1 = crypto.seal(path.sharedKey1, nonce, concat(encodeOnionIpPort(path.ipPort2), path.publicKey2, layer2));
+  return concat(Uint8Array.of(PACKET_ID.onion_request_0), nonce, path.publicKey1, layer1);
 }
 
 // ---------------------------------------------------------------------------
@@ -181,7 +169,7 @@ export function encodeOnionRequest1(nonce: Bytes, publicKey: Bytes, box: Bytes, 
   requireLength('0x81 nonce', nonce, NONCE_SIZE);
   requireLength('0x81 public key', publicKey, PUBLIC_KEY_SIZE);
   requireLength('0x81 RETURN_1', return1, ONION_RETURN_1_SIZE_BYTES);
-  return box3([Uint8Array.of(PACKET_ID.onion_request_1), nonce, publicKey, box, return1]);
+  return concat(Uint8Array.of(PACKET_ID.onion_request_1), nonce, publicKey, box, return1);
 }
 
 /** 0x82 as relay B sends it: `[0x82][nonce][PK3][layer 3][RETURN_2]`. */
@@ -189,14 +177,14 @@ export function encodeOnionRequest2(nonce: Bytes, publicKey: Bytes, box: Bytes, 
   requireLength('0x82 nonce', nonce, NONCE_SIZE);
   requireLength('0x82 public key', publicKey, PUBLIC_KEY_SIZE);
   requireLength('0x82 RETURN_2', return2, ONION_RETURN_2_SIZE_BYTES);
-  return box3([Uint8Array.of(PACKET_ID.onion_request_2), nonce, publicKey, box, return2]);
+  return concat(Uint8Array.of(PACKET_ID.onion_request_2), nonce, publicKey, box, return2);
 }
 
 /** What exit relay C sends to D: `[payload][RETURN_3]`. */
 export function encodeOnionExit(payload: Bytes, return3: Bytes): Bytes {
   requireLength('exit RETURN_3', return3, ONION_RETURN_3_SIZE_BYTES);
   if (payload.length === 0) throw new Error('encodeOnionExit: empty payload');
-  return box3([payload, return3]);
+  return concat(payload, return3);
 }
 
 export interface RelayOnionRequestKeys {

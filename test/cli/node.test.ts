@@ -2,12 +2,12 @@
  * `toxstate node` end to end over UDP on 127.0.0.1: B sends a friend request to A's Tox ID,
  * A accepts and echoes, B's message comes back; bad arguments are one-line errors.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startNodeProcess, type NodeProcess } from './run.js';
 
 const BIN = new URL('../../bin/toxstate.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'toxstate-node-'));
@@ -17,29 +17,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Ev = { ev: string; [k: string]: unknown };
-
-function startNode(args: string[]): { events: Ev[]; waitFor: (p: (e: Ev) => boolean, ms: number) => Promise<Ev> } {
-  const child = spawn(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const events: Ev[] = [];
-  const waiters: Array<{ p: (e: Ev) => boolean; resolve: (e: Ev) => void }> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const e = JSON.parse(line) as Ev;
-    events.push(e);
-    for (const w of [...waiters]) if (w.p(e)) w.resolve(e);
-  });
-  return {
-    events,
-    waitFor: (p, ms) =>
-      new Promise((resolve, reject) => {
-        const hit = events.find(p);
-        if (hit) return resolve(hit);
-        const timer = setTimeout(() => reject(new Error(`timed out; events: ${events.map((e) => e.ev).join(', ')}`)), ms);
-        waiters.push({ p, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      }),
-  };
-}
+const startNode = (args: string[]): NodeProcess => startNodeProcess(args, children);
 
 describe('toxstate node', () => {
   it('befriends another node by friend request, and messages go both ways', async () => {
@@ -62,6 +40,7 @@ describe('toxstate node', () => {
     expect(echoed).toMatchObject({ friend: selfA['pk'], text: 'ping over toxstate' });
     await b.waitFor((e) => e.ev === 'receipt', 10_000);
     // The progress B reported walked the seed's order.
+    for (const node of [a, b]) expect(node.events.filter((e) => e.ev === 'not-json')).toEqual([]);
     const states = b.events.filter((e) => e.ev === 'progress').map((e) => e['state']);
     expect(states.indexOf('AwaitingDHTKey')).toBeLessThan(states.indexOf('Established'));
   }, 60_000);

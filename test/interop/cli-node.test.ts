@@ -9,17 +9,16 @@
  * local network; its UdpNode refuses anything else); c-toxcore runs under the loopback shim.
  * Skipped with the printed reason when c-toxcore is unavailable.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNodeProcess, type NodeProcess } from '../cli/run.js';
 import { closeAllPeers, CPeer, interopAvailability } from './cpeer.js';
 
 const availability = await interopAvailability();
 
-const BIN = new URL('../../bin/toxstate.js', import.meta.url).pathname;
 const WAIT_MS = 40_000;
 
 let dir = '';
@@ -33,64 +32,21 @@ afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
-type Ev = { readonly ev: string; readonly [k: string]: unknown };
-
-interface CliNode {
-  readonly child: ChildProcess;
-  readonly events: Ev[];
-  waitFor(pred: (e: Ev) => boolean, what: string, ms?: number): Promise<Ev>;
-  stop(): Promise<number | null>;
-}
-
-function startCli(args: readonly string[]): CliNode {
-  const child = spawn(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const events: Ev[] = [];
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
-  const waiters: Array<{ pred: (e: Ev) => boolean; resolve: (e: Ev) => void }> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let e: Ev;
-    try {
-      e = JSON.parse(line) as Ev;
-    } catch {
-      return;
-    }
-    events.push(e);
-    for (const w of [...waiters]) if (w.pred(e)) w.resolve(e);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    events,
-    waitFor: (pred, what, ms = WAIT_MS) =>
-      new Promise((resolve, reject) => {
-        const hit = events.find(pred);
-        if (hit) return resolve(hit);
-        const timer = setTimeout(() => reject(new Error(`toxstate node: no ${what} within ${ms} ms; events: ${events.map((e) => e.ev).join(', ')}; stderr: ${stderr}`)), ms);
-        waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      }),
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+const startCli = (args: readonly string[]): NodeProcess => startNodeProcess(args, children);
 
 describe.skipIf(!availability.ok)('toxstate node (CLI) with c-toxcore 0.2.18', () => {
   it('accepts c-toxcore\'s friend request, echoes its messages, and after a restart from its profile is reached again', async () => {
     const profile = path.join(dir, 'node.tox');
     const started = performance.now();
     const node = startCli(['--profile', profile, '--name', 'toxstate cli', '--accept-friends', '--echo']);
-    const self = await node.waitFor((e) => e.ev === 'self', 'self event', 20_000);
+    const self = await node.waitFor((e) => e.ev === 'self', 20_000, 'self event');
     const c = await CPeer.start({ label: 'c-toxcore', name: 'c-toxcore', bootstrap: [{ port: Number(self['port']), dhtpk: String(self['dhtpk']) }] });
     const added = await c.request(`add ${String(self['toxid'])} hello toxstate cli`, 'friend_added');
 
-    const req = await node.waitFor((e) => e.ev === 'friend_request', 'friend_request');
+    const req = await node.waitFor((e) => e.ev === 'friend_request', WAIT_MS, 'friend_request');
     expect(req).toMatchObject({ pk: c.identity.pk.toLowerCase(), message: 'hello toxstate cli' });
     await Promise.all([
-      node.waitFor((e) => e.ev === 'friend_online' && e['friend'] === c.identity.pk.toLowerCase(), 'friend_online'),
+      node.waitFor((e) => e.ev === 'friend_online' && e['friend'] === c.identity.pk.toLowerCase(), WAIT_MS, 'friend_online'),
       c.waitForEvent('friend_connection', (e) => e.friend === added.friend && e.status === 'udp', WAIT_MS),
     ]);
     console.log(`toxstate node (CLI) ← c-toxcore request: online ${((performance.now() - started) / 1000).toFixed(2)} s after the node started`);
@@ -100,19 +56,19 @@ describe.skipIf(!availability.ok)('toxstate node (CLI) with c-toxcore 0.2.18', (
     await c.waitForEvent('receipt', (e) => e.id === id, WAIT_MS);
     const echo = await c.waitForEvent('message', (e) => e.text === 'echo me', WAIT_MS);
     expect(echo.friend).toBe(added.friend);
-    await node.waitFor((e) => e.ev === 'receipt', 'receipt of the echo');
+    await node.waitFor((e) => e.ev === 'receipt', WAIT_MS, 'receipt of the echo');
 
     // Stop (the profile is saved on the way out), then start from the profile alone.
     expect(await node.stop()).toBe(0);
     const since = c.mark();
     const restarted = performance.now();
     const again = startCli(['--profile', profile, '--echo', '--bootstrap', `127.0.0.1:${c.identity.port}:${c.identity.dhtpk}`]);
-    const self2 = await again.waitFor((e) => e.ev === 'self', 'self event', 20_000);
+    const self2 = await again.waitFor((e) => e.ev === 'self', 20_000, 'self event');
     expect(self2['pk']).toBe(self['pk']);
     expect(self2['dhtpk']).not.toBe(self['dhtpk']);
     expect(self2['port']).not.toBe(self['port']);
     await Promise.all([
-      again.waitFor((e) => e.ev === 'friend_online' && e['friend'] === c.identity.pk.toLowerCase(), 'friend_online after restart'),
+      again.waitFor((e) => e.ev === 'friend_online' && e['friend'] === c.identity.pk.toLowerCase(), WAIT_MS, 'friend_online after restart'),
       c.waitForEvent('friend_connection', (e) => e.friend === added.friend && e.status === 'udp', WAIT_MS, since),
     ]);
     console.log(`toxstate node (CLI) restart from its profile: online again ${((performance.now() - restarted) / 1000).toFixed(2)} s after the new process started`);

@@ -6,11 +6,10 @@
  * load and be either the one before or the new one — never damaged. Finally Alice starts from the surviving profile and her friend
  * Bob (a node running throughout) sees her online again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../protocol/crypto.js';
@@ -18,8 +17,8 @@ import type { SavedFriend } from '../../protocol/profile/index.js';
 import { newProfile } from '../../runtime/profile-bridge.js';
 import { loadProfile, saveProfile } from '../../runtime/profile-store.js';
 import { seededRandom } from '../../runtime/random.js';
+import { startNodeProcess, type NodeProcess } from '../cli/run.js';
 
-const BIN = join(import.meta.dirname, '../../bin/toxstate.js');
 const KILLS = 8;
 const EXTRA_FRIENDS = 150;
 const dir = mkdtempSync(join(tmpdir(), 'toxstate-kill-'));
@@ -29,37 +28,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Ev = { ev: string; [k: string]: unknown };
+const startNode = (args: string[]): NodeProcess => startNodeProcess(args, children);
 
-function startNode(args: string[]): { child: ChildProcess; events: Ev[]; waitFor: (p: (e: Ev) => boolean, ms: number) => Promise<Ev> } {
-  const child = spawn(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const events: Ev[] = [];
-  const waiters: Array<{ p: (e: Ev) => boolean; resolve: (e: Ev) => void }> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let e: Ev;
-    try {
-      e = JSON.parse(line) as Ev;
-    } catch {
-      return;
-    }
-    events.push(e);
-    for (const w of [...waiters]) if (w.p(e)) w.resolve(e);
-  });
-  return {
-    child,
-    events,
-    waitFor: (p, ms) =>
-      new Promise((resolve, reject) => {
-        const hit = events.find(p);
-        if (hit) return resolve(hit);
-        const timer = setTimeout(() => reject(new Error(`timed out; events: ${events.map((e) => e.ev).join(', ')}`)), ms);
-        waiters.push({ p, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      }),
-  };
-}
-
-const exited = (c: ChildProcess): Promise<void> => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
 
 describe('kill -9 during profile saves', () => {
   it(`the profile survives ${KILLS} SIGKILLs around its saves whole (old or new), and the node reconnects from it`, async () => {
@@ -95,7 +65,7 @@ describe('kill -9 during profile saves', () => {
       a.child.kill('SIGTERM');
       await new Promise((res) => setTimeout(res, r.int(100)));
       a.child.kill('SIGKILL');
-      await exited(a.child);
+      await a.exited();
       const stray = readdirSync(dir).filter((f) => f.startsWith('alice.tox.tmp-'));
       if (stray.length > 0) interrupted++;
       for (const f of stray) rmSync(join(dir, f));
@@ -115,7 +85,7 @@ describe('kill -9 during profile saves', () => {
       // (The node installs its signal handlers just after printing "self".)
       await new Promise((res) => setTimeout(res, 300));
       a.child.kill('SIGTERM');
-      await exited(a.child);
+      await a.exited();
       expect(new TextDecoder().decode((await loadProfile(alicePath, { crypto })).profile.name)).toBe('final');
     }
 
@@ -125,6 +95,6 @@ describe('kill -9 during profile saves', () => {
     await bob.waitFor((e) => e.ev === 'friend_online' && e['friend'] === alicePk && Number(e['t']) > 0, 60_000);
     a.child.kill('SIGTERM');
     bob.child.kill('SIGTERM');
-    await Promise.all([exited(a.child), exited(bob.child)]);
+    await Promise.all([a.exited(), bob.exited()]);
   }, 150_000);
 });
