@@ -3,23 +3,10 @@
  * Every bad input ends as a one-line error and a non-zero exit (cli/errors.ts).
  */
 import { readFileSync } from 'node:fs';
+import { COMMANDS } from './commands/index.js';
 import { CliError } from './errors.js';
 
-export interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  run(argv: string[]): Promise<number>;
-}
-
-type Loader = () => Promise<{ command: Command }>;
-
-/** Subcommands, loaded lazily so that `toxstate --help` stays instant. */
-const commands: Record<string, Loader> = {};
-
-/** Registers a subcommand; cli/commands/index.ts calls this for each one. */
-export function register(name: string, load: Loader): void {
-  commands[name] = load;
-}
+export type { Command } from './command.js';
 
 function version(): string {
   // ../package.json from cli/ in a checkout, ../../package.json from dist/cli/ in the package.
@@ -36,13 +23,12 @@ function version(): string {
 
 async function usage(): Promise<string> {
   const lines = [`toxstate ${version()} — a Tox engine built on verified statecharts`, '', 'Usage: toxstate <command> [options]', '', 'Commands:'];
-  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(12)} ${(await load()).command.summary}`);
+  for (const { name, load } of COMMANDS) lines.push(`  ${name.padEnd(12)} ${(await load()).command.summary}`);
   lines.push('', "Run 'toxstate <command> --help' for a command's options.");
   return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
-  await import('./commands/index.js');
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(await usage());
@@ -52,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(version());
     return 0;
   }
-  const load = commands[name];
+  const load = COMMANDS.find((c) => c.name === name)?.load;
   if (!load) throw new CliError(`unknown command '${name}' (run 'toxstate --help' for the list)`);
   const { command } = await load();
   if (rest.includes('--help') || rest.includes('-h')) {

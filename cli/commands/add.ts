@@ -11,7 +11,7 @@ import { FRIEND_STATUS_ADDED, FRIEND_STATUS_CONFIRMED, type SavedFriend } from '
 import { NOSPAM_SIZE, parseToxId } from '../../protocol/tox-id.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { openProfile, parsePublicKeyArg, required, rewriteProfile } from './profile-common.js';
 
 /** The request message when --message is not given. */

@@ -11,7 +11,7 @@
  */
 import { intOption, parse } from '../args.js';
 import { CliError } from '../errors.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const DEFAULT_INSPECT_PORT = 4242;
 const ONCE_LIMIT_MS = 120_000;

@@ -4,15 +4,15 @@
  * keys can open (protocol/dissect/). Input is a pcap/pcapng capture (runtime/pcap.ts), or hex
  * datagrams on stdin, one per line.
  */
-import { readFile } from 'node:fs/promises';
 import { fromHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../protocol/crypto.js';
 import { dissectDatagrams, type DissectInput, type DissectProfile, type JsonObject } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
 import { formatCaptureTime, parseCapture, udpFromFrame } from '../../runtime/pcap.js';
+import { formatSize, readRegularFile, UserFileError } from '../../runtime/read-regular-file.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { openProfile } from './profile-common.js';
 
 const USAGE = `Usage: toxstate dissect [--pcap FILE] [--profile FILE]...
@@ -40,8 +40,15 @@ carries in the clear (keys, nonces, sendbacks, box and onion layer sizes; bytes 
 hex); valid, and error when not valid; decrypted (or decrypt_error) when a profile key applies;
 derived (the full nonce of a crypto data packet, from an opened handshake).
 
-Exit status: 0 on success; 2 on bad input (missing file, not a capture, a truncated capture —
-whose complete datagrams are printed first —, a bad hex line, a profile that does not load).`;
+Exit status: 0 on success; 2 on bad input (missing file, not a regular file, a capture over
+256 MiB, not a capture, a truncated capture — whose complete datagrams are printed first —,
+a bad hex line, a profile that does not load).`;
+
+/**
+ * The largest capture read: 256 MiB. dissect holds the capture, every datagram and its JSON line
+ * in memory at once (several times the capture's size); a larger capture is split first.
+ */
+export const MAX_CAPTURE_FILE_BYTES = 256 * 1024 * 1024;
 
 interface Line {
   readonly prefix: Record<string, string | number>;
@@ -51,10 +58,10 @@ interface Line {
 async function fromPcap(path: string): Promise<{ lines: Line[]; notes: string[] ; stopped: string | null }> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    // A regular file only (a FIFO or /dev/zero is refused at once), at most MAX_CAPTURE_FILE_BYTES.
+    bytes = await readRegularFile(path, MAX_CAPTURE_FILE_BYTES, 'for a capture (split it with editcap -c)');
   } catch (e) {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    throw new CliError(`dissect: cannot read ${path}: ${code === 'ENOENT' ? 'the file does not exist' : e instanceof Error ? e.message : String(e)}`);
+    throw new CliError(`dissect: cannot read ${path}: ${e instanceof UserFileError ? e.problem : e instanceof Error ? e.message : String(e)}`);
   }
   const capture = parseCapture(bytes);
   if (!capture.ok) throw new CliError(`dissect: ${path}: ${capture.error}`);
@@ -88,7 +95,14 @@ async function fromPcap(path: string): Promise<{ lines: Line[]; notes: string[] 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) console.error('toxstate: dissect: reading hex datagrams from the terminal, one per line (end with Ctrl-D)');
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += b.length;
+    // The capture limit holds for stdin too (`< /dev/zero` ends here instead of filling memory).
+    if (total > MAX_CAPTURE_FILE_BYTES) throw new CliError(`dissect: stdin: more than ${formatSize(MAX_CAPTURE_FILE_BYTES)} of hex lines; split the input`);
+    chunks.push(b);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -4,7 +4,7 @@
  * The output is c-toxcore savedata that qTox, toxic and c-toxcore load as it is.
  */
 import { parse } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { copyMode, copyProfile, required } from './profile-common.js';
 
 const USAGE = `Usage: toxstate export --profile FILE --out OUT [--encrypt | --plain] [--force]

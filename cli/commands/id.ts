@@ -9,7 +9,7 @@ import { newProfile } from '../../runtime/profile-bridge.js';
 import { secureRandom } from '../../runtime/random.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { exists, newPassphrase, openProfile, PASSPHRASE_ENV, required, writeProfile } from './profile-common.js';
 
 const USAGE = `Usage: toxstate id --profile FILE [--create [--encrypt]]

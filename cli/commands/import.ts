@@ -3,7 +3,7 @@
  * elsewhere (qTox, toxic, c-toxcore: savedata, plain or encrypted) as the profile FILE.
  */
 import { parse } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { copyMode, copyProfile, required } from './profile-common.js';
 
 const USAGE = `Usage: toxstate import --in IN --profile FILE [--encrypt | --plain] [--force]

@@ -1,13 +1,15 @@
-/** The list of subcommands. Each lives in its own file and is loaded on use. */
-import { register } from '../main.js';
+/** The list of subcommands, in the order `toxstate --help` shows them. Each lives in its own file and is loaded on use. */
+import type { CommandEntry } from '../command.js';
 
-register('demo', () => import('./demo.js'));
-register('id', () => import('./id.js'));
-register('add', () => import('./add.js'));
-register('remove', () => import('./remove.js'));
-register('nospam', () => import('./nospam.js'));
-register('export', () => import('./export.js'));
-register('import', () => import('./import.js'));
-register('dissect', () => import('./dissect.js'));
-register('node', () => import('./node.js'));
-register('conformance', () => import('./conformance.js'));
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'demo', load: () => import('./demo.js') },
+  { name: 'id', load: () => import('./id.js') },
+  { name: 'add', load: () => import('./add.js') },
+  { name: 'remove', load: () => import('./remove.js') },
+  { name: 'nospam', load: () => import('./nospam.js') },
+  { name: 'export', load: () => import('./export.js') },
+  { name: 'import', load: () => import('./import.js') },
+  { name: 'dissect', load: () => import('./dissect.js') },
+  { name: 'node', load: () => import('./node.js') },
+  { name: 'conformance', load: () => import('./conformance.js') },
+];

@@ -3,7 +3,7 @@
  * bootstraps where told, and reports progress as human-readable lines or JSON lines.
  */
 import { existsSync } from 'node:fs';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { intOption, parse } from '../args.js';
 import { CliError } from '../errors.js';
 import { passphrase } from '../passphrase.js';

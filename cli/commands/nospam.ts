@@ -10,7 +10,7 @@ import { NOSPAM_SIZE } from '../../protocol/tox-id.js';
 import { secureRandom } from '../../runtime/random.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { openProfile, required, rewriteProfile } from './profile-common.js';
 
 const USAGE = `Usage: toxstate nospam --profile FILE [--set HEX8 | --random]

@@ -2,7 +2,7 @@
 import { equalBytes, toHex } from '../../protocol/bytes.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { openProfile, parsePublicKeyArg, required, rewriteProfile } from './profile-common.js';
 
 const USAGE = `Usage: toxstate remove --profile FILE PK
