@@ -15,16 +15,23 @@
  *   WS   /ws                     {type:'changed', …} whenever the journals or the clock move
  *   WS   /stately                ?node&friends&replay   Stately inspection events (inspector/stately.ts)
  *
- * It listens on 127.0.0.1 by default and, when bound to loopback, answers only requests whose
- * Host is a loopback name (a web page elsewhere cannot drive it through DNS rebinding).
+ * It listens on 127.0.0.1 by default. Every request must name the inspector in its Host, come
+ * from its own origin when it names one, and — for /api/ and both streams — carry the per-run
+ * access token (inspector/access.ts). Commands take only `application/json` bodies of at most
+ * 4 KiB, so no cross-origin "simple" request can reach them. Limits: WebSocket messages from
+ * clients at most 4 KiB, at most 16 stream clients at once, and a stream client that does not
+ * read is dropped: /stately is paced by the client's buffer (at most 256 KiB queued) and a
+ * client whose buffer has not drained for 10 s is closed; a /ws client with 1 MiB unsent is.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { actorKeys } from '../runtime/engine.js';
+import { AccessPolicy, MIN_TOKEN_LENGTH, newAccessToken } from './access.js';
 import { InspectorModel } from './model.js';
 import { statelyActor, statelyNode, statelyStep } from './stately.js';
 import type { InspectTarget } from './target.js';
@@ -34,10 +41,21 @@ export interface InspectorOptions {
   readonly port?: number;
   /** Address to listen on. Default 127.0.0.1. */
   readonly host?: string;
+  /** The access token API requests and streams must carry (at least 22 characters). Default: 256 random bits. */
+  readonly token?: string;
+  /** Stream clients (/ws and /stately together) served at once; more are refused with 503. Default 16. */
+  readonly maxClients?: number;
+  /** A /stately client whose unsent events have not drained for this long is dropped (ms). Default 10,000. */
+  readonly stalledClientMs?: number;
 }
 
 export interface RunningInspector {
+  /** The page with the access token in its fragment, `http://127.0.0.1:PORT/#token=…`: what to print and open. */
   readonly url: string;
+  /** `http://127.0.0.1:PORT`: the origin the page's requests come from. */
+  readonly origin: string;
+  /** The access token (`Authorization: Bearer TOKEN`, or `?token=TOKEN` on a WebSocket URL). */
+  readonly token: string;
   readonly port: number;
   readonly host: string;
   readonly model: InspectorModel;
@@ -45,12 +63,31 @@ export interface RunningInspector {
 }
 
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
-const PAGE_FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
-  '/stately.html': { file: 'stately.html', type: 'text/html; charset=utf-8' },
+/** The only files served: a fixed map (no path from a request ever reaches the file system). */
+const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map([
+  ['/', { file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ['/index.html', { file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ['/app.js', { file: 'app.js', type: 'text/javascript; charset=utf-8' }],
+  ['/app.css', { file: 'app.css', type: 'text/css; charset=utf-8' }],
+  ['/stately.html', { file: 'stately.html', type: 'text/html; charset=utf-8' }],
+]);
+
+/** Largest command body (the commands are a few numbers). */
+const MAX_BODY_BYTES = 4096;
+/** Largest WebSocket message a client may send (clients have nothing to say: the streams only send). */
+const MAX_CLIENT_MESSAGE_BYTES = 4096;
+const DEFAULT_MAX_CLIENTS = 16;
+const DEFAULT_STALLED_CLIENT_MS = 10_000;
+/** /stately sends while less than this is queued for the client, then waits for it to read. */
+const STREAM_HIGH_WATER_BYTES = 256 * 1024;
+/** A /ws client with this much unsent is not reading: it is closed. */
+const CHANGES_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Headers sent with every response: no framing by other sites, no Referer, no type sniffing. */
+const COMMON_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
 };
 
 function elkBundlePath(): string {
@@ -75,12 +112,6 @@ class HttpError extends Error {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-function isLoopbackHost(host: string): boolean {
-  return host === '::1' || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 function intParam(u: URL, name: string): number | undefined {
   const v = u.searchParams.get(name);
   if (v === null || v === '') return undefined;
@@ -88,12 +119,17 @@ function intParam(u: URL, name: string): number | undefined {
   return Number(v);
 }
 
+/** A command's body: `application/json`, at most MAX_BODY_BYTES, a JSON object (or empty). */
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'commands take a JSON body: content-type must be application/json');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `body too large (at most ${MAX_BODY_BYTES} bytes)`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > 65_536) throw new HttpError(413, 'body too large');
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body too large (at most ${MAX_BODY_BYTES} bytes)`);
     chunks.push(c);
   }
   if (size === 0) return {};
@@ -109,9 +145,16 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 /** Starts the inspector over a target; resolves once it listens. */
 export async function startInspector(target: InspectTarget, opts: InspectorOptions = {}): Promise<RunningInspector> {
   const host = opts.host ?? '127.0.0.1';
+  const token = opts.token ?? newAccessToken();
+  if (token.length < MIN_TOKEN_LENGTH || !/^[A-Za-z0-9._~-]+$/.test(token)) {
+    throw new RangeError(`inspector token: at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 . _ ~ -`);
+  }
+  const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
+  const stalledClientMs = opts.stalledClientMs ?? DEFAULT_STALLED_CLIENT_MS;
   const model = new InspectorModel(target);
   const elkPath = elkBundlePath();
-  const checkHost = isLoopbackHost(host);
+  // Set once the port is known (before the first request is accepted).
+  let access: AccessPolicy | null = null;
 
   const api = async (req: IncomingMessage, u: URL): Promise<unknown> => {
     const p = u.pathname;
@@ -142,9 +185,9 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
           return model.view(node, { friend: u.searchParams.get('friend') || null, seq: intParam(u, 'seq') ?? null });
       }
     } else if (req.method === 'POST' && p.startsWith('/api/sim/')) {
+      const body = await readBody(req);
       const control = model.control;
       if (!control) throw new HttpError(409, 'not a simulation: the live mode is read-only');
-      const body = await readBody(req);
       switch (p) {
         case '/api/sim/run':
           control.run();
@@ -173,59 +216,76 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (checkHost && !LOOPBACK_HOSTS.has(hostHeader) && !isLoopbackHost(hostHeader)) throw new HttpError(403, 'forbidden host');
     const u = new URL(req.url ?? '/', 'http://inspector.invalid');
-    if (u.pathname.startsWith('/api/')) {
+    const isApi = u.pathname.startsWith('/api/');
+    const refused = access!.refusal(req, u, isApi);
+    if (refused) throw new HttpError(refused.status, refused.message);
+    if (isApi) {
       const body = toJson(await api(req, u));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.writeHead(200, { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(body);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
     if (u.pathname === '/vendor/elk.bundled.js') {
       const data = await readFile(elkPath);
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' });
+      res.writeHead(200, { ...COMMON_HEADERS, 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' });
       res.end(data);
       return;
     }
     if (u.pathname === '/favicon.ico') {
-      res.writeHead(204);
+      res.writeHead(204, COMMON_HEADERS);
       res.end();
       return;
     }
-    const page = PAGE_FILES[u.pathname];
+    const page = PAGE_FILES.get(u.pathname);
     if (!page) throw new HttpError(404, 'not found');
     const data = await readFile(PAGE_DIR + page.file);
-    res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' });
+    res.writeHead(200, { ...COMMON_HEADERS, 'content-type': page.type, 'cache-control': 'no-cache' });
     res.end(data);
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : e instanceof RangeError ? 400 : 500;
-      const message = e instanceof Error ? e.message : String(e);
-      if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      // Our own refusals and the model's argument errors say what was wrong; anything else is
+      // ours to fix and its message (file paths, internals) is not the client's business.
+      const message = status === 500 ? 'internal error' : (e as Error).message;
+      if (!res.headersSent) {
+        // A refused body is not read: close the connection rather than parse what follows.
+        res.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8', ...(status === 413 || status === 415 ? { connection: 'close' } : {}) });
+      }
       res.end(toJson({ error: message }));
     });
   });
+  // Slow or idle connections do not hold the server: headers within 10 s, a request within 30 s.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.maxConnections = 4 * maxClients + 64;
 
   // ---- WebSockets --------------------------------------------------------------------------
-  const changes = new WebSocketServer({ noServer: true });
-  const stately = new WebSocketServer({ noServer: true });
+  const changes = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  const stately = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  const refuseUpgrade = (socket: Duplex, status: number, message: string): void => {
+    const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+    const body = `${message}\n`;
+    // Answer, then close without reading what the client sends after its request.
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
+  };
   server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => undefined);
     const u = new URL(req.url ?? '/', 'http://inspector.invalid');
-    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (checkHost && !isLoopbackHost(hostHeader) && !LOOPBACK_HOSTS.has(hostHeader)) {
-      socket.destroy();
-      return;
-    }
+    const refused = access!.refusal(req, u, true);
+    if (refused) return refuseUpgrade(socket, refused.status, refused.message);
     const wss = u.pathname === '/ws' ? changes : u.pathname === '/stately' ? stately : null;
-    if (!wss) {
-      socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (!wss) return refuseUpgrade(socket, 404, 'no such stream');
+    if (changes.clients.size + stately.clients.size >= maxClients) return refuseUpgrade(socket, 503, `too many stream clients (at most ${maxClients})`);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // An oversized or malformed frame is an error on that connection alone: drop it.
+      ws.on('error', () => ws.terminate());
+      ws.on('message', () => undefined);
+      wss.emit('connection', ws, req);
+    });
   });
 
   let dirty = true;
@@ -245,7 +305,12 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
       nodes: model.histories.map((h) => ({ firstSeq: h.firstSeq, lastSeq: h.lastSeq })),
       sim: model.control?.status() ?? null,
     });
-    for (const c of changes.clients) if (c.readyState === c.OPEN) c.send(msg);
+    for (const c of changes.clients) {
+      if (c.readyState !== c.OPEN) continue;
+      // A client this far behind is not reading: drop it rather than queue for it without end.
+      if (c.bufferedAmount > CHANGES_MAX_BUFFERED_BYTES) c.terminate();
+      else c.send(msg);
+    }
   }, 100);
   changeTimer.unref();
 
@@ -270,22 +335,15 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
       if (friendCount++ >= maxFriends) break;
       for (const key of model.friendActorKeys(nodeIndex, f.pkHex)) allowed.add(key);
     }
-    const send = (event: unknown): void => {
-      if (ws.readyState !== ws.OPEN) return;
-      // A slow consumer loses events rather than growing the server's memory.
-      if (ws.bufferedAmount > 8 * 1024 * 1024) return;
-      ws.send(toJson(event));
-    };
+    // Paced by the client: events are produced from the history as the client's buffer drains
+    // (a cursor per client, not a queue), so a client that reads slowly costs at most
+    // STREAM_HIGH_WATER_BYTES and one that stops reading is dropped after stalledClientMs.
     const registered = new Set<string>();
-    send(statelyNode(nodeName, engine.selfHex, Date.now()));
-    const startSeq = Math.max(h.firstSeq - 1, h.lastSeq - replay);
-    for (const key of allowed) {
-      const s = h.stateAt(key, startSeq);
-      const actor = engine.actors.get(key);
-      if (!s || !actor) continue;
-      registered.add(key);
-      send(statelyActor(nodeName, key, actor.machine, { value: s.value, context: s.context }, Date.now()));
-    }
+    const pending: string[] = []; // the events of one step, at most three
+    const registrations = [...allowed];
+    let registrationIndex = 0;
+    let nodeSent = false;
+    let nextSeq = Math.max(h.firstSeq - 1, h.lastSeq - replay) + 1;
     const forward = (e: Parameters<typeof statelyStep>[1]): void => {
       if (!allowed.has(e.actor)) {
         if (maxFriends !== Infinity) return;
@@ -293,17 +351,63 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
       }
       if (!registered.has(e.actor)) {
         registered.add(e.actor);
-        send(statelyActor(nodeName, e.actor, e.machine, { value: e.from, context: null }, Date.now()));
+        pending.push(toJson(statelyActor(nodeName, e.actor, e.machine, { value: e.from, context: null }, Date.now())));
       }
-      for (const ev of statelyStep(nodeName, e, Date.now())) send(ev);
+      for (const ev of statelyStep(nodeName, e, Date.now())) pending.push(toJson(ev));
     };
-    for (let seq = startSeq + 1; seq <= h.lastSeq; seq++) {
-      const e = h.entry(seq);
-      if (e) forward(e);
-    }
-    const off = h.onEntry(forward);
-    ws.on('close', off);
-    ws.on('message', () => undefined);
+    /** Puts the next events on `pending`; false when the client has everything there is. */
+    const produce = (): boolean => {
+      if (!nodeSent) {
+        nodeSent = true;
+        pending.push(toJson(statelyNode(nodeName, engine.selfHex, Date.now())));
+        return true;
+      }
+      while (registrationIndex < registrations.length) {
+        const key = registrations[registrationIndex++]!;
+        const s = h.stateAt(key, nextSeq - 1);
+        const actor = engine.actors.get(key);
+        if (!s || !actor) continue;
+        registered.add(key);
+        pending.push(toJson(statelyActor(nodeName, key, actor.machine, { value: s.value, context: s.context }, Date.now())));
+        return true;
+      }
+      // Entries the journal dropped before this client got to them are skipped.
+      nextSeq = Math.max(nextSeq, h.firstSeq);
+      while (nextSeq <= h.lastSeq) {
+        const e = h.entry(nextSeq++);
+        if (e) forward(e);
+        if (pending.length > 0) return true;
+      }
+      return false;
+    };
+    let waiting = false;
+    let stallTimer: NodeJS.Timeout | null = null;
+    const resume = (): void => {
+      if (!waiting || ws.bufferedAmount >= STREAM_HIGH_WATER_BYTES) return;
+      waiting = false;
+      if (stallTimer) clearTimeout(stallTimer);
+      stallTimer = null;
+      pump();
+    };
+    const afterSend = (err?: Error): void => {
+      if (!err) resume();
+    };
+    const pump = (): void => {
+      if (waiting || ws.readyState !== ws.OPEN) return;
+      while (ws.bufferedAmount < STREAM_HIGH_WATER_BYTES) {
+        if (pending.length === 0 && !produce()) return;
+        ws.send(pending.shift()!, afterSend);
+      }
+      waiting = true;
+      stallTimer = setTimeout(() => ws.terminate(), stalledClientMs);
+      stallTimer.unref();
+    };
+    const off = h.onEntry(pump);
+    ws.on('close', () => {
+      off();
+      if (stallTimer) clearTimeout(stallTimer);
+    });
+    pump();
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -314,9 +418,13 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
     });
   });
   const port = (server.address() as AddressInfo).port;
+  access = new AccessPolicy(host, port, token);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const origin = `http://${urlHost}:${port}`;
   return {
-    url: `http://${urlHost}:${port}/`,
+    url: `${origin}/#token=${token}`,
+    origin,
+    token,
     port,
     host,
     model,

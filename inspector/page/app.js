@@ -33,9 +33,24 @@ const S = {
   friendsTotal: 0,
 };
 
+// The access token: every API request and stream carries it (inspector/access.ts). It arrives in
+// the fragment of the URL toxstate prints (…/#token=…), which no browser sends to a server or
+// puts in a Referer; it is kept for this tab in sessionStorage (reloads) and taken off the
+// address bar.
+const TOKEN = (() => {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem('toxstate-token', fromUrl);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return fromUrl || sessionStorage.getItem('toxstate-token') || '';
+})();
+
 async function api(path, body) {
-  const init = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const init = body === undefined ? { headers } : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
   const r = await fetch(path, init);
+  if (r.status === 401) throw new Error('this page needs its access token: open the URL toxstate printed (http://127.0.0.1:PORT/#token=…)');
   const data = await r.json();
   if (!r.ok) throw new Error(data.error || `HTTP ${r.status}`);
   return data;
@@ -535,7 +550,7 @@ function wire() {
 }
 
 function connect() {
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(TOKEN)}`);
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     if (msg.type !== 'changed' || !S.info) return;

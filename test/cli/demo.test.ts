@@ -56,7 +56,7 @@ describe('toxstate demo', () => {
         const timer = setTimeout(() => reject(new Error(`no URL; said: ${out}`)), 30_000);
         child.stdout!.on('data', (d: Buffer) => {
           out += d.toString();
-          const m = /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          const m = /inspector: (http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{43})\s/.exec(out);
           if (m) {
             clearTimeout(timer);
             resolve(m[1]!);
@@ -66,6 +66,10 @@ describe('toxstate demo', () => {
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);
+      // The printed URL carries the access token the API asks for.
+      const token = new URLSearchParams(new URL(url).hash.slice(1)).get('token')!;
+      expect((await fetch(new URL('/api/info', url))).status).toBe(401);
+      expect((await fetch(new URL('/api/info', url), { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
       // Piped (not a terminal): progress comes as plain lines.
       await new Promise((r) => setTimeout(r, 1500));
       expect(out).toMatch(/\] Bob: Alice → AwaitingDHTKey/);

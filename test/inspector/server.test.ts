@@ -17,14 +17,17 @@ import { testCrypto } from './helpers.js';
 let demo: DemoTarget;
 let inspector: RunningInspector;
 
+/** The access token every API request carries (inspector/access.ts). */
+const auth = (ins: RunningInspector): Record<string, string> => ({ authorization: `Bearer ${ins.token}` });
+
 async function get<T>(path: string): Promise<T> {
-  const r = await fetch(new URL(path, inspector.url));
+  const r = await fetch(new URL(path, inspector.url), { headers: auth(inspector) });
   expect(r.status, path).toBe(200);
   return (await r.json()) as T;
 }
 
 async function post(path: string, body: unknown = {}): Promise<Response> {
-  return fetch(new URL(path, inspector.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(new URL(path, inspector.url), { method: 'POST', headers: { ...auth(inspector), 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 beforeAll(async () => {
@@ -149,12 +152,17 @@ describe('views', () => {
   });
 
   it('rejects unknown nodes and bad numbers', async () => {
-    expect((await fetch(new URL('/api/view?node=Mallory', inspector.url))).status).toBe(400);
-    expect((await fetch(new URL('/api/journal?offset=abc', inspector.url))).status).toBe(400);
-    expect((await fetch(new URL('/api/nothing', inspector.url))).status).toBe(404);
+    const headers = auth(inspector);
+    expect((await fetch(new URL('/api/view?node=Mallory', inspector.url), { headers })).status).toBe(400);
+    expect((await fetch(new URL('/api/journal?offset=abc', inspector.url), { headers })).status).toBe(400);
+    expect((await fetch(new URL('/api/nothing', inspector.url), { headers })).status).toBe(404);
+    // Without the token (or with another) the API answers nothing.
+    expect((await fetch(new URL('/api/info', inspector.url))).status).toBe(401);
+    expect((await fetch(new URL('/api/info', inspector.url), { headers: { authorization: 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
+    expect((await fetch(new URL(`/api/info?token=${inspector.token}`, inspector.url))).status).toBe(200);
     // A page elsewhere reaching us through DNS rebinding arrives with a foreign Host.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: inspector.port, path: '/api/info', headers: { host: 'evil.example' } }, (res) => {
+      const req = request({ host: '127.0.0.1', port: inspector.port, path: '/api/info', headers: { ...auth(inspector), host: 'evil.example' } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -165,6 +173,8 @@ describe('views', () => {
   });
 
   it('serves the page and the elkjs bundle itself', async () => {
+    expect(inspector.url).toBe(`http://127.0.0.1:${inspector.port}/#token=${inspector.token}`);
+    expect(inspector.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const html = await (await fetch(inspector.url)).text();
     expect(html).toContain('/vendor/elk.bundled.js');
     expect(html).not.toMatch(/https?:\/\//);
@@ -198,9 +208,9 @@ describe('simulation controls', () => {
   it('refuses controls in live mode', async () => {
     const live = await startInspector(liveTarget([{ name: 'Alice', engine: demo.demo!.alice.node.engine }], () => demo.demo!.sim.now), { port: 0 });
     try {
-      const r = await fetch(new URL('/api/sim/step', live.url), { method: 'POST', body: '{}' });
+      const r = await fetch(new URL('/api/sim/step', live.url), { method: 'POST', headers: { ...auth(live), 'content-type': 'application/json' }, body: '{}' });
       expect(r.status).toBe(409);
-      expect(((await (await fetch(new URL('/api/info', live.url))).json()) as Info).sim).toBeNull();
+      expect(((await (await fetch(new URL('/api/info', live.url), { headers: auth(live) })).json()) as Info).sim).toBeNull();
     } finally {
       await live.close();
     }
@@ -213,7 +223,7 @@ describe('a node with 1,000 friends', () => {
     big.demo!.sim.runFor(100);
     const ins = await startInspector(big.target, { port: 0 });
     try {
-      const g = async <T>(p: string): Promise<T> => (await (await fetch(new URL(p, ins.url))).json()) as T;
+      const g = async <T>(p: string): Promise<T> => (await (await fetch(new URL(p, ins.url), { headers: auth(ins) })).json()) as T;
       // The demo gives the extra friends to Bob (who befriends Alice).
       const page = await g<ActorsPage>('/api/actors?node=Bob&offset=500&limit=30');
       expect(page.total).toBe(1001);

@@ -36,7 +36,7 @@ function packageEvents(): Record<string, Record<string, unknown>> {
 
 describe('Stately inspection events', () => {
   it('are read by the package receiver and have the package event shapes', async () => {
-    const url = `ws://127.0.0.1:${inspector.port}/stately?node=Alice&replay=100`;
+    const url = `ws://127.0.0.1:${inspector.port}/stately?node=Alice&replay=100&token=${inspector.token}`;
     const received: StatelyInspectionEvent[] = [];
     const receiver = createWebSocketReceiver({ server: url });
     const sub = receiver.subscribe((e) => received.push(e));
