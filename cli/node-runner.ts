@@ -93,7 +93,10 @@ export async function runNode(o: NodeOptions): Promise<number> {
     }
   } else {
     profile = newProfile(crypto, random);
-    if (o.profilePath) await saveProfile(o.profilePath, profile, { crypto });
+    // A dangling symbolic link is refused here (never a new identity behind the user's link).
+    if (o.profilePath) await saveProfile(o.profilePath, profile, { crypto }).catch((e: unknown) => {
+      throw new CliError(e instanceof Error ? e.message : String(e));
+    });
   }
 
   const start = profileStart(profile);

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.js';
 import { parse } from '../args.js';
+import { readRegularFile, UserFileError } from '../../runtime/read-regular-file.js';
 import { CliError } from '../errors.js';
 
 const USAGE = `Usage: toxstate conformance [--run | --results FILE] [--out FILE]
@@ -42,9 +43,15 @@ export const command: Command = {
     if (problems.length) throw new CliError(`conformance rules refer to things that do not exist:\n  ${problems.join('\n  ')}`);
     let results = null;
     if (values.results) {
-      if (!existsSync(values.results)) throw new CliError(`--results ${values.results}: no such file`);
+      let text: string;
       try {
-        results = readVitestJson(readFileSync(values.results, 'utf8'), root);
+        // A regular file of at most 256 MiB (a FIFO or /dev/zero is refused at once).
+        text = new TextDecoder().decode(await readRegularFile(values.results, 256 * 1024 * 1024, 'for a test report'));
+      } catch (e) {
+        throw new CliError(`--results ${values.results}: ${e instanceof UserFileError ? e.problem : e instanceof Error ? e.message : String(e)}`);
+      }
+      try {
+        results = readVitestJson(text, root);
       } catch (e) {
         throw new CliError(`--results ${values.results}: not a vitest JSON report (${e instanceof Error ? e.message : String(e)})`);
       }

@@ -42,7 +42,15 @@
  *
  * Model decisions:
  * - Unknown section types are kept byte for byte, anchored after the last known section that
- *   preceded them, and written back in their original relative order.
+ *   preceded them, and written back in their original relative order — within a bound:
+ *   at most MAX_KEPT_UNKNOWN_SECTIONS sections and MAX_KEPT_UNKNOWN_BYTES of bodies in all.
+ *   c-toxcore 0.2.18 keeps none (tox.c `state_load_callback` logs "contains unrecognized part"
+ *   and skips it; its next save omits it); we keep a bounded amount so that a section a newer
+ *   c-toxcore writes (GROUPS, type 7 after 0.2.18) survives a rewrite by toxstate. Sections over
+ *   the bound are dropped as c-toxcore drops them, with one warning, and never copied.
+ * - The trailer (bytes after END, which c-toxcore ignores) is kept up to MAX_KEPT_TRAILER_BYTES
+ *   and dropped with a warning beyond.
+ * - At most MAX_SAVEDATA_WARNINGS warnings are listed, then how many more there were.
  * - DHT, TCP_RELAY and PATH_NODE bodies are kept raw (written back unchanged) and also decoded
  *   to packed nodes when they decode cleanly (`nodes: null` otherwise, with a warning).
  * - Known sections c-toxcore itself would ignore (NAME of > 128 bytes, STATUS ≠ 1 byte or
@@ -77,6 +85,17 @@ export const NUM_SAVED_PATH_NODES = 8;
 export const MAX_SAVED_NAME_LENGTH = 128;
 /** Messenger.h MAX_STATUSMESSAGE_LENGTH (bytes). */
 export const MAX_SAVED_STATUSMESSAGE_LENGTH = 1007;
+
+/**
+ * Unknown sections kept for rewriting (see the header): 4 MiB holds a newer c-toxcore's GROUPS
+ * section for ~200 groups at their fullest (100 saved peers, moderators, topic: ~20 KB each).
+ */
+export const MAX_KEPT_UNKNOWN_BYTES = 4 * 1024 * 1024;
+export const MAX_KEPT_UNKNOWN_SECTIONS = 64;
+/** Trailer kept for rewriting: c-toxcore's own slack is a few hundred zero bytes. */
+export const MAX_KEPT_TRAILER_BYTES = 64 * 1024;
+/** Warnings listed by parseSavedata; the rest are counted in a last one. */
+export const MAX_SAVEDATA_WARNINGS = 16;
 
 /** state.h State_Type. */
 export const SECTION_TYPE = {
@@ -272,6 +291,14 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
   }
 
   const warnings: string[] = [];
+  let moreWarnings = 0;
+  const warn = (w: string) => {
+    if (warnings.length < MAX_SAVEDATA_WARNINGS) warnings.push(w);
+    else moreWarnings++;
+  };
+  let droppedUnknown = 0;
+  let droppedUnknownBytes = 0;
+  let keptUnknownBytes = 0;
   let keys: ProfileKeys | null = null;
   const friends: SavedFriend[] = [];
   let name: Bytes = new Uint8Array(0);
@@ -297,20 +324,24 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
     if (typeWord >>> 16 !== STATE_COOKIE_TYPE) {
       return fail('bad-section-framing', `section at offset ${at} has cookie 0x${(typeWord >>> 16).toString(16).padStart(4, '0')}, expected 0x01ce`);
     }
-    const body = r.bytes(len);
+    // A view: only what is kept is copied (a huge section that is dropped costs nothing).
+    const view = bytes.subarray(r.pos, r.pos + len);
+    r.pos += len;
+    const body = (): Bytes => view.slice();
     const orderIndex = SECTION_ORDER.indexOf(type);
     if (orderIndex > anchorIndex) anchorIndex = orderIndex;
 
     switch (type) {
       case SECTION_TYPE.END:
         if (len !== 0) return fail('bad-section-framing', `END section at offset ${at} has length ${len}, expected 0`);
-        trailer = r.rest();
+        if (r.remaining <= MAX_KEPT_TRAILER_BYTES) trailer = r.rest();
+        else warn(`${r.remaining} bytes after the END section dropped (c-toxcore ignores them; toxstate keeps at most ${MAX_KEPT_TRAILER_BYTES})`);
         break;
       case SECTION_TYPE.NOSPAMKEYS: {
         if (len !== NOSPAMKEYS_SIZE) return fail('bad-keys-length', `NOSPAMKEYS section has ${len} bytes, expected ${NOSPAMKEYS_SIZE}`);
-        const nospam = body.slice(0, 4);
-        const publicKey = body.slice(4, 4 + PUBLIC_KEY_SIZE);
-        const secretKey = body.slice(4 + PUBLIC_KEY_SIZE);
+        const nospam = view.slice(0, 4);
+        const publicKey = view.slice(4, 4 + PUBLIC_KEY_SIZE);
+        const secretKey = view.slice(4 + PUBLIC_KEY_SIZE);
         if (!equalBytes(crypto.publicKeyFromSecret(secretKey), publicKey)) {
           return fail('key-mismatch', 'the public key in NOSPAMKEYS does not derive from the secret key');
         }
@@ -322,7 +353,7 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
           return fail('bad-friend-record-length', `FRIENDS section has ${len} bytes, not a multiple of the ${FRIEND_RECORD_SIZE}-byte record`);
         }
         for (let i = 0; i < len / FRIEND_RECORD_SIZE; i++) {
-          const f = decodeFriendRecord(body.subarray(i * FRIEND_RECORD_SIZE, (i + 1) * FRIEND_RECORD_SIZE));
+          const f = decodeFriendRecord(view.subarray(i * FRIEND_RECORD_SIZE, (i + 1) * FRIEND_RECORD_SIZE));
           if (!f.ok) return fail('bad-friend-record', `friend #${friends.length}: ${f.error}`);
           friends.push(f.value);
         }
@@ -330,44 +361,57 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
       }
       case SECTION_TYPE.NAME:
         // c-toxcore loads 1..128 bytes; 0 is what it writes for an empty name.
-        if (len <= MAX_SAVED_NAME_LENGTH) name = body;
-        else warnings.push(`NAME section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_NAME_LENGTH})`);
+        if (len <= MAX_SAVED_NAME_LENGTH) name = body();
+        else warn(`NAME section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_NAME_LENGTH})`);
         break;
       case SECTION_TYPE.STATUSMESSAGE:
-        if (len <= MAX_SAVED_STATUSMESSAGE_LENGTH) statusMessage = body;
-        else warnings.push(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_STATUSMESSAGE_LENGTH})`);
+        if (len <= MAX_SAVED_STATUSMESSAGE_LENGTH) statusMessage = body();
+        else warn(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_STATUSMESSAGE_LENGTH})`);
         break;
       case SECTION_TYPE.STATUS:
-        if (len === 1 && body[0]! < 3) userStatus = body[0]!;
-        else warnings.push(`STATUS section ${len === 1 ? `value ${body[0]}` : `of ${len} bytes`} ignored`);
+        if (len === 1 && view[0]! < 3) userStatus = view[0]!;
+        else warn(`STATUS section ${len === 1 ? `value ${view[0]}` : `of ${len} bytes`} ignored`);
         break;
       case SECTION_TYPE.DHT: {
-        const nodes = decodeDhtSection(body);
-        if (typeof nodes === 'string') warnings.push(`DHT section kept raw: ${nodes}`);
-        dht = { raw: body, nodes: typeof nodes === 'string' ? null : nodes };
+        const nodes = decodeDhtSection(view);
+        if (typeof nodes === 'string') warn(`DHT section kept raw: ${nodes}`);
+        dht = { raw: body(), nodes: typeof nodes === 'string' ? null : nodes };
         break;
       }
       case SECTION_TYPE.TCP_RELAY: {
-        const nodes = readNodeList(body, NUM_SAVED_TCP_RELAYS, true);
-        if (typeof nodes === 'string') warnings.push(`TCP_RELAY section kept raw: ${nodes}`);
-        tcpRelays = { raw: body, nodes: typeof nodes === 'string' ? null : nodes };
+        const nodes = readNodeList(view, NUM_SAVED_TCP_RELAYS, true);
+        if (typeof nodes === 'string') warn(`TCP_RELAY section kept raw: ${nodes}`);
+        tcpRelays = { raw: body(), nodes: typeof nodes === 'string' ? null : nodes };
         break;
       }
       case SECTION_TYPE.PATH_NODE: {
-        const nodes = readNodeList(body, NUM_SAVED_PATH_NODES, false);
-        if (typeof nodes === 'string') warnings.push(`PATH_NODE section kept raw: ${nodes}`);
-        pathNodes = { raw: body, nodes: typeof nodes === 'string' ? null : nodes };
+        const nodes = readNodeList(view, NUM_SAVED_PATH_NODES, false);
+        if (typeof nodes === 'string') warn(`PATH_NODE section kept raw: ${nodes}`);
+        pathNodes = { raw: body(), nodes: typeof nodes === 'string' ? null : nodes };
         break;
       }
       case SECTION_TYPE.CONFERENCES:
-        conferences = body;
+        conferences = body();
         break;
       default:
-        unknownSections.push({ type, body, afterType: anchorIndex >= 0 ? SECTION_ORDER[anchorIndex]! : null });
+        if (unknownSections.length < MAX_KEPT_UNKNOWN_SECTIONS && keptUnknownBytes + len <= MAX_KEPT_UNKNOWN_BYTES) {
+          keptUnknownBytes += len;
+          unknownSections.push({ type, body: body(), afterType: anchorIndex >= 0 ? SECTION_ORDER[anchorIndex]! : null });
+        } else {
+          droppedUnknown++;
+          droppedUnknownBytes += len;
+        }
     }
     if (type === SECTION_TYPE.END) break;
   }
   if (keys === null) return fail('missing-keys', 'no NOSPAMKEYS section: the profile has no identity');
+  if (droppedUnknown > 0) {
+    warnings.push(
+      `${droppedUnknown} unknown section${droppedUnknown === 1 ? '' : 's'} (${droppedUnknownBytes} bytes) dropped: toxstate keeps at most ` +
+        `${MAX_KEPT_UNKNOWN_SECTIONS} unknown sections and ${MAX_KEPT_UNKNOWN_BYTES} bytes of them (c-toxcore keeps none)`,
+    );
+  }
+  if (moreWarnings > 0) warnings.push(`… and ${moreWarnings} more warning${moreWarnings === 1 ? '' : 's'}`);
   return {
     ok: true,
     warnings,

@@ -7,6 +7,10 @@ import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import {
   FRIEND_RECORD_SIZE,
+  MAX_KEPT_TRAILER_BYTES,
+  MAX_KEPT_UNKNOWN_BYTES,
+  MAX_KEPT_UNKNOWN_SECTIONS,
+  MAX_SAVEDATA_WARNINGS,
   emptyProfile,
   encodeFriendRecord,
   parseSavedata,
@@ -260,6 +264,61 @@ describe('what c-toxcore ignores is reported and dropped, as its own next save w
     expect(r.value.userStatus).toBe(0);
     expect(r.warnings.join('\n')).toMatch(/NAME section of 200 bytes ignored/);
     expect(r.warnings.join('\n')).toMatch(/STATUS section value 7 ignored/);
+  });
+});
+
+describe('what is kept for rewriting is bounded (c-toxcore keeps no unknown section at all)', () => {
+  /** `generated` with `extra` spliced in just before its END section. */
+  function withBeforeEnd(extra: Uint8Array, trailer = new Uint8Array(0)): Uint8Array {
+    const plain = serializeSavedata({ ...mustParse(generated), trailer: new Uint8Array(0) });
+    const out = new Uint8Array(plain.length + extra.length + trailer.length);
+    out.set(plain.subarray(0, plain.length - 8));
+    out.set(extra, plain.length - 8);
+    out.set(plain.subarray(plain.length - 8), plain.length - 8 + extra.length);
+    out.set(trailer, plain.length + extra.length);
+    return out;
+  }
+  function sections(count: number, bodyBytes: number): Uint8Array {
+    const out = new Uint8Array(count * (8 + bodyBytes));
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < count; i++) {
+      dv.setUint32(i * (8 + bodyBytes), bodyBytes, true);
+      dv.setUint32(i * (8 + bodyBytes) + 4, ((0x01ce << 16) | (1000 + (i % 60000))) >>> 0, true);
+    }
+    return out;
+  }
+
+  it(`keeps at most ${MAX_KEPT_UNKNOWN_SECTIONS} unknown sections; the rest are dropped with one warning`, () => {
+    const r = parseSavedata(crypto, withBeforeEnd(sections(100_000, 0)));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.unknownSections).toHaveLength(MAX_KEPT_UNKNOWN_SECTIONS);
+    expect(r.warnings).toEqual([`${100_000 - MAX_KEPT_UNKNOWN_SECTIONS} unknown sections (0 bytes) dropped: toxstate keeps at most ${MAX_KEPT_UNKNOWN_SECTIONS} unknown sections and ${MAX_KEPT_UNKNOWN_BYTES} bytes of them (c-toxcore keeps none)`]);
+  });
+
+  it(`keeps at most ${MAX_KEPT_UNKNOWN_BYTES} bytes of unknown sections; a larger one is dropped whole`, () => {
+    const r = parseSavedata(crypto, withBeforeEnd(sections(1, MAX_KEPT_UNKNOWN_BYTES + 1)));
+    expect(r.ok && r.value.unknownSections.length).toBe(0);
+    const fits = parseSavedata(crypto, withBeforeEnd(sections(2, MAX_KEPT_UNKNOWN_BYTES / 2)));
+    expect(fits.ok && fits.value.unknownSections.map((u) => u.body.length)).toEqual([MAX_KEPT_UNKNOWN_BYTES / 2, MAX_KEPT_UNKNOWN_BYTES / 2]);
+  });
+
+  it(`keeps a trailer of at most ${MAX_KEPT_TRAILER_BYTES} bytes`, () => {
+    const big = parseSavedata(crypto, withBeforeEnd(new Uint8Array(0), new Uint8Array(MAX_KEPT_TRAILER_BYTES + 1)));
+    expect(big.ok && big.value.trailer.length).toBe(0);
+    expect(big.ok && big.warnings[0]).toMatch(/65537 bytes after the END section dropped/);
+    const small = parseSavedata(crypto, withBeforeEnd(new Uint8Array(0), new Uint8Array(MAX_KEPT_TRAILER_BYTES)));
+    expect(small.ok && small.value.trailer.length).toBe(MAX_KEPT_TRAILER_BYTES);
+  });
+
+  it(`lists at most ${MAX_SAVEDATA_WARNINGS} warnings, then how many more`, () => {
+    // 1,000 STATUS sections of value 9: each ignored with a warning.
+    const one = Uint8Array.of(1, 0, 0, 0, 6, 0, 0xce, 0x01, 9);
+    const many = new Uint8Array(one.length * 1000);
+    for (let i = 0; i < 1000; i++) many.set(one, i * one.length);
+    const r = parseSavedata(crypto, withBeforeEnd(many));
+    expect(r.ok && r.warnings.length).toBe(MAX_SAVEDATA_WARNINGS + 1);
+    expect(r.ok && r.warnings.at(-1)).toBe(`… and ${1000 - MAX_SAVEDATA_WARNINGS} more warnings`);
   });
 });
 

@@ -1,12 +1,13 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
 import { emptyProfile, encryptSave, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/index.js';
-import { loadProfile, ProfileError, saveProfile, type ProfileErrorCode } from '../../runtime/profile-store.js';
+import { loadProfile, MAX_PROFILE_FILE_BYTES, ProfileError, saveProfile, type ProfileErrorCode } from '../../runtime/profile-store.js';
+import { readRegularFile, UserFileError } from '../../runtime/read-regular-file.js';
 
 let crypto: Crypto;
 let dir: string;
@@ -72,7 +73,7 @@ describe('loadProfile', () => {
     }
     const asDir = join(dir, 'a-directory.tox');
     mkdirSync(asDir);
-    expect((await loadError(asDir)).code).toBe('unreadable');
+    expect((await loadError(asDir)).code).toBe('not-a-file');
   });
 
   it('never modifies the file it reads, whether loading succeeds or fails', async () => {
@@ -93,6 +94,50 @@ describe('loadProfile', () => {
   });
 });
 
+describe('loadProfile trusts nothing about the file', () => {
+  it('refuses a FIFO at once (no writer needed), a character device and a directory, naming what it is', async () => {
+    const fifo = join(dir, 'fifo.tox');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = Date.now();
+    const e = await loadError(fifo);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(e.code).toBe('not-a-file');
+    expect(e.message).toMatch(/fifo\.tox: it is a FIFO \(named pipe\), not a regular file/);
+    const zero = await loadError('/dev/zero');
+    expect(zero.code).toBe('not-a-file');
+    expect(zero.message).toMatch(/it is a character device/);
+    const d = join(dir, 'dir.tox');
+    mkdirSync(d);
+    expect((await loadError(d)).message).toMatch(/it is a directory/);
+  });
+
+  it(`refuses a file over ${MAX_PROFILE_FILE_BYTES / 1024 / 1024} MiB by its size, before reading it`, async () => {
+    const big = join(dir, 'big.tox');
+    writeFileSync(big, generated);
+    truncateSync(big, MAX_PROFILE_FILE_BYTES + 1); // sparse: no disk used
+    const e = await loadError(big);
+    expect(e.code).toBe('too-large');
+    expect(e.message).toMatch(/it is 64\.0 MiB, over the 64 MiB limit for a profile \(room for 30283 friends\)/);
+    rmSync(big);
+  });
+
+  it('reads no more than the limit from a file whose size lies (/proc files say 0 bytes)', async () => {
+    const e = await readRegularFile('/proc/self/maps', 64).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UserFileError);
+    expect((e as UserFileError).code).toBe('too-large');
+    expect((e as UserFileError).problem).toMatch(/grew past the 64 bytes limit while it was read/);
+    expect((await readRegularFile('/proc/self/maps', 16 * 1024 * 1024)).length).toBeGreaterThan(64);
+  });
+
+  it('names a dangling symbolic link as such', async () => {
+    const link = join(dir, 'dangling-load.tox');
+    symlinkSync('nowhere.tox', link);
+    const e = await loadError(link);
+    expect(e.code).toBe('missing');
+    expect(e.message).toMatch(/it is a symbolic link to nowhere\.tox, which does not exist/);
+  });
+});
+
 describe('saveProfile', () => {
   it('writes what loads back, plain and encrypted, replacing the old file and leaving no temp file', async () => {
     const path = join(dir, 'saved.tox');
@@ -104,6 +149,44 @@ describe('saveProfile', () => {
     expect(back.encrypted).toBe(true);
     expect(new TextDecoder().decode(back.profile.name)).toBe('second');
     expect(readdirSync(dir).filter((f) => f.startsWith('saved.tox.tmp'))).toEqual([]);
+  });
+
+  it('saves through a symbolic link to its target (the link stays a link); refuses a dangling link or a loop', async () => {
+    const real = join(dir, 'real-target.tox');
+    const link = join(dir, 'link-to-real.tox');
+    await saveProfile(real, sample('v1'), { crypto });
+    symlinkSync('real-target.tox', link);
+    await saveProfile(link, sample('v2'), { crypto });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe('real-target.tox');
+    expect(new TextDecoder().decode((await loadProfile(real, { crypto })).profile.name)).toBe('v2');
+    expect(readdirSync(dir).filter((f) => f.startsWith('real-target.tox.tmp') || f.startsWith('link-to-real.tox.tmp'))).toEqual([]);
+
+    const dangling = join(dir, 'dangling-save.tox');
+    symlinkSync('absent.tox', dangling);
+    const e = await saveProfile(dangling, sample('new identity'), { crypto }).catch((x: unknown) => x);
+    expect((e as ProfileError).code).toBe('dangling-link');
+    expect((e as ProfileError).message).toMatch(/symbolic link to absent\.tox, which does not exist; refusing to create a new identity/);
+    expect(existsSync(join(dir, 'absent.tox'))).toBe(false);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+
+    const loopA = join(dir, 'loop-a.tox');
+    symlinkSync('loop-b.tox', loopA);
+    symlinkSync('loop-a.tox', join(dir, 'loop-b.tox'));
+    expect(((await saveProfile(loopA, sample('x'), { crypto }).catch((x: unknown) => x)) as ProfileError).message).toMatch(/a loop of symbolic links/);
+  });
+
+  it('the saved file is mode 0600 whatever the umask', async () => {
+    const path = join(dir, 'umask.tox');
+    for (const mask of [0o000, 0o077, 0o277]) {
+      const old = process.umask(mask);
+      try {
+        await saveProfile(path, sample('m'), { crypto });
+      } finally {
+        process.umask(old);
+      }
+      expect((statSync(path).mode & 0o777).toString(8), `umask ${mask.toString(8)}`).toBe('600');
+    }
   });
 
   it('uses the injected randomness for salt and nonce', async () => {
@@ -135,17 +218,28 @@ describe('saveProfile', () => {
     } finally {
       chmodSync(sub, 0o700);
     }
-    // Independent of permissions: a directory where the temp file should go makes the write fail.
+    // Independent of permissions: a directory where the profile should be is refused before any
+    // temp file is made, and left alone.
     const blocked = join(dir, 'blocked.tox');
-    await saveProfile(blocked, sample('kept'), { crypto });
-    mkdirSync(`${blocked}.tmp-${process.pid}`);
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, 'inside'), 'x');
     const e = await saveProfile(blocked, sample('lost'), { crypto }).then(
       () => null,
       (x: unknown) => x,
     );
     expect(e).toBeInstanceOf(ProfileError);
-    expect((e as ProfileError).code).toBe('write-failed');
-    expect(new TextDecoder().decode((await loadProfile(blocked, { crypto })).profile.name)).toBe('kept');
+    expect((e as ProfileError).code).toBe('not-a-file');
+    expect(readdirSync(dir).filter((f) => f.startsWith('blocked.tox.tmp'))).toEqual([]);
+    expect(readFileSync(join(blocked, 'inside'), 'utf8')).toBe('x');
+  });
+
+  it('an entry at the old predictable temp name (<path>.tmp-<pid>) neither blocks the save nor is touched', async () => {
+    const path = join(dir, 'planted.tox');
+    await saveProfile(path, sample('kept'), { crypto });
+    mkdirSync(`${path}.tmp-${process.pid}`);
+    await saveProfile(path, sample('next'), { crypto });
+    expect(new TextDecoder().decode((await loadProfile(path, { crypto })).profile.name)).toBe('next');
+    expect(statSync(`${path}.tmp-${process.pid}`).isDirectory()).toBe(true);
   });
 
   it('survives SIGKILL in the middle of many saves: the file is always a whole generation, never older than the last reported save', async () => {
@@ -186,10 +280,9 @@ describe('saveProfile', () => {
       expect(loaded.profile.friends).toHaveLength(200);
       // Either the last save the child reported, or the one it was in the middle of.
       expect([confirmed, confirmed + 1]).toContain(gen);
-      if (existsSync(`${path}.tmp-${proc.pid}`)) {
-        killedMidWrite++;
-        rmSync(`${path}.tmp-${proc.pid}`);
-      }
+      const stray = readdirSync(dir).filter((f) => f.startsWith('crash.tox.tmp-'));
+      if (stray.length > 0) killedMidWrite++;
+      for (const f of stray) rmSync(join(dir, f));
       lastConfirmed = gen;
     }
     expect(lastConfirmed).toBeGreaterThan(rounds * 2);
