@@ -23,7 +23,9 @@ Input:
   --pcap FILE      a pcap or pcapng capture (tcpdump, Wireshark, dumpcap). Link types: Ethernet,
                    Linux cooked (SLL, SLL2), raw IP, IPv4, IPv6, BSD null/loopback. IPv4 and IPv6,
                    UDP only: other frames are skipped and counted on stderr at the end.
+                   A regular file of at most 256 MiB (a FIFO or device is refused).
   (no --pcap)      hex datagrams on stdin, one per line; blank lines and # comments are ignored
+                   (at most 64 MiB)
 
 Keys:
   --profile FILE   a profile (c-toxcore savedata, plain or encrypted; repeatable) whose
@@ -49,6 +51,11 @@ a bad hex line, a profile that does not load).`;
  * in memory at once (several times the capture's size); a larger capture is split first.
  */
 export const MAX_CAPTURE_FILE_BYTES = 256 * 1024 * 1024;
+/**
+ * The most hex text read from stdin: 64 MiB (32 MiB of datagrams). The text is held as bytes,
+ * then as a string, then as lines, before the datagrams are: a smaller limit than a capture's.
+ */
+export const MAX_STDIN_BYTES = 64 * 1024 * 1024;
 
 interface Line {
   readonly prefix: Record<string, string | number>;
@@ -99,8 +106,8 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     total += b.length;
-    // The capture limit holds for stdin too (`< /dev/zero` ends here instead of filling memory).
-    if (total > MAX_CAPTURE_FILE_BYTES) throw new CliError(`dissect: stdin: more than ${formatSize(MAX_CAPTURE_FILE_BYTES)} of hex lines; split the input`);
+    // Bounded like a capture file (`< /dev/zero` ends here instead of filling memory).
+    if (total > MAX_STDIN_BYTES) throw new CliError(`dissect: stdin: more than ${formatSize(MAX_STDIN_BYTES)} of hex lines; split the input`);
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');

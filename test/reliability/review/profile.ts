@@ -68,15 +68,16 @@ export interface CliRun {
 }
 
 /** Runs `toxstate …` with a time limit, no TOXSTATE_* variables inherited, and its peak memory measured. */
-export function runCli(args: readonly string[], opts: { env?: Record<string, string>; limitMs?: number; cwd?: string } = {}): CliRun {
+export function runCli(args: readonly string[], opts: { env?: Record<string, string>; limitMs?: number; cwd?: string; stdinFrom?: string } = {}): CliRun {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TOXSTATE_')) env[k] = v;
   const rssDir = mkdtempSync(join(tmpdir(), 'toxstate-rss-'));
   const rssFile = join(rssDir, 'maxrss');
+  const stdinFd = opts.stdinFrom === undefined ? null : openSync(opts.stdinFrom, 'r');
   const t0 = Date.now();
   const r = spawnSync(process.execPath, ['--import', RSS_PRELOAD, BIN, ...args], {
     env: { ...env, ...opts.env, REVIEW_MAX_RSS_FILE: rssFile },
-    input: '',
+    ...(stdinFd === null ? { input: '' } : { stdio: [stdinFd, 'pipe', 'pipe'] as const }),
     cwd: opts.cwd,
     encoding: 'utf8',
     timeout: opts.limitMs ?? HANG_MS,
@@ -84,6 +85,7 @@ export function runCli(args: readonly string[], opts: { env?: Record<string, str
     maxBuffer: 16 * MIB,
   });
   const ms = Date.now() - t0;
+  if (stdinFd !== null) closeSync(stdinFd);
   const maxRssMb = existsSync(rssFile) ? Math.round(Number(readFileSync(rssFile, 'utf8')) / 1024) : null;
   rmSync(rssDir, { recursive: true, force: true });
   const hung = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
@@ -313,23 +315,29 @@ export async function fifoAsInput(): Promise<ReviewOutcome> {
   });
 }
 
-/** /dev/zero as id --profile, import --in and dissect --pcap. Held: exit 2 at once, small memory. */
+/**
+ * /dev/zero as id --profile, import --in and dissect --pcap: held when each exits 2 before
+ * reading a byte, in little memory. And as dissect's stdin (hex lines, no file to stat): held
+ * when it stops at the 64 MiB stdin limit with exit 2.
+ */
 export async function devZeroAsInput(): Promise<ReviewOutcome> {
   return withDir('zero', async (dir) => {
     const out = join(dir, 'imported.tox');
     const runs = [runCli(['id', '--profile', '/dev/zero']), runCli(['import', '--in', '/dev/zero', '--profile', out]), runCli(['dissect', '--pcap', '/dev/zero'])];
     const slowestMs = Math.max(...runs.map((r) => r.ms));
     const peakMb = Math.max(...runs.map((r) => r.maxRssMb ?? Infinity));
-    const held = runs.every((r) => refusedWithOneLine(r, /\/dev\/zero: it is a character device, not a regular file/)) && !existsSync(out) && peakMb < 300;
+    const stdin = runCli(['dissect'], { stdinFrom: '/dev/zero' });
+    const stdinHeld = refusedWithOneLine(stdin, /dissect: stdin: more than 64 MiB of hex lines/) && (stdin.maxRssMb ?? Infinity) < 400;
+    const held = runs.every((r) => refusedWithOneLine(r, /\/dev\/zero: it is a character device, not a regular file/)) && !existsSync(out) && peakMb < 300 && stdinHeld;
     return {
       item: 8,
-      attack: '/dev/zero given as id --profile, import --in and dissect --pcap',
+      attack: '/dev/zero given as id --profile, import --in and dissect --pcap, and as dissect\'s stdin',
       before: 'the process grew to 2.6 GB in 20 s',
       result: held
-        ? `all 3 refused before reading a byte, exit 2 ("${firstLine(runs[0]!.stderr)}"); slowest ${slowestMs} ms; peak memory ${peakMb} MB (the CLI's own start-up)`
-        : `exits ${runs.map((r) => (r.hung ? 'killed' : r.status)).join('/')}; peak ${peakMb} MB; ${runs.map((r) => firstLine(r.stderr)).join(' | ')}`,
+        ? `all 3 files refused before reading a byte, exit 2 ("${firstLine(runs[0]!.stderr)}"); slowest ${slowestMs} ms; peak memory ${peakMb} MB (the CLI's own start-up); as stdin, stopped at the 64 MiB limit after ${stdin.ms} ms, peak ${stdin.maxRssMb} MB`
+        : `exits ${[...runs, stdin].map((r) => (r.hung ? 'killed' : r.status)).join('/')}; peak ${peakMb} MB, stdin ${stdin.maxRssMb ?? 'killed'} MB; ${[...runs, stdin].map((r) => firstLine(r.stderr)).join(' | ')}`,
       held,
-      figures: { commands: 3, slowestMs, peakRssMb: Number.isFinite(peakMb) ? peakMb : 'killed' },
+      figures: { commands: 3, slowestMs, peakRssMb: Number.isFinite(peakMb) ? peakMb : 'killed', stdinMs: stdin.ms, stdinPeakRssMb: stdin.maxRssMb ?? 'killed' },
     };
   });
 }
