@@ -28,8 +28,13 @@ Passphrases never come from arguments. An encrypted profile is opened with $TOXS
 or a hidden prompt on a terminal. --encrypt takes the new passphrase from
 $TOXSTATE_NEW_PASSPHRASE, else $TOXSTATE_PASSPHRASE, else a prompt (asked twice).
 
-Exit status: 0 on success; 2 on bad input (missing or unreadable file, corrupt, truncated or
-wrongly encrypted profile, missing passphrase). A profile that fails to load is never modified.`;
+FILE may be a symbolic link: profiles are read and saved through it (the link stays a link).
+A link to nothing is refused rather than given a new identity. Only a regular file of at most
+64 MiB is read (a FIFO or a device is refused at once).
+
+Exit status: 0 on success; 2 on bad input (missing or unreadable file, not a regular file, over
+64 MiB, a dangling symbolic link, corrupt, truncated or wrongly encrypted profile, missing
+passphrase). A profile that fails to load is never modified.`;
 
 export const command: Command = {
   summary: "print a profile's Tox ID (--create makes a new profile)",
