@@ -1,4 +1,7 @@
-/** `toxstate node --inspect PORT`: the inspector over a running UDP node (read-only, live). */
+/**
+ * `toxstate node --inspect PORT`: the inspector over a running UDP node (read-only, live). The
+ * URL printed on stderr (and opened) carries the run's access token in its fragment.
+ */
 import { liveTarget, openBrowser, startInspector } from '../inspector/index.js';
 import type { UdpNode } from '../runtime/adapters/node-udp.js';
 import { CliError } from './errors.js';

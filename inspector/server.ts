@@ -19,7 +19,7 @@
  * from its own origin when it names one, and — for /api/ and both streams — carry the per-run
  * access token (inspector/access.ts). Commands take only `application/json` bodies of at most
  * 4 KiB, so no cross-origin "simple" request can reach them. Limits: WebSocket messages from
- * clients at most 4 KiB, at most 16 stream clients at once, and a stream client that does not
+ * clients at most 4 KiB, at most 8 stream clients at once, and a stream client that does not
  * read is dropped: /stately is paced by the client's buffer (at most 256 KiB queued) and a
  * client whose buffer has not drained for 10 s is closed; a /ws client with 1 MiB unsent is.
  */
@@ -43,7 +43,7 @@ export interface InspectorOptions {
   readonly host?: string;
   /** The access token API requests and streams must carry (at least 22 characters). Default: 256 random bits. */
   readonly token?: string;
-  /** Stream clients (/ws and /stately together) served at once; more are refused with 503. Default 16. */
+  /** Stream clients (/ws and /stately together) served at once; more are refused with 503. Default 8. */
   readonly maxClients?: number;
   /** A /stately client whose unsent events have not drained for this long is dropped (ms). Default 10,000. */
   readonly stalledClientMs?: number;
@@ -76,7 +76,8 @@ const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map(
 const MAX_BODY_BYTES = 4096;
 /** Largest WebSocket message a client may send (clients have nothing to say: the streams only send). */
 const MAX_CLIENT_MESSAGE_BYTES = 4096;
-const DEFAULT_MAX_CLIENTS = 16;
+/** Stream clients served at once by default: a person uses one or two (the page, the Stately relay). */
+export const DEFAULT_MAX_CLIENTS = 8;
 const DEFAULT_STALLED_CLIENT_MS = 10_000;
 /** /stately sends while less than this is queued for the client, then waits for it to read. */
 const STREAM_HIGH_WATER_BYTES = 256 * 1024;

@@ -4,8 +4,9 @@
  * sessions walk the ToxProgress states to Established and they exchange a message.
  *
  * The terminal shows one line per friend (who → whom, current state, elapsed time), updated in
- * place on a terminal and as plain lines when piped, plus the inspector URL. By default the
- * network is the simulated one (virtual clock), which the inspector can Run, Pause and Step;
+ * place on a terminal and as plain lines when piped, plus the inspector URL (with the run's
+ * access token in its fragment, inspector/access.ts). By default the network is the simulated
+ * one (virtual clock), which the inspector can Run, Pause and Step;
  * `--udp` runs the same nodes over real UDP on 127.0.0.1. It runs until Ctrl-C; `--once` exits
  * 0 after the message round trip and prints the timeline.
  */
@@ -26,7 +27,8 @@ Options:
   --once               no inspector: run until the message round trip (or ${ONCE_LIMIT_MS / 1000} s), print the
                        timeline, exit 0 (1 if it did not complete)
   --udp                real UDP sockets on 127.0.0.1 instead of the simulated network
-  --inspect PORT       serve the inspector on 127.0.0.1:PORT (default ${DEFAULT_INSPECT_PORT}, or any free port)
+  --inspect PORT       serve the inspector on 127.0.0.1:PORT (default ${DEFAULT_INSPECT_PORT}, or any free port);
+                       its URL carries a new access token each run (…/#token=…)
   --no-open            do not open a browser (the URL is printed either way)
   --seed N             seed of the simulated network and the demo identities (default 2026)
   --extra-friends N    give Alice N more friends with no node behind them (big friend lists)`;

@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +101,46 @@ async function serveDemo(opts: { seed?: number; extraFriends?: number } = {}): P
   await page.waitForSelector('body[data-ready=true]');
   expect(errors).toEqual([]);
   return { inspector, demo, page };
+}
+
+/** What a page on another origin managed against the inspector (the script below runs in it). */
+interface CrossOriginResults {
+  readonly streams: Array<{ path: string; opened: boolean; messages: number }>;
+  readonly postSent: boolean;
+  readonly apiRead: boolean;
+}
+
+/** A page elsewhere: it tries the streams (without and with the token), a text/plain POST, and reading the API. */
+function attackerPage(target: string, token: string): string {
+  const script = `
+    const target = ${JSON.stringify(target)};
+    const ws = target.replace('http:', 'ws:');
+    const tryStream = (path) => new Promise((resolve) => {
+      const r = { path, opened: false, messages: 0 };
+      const s = new WebSocket(ws + path);
+      s.onopen = () => (r.opened = true);
+      s.onmessage = () => r.messages++;
+      s.onclose = () => resolve(r);
+      setTimeout(() => { s.close(); resolve(r); }, 1500);
+    });
+    (async () => {
+      const streams = [];
+      for (const p of ['/stately?friends=all&replay=10000', '/ws', '/stately?friends=all&token=${token}', '/ws?token=${token}']) streams.push(await tryStream(p));
+      let postSent = false;
+      try {
+        await fetch(target + '/api/sim/conditions', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"loss":1,"latencyMs":5000}' });
+        await fetch(target + '/api/sim/speed?token=${token}', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"speed":64}' });
+        postSent = true;
+      } catch {}
+      let apiRead = false;
+      try {
+        await (await fetch(target + '/api/info?token=${token}')).json();
+        apiRead = true;
+      } catch {}
+      window.results = { streams, postSent, apiRead };
+      document.body.dataset.done = 'true';
+    })();`;
+  return `<!doctype html><html><body><script>${script}</script></body></html>`;
 }
 
 /** The session chart's active state. */
@@ -244,6 +285,53 @@ describe('inspector page', () => {
     // The other node is one choice away.
     await page.locator('#node').selectOption({ label: 'Bob (1 friend)' });
     await expect.poll(() => page.locator('#charts-head').textContent()).toContain('Alice');
+    await page.close();
+  }, 60_000);
+
+  it('takes the token off the address bar, and without it says how to get in', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const { inspector, page } = await serveDemo();
+    expect(inspector.url).toContain('#token=');
+    expect(page.url()).toBe(`${inspector.origin}/`);
+    // A reload in the same tab keeps working (the token is kept for the tab).
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    // Another tab opened without the token gets nothing from the API.
+    const bare = await context!.newPage();
+    await bare.goto(`${inspector.origin}/`);
+    await expect.poll(() => bare.locator('body').textContent()).toContain('access token');
+    expect(await bare.locator('body').getAttribute('data-ready')).toBeNull();
+    await bare.close();
+    await page.close();
+  }, 60_000);
+
+  it('a page on another origin can neither open the streams nor change the demo, even knowing the token', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const { inspector, demo, page } = await serveDemo();
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    const before = { ...demo.demo!.sim.conditions };
+    const evil = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(attackerPage(new URL(inspector.url).origin, inspector.token));
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      const evilPage = await context!.newPage();
+      await evilPage.goto(`http://127.0.0.1:${(evil.address() as { port: number }).port}/`);
+      await evilPage.waitForSelector('body[data-done=true]', { state: 'attached', timeout: 30_000 });
+      const results = (await evilPage.evaluate(() => (globalThis as unknown as { results: CrossOriginResults }).results)) as CrossOriginResults;
+      expect(results.streams).toHaveLength(4);
+      for (const st of results.streams) expect(st, st.path).toMatchObject({ opened: false, messages: 0 });
+      // The no-cors POSTs leave the browser (a page cannot tell the answer), but change nothing.
+      expect(results.postSent).toBe(true);
+      expect(results.apiRead).toBe(false);
+      expect({ ...demo.demo!.sim.conditions }).toEqual(before);
+      expect(inspector.model.control!.status()).toMatchObject({ speed: 1, running: false });
+      await evilPage.close();
+    } finally {
+      evil.closeAllConnections();
+      await new Promise<void>((resolve) => evil.close(() => resolve()));
+    }
     await page.close();
   }, 60_000);
 

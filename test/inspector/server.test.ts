@@ -172,6 +172,49 @@ describe('views', () => {
     expect(status).toBe(403);
   });
 
+  it('serves only its own files: no path reaches the file system', async () => {
+    const raw = (path: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: inspector.port, path }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of ['/../package.json', '/../../../etc/passwd', '/%2e%2e/package.json', '/app.js/..%2f..%2fserver.ts', '/vendor/../../package.json', '/page/app.js', '/__proto__', '/constructor']) {
+      const r = await raw(path);
+      expect(r.status, path).toBe(404);
+      expect(r.body, path).not.toMatch(/"name"|root:|import /);
+    }
+    const page = await fetch(new URL('/', inspector.url));
+    // Not framed by other sites, no Referer to them, no type sniffing.
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('answers an internal failure with 500 and no details', async () => {
+    const broken = await startInspector(
+      liveTarget([{ name: 'Alice', engine: demo.demo!.alice.node.engine }], () => {
+        throw new Error('clock failed reading /home/someone/.config/tox/secret.tox');
+      }),
+      { port: 0 },
+    );
+    try {
+      const r = await fetch(new URL('/api/info', broken.url), { headers: auth(broken) });
+      expect(r.status).toBe(500);
+      const text = await r.text();
+      expect(JSON.parse(text)).toEqual({ error: 'internal error' });
+      expect(text).not.toMatch(/secret|\/home|at /);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('serves the page and the elkjs bundle itself', async () => {
     expect(inspector.url).toBe(`http://127.0.0.1:${inspector.port}/#token=${inspector.token}`);
     expect(inspector.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
