@@ -26,6 +26,8 @@ export interface SentPacket {
   sentAt: number | null;
   /** Sent at least once (a first send counts against the window, a resend does not). */
   everSent: boolean;
+  /** Times resent. Round-trip samples come only from packets never resent (Karn's rule). */
+  resends: number;
 }
 
 export class SendBuffer {
@@ -48,7 +50,7 @@ export class SendBuffer {
   push(data: Bytes): number {
     if (this.full) throw new Error('send buffer full');
     const n = this.end;
-    this.packets.set(n, { data, sentAt: null, everSent: false });
+    this.packets.set(n, { data, sentAt: null, everSent: false, resends: 0 });
     this.end = u32(this.end + 1);
     return n;
   }
@@ -178,6 +180,21 @@ export interface Connection {
   readonly send: SendBuffer;
   readonly recv: RecvBuffer;
   rttMs: number;
+  /**
+   * Resends allowed per resend round (RESEND_BURST_PACKETS at most, RESEND_BUDGET_MIN_PACKETS
+   * at least): halved after a round in which we resent and the peer acknowledged nothing, grown
+   * by every packet the peer acknowledges.
+   */
+  resendBudget: number;
+  /**
+   * A resend round lasts one round trip times this (1, 2, 4, …; at most RESEND_MAX_ROUND_MS):
+   * doubled after a round without acknowledgement once the budget is at its minimum, back to 1
+   * at the next acknowledgement. A peer that asks for everything and never acknowledges ends up
+   * with one resend per RESEND_MAX_ROUND_MS.
+   */
+  resendBackoff: number;
+  /** The current resend round: when it began, resends in it, packets acknowledged since. */
+  resendRound: { at: number; resent: number; acked: number } | null;
   lastRequestSentAt: number | null;
   /** A lossless packet arrived that our peer has not seen acknowledged yet: a request packet is due by then (ACK_DELAY_MS). */
   ackDueAt: number | null;

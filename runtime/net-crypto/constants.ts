@@ -25,8 +25,38 @@ export const RECV_WINDOW_PACKETS = 4096;
  */
 export const SEND_WINDOW_PACKETS = 128;
 
-/** Resends per connection per pump (c-toxcore bounds them by its packet budget; CRYPTO_MIN_QUEUE_LENGTH = 64). */
+/**
+ * Resends per connection per round trip, at most: the resend budget of a peer that acknowledges
+ * what we send (c-toxcore bounds resends by its send-rate budget, net_crypto.c
+ * send_crypto_packets → send_requested_packets(packets_left_requested); its queue starts at
+ * CRYPTO_MIN_QUEUE_LENGTH = 64). The budget halves after every round trip in which we resent and
+ * the peer acknowledged nothing, down to RESEND_BUDGET_MIN_PACKETS, and grows back by one per
+ * packet acknowledged (as TCP's window after a timeout). c-toxcore has no such decay: its
+ * requested-resend rate follows what it sent and resent (×1.2), so a peer that asks for
+ * everything and never acknowledges keeps it resending.
+ */
 export const RESEND_BURST_PACKETS = 64;
+
+/**
+ * The resend budget never drops below this many packets per round. Below it, rounds get longer
+ * instead: each round without acknowledgement doubles the next one, up to RESEND_MAX_ROUND_MS
+ * (TCP's retransmission timer backs off the same way, RFC 6298 §5.5).
+ */
+export const RESEND_BUDGET_MIN_PACKETS = 1;
+
+/**
+ * The longest resend round (backed off): a peer that never acknowledges gets one resend per
+ * this long. It equals REQUEST_PACKET_INTERVAL_MS, the interval of a quiet peer's own requests.
+ */
+export const RESEND_MAX_ROUND_MS = 1000;
+
+/**
+ * A round trip for resends is never shorter than this. A packet is resent at most once per round
+ * trip (c-toxcore handle_request_packet: only if `sent_time + rtt_time < now`), and round-trip
+ * samples can be made small by an acknowledgement that races a resend; 50 ms is c-toxcore's
+ * PACKET_COUNTER_AVERAGE_INTERVAL, the period of its send loop under load.
+ */
+export const RESEND_MIN_ROUND_TRIP_MS = 50;
 
 /** A request packet goes out at least this often while a session is established. net_crypto.h CRYPTO_SEND_PACKET_INTERVAL = 1000 ms. */
 export const REQUEST_PACKET_INTERVAL_MS = 1000;
@@ -62,13 +92,31 @@ export const SEND_PUMP_INTERVAL_MS = 50;
  */
 export const PENDING_CONNECTION_TTL_MS = 15_000;
 
-// ---- cookie request guard (toxstate's own; c-toxcore answers every cookie request) ----------
+// ---- cookie request guards (toxstate's own; c-toxcore answers every cookie request) ---------
 
-/** Cookie requests answered at once from one source address. */
+/**
+ * Cookie requests answered at once per guard key: a source address, or a source address and a
+ * friend's session DHT key. Only requests that authenticated are counted (junk spends nothing).
+ */
 export const COOKIE_REQUEST_BURST = 10;
-/** After the burst, one more cookie request is answered per this interval, per source address. */
+/** After the burst, one more cookie request is answered per this interval, per guard key. */
 export const COOKIE_REQUEST_REFILL_MS = 100;
-/** Source addresses tracked by the cookie request guard; the least recently seen is evicted (counted). */
+/** Guard keys tracked by the cookie request guard; the least recently seen is evicted (counted). */
 export const COOKIE_GUARD_TABLE_LIMIT = 4096;
-/** How often the guard forgets sources whose bucket has refilled. */
+/** How often the guard forgets keys whose bucket has refilled. */
 export const COOKIE_GUARD_CLEANUP_INTERVAL_MS = 10_000;
+/**
+ * Cookie requests claiming a DHT key we hold no shared key for (neither a friend's session DHT
+ * key nor a requester that authenticated before) cost an X25519 to open: at most this many at
+ * once, all sources together, then one per COOKIE_UNKNOWN_KEY_REFILL_MS (200/s; an X25519 takes
+ * ~0.1–0.2 ms here, so a flood of random-key requests takes at most a few % of a core).
+ */
+export const COOKIE_UNKNOWN_KEY_BURST = 32;
+/** See COOKIE_UNKNOWN_KEY_BURST. */
+export const COOKIE_UNKNOWN_KEY_REFILL_MS = 5;
+/**
+ * DHT keys that opened a cookie request naming a friend, with their shared key, least recently
+ * used evicted: their next requests open without an X25519 and without the unknown-key budget
+ * (a friend whose session has not learned its DHT key yet is then not held up by junk).
+ */
+export const COOKIE_REQUESTER_KEYS_LIMIT = 1024;

@@ -9,15 +9,20 @@
  *   - connections: at most one per friend, plus at most one pending per friend (prepared from a
  *     handshake with a new DHT key until the machine drops the old session; PENDING_CONNECTION_TTL_MS);
  *   - address index: source ip:port → friends whose connection uses it (≤ friends);
- *   - cookie guard: per source address token buckets (COOKIE_GUARD_TABLE_LIMIT), see cookie-guard.ts;
+ *   - cookie guard: token buckets per source address, or source address and a friend's session
+ *     DHT key (COOKIE_GUARD_TABLE_LIMIT), see cookie-guard.ts;
+ *   - cookie requester keys: DHT keys that opened a request naming a friend, with their shared
+ *     key (COOKIE_REQUESTER_KEYS_LIMIT, least recently used evicted);
  *   - per connection: send buffer (SEND_BUFFER_LIMIT_PACKETS), receive window (RECV_WINDOW_PACKETS).
  *
  * Rules followed from c-toxcore (and where we differ):
- *   - The cookie responder is stateless: it answers a valid 0x18 that names a friend's real key
- *     at the source address, after the guard (c-toxcore answers anyone; only friends can use a
- *     cookie, and strangers get nothing to reflect). Its DHT shared key is computed per request
- *     and not cached, so a flood of requests with random keys leaves no state behind (c-toxcore
- *     caches it).
+ *   - The cookie responder keeps no per-request state: it answers a valid 0x18 that names a
+ *     friend's real key at the source address (c-toxcore answers anyone; only friends can use a
+ *     cookie, and strangers get nothing to reflect). Nothing is charged before a request opens
+ *     (issue 13 item 3: junk spoofed from a friend's address used to spend the friend's answers):
+ *     a friend's session DHT key or a remembered requester opens with a key we hold; any other
+ *     key costs an X25519 from one budget for all sources, and is not cached unless the request
+ *     opens and names a friend, so a flood of requests with random keys leaves no state behind.
  *   - 0x19, 0x1a and 0x1b are matched by exact source ip:port, 0x1a also by the peer's real pk
  *     from our cookie (a handshake from anywhere can open a connection, as c-toxcore's
  *     new-connection path).
@@ -28,14 +33,22 @@
  *     another DHT key → a fresh connection is prepared and the machine handles the restart.
  *   - Data: nonce recovery and the 21845 advance rule; kill (2) before anything else; the first
  *     valid packet confirms the session; lossless 16–191 delivered in order; duplicates dropped;
- *     request (1) marks requested packets for resend when sent more than one rtt ago and frees the
- *     others it walked; lossy 192–254 counted. c-toxcore rejects a packet whose buffer_start is
- *     behind ours (a reordered older packet); we ignore that stale acknowledgement and keep the data.
+ *     request (1) marks requested packets for resend when sent more than one round trip ago
+ *     (≥ RESEND_MIN_ROUND_TRIP_MS) and frees the others it walked; lossy 192–254 counted.
+ *     c-toxcore rejects a packet whose buffer_start is behind ours (a reordered older packet); we
+ *     ignore that stale acknowledgement and keep the data, but drop a stale request (its
+ *     distances count from its own buffer_start: read against ours they would free packets the
+ *     peer still misses).
+ *   - Resends (issue 13 item 10): at most RESEND_BURST_PACKETS per round trip; the budget halves
+ *     for every round trip in which we resent and the peer acknowledged nothing, then the rounds
+ *     double up to RESEND_MAX_ROUND_MS; every acknowledged packet gives one back. Round-trip
+ *     samples come only from packets sent once (Karn's rule).
  *   - A request packet goes out at least every 1 s on an established session (every 100 ms while
  *     we miss a packet). Congestion control is a fixed window of SEND_WINDOW_PACKETS first sends.
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { formatIpPort, ipPortKey, parseIpPort, type IpPort } from '../../protocol/ip-port.js';
+import { isValidPublicKey } from '../../protocol/keys.js';
 import { incrementNonce } from '../../protocol/nonce.js';
 import {
   advanceRecvNonce,
@@ -75,16 +88,22 @@ import { generateKeyPair } from '../keys.js';
 import { RecvBuffer, SendBuffer, type Connection } from './connection.js';
 import {
   COOKIE_GUARD_CLEANUP_INTERVAL_MS,
+  COOKIE_REQUESTER_KEYS_LIMIT,
+  COOKIE_UNKNOWN_KEY_BURST,
+  COOKIE_UNKNOWN_KEY_REFILL_MS,
   DEFAULT_RTT_MS,
   PENDING_CONNECTION_TTL_MS,
   REQUEST_PACKET_INTERVAL_MS,
   REQUEST_PACKET_INTERVAL_WITH_GAPS_MS,
   ACK_DELAY_MS,
+  RESEND_BUDGET_MIN_PACKETS,
   RESEND_BURST_PACKETS,
+  RESEND_MAX_ROUND_MS,
+  RESEND_MIN_ROUND_TRIP_MS,
   SEND_PUMP_INTERVAL_MS,
   SEND_WINDOW_PACKETS,
 } from './constants.js';
-import { CookieGuard } from './cookie-guard.js';
+import { CookieGuard, TokenBucket } from './cookie-guard.js';
 
 export type NetCryptoErrorCode = 'not_established' | 'queue_full' | 'bad_payload';
 
@@ -106,6 +125,12 @@ export interface NetCryptoStats {
   readonly guardSources: number;
   readonly guardEvictions: number;
   readonly guardRefused: number;
+  /** X25519s computed for cookie requests claiming an unknown DHT key (the budget's tokens taken). */
+  readonly unknownKeyComputed: number;
+  /** Cookie requests claiming an unknown DHT key refused before their X25519 (budget empty). */
+  readonly unknownKeyRefused: number;
+  /** DHT keys remembered from authenticated cookie requests naming a friend. */
+  readonly requesterKeys: number;
 }
 
 export class NetCrypto implements TimedLayer {
@@ -118,6 +143,10 @@ export class NetCrypto implements TimedLayer {
   /** Why each friend's last connection was closed (diagnostics; one entry per friend). */
   readonly lastCloseReason = new Map<string, string>();
   readonly guard = new CookieGuard();
+  /** The X25519 budget for cookie requests claiming a DHT key we hold no shared key for. */
+  readonly unknownKeyBudget = new TokenBucket(COOKIE_UNKNOWN_KEY_BURST, COOKIE_UNKNOWN_KEY_REFILL_MS);
+  /** DHT keys that opened a cookie request naming a friend → their shared key (LRU). */
+  private readonly requesterKeys = new Map<string, Bytes>();
   private guardCleanupAt: number | null = null;
 
   constructor(private readonly host: Engine) {
@@ -151,6 +180,9 @@ export class NetCrypto implements TimedLayer {
       guardSources: this.guard.size,
       guardEvictions: this.guard.evictions,
       guardRefused: this.guard.refused,
+      unknownKeyComputed: this.unknownKeyBudget.taken,
+      unknownKeyRefused: this.unknownKeyBudget.refused,
+      requesterKeys: this.requesterKeys.size,
     };
   }
 
@@ -188,6 +220,9 @@ export class NetCrypto implements TimedLayer {
       send: new SendBuffer(),
       recv: new RecvBuffer(),
       rttMs: DEFAULT_RTT_MS,
+      resendBudget: RESEND_BURST_PACKETS,
+      resendBackoff: 1,
+      resendRound: null,
       lastRequestSentAt: null,
       ackDueAt: null,
       createdAt: this.host.now,
@@ -419,12 +454,19 @@ export class NetCrypto implements TimedLayer {
     if (!conn.confirmed || conn.killed || conn.sessionKey === null) return;
     const now = this.host.now;
     let inFlight = conn.send.inFlight();
-    let resends = 0;
+    let resends: number | null = null;
+    let deferred = false;
     for (const [n, p] of conn.send.entries()) {
       if (p.sentAt !== null) continue;
       if (p.everSent) {
-        if (resends >= RESEND_BURST_PACKETS) continue;
-        resends++;
+        resends ??= this.resendAllowance(conn, now);
+        if (resends <= 0) {
+          deferred = true;
+          continue;
+        }
+        resends--;
+        conn.resendRound!.resent++;
+        p.resends++;
         this.host.counters.inc('net_crypto.resent');
       } else {
         if (inFlight >= SEND_WINDOW_PACKETS) continue;
@@ -434,49 +476,131 @@ export class NetCrypto implements TimedLayer {
       this.transmitData(conn, n, p.data);
       p.sentAt = now;
     }
+    // Resends over this round's budget wait for the next round (sendableAt wakes us then).
+    if (deferred) this.host.counters.inc('net_crypto.resends_deferred');
     this.lastPumpAt.set(conn.friend.pkHex, now);
   }
 
-  private hasSendable(conn: Connection): boolean {
-    if (!conn.confirmed || conn.killed) return false;
-    let inFlight = -1;
+  /** A resend round lasts one round trip, never less than RESEND_MIN_ROUND_TRIP_MS. */
+  private resendRoundTrip(conn: Connection): number {
+    return Math.max(conn.rttMs, RESEND_MIN_ROUND_TRIP_MS);
+  }
+
+  /** A resend round: one round trip, longer while backed off (at most RESEND_MAX_ROUND_MS). */
+  private resendRoundMs(conn: Connection): number {
+    const roundTrip = this.resendRoundTrip(conn);
+    return Math.min(roundTrip * conn.resendBackoff, Math.max(roundTrip, RESEND_MAX_ROUND_MS));
+  }
+
+  /**
+   * Resends still allowed in the current round. A round that is over is closed first: if we
+   * resent in it and the peer acknowledged nothing since it began, the budget halves, or once at
+   * its minimum the next round is twice as long.
+   */
+  private resendAllowance(conn: Connection, now: number): number {
+    const round = conn.resendRound;
+    if (round === null || now - round.at >= this.resendRoundMs(conn)) {
+      if (round !== null && round.resent > 0 && round.acked === 0) {
+        if (conn.resendBudget > RESEND_BUDGET_MIN_PACKETS) conn.resendBudget = Math.max(RESEND_BUDGET_MIN_PACKETS, Math.floor(conn.resendBudget / 2));
+        else if (this.resendRoundTrip(conn) * conn.resendBackoff < RESEND_MAX_ROUND_MS) conn.resendBackoff *= 2;
+      }
+      conn.resendRound = { at: now, resent: 0, acked: 0 };
+    }
+    return conn.resendBudget - conn.resendRound!.resent;
+  }
+
+  /** The peer acknowledged `count` of our packets: the resend budget grows by as many, the backoff ends. */
+  private noteAcknowledged(conn: Connection, count: number): void {
+    if (count <= 0) return;
+    conn.resendBudget = Math.min(RESEND_BURST_PACKETS, conn.resendBudget + count);
+    conn.resendBackoff = 1;
+    if (conn.resendRound !== null) conn.resendRound.acked += count;
+  }
+
+  /**
+   * When the send queue should be pumped next, or null when nothing can go: a first send within
+   * the window, or a resend, one pump interval after `lastPump`; a resend over the round's
+   * budget not before the round ends. Pure (the round is closed by `resendAllowance`).
+   */
+  private sendableAt(conn: Connection, lastPump: number): number | null {
+    if (!conn.confirmed || conn.killed) return null;
+    let firstSend = false;
+    let resend = false;
     for (const p of conn.send.packets.values()) {
       if (p.sentAt !== null) continue;
-      if (p.everSent) return true;
-      if (inFlight < 0) inFlight = conn.send.inFlight();
-      if (inFlight < SEND_WINDOW_PACKETS) return true;
+      if (p.everSent) resend = true;
+      else firstSend = true;
+      if (firstSend && resend) break;
     }
-    return false;
+    const pumpAt = lastPump + SEND_PUMP_INTERVAL_MS;
+    if (firstSend && conn.send.inFlight() < SEND_WINDOW_PACKETS) return pumpAt;
+    if (!resend) return null;
+    const round = conn.resendRound;
+    if (round === null || round.resent < conn.resendBudget) return pumpAt;
+    return Math.max(pumpAt, round.at + this.resendRoundMs(conn));
   }
+
 
   // ---- packets -------------------------------------------------------------------------------
 
-  /** 0x18: stateless; a friend's request is answered with a fresh cookie at the source address, after the guard. */
+  /**
+   * 0x18: a friend's request is answered with a fresh cookie at the source address. Nothing is
+   * charged before the request authenticates (opens with the sender DHT key it claims), so junk
+   * from a friend's address cannot spend that friend's answers:
+   *   - a friend's session DHT key, or a key that opened a request naming a friend before
+   *     (`requesterKeys`), opens with a shared key we hold: no X25519, no budget;
+   *   - any other key costs an X25519, taken from one budget for all sources (`unknownKeyBudget`);
+   *   - an authenticated request naming a friend spends a token of the answer guard, keyed by
+   *     source address and DHT key for a friend's session DHT key (no one else holds that key),
+   *     by source address for any other key (what one address can be sent, as before).
+   */
   handleCookieRequest(from: IpPort, data: Bytes): void {
     this.changes++;
     if (data.length !== COOKIE_REQUEST_SIZE) return this.host.drop('net_crypto.cookie_request_malformed');
-    const now = this.host.now;
-    if (!this.guard.allow(ipPortKey(from), now)) return this.host.drop('net_crypto.cookie_request_rate_limited');
-    this.guardCleanupAt ??= now + COOKIE_GUARD_CLEANUP_INTERVAL_MS;
     const h = decodeCookieRequestHeader(data);
     if (!h.ok) return this.host.drop('net_crypto.cookie_request_malformed');
     const { crypto, keys, random } = this.host;
-    if (equalBytes(h.value.senderDhtPk, keys.dht.publicKey)) return this.host.drop('net_crypto.cookie_request_from_self');
-    // Not through the shared-key cache: a request leaves nothing behind.
-    const shared = crypto.precompute(h.value.senderDhtPk, keys.dht.secretKey);
+    const senderPk = h.value.senderDhtPk;
+    if (equalBytes(senderPk, keys.dht.publicKey)) return this.host.drop('net_crypto.cookie_request_from_self');
+    // c-toxcore public_key_valid: no real DHT key has its top bit set (the cookie would carry it to the handshake).
+    if (!isValidPublicKey(senderPk)) return this.host.drop('net_crypto.cookie_request_invalid_public_key');
+    const now = this.host.now;
+    const senderHex = toHex(senderPk);
+    const sessionKey = this.host.friendsWithDhtKey(senderHex).length > 0;
+    let shared = sessionKey ? keys.dhtShared(senderPk) : this.requesterKeys.get(senderHex);
+    const known = shared !== undefined;
+    if (shared === undefined) {
+      if (!this.unknownKeyBudget.take(now)) return this.host.drop('net_crypto.cookie_request_unknown_key_rate_limited');
+      // Not through the shared-key cache: junk with random keys leaves nothing behind.
+      shared = crypto.precompute(senderPk, keys.dht.secretKey);
+    }
     const req = openCookieRequest(crypto, shared, data);
     if (!req.ok) return this.host.drop('net_crypto.cookie_request_invalid');
     // Only a friend can use a cookie (we accept handshakes from friends only, as c-toxcore's
     // friend_connection): a stranger gets no answer, so strangers cannot use us to reflect
     // 161-byte answers to 145-byte requests (c-toxcore answers anyone).
     if (!this.host.friends.has(toHex(req.value.realPk))) return this.host.drop('net_crypto.cookie_request_not_friend');
+    if (!sessionKey) this.rememberRequester(senderHex, shared, known);
+    const source = ipPortKey(from);
+    if (!this.guard.allow(sessionKey ? `${source} ${senderHex}` : source, now)) return this.host.drop('net_crypto.cookie_request_rate_limited');
+    this.guardCleanupAt ??= now + COOKIE_GUARD_CLEANUP_INTERVAL_MS;
     const cookie = sealCookie(crypto, this.cookieKey, random.bytes(24), {
       time: BigInt(this.host.unixSeconds()),
       realPk: req.value.realPk,
-      dhtPk: h.value.senderDhtPk,
+      dhtPk: senderPk,
     });
     this.host.send(from, sealCookieResponse(crypto, shared, random.bytes(24), { cookie, echoId: req.value.echoId }));
     this.host.counters.inc('net_crypto.cookie_responses_sent');
+  }
+
+  /** A DHT key opened a request naming a friend: its next requests need no X25519 (LRU, COOKIE_REQUESTER_KEYS_LIMIT). */
+  private rememberRequester(senderHex: string, shared: Bytes, known: boolean): void {
+    if (known) this.requesterKeys.delete(senderHex);
+    this.requesterKeys.set(senderHex, shared);
+    if (this.requesterKeys.size > COOKIE_REQUESTER_KEYS_LIMIT) {
+      this.requesterKeys.delete(this.requesterKeys.keys().next().value as string);
+      this.host.counters.inc('net_crypto.cookie_requester_keys_evicted');
+    }
   }
 
   /** 0x19: for the connection at that exact address, in AcquiringCookie, with our echo id. */
@@ -580,12 +704,20 @@ export class NetCrypto implements TimedLayer {
     const now = this.host.now;
     const oldStart = conn.send.start;
     let rttFrom: number | null = null;
+    let stale = false;
     if (body.bufferStart !== oldStart) {
       const first = conn.send.packets.get(oldStart);
+      const held = conn.send.packets.size;
       const ack = conn.send.acknowledge(body.bufferStart);
       if (ack === 'invalid') return this.host.drop('net_crypto.data_bad_ack');
-      if (ack === 'stale') this.host.counters.inc('net_crypto.data_stale_ack');
-      else if (first?.sentAt != null) rttFrom = first.sentAt;
+      if (ack === 'stale') {
+        stale = true;
+        this.host.counters.inc('net_crypto.data_stale_ack');
+      } else {
+        this.noteAcknowledged(conn, held - conn.send.packets.size);
+        // Karn's rule: a resent packet's acknowledgement does not say which copy arrived.
+        if (first?.sentAt != null && first.resends === 0) rttFrom = first.sentAt;
+      }
     }
     const payload = body.payload;
     const id = payload[0]!;
@@ -603,6 +735,10 @@ export class NetCrypto implements TimedLayer {
     }
     switch (classifyPayloadId(id)) {
       case 'request': {
+        // Its distances count from its own buffer_start, behind ours: read against ours they
+        // would free packets the peer still misses. A newer request already came; c-toxcore
+        // drops such a packet whole (net_crypto.c handle_data_packet_core → clear_buffer_until).
+        if (stale) return this.host.drop('net_crypto.request_stale');
         const latest = this.handleRequest(conn, payload);
         if (latest === null) return this.host.drop('net_crypto.request_invalid');
         if (latest > 0 && (rttFrom === null || latest > rttFrom)) rttFrom = latest;
@@ -634,26 +770,32 @@ export class NetCrypto implements TimedLayer {
   }
 
   /**
-   * A request packet: requested packets sent more than one rtt ago are marked for resend; every
-   * other packet the walk passes is freed (the peer has it). Returns the latest send time among
-   * the freed packets (0 if none), or null for a malformed request.
+   * A request packet: requested packets sent more than one round trip ago are marked for resend
+   * (at most once per round trip, as c-toxcore handle_request_packet; the resend budget decides
+   * how many go out, see `resendAllowance`); every other packet the walk passes is freed (the
+   * peer has it). Returns the latest send time among the freed packets never resent (0 if none),
+   * or null for a malformed request.
    */
   private handleRequest(conn: Connection, payload: Bytes): number | null {
     const d = decodeRequestPacket(payload, { bufferStart: conn.send.start, bufferEnd: conn.send.end });
     if (!d.ok) return null;
     const requested = new Set(d.value.requested);
     const now = this.host.now;
+    const roundTrip = this.resendRoundTrip(conn);
     let latest = 0;
+    let freed = 0;
     for (let i = conn.send.start; i !== d.value.walkedEnd; i = (i + 1) >>> 0) {
       const p = conn.send.packets.get(i);
       if (!p) continue;
       if (requested.has(i)) {
-        if (p.sentAt !== null && p.sentAt + conn.rttMs < now) p.sentAt = null;
+        if (p.sentAt !== null && p.sentAt + roundTrip < now) p.sentAt = null;
       } else {
-        if (p.sentAt !== null && p.sentAt > latest) latest = p.sentAt;
+        if (p.sentAt !== null && p.resends === 0 && p.sentAt > latest) latest = p.sentAt;
         conn.send.packets.delete(i);
+        freed++;
       }
     }
+    this.noteAcknowledged(conn, freed);
     if (requested.size > 0) this.host.counters.inc('net_crypto.requests_received_with_gaps');
     return latest;
   }
@@ -692,7 +834,7 @@ export class NetCrypto implements TimedLayer {
     for (const conn of this.conns.values()) {
       if (!this.host.friends.has(conn.friend.pkHex)) consider(this.host.now, 'net_crypto connection of a removed friend');
       consider(this.requestDueAt(conn), `net_crypto request packet to ${conn.friend.pkHex.slice(0, 8)}`);
-      if (this.hasSendable(conn)) consider((this.lastPumpAt.get(conn.friend.pkHex) ?? this.host.now) + SEND_PUMP_INTERVAL_MS, 'net_crypto send queue');
+      consider(this.sendableAt(conn, this.lastPumpAt.get(conn.friend.pkHex) ?? this.host.now), 'net_crypto send queue');
     }
     for (const p of this.pending.values()) consider(p.createdAt + PENDING_CONNECTION_TTL_MS, 'net_crypto pending connection expires');
     consider(this.guardCleanupAt, 'cookie guard cleanup');
@@ -708,7 +850,8 @@ export class NetCrypto implements TimedLayer {
       }
       const due = this.requestDueAt(conn);
       if (due !== null && due <= now) this.sendRequestPacket(conn);
-      if (this.hasSendable(conn) && (this.lastPumpAt.get(conn.friend.pkHex) ?? -Infinity) + SEND_PUMP_INTERVAL_MS <= now) this.pumpSends(conn);
+      const sendAt = this.sendableAt(conn, this.lastPumpAt.get(conn.friend.pkHex) ?? -Infinity);
+      if (sendAt !== null && sendAt <= now) this.pumpSends(conn);
     }
     for (const hex of this.lastCloseReason.keys()) if (!this.host.friends.has(hex)) this.lastCloseReason.delete(hex);
     for (const [hex, p] of this.pending) {

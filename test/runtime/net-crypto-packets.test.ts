@@ -7,11 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../protocol/crypto.js';
 import type { IpPort } from '../../protocol/ip-port.js';
+import { incrementNonce } from '../../protocol/nonce.js';
 import {
   COOKIE_REQUEST_SIZE,
   COOKIE_RESPONSE_SIZE,
   decodeCookieRequestHeader,
+  encodeRequestPacket,
   openCookieRequest,
+  sealCryptoData,
   sealCookieResponse,
   sealCookie,
 } from '../../protocol/net-crypto/index.js';
@@ -223,6 +226,43 @@ describe('crypto data', () => {
     expect(eventsOf(a, 'receipt').map((r) => r.id)).toEqual(ids);
     expect(a.engine.counters.get('net_crypto.resent')).toBeGreaterThanOrEqual(1);
     expect(progress(a, b)).toBe('Established');
+  });
+});
+
+describe('request packets', () => {
+  it('a reordered older request (its buffer_start behind ours) is ignored: it frees nothing the peer still misses', async () => {
+    const p = await makePair();
+    const { sim, a, b } = p;
+    introduce(sim, a, b);
+    expect(sim.runUntilTrue(() => bothEstablished(p), 5_000)).toBe(true);
+    sim.runFor(2_000);
+    // B's session keys, to write B's request packets by hand; B itself hears nothing more.
+    const bc = b.engine.netCrypto.connection(a.engine.selfHex)!;
+    const key = bc.sessionKey!;
+    let nonce = bc.sentNonce;
+    const fromB = (bufferStart: number, missing: number[]): Uint8Array => {
+      const packet = sealCryptoData(p.crypto, key, nonce, { bufferStart, packetNumber: bc.send.end, payload: encodeRequestPacket({ bufferStart, missing }) });
+      nonce = incrementNonce(nonce);
+      return packet;
+    };
+    sim.partition([[a], [b]]);
+    const ac = a.engine.netCrypto.connection(b.engine.selfHex)!;
+    const s = ac.send.start;
+    for (let i = 0; i < 12; i++) a.engine.messenger.sendMessage(b.engine.selfHex, `m${i}`);
+    sim.flush([a]);
+    // B missed s, s+5 and s+6 and said so (older); then got s and said it misses s+5 and s+6
+    // (newer). The newer arrives first; the older, relative to s, lands after it.
+    const older = fromB(s, [s, s + 5, s + 6]);
+    const newer = fromB(s + 5, [s + 5, s + 6]);
+    a.engine.handleDatagram(sim.now, b.address, newer);
+    expect(ac.send.start).toBe(s + 5);
+    a.engine.handleDatagram(sim.now, b.address, older);
+    // Read against our buffer_start s+5 its distances would free s+6, which B misses (c-toxcore
+    // drops a packet whose buffer_start is behind ours: net_crypto.c clear_buffer_until).
+    expect(ac.send.packets.has(s + 5)).toBe(true);
+    expect(ac.send.packets.has(s + 6)).toBe(true);
+    expect(a.engine.counters.get('drop.net_crypto.request_stale')).toBe(1);
+    expect(a.engine.counters.get('error.handler')).toBe(0);
   });
 });
 
