@@ -5,7 +5,8 @@
  * travel, and the candidate transitions with their guards. It also streams the same history
  * in the `@statelyai/inspect` event format for Stately's hosted inspector.
  *
- *   startInspector(target, { port, host })   serve a target (server.ts)
+ *   startInspector(target, { port, host })   serve a target (server.ts); its `url` carries the
+ *                                            run's access token (access.ts): print that one
  *   liveTarget(nodes, clock)                 a running node (read-only)
  *   simulationTarget(sim, nodes)             engines on the simulated network (Run/Pause/Step)
  */

@@ -305,6 +305,20 @@ describe('inspector page', () => {
     await page.close();
   }, 60_000);
 
+  it('stately.html opens the /stately stream with the token from its fragment, and says so without it', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const { inspector, page } = await serveDemo();
+    // `inspector=` points the frame at this server instead of stately.ai: nothing leaves the machine.
+    const relay = await context!.newPage();
+    await relay.goto(`${inspector.origin}/stately.html?node=Alice&inspector=/favicon.ico#token=${inspector.token}`);
+    await expect.poll(() => relay.evaluate(() => (globalThis as unknown as { eval: (s: string) => number }).eval('buffer.length'))).toBeGreaterThan(3);
+    expect(relay.url()).not.toContain('token');
+    const bare = await context!.newPage();
+    await bare.goto(`${inspector.origin}/stately.html?node=Alice&inspector=/favicon.ico`);
+    await expect.poll(() => bare.locator('#status').textContent()).toContain('access token');
+    await Promise.all([relay.close(), bare.close(), page.close()]);
+  }, 60_000);
+
   it('a page on another origin can neither open the streams nor change the demo, even knowing the token', async (ctx) => {
     if (skipReason) return ctx.skip();
     const { inspector, demo, page } = await serveDemo();
