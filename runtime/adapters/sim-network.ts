@@ -5,7 +5,9 @@
  * jitter (which also reorders), loss, duplication, partitions, nodes going down and coming back,
  * and suspending a node (its clock jumps when it wakes, as a laptop's does).
  *
- * Addresses are virtual (127.x.y.z:port); nothing here touches a socket.
+ * Addresses are virtual (127.x.y.z:port by default, any IpPort when given); nothing here touches
+ * a socket. Besides engines, an address can be served by a plain function (`addEndpoint`: a
+ * scripted peer such as an attacker).
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
@@ -72,6 +74,19 @@ interface Flight {
 
 export type SimListener = (node: SimNode, event: AppEvent) => void;
 
+/**
+ * A raw endpoint: an address on the simulated network served by a plain function instead of an
+ * engine (a scripted peer, e.g. an attacker that answers only some packets). It hears every
+ * datagram sent to its address (no partition groups, no per-node link settings) and sends with
+ * `send`, which takes the network's latency and loss like any node's datagram.
+ */
+export interface SimEndpoint {
+  readonly address: IpPort;
+  /** Sends a datagram from this endpoint's address (at the network's current time). */
+  send(to: IpPort, data: Bytes): void;
+}
+export type SimEndpointHandler = (now: number, from: IpPort, data: Bytes, endpoint: SimEndpoint) => void;
+
 /** A binary heap of datagrams in flight by arrival time (then send order). */
 class FlightQueue {
   private readonly h: Flight[] = [];
@@ -126,6 +141,7 @@ export class SimNetwork {
   private readonly deadlines = new DeadlineHeap();
   private readonly flights = new FlightQueue();
   private readonly listeners = new Set<SimListener>();
+  private readonly endpoints = new Map<string, { endpoint: SimEndpoint; handler: SimEndpointHandler }>();
   private seq = 0;
   private readonly maxInFlight: number;
   /** Keep each node's app events in `node.events` (tests read them; big simulations turn it off). */
@@ -189,6 +205,15 @@ export class SimNetwork {
     for (const v of via) engine.bootstrap(this.now, v.address, v.engine.keys.dht.publicKey);
     this.pump(node);
     return node;
+  }
+
+  /** Serves `address` with `handler` (see SimEndpoint); the address must not be a node's. */
+  addEndpoint(address: IpPort, handler: SimEndpointHandler): SimEndpoint {
+    const key = ipPortKey(address);
+    if (this.byAddress.has(key) || this.endpoints.has(key)) throw new Error(`address ${key} is taken`);
+    const endpoint: SimEndpoint = { address, send: (to, data) => this.transmitFrom(address, 0, to, data) };
+    this.endpoints.set(key, { endpoint, handler });
+    return endpoint;
   }
 
   /** A node leaves the network for good: nothing reaches it any more and its address is free. */
@@ -261,12 +286,16 @@ export class SimNetwork {
   }
 
   private transmit(from: SimNode, to: IpPort, data: Bytes): void {
+    this.transmitFrom(from.address, from.extraLoss, to, data, from.extraLatencyMs);
+  }
+
+  private transmitFrom(fromAddress: IpPort, fromExtraLoss: number, to: IpPort, data: Bytes, fromExtraLatencyMs = 0): void {
     this.stats.sent++;
     const c = this.conditions;
     const toKey = ipPortKey(to);
     const receiver = this.byAddress.get(toKey);
     // Independent losses: the network's, the sender's link and the receiver's link.
-    const extra = 1 - (1 - from.extraLoss) * (1 - (receiver?.extraLoss ?? 0));
+    const extra = 1 - (1 - fromExtraLoss) * (1 - (receiver?.extraLoss ?? 0));
     const loss = extra === 0 ? c.loss : 1 - (1 - c.loss) * (1 - extra);
     // Both draws happen whatever the probabilities, so that a seed gives the same run as before.
     if (this.random.int(1_000_000) < loss * 1_000_000) {
@@ -275,13 +304,13 @@ export class SimNetwork {
     }
     const copies = this.random.int(1_000_000) < c.duplicate * 1_000_000 ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
-    const base = c.latencyMs + from.extraLatencyMs + (receiver?.extraLatencyMs ?? 0);
+    const base = c.latencyMs + fromExtraLatencyMs + (receiver?.extraLatencyMs ?? 0);
     for (let i = 0; i < copies; i++) {
       if (this.flights.size >= this.maxInFlight) {
         this.stats.overflow++;
         return;
       }
-      this.flights.push({ at: this.now + base + this.jitter(), seq: this.seq++, from: from.address, to: toKey, data });
+      this.flights.push({ at: this.now + base + this.jitter(), seq: this.seq++, from: fromAddress, to: toKey, data });
     }
   }
 
@@ -326,6 +355,12 @@ export class SimNetwork {
 
   private deliverFlight(f: Flight): void {
     const node = this.byAddress.get(f.to);
+    const raw = node === undefined ? this.endpoints.get(f.to) : undefined;
+    if (raw !== undefined) {
+      this.stats.delivered++;
+      raw.handler(this.now, f.from, f.data, raw.endpoint);
+      return;
+    }
     const sender = this.byAddress.get(ipPortKey(f.from));
     if (!node || !node.up || node.suspendedUntil !== null || (sender && sender.group !== node.group)) {
       this.stats.unreachable++;

@@ -7,6 +7,11 @@
  *   - search lists: one per searched DHT key (a friend's), the 8 closest nodes to it;
  *   - pending requests: 8-byte ping ids bound to the target's key and address, valid 5 s,
  *     at most 512 (DHT_PING_ARRAY_SIZE).
+ * Keys per host (hosts.ts: an IP; IP and port on loopback), issue 13 item 4: at most 2 per
+ * bucket and 4 in the whole close list, at most 2 per search list (a closer key replaces the
+ * host's farthest one there); a new key answering from the address of a close-list node replaces
+ * it (c-toxcore's one key per IP:port). A key that would not fit is not even asked. The nodes we
+ * hand out (closest) hold one key per host.
  * A request from an unknown node that would enter a list is answered and asked back (our nodes
  * request; its answer adds it), at most 32 per 2 s like c-toxcore's ping queue (ping.c). A
  * request never moves a known node to its source address nor reports a searched node there (a
@@ -53,6 +58,7 @@ import { ipPortKey, isLanAddress, equalIpPort, type IpPort } from '../../protoco
 import { bucketIndex, xorDistanceCompare } from '../../protocol/keys.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
+import { hostKey } from './hosts.js';
 
 /** do_dht runs once per second. DHT.c do_dht gating. */
 export const DHT_ROUND_INTERVAL_MS = 1000;
@@ -97,6 +103,18 @@ export const DHT_ASK_BACK_INTERVAL_MS = 2000;
 export const DHT_PENDING_LIMIT = 512;
 /** Bound on searched keys (a search per unconnected friend); beyond it the oldest is dropped. */
 export const DHT_SEARCH_LIMIT = 4096;
+/**
+ * Keys of one host (hosts.ts) per bucket. c-toxcore 0.2.18 keeps one key per IP:port; an IP
+ * gets 2 here (two users behind one NAT), so that keys made by the thousand on one IP cannot
+ * fill our buckets.
+ */
+export const DHT_KEYS_PER_HOST_PER_BUCKET = 2;
+/** Keys of one host in the whole close list. */
+export const DHT_KEYS_PER_HOST_CLOSE = 4;
+/** Keys of one host per search list (of 8); a closer key replaces the host's farthest. */
+export const DHT_KEYS_PER_HOST_PER_SEARCH = 2;
+/** Keys of one host in the nodes we hand out (a nodes response, an announce answer, our DHT-PK). */
+export const DHT_KEYS_PER_HOST_PER_ANSWER = 1;
 /** While no node is good, re-ask the bootstrap nodes this often. */
 export const DHT_REBOOTSTRAP_INTERVAL_MS = 5000;
 
@@ -104,6 +122,8 @@ export interface DhtNode {
   readonly pk: Bytes;
   readonly pkHex: string;
   ipPort: IpPort;
+  /** hostKey(ipPort), kept with it. */
+  host: string;
   /** Last valid response from this node (null: never answered yet). */
   lastHeard: number | null;
   /** Last nodes request we sent it. */
@@ -129,6 +149,8 @@ interface Pending {
 
 export class Dht implements TimedLayer {
   private readonly buckets = new Map<number, DhtNode[]>();
+  /** Close-list nodes by host (hosts.ts): at most DHT_KEYS_PER_HOST_CLOSE each. */
+  private readonly closeByHost = new Map<string, DhtNode[]>();
   private readonly searches = new Map<string, SearchList>();
   /** friend hex → target hex */
   private readonly searchOfFriend = new Map<string, string>();
@@ -212,20 +234,24 @@ export class Dht implements TimedLayer {
   }
 
   /**
-   * The `count` nodes closest to `target`: good ones first by distance; when no node is good,
-   * the known ones (a node that knows anyone must not answer with nobody).
+   * The `count` nodes closest to `target`, at most one per host (DHT_KEYS_PER_HOST_PER_ANSWER):
+   * good ones first by distance; when no node is good, the known ones (a node that knows anyone
+   * must not answer with nobody).
    */
   closest(target: Bytes, count: number, opts: { lan?: boolean; exclude?: string } = {}): DhtNode[] {
-    // One pass keeping the best `count` good and best `count` other nodes (this runs for every
-    // nodes request and announce served: sorting every known node each time was the DHT's main
-    // cost in large simulations). A key in several lists counts once, as its close-list entry.
+    // One pass keeping the best good and other nodes (this runs for every nodes request and
+    // announce served: sorting every known node each time was the DHT's main cost in large
+    // simulations). A key in several lists counts once, as its close-list entry. Three times
+    // `count` are kept, then thinned to one per host: more of one host among the closest than
+    // that is an answer a little short, never one host's answer.
     const lanOk = opts.lan ?? true;
+    const keep = count * 3;
     const good: DhtNode[] = [];
     const other: DhtNode[] = [];
     const consider = (n: DhtNode): void => {
       if (n.pkHex === opts.exclude || (!lanOk && isLanAddress(n.ipPort))) return;
-      if (this.isGood(n)) insertClosest(good, n, target, count);
-      else if (good.length === 0) insertClosest(other, n, target, count);
+      if (this.isGood(n)) insertClosest(good, n, target, keep);
+      else if (good.length === 0) insertClosest(other, n, target, keep);
     };
     for (const b of this.buckets.values()) for (const n of b) consider(n);
     if (this.searches.size > 0) {
@@ -237,7 +263,7 @@ export class Dht implements TimedLayer {
           consider(n);
         }
     }
-    return good.length > 0 ? good : other;
+    return onePerHost(good.length > 0 ? good : other, count);
   }
 
   static toPacked(n: DhtNode): PackedNode {
@@ -431,10 +457,11 @@ export class Dht implements TimedLayer {
     }
     const known = this.findAny(hex, node.publicKey);
     if (known && this.host.now - known.lastAsked < DHT_PING_TIMEOUT_MS) return;
-    let wanted = search !== undefined || this.wouldEnterClose(node.publicKey);
+    const host = hostKey(node.ipPort);
+    let wanted = search !== undefined || this.wouldEnterClose(node.publicKey, host);
     let target = this.ownPk;
     for (const s of this.searches.values()) {
-      if (this.wouldEnterSearch(s, node.publicKey)) {
+      if (this.wouldEnterSearch(s, node.publicKey, host)) {
         wanted = true;
         target = s.target;
         break;
@@ -444,19 +471,62 @@ export class Dht implements TimedLayer {
     if (wanted) this.sendNodesRequest(node.publicKey, node.ipPort, target);
   }
 
-  private wouldEnterClose(pk: Bytes): boolean {
+  private wouldEnterClose(pk: Bytes, host: string): boolean {
     const b = this.buckets.get(bucketIndex(this.ownPk, pk)) ?? [];
     const hex = toHex(pk);
     if (b.some((n) => n.pkHex === hex)) return false;
-    return b.length < DHT_BUCKET_SIZE || b.some((n) => !this.isGood(n));
+    return this.closeSlot(b, host, this.host.now) !== null;
   }
 
-  private wouldEnterSearch(s: SearchList, pk: Bytes): boolean {
+  /**
+   * Where a new node of `host` goes in bucket `b`: 'append', the index of the node it replaces
+   * (a bad one; of its own host when the host is at its limit in the bucket), or null (no room).
+   */
+  private closeSlot(b: readonly DhtNode[], host: string, now: number): 'append' | number | null {
+    if (this.hostFull(b, host)) {
+      const bad = b.findIndex((n) => n.host === host && !this.isGood(n, now));
+      return bad < 0 ? null : bad;
+    }
+    if (b.length < DHT_BUCKET_SIZE) return 'append';
+    const bad = b.findIndex((n) => !this.isGood(n, now));
+    return bad < 0 ? null : bad;
+  }
+
+  /** The host has its most keys in bucket `b`, or in the whole close list. */
+  private hostFull(b: readonly DhtNode[], host: string): boolean {
+    const inList = this.closeByHost.get(host);
+    if (inList === undefined) return false;
+    if (inList.length >= DHT_KEYS_PER_HOST_CLOSE) return true;
+    let inBucket = 0;
+    for (const n of b) if (n.host === host) inBucket++;
+    return inBucket >= DHT_KEYS_PER_HOST_PER_BUCKET;
+  }
+
+  private wouldEnterSearch(s: SearchList, pk: Bytes, host: string): boolean {
     const hex = toHex(pk);
     if (s.nodes.some((n) => n.pkHex === hex)) return false;
-    if (s.nodes.length < DHT_SEARCH_LIST_SIZE) return true;
+    return this.searchSlot(s, pk, host) !== null;
+  }
+
+  /**
+   * Where a new node goes in a search list: 'insert' (room, or closer than the farthest), the
+   * index of its host's farthest node it replaces (the host is at its limit and it is closer),
+   * or null.
+   */
+  private searchSlot(s: SearchList, pk: Bytes, host: string): 'insert' | number | null {
+    let farthestSameHost = -1;
+    let sameHost = 0;
+    s.nodes.forEach((n, i) => {
+      if (n.host !== host) return;
+      sameHost++;
+      farthestSameHost = i; // the list is sorted by distance: the last one seen is the farthest
+    });
+    if (sameHost >= DHT_KEYS_PER_HOST_PER_SEARCH) {
+      return xorDistanceCompare(s.target, pk, s.nodes[farthestSameHost]!.pk) < 0 ? farthestSameHost : null;
+    }
+    if (s.nodes.length < DHT_SEARCH_LIST_SIZE) return 'insert';
     const worst = s.nodes[s.nodes.length - 1]!;
-    return xorDistanceCompare(s.target, pk, worst.pk) < 0;
+    return xorDistanceCompare(s.target, pk, worst.pk) < 0 ? 'insert' : null;
   }
 
   private handleDhtRequest(from: IpPort, data: Bytes): void {
@@ -507,7 +577,8 @@ export class Dht implements TimedLayer {
         if (searched) this.host.dhtAddressFound(hex, from, 'dhtKeyPacket');
         return;
       }
-      if (!searched && !known && !this.wouldEnterClose(pk) && ![...this.searches.values()].some((s) => this.wouldEnterSearch(s, pk))) return;
+      const host = hostKey(from);
+      if (!searched && !known && !this.wouldEnterClose(pk, host) && ![...this.searches.values()].some((s) => this.wouldEnterSearch(s, pk, host))) return;
       // c-toxcore's bound (ping.c: at most MAX_TO_PING = 32 per TIME_TO_PING = 2 s): a flood of
       // requests from unknown keys cannot turn us into a sender of requests, nor push our own
       // pending requests out of their table.
@@ -525,37 +596,91 @@ export class Dht implements TimedLayer {
 
   private addToClose(pk: Bytes, from: IpPort, now: number): void {
     const idx = bucketIndex(this.ownPk, pk);
-    const b = this.buckets.get(idx) ?? [];
     const hex = toHex(pk);
-    const existing = b.find((n) => n.pkHex === hex);
+    const host = hostKey(from);
+    const existing = this.buckets.get(idx)?.find((n) => n.pkHex === hex);
     if (existing) {
-      existing.ipPort = from;
       existing.lastHeard = now;
+      if (equalIpPort(existing.ipPort, from)) return;
+      // It moved: counted under its new host, and dropped if that host has no room for it.
+      this.removeClose(existing);
+      existing.ipPort = from;
+      existing.host = host;
+    } else {
+      // c-toxcore's floor (DHT.c client_or_ip_port_in_list): a new key answering from a known
+      // node's address replaces that node (it restarted with a new key, or never was).
+      for (const n of [...(this.closeByHost.get(host) ?? [])]) {
+        if (equalIpPort(n.ipPort, from)) {
+          this.removeClose(n);
+          this.host.counters.inc('dht.address_new_key');
+        }
+      }
+    }
+    const node: DhtNode = existing ?? { pk, pkHex: hex, ipPort: from, host, lastHeard: now, lastAsked: now, addedAt: now };
+    const b = this.buckets.get(idx) ?? [];
+    if (b.includes(node)) return;
+    const slot = this.closeSlot(b, host, now);
+    if (slot === null) {
+      if (this.hostFull(b, host)) this.host.counters.inc('dht.host_limit');
       return;
     }
-    const node: DhtNode = { pk, pkHex: hex, ipPort: from, lastHeard: now, lastAsked: now, addedAt: now };
     if (this.buckets.size === 0) this.closeBurstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;
-    if (b.length < DHT_BUCKET_SIZE) b.push(node);
+    if (slot === 'append') b.push(node);
     else {
-      const bad = b.findIndex((n) => !this.isGood(n, now));
-      if (bad < 0) return;
-      b[bad] = node;
+      this.unhost(b[slot]!);
+      b[slot] = node;
     }
     this.buckets.set(idx, b);
+    this.hostCounted(node);
+  }
+
+  /** Counts a close-list node under its host. */
+  private hostCounted(n: DhtNode): void {
+    const list = this.closeByHost.get(n.host);
+    if (list) list.push(n);
+    else this.closeByHost.set(n.host, [n]);
+  }
+
+  /** Forgets a close-list node's place under its host (not its bucket place). */
+  private unhost(n: DhtNode): void {
+    const list = this.closeByHost.get(n.host);
+    if (!list) return;
+    const i = list.indexOf(n);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.closeByHost.delete(n.host);
+  }
+
+  /** Takes a node out of the close list. */
+  private removeClose(n: DhtNode): void {
+    const idx = bucketIndex(this.ownPk, n.pk);
+    const b = this.buckets.get(idx);
+    if (b) {
+      const i = b.indexOf(n);
+      if (i >= 0) b.splice(i, 1);
+      if (b.length === 0) this.buckets.delete(idx);
+    }
+    this.unhost(n);
   }
 
   private addToSearch(s: SearchList, pk: Bytes, from: IpPort, answered: boolean): void {
     const hex = toHex(pk);
     const now = this.host.now;
     const existing = s.nodes.find((n) => n.pkHex === hex);
+    const host = hostKey(from);
     if (existing) {
       existing.ipPort = from;
+      existing.host = host;
       if (answered) existing.lastHeard = now;
       return;
     }
-    if (!this.wouldEnterSearch(s, pk)) return;
+    // A new key answering from a listed node's address replaces it (see addToClose); only an
+    // answer counts, never a claim in someone's nodes response.
+    if (answered) s.nodes = s.nodes.filter((n) => n.host !== host || !equalIpPort(n.ipPort, from));
+    const slot = this.searchSlot(s, pk, host);
+    if (slot === null) return;
+    if (slot !== 'insert') s.nodes.splice(slot, 1);
     const wasEmpty = s.nodes.length === 0;
-    s.nodes.push({ pk, pkHex: hex, ipPort: from, lastHeard: answered ? now : null, lastAsked: 0, addedAt: now });
+    s.nodes.push({ pk, pkHex: hex, ipPort: from, host, lastHeard: answered ? now : null, lastAsked: 0, addedAt: now });
     s.nodes.sort((a, b) => xorDistanceCompare(s.target, a.pk, b.pk));
     if (s.nodes.length > DHT_SEARCH_LIST_SIZE) s.nodes.length = DHT_SEARCH_LIST_SIZE;
     if (wasEmpty) s.burstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;
@@ -615,6 +740,8 @@ export class Dht implements TimedLayer {
     // Close list: drop dead nodes, ask every node every 60 s, a random good one every 20 s.
     for (const [idx, b] of this.buckets) {
       const alive = b.filter((n) => n.lastHeard !== null && now - n.lastHeard < DHT_KILL_NODE_TIMEOUT_MS);
+      if (alive.length === b.length) continue;
+      for (const n of b) if (!alive.includes(n)) this.unhost(n);
       if (alive.length === 0) this.buckets.delete(idx);
       else this.buckets.set(idx, alive);
     }
@@ -659,6 +786,20 @@ function hexToBytes(hex: string): Bytes {
 }
 
 export type { DhtPk };
+
+/** The first `count` of `nodes` (sorted by distance) keeping DHT_KEYS_PER_HOST_PER_ANSWER per host. */
+function onePerHost(nodes: DhtNode[], count: number): DhtNode[] {
+  const out: DhtNode[] = [];
+  const hosts = new Map<string, number>();
+  for (const n of nodes) {
+    const seen = hosts.get(n.host) ?? 0;
+    if (seen >= DHT_KEYS_PER_HOST_PER_ANSWER) continue;
+    hosts.set(n.host, seen + 1);
+    out.push(n);
+    if (out.length === count) break;
+  }
+  return out;
+}
 
 /** Inserts `n` into `best` (sorted by distance to `target`, at most `count` long) if it belongs there. */
 function insertClosest(best: DhtNode[], n: DhtNode, target: Bytes, count: number): void {

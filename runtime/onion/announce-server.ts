@@ -17,6 +17,18 @@
  * the answer within the request's size (docs/reliability.md, amplification).
  * 0x85 data requests for a stored key are forwarded as 0x86 along the entry's return path.
  *
+ * Replays (issue 13 item 9). A ping_id is bound to the sender's key and the exit relay's address,
+ * not to the request, and the RETURN_3 appended by the exit relay is not authenticated at all: a
+ * request captured by an exit relay (or by anyone who can send from its address and holds a
+ * RETURN_3 it made) can be sent again, with another return path, for as long as its ping_id is
+ * valid (up to 600 s). c-toxcore stores such a replay. Here the nonce of every request accepted
+ * with a valid ping_id is remembered while that ping_id can be valid (this window and the next,
+ * ANNOUNCE_REPLAY_MEMORY at most), and a request seen before is dropped
+ * (`announce.request_replayed`): a replay changes nothing, and an entry lives no longer than 300 s
+ * after its announcer's last real announce. A request without a valid ping_id changes nothing
+ * either (c-toxcore's rule): only a stored or refreshed entry makes a friend's local sighting
+ * (client.ts), so a replay of a friend's announce cannot point our own onion data elsewhere.
+ *
  * Table: at most 160 entries (ONION_ANNOUNCE_MAX_ENTRIES), each living 300 s unless refreshed.
  * When full, a new sender replaces the entry farthest from our DHT key only if it is closer
  * (replacements counted under `announce.store_replaced`, refusals under `announce.store_full`).
@@ -49,6 +61,12 @@ import { ONION_ANNOUNCE_MAX_ENTRIES, ONION_ANNOUNCE_TIMEOUT_MS, ONION_PING_ID_WI
 export const ANNOUNCE_FULL_ANSWERS_PER_S = 64;
 /** Burst of that budget. */
 export const ANNOUNCE_FULL_ANSWERS_BURST = 256;
+/**
+ * Nonces of accepted announce requests remembered (replay guard, see the header); beyond it the
+ * oldest is forgotten (counted: `announce.replay_memory_evicted`). An announcer re-announces
+ * every 15 s at most once stored, 40 requests per 600 s: this covers 160 entries at 25 each.
+ */
+export const ANNOUNCE_REPLAY_MEMORY = 4096;
 
 export interface AnnounceEntry {
   /** The announcer's real public key. */
@@ -67,6 +85,8 @@ export interface AnnounceEntry {
 export class AnnounceServer implements TimedLayer {
   private readonly hmacKey: Bytes;
   private readonly entries = new Map<string, AnnounceEntry>();
+  /** sender hex ‖ nonce hex → ping_id window of acceptance, oldest first (replay guard). */
+  private readonly acceptedNonces = new Map<string, number>();
   /** Node-wide budget of full answers to unverified sources (one counter, no table). */
   private readonly fullAnswers = { tokens: ANNOUNCE_FULL_ANSWERS_BURST, at: 0 };
 
@@ -107,6 +127,30 @@ export class AnnounceServer implements TimedLayer {
     return this.host.crypto.hmacSha512_256(this.hmacKey, msg);
   }
 
+  private currentWindow(): number {
+    return Math.floor(this.host.unixSeconds() / ONION_PING_ID_WINDOW_S);
+  }
+
+  /**
+   * Remembers an accepted request's nonce; false when it was accepted before (a replay). A
+   * nonce accepted in window w can come back with a valid ping_id only until window w + 1 ends.
+   */
+  private firstSeen(senderPk: Bytes, nonce: Bytes): boolean {
+    const window = this.currentWindow();
+    for (const [k, w] of this.acceptedNonces) {
+      if (w >= window - 1) break;
+      this.acceptedNonces.delete(k);
+    }
+    const key = toHex(senderPk) + toHex(nonce);
+    if (this.acceptedNonces.has(key)) return false;
+    if (this.acceptedNonces.size >= ANNOUNCE_REPLAY_MEMORY) {
+      this.acceptedNonces.delete(this.acceptedNonces.keys().next().value as string);
+      this.host.counters.inc('announce.replay_memory_evicted');
+    }
+    this.acceptedNonces.set(key, window);
+    return true;
+  }
+
   private isPingIdValid(pingId: Bytes, senderPk: Bytes, source: IpPort): boolean {
     return equalBytes(pingId, this.pingId(senderPk, source, 0)) || equalBytes(pingId, this.pingId(senderPk, source, 1));
   }
@@ -130,6 +174,7 @@ export class AnnounceServer implements TimedLayer {
     let entry: AnnounceEntry | undefined;
     const verified = this.isPingIdValid(req.pingId, header.senderPk, from);
     if (verified) {
+      if (!this.firstSeen(header.senderPk, header.nonce)) return this.host.drop('announce.request_replayed');
       entry = this.store(from, header.senderPk, req.dataPk, header.returnBlob, now);
     } else {
       entry = this.entry(toHex(req.searchedPk));
@@ -172,8 +217,9 @@ export class AnnounceServer implements TimedLayer {
     this.host.counters.inc(`announce.answered_${isStored}`);
     this.host.send(from, encodeOnionResponse(3, header.returnBlob, response));
 
-    // A friend announcing itself here: the onion client can reach it along this return path.
-    if (equalBytes(header.senderPk, req.searchedPk)) {
+    // A friend announcing itself here, stored or refreshed by this very request (a valid ping_id,
+    // a request not seen before): the onion client can reach it along this return path.
+    if (verified && entry !== undefined && equalBytes(entry.pk, header.senderPk) && equalBytes(header.senderPk, req.searchedPk)) {
       const friend = this.host.friends.get(toHex(header.senderPk));
       if (friend) this.host.onion.friendAnnouncedHere(friend, from, header.returnBlob, req.dataPk);
     }

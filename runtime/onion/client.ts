@@ -14,15 +14,16 @@
  * Received friend requests go to the messenger's receiver (one requester ring for onion and
  * net_crypto, as c-toxcore's friend_requests.c).
  *
- * Local sightings: when a friend announces itself at our own announce node (an authenticated
- * 0x83 whose sender is the friend's real key), its return path and data key reach the friend
+ * Local sightings: when a friend announces itself at our own announce node (a 0x83 whose
+ * sender is the friend's real key and that stores or refreshes its entry there: a valid ping_id,
+ * a request not seen before — announce-server.ts), its return path and data key reach the friend
  * without any other node. The friend counts as found at once and onion data (our DHT-PK, a
  * friend request) also goes straight back along that return path as a 0x86, as our announce
  * node would forward a 0x85. Without this, a friend that announces only at us (a two-node
- * network, or we are its closest node) is found only by our next search round, or not at
- * all before its announce is stored (c-toxcore stores on the second request, about 2 s after
- * the first). A sighting lasts as long as an announce entry (300 s) and is renewed by every
- * announce of the friend.
+ * network, or we are its closest node) is found only by our next search round. A sighting lasts
+ * as long as the announce entry (300 s) and is renewed by what renews the entry: a request
+ * without a valid ping_id, or a replayed one, renews nothing (issue 13 item 9: a replay with
+ * another return path would send our onion data for the friend there, long after it left).
  * A list node times out after 3 unanswered requests once the last is 15 s old.
  *
  * What the layer does and what the machines decide:
@@ -67,7 +68,7 @@ import {
   type FriendRequestPayload,
 } from '../../protocol/onion/index.js';
 import { DeadlineHeap } from '../deadline-heap.js';
-import { Dht } from '../dht/dht.js';
+import { Dht, type DhtNode } from '../dht/dht.js';
 import { actorKeys, type Engine, type EngineDeadline, type TimedLayer } from '../engine.js';
 import type { Friend } from '../friends.js';
 import { generateKeyPair, type KeyPair } from '../keys.js';
@@ -89,7 +90,7 @@ import {
   ONION_SENDBACK_TIMEOUT_MS,
   ONION_TIME_TO_STABLE_MS,
 } from './constants.js';
-import { PathSet, type Path } from './paths.js';
+import { PathSet, RelayRecord, type Path } from './paths.js';
 
 const ZERO_32 = new Uint8Array(32);
 
@@ -172,6 +173,8 @@ type Target = { readonly kind: 'self' } | { readonly kind: 'friend'; readonly se
 export class OnionClient implements TimedLayer {
   /** Our temporary "data" key pair: announced as data_public_key, opens onion data (0x86). */
   readonly dataKey: KeyPair;
+  /** Relays proven or failed, shared by both path sets (paths.ts). */
+  readonly relays: RelayRecord;
   readonly selfPaths: PathSet;
   readonly friendPaths: PathSet;
   private readonly selfList: NodeList;
@@ -189,8 +192,9 @@ export class OnionClient implements TimedLayer {
 
   constructor(private readonly host: Engine) {
     this.dataKey = generateKeyPair(host.crypto, host.random);
-    this.selfPaths = new PathSet(host, 'self');
-    this.friendPaths = new PathSet(host, 'friends');
+    this.relays = new RelayRecord(host);
+    this.selfPaths = new PathSet(host, 'self', this.relays);
+    this.friendPaths = new PathSet(host, 'friends', this.relays);
     this.selfList = { target: host.keys.real.publicKey, max: ONION_SELF_NODES_MAX, nodes: [], recentlyAsked: [], lastPopulated: null };
   }
 
@@ -395,19 +399,25 @@ export class OnionClient implements TimedLayer {
 
   /**
    * Announce requests (ping_id zero) to up to `count` random good DHT nodes that are not in the
-   * list yet (c-toxcore also picks list members, which only repeats their requests); returns
-   * how many went out.
+   * list yet (c-toxcore also picks list members, which only repeats their requests), drawn host
+   * first and from distinct hosts (hosts.ts: keys made by the thousand on one IP get one
+   * request, not most of them); returns how many went out.
    */
   private populate(target: Target, list: NodeList, count: number): number {
     const good = this.host.dht.goodNodes().filter((n) => !list.nodes.some((x) => x.pkHex === n.pkHex));
     if (good.length === 0) return 0;
     list.lastPopulated = this.host.now;
-    const picked = new Set<string>();
+    const byHost = new Map<string, DhtNode[]>();
+    for (const n of good) {
+      const of = byHost.get(n.host);
+      if (of) of.push(n);
+      else byHost.set(n.host, [n]);
+    }
+    const hosts = [...byHost.values()];
     let sent = 0;
-    for (let i = 0; i < count; i++) {
-      const n = good[this.host.random.int(good.length)]!;
-      if (picked.has(n.pkHex)) continue;
-      picked.add(n.pkHex);
+    for (let i = 0; i < count && hosts.length > 0; i++) {
+      const of = hosts.splice(this.host.random.int(hosts.length), 1)[0]!;
+      const n = of[this.host.random.int(of.length)]!;
       if (this.sendAnnounceRequest(target, n.pk, n.ipPort, ZERO_32, null) !== null) sent++;
     }
     return sent;
@@ -421,7 +431,7 @@ export class OnionClient implements TimedLayer {
    */
   private sendAnnounceRequest(target: Target, pk: Bytes, ipPort: IpPort, pingId: Bytes, pathId: number | null): number | null {
     const paths = target.kind === 'self' ? this.selfPaths : this.friendPaths;
-    const path = paths.use(pathId);
+    const path = paths.use(pathId, { asking: toHex(pk) });
     if (!path) {
       this.host.counters.inc('onion.no_path');
       return null;
@@ -481,7 +491,8 @@ export class OnionClient implements TimedLayer {
   // ---- onion data ----------------------------------------------------------------------------
 
   /**
-   * send_onion_data: one 0x85 through each node that stores the friend, each on a random path,
+   * send_onion_data: one 0x85 through each node that stores the friend, each on a random path
+   * (one that works, when there is one: paths.ts),
    * provided at least (alive − 1)/4 + 1 of the alive nodes store it. The inner box (under our
    * real key) is made once; each copy gets a fresh temporary key for the outer box.
    */
@@ -503,7 +514,7 @@ export class OnionClient implements TimedLayer {
       sent++;
     }
     for (const n of storing) {
-      const path = this.friendPaths.use(null);
+      const path = this.friendPaths.use(null, { preferWorking: true });
       if (!path) break;
       const temp = generateKeyPair(crypto, random);
       const request = sealOnionDataRequestWithInner(crypto, friendPk, nonce, temp.publicKey, crypto.precompute(n.dataPk!, temp.secretKey), inner);
@@ -607,6 +618,9 @@ export class OnionClient implements TimedLayer {
 
     const paths = search ? this.friendPaths : this.selfPaths;
     const pathUsed = paths.succeeded(sb.pathId);
+    // The announce node answered through the onion: it serves onion traffic (onion_client.c
+    // client_add_to_list adds it to the path nodes too).
+    this.relays.proved([{ pk: sb.nodePk, ipPort: sb.nodeIpPort }]);
     const list = search ? search.list : this.selfList;
     const before = list.nodes.find((n) => n.pkHex === toHex(sb.nodePk));
     const hadPingId = before ? before.pingId : null;

@@ -37,6 +37,20 @@ export const ONION_PATH_MAX_LIFETIME_MS = 1200 * SECOND_MS;
 /** Unanswered uses after which a path may time out. onion_client.h ONION_PATH_MAX_NO_RESPONSE_USES = 4. */
 export const ONION_PATH_MAX_NO_RESPONSE_USES = 4;
 
+/**
+ * Relays remembered as proven (a path through them carried a response, or they answered as an
+ * announce node), preferred as path nodes. onion_client.h MAX_PATH_NODES = 32.
+ */
+export const ONION_PROVEN_RELAYS_MAX = 32;
+/** A proven relay not proven again within this is just another node. toxstate's own. */
+export const ONION_PROVEN_RELAY_TTL_MS = 600 * SECOND_MS;
+/** A host's path failures (a path through it died unanswered) are forgotten after this. toxstate's own. */
+export const ONION_RELAY_FAILURE_TTL_MS = 600 * SECOND_MS;
+/** Hosts whose failures are remembered; the oldest is dropped beyond this. */
+export const ONION_RELAY_FAILURES_MAX = 256;
+/** Nodes remembered per path as asked and not answered since its last response (a path dies after a few such uses anyway). */
+export const ONION_PATH_UNANSWERED_MAX = 16;
+
 /** Announce nodes we keep ourselves announced at. onion_client.h MAX_ONION_CLIENTS_ANNOUNCE = 12. */
 export const ONION_SELF_NODES_MAX = 12;
 /** Nodes kept per searched friend. onion_client.h MAX_ONION_CLIENTS = 8. */

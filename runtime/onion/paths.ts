@@ -3,9 +3,22 @@
  * random_path / path_timed_out / set_path_timeouts, `toxcore/onion.c` create_onion_path).
  *
  * A path set has 6 slots (NUMBER_ONION_PATHS); the client keeps one set for self-announce and
- * one for friend searches and onion data. A path is 3 nodes drawn uniformly at random, with
- * replacement, from the DHT's good nodes (so a 1-node network gives A = B = C). Layer 1 is
- * sealed under our DHT key, layers 2 and 3 under a fresh random key pair per path.
+ * one for friend searches and onion data. Layer 1 is sealed under our DHT key, layers 2 and 3
+ * under a fresh random key pair per path.
+ *
+ * Path nodes (issue 13 item 4: DHT keys that answer DHT requests but drop onion traffic must not
+ * black-hole the onion). A path's 3 nodes come from the DHT's good nodes and the relays that have
+ * proven themselves (RelayRecord, shared by both sets): every node of a path that carried a
+ * response, and every announce node that answered us (c-toxcore's path_nodes, onion_client.c
+ * onion_add_path_node, is fed the same way, but it draws from them as from any DHT node).
+ * Each hop is drawn host first (hosts.ts: an IP), so that one IP counts once however many keys
+ * it has, and the 3 hops are on 3 distinct hosts when there are 3 (else keys repeat, down to
+ * A = B = C in a 1-node network). The hop is taken, in this order of preference, from proven
+ * relays (except one draw in 4, which tries an untried node while there is one), untried nodes,
+ * then nodes of the hosts with the fewest failures. A path that dies without a response, when the
+ * nodes asked through it are ones that do answer, counts a failure against the host of each of
+ * its nodes that is not proven (of each node, when all were: then they are proven no more); a
+ * failure is forgotten after 10 minutes.
  *
  * Expiry: a path dies once it has been used 4 times without a response and its last use was
  * ≥ 4 s ago (a path that never answered) or ≥ 10 s ago (one that has); and 1200 s after it was
@@ -16,9 +29,10 @@
  * the id of the path its last response came through, and re-announcing along the same slot
  * keeps the same exit relay C, to whose address the announce node bound our ping_id.
  */
-import type { Bytes } from '../../protocol/bytes.js';
+import { toHex, type Bytes } from '../../protocol/bytes.js';
 import type { IpPort } from '../../protocol/ip-port.js';
 import type { OnionPath } from '../../protocol/onion/index.js';
+import { hostKey } from '../dht/hosts.js';
 import type { Engine } from '../engine.js';
 import { generateKeyPair } from '../keys.js';
 import {
@@ -27,12 +41,141 @@ import {
   ONION_PATH_MAX_LIFETIME_MS,
   ONION_PATH_MAX_NO_RESPONSE_USES,
   ONION_PATH_TIMEOUT_MS,
+  ONION_PATH_UNANSWERED_MAX,
   ONION_PATHS_PER_SET,
+  ONION_PROVEN_RELAYS_MAX,
+  ONION_PROVEN_RELAY_TTL_MS,
+  ONION_RELAY_FAILURE_TTL_MS,
+  ONION_RELAY_FAILURES_MAX,
 } from './constants.js';
 
 export interface PathHop {
   readonly pk: Bytes;
   readonly ipPort: IpPort;
+}
+
+interface Candidate {
+  readonly pk: Bytes;
+  readonly pkHex: string;
+  readonly ipPort: IpPort;
+  readonly host: string;
+}
+
+interface ProvenRelay extends Candidate {
+  provenAt: number;
+}
+
+/**
+ * What the client has seen of nodes as onion relays (see the header): the proven relays (≤ 32,
+ * the most recently proven kept) and the failures per host (≤ 256 hosts, the oldest dropped).
+ */
+export class RelayRecord {
+  private readonly proven = new Map<string, ProvenRelay>();
+  private readonly failures = new Map<string, { count: number; at: number }>();
+
+  constructor(private readonly host: Engine) {}
+
+  /** These nodes carried a response (a path's hops), or answered as an announce node. */
+  proved(nodes: readonly PathHop[]): void {
+    const now = this.host.now;
+    for (const n of nodes) {
+      const pkHex = toHex(n.pk);
+      this.proven.delete(pkHex);
+      this.proven.set(pkHex, { pk: n.pk, pkHex, ipPort: n.ipPort, host: hostKey(n.ipPort), provenAt: now });
+      if (this.proven.size > ONION_PROVEN_RELAYS_MAX) this.proven.delete(this.proven.keys().next().value as string);
+    }
+  }
+
+  /**
+   * A path through these nodes died without a response. The blame goes to the nodes not proven
+   * (a failure against each one's host); when all were proven, to all of them (one went away):
+   * they are proven no more, and their hosts count a failure.
+   */
+  failed(nodes: readonly PathHop[]): void {
+    const now = this.host.now;
+    const unproven = nodes.filter((n) => !this.isProven(toHex(n.pk)));
+    const blamed = unproven.length > 0 ? unproven : nodes;
+    const hosts = new Set<string>();
+    for (const n of blamed) {
+      hosts.add(hostKey(n.ipPort));
+      this.proven.delete(toHex(n.pk));
+    }
+    for (const h of hosts) {
+      const f = this.failures.get(h);
+      const count = f !== undefined && now - f.at < ONION_RELAY_FAILURE_TTL_MS ? f.count + 1 : 1;
+      this.failures.delete(h);
+      this.failures.set(h, { count, at: now });
+      if (this.failures.size > ONION_RELAY_FAILURES_MAX) this.failures.delete(this.failures.keys().next().value as string);
+    }
+    this.host.counters.inc('onion.path_failed');
+  }
+
+  /** Failures of a host within the last 10 minutes. */
+  failuresOf(host: string): number {
+    const f = this.failures.get(host);
+    return f !== undefined && this.host.now - f.at < ONION_RELAY_FAILURE_TTL_MS ? f.count : 0;
+  }
+
+  /** Relays proven within the last 10 minutes. */
+  provenRelays(): ProvenRelay[] {
+    const now = this.host.now;
+    return [...this.proven.values()].filter((r) => now - r.provenAt < ONION_PROVEN_RELAY_TTL_MS);
+  }
+
+  isProven(pkHex: string): boolean {
+    const r = this.proven.get(pkHex);
+    return r !== undefined && this.host.now - r.provenAt < ONION_PROVEN_RELAY_TTL_MS;
+  }
+
+  /** Sizes (diagnostics). */
+  stats(): { proven: number; failedHosts: number } {
+    return { proven: this.provenRelays().length, failedHosts: [...this.failures.keys()].filter((h) => this.failuresOf(h) > 0).length };
+  }
+
+  /**
+   * `count` path nodes (see the header): distinct hosts while there are enough, each drawn host
+   * first from the best tier that has one — proven (but one draw in 4 tries an untried node
+   * while one is left), untried, then the least failed hosts. Empty when there is no candidate.
+   */
+  pick(count: number): Candidate[] {
+    const byKey = new Map<string, Candidate>();
+    for (const n of this.host.dht.goodNodes()) byKey.set(n.pkHex, { pk: n.pk, pkHex: n.pkHex, ipPort: n.ipPort, host: n.host });
+    for (const r of this.provenRelays()) if (!byKey.has(r.pkHex)) byKey.set(r.pkHex, r);
+    const all = [...byKey.values()];
+    if (all.length === 0) return [];
+    const random = this.host.random;
+    const out: Candidate[] = [];
+    const usedHosts = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const fresh = all.filter((c) => !usedHosts.has(c.host));
+      if (fresh.length === 0) {
+        // Fewer hosts than hops: any node (a 1-node network gives A = B = C).
+        out.push(all[random.int(all.length)]!);
+        continue;
+      }
+      const proven = fresh.filter((c) => this.isProven(c.pkHex));
+      const untried = fresh.filter((c) => !this.isProven(c.pkHex) && this.failuresOf(c.host) === 0);
+      let tier: Candidate[];
+      if (proven.length > 0 && (untried.length === 0 || random.int(4) !== 0)) tier = proven;
+      else if (untried.length > 0) tier = untried;
+      else {
+        const least = Math.min(...fresh.map((c) => this.failuresOf(c.host)));
+        tier = fresh.filter((c) => this.failuresOf(c.host) === least);
+      }
+      const c = pickByHost(tier, random);
+      usedHosts.add(c.host);
+      out.push(c);
+    }
+    return out;
+  }
+}
+
+/** A host drawn uniformly among those in `nodes`, then one of its nodes. */
+function pickByHost(nodes: readonly Candidate[], random: Engine['random']): Candidate {
+  const hosts = [...new Set(nodes.map((n) => n.host))];
+  const host = hosts[random.int(hosts.length)]!;
+  const of = nodes.filter((n) => n.host === host);
+  return of[random.int(of.length)]!;
 }
 
 export interface Path {
@@ -46,6 +189,8 @@ export interface Path {
   lastSuccess: number | null;
   lastUsed: number;
   usesSinceResponse: number;
+  /** Keys of the nodes asked through this path since its last response (requests that expect one). */
+  readonly unansweredBy: Set<string>;
 }
 
 export class PathSet {
@@ -55,12 +200,31 @@ export class PathSet {
   constructor(
     private readonly host: Engine,
     readonly name: string,
+    /** Shared by the client's path sets (and fed by its announce answers). */
+    readonly relays: RelayRecord = new RelayRecord(host),
   ) {}
 
   static isTimedOut(p: Path, now: number): boolean {
-    if (now - p.createdAt >= ONION_PATH_MAX_LIFETIME_MS) return true;
+    return now - p.createdAt >= ONION_PATH_MAX_LIFETIME_MS || PathSet.diedUnanswered(p, now);
+  }
+
+  /** Timed out for want of responses (not of old age). */
+  private static diedUnanswered(p: Path, now: number): boolean {
     const timeout = p.lastSuccess === null ? ONION_PATH_FIRST_TIMEOUT_MS : ONION_PATH_TIMEOUT_MS;
     return p.usesSinceResponse >= ONION_PATH_MAX_NO_RESPONSE_USES && now - p.lastUsed >= timeout;
+  }
+
+  /**
+   * A path leaves its slot. If it died unanswered, and every node asked through it since its last
+   * response is one that does answer (a proven relay or announce node), the path is to blame:
+   * its nodes count a failure (RelayRecord.failed). Otherwise the silence may be the asked
+   * nodes' (a dead node, or one that drops onion traffic, asked as an announce node): no blame.
+   */
+  private retire(p: Path, now: number): void {
+    this.host.counters.inc(`onion.path_expired`);
+    if (!PathSet.diedUnanswered(p, now) || p.unansweredBy.size === 0) return;
+    for (const pkHex of p.unansweredBy) if (!this.relays.isProven(pkHex)) return;
+    this.relays.failed(p.hops);
   }
 
   /** When a path of this set times out next (null: no path). */
@@ -81,7 +245,7 @@ export class PathSet {
     this.slots.forEach((p, i) => {
       if (p && PathSet.isTimedOut(p, now)) {
         this.slots[i] = null;
-        this.host.counters.inc(`onion.path_expired`);
+        this.retire(p, now);
       }
     });
   }
@@ -92,20 +256,41 @@ export class PathSet {
   }
 
   /**
-   * A path for one request: the slot of `wantedId` (or a random slot), rebuilt when its path
-   * timed out. Counts the use. Null when the DHT has no good node to build from.
+   * A path that works: it answered, and has not been used 4 times since (c-toxcore's mark of a
+   * path about to time out).
    */
-  use(wantedId: number | null): Path | null {
+  static isWorking(p: Path, now: number): boolean {
+    return p.lastSuccess !== null && p.usesSinceResponse < ONION_PATH_MAX_NO_RESPONSE_USES && !PathSet.isTimedOut(p, now);
+  }
+
+  /**
+   * A path for one request: the slot of `wantedId`, or a random slot — with `preferWorking`, a
+   * random one of the slots whose path works, when there is one (onion data, which nothing
+   * answers: a copy sent along a dead path is lost) — rebuilt when its path timed out. Counts
+   * the use; `asking` is the key of the node asked when the request expects an answer. Null
+   * when the DHT has no good node to build from.
+   */
+  use(wantedId: number | null, opts: { preferWorking?: boolean; asking?: string } = {}): Path | null {
     const now = this.host.now;
-    const slot = wantedId !== null ? wantedId % ONION_PATHS_PER_SET : this.host.random.int(ONION_PATHS_PER_SET);
+    let slot: number;
+    if (wantedId !== null) slot = wantedId % ONION_PATHS_PER_SET;
+    else {
+      const working = opts.preferWorking ? this.slots.flatMap((p, i) => (p !== null && PathSet.isWorking(p, now) ? [i] : [])) : [];
+      slot = working.length > 0 ? working[this.host.random.int(working.length)]! : this.host.random.int(ONION_PATHS_PER_SET);
+    }
     let p = this.slots[slot] ?? null;
     if (!p || PathSet.isTimedOut(p, now)) {
+      if (p) {
+        this.slots[slot] = null;
+        this.retire(p, now);
+      }
       p = this.build(slot, now);
       if (!p) return null;
       this.slots[slot] = p;
     }
     if (p.usesSinceResponse < ONION_PATH_MAX_NO_RESPONSE_USES) p.lastUsed = now;
     p.usesSinceResponse++;
+    if (opts.asking !== undefined && p.unansweredBy.size < ONION_PATH_UNANSWERED_MAX) p.unansweredBy.add(opts.asking);
     return p;
   }
 
@@ -115,17 +300,15 @@ export class PathSet {
     if (!p || p.id !== id) return null;
     p.lastSuccess = this.host.now;
     p.usesSinceResponse = 0;
+    p.unansweredBy.clear();
+    this.relays.proved(p.hops);
     return id;
   }
 
   private build(slot: number, now: number): Path | null {
-    const good = this.host.dht.goodNodes();
-    if (good.length === 0) return null;
-    const hops: PathHop[] = [];
-    for (let i = 0; i < ONION_PATH_LENGTH; i++) {
-      const n = good[this.host.random.int(good.length)]!;
-      hops.push({ pk: n.pk, ipPort: n.ipPort });
-    }
+    const picked = this.relays.pick(ONION_PATH_LENGTH);
+    if (picked.length < ONION_PATH_LENGTH) return null;
+    const hops: PathHop[] = picked.map((n) => ({ pk: n.pk, ipPort: n.ipPort }));
     const { crypto, keys, random } = this.host;
     const pair2 = generateKeyPair(crypto, random);
     const pair3 = generateKeyPair(crypto, random);
@@ -150,6 +333,7 @@ export class PathSet {
       lastSuccess: null,
       lastUsed: now,
       usesSinceResponse: ONION_PATH_MAX_NO_RESPONSE_USES / 2,
+      unansweredBy: new Set(),
     };
   }
 }

@@ -19,6 +19,7 @@ import {
 } from '../../protocol/onion/index.js';
 import { ONION_ANNOUNCE_MAX_ENTRIES, ONION_ANNOUNCE_TIMEOUT_MS } from '../../runtime/onion/constants.js';
 import { generateKeyPair, type KeyPair } from '../../runtime/keys.js';
+import { hostKey } from '../../runtime/dht/hosts.js';
 import { seededRandom } from '../../runtime/random.js';
 import { addr, hand, onionEngine, type TestNode } from './onion-helpers.js';
 
@@ -116,7 +117,7 @@ describe('announce node', () => {
     const dht = D.engine.dht;
     dht.closest = (target, count, opts = {}) => {
       asked.push({ target: toHex(target), count, lan: opts.lan });
-      return known.map((k, i) => ({ pk: k.publicKey, pkHex: toHex(k.publicKey), ipPort: addr(60 + i), lastHeard: 0, lastAsked: 0, addedAt: 0 }));
+      return known.map((k, i) => ({ pk: k.publicKey, pkHex: toHex(k.publicKey), ipPort: addr(60 + i), host: hostKey(addr(60 + i)), lastHeard: 0, lastAsked: 0, addedAt: 0 }));
     };
     const r = announce(D, 0, { sender: alice!, searched: alice!.publicKey, dataPk: ZERO });
     expect(asked).toEqual([{ target: toHex(alice!.publicKey), count: 4, lan: true }]);

@@ -15,6 +15,7 @@ import {
   ONION_PATHS_PER_SET,
 } from '../../runtime/onion/constants.js';
 import { PathSet } from '../../runtime/onion/paths.js';
+import { hostKey } from '../../runtime/dht/hosts.js';
 import { addr, keyPair, onionEngine } from './onion-helpers.js';
 
 let engine: Engine;
@@ -23,7 +24,7 @@ let good: DhtNode[];
 beforeEach(async () => {
   engine = (await onionEngine(700, addr(70))).engine;
   const k = await keyPair(701);
-  good = [{ pk: k.publicKey, pkHex: toHex(k.publicKey), ipPort: addr(71), lastHeard: 0, lastAsked: 0, addedAt: 0 }];
+  good = [{ pk: k.publicKey, pkHex: toHex(k.publicKey), ipPort: addr(71), host: hostKey(addr(71)), lastHeard: 0, lastAsked: 0, addedAt: 0 }];
   engine.dht.goodNodes = () => good;
 });
 
