@@ -196,6 +196,13 @@ export interface Connection {
   /** The current resend round: when it began, resends in it, packets acknowledged since. */
   resendRound: { at: number; resent: number; acked: number } | null;
   lastRequestSentAt: number | null;
+  /**
+   * When the peer's last new lossless packet was stored. While our receive buffer has a hole,
+   * request packets go out every REQUEST_PACKET_INTERVAL_WITH_GAPS_MS only within
+   * GAP_REQUESTS_FAST_FOR_MS of it; after that at the regular interval. A peer that claims
+   * packets it never sends gets one request per second, not ten.
+   */
+  lastStoredAt: number | null;
   /** A lossless packet arrived that our peer has not seen acknowledged yet: a request packet is due by then (ACK_DELAY_MS). */
   ackDueAt: number | null;
   readonly createdAt: number;

@@ -64,9 +64,20 @@ export const REQUEST_PACKET_INTERVAL_MS = 1000;
 /**
  * While our receive buffer has a hole, request packets go out this often, so a lost packet is
  * asked for quickly. c-toxcore shortens its interval under load down to
- * PACKET_COUNTER_AVERAGE_INTERVAL = 50 ms; we use a fixed 100 ms.
+ * PACKET_COUNTER_AVERAGE_INTERVAL = 50 ms and lengthens it to CRYPTO_SEND_PACKET_INTERVAL as
+ * the peer's packet rate falls (net_crypto.c send_crypto_packets); we use 100 ms within
+ * GAP_REQUESTS_FAST_FOR_MS of the peer's last new lossless packet, and the regular interval
+ * after that (a peer claiming packets it never sends would otherwise draw a request listing
+ * them, up to 1.4 KB, every 100 ms for as long as the session lasts).
  */
 export const REQUEST_PACKET_INTERVAL_WITH_GAPS_MS = 100;
+
+/**
+ * How long after the peer's last new lossless packet a hole is still asked for every
+ * REQUEST_PACKET_INTERVAL_WITH_GAPS_MS. 3 s: at 50% loss both ways a resend can take a few
+ * seconds to get through, and 1–2 s doubled the time to deliver a burst in the simulation.
+ */
+export const GAP_REQUESTS_FAST_FOR_MS = 3_000;
 
 /**
  * After a lossless packet arrives, an acknowledgement (a request packet carrying our new

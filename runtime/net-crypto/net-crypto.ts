@@ -44,7 +44,8 @@
  *     double up to RESEND_MAX_ROUND_MS; every acknowledged packet gives one back. Round-trip
  *     samples come only from packets sent once (Karn's rule).
  *   - A request packet goes out at least every 1 s on an established session (every 100 ms while
- *     we miss a packet). Congestion control is a fixed window of SEND_WINDOW_PACKETS first sends.
+ *     we miss a packet, within GAP_REQUESTS_FAST_FOR_MS of the peer's last new lossless packet).
+ *     Congestion control is a fixed window of SEND_WINDOW_PACKETS first sends.
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { formatIpPort, ipPortKey, parseIpPort, type IpPort } from '../../protocol/ip-port.js';
@@ -92,6 +93,7 @@ import {
   COOKIE_UNKNOWN_KEY_BURST,
   COOKIE_UNKNOWN_KEY_REFILL_MS,
   DEFAULT_RTT_MS,
+  GAP_REQUESTS_FAST_FOR_MS,
   PENDING_CONNECTION_TTL_MS,
   REQUEST_PACKET_INTERVAL_MS,
   REQUEST_PACKET_INTERVAL_WITH_GAPS_MS,
@@ -224,6 +226,7 @@ export class NetCrypto implements TimedLayer {
       resendBackoff: 1,
       resendRound: null,
       lastRequestSentAt: null,
+      lastStoredAt: null,
       ackDueAt: null,
       createdAt: this.host.now,
     };
@@ -749,6 +752,7 @@ export class NetCrypto implements TimedLayer {
         const added = conn.recv.add(body.packetNumber, payload);
         if (added === 'duplicate') return this.host.drop('net_crypto.data_duplicate');
         if (added === 'window') return this.host.drop('net_crypto.data_beyond_window');
+        conn.lastStoredAt = now;
         conn.ackDueAt ??= now + ACK_DELAY_MS;
         for (const p of conn.recv.takeInOrder()) {
           this.host.counters.inc('net_crypto.lossless_delivered');
@@ -804,8 +808,11 @@ export class NetCrypto implements TimedLayer {
 
   private requestDueAt(conn: Connection): number | null {
     if (!conn.confirmed || conn.killed || conn.sessionKey === null) return null;
-    const interval = conn.recv.hasGap ? REQUEST_PACKET_INTERVAL_WITH_GAPS_MS : REQUEST_PACKET_INTERVAL_MS;
-    const regular = (conn.lastRequestSentAt ?? conn.createdAt) + interval;
+    const last = conn.lastRequestSentAt ?? conn.createdAt;
+    // A hole: ask again soon, while the peer is still sending us something new (see lastStoredAt).
+    const soon = last + REQUEST_PACKET_INTERVAL_WITH_GAPS_MS;
+    const gapFast = conn.recv.hasGap && conn.lastStoredAt !== null && soon < conn.lastStoredAt + GAP_REQUESTS_FAST_FOR_MS;
+    const regular = gapFast ? soon : last + REQUEST_PACKET_INTERVAL_MS;
     return conn.ackDueAt !== null && conn.ackDueAt < regular ? conn.ackDueAt : regular;
   }
 

@@ -20,6 +20,9 @@ import {
   JUNK_DELAY_BOUND_MS,
   junkCookieRequestsOutcome,
   junkOtherPacketsOutcome,
+  GAP_REQUESTS_BOUND_10S,
+  GAP_REQUESTS_BOUND_LAST_5S,
+  gapNeverFilledOutcome,
   resendEverythingOutcome,
   REVIEW_PATTERN_RATIO_BOUND,
   steadyResendBound,
@@ -155,5 +158,17 @@ describe('issue 13 item 10: "resend everything", never acknowledged', () => {
       // Not spent for good: an acknowledgement brings the budget back.
       expect(f[`${k}.resentAfterAck`] as number, k).toBeGreaterThanOrEqual(RESEND_BURST_PACKETS / 2);
     }
+  });
+});
+
+describe('issue 13 item 10, the other direction: a gap the friend never fills', () => {
+  it('one packet claiming 4,000 more packets draws a request every 100 ms for at most 3 s after the friend’s last new packet, then one per second, not ten', async () => {
+    const crypto = await loadCrypto();
+    const o = gapNeverFilledOutcome(crypto);
+    console.log(o.result);
+    expect(o.held, o.result).toBe(true);
+    expect(o.figures['requests'] as number).toBeGreaterThan(0);
+    expect(o.figures['requests'] as number).toBeLessThanOrEqual(GAP_REQUESTS_BOUND_10S);
+    expect(o.figures['requestsLastHalf'] as number).toBeLessThanOrEqual(GAP_REQUESTS_BOUND_LAST_5S);
   });
 });

@@ -30,7 +30,14 @@ import {
 } from '../../../protocol/net-crypto/index.js';
 import { incrementNonce } from '../../../protocol/nonce.js';
 import type { SimNode } from '../../../runtime/adapters/sim-network.js';
-import { COOKIE_UNKNOWN_KEY_BURST, COOKIE_UNKNOWN_KEY_REFILL_MS, RESEND_BURST_PACKETS, RESEND_MAX_ROUND_MS } from '../../../runtime/net-crypto/constants.js';
+import {
+  COOKIE_UNKNOWN_KEY_BURST,
+  COOKIE_UNKNOWN_KEY_REFILL_MS,
+  GAP_REQUESTS_FAST_FOR_MS,
+  REQUEST_PACKET_INTERVAL_WITH_GAPS_MS,
+  RESEND_BURST_PACKETS,
+  RESEND_MAX_ROUND_MS,
+} from '../../../runtime/net-crypto/constants.js';
 import { seededRandom } from '../../../runtime/random.js';
 import { createDemoNetwork } from '../../../runtime/scenarios/demo-network.js';
 import { Attacker, bothEstablished, establishedDemo } from '../lib.js';
@@ -372,6 +379,80 @@ export function resendEverythingOutcome(crypto: Crypto): ReviewOutcome {
   };
 }
 
+// ---- item 10's mirror: our own request packets, drawn by a buffer_end the friend never fills --
+
+export interface GapRequestRun {
+  readonly durationMs: number;
+  /** The attacker's one datagram. */
+  readonly inBytes: number;
+  /** Alice's request packets to Bob during the run, and their bytes. */
+  readonly requests: number;
+  readonly outBytes: number;
+  /** Request packets in the second half of the run (the steady state). */
+  readonly requestsLastHalf: number;
+}
+
+/**
+ * Established demo; Bob goes silent; an attacker with Bob's session keys sends Alice one empty
+ * request packet whose packet number (Bob's buffer_end) is 4,000 packets ahead of what Alice
+ * received. Alice now misses 4,000 packets and asks for them; nothing ever fills the gap.
+ */
+export function gapNeverFilled(crypto: Crypto, durationMs = 10_000): GapRequestRun {
+  const demo = establishedDemo(crypto, 2026, 5_000);
+  const { sim } = demo;
+  const A = demo.alice.node.engine;
+  const B = demo.bob.node.engine;
+  const bobConn = B.netCrypto.connection(A.selfHex);
+  if (!bobConn?.sessionKey) throw new Error('gapNeverFilled: Bob has no session');
+  sim.setUp(demo.bob.node, false);
+  const conn = A.netCrypto.connection(B.selfHex)!;
+  const bobKey = ipPortKey(demo.bob.node.address);
+  const sent: Array<{ at: number; bytes: number }> = [];
+  const send = A.send.bind(A);
+  A.send = (to: IpPort, data: Bytes) => {
+    if (ipPortKey(to) === bobKey && data[0] === 0x1b) sent.push({ at: sim.now, bytes: data.length });
+    send(to, data);
+  };
+  const packet = sealCryptoData(crypto, bobConn.sessionKey, bobConn.sentNonce, {
+    bufferStart: bobConn.recv.start,
+    packetNumber: (conn.recv.start + 4_000) >>> 0,
+    payload: encodeRequestPacket({ bufferStart: bobConn.recv.start, missing: [] }),
+  });
+  const t0 = sim.now;
+  A.handleDatagram(sim.now, demo.bob.node.address, packet);
+  sim.flush([demo.alice.node]);
+  sim.runFor(durationMs);
+  return {
+    durationMs,
+    inBytes: packet.length,
+    requests: sent.length,
+    outBytes: sent.reduce((n, s) => n + s.bytes, 0),
+    requestsLastHalf: sent.filter((s) => s.at >= t0 + durationMs / 2).length,
+  };
+}
+
+/**
+ * Request packets in 10 s for a gap nothing fills: every 100 ms until GAP_REQUESTS_FAST_FOR_MS
+ * after Bob's last new lossless packet (at most 30), then one per second (7), and one for each edge.
+ */
+export const GAP_REQUESTS_BOUND_10S = GAP_REQUESTS_FAST_FOR_MS / REQUEST_PACKET_INTERVAL_WITH_GAPS_MS + 7 + 2;
+/** Request packets in the last 5 s: one per second, and one for the edge. */
+export const GAP_REQUESTS_BOUND_LAST_5S = 5 + 1;
+
+export function gapNeverFilledOutcome(crypto: Crypto): ReviewOutcome {
+  const run = gapNeverFilled(crypto);
+  return {
+    item: 10,
+    attack: 'the same class in the other direction: a friend sends one 32-byte request packet claiming it sent 4,000 packets more than we received, and never sends them',
+    before: 'not in the review: a request packet listing the missing packets (1.4 KB) every 100 ms for as long as the session lasts (measured: 102 packets, 141 KB in 10 s for one 32-byte packet)',
+    result:
+      `${run.requests} request packets, ${Math.round(run.outBytes / 1000)} KB in ${run.durationMs / 1000} s (${run.requestsLastHalf} in the last ${run.durationMs / 2000} s): ` +
+      `a hole is asked for every 100 ms only within ${GAP_REQUESTS_FAST_FOR_MS / 1000} s of the peer's last new lossless packet, then at the regular 1 s (bounds ${GAP_REQUESTS_BOUND_10S} and ${GAP_REQUESTS_BOUND_LAST_5S})`,
+    held: run.requests <= GAP_REQUESTS_BOUND_10S && run.requestsLastHalf <= GAP_REQUESTS_BOUND_LAST_5S,
+    figures: { inBytes: run.inBytes, requests: run.requests, outBytes: run.outBytes, requestsLastHalf: run.requestsLastHalf },
+  };
+}
+
 export async function runNetCryptoReview(crypto: Crypto): Promise<ReviewOutcome[]> {
-  return [junkCookieRequestsOutcome(crypto), junkOtherPacketsOutcome(crypto), resendEverythingOutcome(crypto)];
+  return [junkCookieRequestsOutcome(crypto), junkOtherPacketsOutcome(crypto), resendEverythingOutcome(crypto), gapNeverFilledOutcome(crypto)];
 }
