@@ -675,7 +675,9 @@ export class Dht implements TimedLayer {
     }
     // A new key answering from a listed node's address replaces it (see addToClose); only an
     // answer counts, never a claim in someone's nodes response.
-    if (answered) s.nodes = s.nodes.filter((n) => n.host !== host || !equalIpPort(n.ipPort, from));
+    if (answered && s.nodes.some((n) => n.host === host && equalIpPort(n.ipPort, from))) {
+      s.nodes = s.nodes.filter((n) => n.host !== host || !equalIpPort(n.ipPort, from));
+    }
     const slot = this.searchSlot(s, pk, host);
     if (slot === null) return;
     if (slot !== 'insert') s.nodes.splice(slot, 1);

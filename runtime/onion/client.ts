@@ -8,7 +8,10 @@
  *     (MAX_ONION_CLIENTS_ANNOUNCE), each with its ping_id, is_stored and the path it answered on;
  *   - per friend: a temporary key pair and ≤ 8 nodes closest to the friend's real key
  *     (MAX_ONION_CLIENTS), with the friend's data key from is_stored 1 answers;
- *   - sendbacks: our 8-byte request ids, valid 10 s, ≤ 256 (oldest evicted, counted);
+ *   - in each of those lists at most 2 nodes of one host (an IP: runtime/dht/hosts.ts), a
+ *     closer key replacing the host's farthest (ONION_NODES_PER_HOST);
+ *   - the relays proven and the hosts failed as path nodes (paths.ts RelayRecord);
+ *   - sendbacks: our 8-byte request ids, valid 10 s, ≤ 4096 (oldest evicted, counted);
  *   - per list, the last 9 nodes asked because a response named them (not again within 10 s).
  *   - per friend: at most one "local sighting" (see below).
  * Received friend requests go to the messenger's receiver (one requester ring for onion and
@@ -41,7 +44,8 @@
  * learned while a machine was elsewhere (Idle, Offline) is not lost.
  *
  * Differences from c-toxcore, all allowed by the protocol: paths are drawn from the DHT's good
- * nodes (c-toxcore keeps a separate list of onion-responsive nodes); a new announce node is
+ * nodes and the relays proven to work, host first (paths.ts; c-toxcore draws uniformly from a
+ * ring of 32 recent DHT and responsive nodes); a new announce node is
  * announced to at once (no skipped round); a friend search round asks every node of the
  * friend's list (c-toxcore spreads them out over the interval).
  */
@@ -69,6 +73,7 @@ import {
 } from '../../protocol/onion/index.js';
 import { DeadlineHeap } from '../deadline-heap.js';
 import { Dht, type DhtNode } from '../dht/dht.js';
+import { hostKey } from '../dht/hosts.js';
 import { actorKeys, type Engine, type EngineDeadline, type TimedLayer } from '../engine.js';
 import type { Friend } from '../friends.js';
 import { generateKeyPair, type KeyPair } from '../keys.js';
@@ -81,6 +86,7 @@ import {
   ONION_FRIEND_POPULATE_REQUESTS,
   ONION_LAST_PINGED_MAX,
   ONION_MIN_NODE_PING_TIME_MS,
+  ONION_NODES_PER_HOST,
   ONION_NODE_MAX_PINGS,
   ONION_NODE_TIMEOUT_MS,
   ONION_POPULATE_TIMEOUT_MS,
@@ -668,7 +674,15 @@ export class OnionClient implements TimedLayer {
         addedAt: now,
         pathId,
       };
-      if (list.nodes.length < list.max) list.nodes.push(fresh);
+      const ofHost = this.hostPlace(list, pk, ipPort);
+      if (ofHost === null) {
+        this.host.counters.inc('onion.list_host_limit');
+        return null;
+      }
+      if (ofHost !== 'room') {
+        list.nodes[ofHost] = fresh;
+        this.host.counters.inc('onion.list_replaced');
+      } else if (list.nodes.length < list.max) list.nodes.push(fresh);
       else {
         const dead = list.nodes.findIndex((n) => OnionClient.isTimedOut(n, now));
         let at = dead;
@@ -702,7 +716,7 @@ export class OnionClient implements TimedLayer {
       if (n.transport !== 'udp' || (!lanOk && isLanAddress(n.ipPort))) continue;
       const hex = toHex(n.publicKey);
       if (list.nodes.some((x) => x.pkHex === hex)) continue;
-      if (!this.wouldEnter(list, n.publicKey)) continue;
+      if (!this.wouldEnter(list, n.publicKey, n.ipPort)) continue;
       if (list.recentlyAsked.some((r) => r.pkHex === hex && now - r.at < ONION_MIN_NODE_PING_TIME_MS)) continue;
       list.recentlyAsked.push({ pkHex: hex, at: now });
       if (list.recentlyAsked.length > ONION_LAST_PINGED_MAX) list.recentlyAsked.shift();
@@ -710,10 +724,32 @@ export class OnionClient implements TimedLayer {
     }
   }
 
-  private wouldEnter(list: NodeList, pk: Bytes): boolean {
+  private wouldEnter(list: NodeList, pk: Bytes, ipPort: IpPort): boolean {
+    const ofHost = this.hostPlace(list, pk, ipPort);
+    if (ofHost === null) return false;
+    if (ofHost !== 'room') return true;
     const live = this.live(list);
     if (live.length < list.max) return true;
     return live.some((n) => xorDistanceCompare(list.target, pk, n.pk) < 0);
+  }
+
+  /**
+   * A list holds at most ONION_NODES_PER_HOST live nodes of one host (hosts.ts): 'room' when the
+   * host of `ipPort` has fewer; else the index of its farthest node, which a closer key replaces;
+   * else null.
+   */
+  private hostPlace(list: NodeList, pk: Bytes, ipPort: IpPort): 'room' | number | null {
+    const host = hostKey(ipPort);
+    const now = this.host.now;
+    let count = 0;
+    let farthest = -1;
+    list.nodes.forEach((n, i) => {
+      if (OnionClient.isTimedOut(n, now) || hostKey(n.ipPort) !== host) return;
+      count++;
+      if (farthest < 0 || xorDistanceCompare(list.target, n.pk, list.nodes[farthest]!.pk) > 0) farthest = i;
+    });
+    if (count < ONION_NODES_PER_HOST) return 'room';
+    return xorDistanceCompare(list.target, pk, list.nodes[farthest]!.pk) < 0 ? farthest : null;
   }
 
   private handleDataResponse(data: Bytes): void {

@@ -55,6 +55,12 @@ export const ONION_PATH_UNANSWERED_MAX = 16;
 export const ONION_SELF_NODES_MAX = 12;
 /** Nodes kept per searched friend. onion_client.h MAX_ONION_CLIENTS = 8. */
 export const ONION_FRIEND_NODES_MAX = 8;
+/**
+ * Nodes of one host (runtime/dht/hosts.ts: an IP) in one of those lists; a closer key replaces
+ * the host's farthest. toxstate's own (issue 13 item 4: keys made by the thousand on one IP near
+ * our key must not take every place where we are announced).
+ */
+export const ONION_NODES_PER_HOST = 2;
 /** A node that missed this many responses in a row… onion_client.h ONION_NODE_MAX_PINGS = 3. */
 export const ONION_NODE_MAX_PINGS = 3;
 /** …and was last asked this long ago has timed out. onion_client.h ONION_NODE_TIMEOUT = 15 s. */

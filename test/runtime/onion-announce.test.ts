@@ -219,6 +219,33 @@ describe('announce node', () => {
     expect(D.engine.counters.get('drop.announce.data_no_entry')).toBe(1);
   });
 
+  it('drops a request it accepted before (a replay, here with another return path): the entry keeps its return path and age', async () => {
+    const D = await onionEngine(570, addr(5));
+    const [alice, alicesData] = await pairs(2, 571);
+    const first = announce(D, 0, { sender: alice!, searched: alice!.publicKey, dataPk: alicesData!.publicKey });
+    const shared = crypto.precompute(D.engine.keys.dht.publicKey, alice!.secretKey);
+    const req = sealAnnounceRequest(crypto, shared, alice!.publicKey, new Uint8Array(24).fill(9), {
+      pingId: first.pingIdOrDataPk,
+      searchedPk: alice!.publicKey,
+      dataPk: alicesData!.publicKey,
+      sendback: new Uint8Array(8),
+    });
+    const realRet = new Uint8Array(177).fill(0x61);
+    expect(hand(D, 1000, C1, concat(req, realRet))).toHaveLength(1);
+    const entry = D.engine.announceServer.entry(toHex(alice!.publicKey))!;
+    expect(equalBytes(entry.ret, realRet)).toBe(true);
+    // The same request again, from the same exit relay (its ping_id is still valid), with the attacker's return path.
+    expect(hand(D, 2000, C1, concat(req, new Uint8Array(177).fill(0x66)))).toEqual([]);
+    expect(D.engine.counters.get('drop.announce.request_replayed')).toBe(1);
+    expect(equalBytes(entry.ret, realRet)).toBe(true);
+    expect(entry.announcedAt).toBe(1000);
+    // A new request with the same ping_id (what the announcer sends next) refreshes the entry.
+    const next = announce(D, 3000, { sender: alice!, searched: alice!.publicKey, dataPk: alicesData!.publicKey, pingId: first.pingIdOrDataPk, ret: new Uint8Array(177).fill(0x62) });
+    expect(next.isStored).toBe(2);
+    expect(entry.ret[0]).toBe(0x62);
+    expect(entry.announcedAt).toBe(3000);
+  });
+
   it('counts and drops malformed and unauthenticated announce requests', async () => {
     const D = await onionEngine(560, addr(5));
     const [alice] = await pairs(1, 561);

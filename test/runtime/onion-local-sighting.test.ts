@@ -1,17 +1,18 @@
 /**
  * Two shortcuts that make a c-toxcore friend find toxstate sooner (tox-protocol.md §10.4 b),
  * on the simulated network and on a lone engine:
- *   - a local sighting: a friend that announces itself at our own announce node counts as
- *     found, and our onion data (DHT-PK) goes straight back along its return path as a 0x86;
- *     the sighting ends 300 s after the friend's last announce;
+ *   - a local sighting: a friend that announces itself at our own announce node (a request that
+ *     stores or refreshes its entry) counts as found, and our onion data (DHT-PK) goes straight
+ *     back along its return path as a 0x86; the sighting ends 300 s after the friend's last
+ *     announce, and a request without a valid ping_id, or a replayed one, is no sighting;
  *   - the apparent address: a nodes response naming our own DHT key tells us our address,
  *     and our DHT-PK lists us under it first.
  */
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../protocol/bytes.js';
+import { concat, toHex } from '../../protocol/bytes.js';
 import { decodeDhtPkPayload } from '../../protocol/dht/index.js';
 import { formatIpPort, makeIpPort } from '../../protocol/ip-port.js';
-import { decodeOnionResponse, decodeOnionDataResponse, openOnionDataInner, openOnionDataOuter } from '../../protocol/onion/index.js';
+import { decodeOnionResponse, decodeOnionDataResponse, openOnionDataInner, openOnionDataOuter, sealAnnounceRequest } from '../../protocol/onion/index.js';
 import { actorKeys, type Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { ONION_ANNOUNCE_TIMEOUT_MS } from '../../runtime/onion/constants.js';
@@ -123,6 +124,34 @@ describe('local sightings', () => {
     expect(toRelay()).toBe(1);
     expect(e.counters.get('onion.friend_relocated')).toBe(1);
     expect(dhtkeyState(e, toHex(friend.publicKey))).toEqual({ Active: 'Sharing' });
+    expect(e.counters.get('error.handler')).toBe(0);
+  });
+
+  it("a friend's self-announce is a sighting only when it stores or refreshes the entry: not without a valid ping_id, not replayed", async () => {
+    const e = await makeEngine(7260);
+    e.start(0);
+    const rnd = seededRandom(7261);
+    const friend = generateKeyPair(e.crypto, rnd);
+    const dataPk = generateKeyPair(e.crypto, rnd).publicKey;
+    e.addFriend(0, friend.publicKey);
+    e.takeTransmits();
+    const relay = makeIpPort('127.0.0.1', 40_003);
+    if (!relay.ok) throw new Error(relay.error);
+    const shared = e.crypto.precompute(e.keys.dht.publicKey, friend.secretKey);
+    const request = (pingId: Uint8Array, nonceByte: number): Uint8Array =>
+      concat(sealAnnounceRequest(e.crypto, shared, friend.publicKey, new Uint8Array(24).fill(nonceByte), { pingId, searchedPk: friend.publicKey, dataPk, sendback: new Uint8Array(8) }), rnd.bytes(177));
+    // Without a valid ping_id (a first announce, or anyone replaying one from elsewhere): no sighting.
+    e.handleDatagram(1_000, relay.value, request(new Uint8Array(32), 1));
+    expect(e.counters.get('onion.friend_seen_local')).toBe(0);
+    // With the ping_id the node gave this sender at this relay: stored, and a sighting.
+    const pingId = e.announceServer.pingId(friend.publicKey, relay.value);
+    const stored = request(pingId, 2);
+    e.handleDatagram(2_000, relay.value, stored);
+    expect(e.counters.get('onion.friend_seen_local')).toBe(1);
+    // The same request again (with another return path): dropped, no sighting.
+    e.handleDatagram(3_000, relay.value, concat(stored.subarray(0, 177), rnd.bytes(177)));
+    expect(e.counters.get('drop.announce.request_replayed')).toBe(1);
+    expect(e.counters.get('onion.friend_seen_local')).toBe(1);
     expect(e.counters.get('error.handler')).toBe(0);
   });
 
