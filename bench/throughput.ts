@@ -11,7 +11,6 @@
  * c-toxcore's side of a time is when cpeer's JSON line was read (one pipe hop later). Figures,
  * never assertions.
  */
-import { MessengerError } from '../runtime/messenger/messenger.js';
 import type { CPeer } from '../test/interop/cpeer.js';
 import type { TPeer } from '../test/interop/tpeer.js';
 import { BENCH_WAIT_MS, cAvailability, closeEverything, connectPair, pairing, sleep, type BenchPeer, type Pairing } from './pairs.js';
@@ -54,11 +53,12 @@ async function floodFromToxstate(t: TPeer, friendPk: string, n: number): Promise
   const start = performance.now();
   try {
     for (let sent = 0; sent < n; ) {
-      try {
-        ids.add(t.run((e, now) => e.sendMessage(now, friendPk, textOf(sent), 'normal')));
+      const r = t.run((e, now) => e.sendMessage(now, friendPk, textOf(sent), 'normal'));
+      if (r.ok) {
+        ids.add(r.id);
         sent++;
-      } catch (err) {
-        if (!(err instanceof MessengerError) || err.code !== 'queue_full') throw err;
+      } else {
+        if (r.error !== 'queue_full') throw new Error(`flood: ${r.message}`);
         queueFullWaits++;
         if (performance.now() > deadline) throw new Error(`flood: send queue still full after ${BENCH_WAIT_MS} ms`);
         // Room comes with receipts; wait for the next one (or 50 ms).

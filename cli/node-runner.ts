@@ -1,12 +1,19 @@
 /**
  * The body of `toxstate node`: profile → engine → UDP adapter, events → stdout, changes →
  * profile (saved atomically, debounced), signals → clean shutdown.
+ *
+ * Nothing a peer sends ends the process: a refused message (`--send`, `--echo`: queue full,
+ * friend offline, …) is a `send_refused` line, an exception in our event handling is an `error`
+ * line (the UdpNode adapter contains it and counts it), and `--accept-friends` accepts within
+ * the bounds of `--accept-max` and `--accept-rate` (runtime/messenger/auto-accept.ts), each
+ * decision an `auto_accept` line.
  */
 import { existsSync } from 'node:fs';
 import { fromHex } from '../protocol/bytes.js';
 import { loadCrypto } from '../protocol/crypto.js';
 import { formatIpPort, parseIp, type IpPort, isLoopback } from '../protocol/ip-port.js';
 import { isValidPublicKey } from '../protocol/keys.js';
+import { MAX_MESSAGE_LENGTH_BYTES, MAX_NAME_LENGTH_BYTES } from '../protocol/messenger/index.js';
 import { parseToxId } from '../protocol/tox-id.js';
 import { profileToxId, type Profile } from '../protocol/profile/savedata.js';
 import type { AppEvent } from '../runtime/app-events.js';
@@ -24,6 +31,10 @@ export interface NodeOptions {
   readonly friends: readonly string[];
   readonly addFriends: readonly string[];
   readonly acceptFriends: boolean;
+  /** --accept-max: accept automatically only while there are fewer friends than this. */
+  readonly acceptMax: number | undefined;
+  /** --accept-rate: requests accepted automatically per minute. */
+  readonly acceptRate: number | undefined;
   readonly name: string | undefined;
   readonly bind: string;
   readonly port: number | undefined;
@@ -48,6 +59,7 @@ export function parseBootstrap(text: string): BootstrapNode {
   if (port < 1 || port > 65535) throw new CliError(`--bootstrap ${JSON.stringify(text)}: port ${port} is out of range`);
   const pk = fromHex(m[3]!);
   if (!pk.ok || pk.value.length !== 32) throw new CliError(`--bootstrap ${JSON.stringify(text)}: the DHT key must be 64 hex characters`);
+  if (!isValidPublicKey(pk.value)) throw new CliError(`--bootstrap ${JSON.stringify(text)}: not a valid DHT key (last byte ≥ 0x80)`);
   return { ipPort: { ...ip.value, port }, pk: pk.value };
 }
 
@@ -75,6 +87,13 @@ export async function runNode(o: NodeOptions): Promise<number> {
   const bootstrap = o.bootstrap.map(parseBootstrap);
   const friendPks = o.friends.map((f) => parsePk(f, '--friend'));
   const requests = o.addFriends.map(parseFriendRequestArg);
+  if (o.name !== undefined && new TextEncoder().encode(o.name).length > MAX_NAME_LENGTH_BYTES) {
+    throw new CliError(`--name: ${new TextEncoder().encode(o.name).length} bytes, at most ${MAX_NAME_LENGTH_BYTES}`);
+  }
+  if (o.send !== undefined) {
+    const n = new TextEncoder().encode(o.send).length;
+    if (n === 0 || n > MAX_MESSAGE_LENGTH_BYTES) throw new CliError(`--send: ${n} bytes; a message is 1 to ${MAX_MESSAGE_LENGTH_BYTES} bytes`);
+  }
 
   let profile: Profile;
   let secret: string | undefined;
@@ -161,6 +180,14 @@ export async function runNode(o: NodeOptions): Promise<number> {
     }, 500);
   };
 
+  /** Sends a message; a refusal (back-pressure, friend gone) is reported, never thrown. */
+  const send = (friend: string, text: string | Uint8Array, kind: 'normal' | 'action', why: 'send' | 'echo'): void => {
+    const r = node.run((eng, now) => eng.sendMessage(now, friend, text, kind));
+    if (r.ok) return;
+    const t = seconds(engine.now);
+    print({ ev: 'send_refused', friend, for: why, error: r.error, message: r.message, t }, `[${t.toFixed(2)}s] ${short(friend)}: ${why} not sent (${r.error}): ${r.message}`);
+  };
+
   node.onEvent((e: AppEvent) => {
     const t = seconds(e.t);
     switch (e.type) {
@@ -172,18 +199,21 @@ export async function runNode(o: NodeOptions): Promise<number> {
         return;
       case 'friend_request':
         print({ ev: 'friend_request', pk: e.pk, message: e.message, t }, `[${t.toFixed(2)}s] friend request from ${e.pk}: ${e.message}`);
-        if (o.acceptFriends) node.run((eng, now) => eng.acceptFriendRequest(now, e.pk));
+        return;
+      case 'auto_accept':
+        print({ ev: 'auto_accept', pk: e.pk, outcome: e.outcome, t }, `[${t.toFixed(2)}s] friend request from ${short(e.pk)}: ${e.outcome}`);
         return;
       case 'friend_online':
         print({ ev: 'friend_online', friend: e.friend, t }, `[${t.toFixed(2)}s] ${short(e.friend)} online`);
-        if (o.send !== undefined) {
-          const text = o.send;
-          node.run((eng, now) => eng.sendMessage(now, e.friend, text, 'normal'));
-        }
+        if (o.send !== undefined) send(e.friend, o.send, 'normal', 'send');
         return;
       case 'message':
         print({ ev: 'message', friend: e.friend, text: e.text, kind: e.kind, t }, `[${t.toFixed(2)}s] ${short(e.friend)}: ${e.kind === 'action' ? '* ' : ''}${e.text}`);
-        if (o.echo) node.run((eng, now) => eng.sendMessage(now, e.friend, e.text, e.kind));
+        // The bytes as received: an echo is exactly what arrived, never longer.
+        if (o.echo) send(e.friend, e.bytes, e.kind, 'echo');
+        return;
+      case 'error':
+        print({ ev: 'error', source: e.source, message: e.message, t }, `[${t.toFixed(2)}s] error (${e.source}): ${e.message}`);
         return;
       default: {
         const { type, t: _t, ...rest } = e as AppEvent & Record<string, unknown>;
@@ -192,13 +222,21 @@ export async function runNode(o: NodeOptions): Promise<number> {
     }
   });
 
-  node.run((eng, now) => {
-    if (o.name !== undefined) eng.setName(now, o.name);
-    for (const pk of friendPks) eng.addFriend(now, pk);
-    for (const r of requests) eng.sendFriendRequest(now, r.toxId, r.message);
-    for (const b of bootstrap) eng.bootstrap(now, b.ipPort, b.pk);
-    if (o.network === 'public') for (const b of PUBLIC_BOOTSTRAP_NODES) eng.bootstrap(now, b.ipPort, b.pk);
-  });
+  try {
+    node.run((eng, now) => {
+      if (o.acceptFriends) eng.setAutoAccept(now, { ...(o.acceptMax !== undefined ? { maxFriends: o.acceptMax } : {}), ...(o.acceptRate !== undefined ? { perMinute: o.acceptRate } : {}) });
+      if (o.name !== undefined) eng.setName(now, o.name);
+      for (const pk of friendPks) eng.addFriend(now, pk);
+      for (const r of requests) eng.sendFriendRequest(now, r.toxId, r.message);
+      for (const b of bootstrap) eng.bootstrap(now, b.ipPort, b.pk);
+      if (o.network === 'public') for (const b of PUBLIC_BOOTSTRAP_NODES) eng.bootstrap(now, b.ipPort, b.pk);
+    });
+  } catch (e) {
+    // A request to our own Tox ID, a message too long for c-toxcore, …: a one-line error, and
+    // the socket closed (an open socket would keep the process running).
+    await node.close({ sendKills: false });
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
 
   let stopInspector: (() => Promise<void>) | null = null;
   if (o.inspectPort !== undefined) {
@@ -213,5 +251,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
   await save();
   await stopInspector?.();
   await node.close();
+  // The last line: what the node did, for scripts and tests (drops, refusals, contained errors).
+  print({ ev: 'stopped', friends: engine.friends.size, counters: engine.counters.toJSON() }, `stopped (${engine.friends.size} friends)`);
   return 0;
 }

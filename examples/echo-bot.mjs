@@ -1,11 +1,16 @@
-// A Tox echo bot: accepts every friend request and sends every message back.
+// A Tox echo bot: accepts friend requests and sends every message back.
 //
 //   node examples/echo-bot.mjs [--port N] [--bootstrap IP:PORT:DHTPK]
 //
 // Prints one JSON line with its Tox ID, DHT key and port, then one line per event.
 // Binds 127.0.0.1 and talks only to loopback unless you change the UdpNode options.
+//
+// Nothing a peer sends can stop it: requests are accepted within bounds (setAutoAccept: at most
+// 100 friends, 10 per minute), a message is echoed as the exact bytes that arrived, a refused
+// echo (the friend's send queue is full, it went offline) is reported as a result, and the
+// UdpNode contains an exception in this listener (it is counted and reported as an 'error' event).
 import { parseArgs } from 'node:util';
-import { createEngine, UdpNode, formatToxId, fromHex } from 'toxstate';
+import { createEngine, UdpNode, formatToxId, fromHex, toHex } from 'toxstate';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, bootstrap: { type: 'string' } } });
 
@@ -19,11 +24,18 @@ console.log(JSON.stringify({
   port: node.address.port,
 }));
 
+// Uint8Array fields (a message's bytes) as hex.
+const line = (event) => JSON.stringify(event, (_k, v) => (v instanceof Uint8Array ? toHex(v) : v));
+
 node.onEvent((event) => {
-  console.log(JSON.stringify(event));
-  if (event.type === 'friend_request') node.run((e, now) => e.acceptFriendRequest(now, event.pk));
-  if (event.type === 'message') node.run((e, now) => e.sendMessage(now, event.friend, event.text, event.kind));
+  console.log(line(event));
+  if (event.type === 'message') {
+    const sent = node.run((e, now) => e.sendMessage(now, event.friend, event.bytes, event.kind));
+    if (!sent.ok) console.log(JSON.stringify({ ev: 'send_refused', friend: event.friend, error: sent.error, message: sent.message }));
+  }
 });
+
+node.run((e, now) => e.setAutoAccept(now, { maxFriends: 100, perMinute: 10 }));
 
 if (values.bootstrap) {
   const [ip, port, key] = values.bootstrap.split(':');

@@ -1,8 +1,23 @@
 /**
  * What the engine tells the application: progress of each friend, announcements, requests,
  * messages. `t` is engine time in milliseconds (the CLI prints seconds).
+ *
+ * Text from friends (`message`, names, status messages, request messages) is decoded so that it
+ * never needs more UTF-8 bytes than arrived (runtime/messenger/text.ts); a `message` also
+ * carries the exact bytes, which is what an echo should send back.
  */
 import type { FriendSessionState } from '../machines/index.js';
+
+/** What automatic acceptance of friend requests did with one (runtime/messenger/auto-accept.ts). */
+export type AutoAcceptOutcome =
+  /** Added as a friend (on probation until it comes online). */
+  | 'accepted'
+  /** Waiting for the rate to allow it, it lost its place to another request (it will send again). */
+  | 'evicted'
+  /** The friend list has reached the limit for automatic acceptance. */
+  | 'refused'
+  /** Accepted, but it never came online within the probation time: removed again. */
+  | 'expired';
 
 export type AppEvent =
   | { type: 'progress'; friend: string; state: FriendSessionState; t: number }
@@ -10,13 +25,20 @@ export type AppEvent =
   | { type: 'announced'; t: number }
   | { type: 'unannounced'; reason: string; t: number }
   | { type: 'friend_request'; pk: string; message: string; t: number }
+  | { type: 'auto_accept'; pk: string; outcome: AutoAcceptOutcome; t: number }
   | { type: 'friend_online'; friend: string; t: number }
   | { type: 'friend_offline'; friend: string; reason: string; t: number }
   | { type: 'friend_name'; friend: string; name: string; t: number }
   | { type: 'friend_status_message'; friend: string; statusMessage: string; t: number }
   | { type: 'friend_user_status'; friend: string; userStatus: number; t: number }
   | { type: 'friend_typing'; friend: string; typing: boolean; t: number }
-  | { type: 'message'; friend: string; text: string; kind: 'normal' | 'action'; t: number }
+  | { type: 'message'; friend: string; text: string; bytes: Uint8Array; kind: 'normal' | 'action'; t: number }
   | { type: 'receipt'; friend: string; id: number; t: number }
   | { type: 'friend_added'; friend: string; t: number }
-  | { type: 'profile_changed'; t: number };
+  | { type: 'profile_changed'; t: number }
+  /**
+   * Raised by the UdpNode adapter, never by the engine: an application listener or a command run
+   * with `UdpNode.run` threw. The node keeps running; each is also counted (`error.listener`,
+   * `error.command`, `error.input`).
+   */
+  | { type: 'error'; source: 'listener' | 'command' | 'input'; message: string; t: number };

@@ -35,7 +35,8 @@ import { Dht, type DhtPk } from './dht/dht.js';
 import { FriendTable, type Friend, type FriendInit } from './friends.js';
 import { Journal } from './journal.js';
 import { generateKeyPair, Keys, type KeyPair } from './keys.js';
-import { Messenger, type MessageKind } from './messenger/messenger.js';
+import type { AutoAcceptOptions } from './messenger/auto-accept.js';
+import { Messenger, type MessageKind, type SendMessageResult } from './messenger/messenger.js';
 import { NetCrypto } from './net-crypto/net-crypto.js';
 import { AnnounceServer } from './onion/announce-server.js';
 import { OnionClient } from './onion/client.js';
@@ -364,15 +365,29 @@ export class Engine {
   }
 
   /**
-   * Sends a text message or action to an online friend; returns its message id (the `receipt`
-   * event carries it when the friend acknowledged it). Throws `MessengerError` naming the
-   * problem (not a friend, not online, empty, too long, queue full).
+   * Sends a text message or action (a string, sent as UTF-8, or the bytes as they are, e.g. a
+   * received message's `bytes`) to an online friend. Returns `{ ok: true, id }` — the `receipt`
+   * event carries that id when the friend acknowledged it — or `{ ok: false, error, message }`
+   * when nothing was sent: `not_friend`, `not_online`, `empty`, `too_long` (over 1372 bytes) or
+   * `queue_full` (1024 packets to this friend not yet acknowledged: back-pressure, try later).
+   * Refusals are results, never exceptions.
    */
-  sendMessage(now: number, friendHex: string, text: string, kind: MessageKind = 'normal'): number {
+  sendMessage(now: number, friendHex: string, text: string | Bytes, kind: MessageKind = 'normal'): SendMessageResult {
     this.now = Math.max(this.now, now);
-    const id = this.messenger.sendMessage(friendHex, text, kind);
+    const r = this.messenger.trySendMessage(friendHex, text, kind);
     this.flush();
-    return id;
+    return r;
+  }
+
+  /**
+   * Accepts friend requests automatically (`options`) or stops doing so (`null`): within a limit
+   * on the friend list, at a rate, with a probation for friends that never come online (see
+   * runtime/messenger/auto-accept.ts for the bounds and their defaults). Throws for options out
+   * of range.
+   */
+  setAutoAccept(now: number, options: AutoAcceptOptions | null): void {
+    this.now = Math.max(this.now, now);
+    this.messenger.setAutoAccept(options);
   }
 
   /** Sets our name (≤ 128 bytes) and tells online friends. */
@@ -704,10 +719,16 @@ export class Engine {
    * at once when it listed itself (tox-protocol.md §3.7).
    */
   onDhtPk(friend: Friend, d: DhtPk, via: 'onion' | 'dhtRoute'): void {
+    // c-toxcore public_key_valid: no DHT key has its top bit set (X25519 would ignore it).
+    if (!isValidPublicKey(d.dhtPk)) return this.drop('dhtpk.invalid_public_key');
     if (d.noReplay <= friend.lastNoReplay) return this.drop('dhtpk.replayed');
     friend.lastNoReplay = d.noReplay;
     this.counters.inc(`dhtpk.accepted_${via}`);
     this.deliverToSession(friend.pkHex, { type: 'dhtKey.learned', now: this.now, dhtKey: toHex(d.dhtPk), source: via });
-    for (const n of d.nodes) if (n.transport === 'udp') this.dht.sendNodesRequest(n.publicKey, n.ipPort, d.dhtPk);
+    for (const n of d.nodes) {
+      if (n.transport !== 'udp') continue;
+      if (!isValidPublicKey(n.publicKey)) this.drop('dhtpk.node_invalid_public_key');
+      else this.dht.sendNodesRequest(n.publicKey, n.ipPort, d.dhtPk);
+    }
   }
 }

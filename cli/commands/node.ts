@@ -19,7 +19,12 @@ Identity and friends:
   --friend PK              add a friend by long-term public key without a request
                            (like tox_friend_add_norequest); may repeat
   --add-friend ID[:MSG]    send a friend request to a Tox ID (76 hex), optional message; may repeat
-  --accept-friends         accept every incoming friend request
+  --accept-friends         accept incoming friend requests, within these bounds:
+  --accept-max N           only while we have fewer than N friends (default 100)
+  --accept-rate N          at most N per minute, after a burst of 5 (default 10); requests
+                           beyond it wait (64 at most; a requester that asks again is
+                           preferred), and an accepted friend that does not come online
+                           within 5 minutes is removed again
   --name NAME              set our name
 Network:
   --bind ADDR              address to bind (default 0.0.0.0; tests use 127.0.0.1)
@@ -35,8 +40,9 @@ Behaviour:
   --inspect PORT           serve the visual inspector on 127.0.0.1:PORT
   --no-open                do not open a browser for --inspect (the URL is printed anyway)
 
-JSON events: self, progress, dht_connected, announced, unannounced, friend_request, friend_added,
-friend_online, friend_offline, friend_name, message, receipt (each with "t" in seconds).`;
+JSON events: self, progress, dht_connected, announced, unannounced, friend_request, auto_accept,
+friend_added, friend_online, friend_offline, friend_name, message, receipt, send_refused, error
+(each with "t" in seconds), and last stopped (friends and counters).`;
 
 export const command: Command = {
   summary: 'run a toxstate node on UDP',
@@ -49,6 +55,8 @@ export const command: Command = {
         friend: { type: 'string', multiple: true },
         'add-friend': { type: 'string', multiple: true },
         'accept-friends': { type: 'boolean' },
+        'accept-max': { type: 'string' },
+        'accept-rate': { type: 'string' },
         name: { type: 'string' },
         bind: { type: 'string' },
         port: { type: 'string' },
@@ -63,6 +71,9 @@ export const command: Command = {
       },
       'node',
     );
+    if ((values['accept-max'] !== undefined || values['accept-rate'] !== undefined) && values['accept-friends'] !== true) {
+      throw new CliError('--accept-max and --accept-rate bound --accept-friends, which is not given');
+    }
     const { runNode } = await import('../node-runner.js');
     const profilePath = values.profile;
     const needPass = profilePath !== undefined && existsSync(profilePath);
@@ -72,6 +83,8 @@ export const command: Command = {
       friends: values.friend ?? [],
       addFriends: values['add-friend'] ?? [],
       acceptFriends: values['accept-friends'] ?? false,
+      acceptMax: intOption(values['accept-max'], 'accept-max', 0, 1_000_000),
+      acceptRate: intOption(values['accept-rate'], 'accept-rate', 1, 1_000_000),
       name: values.name,
       bind: values.bind ?? '0.0.0.0',
       port: intOption(values.port, 'port', 0, 65535),

@@ -6,7 +6,15 @@
  * Destinations are policed: by default only loopback (127.0.0.0/8, ::1) may be sent to, so a
  * node on a local test network never sends anything off the machine even if a peer hands it
  * other addresses. `allowPublic: true` (the CLI's `--network public`, or a non-loopback
- * `--bootstrap`) lifts that. Refused sends are counted (`tx.refused_non_loopback`).
+ * `--bootstrap`) lifts that. Refused sends are counted (`tx.refused_non_loopback`); so are
+ * destinations no socket can send to (port 0, which a peer can name in a packed node and on
+ * which Node's `send` throws: `tx.refused_bad_port`).
+ *
+ * Nothing thrown inside the socket and timer handlers escapes them (an exception there would end
+ * the process): an application listener that throws, a command run with `run` from a listener,
+ * or the engine itself. Each is counted (`error.listener`, `error.command`, `error.input`),
+ * remembered (`lastError`), and reported as an `error` app event to the listeners (an `error`
+ * event whose own listener throws is only counted); the node keeps running.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
@@ -45,6 +53,8 @@ export class UdpNode {
   private closed = false;
   private readonly listeners = new Set<UdpNodeListener>();
   readonly clock: () => number;
+  /** The last exception caught in a handler, listener or command (each also counted, see the header). */
+  lastError: string | null = null;
 
   private constructor(
     readonly engine: Engine,
@@ -117,7 +127,7 @@ export class UdpNode {
       if (this.closed) return;
       const from = makeIpPort(rinfo.address, rinfo.port);
       if (!from.ok) return;
-      this.engine.handleDatagram(this.clock(), unmapIpv4(from.value), new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+      this.contained('input', () => this.engine.handleDatagram(this.clock(), unmapIpv4(from.value), new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
       this.pump();
     });
     this.socket.on('error', () => {
@@ -127,22 +137,42 @@ export class UdpNode {
     this.pump();
   }
 
-  /** Runs a command against the engine and then moves its outputs (for commands outside an input). */
+  /**
+   * Runs a command against the engine and then moves its outputs (for commands outside an input).
+   * Returns what the command returns. A command that throws is counted (`error.command`) and
+   * reported (an `error` event), the outputs it produced before throwing still move, and the
+   * exception is rethrown to the caller — inside a listener that is the listener's exception,
+   * which the node contains (see the header).
+   */
   run<T>(command: (engine: Engine, now: number) => T): T {
-    const r = command(this.engine, this.clock());
-    this.pump();
-    return r;
+    try {
+      return command(this.engine, this.clock());
+    } catch (e) {
+      this.noteError('command', e);
+      this.lastCommandError = e;
+      throw e;
+    } finally {
+      this.pump();
+    }
   }
 
   /** Sends what the engine produced, delivers its events, re-arms the one timer. */
   pump(): void {
-    if (this.closed) return;
-    for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
-    for (const e of this.engine.takeEvents()) {
-      if (this.listeners.size === 0) {
-        if (this.early.length < 10_000) this.early.push(e);
-      } else for (const l of this.listeners) l(e);
+    if (this.closed || this.pumping) return;
+    this.pumping = true;
+    try {
+      for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
+      // Events raised while delivering (a listener's commands, a reported error) are delivered
+      // in this same loop, in order.
+      for (let events = this.takeEvents(); events.length > 0 && !this.closed; events = this.takeEvents()) {
+        for (const e of events) this.deliver(e);
+        if (this.closed) break;
+        for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
+      }
+    } finally {
+      this.pumping = false;
     }
+    if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const d = this.engine.nextDeadline();
@@ -151,9 +181,57 @@ export class UdpNode {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.closed) return;
-      this.engine.handleTimeout(this.clock());
+      this.contained('input', () => this.engine.handleTimeout(this.clock()));
       this.pump();
     }, delay);
+  }
+
+  private pumping = false;
+  /** The exception a `run` command threw last (a listener that lets it through is not reported twice). */
+  private lastCommandError: unknown = undefined;
+  /** `error` events raised by this adapter, delivered with the engine's next events. */
+  private readonly errors: AppEvent[] = [];
+
+  private takeEvents(): AppEvent[] {
+    const events = this.engine.takeEvents();
+    if (this.errors.length > 0) events.push(...this.errors.splice(0));
+    return events;
+  }
+
+  private deliver(e: AppEvent): void {
+    if (this.listeners.size === 0) {
+      if (this.early.length < 10_000) this.early.push(e);
+      return;
+    }
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        // A command run from this listener that threw was reported already (error.command).
+        if (err === this.lastCommandError) continue;
+        // A listener that throws on an `error` event is only counted: reporting it would loop.
+        if (e.type === 'error') this.engine.counters.inc('error.listener');
+        else this.noteError('listener', err);
+      }
+    }
+  }
+
+  /** Runs part of an input (datagram, timer); an exception is counted and reported, never thrown. */
+  private contained(source: 'input', fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.noteError(source, e);
+    }
+  }
+
+  private noteError(source: 'listener' | 'command' | 'input', e: unknown): void {
+    this.engine.counters.inc(`error.${source}`);
+    this.lastError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    // Bounded: a listener that throws on every event cannot grow this beyond one pump's events.
+    if (this.errors.length < 1_000) {
+      this.errors.push({ type: 'error', source, message: e instanceof Error ? e.message : String(e), t: this.engine.now });
+    }
   }
 
   private transmit(to: IpPort, data: Bytes): void {
@@ -161,9 +239,18 @@ export class UdpNode {
       this.engine.counters.inc('tx.refused_non_loopback');
       return;
     }
-    this.socket.send(data, to.port, to.ip, (e) => {
-      if (e) this.engine.counters.inc('udp.send_error');
-    });
+    // Node's send throws (synchronously) on port 0; a peer can name port 0 in a packed node.
+    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 0xffff) {
+      this.engine.counters.inc('tx.refused_bad_port');
+      return;
+    }
+    try {
+      this.socket.send(data, to.port, to.ip, (e) => {
+        if (e) this.engine.counters.inc('udp.send_error');
+      });
+    } catch {
+      this.engine.counters.inc('udp.send_error');
+    }
   }
 
   /**

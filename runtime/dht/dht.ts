@@ -55,7 +55,7 @@ import {
   type DhtPk,
 } from '../../protocol/dht/index.js';
 import { ipPortKey, isLanAddress, equalIpPort, type IpPort } from '../../protocol/ip-port.js';
-import { bucketIndex, xorDistanceCompare } from '../../protocol/keys.js';
+import { bucketIndex, isValidPublicKey, xorDistanceCompare } from '../../protocol/keys.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
 import { hostKey } from './hosts.js';
@@ -357,6 +357,8 @@ export class Dht implements TimedLayer {
     if (!h.ok) return this.host.drop(`dht.malformed`);
     const header = h.value;
     if (equalBytes(header.senderPk, this.ownPk)) return this.host.drop('dht.from_self');
+    // c-toxcore public_key_valid: no real DHT key has its top bit set (X25519 ignores the bit).
+    if (!isValidPublicKey(header.senderPk)) return this.host.drop('dht.invalid_public_key');
     // Cached only once the packet opens (handlers call `authenticated`): garbage with random
     // sender keys leaves nothing behind.
     const shared = this.host.keys.dhtSharedTentative(header.senderPk);
@@ -445,6 +447,7 @@ export class Dht implements TimedLayer {
   /** A node named in a nodes response: ask it if it would enter one of our lists. */
   private considerCandidate(node: PackedNode): void {
     if (node.transport !== 'udp') return;
+    if (!isValidPublicKey(node.publicKey)) return this.host.drop('dht.node_invalid_public_key');
     if (equalBytes(node.publicKey, this.ownPk)) {
       this.apparent = { ipPort: node.ipPort, at: this.host.now };
       return;
@@ -541,6 +544,7 @@ export class Dht implements TimedLayer {
       this.host.send(target.ipPort, data);
       return;
     }
+    if (!isValidPublicKey(header.senderPk)) return this.host.drop('dht.invalid_public_key');
     const shared = this.host.keys.dhtSharedTentative(header.senderPk);
     const req = openDhtRequest(this.host.crypto, shared, header);
     if (!req.ok) return this.host.drop('dht.request_invalid');

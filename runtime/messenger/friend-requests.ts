@@ -13,19 +13,29 @@
  * request goes out, the engine's `sendFriendRequest` command adds the friend, and the onion
  * client sends the copies.
  *
+ * The sender's key is checked first (c-toxcore `public_key_valid`: its top bit clear). X25519
+ * ignores that bit, so a box from a key with it set opens, but no such key can be a friend
+ * (`acceptFriendRequest` refuses it): it is dropped here (`drop.messenger.friend_request_invalid_public_key`)
+ * instead of reaching the application. The message text is decoded within its length
+ * (text.ts).
+ *
+ * With automatic acceptance on (auto-accept.ts), every request that passes the checks is offered
+ * to it, and so is a repeat the ring does not surface again: a real requester's repeats are what
+ * lets it keep its place against a flood.
+ *
  * Table: the requester ring, RECENT_FRIEND_REQUESTS_RING_SIZE entries.
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
+import { isValidPublicKey } from '../../protocol/keys.js';
 import { FRIEND_REQUEST_NOSPAM_SIZE, MAX_FRIEND_REQUEST_MESSAGE_BYTES } from '../../protocol/messenger/index.js';
 import type { Engine } from '../engine.js';
+import { decodeUtf8WithinLength } from './text.js';
 
 /** Recently seen requesters. friend_requests.h MAX_RECEIVED_STORED = 32. */
 export const RECENT_FRIEND_REQUESTS_RING_SIZE = 32;
 
 /** Why a received friend request is not surfaced. */
-export type FriendRequestRefusal = 'recently_seen' | 'wrong_nospam' | 'already_friend' | 'from_self';
-
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+export type FriendRequestRefusal = 'invalid_public_key' | 'recently_seen' | 'wrong_nospam' | 'already_friend' | 'from_self';
 
 export class FriendRequestReceiver {
   private readonly ring: Array<string | null> = new Array<string | null>(RECENT_FRIEND_REQUESTS_RING_SIZE).fill(null);
@@ -38,6 +48,7 @@ export class FriendRequestReceiver {
    * c-toxcore's order; nothing is recorded.
    */
   check(senderPk: Bytes, nospam: Bytes): { ok: true } | { ok: false; reason: FriendRequestRefusal } {
+    if (!isValidPublicKey(senderPk)) return { ok: false, reason: 'invalid_public_key' };
     const hex = toHex(senderPk);
     if (this.ring.includes(hex)) return { ok: false, reason: 'recently_seen' };
     if (!equalBytes(nospam, this.host.nospam)) return { ok: false, reason: 'wrong_nospam' };
@@ -57,14 +68,19 @@ export class FriendRequestReceiver {
       return false;
     }
     const c = this.check(senderPk, nospam);
+    const hex = toHex(senderPk);
+    const autoAccept = this.host.messenger.autoAccept;
     if (!c.ok) {
       this.host.drop(`messenger.friend_request_${c.reason}`);
+      // A repeat of a request still waiting: counted in the acceptor's favour (see auto-accept.ts).
+      if (autoAccept && c.reason === 'recently_seen' && equalBytes(nospam, this.host.nospam) && !this.host.friends.has(hex)) autoAccept.offer(hex);
       return false;
     }
-    this.ring[this.ringIndex] = toHex(senderPk);
+    this.ring[this.ringIndex] = hex;
     this.ringIndex = (this.ringIndex + 1) % RECENT_FRIEND_REQUESTS_RING_SIZE;
     this.host.counters.inc(`messenger.friend_requests_received_${via}`);
-    this.host.app({ type: 'friend_request', pk: toHex(senderPk), message: utf8Decoder.decode(message), t: this.host.now });
+    this.host.app({ type: 'friend_request', pk: hex, message: decodeUtf8WithinLength(message), t: this.host.now });
+    autoAccept?.offer(hex);
     return true;
   }
 }

@@ -19,11 +19,19 @@
  *     it, so a c-toxcore peer sees ONLINE first — lossless packets are delivered in order). It
  *     returns a message id (per friend, from 1, as c-toxcore); the app event `receipt` fires when
  *     the peer's buffer_start passes the packet that carried it. There is no receipt packet.
- *     Receipts of a session that ends are forgotten (c-toxcore clear_receipts).
+ *     Receipts of a session that ends are forgotten (c-toxcore clear_receipts). A refusal (not
+ *     a friend, offline, empty, too long, send queue full) is a `MessengerError` here and a
+ *     result from the engine's `sendMessage` (a full queue is back-pressure, not a failure);
+ *     each is counted (`messenger.send_refused.<code>`).
+ *   - Received text (messages, names, status messages) is decoded within its length (text.ts);
+ *     a `message` event also carries the bytes as received.
+ *   - Automatic acceptance of friend requests, when enabled (auto-accept.ts), runs on this
+ *     layer's timer and learns here when an accepted friend comes online.
  *
  * Tables (bounded): one session record per friend with a session (≤ friends; receipts in it are
  * bounded by the net_crypto send buffer, SEND_BUFFER_LIMIT_PACKETS); one message counter per
- * friend; the friend-request receiver's ring (friend-requests.ts).
+ * friend; the friend-request receiver's ring (friend-requests.ts); the auto-acceptor's tables
+ * (auto-accept.ts).
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import {
@@ -48,7 +56,9 @@ import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
 import type { Friend } from '../friends.js';
 import { SEND_BUFFER_LIMIT_PACKETS } from '../net-crypto/constants.js';
 import { NetCryptoError } from '../net-crypto/net-crypto.js';
+import { AutoAccept, type AutoAcceptOptions } from './auto-accept.js';
 import { FriendRequestReceiver, type FriendRequestRefusal } from './friend-requests.js';
+import { decodeUtf8WithinLength } from './text.js';
 
 export { RECENT_FRIEND_REQUESTS_RING_SIZE, type FriendRequestRefusal } from './friend-requests.js';
 
@@ -58,6 +68,11 @@ export const MAX_PENDING_RECEIPTS = SEND_BUFFER_LIMIT_PACKETS;
 export type MessageKind = 'normal' | 'action';
 
 export type MessengerErrorCode = 'not_friend' | 'not_online' | 'empty' | 'too_long' | 'queue_full';
+
+/** The engine's `sendMessage` answer: the message id, or why it was refused (nothing was sent). */
+export type SendMessageResult =
+  | { readonly ok: true; readonly id: number }
+  | { readonly ok: false; readonly error: MessengerErrorCode; readonly message: string };
 
 /** A refused `sendMessage` (c-toxcore TOX_ERR_FRIEND_SEND_MESSAGE), with a message to show. */
 export class MessengerError extends Error {
@@ -79,7 +94,6 @@ interface Session {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
 
 /** UTF-8 bytes of `text`, cut to at most `max` bytes without splitting a character. */
 function utf8Limited(text: string, max: number): Bytes {
@@ -94,6 +108,8 @@ export class Messenger implements TimedLayer {
   private readonly sessions = new Map<string, Session>();
   private readonly lastMessageId = new Map<string, number>();
   readonly friendRequests: FriendRequestReceiver;
+  /** Automatic acceptance of friend requests (null: off, the default). */
+  autoAccept: AutoAccept | null = null;
 
   constructor(private readonly host: Engine) {
     this.friendRequests = new FriendRequestReceiver(host);
@@ -124,6 +140,7 @@ export class Messenger implements TimedLayer {
   onOnline(f: Friend): void {
     const s = this.session(f);
     s.selfInfoSent = true;
+    this.autoAccept?.cameOnline(f.pkHex);
     this.trySend(f, encodeOnline(), 'online');
     this.sendSelfInfo(f);
     f.lastSeen = BigInt(this.host.unixSeconds());
@@ -168,27 +185,29 @@ export class Messenger implements TimedLayer {
   /**
    * Sends a message (or an action) to a friend with an established session. Returns its id; the
    * app event `receipt` with that id follows when the peer has it. Throws MessengerError when the
-   * friend is unknown or offline, the text is empty or over 1372 bytes, or the send queue is full.
-   * The text is never split.
+   * friend is unknown or offline, the text is empty or over 1372 bytes, or the send queue is full
+   * (the engine's `sendMessage` returns these as results instead). The text is never split.
    */
   sendMessage(friend: Friend | string, text: string | Bytes, kind: MessageKind = 'normal'): number {
     const f = typeof friend === 'string' ? this.host.friends.get(friend) : friend;
-    if (!f || !this.host.friends.has(f.pkHex)) throw new MessengerError('not_friend', 'not a friend');
+    if (!f || !this.host.friends.has(f.pkHex)) this.refuse('not_friend', 'not a friend');
     const bytes = typeof text === 'string' ? utf8.encode(text) : text;
-    if (bytes.length === 0) throw new MessengerError('empty', 'a message cannot be empty');
+    if (bytes.length === 0) this.refuse('empty', 'a message cannot be empty');
     if (bytes.length > MAX_MESSAGE_LENGTH_BYTES) {
-      throw new MessengerError('too_long', `message is ${bytes.length} bytes, at most ${MAX_MESSAGE_LENGTH_BYTES} (messages are not split)`);
+      this.refuse('too_long', `message is ${bytes.length} bytes, at most ${MAX_MESSAGE_LENGTH_BYTES} (messages are not split)`);
     }
     const s = this.sessions.get(f.pkHex);
     if (!this.host.netCrypto.isEstablished(f) || s?.selfInfoSent !== true) {
-      throw new MessengerError('not_online', `friend ${f.pkHex.slice(0, 16)} is not online`);
+      this.refuse('not_online', `friend ${f.pkHex.slice(0, 16)} is not online`);
     }
     let packetNumber: number;
     try {
       packetNumber = this.host.netCrypto.sendLossless(f, kind === 'action' ? encodeAction(bytes) : encodeMessage(bytes));
     } catch (e) {
-      if (e instanceof NetCryptoError && e.code === 'queue_full') throw new MessengerError('queue_full', e.message);
-      if (e instanceof NetCryptoError) throw new MessengerError('not_online', e.message);
+      if (e instanceof NetCryptoError && e.code === 'queue_full') {
+        this.refuse('queue_full', `the send queue to friend ${f.pkHex.slice(0, 16)} is full (${SEND_BUFFER_LIMIT_PACKETS} packets not yet acknowledged): ${e.message}`);
+      }
+      if (e instanceof NetCryptoError) this.refuse('not_online', e.message);
       throw e;
     }
     const id = (this.lastMessageId.get(f.pkHex) ?? 0) + 1;
@@ -200,6 +219,26 @@ export class Messenger implements TimedLayer {
     s.receipts.push({ packetNumber, id });
     this.host.counters.inc('messenger.messages_sent');
     return id;
+  }
+
+  /** The engine's `sendMessage`: the same, with refusals as results. */
+  trySendMessage(friend: Friend | string, text: string | Bytes, kind: MessageKind = 'normal'): SendMessageResult {
+    try {
+      return { ok: true, id: this.sendMessage(friend, text, kind) };
+    } catch (e) {
+      if (e instanceof MessengerError) return { ok: false, error: e.code, message: e.message };
+      throw e;
+    }
+  }
+
+  private refuse(code: MessengerErrorCode, message: string): never {
+    this.host.counters.inc(`messenger.send_refused.${code}`);
+    throw new MessengerError(code, message);
+  }
+
+  /** Turns automatic acceptance of friend requests on (with these bounds) or off (null). */
+  setAutoAccept(opts: AutoAcceptOptions | null): void {
+    this.autoAccept = opts === null ? null : new AutoAccept(this.host, opts);
   }
 
   /** For the onion layer (id 32): would this request be surfaced? Records nothing. */
@@ -262,7 +301,7 @@ export class Messenger implements TimedLayer {
         this.host.counters.inc('messenger.peer_offline');
         return;
       case 'nickname': {
-        const name = utf8Decoder.decode(p.name);
+        const name = decodeUtf8WithinLength(p.name);
         this.host.app({ type: 'friend_name', friend: f.pkHex, name, t: now });
         if (f.name !== name) {
           f.name = name;
@@ -271,7 +310,7 @@ export class Messenger implements TimedLayer {
         return;
       }
       case 'statusMessage': {
-        const statusMessage = utf8Decoder.decode(p.message);
+        const statusMessage = decodeUtf8WithinLength(p.message);
         this.host.app({ type: 'friend_status_message', friend: f.pkHex, statusMessage, t: now });
         if (f.statusMessage !== statusMessage) {
           f.statusMessage = statusMessage;
@@ -292,7 +331,7 @@ export class Messenger implements TimedLayer {
       case 'message':
       case 'action':
         this.host.counters.inc('messenger.messages_received');
-        this.host.app({ type: 'message', friend: f.pkHex, text: utf8Decoder.decode(p.text), kind: p.kind === 'action' ? 'action' : 'normal', t: now });
+        this.host.app({ type: 'message', friend: f.pkHex, text: decodeUtf8WithinLength(p.text), bytes: p.text, kind: p.kind === 'action' ? 'action' : 'normal', t: now });
         return;
       default:
         this.host.counters.inc(`messenger.payload_${p.kind}_ignored`);
@@ -301,23 +340,32 @@ export class Messenger implements TimedLayer {
 
   // ---- timers --------------------------------------------------------------------------------
 
-  /** Only housekeeping: records of removed friends are forgotten. */
+  // Housekeeping (records of removed friends are forgotten) and automatic acceptance.
   /** `friends.removals` when removed friends were last forgotten: nothing to scan until it changes. */
   private cleanedAtRemovals = 0;
 
   nextTimer(): EngineDeadline | null {
-    if (this.host.friends.removals === this.cleanedAtRemovals) return null;
+    const accept = this.autoAccept?.nextTimer() ?? null;
+    if (this.host.friends.removals === this.cleanedAtRemovals) return accept;
     return { at: this.host.now, reason: 'messenger: forget a removed friend' };
   }
 
-  onTimer(_now: number): void {
+  onTimer(now: number): void {
+    const accept = this.autoAccept?.nextTimer() ?? null;
+    if (accept !== null && accept.at <= now) this.autoAccept!.onTimer(now);
+    if (this.host.friends.removals === this.cleanedAtRemovals) return;
     for (const hex of this.sessions.keys()) if (!this.host.friends.has(hex)) this.sessions.delete(hex);
     for (const hex of this.lastMessageId.keys()) if (!this.host.friends.has(hex)) this.lastMessageId.delete(hex);
     this.cleanedAtRemovals = this.host.friends.removals;
   }
 
   /** Sizes of the tables. */
-  stats(): { sessions: number; messageCounters: number } {
-    return { sessions: this.sessions.size, messageCounters: this.lastMessageId.size };
+  stats(): { sessions: number; messageCounters: number; autoAcceptPending: number; autoAcceptProbation: number } {
+    return {
+      sessions: this.sessions.size,
+      messageCounters: this.lastMessageId.size,
+      autoAcceptPending: this.autoAccept?.pendingCount ?? 0,
+      autoAcceptProbation: this.autoAccept?.onProbation ?? 0,
+    };
   }
 }

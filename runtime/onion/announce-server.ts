@@ -37,7 +37,7 @@
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { encodeOnionIpPort, isLanAddress, type IpPort } from '../../protocol/ip-port.js';
-import { xorDistanceCompare } from '../../protocol/keys.js';
+import { isValidPublicKey, xorDistanceCompare } from '../../protocol/keys.js';
 import { packedNodeSize } from '../../protocol/packed-node.js';
 import {
   ANNOUNCE_RESPONSE_MIN_SIZE_BYTES,
@@ -163,6 +163,8 @@ export class AnnounceServer implements TimedLayer {
     const header = h.value;
     // c-toxcore 0.2.18 handles 0x83 only in the 354-byte form (handle_announce_request_old).
     if (!header.returnBlob) return this.host.drop('announce.request_without_return');
+    // c-toxcore public_key_valid: the announcer's key (real or temporary) never has its top bit set.
+    if (!isValidPublicKey(header.senderPk)) return this.host.drop('announce.invalid_public_key');
     // Cached only once the request opens: garbage with random keys leaves nothing behind.
     const shared = this.host.keys.dhtSharedTentative(header.senderPk);
     const r = openAnnounceRequest(this.host.crypto, shared, header);

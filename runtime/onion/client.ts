@@ -52,7 +52,7 @@
 import { equalBytes, fromHex, toHex, type Bytes } from '../../protocol/bytes.js';
 import { DHT_REQUEST_ID, encodeDhtPkPayload, sealDhtPkRouted, sealDhtRequest } from '../../protocol/dht/index.js';
 import { ipPortKey, isLanAddress, type IpPort } from '../../protocol/ip-port.js';
-import { xorDistanceCompare } from '../../protocol/keys.js';
+import { isValidPublicKey, xorDistanceCompare } from '../../protocol/keys.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import {
   decodeAnnounceResponseHeader,
@@ -714,6 +714,10 @@ export class OnionClient implements TimedLayer {
     const lanOk = isLanAddress(from);
     for (const n of nodes) {
       if (n.transport !== 'udp' || (!lanOk && isLanAddress(n.ipPort))) continue;
+      if (!isValidPublicKey(n.publicKey)) {
+        this.host.drop('onion.node_invalid_public_key');
+        continue;
+      }
       const hex = toHex(n.publicKey);
       if (list.nodes.some((x) => x.pkHex === hex)) continue;
       if (!this.wouldEnter(list, n.publicKey, n.ipPort)) continue;
@@ -758,6 +762,9 @@ export class OnionClient implements TimedLayer {
     const { crypto, keys } = this.host;
     const outer = openOnionDataOuter(crypto, crypto.precompute(h.value.tempPk, this.dataKey.secretKey), h.value);
     if (!outer.ok) return this.host.drop('onion.data_outer_invalid');
+    // c-toxcore public_key_valid: no real key has its top bit set; X25519 ignores the bit, so the
+    // boxes of such a sender open, but it could never be a friend (issue 13: it crashed the CLI).
+    if (!isValidPublicKey(outer.value.senderRealPk)) return this.host.drop('onion.data_invalid_public_key');
     const senderHex = toHex(outer.value.senderRealPk);
     const friend = this.host.friends.get(senderHex);
     // Friends' shared keys are cached; a stranger's (a friend request) is computed once.

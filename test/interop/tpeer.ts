@@ -202,8 +202,11 @@ export class TPeer {
     this.run((e, now) => e.sendFriendRequest(now, toxId, message));
   }
 
+  /** Sends a message; its id, or an Error naming the refusal (tests expect the send to be taken). */
   sendMessage(friendHex: string, text: string, kind: 'normal' | 'action' = 'normal'): number {
-    return this.run((e, now) => e.sendMessage(now, friendHex, text, kind));
+    const r = this.run((e, now) => e.sendMessage(now, friendHex, text, kind));
+    if (!r.ok) throw new Error(`${this.label}: message refused (${r.error}): ${r.message}`);
+    return r.id;
   }
 
   bootstrap(to: LoopbackNode): void {

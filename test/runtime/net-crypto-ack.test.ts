@@ -18,7 +18,9 @@ describe('acknowledgements', () => {
     // Past the ALIVE and name exchange of the first seconds.
     sim.runFor(3_000);
     const sentAt = sim.now;
-    const id = a.engine.sendMessage(sim.now, b.engine.selfHex, 'ack me');
+    const sent = a.engine.sendMessage(sim.now, b.engine.selfHex, 'ack me');
+    if (!sent.ok) throw new Error(sent.message);
+    const id = sent.id;
     sim.flush([a]);
     expect(sim.runUntilTrue(() => eventsOf(a, 'receipt').some((r) => r.id === id), 2_000)).toBe(true);
     const receipt = eventsOf(a, 'receipt').find((r) => r.id === id)!;
@@ -38,7 +40,9 @@ describe('acknowledgements', () => {
     let sent = 0;
     // Enqueue as fast as the queue allows (it holds 1024).
     while (sent < 500) {
-      ids.add(a.engine.sendMessage(sim.now, b.engine.selfHex, `m${sent}`));
+      const r = a.engine.sendMessage(sim.now, b.engine.selfHex, `m${sent}`);
+      if (!r.ok) throw new Error(r.message);
+      ids.add(r.id);
       sent++;
     }
     sim.flush([a]);

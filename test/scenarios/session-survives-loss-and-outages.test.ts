@@ -47,7 +47,11 @@ describe('a toxstate session under loss, duplication, reordering and outages', (
       expect(sim.runUntilTrue(() => established(a, b), within)).toBe(true);
       console.log(`${loss * 100}% loss, 10% duplication, 60 ms jitter: Established ${sim.now - t0} ms after befriending`);
       sim.runFor(1_000);
-      const sent = Array.from({ length: 30 }, (_, i) => a.engine.sendMessage(sim.now, b.engine.selfHex, `m${i}`));
+      const sent = Array.from({ length: 30 }, (_, i) => {
+        const r = a.engine.sendMessage(sim.now, b.engine.selfHex, `m${i}`);
+        if (!r.ok) throw new Error(r.message);
+        return r.id;
+      });
       sim.flush([a]);
       expect(sim.runUntilTrue(() => eventsOf(a, 'receipt', b).length === sent.length, 60_000)).toBe(true);
       expect(eventsOf(b, 'message', a).map((m) => (m as { text: string }).text)).toEqual(sent.map((_, i) => `m${i}`));
