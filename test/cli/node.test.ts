@@ -3,11 +3,11 @@
  * A accepts and echoes, B's message comes back; bad arguments are one-line errors.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startNodeProcess, type NodeProcess } from './run.js';
+import { FIXTURE_TOX_ID, PLAIN_FIXTURE, startNodeProcess, type NodeProcess } from './run.js';
 
 const BIN = new URL('../../bin/toxstate.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'toxstate-node-'));
@@ -52,12 +52,26 @@ describe('toxstate node', () => {
     [['--friend', 'zz'], /--friend .*64 hex/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--port', 'x'], /--port must be a whole number/],
+    [['--name', 'x'.repeat(129)], /--name: 129 bytes, at most 128/],
+    [['--send', 'é'.repeat(687)], /--send: 1374 bytes; a message is 1 to 1372 bytes/],
+    [['--accept-max', '5'], /--accept-max and --accept-rate bound --accept-friends/],
+    [['--accept-friends', '--accept-rate', '0'], /--accept-rate must be between 1 and/],
+    [['--bootstrap', `127.0.0.1:33445:${'ff'.repeat(32)}`], /not a valid DHT key/],
   ])('refuses %j with a one-line error', (args, message) => {
     const r = spawnSync(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', ...(args as string[])], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message as RegExp);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a friend request to its own Tox ID with a one-line error, and exits (the socket closed)', () => {
+    const profile = join(dir, 'own.tox');
+    copyFileSync(PLAIN_FIXTURE, profile);
+    const r = spawnSync(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', '--port', '0', '--profile', profile, '--add-friend', FIXTURE_TOX_ID], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual(['toxstate: that Tox ID is our own']);
   });
 
   it('reports a port in use clearly', async () => {

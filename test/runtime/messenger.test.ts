@@ -5,7 +5,15 @@
  * friend requests over net_crypto).
  */
 import { describe, expect, it } from 'vitest';
-import { encodeFriendRequest, encodeMessage, encodeShareRelays, encodeTyping, encodeUserStatus } from '../../protocol/messenger/index.js';
+import {
+  encodeFriendRequest,
+  encodeMessage,
+  encodeShareRelays,
+  encodeTyping,
+  encodeUserStatus,
+  PACKET_ID_NICKNAME,
+  PACKET_ID_STATUSMESSAGE,
+} from '../../protocol/messenger/index.js';
 import { MessengerError } from '../../runtime/messenger/messenger.js';
 import { SEND_BUFFER_LIMIT_PACKETS } from '../../runtime/net-crypto/constants.js';
 import { bothEstablished, eventsOf, introduce, makePair, progress, tap, type Pair } from './net-crypto-helpers.js';
@@ -94,6 +102,54 @@ describe('messenger', () => {
     sim.flush([a]);
     sim.runFor(100);
     expect(eventsOf(b, 'message').map((m) => m.text)).toEqual([long]);
+  });
+
+  it("the engine's sendMessage answers refusals as results, never exceptions (a full queue is back-pressure)", async () => {
+    const p = await makePair();
+    const { sim, a, b } = p;
+    const bob = b.engine.selfHex;
+    expect(a.engine.sendMessage(sim.now, bob, 'too early')).toMatchObject({ ok: false, error: 'not_online' });
+    introduce(sim, a, b);
+    expect(sim.runUntilTrue(() => bothEstablished(p), 5_000)).toBe(true);
+    sim.runFor(200);
+    expect(a.engine.sendMessage(sim.now, bob, '')).toMatchObject({ ok: false, error: 'empty' });
+    expect(a.engine.sendMessage(sim.now, bob, new Uint8Array(1373))).toMatchObject({ ok: false, error: 'too_long' });
+    expect(a.engine.sendMessage(sim.now, '00'.repeat(32), 'who?')).toMatchObject({ ok: false, error: 'not_friend' });
+    sim.partition([[a], [b]]);
+    let last = a.engine.sendMessage(sim.now, bob, 'm');
+    for (let i = 0; i < SEND_BUFFER_LIMIT_PACKETS + 10 && last.ok; i++) last = a.engine.sendMessage(sim.now, bob, `m${i}`);
+    expect(last).toMatchObject({ ok: false, error: 'queue_full' });
+    expect(a.engine.counters.get('messenger.send_refused.queue_full')).toBe(1);
+    expect(a.engine.counters.get('messenger.send_refused.empty')).toBe(1);
+  });
+
+  it('a message of invalid UTF-8 arrives as its bytes and as text no longer than them; the bytes echo back unchanged', async () => {
+    const { sim, a, b } = await established();
+    const ff = new Uint8Array(600).fill(0xff);
+    expect(a.engine.sendMessage(sim.now, b.engine.selfHex, ff)).toMatchObject({ ok: true });
+    sim.flush([a]);
+    expect(sim.runUntilTrue(() => eventsOf(b, 'message').length === 1, 2_000)).toBe(true);
+    const got = eventsOf(b, 'message')[0]!;
+    expect(got.bytes).toEqual(ff);
+    expect(new TextEncoder().encode(got.text).length).toBe(600);
+    expect(b.engine.sendMessage(sim.now, a.engine.selfHex, got.bytes)).toMatchObject({ ok: true });
+    sim.flush([b]);
+    expect(sim.runUntilTrue(() => eventsOf(a, 'message').length === 1, 2_000)).toBe(true);
+    expect(eventsOf(a, 'message')[0]!.bytes).toEqual(ff);
+  });
+
+  it('a name and a status message of invalid UTF-8 still fit their 128 and 1007 bytes', async () => {
+    const { sim, a, b } = await established();
+    const conn = a.engine.netCrypto;
+    const friend = a.engine.friends.get(b.engine.selfHex)!;
+    conn.sendLossless(friend, Uint8Array.from([PACKET_ID_NICKNAME, ...new Uint8Array(128).fill(0xc3)]));
+    conn.sendLossless(friend, Uint8Array.from([PACKET_ID_STATUSMESSAGE, ...new Uint8Array(1007).fill(0x80)]));
+    sim.flush([a]);
+    sim.runFor(200);
+    const f = b.engine.friends.get(a.engine.selfHex)!;
+    expect(new TextEncoder().encode(f.name).length).toBeLessThanOrEqual(128);
+    expect(new TextEncoder().encode(f.statusMessage).length).toBeLessThanOrEqual(1007);
+    expect(f.name).toBe('?'.repeat(128));
   });
 
   it('bounds the send queue: without acknowledgements it refuses more than the buffer holds', async () => {
