@@ -8,14 +8,27 @@ import { err, ok, type Result } from './result.js';
 
 export type Bytes = Uint8Array;
 
+/** ASCII codes of the 16 lowercase hex digits. */
+const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
+const ASCII = new TextDecoder();
+
+/** Lowercase hex, two digits a byte (no Node Buffer: protocol/ runs in browsers too). */
 export function toHex(b: Bytes): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  const out = new Uint8Array(b.length * 2);
+  for (let i = 0, j = 0; i < b.length; i++, j += 2) {
+    const v = b[i]!;
+    out[j] = HEX_DIGITS[v >> 4]!;
+    out[j + 1] = HEX_DIGITS[v & 15]!;
+  }
+  return ASCII.decode(out);
 }
 
 /** Parses an even-length hex string (either case). Returns an error for anything else. */
 export function fromHex(s: string): Result<Bytes> {
   if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) return err(`not a hex string: ${JSON.stringify(s.slice(0, 16))}`);
-  return ok(new Uint8Array(Buffer.from(s, 'hex')));
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return ok(out);
 }
 
 /** Hex to bytes for trusted constants and tests; throws on malformed input. */
