@@ -2,8 +2,21 @@
  * Randomness for the runtime: nonces, keys, ping ids, path choices. Injected (DESIGN.md §2):
  * `secureRandom()` for real use, `seededRandom(seed)` for tests and the simulator, where the
  * same seed gives the same run.
+ *
+ * No Node import: the operating system's randomness comes through Web Crypto's
+ * `globalThis.crypto.getRandomValues` (Node ≥ 20 and browsers).
  */
-import { randomFillSync } from 'node:crypto';
+
+/** getRandomValues fills at most this many bytes per call (Web Crypto's QuotaExceededError bound). */
+const GET_RANDOM_VALUES_MAX_BYTES = 65_536;
+
+/** Fills `out` with operating-system randomness, in calls of at most 65,536 bytes; returns it. */
+function randomFill(out: Uint8Array): Uint8Array {
+  for (let at = 0; at < out.length; at += GET_RANDOM_VALUES_MAX_BYTES) {
+    globalThis.crypto.getRandomValues(out.subarray(at, Math.min(out.length, at + GET_RANDOM_VALUES_MAX_BYTES)));
+  }
+  return out;
+}
 
 export interface Random {
   bytes(n: number): Uint8Array;
@@ -16,9 +29,9 @@ export function secureRandom(): Random {
   const pool = new Uint8Array(4096);
   let pos = pool.length;
   const take = (n: number): Uint8Array => {
-    if (n > pool.length) return randomFillSync(new Uint8Array(n));
+    if (n > pool.length) return randomFill(new Uint8Array(n));
     if (pos + n > pool.length) {
-      randomFillSync(pool);
+      randomFill(pool);
       pos = 0;
     }
     const out = pool.slice(pos, pos + n);
