@@ -11,7 +11,7 @@
  *   with a virtual clock).
  * - Profiles (c-toxcore savedata, plain or encrypted), Tox IDs, the inspector.
  */
-import { loadCrypto, type Crypto } from './protocol/crypto.js';
+import { loadCrypto, type Crypto } from './runtime/adapters/node-crypto.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
 import type { FriendInit } from './runtime/friends.js';
 import { generateKeyPair, type KeyPair } from './runtime/keys.js';
@@ -31,7 +31,8 @@ export { SimNetwork, type SimNode, type SimOptions, type LinkConditions } from '
 export { createDemoNetwork, type DemoNetwork } from './runtime/scenarios/demo-network.js';
 export { secureRandom, seededRandom, type Random } from './runtime/random.js';
 export { generateKeyPair, type KeyPair } from './runtime/keys.js';
-export { loadCrypto, type Crypto } from './protocol/crypto.js';
+export { loadCrypto } from './runtime/adapters/node-crypto.js';
+export type { Crypto } from './protocol/crypto.js';
 export { toHex, fromHex, type Bytes } from './protocol/bytes.js';
 export { formatIpPort, parseIpPort, type IpPort } from './protocol/ip-port.js';
 export { formatToxId, parseToxId, type ToxId } from './protocol/tox-id.js';

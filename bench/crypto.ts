@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCrypto } from '../protocol/crypto.js';
+import { loadCrypto } from '../runtime/adapters/node-crypto.js';
 import { seededRandom } from '../runtime/random.js';
 import type { Bench, BenchResult } from './types.js';
 

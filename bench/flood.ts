@@ -6,7 +6,7 @@
  * memory before and after, tables at their largest. A full run also refreshes the flood section
  * of docs/reliability.md. Purely in memory: nothing touches a socket.
  */
-import { loadCrypto } from '../protocol/crypto.js';
+import { loadCrypto } from '../runtime/adapters/node-crypto.js';
 import type { TableStats } from '../test/fuzz/engine-target.js';
 import { FLOOD_KINDS, runFlood } from '../test/reliability/flood.js';
 import { renderFlood, writeSection } from '../test/reliability/report.js';

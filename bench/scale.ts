@@ -15,7 +15,7 @@
  * simulation (hub, peers, DHT nodes), so the "0 friends" row is the baseline to subtract.
  * Each case runs in its own child process (fresh heap, `--expose-gc`). Figures only.
  */
-import { loadCrypto } from '../protocol/crypto.js';
+import { loadCrypto } from '../runtime/adapters/node-crypto.js';
 import type { SimNode } from '../runtime/adapters/sim-network.js';
 import { generateKeyPair } from '../runtime/keys.js';
 import { seededRandom } from '../runtime/random.js';

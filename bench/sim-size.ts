@@ -6,7 +6,7 @@
  * pairs Established at the end (with the virtual times by which half and all first were).
  * Each size runs in its own child process (fresh heap, `--expose-gc`). Figures only.
  */
-import { loadCrypto } from '../protocol/crypto.js';
+import { loadCrypto } from '../runtime/adapters/node-crypto.js';
 import { befriend, createLargeNetwork, handlerErrors, pairUp, PairWatch } from '../runtime/scenarios/large-network.js';
 import { childCase, cpuMs, heapUsedAfterGc, reply, runChild } from './child.js';
 import type { Bench, BenchResult } from './types.js';

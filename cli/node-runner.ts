@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fromHex } from '../protocol/bytes.js';
-import { loadCrypto } from '../protocol/crypto.js';
+import { loadCrypto } from '../runtime/adapters/node-crypto.js';
 import { formatIpPort, parseIp, type IpPort, isLoopback } from '../protocol/ip-port.js';
 import { isValidPublicKey } from '../protocol/keys.js';
 import { MAX_MESSAGE_LENGTH_BYTES, MAX_NAME_LENGTH_BYTES } from '../protocol/messenger/index.js';

@@ -5,13 +5,16 @@
  * - `seal/open`           = crypto_box_easy_afternm / open: XSalsa20-Poly1305, output MAC(16) ‖ ct.
  * - `secretbox*`          = crypto_secretbox_easy / open (cookies, onion return paths, saves).
  * - `sha512`, `sha256`, `hmacSha512_256` (= crypto_auth), `publicKeyFromSecret`.
+ * - `scrypt` (encrypted saves' key derivation, protocol/profile/encrypted-save.ts).
  *
- * Backed by libsodium-wrappers (WebAssembly); SHA-256 comes from node:crypto (same bytes).
+ * Built by `createSodiumCrypto(platform)` on libsodium-wrappers (WebAssembly, runs in browsers
+ * too); this build of libsodium-wrappers has neither SHA-256 nor scrypt, so those two come from
+ * the platform: Node's are wired in by `loadCrypto()` (runtime/adapters/node-crypto.ts). Nothing
+ * in protocol/ imports a Node module.
  * There is no randomness here: keys and nonces are arguments. `randomBytes` lives in the
  * runtime's `Random` (runtime/random.ts), which may be seeded for tests.
  * Like toxcore's wrappers, zero-length plaintexts are refused (§11.12).
  */
-import { createHash } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
 import type { Bytes } from './bytes.js';
 
@@ -36,19 +39,35 @@ export interface Crypto {
   /** HMAC-SHA-512-256 (libsodium crypto_auth): 32-byte key, 32-byte tag. */
   hmacSha512_256(key: Bytes, data: Bytes): Bytes;
   publicKeyFromSecret(secretKey: Bytes): Bytes;
+  /** scrypt (RFC 7914) of `password` and `salt`: `params.keyLength` bytes. */
+  scrypt(password: Bytes, salt: Bytes, params: ScryptParams): Bytes;
 }
 
-let loaded: Crypto | undefined;
+/** scrypt cost parameters: N (a power of two), block size r, parallelism p, and the output length. */
+export interface ScryptParams {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  /** Bytes of derived key. */
+  readonly keyLength: number;
+}
 
-/** Loads libsodium once and returns the shared, stateless crypto implementation. */
-export async function loadCrypto(): Promise<Crypto> {
-  if (loaded) return loaded;
+/** What the platform supplies that libsodium-wrappers lacks; both pure and synchronous. */
+export interface CryptoPlatform {
+  sha256(data: Bytes): Bytes;
+  scrypt(password: Bytes, salt: Bytes, params: ScryptParams): Bytes;
+}
+
+/**
+ * Waits for libsodium and returns a stateless crypto implementation, SHA-256 and scrypt taken
+ * from `platform`. On Node use `loadCrypto()` (runtime/adapters/node-crypto.ts).
+ */
+export async function createSodiumCrypto(platform: CryptoPlatform): Promise<Crypto> {
   await sodium.ready;
-  loaded = makeSodiumCrypto();
-  return loaded;
+  return makeSodiumCrypto(platform);
 }
 
-function makeSodiumCrypto(): Crypto {
+function makeSodiumCrypto(platform: CryptoPlatform): Crypto {
   return {
     precompute(publicKey, secretKey) {
       return sodium.crypto_box_beforenm(publicKey, secretKey);
@@ -81,13 +100,16 @@ function makeSodiumCrypto(): Crypto {
       return sodium.crypto_hash(data);
     },
     sha256(data) {
-      return new Uint8Array(createHash('sha256').update(data).digest());
+      return platform.sha256(data);
     },
     hmacSha512_256(key, data) {
       return sodium.crypto_auth(data, key);
     },
     publicKeyFromSecret(secretKey) {
       return sodium.crypto_scalarmult_base(secretKey);
+    },
+    scrypt(password, salt, params) {
+      return platform.scrypt(password, salt, params);
     },
   };
 }

@@ -35,10 +35,11 @@ import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Bytes } from '../protocol/bytes.js';
-import { loadCrypto, NONCE_SIZE, type Crypto } from '../protocol/crypto.js';
+import { NONCE_SIZE, type Crypto } from '../protocol/crypto.js';
 import { decryptSave, encryptSave, isEncryptedSave, TOX_PASS_SALT_LENGTH } from '../protocol/profile/encrypted-save.js';
 import { FRIEND_RECORD_SIZE } from '../protocol/profile/friend-record.js';
 import { parseSavedata, serializeSavedata, type Profile, type SavedataErrorCode } from '../protocol/profile/savedata.js';
+import { loadCrypto } from './adapters/node-crypto.js';
 import { readRegularFile, UserFileError } from './read-regular-file.js';
 
 /**

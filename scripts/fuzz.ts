@@ -10,7 +10,7 @@
  * anything crashed, the session dropped, a table passed its limit or an attack got through.
  */
 import { parseArgs } from 'node:util';
-import { loadCrypto } from '../protocol/crypto.js';
+import { loadCrypto } from '../runtime/adapters/node-crypto.js';
 import { DHT_BUCKET_SIZE, DHT_SEARCH_LIST_SIZE } from '../runtime/dht/dht.js';
 import { RECENT_FRIEND_REQUESTS_RING_SIZE } from '../runtime/messenger/friend-requests.js';
 import { RECV_WINDOW_PACKETS, SEND_BUFFER_LIMIT_PACKETS } from '../runtime/net-crypto/constants.js';

@@ -59,7 +59,7 @@ export const command: Command = {
     const extraFriends = intOption(values['extra-friends'], 'extra-friends', 0, 100_000);
     if (values.once && inspectPort !== undefined) throw new CliError('demo: --once runs without the inspector; drop --inspect');
 
-    const { loadCrypto } = await import('../../protocol/crypto.js');
+    const { loadCrypto } = await import('../../runtime/adapters/node-crypto.js');
     const { simulatedDemo, udpDemo } = await import('../../inspector/demo.js');
     const crypto = await loadCrypto();
     const opts = { crypto, ...(seed !== undefined ? { seed } : {}), ...(extraFriends !== undefined ? { extraFriends } : {}) };

@@ -5,7 +5,7 @@
  * datagrams on stdin, one per line.
  */
 import { fromHex } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { dissectDatagrams, type DissectInput, type DissectProfile, type JsonObject } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
 import { formatCaptureTime, parseCapture, udpFromFrame } from '../../runtime/pcap.js';

@@ -3,7 +3,7 @@
  * hex characters). With --create, a missing FILE becomes a new profile first (fresh long-term key
  * pair, random nospam, saved atomically); an existing FILE is only read.
  */
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { profileToxId } from '../../protocol/profile/savedata.js';
 import { newProfile } from '../../runtime/profile-bridge.js';
 import { secureRandom } from '../../runtime/random.js';

@@ -13,7 +13,7 @@
 import { lstat } from 'node:fs/promises';
 import type { Bytes } from '../../protocol/bytes.js';
 import { fromHex } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
 import type { Profile } from '../../protocol/profile/savedata.js';
 import { parseToxId } from '../../protocol/tox-id.js';

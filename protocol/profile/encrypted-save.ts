@@ -18,9 +18,9 @@
  * c-toxcore calls libsodium `crypto_pwhash_scryptsalsa208sha256` with
  * opslimit = 2 × OPSLIMIT_INTERACTIVE (2 × 524288) and memlimit = MEMLIMIT_INTERACTIVE (16 MiB);
  * libsodium's parameter picker turns those into N = 2^14, r = 8, p = 2. We compute the same
- * scrypt with node:crypto `scryptSync` (pure computation; ~16 MiB of memory, tens of ms).
+ * scrypt with the given Crypto's `scrypt` (on Node, node:crypto `scryptSync`:
+ * runtime/adapters/node-crypto.ts; ~16 MiB of memory, tens of ms).
  */
-import { scryptSync } from 'node:crypto';
 import { equalBytes, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { MAC_SIZE, NONCE_SIZE } from '../crypto.js';
@@ -41,8 +41,6 @@ export const SCRYPT_N = 16384;
 export const SCRYPT_R = 8;
 /** scrypt parallelism p (libsodium pickparams: (opslimit / 4) / N / r). */
 export const SCRYPT_P = 2;
-/** Memory bound passed to scryptSync: it needs about 128 × N × r = 16 MiB; leave headroom (bytes). */
-const SCRYPT_MAXMEM_BYTES = 64 * 1024 * 1024;
 
 export type EncryptedSaveErrorCode = 'not-encrypted' | 'truncated' | 'wrong-passphrase-or-corrupt';
 
@@ -69,9 +67,7 @@ export function encryptedSaveSalt(bytes: Bytes): Bytes | null {
 export function deriveSaveKey(crypto: Crypto, passphrase: string | Bytes, salt: Bytes): Bytes {
   if (salt.length !== TOX_PASS_SALT_LENGTH) throw new Error(`encrypted save: salt must be ${TOX_PASS_SALT_LENGTH} bytes`);
   const password = crypto.sha256(passphraseBytes(passphrase));
-  return new Uint8Array(
-    scryptSync(password, salt, TOX_PASS_KEY_LENGTH, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, maxmem: SCRYPT_MAXMEM_BYTES }),
-  );
+  return crypto.scrypt(password, salt, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, keyLength: TOX_PASS_KEY_LENGTH });
 }
 
 /** Encrypts with a key already derived for `salt` (c-toxcore `tox_pass_key_encrypt`). */

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRIEND_SESSION_STATES, TOX_PROGRESS } from '../../machines/index.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { actorKeys } from '../../runtime/engine.js';
 import { simulatedDemo, type DemoTarget } from '../../inspector/demo.js';
 import { startInspector, type RunningInspector } from '../../inspector/server.js';

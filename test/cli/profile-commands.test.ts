@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { decryptSave, isEncryptedSave, parseSavedata, type Profile } from '../../protocol/profile/index.js';
 import { formatToxId } from '../../protocol/tox-id.js';
 import {

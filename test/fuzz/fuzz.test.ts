@@ -4,7 +4,7 @@
  * Alice and Bob are Established on the simulated network.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { buildCorpus, type Corpus } from './corpus.js';
 import { MUTATORS } from './mutators.js';
 import { runFuzz, type FuzzReport } from './runner.js';

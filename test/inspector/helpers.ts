@@ -1,6 +1,6 @@
 /** Helpers for the inspector tests: a demo network run to a point, and random friend-session event sequences. */
 import fc from 'fast-check';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import type { MachineEvent } from '../../machines/index.js';
 import { createDemoNetwork, type DemoNetwork } from '../../runtime/scenarios/demo-network.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SavedFriend } from '../../protocol/profile/friend-record.js';
 import { emptyProfile, parseSavedata, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/savedata.js';
 import { ctoxcoreHarness, parseView } from '../fixtures/profiles/ctoxcore-harness.js';

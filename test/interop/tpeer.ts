@@ -16,7 +16,7 @@
  * (counted as `tx.refused_non_loopback`), and bootstrap addresses are always 127.0.0.1.
  */
 import { fromHex } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { makeIpPort } from '../../protocol/ip-port.js';
 import type { Profile } from '../../protocol/profile/savedata.js';
 import { formatToxId } from '../../protocol/tox-id.js';

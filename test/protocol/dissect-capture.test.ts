@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { dissectDatagrams, hexUpper, type DissectInput, type DissectProfile, type JsonObject } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
 import { parseSavedata } from '../../protocol/profile/index.js';

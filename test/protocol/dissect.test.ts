@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, toHex, type Bytes } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { sealDhtRequest } from '../../protocol/dht/dht-request.js';
 import { sealNodesRequest } from '../../protocol/dht/nodes-request.js';
 import { sealNodesResponse } from '../../protocol/dht/nodes-response.js';

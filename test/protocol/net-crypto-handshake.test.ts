@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { equalBytes, hex } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import {
   COOKIE_REQUEST_SIZE,
   COOKIE_RESPONSE_SIZE,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { emptyProfile, encryptSave, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/index.js';
 import { loadProfile, MAX_PROFILE_FILE_BYTES, ProfileError, saveProfile, type ProfileErrorCode } from '../../runtime/profile-store.js';
 import { readRegularFile, UserFileError } from '../../runtime/read-regular-file.js';

@@ -10,7 +10,7 @@
  * request's size.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { measureAmplification, type AmplificationRow } from './amplification.js';
 
 let rows: AmplificationRow[];

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { KNOWN_ATTACK_TESTS, runAttacks, type AttackOutcome } from './attacks.js';
 
 let outcomes: AttackOutcome[];

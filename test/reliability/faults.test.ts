@@ -7,7 +7,7 @@
  * profile saves) is test/reliability/kill-save.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SimNode } from '../../runtime/adapters/sim-network.js';
 import { Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';

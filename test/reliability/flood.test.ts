@@ -5,7 +5,7 @@
  * cookie, answers never exceed the budgets, and the session with Bob stays up.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { DHT_ASK_BACK_BURST, DHT_ASK_BACK_INTERVAL_MS, DHT_UNVERIFIED_FULL_ANSWERS_BURST, DHT_UNVERIFIED_FULL_ANSWERS_PER_S } from '../../runtime/dht/dht.js';
 import { COOKIE_GUARD_TABLE_LIMIT } from '../../runtime/net-crypto/constants.js';
 import type { TableStats } from '../fuzz/engine-target.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SavedFriend } from '../../protocol/profile/index.js';
 import { newProfile } from '../../runtime/profile-bridge.js';
 import { loadProfile, saveProfile } from '../../runtime/profile-store.js';

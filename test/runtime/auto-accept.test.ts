@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toHex, type Bytes } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { AppEvent } from '../../runtime/app-events.js';
 import type { Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';

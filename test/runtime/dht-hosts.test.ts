@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toHex, type Bytes } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { decodeDhtHeader, openNodesRequest, sealNodesResponse } from '../../protocol/dht/index.js';
 import type { IpPort } from '../../protocol/ip-port.js';
 import { bucketIndex } from '../../protocol/keys.js';

@@ -1,5 +1,5 @@
 /** Test helpers: engines on the simulated network with seeded randomness. */
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { Engine, type EngineOptions } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { seededRandom } from '../../runtime/random.js';

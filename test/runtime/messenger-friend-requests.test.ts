@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toHex, type Bytes } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { formatToxId } from '../../protocol/tox-id.js';
 import type { Engine } from '../../runtime/engine.js';
 import type { Friend } from '../../runtime/friends.js';

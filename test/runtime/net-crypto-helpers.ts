@@ -5,7 +5,7 @@
  * codecs directly (to forge, replay and inspect packets).
  */
 import { toHex, type Bytes } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { formatIpPort, type IpPort } from '../../protocol/ip-port.js';
 import {
   openCookieResponse,

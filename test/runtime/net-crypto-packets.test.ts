@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { IpPort } from '../../protocol/ip-port.js';
 import { incrementNonce } from '../../protocol/nonce.js';
 import {

@@ -8,7 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeFriendRequestPayload } from '../../protocol/onion/index.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import type { AppEvent } from '../../runtime/app-events.js';
 import { generateKeyPair } from '../../runtime/keys.js';

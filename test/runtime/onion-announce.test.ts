@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { equalIpPort, type IpPort } from '../../protocol/ip-port.js';
 import { xorDistanceCompare } from '../../protocol/keys.js';
 import {

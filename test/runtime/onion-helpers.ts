@@ -4,7 +4,7 @@
  * beyond the `now` passed in).
  */
 import type { Bytes } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import type { IpPort } from '../../protocol/ip-port.js';
 import { Engine, type EngineOptions, type Transmit } from '../../runtime/engine.js';
 import { generateKeyPair, type KeyPair } from '../../runtime/keys.js';

@@ -11,7 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex } from '../../protocol/bytes.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { formatToxId } from '../../protocol/tox-id.js';
 import type { AppEvent } from '../../runtime/app-events.js';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { concat, toHex } from '../../protocol/bytes.js';
 import { xorDistanceCompare } from '../../protocol/keys.js';
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { encodeDhtPkPayload } from '../../protocol/dht/index.js';
 import {
   encodeOnionDataResponse,

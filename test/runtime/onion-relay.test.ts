@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, equalBytes, type Bytes } from '../../protocol/bytes.js';
-import { loadCrypto, type Crypto } from '../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { equalIpPort, formatIpPort } from '../../protocol/ip-port.js';
 import {
   decodeAnnounceResponseHeader,

@@ -4,7 +4,7 @@
  * asserts — who is Established, since when (virtual time), what the friend's tasks are doing,
  * and that no engine's handler ever threw (`error.handler`).
  */
-import { loadCrypto } from '../../protocol/crypto.js';
+import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SimNode } from '../../runtime/adapters/sim-network.js';
 import { actorKeys } from '../../runtime/engine.js';
 import { createLargeNetwork, type LargeNetwork, type LargeNetworkOptions } from '../../runtime/scenarios/large-network.js';

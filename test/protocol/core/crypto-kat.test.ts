@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hex, toHex } from '../../../protocol/bytes.js';
-import { loadCrypto, MAC_SIZE } from '../../../protocol/crypto.js';
+import { MAC_SIZE } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 
 const crypto = await loadCrypto();
 

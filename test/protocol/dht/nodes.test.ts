@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concat, toHex } from '../../../protocol/bytes.js';
-import { loadCrypto } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import { decodeDhtHeader, sealDhtPacket } from '../../../protocol/dht/dht-header.js';
 import { NODES_REQUEST_SIZE_BYTES, openNodesRequest, sealNodesRequest } from '../../../protocol/dht/nodes-request.js';
 import {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concat, toHex } from '../../../protocol/bytes.js';
-import { loadCrypto } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import {
   ANNOUNCE_REQUEST_SIZE_BYTES,
   ANNOUNCE_REQUEST_WITH_RETURN_SIZE_BYTES,

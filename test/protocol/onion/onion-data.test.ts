@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concat, toHex, type Bytes } from '../../../protocol/bytes.js';
-import { loadCrypto } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import { encodeDhtPkPayload } from '../../../protocol/dht/dht-pk.js';
 import {
   ONION_CLIENT_MAX_DATA_SIZE_BYTES,

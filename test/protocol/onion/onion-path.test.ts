@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concat, toHex, type Bytes } from '../../../protocol/bytes.js';
-import { loadCrypto } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import type { IpPort } from '../../../protocol/ip-port.js';
 import {
   ANNOUNCE_REQUEST_SIZE_BYTES,

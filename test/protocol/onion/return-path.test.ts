@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.js';
-import { loadCrypto } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import {
   ONION_RETURN_1_SIZE_BYTES,
   ONION_RETURN_2_SIZE_BYTES,

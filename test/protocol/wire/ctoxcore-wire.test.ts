@@ -19,7 +19,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllPeers, type CPeer, interopAvailability, startPeers } from '../../interop/cpeer.js';
 import { concat, hex, toHex, type Bytes } from '../../../protocol/bytes.js';
-import { loadCrypto } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import { decodeDhtHeader } from '../../../protocol/dht/dht-header.js';
 import { openNodesRequest } from '../../../protocol/dht/nodes-request.js';
 import { openNodesResponse } from '../../../protocol/dht/nodes-response.js';

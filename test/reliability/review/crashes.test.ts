@@ -4,7 +4,7 @@
  * its counters name what happened.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCrypto, type Crypto } from '../../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
 import { closeAllTPeers } from '../../interop/tpeer.js';
 import { friendRequestFlood, invalidKeyFriendRequest, invalidUtf8Echo, portZeroNode, unacknowledgedEchoes } from './crashes.js';
 import type { ReviewOutcome } from './outcome.js';

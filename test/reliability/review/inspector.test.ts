@@ -6,7 +6,7 @@
  * clients than the server serves.
  */
 import { describe, expect, it } from 'vitest';
-import { loadCrypto } from '../../../protocol/crypto.js';
+import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import {
   clientsThatNeverRead,
   crossOriginCommands,

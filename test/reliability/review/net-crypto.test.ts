@@ -9,7 +9,7 @@
  *     per RESEND_MAX_ROUND_MS.
  */
 import { describe, expect, it } from 'vitest';
-import { loadCrypto, type Crypto } from '../../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
 import type { IpPort } from '../../../protocol/ip-port.js';
 import { COOKIE_REQUEST_SIZE } from '../../../protocol/net-crypto/index.js';
 import { COOKIE_REQUEST_BURST, COOKIE_UNKNOWN_KEY_BURST, COOKIE_UNKNOWN_KEY_REFILL_MS, RESEND_BURST_PACKETS } from '../../../runtime/net-crypto/constants.js';

@@ -9,7 +9,7 @@
  *     and the announcement ends 300 s after the friend's last real announce.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrypto, type Crypto } from '../../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
 import { DHT_KEYS_PER_HOST_CLOSE } from '../../../runtime/dht/dht.js';
 import { replayToAnnounceNodeOutcome, replayToFriendOutcome, runSybilScenario, SYBIL_ESTABLISHED_BOUND_MS, sybilOutcome } from './onion.js';
 

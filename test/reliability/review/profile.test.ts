@@ -4,7 +4,7 @@
  * huge unknown sections given to the real CLI. Each asserts the defence held and its figures.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrypto, type Crypto } from '../../../protocol/crypto.js';
+import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
 import type { ReviewOutcome } from './outcome.js';
 import {
   danglingProfileLink,
