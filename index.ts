@@ -36,7 +36,7 @@ export type { Crypto } from './protocol/crypto.js';
 export { toHex, fromHex, type Bytes } from './protocol/bytes.js';
 export { formatIpPort, parseIpPort, type IpPort } from './protocol/ip-port.js';
 export { formatToxId, parseToxId, type ToxId } from './protocol/tox-id.js';
-export { loadProfile, saveProfile, ProfileError } from './runtime/profile-store.js';
+export { loadProfile, saveProfile, ProfileError } from './runtime/adapters/profile-store.js';
 export { profileStart, profileOf, newProfile } from './runtime/profile-bridge.js';
 export { parseSavedata, serializeSavedata, profileToxId, type Profile } from './protocol/profile/savedata.js';
 export { startInspector, liveTarget, simulationTarget, type InspectTarget } from './inspector/index.js';

@@ -19,7 +19,7 @@ import { profileToxId, type Profile } from '../protocol/profile/savedata.js';
 import type { AppEvent } from '../runtime/app-events.js';
 import { Engine } from '../runtime/engine.js';
 import { UdpNode } from '../runtime/adapters/node-udp.js';
-import { loadProfile, ProfileError, saveProfile } from '../runtime/profile-store.js';
+import { loadProfile, ProfileError, saveProfile } from '../runtime/adapters/profile-store.js';
 import { newProfile, profileOf, profileStart } from '../runtime/profile-bridge.js';
 import { secureRandom } from '../runtime/random.js';
 import { PUBLIC_BOOTSTRAP_NODES, type BootstrapNode } from './public-nodes.js';

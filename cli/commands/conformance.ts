@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.js';
 import { parse } from '../args.js';
-import { readRegularFile, UserFileError } from '../../runtime/read-regular-file.js';
+import { readRegularFile, UserFileError } from '../../runtime/adapters/read-regular-file.js';
 import { CliError } from '../errors.js';
 
 const USAGE = `Usage: toxstate conformance [--run | --results FILE] [--out FILE]

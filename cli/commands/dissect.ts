@@ -1,15 +1,15 @@
 /**
  * `toxstate dissect [--pcap FILE] [--profile FILE]...`: one JSON object per UDP datagram, naming
  * each Tox packet and its clear header fields, and opening what the given profiles' long-term
- * keys can open (protocol/dissect/). Input is a pcap/pcapng capture (runtime/pcap.ts), or hex
+ * keys can open (protocol/dissect/). Input is a pcap/pcapng capture (protocol/pcap.ts), or hex
  * datagrams on stdin, one per line.
  */
 import { fromHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { dissectDatagrams, type DissectInput, type DissectProfile, type JsonObject } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
-import { formatCaptureTime, parseCapture, udpFromFrame } from '../../runtime/pcap.js';
-import { formatSize, readRegularFile, UserFileError } from '../../runtime/read-regular-file.js';
+import { formatCaptureTime, parseCapture, udpFromFrame } from '../../protocol/pcap.js';
+import { formatSize, readRegularFile, UserFileError } from '../../runtime/adapters/read-regular-file.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
 import type { Command } from '../command.js';

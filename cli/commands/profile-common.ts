@@ -17,7 +17,7 @@ import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
 import type { Profile } from '../../protocol/profile/savedata.js';
 import { parseToxId } from '../../protocol/tox-id.js';
-import { loadProfile, ProfileError, saveProfile, type LoadedProfile } from '../../runtime/profile-store.js';
+import { loadProfile, ProfileError, saveProfile, type LoadedProfile } from '../../runtime/adapters/profile-store.js';
 import { CliError } from '../errors.js';
 import { passphrase } from '../passphrase.js';
 
@@ -71,7 +71,7 @@ export async function newPassphrase(path: string, fallback?: string): Promise<st
   return first;
 }
 
-/** Saves atomically (runtime/profile-store.ts), encrypted when a passphrase is given. Throws CliError. */
+/** Saves atomically (runtime/adapters/profile-store.ts), encrypted when a passphrase is given. Throws CliError. */
 export async function writeProfile(path: string, profile: Profile, pass?: string): Promise<void> {
   try {
     await saveProfile(path, profile, pass === undefined ? {} : { passphrase: pass });

@@ -3,7 +3,7 @@
  * describes UDP datagrams (describe.ts), learns each address's DHT key from a capture
  * (context.ts), and opens what a profile's long-term key can open (open.ts); dissect.ts ties them
  * together and documents the output object. Pure: the CLI (cli/commands/dissect.ts) reads files,
- * and runtime/pcap.ts turns capture files into datagrams.
+ * and protocol/pcap.ts turns capture files into datagrams.
  *
  * Serialized form: none of its own; every datagram's layout is in its codec's header.
  *

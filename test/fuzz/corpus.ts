@@ -2,7 +2,7 @@
  * Seed corpus for the fuzzer: real packets, and the keys that open them.
  *
  *   - c-toxcore's: every datagram of the golden capture (test/fixtures/captures/, two c-toxcore
- *     0.2.18 peers on loopback, read with runtime/pcap.ts), with the two peers' long-term keys
+ *     0.2.18 peers on loopback, read with protocol/pcap.ts), with the two peers' long-term keys
  *     from their savedata (the only keys c-toxcore saves; DHT, session and cookie keys are lost).
  *   - toxstate's own: every datagram sent in a seeded demo run on the simulated network (four
  *     DHT nodes, Alice and Bob befriended and Established, messages both ways, a name change,
@@ -26,7 +26,7 @@ import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
 import { decodeCryptoDataHeader, openCryptoData, recoverNonce } from '../../protocol/net-crypto/index.js';
 import { parseSavedata, serializeSavedata } from '../../protocol/profile/index.js';
 import { formatToxId } from '../../protocol/tox-id.js';
-import { parseCapture, udpFromFrame } from '../../runtime/pcap.js';
+import { parseCapture, udpFromFrame } from '../../protocol/pcap.js';
 import type { Engine } from '../../runtime/engine.js';
 import type { KeyPair } from '../../runtime/keys.js';
 import { profileOf, newProfile } from '../../runtime/profile-bridge.js';

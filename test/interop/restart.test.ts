@@ -17,7 +17,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorKeys } from '../../runtime/engine.js';
 import { profileStart } from '../../runtime/profile-bridge.js';
-import { loadProfile, saveProfile } from '../../runtime/profile-store.js';
+import { loadProfile, saveProfile } from '../../runtime/adapters/profile-store.js';
 import { closeAllPeers, CPeer, interopAvailability } from './cpeer.js';
 import { closeAllTPeers, TPeer } from './tpeer.js';
 

@@ -11,7 +11,7 @@ import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { dissectDatagrams, hexUpper, type DissectInput, type DissectProfile, type JsonObject } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
 import { parseSavedata } from '../../protocol/profile/index.js';
-import { parseCapture, udpFromFrame } from '../../runtime/pcap.js';
+import { parseCapture, udpFromFrame } from '../../protocol/pcap.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/captures');
 let crypto: Crypto;

@@ -1,6 +1,6 @@
 /**
  * Builders for capture-reader tests: IPv4/IPv6 + UDP packets, link-layer headers for every link
- * type runtime/pcap.ts reads, and whole classic pcap / pcapng files in either byte order. Written
+ * type protocol/pcap.ts reads, and whole classic pcap / pcapng files in either byte order. Written
  * from the file-format documents (pcap-savefile(5), the pcapng draft, tcpdump.org link types);
  * checksums are left zero (UDP "no checksum"), which the reader does not check.
  */

@@ -1,5 +1,5 @@
 /**
- * runtime/pcap.ts: classic pcap and pcapng in both byte orders, every link type the dissector
+ * protocol/pcap.ts: classic pcap and pcapng in both byte orders, every link type the dissector
  * promises (Ethernet 1, Linux SLL 113, SLL2 276, raw IPv4 228, raw 101, null/loopback 0, plus
  * LOOP 108 and IPv6 229), IPv4 and IPv6 down to UDP, skip reasons, truncation, and random bytes.
  */
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatIpPort } from '../../protocol/ip-port.js';
-import { formatCaptureTime, parseCapture, udpFromFrame, type Capture, type FrameResult } from '../../runtime/pcap.js';
+import { formatCaptureTime, parseCapture, udpFromFrame, type Capture, type FrameResult } from '../../protocol/pcap.js';
 import { parseIpv4Udp, readPcap } from '../interop/pcap-writer.js';
 import { classicPcap, ethernet, ipv4Udp, ipv6Udp, nullHeader, pcapng, sll, sll2 } from './dissect-fixtures.js';
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { emptyProfile, encryptSave, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/index.js';
-import { loadProfile, MAX_PROFILE_FILE_BYTES, ProfileError, saveProfile, type ProfileErrorCode } from '../../runtime/profile-store.js';
-import { readRegularFile, UserFileError } from '../../runtime/read-regular-file.js';
+import { loadProfile, MAX_PROFILE_FILE_BYTES, ProfileError, saveProfile, type ProfileErrorCode } from '../../runtime/adapters/profile-store.js';
+import { readRegularFile, UserFileError } from '../../runtime/adapters/read-regular-file.js';
 
 let crypto: Crypto;
 let dir: string;

@@ -15,7 +15,7 @@ import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SavedFriend } from '../../protocol/profile/index.js';
 import { newProfile } from '../../runtime/profile-bridge.js';
-import { loadProfile, saveProfile } from '../../runtime/profile-store.js';
+import { loadProfile, saveProfile } from '../../runtime/adapters/profile-store.js';
 import { seededRandom } from '../../runtime/random.js';
 import { startNodeProcess, type NodeProcess } from '../cli/run.js';
 

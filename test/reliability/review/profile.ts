@@ -1,6 +1,6 @@
 /**
  * Attack review, profiles on disk (issue 13 items 7 and 8), performed with real files against
- * the real CLI (`node bin/toxstate.js …`) and runtime/profile-store.ts.
+ * the real CLI (`node bin/toxstate.js …`) and runtime/adapters/profile-store.ts.
  *
  * Item 7 — a planted temp-file symlink receives the secret key. The save used to open the
  * predictable `<profile>.tmp-<pid>` without O_EXCL, following links: an attacker who could write
@@ -40,7 +40,7 @@ import { toHex } from '../../../protocol/bytes.js';
 import type { Crypto } from '../../../protocol/crypto.js';
 import { parseSavedata, serializeSavedata, STATE_COOKIE_TYPE } from '../../../protocol/profile/savedata.js';
 import { newProfile } from '../../../runtime/profile-bridge.js';
-import { createFileExclusive, loadProfile, MAX_PROFILE_FILE_BYTES, saveProfile } from '../../../runtime/profile-store.js';
+import { createFileExclusive, loadProfile, MAX_PROFILE_FILE_BYTES, saveProfile } from '../../../runtime/adapters/profile-store.js';
 import { seededRandom } from '../../../runtime/random.js';
 import { startNodeProcess } from '../../cli/run.js';
 import type { ReviewOutcome } from './outcome.js';

@@ -28,9 +28,9 @@
  * 12 and 14 some systems write), LINUX_SLL 113, IPV4 228, IPV6 229, LINUX_SLL2 276. IPv4 and IPv6
  * (with extension headers) down to UDP; fragments are skipped, not reassembled.
  */
-import type { Bytes } from '../protocol/bytes.js';
-import { ipFromBytes, type IpPort } from '../protocol/ip-port.js';
-import { err, ok, type Result } from '../protocol/result.js';
+import type { Bytes } from './bytes.js';
+import { ipFromBytes, type IpPort } from './ip-port.js';
+import { err, ok, type Result } from './result.js';
 
 /** Classic pcap magic with microsecond stamps, as read in the file's own byte order. */
 export const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;

@@ -2,7 +2,7 @@
  * Profile files on disk (tox-protocol.md §8): the only I/O for profiles. Loads a c-toxcore
  * savedata file, plain or toxencryptsave-encrypted, and saves one atomically.
  *
- * Loading never modifies the file and trusts nothing about it (runtime/read-regular-file.ts):
+ * Loading never modifies the file and trusts nothing about it (runtime/adapters/read-regular-file.ts):
  * a regular file only (a FIFO, /dev/zero, a socket or a directory is refused before a byte is
  * read, without blocking), at most MAX_PROFILE_FILE_BYTES (refused above, even if it grows while
  * being read). Failures throw a `ProfileError` whose message names the file and the problem and
@@ -34,12 +34,12 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Bytes } from '../protocol/bytes.js';
-import { NONCE_SIZE, type Crypto } from '../protocol/crypto.js';
-import { decryptSave, encryptSave, isEncryptedSave, TOX_PASS_SALT_LENGTH } from '../protocol/profile/encrypted-save.js';
-import { FRIEND_RECORD_SIZE } from '../protocol/profile/friend-record.js';
-import { parseSavedata, serializeSavedata, type Profile, type SavedataErrorCode } from '../protocol/profile/savedata.js';
-import { loadCrypto } from './adapters/node-crypto.js';
+import type { Bytes } from '../../protocol/bytes.js';
+import { NONCE_SIZE, type Crypto } from '../../protocol/crypto.js';
+import { decryptSave, encryptSave, isEncryptedSave, TOX_PASS_SALT_LENGTH } from '../../protocol/profile/encrypted-save.js';
+import { FRIEND_RECORD_SIZE } from '../../protocol/profile/friend-record.js';
+import { parseSavedata, serializeSavedata, type Profile, type SavedataErrorCode } from '../../protocol/profile/savedata.js';
+import { loadCrypto } from './node-crypto.js';
 import { readRegularFile, UserFileError } from './read-regular-file.js';
 
 /**
