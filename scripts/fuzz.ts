@@ -6,6 +6,7 @@
  *   2. flood: 13 kinds of unauthenticated packets from 20,000 addresses (test/reliability/flood.ts);
  *   3. amplification: every unauthenticated request/response pair, measured;
  *   4. protocol attacks, each refused;
+ *   5. the outside attack review (test/reliability/review/), each attack performed again;
  * prints the figures and writes docs/reliability.md (every section). Exits non-zero when
  * anything crashed, the session dropped, a table passed its limit or an attack got through.
  */
@@ -21,7 +22,8 @@ import { runFuzz } from '../test/fuzz/runner.js';
 import { measureAmplification } from '../test/reliability/amplification.js';
 import { KNOWN_ATTACK_TESTS, runAttacks } from '../test/reliability/attacks.js';
 import { runFlood } from '../test/reliability/flood.js';
-import { renderAmplification, renderAttacks, renderBounds, renderFlood, renderFuzz, REPORT_PATH, stamp, table, writeSection } from '../test/reliability/report.js';
+import { renderAmplification, renderAttacks, renderBounds, renderFlood, renderFuzz, renderReview, REPORT_PATH, stamp, table, writeSection } from '../test/reliability/report.js';
+import { runReview } from '../test/reliability/review/index.js';
 
 const MIN_FULL_INPUTS = 1_000_000;
 
@@ -85,6 +87,10 @@ async function main(): Promise<number> {
   const attacks = runAttacks(crypto);
   for (const a of attacks) console.log(`${a.refused ? 'refused' : 'NOT REFUSED'}: ${a.attack} — ${a.outcome}`);
 
+  console.log('\n## attack review');
+  const review = await runReview(crypto, (topic) => console.log(`  ${topic} …`));
+  for (const r of review) console.log(`${r.held ? 'held' : 'DID NOT HOLD'}: ${r.item}. ${r.attack} — ${r.result}`);
+
   const overLimit = [e.max, flood.max].flatMap((m) => (Object.keys(m) as Array<keyof TableStats>).filter((k) => m[k] > fuzz.limits[k].limit));
   const failures: string[] = [];
   if (fuzz.crashes > 0) failures.push(`${fuzz.crashes} decoder crashes`);
@@ -94,6 +100,7 @@ async function main(): Promise<number> {
   if (!flood.establishedThroughout || flood.offlineEvents > 0) failures.push('the session dropped during the flood');
   if (overLimit.length > 0) failures.push(`tables over their limit: ${overLimit.join(', ')}`);
   for (const a of attacks) if (!a.refused) failures.push(`attack not refused: ${a.attack}`);
+  for (const r of review) if (!r.held) failures.push(`review attack not held: ${r.item}. ${r.attack}`);
 
   if (write) {
     const refused = attacks.filter((a) => a.refused).length;
@@ -108,6 +115,7 @@ async function main(): Promise<number> {
         `- **${fuzz.inputs.toLocaleString('en-US')} fuzz inputs**, ${fuzz.inputsPerSecond.toLocaleString('en-US')}/s: **${fuzz.crashes + e.errorHandler} crashes**, ${fuzz.contractViolations} non-Result returns; Alice–Bob stayed Established: ${e.establishedThroughout ? 'yes' : 'NO'}.`,
         `- **Flood**: ${flood.packets.toLocaleString('en-US')} packets from ${flood.sources.toLocaleString('en-US')} addresses absorbed at **${flood.packetsPerSecond.toLocaleString('en-US')} packets/s**; heap ${flood.memoryBefore.heapUsedMb} → ${flood.memoryAfter.heapUsedMb} MB; every table within its limit; session stayed up: ${flood.establishedThroughout ? 'yes' : 'NO'}.`,
         `- **Attacks**: ${refused} of ${attacks.length} refused here, the session intact after each (re-established after the one that partitions Bob away); ${KNOWN_ATTACK_TESTS.length} more refused in earlier tests.`,
+        `- **Attack review** (an outside review's attacks, performed again): ${review.filter((r) => r.held).length} of ${review.length} held — remote crashes, denials of service, inspector leaks, profile file attacks (items 1–10, see below).`,
         `- **Amplification**: ${larger.length} of ${amp.length} measured answers are larger than their request, each bounded (see below): ${larger.map((r) => `${r.request} ×${r.ratio.toFixed(2)}`).join('; ')}.`,
         failures.length > 0 ? `- **FAILURES**: ${failures.join('; ')}` : '- Failures: none.',
       ].join('\n'),
@@ -116,6 +124,7 @@ async function main(): Promise<number> {
     writeSection('flood', renderFlood(flood));
     writeSection('amplification', renderAmplification(amp));
     writeSection('attacks', renderAttacks(attacks));
+    writeSection('review', renderReview(review));
     writeSection(
       'bounds',
       renderBounds(fuzz.limits, [
@@ -138,7 +147,7 @@ async function main(): Promise<number> {
     console.error(`\nFAILED: ${failures.join('; ')}`);
     return 1;
   }
-  console.log('\nno crash, no dropped session, every table within its limit, every attack refused');
+  console.log('\nno crash, no dropped session, every table within its limit, every attack refused, every review attack held');
   return 0;
 }
 
