@@ -41,6 +41,7 @@ import { NetCrypto } from './net-crypto/net-crypto.js';
 import { AnnounceServer } from './onion/announce-server.js';
 import { OnionClient } from './onion/client.js';
 import { OnionRelay } from './onion/relay.js';
+import type { LayerContext, LayerDeadline, Reports, TimedLayer } from './layer.js';
 import type { Random } from './random.js';
 
 export interface Transmit {
@@ -69,17 +70,8 @@ export interface EngineOptions {
 }
 
 /** A place the engine's one timer can be armed for, with why. */
-export interface EngineDeadline {
-  readonly at: number;
-  readonly reason: string;
-  readonly actor?: string;
-}
-
-/** A protocol layer with its own timer. */
-export interface TimedLayer {
-  nextTimer(): EngineDeadline | null;
-  onTimer(now: number): void;
-}
+export type EngineDeadline = LayerDeadline;
+export type { TimedLayer };
 
 export const actorKeys = {
   session: (friendHex: string) => `session:${friendHex}`,
@@ -471,6 +463,24 @@ export class Engine {
 
   // ---- services for the layers ------------------------------------------------------------
 
+  /** The narrow context a layer is given (runtime/layer.ts), reporting its facts to `report`. */
+  protected layerContext<F extends { readonly type: string }>(report: (fact: F) => void): LayerContext & Reports<F> {
+    const engine = this;
+    return {
+      get now() {
+        return engine.now;
+      },
+      unixSeconds: () => engine.unixSeconds(),
+      send: (to, data) => engine.send(to, data),
+      count: (name, by) => engine.counters.inc(name, by),
+      drop: (reason) => engine.drop(reason),
+      crypto: engine.crypto,
+      random: engine.random,
+      keys: engine.keys,
+      report,
+    };
+  }
+
   send(to: IpPort, data: Bytes): void {
     this.counters.inc('tx.datagrams');
     this.transmits.push({ to, data });
@@ -728,6 +738,7 @@ export class Engine {
     for (const n of d.nodes) {
       if (n.transport !== 'udp') continue;
       if (!isValidPublicKey(n.publicKey)) this.drop('dhtpk.node_invalid_public_key');
+      else if (n.ipPort.port === 0) this.drop('dhtpk.node_port_zero');
       else this.dht.sendNodesRequest(n.publicKey, n.ipPort, d.dhtPk);
     }
   }

@@ -448,6 +448,8 @@ export class Dht implements TimedLayer {
   private considerCandidate(node: PackedNode): void {
     if (node.transport !== 'udp') return;
     if (!isValidPublicKey(node.publicKey)) return this.host.drop('dht.node_invalid_public_key');
+    // Port 0 is no address (c-toxcore ipport_isset): a node list naming it is a peer's mistake or an attack.
+    if (node.ipPort.port === 0) return this.host.drop('dht.node_port_zero');
     if (equalBytes(node.publicKey, this.ownPk)) {
       this.apparent = { ipPort: node.ipPort, at: this.host.now };
       return;

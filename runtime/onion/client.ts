@@ -718,6 +718,10 @@ export class OnionClient implements TimedLayer {
         this.host.drop('onion.node_invalid_public_key');
         continue;
       }
+      if (n.ipPort.port === 0) {
+        this.host.drop('onion.node_port_zero');
+        continue;
+      }
       const hex = toHex(n.publicKey);
       if (list.nodes.some((x) => x.pkHex === hex)) continue;
       if (!this.wouldEnter(list, n.publicKey, n.ipPort)) continue;

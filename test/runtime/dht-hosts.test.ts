@@ -91,6 +91,17 @@ describe('DHT keys per host', () => {
     expect(e.counters.get('dht.host_limit')).toBe(0);
   });
 
+  it('a nodes answer naming port 0 (no address, c-toxcore ipport_isset) is dropped: the node is never asked', async () => {
+    const e = await makeEngine(9115);
+    e.start(0);
+    e.takeTransmits();
+    const [asker, named] = keys(2, 9116);
+    answer(e, asker!, at('127.0.0.1', 40_100), [{ transport: 'udp', ipPort: at('127.0.0.1', 0), publicKey: named!.publicKey }]);
+    expect(e.counters.get('drop.dht.node_port_zero')).toBe(1);
+    expect(e.takeTransmits().filter((t) => t.to.port === 0)).toHaveLength(0);
+    expect(e.dht.findAny(toHex(named!.publicKey))).toBeUndefined();
+  });
+
   it('a new key answering from the address of a close-list node replaces it', async () => {
     const e = await makeEngine(9120);
     e.start(0);
