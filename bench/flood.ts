@@ -7,9 +7,9 @@
  * of docs/reliability.md. Purely in memory: nothing touches a socket.
  */
 import { loadCrypto } from '../runtime/adapters/node-crypto.js';
-import type { TableStats } from '../test/fuzz/engine-target.js';
-import { FLOOD_KINDS, runFlood } from '../test/reliability/flood.js';
-import { renderFlood, writeSection } from '../test/reliability/report.js';
+import type { TableStats } from '../harness/fuzz/engine-target.js';
+import { FLOOD_KINDS, runFlood } from '../harness/reliability/flood.js';
+import { renderFlood, writeSection } from '../harness/reliability/report.js';
 import type { Bench, BenchResult } from './types.js';
 
 export const floodBench: Bench = {

@@ -11,8 +11,8 @@
  * c-toxcore's side of a time is when cpeer's JSON line was read (one pipe hop later). Figures,
  * never assertions.
  */
-import type { CPeer } from '../test/interop/cpeer.js';
-import type { TPeer } from '../test/interop/tpeer.js';
+import type { CPeer } from '../harness/interop/cpeer.js';
+import type { TPeer } from '../harness/interop/tpeer.js';
 import { BENCH_WAIT_MS, cAvailability, closeEverything, connectPair, pairing, sleep, type BenchPeer, type Pairing } from './pairs.js';
 import type { Bench, BenchResult } from './types.js';
 

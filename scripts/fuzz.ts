@@ -16,14 +16,14 @@ import { DHT_BUCKET_SIZE, DHT_SEARCH_LIST_SIZE } from '../runtime/dht/dht.js';
 import { RECENT_FRIEND_REQUESTS_RING_SIZE } from '../runtime/messenger/friend-requests.js';
 import { RECV_WINDOW_PACKETS, SEND_BUFFER_LIMIT_PACKETS } from '../runtime/net-crypto/constants.js';
 import { ONION_FRIEND_NODES_MAX, ONION_LAST_PINGED_MAX, ONION_PATHS_PER_SET, ONION_SELF_NODES_MAX } from '../runtime/onion/constants.js';
-import { buildCorpus } from '../test/fuzz/corpus.js';
-import type { TableStats } from '../test/fuzz/engine-target.js';
-import { runFuzz } from '../test/fuzz/runner.js';
-import { measureAmplification } from '../test/reliability/amplification.js';
-import { KNOWN_ATTACK_TESTS, runAttacks } from '../test/reliability/attacks.js';
-import { runFlood } from '../test/reliability/flood.js';
-import { renderAmplification, renderAttacks, renderBounds, renderFlood, renderFuzz, renderReview, REPORT_PATH, stamp, table, writeSection } from '../test/reliability/report.js';
-import { runReview } from '../test/reliability/review/index.js';
+import { buildCorpus } from '../harness/fuzz/corpus.js';
+import type { TableStats } from '../harness/fuzz/engine-target.js';
+import { runFuzz } from '../harness/fuzz/runner.js';
+import { measureAmplification } from '../harness/reliability/amplification.js';
+import { KNOWN_ATTACK_TESTS, runAttacks } from '../harness/reliability/attacks.js';
+import { runFlood } from '../harness/reliability/flood.js';
+import { renderAmplification, renderAttacks, renderBounds, renderFlood, renderFuzz, renderReview, REPORT_PATH, stamp, table, writeSection } from '../harness/reliability/report.js';
+import { runReview } from '../harness/reliability/review/index.js';
 
 const MIN_FULL_INPUTS = 1_000_000;
 

@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Folders whose sources are checked (hand-written code; tests included). */
-export const SOURCE_DIRS = ['protocol', 'machines', 'runtime', 'cli', 'inspector', 'conformance', 'bench', 'scripts', 'test', 'examples'] as const;
+export const SOURCE_DIRS = ['protocol', 'machines', 'runtime', 'cli', 'inspector', 'conformance', 'bench', 'scripts', 'harness', 'test', 'examples'] as const;
 
 export function sourceFiles(dirs: readonly string[] = SOURCE_DIRS): string[] {
   const out: string[] = [];

@@ -7,7 +7,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURE_TOX_ID, PLAIN_FIXTURE, startNodeProcess, type NodeProcess } from './run.js';
+import { startNodeProcess, type NodeProcess } from '../../harness/node-process.js';
+import { FIXTURE_TOX_ID, PLAIN_FIXTURE } from './run.js';
 
 const BIN = new URL('../../bin/toxstate.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'toxstate-node-'));

@@ -3,74 +3,13 @@
  * environment (no inherited passphrases), and checks the error convention: a non-zero exit and
  * exactly one line on stderr, "toxstate: …", never a stack trace.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
 
 const BIN = join(import.meta.dirname, '../../bin/toxstate.js');
-
-/** One line of `toxstate node --json`. */
-export type NodeEvent = { readonly ev: string; readonly [k: string]: unknown };
-
-/** A running `toxstate node --json --bind 127.0.0.1 --port 0 …` whose events are collected. */
-export interface NodeProcess {
-  readonly child: ChildProcess;
-  readonly events: NodeEvent[];
-  /** The first event (already seen or still to come) that `pred` accepts; rejects after `ms` naming `what`. */
-  waitFor(pred: (e: NodeEvent) => boolean, ms: number, what?: string): Promise<NodeEvent>;
-  /** Resolves once the process has exited (at once if it already has). */
-  exited(): Promise<number | null>;
-  /** SIGTERM (the node saves its profile on the way out), then its exit code. */
-  stop(): Promise<number | null>;
-}
-
-/**
- * Starts the real `toxstate node` on 127.0.0.1 (never anywhere else) with `--json`, and pushes
- * the child onto `children` so the caller's afterAll can kill whatever is left.
- */
-export function startNodeProcess(args: readonly string[], children: ChildProcess[]): NodeProcess {
-  const child = spawn(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const events: NodeEvent[] = [];
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
-  const waiters: Array<{ pred: (e: NodeEvent) => boolean; resolve: (e: NodeEvent) => void }> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let e: NodeEvent;
-    try {
-      e = JSON.parse(line) as NodeEvent;
-    } catch {
-      events.push({ ev: 'not-json', line });
-      return;
-    }
-    events.push(e);
-    for (const w of [...waiters]) if (w.pred(e)) w.resolve(e);
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    events,
-    waitFor: (pred, ms, what = 'matching event') =>
-      new Promise((resolve, reject) => {
-        const hit = events.find(pred);
-        if (hit) return resolve(hit);
-        const timer = setTimeout(
-          () => reject(new Error(`toxstate node: no ${what} within ${ms} ms; events: ${events.map((e) => e.ev).join(', ')}; stderr: ${stderr}`)),
-          ms,
-        );
-        waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      }),
-    exited: () => exit,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exit;
-    },
-  };
-}
 
 export interface Run {
   readonly status: number | null;

@@ -5,10 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
-import { buildCorpus, type Corpus } from './corpus.js';
-import { MUTATORS } from './mutators.js';
-import { runFuzz, type FuzzReport } from './runner.js';
-import type { TableStats } from './engine-target.js';
+import { buildCorpus, type Corpus } from '../../harness/fuzz/corpus.js';
+import { MUTATORS } from '../../harness/fuzz/mutators.js';
+import { runFuzz, type FuzzReport } from '../../harness/fuzz/runner.js';
+import type { TableStats } from '../../harness/fuzz/engine-target.js';
 
 const SMOKE_INPUTS = 20_000;
 let corpus: Corpus;

@@ -14,8 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNodeProcess, type NodeProcess } from '../cli/run.js';
-import { closeAllPeers, CPeer, interopAvailability } from './cpeer.js';
+import { startNodeProcess, type NodeProcess } from '../../harness/node-process.js';
+import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
 
 const availability = await interopAvailability();
 

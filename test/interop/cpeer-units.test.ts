@@ -1,6 +1,6 @@
 /** Unit tests for the pure helpers in cpeer.ts (no c-toxcore needed). */
 import { describe, expect, it } from 'vitest';
-import { decodeProcAddress, parseEventLine, parseProcNetUdp, skipMessage } from './cpeer.js';
+import { decodeProcAddress, parseEventLine, parseProcNetUdp, skipMessage } from '../../harness/interop/cpeer.js';
 
 describe('parseEventLine', () => {
   it('returns typed events for known event lines', () => {

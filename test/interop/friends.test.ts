@@ -9,8 +9,8 @@
  * when c-toxcore is unavailable. Times are printed, never asserted.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, CPeer, interopAvailability } from './cpeer.js';
-import { closeAllTPeers, TPeer } from './tpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
+import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
 const availability = await interopAvailability();
 

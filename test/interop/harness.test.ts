@@ -11,8 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriendByRequest, buildNative, closeAllPeers, CPeer, type CPeerEvent, interopAvailability, netnsAvailable, runShimProbe, startPeers, udpSocketsOfPid } from './cpeer.js';
-import { parseShimLog } from './shim-log.js';
+import { befriendByRequest, buildNative, closeAllPeers, CPeer, type CPeerEvent, interopAvailability, netnsAvailable, runShimProbe, startPeers, udpSocketsOfPid } from '../../harness/interop/cpeer.js';
+import { parseShimLog } from '../../harness/interop/shim-log.js';
 
 const availability = await interopAvailability();
 const skip = !availability.ok;

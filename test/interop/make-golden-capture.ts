@@ -20,9 +20,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { befriendByRequest, closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from './cpeer.js';
+import { befriendByRequest, closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from '../../harness/interop/cpeer.js';
 import { writePcap, type PcapDatagram } from './pcap-writer.js';
-import { parseShimLog, type ShimRecord } from './shim-log.js';
+import { parseShimLog, type ShimRecord } from '../../harness/interop/shim-log.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WAIT_MS = 40_000;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEndpoint, parseShimLog } from './shim-log.js';
+import { parseEndpoint, parseShimLog } from '../../harness/interop/shim-log.js';
 
 describe('parseShimLog', () => {
   it('reads send, recv and drop lines with IPv4 and IPv6 endpoints', () => {

@@ -11,7 +11,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
-import { measureAmplification, type AmplificationRow } from './amplification.js';
+import { measureAmplification, type AmplificationRow } from '../../harness/reliability/amplification.js';
 
 let rows: AmplificationRow[];
 const row = (prefix: string): AmplificationRow => {

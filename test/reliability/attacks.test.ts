@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
-import { KNOWN_ATTACK_TESTS, runAttacks, type AttackOutcome } from './attacks.js';
+import { KNOWN_ATTACK_TESTS, runAttacks, type AttackOutcome } from '../../harness/reliability/attacks.js';
 
 let outcomes: AttackOutcome[];
 const get = (prefix: string): AttackOutcome => {

@@ -13,7 +13,7 @@ import { Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { seededRandom } from '../../runtime/random.js';
 import { demoIdentity, type DemoNetwork } from '../../runtime/scenarios/demo-network.js';
-import { bothEstablished, establishedDemo } from './lib.js';
+import { bothEstablished, establishedDemo } from '../../harness/reliability/lib.js';
 
 const offline = (n: SimNode): Array<{ reason: string; t: number }> =>
   n.events.filter((e): e is Extract<SimNode['events'][number], { type: 'friend_offline' }> => e.type === 'friend_offline').map((e) => ({ reason: e.reason, t: e.t }));

@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { DHT_ASK_BACK_BURST, DHT_ASK_BACK_INTERVAL_MS, DHT_UNVERIFIED_FULL_ANSWERS_BURST, DHT_UNVERIFIED_FULL_ANSWERS_PER_S } from '../../runtime/dht/dht.js';
 import { COOKIE_GUARD_TABLE_LIMIT } from '../../runtime/net-crypto/constants.js';
-import type { TableStats } from '../fuzz/engine-target.js';
-import { FLOOD_KINDS, runFlood, type FloodFigures } from './flood.js';
+import type { TableStats } from '../../harness/fuzz/engine-target.js';
+import { FLOOD_KINDS, runFlood, type FloodFigures } from '../../harness/reliability/flood.js';
 
 const PER_KIND = 600;
 let f: FloodFigures;

@@ -17,7 +17,7 @@ import type { SavedFriend } from '../../protocol/profile/index.js';
 import { newProfile } from '../../runtime/profile-bridge.js';
 import { loadProfile, saveProfile } from '../../runtime/adapters/profile-store.js';
 import { seededRandom } from '../../runtime/random.js';
-import { startNodeProcess, type NodeProcess } from '../cli/run.js';
+import { startNodeProcess, type NodeProcess } from '../../harness/node-process.js';
 
 const KILLS = 8;
 const EXTRA_FRIENDS = 150;

@@ -13,7 +13,7 @@ import { fromHex } from '../../protocol/bytes.js';
 import { unwrap } from '../../protocol/result.js';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import type { AppEvent } from '../../runtime/app-events.js';
-import { closeAllPeers, CPeer, interopAvailability } from '../interop/cpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
 import { makeFriendEngine } from './net-crypto-helpers.js';
 
 const availability = await interopAvailability();

@@ -4,7 +4,7 @@
  * `close({ sendKills: false })` goes silent (a crash). Two toxstate nodes on 127.0.0.1.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAllTPeers, TPeer } from '../interop/tpeer.js';
+import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
 afterAll(async () => {
   await closeAllTPeers();

@@ -13,7 +13,7 @@ import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import type { AppEvent } from '../../runtime/app-events.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { seededRandom } from '../../runtime/random.js';
-import { Attacker } from '../reliability/lib.js';
+import { Attacker } from '../../harness/reliability/lib.js';
 import { makeEngine } from './helpers.js';
 
 const nodes: UdpNode[] = [];

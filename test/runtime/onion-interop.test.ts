@@ -18,7 +18,7 @@ import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import { Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { secureRandom } from '../../runtime/random.js';
-import { closeAllPeers, CPeer, interopAvailability } from '../interop/cpeer.js';
+import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
 
 const availability = await interopAvailability();
 const skip = !availability.ok;

@@ -5,9 +5,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
-import { closeAllTPeers } from '../../interop/tpeer.js';
-import { friendRequestFlood, invalidKeyFriendRequest, invalidUtf8Echo, portZeroNode, unacknowledgedEchoes } from './crashes.js';
-import type { ReviewOutcome } from './outcome.js';
+import { closeAllTPeers } from '../../../harness/interop/tpeer.js';
+import { friendRequestFlood, invalidKeyFriendRequest, invalidUtf8Echo, portZeroNode, unacknowledgedEchoes } from '../../../harness/reliability/review/crashes.js';
+import type { ReviewOutcome } from '../../../harness/reliability/review/outcome.js';
 
 let crypto: Crypto;
 const cryptoReady = loadCrypto().then((c) => (crypto = c));

@@ -16,7 +16,7 @@ import {
   reboundHost,
   streamsNeedTheToken,
   tooManyClients,
-} from './inspector.js';
+} from '../../../harness/reliability/review/inspector.js';
 
 describe('inspector web server (issue 13 item 6)', () => {
   it("a page elsewhere cannot open a live node's /stately stream, token or not; the token holder can", async () => {

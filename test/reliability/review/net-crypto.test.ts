@@ -28,7 +28,7 @@ import {
   steadyResendBound,
   totalResendBound,
   x25519Bound,
-} from './net-crypto.js';
+} from '../../../harness/reliability/review/net-crypto.js';
 
 const addr = (n: number): IpPort => ({ family: 'ipv4', ip: `127.3.0.${n}`, port: 33445 });
 

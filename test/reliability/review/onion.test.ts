@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
 import { DHT_KEYS_PER_HOST_CLOSE } from '../../../runtime/dht/dht.js';
-import { replayToAnnounceNodeOutcome, replayToFriendOutcome, runSybilScenario, SYBIL_ESTABLISHED_BOUND_MS, sybilOutcome } from './onion.js';
+import { replayToAnnounceNodeOutcome, replayToFriendOutcome, runSybilScenario, SYBIL_ESTABLISHED_BOUND_MS, sybilOutcome } from '../../../harness/reliability/review/onion.js';
 
 let crypto: Crypto;
 beforeAll(async () => {

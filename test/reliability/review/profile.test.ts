@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
-import type { ReviewOutcome } from './outcome.js';
+import type { ReviewOutcome } from '../../../harness/reliability/review/outcome.js';
 import {
   danglingProfileLink,
   devZeroAsInput,
@@ -15,7 +15,7 @@ import {
   linkAtExactTempName,
   plantedTempSymlinks,
   saveThroughSymlinkedProfile,
-} from './profile.js';
+} from '../../../harness/reliability/review/profile.js';
 
 let crypto: Crypto;
 beforeAll(async () => {

@@ -35,7 +35,7 @@ import { createDemoNetwork, demoIdentity, type DemoNetwork } from '../../runtime
 import { Engine as EngineClass } from '../../runtime/engine.js';
 import type { SimNode } from '../../runtime/adapters/sim-network.js';
 
-const CAPTURES = join(import.meta.dirname, '../fixtures/captures');
+const CAPTURES = join(import.meta.dirname, '../../test/fixtures/captures');
 
 /** A net_crypto session as its receiver holds it. */
 export interface SessionKeys {

@@ -42,7 +42,7 @@ import { parseSavedata, serializeSavedata, STATE_COOKIE_TYPE } from '../../../pr
 import { newProfile } from '../../../runtime/profile-bridge.js';
 import { createFileExclusive, loadProfile, MAX_PROFILE_FILE_BYTES, saveProfile } from '../../../runtime/adapters/profile-store.js';
 import { seededRandom } from '../../../runtime/random.js';
-import { startNodeProcess } from '../../cli/run.js';
+import { startNodeProcess } from '../../node-process.js';
 import type { ReviewOutcome } from './outcome.js';
 
 const BIN = join(import.meta.dirname, '../../../bin/toxstate.js');

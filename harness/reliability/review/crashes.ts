@@ -29,7 +29,7 @@ import { parseToxId } from '../../../protocol/tox-id.js';
 import { generateKeyPair, type KeyPair } from '../../../runtime/keys.js';
 import { MessengerError } from '../../../runtime/messenger/messenger.js';
 import { seededRandom, type Random } from '../../../runtime/random.js';
-import { startNodeProcess, type NodeEvent, type NodeProcess } from '../../cli/run.js';
+import { startNodeProcess, type NodeEvent, type NodeProcess } from '../../node-process.js';
 import { TPeer } from '../../interop/tpeer.js';
 import type { ReviewOutcome } from './outcome.js';
 
