@@ -10,6 +10,7 @@
  */
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { machineSpecs, transitionRef, type MachineName } from '../machines/index.js';
+import { resolveSnapshot as resolveMachineSnapshot, runNamedGuard, selectedTransitions, stateNodeView } from '../machines/xstate-adapter.js';
 import { transitionById } from './charts.js';
 import { activeStateIds } from './history.js';
 
@@ -29,18 +30,15 @@ export interface Candidate {
   readonly selected: boolean;
 }
 
-type GuardFn = (args: { context: unknown; event: unknown }, params: unknown) => boolean;
 
 /** Evaluates a named guard of `machine` on a context with an event. Throws on an unknown name. */
 export function evaluateGuard(machine: AnyStateMachine, guard: string, context: unknown, event: { type: string; now: number }): boolean {
-  const fn = (machine.implementations.guards as Record<string, unknown>)[guard];
-  if (typeof fn !== 'function') throw new Error(`${machine.id}: no guard named ${guard}`);
-  return (fn as GuardFn)({ context, event }, undefined) === true;
+  return runNamedGuard(machine, guard, context, event);
 }
 
 /** A machine snapshot rebuilt from a state value and context (for a point in the past). */
 export function resolveSnapshot(machine: AnyStateMachine, value: unknown, context: unknown): AnyMachineSnapshot {
-  return machine.resolveState({ value: value as never, context: context as never }) as AnyMachineSnapshot;
+  return resolveMachineSnapshot(machine, value, context);
 }
 
 /**
@@ -55,7 +53,7 @@ export function candidates(name: MachineName, value: unknown, context: unknown, 
   if (contextKnown) {
     try {
       const snap = resolveSnapshot(machine, value, context);
-      const chosen = machine.getTransitionData(snap as never, tick as never)[0];
+      const chosen = selectedTransitions(machine, snap, tick)[0];
       if (chosen) selectedId = transitionRef(machine, chosen).id;
     } catch {
       selectedId = null;
@@ -63,27 +61,26 @@ export function candidates(name: MachineName, value: unknown, context: unknown, 
   }
   const out: Candidate[] = [];
   for (const stateId of active) {
-    const node = machine.getStateNodeById(`${machine.id}.${stateId}`);
-    for (const [eventType, list] of node.transitions) {
-      list.forEach((t) => {
-        const ref = transitionRef(machine, t);
-        const row = transitionById(name, ref.id);
-        let verdict: GuardVerdict;
-        if (ref.guard === null) verdict = 'no guard';
-        else if (eventType !== 'tick') verdict = 'depends on the event';
-        else if (!contextKnown || typeof t.guard !== 'string') verdict = 'unknown';
-        else verdict = evaluateGuard(machine, t.guard, context, tick) ? 'pass' : 'fail';
-        out.push({
-          id: ref.id,
-          source: ref.source,
-          event: ref.event,
-          guard: ref.guard,
-          targets: ref.targets,
-          outputs: row?.outputs ?? [],
-          description: ref.description,
-          verdict,
-          selected: ref.id === selectedId,
-        });
+    const node = stateNodeView(machine, `${machine.id}.${stateId}`);
+    for (const t of node.transitions) {
+      const eventType = t.eventType;
+      const ref = transitionRef(machine, t);
+      const row = transitionById(name, ref.id);
+      let verdict: GuardVerdict;
+      if (ref.guard === null) verdict = 'no guard';
+      else if (eventType !== 'tick') verdict = 'depends on the event';
+      else if (!contextKnown || typeof t.guard !== 'string') verdict = 'unknown';
+      else verdict = evaluateGuard(machine, t.guard, context, tick) ? 'pass' : 'fail';
+      out.push({
+        id: ref.id,
+        source: ref.source,
+        event: ref.event,
+        guard: ref.guard,
+        targets: ref.targets,
+        outputs: row?.outputs ?? [],
+        description: ref.description,
+        verdict,
+        selected: ref.id === selectedId,
       });
     }
   }

@@ -4,7 +4,8 @@
  * documentation (docs/machines.md), the coverage check of the model-based tests, the
  * conformance report and the inspector all come from here, so none of them is kept by hand.
  */
-import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
+import { stateTree, type StateNodeView } from './xstate-adapter.js';
 import type { MachineSpec } from './index.js';
 import { allTransitions, type TransitionRef } from './step.js';
 
@@ -39,38 +40,37 @@ function actionName(a: unknown): string {
 function stateRows(machine: AnyStateMachine): StateRow[] {
   const rows: StateRow[] = [];
   const strip = (id: string): string => (id.startsWith(`${machine.id}.`) ? id.slice(machine.id.length + 1) : id);
-  const visit = (node: AnyStateNode, parentInitial: string | undefined): void => {
-    if (node !== machine.root) {
+  const visit = (node: StateNodeView, parentInitial: string | undefined): void => {
+    if (!node.isRoot) {
       rows.push({
         id: strip(node.id),
-        description: node.description ?? null,
+        description: node.description,
         initial: parentInitial === node.key,
-        children: Object.values(node.states).map((c) => strip((c as AnyStateNode).id)),
+        children: node.children.map((c) => strip(c.id)),
       });
     }
-    const initialKey = (node.config as { initial?: string }).initial;
-    for (const child of Object.values(node.states)) visit(child as AnyStateNode, initialKey);
+    for (const child of node.children) visit(child, node.initialChild);
   };
-  visit(machine.root, undefined);
+  visit(stateTree(machine), undefined);
   return rows;
 }
 
 export function describeMachine(spec: MachineSpec): MachineDescription {
   const machine = spec.machine;
-  const byId = new Map<string, unknown[]>();
-  const collect = (node: AnyStateNode): void => {
-    for (const list of node.transitions.values())
-      list.forEach((t, i) => byId.set(`${t.source.id}|${t.eventType}|${i}`, t.actions as unknown[]));
-    for (const child of Object.values(node.states)) collect(child as AnyStateNode);
+  const byId = new Map<string, readonly unknown[]>();
+  const tree = stateTree(machine);
+  const collect = (node: StateNodeView): void => {
+    for (const t of node.transitions) byId.set(`${t.sourceId}|${t.eventType}|${t.index}`, t.actions);
+    for (const child of node.children) collect(child);
   };
-  collect(machine.root);
+  collect(tree);
   const transitions = allTransitions(machine).map((ref): TransitionRow => {
     const sourceFull = ref.source === '' ? machine.id : `${machine.id}.${ref.source}`;
     const actions = (byId.get(`${sourceFull}|${ref.event}|${ref.id.split('|')[2]}`) ?? []).map(actionName);
     const outputs = actions.flatMap((a) => (spec.outputsByAction[a] ? [spec.outputsByAction[a]!] : []));
     return { ...ref, actions, outputs };
   });
-  return { name: spec.name, description: machine.root.description ?? null, states: stateRows(machine), transitions };
+  return { name: spec.name, description: tree.description, states: stateRows(machine), transitions };
 }
 
 const cell = (s: string | null | undefined): string => (s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
