@@ -1,7 +1,7 @@
 /**
  * Flood benchmark: 13 kinds of unauthenticated or forged packets from 20,000 source addresses
  * at one engine that is Established with a friend on the simulated network (scenario in
- * test/reliability/flood.ts, whose outcomes test/reliability/flood.test.ts asserts). Figures:
+ * harness/reliability/flood.ts, whose outcomes test/reliability/flood.test.ts asserts). Figures:
  * packets absorbed per second (wall clock, one core, crypto included), bytes answered per kind,
  * memory before and after, tables at their largest. A full run also refreshes the flood section
  * of docs/reliability.md. Purely in memory: nothing touches a socket.

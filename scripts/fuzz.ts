@@ -2,11 +2,11 @@
  * `npm run fuzz [-- --inputs N] [--seed S] [--flood N] [--no-write]`: the full reliability run.
  *
  *   1. fuzz: at least 1,000,000 inputs (default) into every decoder, keyed, and into a live
- *      engine whose friend session must stay Established (test/fuzz/runner.ts);
- *   2. flood: 13 kinds of unauthenticated packets from 20,000 addresses (test/reliability/flood.ts);
+ *      engine whose friend session must stay Established (harness/fuzz/runner.ts);
+ *   2. flood: 13 kinds of unauthenticated packets from 20,000 addresses (harness/reliability/flood.ts);
  *   3. amplification: every unauthenticated request/response pair, measured;
  *   4. protocol attacks, each refused;
- *   5. the outside attack review (test/reliability/review/), each attack performed again;
+ *   5. the outside attack review (harness/reliability/review/), each attack performed again;
  * prints the figures and writes docs/reliability.md (every section). Exits non-zero when
  * anything crashed, the session dropped, a table passed its limit or an attack got through.
  */

@@ -5,7 +5,7 @@
  *   `libtoxcore-dev` with apt-get when running as root and it is missing); tests skip with the
  *   printed reason when it cannot.
  * - `buildNative()` compiles `native/cpeer.c`, `native/loopback-shim.c` and `native/shim-probe.c`
- *   into `test/interop/build/` (content-addressed names, so concurrent callers never clash and
+ *   into `harness/interop/build/` (content-addressed names, so concurrent callers never clash and
  *   nothing is rebuilt unless a source, flag or toolchain changed).
  * - `CPeer` runs one cpeer under `LD_PRELOAD=loopback-shim.so` and exposes its JSON-lines output as
  *   typed events; `startPeers(n)` starts n peers that bootstrap to each other on 127.0.0.1.

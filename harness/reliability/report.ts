@@ -160,7 +160,7 @@ export function renderAttacks(outcomes: readonly AttackOutcome[]): string {
     '',
     stamp(),
     '',
-    'Run against Alice while she and Bob are Established on the simulated network (test/reliability/attacks.ts; asserted in test/reliability/attacks.test.ts).',
+    'Run against Alice while she and Bob are Established on the simulated network (harness/reliability/attacks.ts; asserted in test/reliability/attacks.test.ts).',
     '',
     table(
       outcomes.map((o) => ({
@@ -188,7 +188,7 @@ export function renderReview(outcomes: readonly ReviewOutcome[]): string {
     '',
     stamp(),
     '',
-    'An attack review from outside the project (independent attackers against `toxstate node` and c-toxcore 0.2.18 peers on loopback) found the attacks below. Each is performed again here with real packets, requests and files — against a real `toxstate node` process over UDP on 127.0.0.1, a real inspector server, the real CLI, or (for the attacks that need minutes of network time) engines on the simulated network — by test/reliability/review/ (asserted in its tests, each of which fails without the fix).',
+    'An attack review from outside the project (independent attackers against `toxstate node` and c-toxcore 0.2.18 peers on loopback) found the attacks below. Each is performed again here with real packets, requests and files — against a real `toxstate node` process over UDP on 127.0.0.1, a real inspector server, the real CLI, or (for the attacks that need minutes of network time) engines on the simulated network — by harness/reliability/review/ (asserted by the tests in test/reliability/review/, each of which fails without the fix).',
     '',
     table(
       sorted.map((o) => ({

@@ -193,8 +193,8 @@ async function main(): Promise<void> {
   const readme = `# Golden capture: two c-toxcore 0.2.18 peers on loopback
 
 Made on ${date} by \`npx tsx test/interop/make-golden-capture.ts\` (see that file), with Debian
-bookworm's libtoxcore 0.2.18 driven by \`test/interop/native/cpeer.c\` under the loopback shim
-(\`test/interop/native/loopback-shim.c\`). Regenerating it gives new keys and a different capture:
+bookworm's libtoxcore 0.2.18 driven by \`harness/interop/native/cpeer.c\` under the loopback shim
+(\`harness/interop/native/loopback-shim.c\`). Regenerating it gives new keys and a different capture:
 the files here belong together.
 
 ## Files

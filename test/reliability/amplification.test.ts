@@ -1,5 +1,5 @@
 /**
- * Amplification, measured (test/reliability/amplification.ts): what toxstate sends back to the
+ * Amplification, measured (harness/reliability/amplification.ts): what toxstate sends back to the
  * source of each unauthenticated request, and what it forwards elsewhere. The decision
  * (docs/reliability.md): answers to a spoofable source are never larger than the request except
  * where interoperation needs it, and then within a budget — a nodes answer to an unverified

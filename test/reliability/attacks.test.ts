@@ -1,6 +1,6 @@
 /**
  * Protocol attacks, each shown refused against an Established pair on the simulated network
- * (scenarios in test/reliability/attacks.ts): replayed handshakes and cookie responses, a cookie
+ * (scenarios in harness/reliability/attacks.ts): replayed handshakes and cookie responses, a cookie
  * too old, a handshake with a forged sender key, DHT-PK from non-friends or with an old
  * no_replay, nodes responses that try to poison the DHT, and DHT requests replayed from another
  * address to redirect a node or a friend. Attacks refused by earlier tests

@@ -1,5 +1,5 @@
 /**
- * The onion layers against c-toxcore 0.2.18 on loopback (test/interop/cpeer.ts), toxstate on a
+ * The onion layers against c-toxcore 0.2.18 on loopback (harness/interop/cpeer.ts), toxstate on a
  * real UDP socket (runtime/adapters/node-udp.ts, 127.0.0.1 only):
  *   - a c-toxcore peer bootstrapped to a toxstate node announces through it: toxstate is its
  *     relay A, B and C and its announce node D, and c-toxcore reports itself onion-connected;

@@ -1,7 +1,7 @@
 /**
  * Every scenario of the outside attack review (issue 13), by topic, for `npm run fuzz`, which
  * prints the outcomes and writes them into docs/reliability.md ("Attack review"). The tests in
- * this folder run the same scenarios and assert them.
+ * test/reliability/review/ run the same scenarios and assert them.
  */
 import type { Crypto } from '../../../protocol/crypto.js';
 import { runCrashesReview } from './crashes.js';

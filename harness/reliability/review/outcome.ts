@@ -2,7 +2,7 @@
  * The outside attack review (issue 13): each attack it found, performed again against toxstate
  * with real packets (a `toxstate node` process over UDP on loopback, or the simulated network
  * for the timing attacks), and what happened. Each topic module exports scenario functions
- * returning `ReviewOutcome`s: the tests in this folder assert `held`, and `npm run fuzz` renders
+ * returning `ReviewOutcome`s: the tests in test/reliability/review/ assert `held`, and `npm run fuzz` renders
  * them as the "Attack review" table of docs/reliability.md.
  */
 export interface ReviewOutcome {

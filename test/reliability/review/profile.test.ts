@@ -1,5 +1,5 @@
 /**
- * Issue 13 items 7 and 8, performed (test/reliability/review/profile.ts): symbolic links planted
+ * Issue 13 items 7 and 8, performed (harness/reliability/review/profile.ts): symbolic links planted
  * at temp-file names, symlinked and dangling profile paths, a FIFO, /dev/zero and profiles with
  * huge unknown sections given to the real CLI. Each asserts the defence held and its figures.
  */
