@@ -37,6 +37,7 @@ import { Journal } from './journal.js';
 import { generateKeyPair, Keys, type KeyPair } from './keys.js';
 import type { AutoAcceptOptions } from './messenger/auto-accept.js';
 import { Messenger, type MessageKind, type SendMessageResult } from './messenger/messenger.js';
+import type { MessengerFact } from './messenger/context.js';
 import { NetCrypto } from './net-crypto/net-crypto.js';
 import { AnnounceServer } from './onion/announce-server.js';
 import { OnionClient } from './onion/client.js';
@@ -162,7 +163,19 @@ export class Engine {
     this.announceServer = new AnnounceServer(this);
     this.onion = new OnionClient(this);
     this.netCrypto = new NetCrypto(this);
-    this.messenger = new Messenger(this);
+    this.messenger = new Messenger(
+      Object.assign(
+        this.layerContext<MessengerFact>((fact) => this.onMessengerFact(fact)),
+        {
+          app: (event: AppEvent) => this.app(event),
+          friends: this.friends,
+          self: () => ({ name: this.name, statusMessage: this.statusMessage, userStatus: this.userStatus, nospam: this.nospam }),
+          channel: this.netCrypto,
+          acceptFriendRequest: (pkHex: string) => void this.acceptFriendRequest(this.now, pkHex),
+          removeFriend: (pkHex: string) => this.removeFriend(this.now, pkHex),
+        },
+      ),
+    );
     for (const f of opts.friends ?? []) this.friends.add(f);
   }
 
@@ -502,6 +515,15 @@ export class Engine {
   /** Queues an event for a machine actor; processed in order by `flush`. */
   deliver(key: string, event: MachineEvent & { now: number }): void {
     this.queue.push({ key, event });
+  }
+
+  /** The messenger's facts (runtime/messenger/context.ts). */
+  private onMessengerFact(fact: MessengerFact): void {
+    switch (fact.type) {
+      case 'messenger.alive':
+        this.deliverToSession(fact.friend.pkHex, { type: 'packet.alive', now: this.now });
+        return;
+    }
   }
 
   /** Delivers an event to a friend's session machine. */

@@ -26,7 +26,8 @@
  * Tables (bounded): pending ≤ PENDING_LIMIT entries; probation ≤ maxFriends entries; the sketch
  * is REQUEST_SIGHTINGS_COUNTERS bytes. Counters: `auto_accept.{accepted,refused,evicted,expired}`.
  */
-import type { Engine, EngineDeadline } from '../engine.js';
+import type { LayerDeadline } from '../layer.js';
+import type { AutoAcceptContext } from './context.js';
 
 export interface AutoAcceptOptions {
   /** Accept only while the friend list has fewer friends than this (default 100). */
@@ -72,7 +73,7 @@ export class AutoAccept {
   private readonly salt: Uint32Array;
 
   constructor(
-    private readonly host: Engine,
+    private readonly ctx: AutoAcceptContext,
     opts: AutoAcceptOptions,
   ) {
     this.maxFriends = opts.maxFriends ?? AUTO_ACCEPT_DEFAULT_MAX_FRIENDS;
@@ -88,9 +89,9 @@ export class AutoAccept {
       if (!Number.isFinite(v) || v < min) throw new Error(`auto-accept: ${name} must be a number ≥ ${min}, got ${v}`);
     }
     this.tokens = this.burst;
-    this.tokensAt = host.now;
-    this.halvedAt = host.now;
-    const s = host.random.bytes(4 * REQUEST_SIGHTINGS_HASHES);
+    this.tokensAt = ctx.now;
+    this.halvedAt = ctx.now;
+    const s = ctx.random.bytes(4 * REQUEST_SIGHTINGS_HASHES);
     this.salt = new Uint32Array(REQUEST_SIGHTINGS_HASHES);
     for (let i = 0; i < REQUEST_SIGHTINGS_HASHES; i++) this.salt[i] = (s[4 * i]! | (s[4 * i + 1]! << 8) | (s[4 * i + 2]! << 16) | (s[4 * i + 3]! << 24)) >>> 0;
   }
@@ -100,16 +101,16 @@ export class AutoAccept {
    * a repeat: counted, and queued for acceptance unless the friend list is full.
    */
   offer(pkHex: string): void {
-    const now = this.host.now;
+    const now = this.ctx.now;
     this.fade(now);
     const slots = this.slotsOf(pkHex);
     for (const s of slots) if (this.sightings[s]! < 255) this.sightings[s]!++;
     if (this.pending.has(pkHex)) return;
-    if (this.host.friends.size >= this.maxFriends) return this.decide(pkHex, 'refused');
+    if (this.ctx.friends.size >= this.maxFriends) return this.decide(pkHex, 'refused');
     if (this.pending.size >= PENDING_LIMIT) {
       const least = this.extremes('least');
       if (this.estimate(slots) < least.estimate) return this.decide(pkHex, 'evicted');
-      const victim = least.entries[this.host.random.int(least.entries.length)]!;
+      const victim = least.entries[this.ctx.random.int(least.entries.length)]!;
       this.pending.delete(victim.pkHex);
       this.decide(victim.pkHex, 'evicted');
     }
@@ -136,11 +137,11 @@ export class AutoAccept {
     return this.estimate(this.slotsOf(pkHex));
   }
 
-  nextTimer(): EngineDeadline | null {
-    let best: EngineDeadline | null = null;
+  nextTimer(): LayerDeadline | null {
+    let best: LayerDeadline | null = null;
     if (this.pending.size > 0) {
-      const full = this.host.friends.size >= this.maxFriends;
-      const at = full ? this.host.now : this.tokenAt();
+      const full = this.ctx.friends.size >= this.maxFriends;
+      const at = full ? this.ctx.now : this.tokenAt();
       if (at !== null) best = { at, reason: full ? 'auto-accept: friend list full, refuse the pending requests' : 'auto-accept: accept a pending request' };
     }
     const first = this.probation.entries().next();
@@ -151,37 +152,37 @@ export class AutoAccept {
   onTimer(now: number): void {
     this.refill(now);
     while (this.pending.size > 0 && this.tokens >= 1) {
-      if (this.host.friends.size >= this.maxFriends) break;
+      if (this.ctx.friends.size >= this.maxFriends) break;
       const most = this.extremes('most');
-      const chosen = most.entries[this.host.random.int(most.entries.length)]!;
+      const chosen = most.entries[this.ctx.random.int(most.entries.length)]!;
       this.pending.delete(chosen.pkHex);
-      if (this.host.friends.has(chosen.pkHex)) continue;
+      if (this.ctx.friends.has(chosen.pkHex)) continue;
       this.tokens -= 1;
       try {
         // Validates the key again (the receiver already refused invalid ones).
-        this.host.acceptFriendRequest(now, chosen.pkHex);
+        this.ctx.acceptFriendRequest(chosen.pkHex);
       } catch {
-        this.host.counters.inc('auto_accept.error');
+        this.ctx.count('auto_accept.error');
         continue;
       }
       this.probation.delete(chosen.pkHex); // (re-)inserted last: the map stays in expiry order
       if (this.probationMs > 0) this.probation.set(chosen.pkHex, now + this.probationMs);
       this.decide(chosen.pkHex, 'accepted');
     }
-    if (this.host.friends.size >= this.maxFriends) {
+    if (this.ctx.friends.size >= this.maxFriends) {
       for (const hex of this.pending.keys()) this.decide(hex, 'refused');
       this.pending.clear();
     }
     for (const [hex, until] of this.probation) {
       if (until > now) break;
       this.probation.delete(hex);
-      if (this.host.removeFriend(now, hex)) this.decide(hex, 'expired');
+      if (this.ctx.removeFriend(hex)) this.decide(hex, 'expired');
     }
   }
 
   private decide(pkHex: string, outcome: 'accepted' | 'refused' | 'evicted' | 'expired'): void {
-    this.host.counters.inc(`auto_accept.${outcome}`);
-    this.host.app({ type: 'auto_accept', pk: pkHex, outcome, t: this.host.now });
+    this.ctx.count(`auto_accept.${outcome}`);
+    this.ctx.app({ type: 'auto_accept', pk: pkHex, outcome, t: this.ctx.now });
   }
 
   private refill(now: number): void {
@@ -191,7 +192,7 @@ export class AutoAccept {
 
   /** When the next token is there (null: never, a rate of 0 after the burst). */
   private tokenAt(): number | null {
-    const now = this.host.now;
+    const now = this.ctx.now;
     const tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.tokensAt) * this.perMinute) / 60_000);
     if (tokens >= 1) return now;
     if (this.perMinute <= 0) return null;

@@ -28,7 +28,8 @@
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
 import { FRIEND_REQUEST_NOSPAM_SIZE, MAX_FRIEND_REQUEST_MESSAGE_BYTES } from '../../protocol/messenger/index.js';
-import type { Engine } from '../engine.js';
+import type { AutoAccept } from './auto-accept.js';
+import type { FriendRequestsContext } from './context.js';
 import { decodeUtf8WithinLength } from './text.js';
 
 /** Recently seen requesters. friend_requests.h MAX_RECEIVED_STORED = 32. */
@@ -41,7 +42,11 @@ export class FriendRequestReceiver {
   private readonly ring: Array<string | null> = new Array<string | null>(RECENT_FRIEND_REQUESTS_RING_SIZE).fill(null);
   private ringIndex = 0;
 
-  constructor(private readonly host: Engine) {}
+  constructor(
+    private readonly ctx: FriendRequestsContext,
+    /** The auto-acceptor, when automatic acceptance is on (the messenger's). */
+    private readonly autoAccept: () => AutoAccept | null,
+  ) {}
 
   /**
    * Would a friend request from `senderPk` with `nospam` be surfaced? The §7.2 checks in
@@ -51,9 +56,9 @@ export class FriendRequestReceiver {
     if (!isValidPublicKey(senderPk)) return { ok: false, reason: 'invalid_public_key' };
     const hex = toHex(senderPk);
     if (this.ring.includes(hex)) return { ok: false, reason: 'recently_seen' };
-    if (!equalBytes(nospam, this.host.nospam)) return { ok: false, reason: 'wrong_nospam' };
-    if (this.host.friends.has(hex)) return { ok: false, reason: 'already_friend' };
-    if (equalBytes(senderPk, this.host.keys.real.publicKey)) return { ok: false, reason: 'from_self' };
+    if (!equalBytes(nospam, this.ctx.self().nospam)) return { ok: false, reason: 'wrong_nospam' };
+    if (this.ctx.friends.has(hex)) return { ok: false, reason: 'already_friend' };
+    if (equalBytes(senderPk, this.ctx.keys.real.publicKey)) return { ok: false, reason: 'from_self' };
     return { ok: true };
   }
 
@@ -64,22 +69,22 @@ export class FriendRequestReceiver {
    */
   receive(senderPk: Bytes, nospam: Bytes, message: Bytes, via: 'onion' | 'netCrypto'): boolean {
     if (message.length === 0 || message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES || nospam.length !== FRIEND_REQUEST_NOSPAM_SIZE) {
-      this.host.drop(`messenger.friend_request_malformed_${via}`);
+      this.ctx.drop(`messenger.friend_request_malformed_${via}`);
       return false;
     }
     const c = this.check(senderPk, nospam);
     const hex = toHex(senderPk);
-    const autoAccept = this.host.messenger.autoAccept;
+    const autoAccept = this.autoAccept();
     if (!c.ok) {
-      this.host.drop(`messenger.friend_request_${c.reason}`);
+      this.ctx.drop(`messenger.friend_request_${c.reason}`);
       // A repeat of a request still waiting: counted in the acceptor's favour (see auto-accept.ts).
-      if (autoAccept && c.reason === 'recently_seen' && equalBytes(nospam, this.host.nospam) && !this.host.friends.has(hex)) autoAccept.offer(hex);
+      if (autoAccept && c.reason === 'recently_seen' && equalBytes(nospam, this.ctx.self().nospam) && !this.ctx.friends.has(hex)) autoAccept.offer(hex);
       return false;
     }
     this.ring[this.ringIndex] = hex;
     this.ringIndex = (this.ringIndex + 1) % RECENT_FRIEND_REQUESTS_RING_SIZE;
-    this.host.counters.inc(`messenger.friend_requests_received_${via}`);
-    this.host.app({ type: 'friend_request', pk: hex, message: decodeUtf8WithinLength(message), t: this.host.now });
+    this.ctx.count(`messenger.friend_requests_received_${via}`);
+    this.ctx.app({ type: 'friend_request', pk: hex, message: decodeUtf8WithinLength(message), t: this.ctx.now });
     autoAccept?.offer(hex);
     return true;
   }

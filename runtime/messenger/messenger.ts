@@ -3,10 +3,10 @@
  * friend_connection.c `handle_packet`, Messenger.c `m_handle_status`, `m_handle_packet`,
  * `m_send_message_generic`, `do_receipts`).
  *
- * The friend's `friendSession` machine owns liveness: it asks for ALIVE (`sendAlive`) and gets
- * `packet.alive` from here. This layer owns what travels inside an established session:
+ * The friend's `friendSession` machine owns liveness: it asks for ALIVE (`sendAlive`), and an
+ * ALIVE received here is reported (fact `messenger.alive`) for the engine to deliver to it. This layer owns what travels inside an established session:
  *   - friend_connection payloads, handled whatever the messenger status: ALIVE (16) →
- *     `packet.alive`; SHARE_RELAYS (17) accepted and ignored (no TCP relays); FRIEND_REQUESTS (18)
+ *     `messenger.alive`; SHARE_RELAYS (17) accepted and ignored (no TCP relays); FRIEND_REQUESTS (18)
  *     → the friend-request receiver (friend-requests.ts), the same rules as onion id 32.
  *     Sending friend requests is the `friendRequest` machine's and the onion client's.
  *   - Messenger payloads. On `notify.online` we send ONLINE (24) first, then NICKNAME,
@@ -27,6 +27,11 @@
  *     a `message` event also carries the bytes as received.
  *   - Automatic acceptance of friend requests, when enabled (auto-accept.ts), runs on this
  *     layer's timer and learns here when an accepted friend comes online.
+ *
+ * The layer is given a `MessengerContext` (context.ts): it sends through the `SessionChannel` to
+ * net_crypto, and the engine calls it with machine outputs (`sendAlive`, `onOnline`,
+ * `onOffline`), net_crypto's facts (`handleLossless`, `onPeerAck`, `onSessionClosed`) and onion
+ * friend requests (`receiveFriendRequest`).
  *
  * Tables (bounded): one session record per friend with a session (≤ friends; receipts in it are
  * bounded by the net_crypto send buffer, SEND_BUFFER_LIMIT_PACKETS); one message counter per
@@ -52,11 +57,11 @@ import {
   PACKET_ID_SHARE_RELAYS,
   type UserStatus,
 } from '../../protocol/messenger/index.js';
-import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
 import type { Friend } from '../friends.js';
+import type { LayerDeadline, TimedLayer } from '../layer.js';
 import { SEND_BUFFER_LIMIT_PACKETS } from '../net-crypto/constants.js';
-import { NetCryptoError } from '../net-crypto/net-crypto.js';
 import { AutoAccept, type AutoAcceptOptions } from './auto-accept.js';
+import { isChannelRefusal, type MessengerContext } from './context.js';
 import { FriendRequestReceiver, type FriendRequestRefusal } from './friend-requests.js';
 import { decodeUtf8WithinLength } from './text.js';
 
@@ -111,8 +116,8 @@ export class Messenger implements TimedLayer {
   /** Automatic acceptance of friend requests (null: off, the default). */
   autoAccept: AutoAccept | null = null;
 
-  constructor(private readonly host: Engine) {
-    this.friendRequests = new FriendRequestReceiver(host);
+  constructor(private readonly ctx: MessengerContext) {
+    this.friendRequests = new FriendRequestReceiver(ctx, () => this.autoAccept);
   }
 
   private session(f: Friend): Session {
@@ -143,14 +148,14 @@ export class Messenger implements TimedLayer {
     this.autoAccept?.cameOnline(f.pkHex);
     this.trySend(f, encodeOnline(), 'online');
     this.sendSelfInfo(f);
-    f.lastSeen = BigInt(this.host.unixSeconds());
+    f.lastSeen = BigInt(this.ctx.unixSeconds());
   }
 
   /** `notify.offline`: the session ended; its receipts are forgotten. */
   onOffline(f: Friend): void {
     this.sessions.delete(f.pkHex);
-    f.lastSeen = BigInt(this.host.unixSeconds());
-    this.host.app({ type: 'profile_changed', t: this.host.now });
+    f.lastSeen = BigInt(this.ctx.unixSeconds());
+    this.ctx.app({ type: 'profile_changed', t: this.ctx.now });
   }
 
   /** net_crypto dropped or replaced the friend's connection: a new session starts from nothing. */
@@ -159,23 +164,24 @@ export class Messenger implements TimedLayer {
   }
 
   private sendSelfInfo(f: Friend): void {
-    this.trySend(f, encodeNickname(utf8Limited(this.host.name, MAX_NAME_LENGTH_BYTES)), 'nickname');
-    this.trySend(f, encodeStatusMessage(utf8Limited(this.host.statusMessage, MAX_STATUSMESSAGE_LENGTH_BYTES)), 'status_message');
-    const us = this.host.userStatus;
+    const me = this.ctx.self();
+    this.trySend(f, encodeNickname(utf8Limited(me.name, MAX_NAME_LENGTH_BYTES)), 'nickname');
+    this.trySend(f, encodeStatusMessage(utf8Limited(me.statusMessage, MAX_STATUSMESSAGE_LENGTH_BYTES)), 'status_message');
+    const us = me.userStatus;
     this.trySend(f, encodeUserStatus((us === 1 || us === 2 ? us : 0) as UserStatus), 'user_status');
   }
 
   /** Our name, status message or user status changed: tell every friend with a session (c-toxcore resends on change). */
   refreshSelfInfo(): void {
-    for (const f of this.host.friends.all()) if (this.sessions.get(f.pkHex)?.selfInfoSent === true) this.sendSelfInfo(f);
+    for (const f of this.ctx.friends.all()) if (this.sessions.get(f.pkHex)?.selfInfoSent === true) this.sendSelfInfo(f);
   }
 
   private trySend(f: Friend, payload: Bytes, what: string): number | null {
     try {
-      return this.host.netCrypto.sendLossless(f, payload);
+      return this.ctx.channel.sendLossless(f, payload);
     } catch (e) {
-      this.host.counters.inc(`messenger.send_failed_${what}`);
-      if (!(e instanceof NetCryptoError)) throw e;
+      this.ctx.count(`messenger.send_failed_${what}`);
+      if (!isChannelRefusal(e)) throw e;
       return null;
     }
   }
@@ -189,35 +195,35 @@ export class Messenger implements TimedLayer {
    * (the engine's `sendMessage` returns these as results instead). The text is never split.
    */
   sendMessage(friend: Friend | string, text: string | Bytes, kind: MessageKind = 'normal'): number {
-    const f = typeof friend === 'string' ? this.host.friends.get(friend) : friend;
-    if (!f || !this.host.friends.has(f.pkHex)) this.refuse('not_friend', 'not a friend');
+    const f = typeof friend === 'string' ? this.ctx.friends.get(friend) : friend;
+    if (!f || !this.ctx.friends.has(f.pkHex)) this.refuse('not_friend', 'not a friend');
     const bytes = typeof text === 'string' ? utf8.encode(text) : text;
     if (bytes.length === 0) this.refuse('empty', 'a message cannot be empty');
     if (bytes.length > MAX_MESSAGE_LENGTH_BYTES) {
       this.refuse('too_long', `message is ${bytes.length} bytes, at most ${MAX_MESSAGE_LENGTH_BYTES} (messages are not split)`);
     }
     const s = this.sessions.get(f.pkHex);
-    if (!this.host.netCrypto.isEstablished(f) || s?.selfInfoSent !== true) {
+    if (!this.ctx.channel.isEstablished(f) || s?.selfInfoSent !== true) {
       this.refuse('not_online', `friend ${f.pkHex.slice(0, 16)} is not online`);
     }
     let packetNumber: number;
     try {
-      packetNumber = this.host.netCrypto.sendLossless(f, kind === 'action' ? encodeAction(bytes) : encodeMessage(bytes));
+      packetNumber = this.ctx.channel.sendLossless(f, kind === 'action' ? encodeAction(bytes) : encodeMessage(bytes));
     } catch (e) {
-      if (e instanceof NetCryptoError && e.code === 'queue_full') {
+      if (isChannelRefusal(e) && e.code === 'queue_full') {
         this.refuse('queue_full', `the send queue to friend ${f.pkHex.slice(0, 16)} is full (${SEND_BUFFER_LIMIT_PACKETS} packets not yet acknowledged): ${e.message}`);
       }
-      if (e instanceof NetCryptoError) this.refuse('not_online', e.message);
+      if (isChannelRefusal(e)) this.refuse('not_online', e.message);
       throw e;
     }
     const id = (this.lastMessageId.get(f.pkHex) ?? 0) + 1;
     this.lastMessageId.set(f.pkHex, id);
     if (s.receipts.length >= MAX_PENDING_RECEIPTS) {
       s.receipts.shift();
-      this.host.counters.inc('messenger.receipts_evicted');
+      this.ctx.count('messenger.receipts_evicted');
     }
     s.receipts.push({ packetNumber, id });
-    this.host.counters.inc('messenger.messages_sent');
+    this.ctx.count('messenger.messages_sent');
     return id;
   }
 
@@ -232,13 +238,13 @@ export class Messenger implements TimedLayer {
   }
 
   private refuse(code: MessengerErrorCode, message: string): never {
-    this.host.counters.inc(`messenger.send_refused.${code}`);
+    this.ctx.count(`messenger.send_refused.${code}`);
     throw new MessengerError(code, message);
   }
 
   /** Turns automatic acceptance of friend requests on (with these bounds) or off (null). */
   setAutoAccept(opts: AutoAcceptOptions | null): void {
-    this.autoAccept = opts === null ? null : new AutoAccept(this.host, opts);
+    this.autoAccept = opts === null ? null : new AutoAccept(this.ctx, opts);
   }
 
   /** For the onion layer (id 32): would this request be surfaced? Records nothing. */
@@ -257,26 +263,26 @@ export class Messenger implements TimedLayer {
   onPeerAck(f: Friend): void {
     const s = this.sessions.get(f.pkHex);
     if (!s) return;
-    while (s.receipts.length > 0 && this.host.netCrypto.isDelivered(f, s.receipts[0]!.packetNumber)) {
+    while (s.receipts.length > 0 && this.ctx.channel.isDelivered(f, s.receipts[0]!.packetNumber)) {
       const r = s.receipts.shift()!;
-      this.host.app({ type: 'receipt', friend: f.pkHex, id: r.id, t: this.host.now });
+      this.ctx.app({ type: 'receipt', friend: f.pkHex, id: r.id, t: this.ctx.now });
     }
   }
 
   /** A lossless payload (16–191), in order. */
   handleLossless(f: Friend, payload: Bytes): void {
     const id = payload[0];
-    const now = this.host.now;
+    const now = this.ctx.now;
     // friend_connection's own payloads, whatever the messenger status.
     if (id === PACKET_ID_ALIVE) {
-      this.host.counters.inc('messenger.alive_received');
-      this.host.deliverToSession(f.pkHex, { type: 'packet.alive', now });
+      this.ctx.count('messenger.alive_received');
+      this.ctx.report({ type: 'messenger.alive', friend: f });
       return;
     }
-    if (id === PACKET_ID_SHARE_RELAYS) return void this.host.counters.inc('messenger.share_relays_ignored');
+    if (id === PACKET_ID_SHARE_RELAYS) return void this.ctx.count('messenger.share_relays_ignored');
     const decoded = decodeMessengerPacket(payload);
     if (id === PACKET_ID_FRIEND_REQUESTS) {
-      if (!decoded.ok || decoded.value.kind !== 'friendRequest') return this.host.drop('messenger.friend_request_malformed');
+      if (!decoded.ok || decoded.value.kind !== 'friendRequest') return this.ctx.drop('messenger.friend_request_malformed');
       this.friendRequests.receive(f.pk, decoded.value.nospam, decoded.value.message, 'netCrypto');
       return;
     }
@@ -284,57 +290,57 @@ export class Messenger implements TimedLayer {
     if (!s.peerOnline) {
       if (id === PACKET_ID_ONLINE && payload.length === 1) {
         s.peerOnline = true;
-        this.host.counters.inc('messenger.peer_online');
+        this.ctx.count('messenger.peer_online');
         // c-toxcore answers the peer's ONLINE with ONLINE (m_handle_packet → send_online_packet).
         if (s.selfInfoSent) this.trySend(f, encodeOnline(), 'online');
         return;
       }
-      return this.host.drop('messenger.before_online');
+      return this.ctx.drop('messenger.before_online');
     }
-    if (!decoded.ok) return this.host.drop(`messenger.payload_${String(id)}_ignored`);
+    if (!decoded.ok) return this.ctx.drop(`messenger.payload_${String(id)}_ignored`);
     const p = decoded.value;
     switch (p.kind) {
       case 'online':
         return;
       case 'offline':
         s.peerOnline = false;
-        this.host.counters.inc('messenger.peer_offline');
+        this.ctx.count('messenger.peer_offline');
         return;
       case 'nickname': {
         const name = decodeUtf8WithinLength(p.name);
-        this.host.app({ type: 'friend_name', friend: f.pkHex, name, t: now });
+        this.ctx.app({ type: 'friend_name', friend: f.pkHex, name, t: now });
         if (f.name !== name) {
           f.name = name;
-          this.host.app({ type: 'profile_changed', t: now });
+          this.ctx.app({ type: 'profile_changed', t: now });
         }
         return;
       }
       case 'statusMessage': {
         const statusMessage = decodeUtf8WithinLength(p.message);
-        this.host.app({ type: 'friend_status_message', friend: f.pkHex, statusMessage, t: now });
+        this.ctx.app({ type: 'friend_status_message', friend: f.pkHex, statusMessage, t: now });
         if (f.statusMessage !== statusMessage) {
           f.statusMessage = statusMessage;
-          this.host.app({ type: 'profile_changed', t: now });
+          this.ctx.app({ type: 'profile_changed', t: now });
         }
         return;
       }
       case 'userStatus':
-        this.host.app({ type: 'friend_user_status', friend: f.pkHex, userStatus: p.status, t: now });
+        this.ctx.app({ type: 'friend_user_status', friend: f.pkHex, userStatus: p.status, t: now });
         if (f.userStatus !== p.status) {
           f.userStatus = p.status;
-          this.host.app({ type: 'profile_changed', t: now });
+          this.ctx.app({ type: 'profile_changed', t: now });
         }
         return;
       case 'typing':
-        this.host.app({ type: 'friend_typing', friend: f.pkHex, typing: p.typing, t: now });
+        this.ctx.app({ type: 'friend_typing', friend: f.pkHex, typing: p.typing, t: now });
         return;
       case 'message':
       case 'action':
-        this.host.counters.inc('messenger.messages_received');
-        this.host.app({ type: 'message', friend: f.pkHex, text: decodeUtf8WithinLength(p.text), bytes: p.text, kind: p.kind === 'action' ? 'action' : 'normal', t: now });
+        this.ctx.count('messenger.messages_received');
+        this.ctx.app({ type: 'message', friend: f.pkHex, text: decodeUtf8WithinLength(p.text), bytes: p.text, kind: p.kind === 'action' ? 'action' : 'normal', t: now });
         return;
       default:
-        this.host.counters.inc(`messenger.payload_${p.kind}_ignored`);
+        this.ctx.count(`messenger.payload_${p.kind}_ignored`);
     }
   }
 
@@ -344,19 +350,19 @@ export class Messenger implements TimedLayer {
   /** `friends.removals` when removed friends were last forgotten: nothing to scan until it changes. */
   private cleanedAtRemovals = 0;
 
-  nextTimer(): EngineDeadline | null {
+  nextTimer(): LayerDeadline | null {
     const accept = this.autoAccept?.nextTimer() ?? null;
-    if (this.host.friends.removals === this.cleanedAtRemovals) return accept;
-    return { at: this.host.now, reason: 'messenger: forget a removed friend' };
+    if (this.ctx.friends.removals === this.cleanedAtRemovals) return accept;
+    return { at: this.ctx.now, reason: 'messenger: forget a removed friend' };
   }
 
   onTimer(now: number): void {
     const accept = this.autoAccept?.nextTimer() ?? null;
     if (accept !== null && accept.at <= now) this.autoAccept!.onTimer(now);
-    if (this.host.friends.removals === this.cleanedAtRemovals) return;
-    for (const hex of this.sessions.keys()) if (!this.host.friends.has(hex)) this.sessions.delete(hex);
-    for (const hex of this.lastMessageId.keys()) if (!this.host.friends.has(hex)) this.lastMessageId.delete(hex);
-    this.cleanedAtRemovals = this.host.friends.removals;
+    if (this.ctx.friends.removals === this.cleanedAtRemovals) return;
+    for (const hex of this.sessions.keys()) if (!this.ctx.friends.has(hex)) this.sessions.delete(hex);
+    for (const hex of this.lastMessageId.keys()) if (!this.ctx.friends.has(hex)) this.lastMessageId.delete(hex);
+    this.cleanedAtRemovals = this.ctx.friends.removals;
   }
 
   /** Sizes of the tables. */
