@@ -221,16 +221,20 @@ export async function portZeroNode(crypto: Crypto): Promise<ReviewOutcome> {
     await sleep(1_000);
     const stillUp = alive(v);
     const stop = await stopVictim(v);
+    // Two defences: the DHT drops a node named at port 0 (c-toxcore ipport_isset) before asking
+    // it, and the adapter refuses any send to port 0 that gets past a layer (unit-tested in
+    // test/runtime/node-udp-guard.test.ts).
+    const dropped = stop.counters['drop.dht.node_port_zero'] ?? 0;
     const refused = stop.counters['tx.refused_bad_port'] ?? 0;
     const invalid = stop.counters['drop.dht.node_invalid_public_key'] ?? 0;
-    const held = stillUp && stop.exitCode === 0 && refused >= 1 && invalid >= 1 && (stop.counters['error.input'] ?? 0) === 0;
+    const held = stillUp && stop.exitCode === 0 && dropped + refused >= 1 && invalid >= 1 && (stop.counters['error.input'] ?? 0) === 0;
     return {
       item: 1,
       attack: 'the node’s bootstrap node answers its nodes requests naming a node at 127.0.0.1 port 0 and a node whose key has bit 255 set (same class, found while fixing item 1)',
       before: 'not in the review: the nodes request to port 0 made Node’s send throw inside the socket handler, and the process exited 1',
-      result: `the node stayed up: ${refused} sends to port 0 refused (tx.refused_bad_port), ${invalid} nodes with an invalid key dropped (drop.dht.node_invalid_public_key) after ${answered} crafted answers; exit ${stop.exitCode} on SIGTERM`,
+      result: `the node stayed up: ${dropped} nodes at port 0 dropped (drop.dht.node_port_zero), ${refused} sends to port 0 refused (tx.refused_bad_port), ${invalid} nodes with an invalid key dropped (drop.dht.node_invalid_public_key) after ${answered} crafted answers; exit ${stop.exitCode} on SIGTERM`,
       held,
-      figures: { craftedAnswers: answered, alive: stillUp, portZeroSendsRefused: refused, invalidKeyNodesDropped: invalid, exitCode: stop.exitCode ?? 'signal' },
+      figures: { craftedAnswers: answered, alive: stillUp, portZeroNodesDropped: dropped, portZeroSendsRefused: refused, invalidKeyNodesDropped: invalid, exitCode: stop.exitCode ?? 'signal' },
     };
   });
 }
