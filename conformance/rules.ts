@@ -113,7 +113,7 @@ export const RULES: readonly Rule[] = [
     rule: 'A request packet (id 1) goes out at least every second while not confirmed or established.',
     ctoxcore: 'every 1 s (50 ms – 1 s under load)',
     toxstate: `every ${ncr.REQUEST_PACKET_INTERVAL_MS} ms; every ${ncr.REQUEST_PACKET_INTERVAL_WITH_GAPS_MS} ms while a packet is missing`,
-    implementedBy: [{ file: 'runtime/net-crypto/net-crypto.ts', symbol: 'REQUEST_PACKET_INTERVAL_MS' }],
+    implementedBy: [{ file: 'runtime/net-crypto/data-path.ts', symbol: 'REQUEST_PACKET_INTERVAL_MS' }],
     provedBy: [T(NCP, 'a lost packet is asked for by the request packet and resent')],
   },
   // ---- friend_connection (§5) ----------------------------------------------------------------
@@ -185,7 +185,7 @@ export const RULES: readonly Rule[] = [
     rule: 'A ping id is valid PING_TIMEOUT, once, and only from the node and address it was sent to.',
     ctoxcore: '5 s; 512 pending',
     toxstate: `${s(dht.DHT_PING_TIMEOUT_MS)}; ${dht.DHT_PENDING_LIMIT} pending`,
-    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'takePending' }],
+    implementedBy: [{ file: 'runtime/dht/pending.ts', symbol: 'takePending' }],
     provedBy: [T(DHT, 'counts and drops malformed and unauthenticated DHT packets')],
   },
   {
@@ -195,7 +195,7 @@ export const RULES: readonly Rule[] = [
     rule: 'Close list: 128 buckets of LCLIENT_NODES by leading bits in common; a node enters only a bucket with room or a bad node.',
     ctoxcore: '8 per bucket; 8 per searched key; 4 nodes per response',
     toxstate: `${dht.DHT_BUCKET_SIZE} per bucket; ${dht.DHT_SEARCH_LIST_SIZE} per searched key; ${dht.DHT_MAX_SENT_NODES} nodes per response`,
-    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'addToClose' }],
+    implementedBy: [{ file: 'runtime/dht/close-list.ts', symbol: 'addToClose' }],
     provedBy: [T(DHT, 'a 50-node network bootstrapped to one node fills the close lists')],
   },
   {
@@ -205,7 +205,7 @@ export const RULES: readonly Rule[] = [
     rule: 'c-toxcore ignores a nodes response with 0 nodes (the responder is not added).',
     ctoxcore: 'sends 0-node responses itself; ignores them on receipt',
     toxstate: 'never answers with 0 nodes when it knows anyone (falls back to the asker itself); accepts 0-node responses',
-    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'handleNodesRequest' }],
+    implementedBy: [{ file: 'runtime/dht/packets.ts', symbol: 'handleNodesRequest' }],
     provedBy: [T('test/protocol/wire/ctoxcore-wire.test.ts', 'its own ping request to us opens with our codec; our response puts us in its DHT'), T(OI, 'a c-toxcore peer announces through a toxstate node')],
   },
   {
@@ -215,7 +215,7 @@ export const RULES: readonly Rule[] = [
     rule: 'A DHT request (0x20) for another key is forwarded unchanged only to a close-list node with that key.',
     ctoxcore: 'forward if in close list, else drop',
     toxstate: 'same',
-    implementedBy: [{ file: 'runtime/dht/dht.ts', symbol: 'handleDhtRequest' }],
+    implementedBy: [{ file: 'runtime/dht/packets.ts', symbol: 'handleDhtRequest' }],
     provedBy: [T(ON, "a DHT-PK sent along a DHT route reaches A's session")],
   },
   // ---- onion client (§3.8) -------------------------------------------------------------------
@@ -352,7 +352,7 @@ export const RULES: readonly Rule[] = [
     rule: '0.2.18 uses announce 0x83/0x84 only; 0x87/0x88 cannot cross 0.2.18 relays.',
     ctoxcore: '0x83/0x84',
     toxstate: '0x83/0x84 (0x87/0x88 recognised and counted, not used)',
-    implementedBy: [{ file: 'runtime/engine.ts', symbol: 'case 0x83' }],
+    implementedBy: [{ file: 'runtime/engine.ts', symbol: 'announceServer.handlePacket' }],
     provedBy: [T(OI, 'a c-toxcore peer announces through a toxstate node')],
   },
   // ---- friend requests (§7) -----------------------------------------------------------------
@@ -490,7 +490,7 @@ export const RULES: readonly Rule[] = [
     rule: 'The handshake’s base nonce is the nonce its SENDER uses for its own data packets.',
     ctoxcore: 'sender’s own sent_nonce (spec.md says the other way round)',
     toxstate: 'same as c-toxcore',
-    implementedBy: [{ file: 'runtime/net-crypto/net-crypto.ts', symbol: 'baseNonce' }],
+    implementedBy: [{ file: 'runtime/net-crypto/handshake.ts', symbol: 'baseNonce' }],
     provedBy: [T(NCP, 'accepts a friend with a fresh cookie and answers with a handshake whose base nonce opens its first data packet'), T('test/protocol/net-crypto-capture.test.ts', 'each side’s data packets count up from the base nonce')],
   },
   {
@@ -510,7 +510,7 @@ export const RULES: readonly Rule[] = [
     rule: 'Replayed, duplicated and tampered data packets are dropped; reordered lossless packets are delivered in order.',
     ctoxcore: 'as stated (drops a reordered packet whose acknowledgement is behind)',
     toxstate: 'same, but keeps a reordered packet’s data and ignores its stale acknowledgement',
-    implementedBy: [{ file: 'runtime/net-crypto/net-crypto.ts', symbol: 'handleCryptoData' }],
+    implementedBy: [{ file: 'runtime/net-crypto/data-path.ts', symbol: 'handleCryptoData' }],
     provedBy: [T(NCP, 'drops replayed, duplicated and tampered data packets')],
   },
   // ---- messenger (§6) ------------------------------------------------------------------------

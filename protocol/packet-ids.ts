@@ -1,9 +1,16 @@
 /**
- * The first byte of every UDP datagram: packet ids c-toxcore 0.2.18 may send
- * (tox-protocol.md §2.7; c-toxcore v0.2.18 `toxcore/network.h` `Net_Packet_Type`,
- * the non-test-network table), each with a stable snake_case kind name.
+ * Every packet id, in one place: one table per id space, each entry with its c-toxcore 0.2.18
+ * name. Nothing else in protocol/ defines an id; codecs, the dissector and the runtime name them
+ * from here (test/protocol/one-source.test.ts keeps it so).
  *
- * Serialized form (every packet):
+ * | table               | what the id is                                     | c-toxcore source                      |
+ * |---------------------|----------------------------------------------------|---------------------------------------|
+ * | `PACKET_ID`         | first byte of every UDP datagram                   | network.h `Net_Packet_Type` (non-test) |
+ * | `CRYPTO_PAYLOAD_ID` | first byte of a net_crypto data payload            | net_crypto.h, friend_connection.h, Messenger.h `PACKET_ID_*` |
+ * | `DHT_REQUEST_ID`    | request id inside a DHT request 0x20               | DHT.h `CRYPTO_PACKET_*`               |
+ * | `ONION_DATA_ID`     | type byte of onion data (inside 0x85/0x86)         | onion_client.h `ONION_DATA_*`         |
+ *
+ * The UDP packet ids are tox-protocol.md §2.7. Serialized form (every UDP packet):
  *
  * | offset | length | field            |
  * |-------:|-------:|------------------|
@@ -11,7 +18,7 @@
  * |      1 |      … | packet-specific  |
  */
 
-/** Kind name → id. The comment after each entry is c-toxcore's enum name. */
+/** UDP packet ids: kind name → id. The comment after each entry is c-toxcore's enum name. */
 export const PACKET_ID = {
   ping_request: 0x00, // NET_PACKET_PING_REQUEST
   ping_response: 0x01, // NET_PACKET_PING_RESPONSE
@@ -48,6 +55,44 @@ export const PACKET_ID = {
 } as const;
 
 export type PacketKind = keyof typeof PACKET_ID;
+
+/**
+ * net_crypto payload ids (tox-protocol.md §4.3, §5.1, §6.2): the first byte of a crypto data
+ * payload. 0–2 are net_crypto's own (PACKET_ID_RANGE_* and the classes: net-crypto/payload-ids.ts),
+ * 16–18 friend_connection's, the rest Messenger's (only the ones this engine models).
+ */
+export const CRYPTO_PAYLOAD_ID = {
+  padding: 0, // PACKET_ID_PADDING (net_crypto.h)
+  request: 1, // PACKET_ID_REQUEST (net_crypto.h)
+  kill: 2, // PACKET_ID_KILL (net_crypto.h): 2, although spec.md once said 3
+  alive: 16, // PACKET_ID_ALIVE (friend_connection.h)
+  share_relays: 17, // PACKET_ID_SHARE_RELAYS (friend_connection.h)
+  friend_requests: 18, // PACKET_ID_FRIEND_REQUESTS (friend_connection.h)
+  online: 24, // PACKET_ID_ONLINE (net_crypto.h)
+  offline: 25, // PACKET_ID_OFFLINE (net_crypto.h)
+  nickname: 48, // PACKET_ID_NICKNAME (net_crypto.h)
+  status_message: 49, // PACKET_ID_STATUSMESSAGE (net_crypto.h)
+  user_status: 50, // PACKET_ID_USERSTATUS (net_crypto.h)
+  typing: 51, // PACKET_ID_TYPING (net_crypto.h)
+  message: 64, // PACKET_ID_MESSAGE (net_crypto.h)
+  action: 65, // PACKET_ID_ACTION = PACKET_ID_MESSAGE + MESSAGE_ACTION (net_crypto.h)
+} as const;
+
+/**
+ * Request ids inside a DHT request 0x20 (tox-protocol.md §2.5). 0.2.18 handles 254 and 156 over
+ * this route; 32 is defined but not handled.
+ */
+export const DHT_REQUEST_ID = {
+  friend_request: 32, // CRYPTO_PACKET_FRIEND_REQ (DHT.h)
+  dht_pk: 156, // CRYPTO_PACKET_DHTPK (DHT.h)
+  nat_ping: 254, // CRYPTO_PACKET_NAT_PING (DHT.h)
+} as const;
+
+/** Onion data payload types (tox-protocol.md §3.7): c-toxcore defines them as the DHT request ids. */
+export const ONION_DATA_ID = {
+  friend_request: DHT_REQUEST_ID.friend_request, // ONION_DATA_FRIEND_REQ = CRYPTO_PACKET_FRIEND_REQ (onion_client.h)
+  dht_pk: DHT_REQUEST_ID.dht_pk, // ONION_DATA_DHTPK = CRYPTO_PACKET_DHTPK (onion_client.h)
+} as const;
 
 const KIND_BY_ID: ReadonlyMap<number, PacketKind> = new Map(
   (Object.entries(PACKET_ID) as [PacketKind, number][]).map(([k, v]) => [v, k]),

@@ -29,11 +29,9 @@ import { equalBytes, Reader, type Bytes } from '../bytes.js';
 import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { decodePackedNodes, encodePackedNodes, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
+import { ONION_DATA_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { DHT_REQUEST_ID } from './dht-request.js';
 
-/** The payload type byte: c-toxcore `ONION_DATA_DHTPK` = `CRYPTO_PACKET_DHTPK` = 156 (onion_client.h, DHT.h). */
-export const DHT_PK_PAYLOAD_ID = DHT_REQUEST_ID.dht_pk;
 /** c-toxcore `MAX_SENT_NODES`: at most 4 nodes (2 TCP relays + close-list nodes in practice). */
 export const DHT_PK_MAX_NODES = 4;
 /** no_replay 8 + DHT pk 32. */
@@ -82,14 +80,14 @@ export function decodeDhtPkData(data: Bytes): Result<DhtPk> {
 export function encodeDhtPkPayload(d: DhtPk): Bytes {
   const data = encodeDhtPkData(d);
   const out = new Uint8Array(1 + data.length);
-  out[0] = DHT_PK_PAYLOAD_ID;
+  out[0] = ONION_DATA_ID.dht_pk;
   out.set(data, 1);
   return out;
 }
 
 export function decodeDhtPkPayload(payload: Bytes): Result<DhtPk> {
   if (payload.length === 0) return err('DHT-PK payload: empty');
-  if (payload[0] !== DHT_PK_PAYLOAD_ID) return err(`DHT-PK payload: type ${payload[0]} is not ${DHT_PK_PAYLOAD_ID}`);
+  if (payload[0] !== ONION_DATA_ID.dht_pk) return err(`DHT-PK payload: type ${payload[0]} is not ${ONION_DATA_ID.dht_pk}`);
   return decodeDhtPkData(payload.subarray(1));
 }
 

@@ -21,7 +21,7 @@
 import { Reader, type Bytes } from '../bytes.js';
 import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
-import { PACKET_ID } from '../packet-ids.js';
+import { DHT_REQUEST_ID, PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 
 /** c-toxcore `MAX_CRYPTO_REQUEST_SIZE` (DHT.h): the largest request `create_request` makes and `handle_request` opens. */
@@ -36,12 +36,8 @@ export const DHT_REQUEST_HEADER_SIZE_BYTES = 1 + 2 * PUBLIC_KEY_SIZE + NONCE_SIZ
 /** The largest `data` a request can carry: 1024 − 89 − 16 − 1 = 918 bytes. */
 export const MAX_DHT_REQUEST_DATA_SIZE_BYTES = MAX_CRYPTO_REQUEST_SIZE_BYTES - DHT_REQUEST_HEADER_SIZE_BYTES - MAC_SIZE - 1;
 
-/** Request ids inside a 0x20 (c-toxcore DHT.h `CRYPTO_PACKET_*`). */
-export const DHT_REQUEST_ID = {
-  friend_request: 32, // CRYPTO_PACKET_FRIEND_REQ (not handled over the DHT route in 0.2.18)
-  dht_pk: 156, // CRYPTO_PACKET_DHTPK
-  nat_ping: 254, // CRYPTO_PACKET_NAT_PING
-} as const;
+/** Request ids inside a 0x20: `DHT_REQUEST_ID` in packet-ids.ts, re-exported here. */
+export { DHT_REQUEST_ID };
 
 export interface DhtRequestHeader {
   readonly receiverPk: Bytes;

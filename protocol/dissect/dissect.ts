@@ -28,6 +28,7 @@ import { ipPortKey, type IpPort } from '../ip-port.js';
 import { DATA_NUM_THRESHOLD } from '../net-crypto/constants.js';
 import { recoverNonce } from '../net-crypto/crypto-data.js';
 import { addToNonce } from '../nonce.js';
+import { PACKET_ID } from '../packet-ids.js';
 import { learnCapture, type CaptureKnowledge } from './context.js';
 import { describeDatagram } from './describe.js';
 import { hexUpper, type JsonObject, type MutableJsonObject } from './json.js';
@@ -85,7 +86,7 @@ export function dissectDatagrams(inputs: readonly DissectInput[], options: Disse
     // Learn the sendbacks of the self-announce requests first, so a response found before its
     // request (or without its request in the capture) can still name its announce node.
     for (const d of inputs) {
-      if (d.payload[0] === 0x83 && isWhole(d)) openAnnounceRequestWithProfiles(open, d.payload, d.dst);
+      if (d.payload[0] === PACKET_ID.announce_request && isWhole(d)) openAnnounceRequestWithProfiles(open, d.payload, d.dst);
     }
   }
   return inputs.map((d) => dissectOne(run, d, true));

@@ -10,8 +10,8 @@
  * |      1 | 1..1372 | text (UTF-8 by convention, not checked) |
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { ok, type Result } from '../result.js';
-import { PACKET_ID_ACTION } from './constants.js';
 import { decodeText, encodeText } from './message.js';
 
 export interface ActionPacket {
@@ -20,10 +20,10 @@ export interface ActionPacket {
 }
 
 export function encodeAction(text: Bytes): Bytes {
-  return encodeText(PACKET_ID_ACTION, text);
+  return encodeText(CRYPTO_PAYLOAD_ID.action, text);
 }
 
 export function decodeAction(bytes: Bytes): Result<ActionPacket> {
-  const t = decodeText(PACKET_ID_ACTION, 'action', bytes);
+  const t = decodeText(CRYPTO_PAYLOAD_ID.action, 'action', bytes);
   return t.ok ? ok({ kind: 'action', text: t.value }) : t;
 }

@@ -13,18 +13,18 @@
  * are accepted and ignored on decode.
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { PACKET_ID_ALIVE } from './constants.js';
 
 export interface AlivePacket {
   readonly kind: 'alive';
 }
 
 export function encodeAlive(): Bytes {
-  return Uint8Array.of(PACKET_ID_ALIVE);
+  return Uint8Array.of(CRYPTO_PAYLOAD_ID.alive);
 }
 
 export function decodeAlive(bytes: Bytes): Result<AlivePacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_ALIVE) return err('alive: id is not 16');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.alive) return err(`alive: id is not ${CRYPTO_PAYLOAD_ID.alive}`);
   return ok({ kind: 'alive' });
 }

@@ -1,31 +1,27 @@
 /**
- * friend_connection and Messenger payload ids and limits (tox-protocol.md §5.1, §6.2, §7.2).
- * These are lossless net_crypto payloads: the id is the first byte of the payload.
+ * friend_connection and Messenger limits (tox-protocol.md §5.1, §6.2, §7.2). These are lossless
+ * net_crypto payloads: the id is the first byte of the payload, `CRYPTO_PAYLOAD_ID` in
+ * packet-ids.ts (re-exported here).
  */
 import { MAX_CRYPTO_DATA_SIZE } from '../net-crypto/constants.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 
-/** friend_connection.h PACKET_ID_ALIVE. */
-export const PACKET_ID_ALIVE = 16;
-/** friend_connection.h PACKET_ID_SHARE_RELAYS. */
-export const PACKET_ID_SHARE_RELAYS = 17;
-/** friend_connection.h PACKET_ID_FRIEND_REQUESTS. */
-export const PACKET_ID_FRIEND_REQUESTS = 18;
-/** net_crypto.h PACKET_ID_ONLINE. */
-export const PACKET_ID_ONLINE = 24;
-/** net_crypto.h PACKET_ID_OFFLINE. */
-export const PACKET_ID_OFFLINE = 25;
-/** net_crypto.h PACKET_ID_NICKNAME. */
-export const PACKET_ID_NICKNAME = 48;
-/** net_crypto.h PACKET_ID_STATUSMESSAGE. */
-export const PACKET_ID_STATUSMESSAGE = 49;
-/** net_crypto.h PACKET_ID_USERSTATUS. */
-export const PACKET_ID_USERSTATUS = 50;
-/** net_crypto.h PACKET_ID_TYPING. */
-export const PACKET_ID_TYPING = 51;
-/** net_crypto.h PACKET_ID_MESSAGE. */
-export const PACKET_ID_MESSAGE = 64;
-/** net_crypto.h PACKET_ID_ACTION (= PACKET_ID_MESSAGE + MESSAGE_ACTION). */
-export const PACKET_ID_ACTION = 65;
+export { CRYPTO_PAYLOAD_ID };
+
+// Deprecated second names of CRYPTO_PAYLOAD_ID entries, kept only while runtime/ (and
+// test/runtime/messenger.test.ts) still import them (issue 14).
+/** @deprecated Use `CRYPTO_PAYLOAD_ID.alive`. */
+export const PACKET_ID_ALIVE = CRYPTO_PAYLOAD_ID.alive;
+/** @deprecated Use `CRYPTO_PAYLOAD_ID.share_relays`. */
+export const PACKET_ID_SHARE_RELAYS = CRYPTO_PAYLOAD_ID.share_relays;
+/** @deprecated Use `CRYPTO_PAYLOAD_ID.friend_requests`. */
+export const PACKET_ID_FRIEND_REQUESTS = CRYPTO_PAYLOAD_ID.friend_requests;
+/** @deprecated Use `CRYPTO_PAYLOAD_ID.online`. */
+export const PACKET_ID_ONLINE = CRYPTO_PAYLOAD_ID.online;
+/** @deprecated Use `CRYPTO_PAYLOAD_ID.nickname`. */
+export const PACKET_ID_NICKNAME = CRYPTO_PAYLOAD_ID.nickname;
+/** @deprecated Use `CRYPTO_PAYLOAD_ID.status_message`. */
+export const PACKET_ID_STATUSMESSAGE = CRYPTO_PAYLOAD_ID.status_message;
 
 /** At most this many relays in one share-relays packet (friend_connection.h MAX_SHARED_RELAYS = RECOMMENDED_FRIEND_TCP_CONNECTIONS). */
 export const MAX_SHARED_RELAYS = 3;

@@ -14,13 +14,9 @@
  * c-toxcore `friendreq_handlepacket`: length must be > 5 and ≤ 1021 (ONION_CLIENT_MAX_DATA_SIZE).
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import {
-  FRIEND_REQUEST_NOSPAM_SIZE,
-  MAX_FRIEND_REQUEST_MESSAGE_BYTES,
-  ONION_CLIENT_MAX_DATA_SIZE,
-  PACKET_ID_FRIEND_REQUESTS,
-} from './constants.js';
+import { FRIEND_REQUEST_NOSPAM_SIZE, MAX_FRIEND_REQUEST_MESSAGE_BYTES, ONION_CLIENT_MAX_DATA_SIZE } from './constants.js';
 
 export interface FriendRequestPacket {
   readonly kind: 'friendRequest';
@@ -37,14 +33,14 @@ export function encodeFriendRequest(nospam: Bytes, message: Bytes): Bytes {
     throw new Error(`friend request: message length ${message.length} outside 1..${MAX_FRIEND_REQUEST_MESSAGE_BYTES}`);
   }
   const out = new Uint8Array(1 + FRIEND_REQUEST_NOSPAM_SIZE + message.length);
-  out[0] = PACKET_ID_FRIEND_REQUESTS;
+  out[0] = CRYPTO_PAYLOAD_ID.friend_requests;
   out.set(nospam, 1);
   out.set(message, 1 + FRIEND_REQUEST_NOSPAM_SIZE);
   return out;
 }
 
 export function decodeFriendRequest(bytes: Bytes): Result<FriendRequestPacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_FRIEND_REQUESTS) return err('friend request: id is not 18');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.friend_requests) return err(`friend request: id is not ${CRYPTO_PAYLOAD_ID.friend_requests}`);
   if (bytes.length <= 1 + FRIEND_REQUEST_NOSPAM_SIZE) return err('friend request: no message');
   if (bytes.length > ONION_CLIENT_MAX_DATA_SIZE) return err(`friend request: length ${bytes.length} exceeds ${ONION_CLIENT_MAX_DATA_SIZE}`);
   return ok({

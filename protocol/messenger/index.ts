@@ -12,10 +12,10 @@
  * |      1 |      … | body, see each file   |
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, type Result } from '../result.js';
 import { decodeAction, encodeAction, type ActionPacket } from './action.js';
 import { decodeAlive, encodeAlive, type AlivePacket } from './alive.js';
-import * as ids from './constants.js';
 import { decodeFriendRequest, encodeFriendRequest, type FriendRequestPacket } from './friend-request.js';
 import { decodeMessage, encodeMessage, type MessagePacket } from './message.js';
 import { decodeNickname, encodeNickname, type NicknamePacket } from './nickname.js';
@@ -86,27 +86,27 @@ export function encodeMessengerPacket(p: MessengerPacket): Bytes {
 export function decodeMessengerPacket(bytes: Bytes): Result<MessengerPacket> {
   if (bytes.length === 0) return err('messenger packet: empty');
   switch (bytes[0]) {
-    case ids.PACKET_ID_ALIVE:
+    case CRYPTO_PAYLOAD_ID.alive:
       return decodeAlive(bytes);
-    case ids.PACKET_ID_SHARE_RELAYS:
+    case CRYPTO_PAYLOAD_ID.share_relays:
       return decodeShareRelays(bytes);
-    case ids.PACKET_ID_FRIEND_REQUESTS:
+    case CRYPTO_PAYLOAD_ID.friend_requests:
       return decodeFriendRequest(bytes);
-    case ids.PACKET_ID_ONLINE:
+    case CRYPTO_PAYLOAD_ID.online:
       return decodeOnline(bytes);
-    case ids.PACKET_ID_OFFLINE:
+    case CRYPTO_PAYLOAD_ID.offline:
       return decodeOffline(bytes);
-    case ids.PACKET_ID_NICKNAME:
+    case CRYPTO_PAYLOAD_ID.nickname:
       return decodeNickname(bytes);
-    case ids.PACKET_ID_STATUSMESSAGE:
+    case CRYPTO_PAYLOAD_ID.status_message:
       return decodeStatusMessage(bytes);
-    case ids.PACKET_ID_USERSTATUS:
+    case CRYPTO_PAYLOAD_ID.user_status:
       return decodeUserStatus(bytes);
-    case ids.PACKET_ID_TYPING:
+    case CRYPTO_PAYLOAD_ID.typing:
       return decodeTyping(bytes);
-    case ids.PACKET_ID_MESSAGE:
+    case CRYPTO_PAYLOAD_ID.message:
       return decodeMessage(bytes);
-    case ids.PACKET_ID_ACTION:
+    case CRYPTO_PAYLOAD_ID.action:
       return decodeAction(bytes);
     default:
       return err(`messenger packet: id ${bytes[0]} is not modelled`);

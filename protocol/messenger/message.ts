@@ -14,8 +14,9 @@
  * (Messenger.c `m_send_message`: `length >= MAX_CRYPTO_DATA_SIZE`).
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { MAX_MESSAGE_LENGTH_BYTES, PACKET_ID_ACTION, PACKET_ID_MESSAGE } from './constants.js';
+import { MAX_MESSAGE_LENGTH_BYTES } from './constants.js';
 
 export interface MessagePacket {
   readonly kind: 'message';
@@ -23,7 +24,7 @@ export interface MessagePacket {
 }
 
 /** Shared by MESSAGE and ACTION. Throws on text outside 1..1372 bytes. */
-export function encodeText(id: typeof PACKET_ID_MESSAGE | typeof PACKET_ID_ACTION, text: Bytes): Bytes {
+export function encodeText(id: typeof CRYPTO_PAYLOAD_ID.message | typeof CRYPTO_PAYLOAD_ID.action, text: Bytes): Bytes {
   if (text.length < 1 || text.length > MAX_MESSAGE_LENGTH_BYTES) {
     throw new Error(`message: text length ${text.length} outside 1..${MAX_MESSAGE_LENGTH_BYTES}`);
   }
@@ -42,10 +43,10 @@ export function decodeText(id: number, name: string, bytes: Bytes): Result<Bytes
 }
 
 export function encodeMessage(text: Bytes): Bytes {
-  return encodeText(PACKET_ID_MESSAGE, text);
+  return encodeText(CRYPTO_PAYLOAD_ID.message, text);
 }
 
 export function decodeMessage(bytes: Bytes): Result<MessagePacket> {
-  const t = decodeText(PACKET_ID_MESSAGE, 'message', bytes);
+  const t = decodeText(CRYPTO_PAYLOAD_ID.message, 'message', bytes);
   return t.ok ? ok({ kind: 'message', text: t.value }) : t;
 }

@@ -11,8 +11,9 @@
  * c-toxcore ignores a name longer than MAX_NAME_LENGTH (128); an empty name is valid.
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { MAX_NAME_LENGTH_BYTES, PACKET_ID_NICKNAME } from './constants.js';
+import { MAX_NAME_LENGTH_BYTES } from './constants.js';
 
 export interface NicknamePacket {
   readonly kind: 'nickname';
@@ -23,13 +24,13 @@ export interface NicknamePacket {
 export function encodeNickname(name: Bytes): Bytes {
   if (name.length > MAX_NAME_LENGTH_BYTES) throw new Error(`nickname: ${name.length} bytes, at most ${MAX_NAME_LENGTH_BYTES}`);
   const out = new Uint8Array(1 + name.length);
-  out[0] = PACKET_ID_NICKNAME;
+  out[0] = CRYPTO_PAYLOAD_ID.nickname;
   out.set(name, 1);
   return out;
 }
 
 export function decodeNickname(bytes: Bytes): Result<NicknamePacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_NICKNAME) return err('nickname: id is not 48');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.nickname) return err(`nickname: id is not ${CRYPTO_PAYLOAD_ID.nickname}`);
   if (bytes.length - 1 > MAX_NAME_LENGTH_BYTES) return err(`nickname: ${bytes.length - 1} bytes, at most ${MAX_NAME_LENGTH_BYTES}`);
   return ok({ kind: 'nickname', name: bytes.slice(1) });
 }

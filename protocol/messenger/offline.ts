@@ -9,19 +9,19 @@
  * |      0 |      1 | 0x19  |
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { PACKET_ID_OFFLINE } from './constants.js';
 
 export interface OfflinePacket {
   readonly kind: 'offline';
 }
 
 export function encodeOffline(): Bytes {
-  return Uint8Array.of(PACKET_ID_OFFLINE);
+  return Uint8Array.of(CRYPTO_PAYLOAD_ID.offline);
 }
 
 export function decodeOffline(bytes: Bytes): Result<OfflinePacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_OFFLINE) return err('offline: id is not 25');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.offline) return err(`offline: id is not ${CRYPTO_PAYLOAD_ID.offline}`);
   if (bytes.length !== 1) return err(`offline: length ${bytes.length}, must be exactly 1`);
   return ok({ kind: 'offline' });
 }

@@ -10,19 +10,19 @@
  * |      0 |      1 | 0x18  |
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { PACKET_ID_ONLINE } from './constants.js';
 
 export interface OnlinePacket {
   readonly kind: 'online';
 }
 
 export function encodeOnline(): Bytes {
-  return Uint8Array.of(PACKET_ID_ONLINE);
+  return Uint8Array.of(CRYPTO_PAYLOAD_ID.online);
 }
 
 export function decodeOnline(bytes: Bytes): Result<OnlinePacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_ONLINE) return err('online: id is not 24');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.online) return err(`online: id is not ${CRYPTO_PAYLOAD_ID.online}`);
   if (bytes.length !== 1) return err(`online: length ${bytes.length}, must be exactly 1`);
   return ok({ kind: 'online' });
 }

@@ -16,8 +16,9 @@
  */
 import { Reader, type Bytes } from '../bytes.js';
 import { encodePackedNodes, readPackedNode, type PackedNode } from '../packed-node.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { MAX_SHARED_RELAYS, PACKET_ID_SHARE_RELAYS } from './constants.js';
+import { MAX_SHARED_RELAYS } from './constants.js';
 
 export interface ShareRelaysPacket {
   readonly kind: 'shareRelays';
@@ -30,13 +31,13 @@ export function encodeShareRelays(relays: readonly PackedNode[]): Bytes {
   for (const r of relays) if (r.transport !== 'tcp') throw new Error('share relays: only TCP relays are shared');
   const nodes = encodePackedNodes(relays);
   const out = new Uint8Array(1 + nodes.length);
-  out[0] = PACKET_ID_SHARE_RELAYS;
+  out[0] = CRYPTO_PAYLOAD_ID.share_relays;
   out.set(nodes, 1);
   return out;
 }
 
 export function decodeShareRelays(bytes: Bytes): Result<ShareRelaysPacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_SHARE_RELAYS) return err('share relays: id is not 17');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.share_relays) return err(`share relays: id is not ${CRYPTO_PAYLOAD_ID.share_relays}`);
   const r = new Reader(bytes.subarray(1));
   const relays: PackedNode[] = [];
   while (relays.length < MAX_SHARED_RELAYS && r.remaining > 0) {

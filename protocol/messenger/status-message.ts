@@ -11,8 +11,9 @@
  * c-toxcore ignores one longer than MAX_STATUSMESSAGE_LENGTH (1007); empty is valid.
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { MAX_STATUSMESSAGE_LENGTH_BYTES, PACKET_ID_STATUSMESSAGE } from './constants.js';
+import { MAX_STATUSMESSAGE_LENGTH_BYTES } from './constants.js';
 
 export interface StatusMessagePacket {
   readonly kind: 'statusMessage';
@@ -25,13 +26,13 @@ export function encodeStatusMessage(message: Bytes): Bytes {
     throw new Error(`status message: ${message.length} bytes, at most ${MAX_STATUSMESSAGE_LENGTH_BYTES}`);
   }
   const out = new Uint8Array(1 + message.length);
-  out[0] = PACKET_ID_STATUSMESSAGE;
+  out[0] = CRYPTO_PAYLOAD_ID.status_message;
   out.set(message, 1);
   return out;
 }
 
 export function decodeStatusMessage(bytes: Bytes): Result<StatusMessagePacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_STATUSMESSAGE) return err('status message: id is not 49');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.status_message) return err(`status message: id is not ${CRYPTO_PAYLOAD_ID.status_message}`);
   if (bytes.length - 1 > MAX_STATUSMESSAGE_LENGTH_BYTES) {
     return err(`status message: ${bytes.length - 1} bytes, at most ${MAX_STATUSMESSAGE_LENGTH_BYTES}`);
   }

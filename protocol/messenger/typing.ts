@@ -12,8 +12,8 @@
  * length is ignored by c-toxcore and refused here.
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { PACKET_ID_TYPING } from './constants.js';
 
 export interface TypingPacket {
   readonly kind: 'typing';
@@ -21,11 +21,11 @@ export interface TypingPacket {
 }
 
 export function encodeTyping(typing: boolean): Bytes {
-  return Uint8Array.of(PACKET_ID_TYPING, typing ? 1 : 0);
+  return Uint8Array.of(CRYPTO_PAYLOAD_ID.typing, typing ? 1 : 0);
 }
 
 export function decodeTyping(bytes: Bytes): Result<TypingPacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_TYPING) return err('typing: id is not 51');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.typing) return err(`typing: id is not ${CRYPTO_PAYLOAD_ID.typing}`);
   if (bytes.length !== 2) return err(`typing: length ${bytes.length}, must be exactly 2`);
   return ok({ kind: 'typing', typing: bytes[1] !== 0 });
 }

@@ -11,8 +11,9 @@
  * c-toxcore ignores any other length and any status ≥ 3 (USERSTATUS_INVALID).
  */
 import type { Bytes } from '../bytes.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { PACKET_ID_USERSTATUS, USERSTATUS_INVALID } from './constants.js';
+import { USERSTATUS_INVALID } from './constants.js';
 
 export type UserStatus = 0 | 1 | 2;
 
@@ -23,11 +24,11 @@ export interface UserStatusPacket {
 
 export function encodeUserStatus(status: UserStatus): Bytes {
   if (status !== 0 && status !== 1 && status !== 2) throw new Error(`user status: ${String(status)} is not 0, 1 or 2`);
-  return Uint8Array.of(PACKET_ID_USERSTATUS, status);
+  return Uint8Array.of(CRYPTO_PAYLOAD_ID.user_status, status);
 }
 
 export function decodeUserStatus(bytes: Bytes): Result<UserStatusPacket> {
-  if (bytes.length === 0 || bytes[0] !== PACKET_ID_USERSTATUS) return err('user status: id is not 50');
+  if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.user_status) return err(`user status: id is not ${CRYPTO_PAYLOAD_ID.user_status}`);
   if (bytes.length !== 2) return err(`user status: length ${bytes.length}, must be exactly 2`);
   const s = bytes[1]!;
   if (s >= USERSTATUS_INVALID) return err(`user status: value ${s} is not 0, 1 or 2 (ignored by c-toxcore)`);

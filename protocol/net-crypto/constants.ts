@@ -4,12 +4,6 @@
  */
 import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, SHA512_SIZE } from '../crypto.js';
 
-/** Packet ids of the four net_crypto UDP packets (toxcore/network.h NET_PACKET_COOKIE_REQUEST … CRYPTO_DATA). */
-export const NET_PACKET_COOKIE_REQUEST = 0x18;
-export const NET_PACKET_COOKIE_RESPONSE = 0x19;
-export const NET_PACKET_CRYPTO_HANDSHAKE = 0x1a;
-export const NET_PACKET_CRYPTO_DATA = 0x1b;
-
 /** A cookie is valid while `time <= now <= time + 15` (net_crypto.c COOKIE_TIMEOUT, seconds). */
 export const COOKIE_TIMEOUT_S = 15;
 /** Requester real pk ‖ requester DHT pk (net_crypto.c COOKIE_DATA_LENGTH). */

@@ -27,8 +27,9 @@
 import { Reader, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE } from '../crypto.js';
+import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { COOKIE_REQUEST_PLAIN_SIZE, COOKIE_REQUEST_SIZE, ECHO_ID_SIZE, NET_PACKET_COOKIE_REQUEST } from './constants.js';
+import { COOKIE_REQUEST_PLAIN_SIZE, COOKIE_REQUEST_SIZE, ECHO_ID_SIZE } from './constants.js';
 
 export interface CookieRequestHeader {
   readonly senderDhtPk: Bytes;
@@ -50,7 +51,7 @@ export interface CookieRequest extends CookieRequestHeader, CookieRequestBody {}
 export function decodeCookieRequestHeader(bytes: Bytes): Result<CookieRequestHeader> {
   if (bytes.length !== COOKIE_REQUEST_SIZE) return err(`cookie request: length ${bytes.length}, expected ${COOKIE_REQUEST_SIZE}`);
   const r = new Reader(bytes);
-  if (r.u8() !== NET_PACKET_COOKIE_REQUEST) return err('cookie request: packet id is not 0x18');
+  if (r.u8() !== PACKET_ID.cookie_request) return err('cookie request: packet id is not 0x18');
   const senderDhtPk = r.bytes(PUBLIC_KEY_SIZE);
   const nonce = r.bytes(NONCE_SIZE);
   const boxed = r.rest();
@@ -77,7 +78,7 @@ export function sealCookieRequest(
   plain.set(body.echoId, 2 * PUBLIC_KEY_SIZE);
   const boxed = crypto.seal(sharedKey, nonce, plain);
   const out = new Uint8Array(COOKIE_REQUEST_SIZE);
-  out[0] = NET_PACKET_COOKIE_REQUEST;
+  out[0] = PACKET_ID.cookie_request;
   out.set(senderDhtPk, 1);
   out.set(nonce, 1 + PUBLIC_KEY_SIZE);
   out.set(boxed, 1 + PUBLIC_KEY_SIZE + NONCE_SIZE);

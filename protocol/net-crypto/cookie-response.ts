@@ -23,8 +23,9 @@
 import { Reader, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { NONCE_SIZE } from '../crypto.js';
+import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { COOKIE_RESPONSE_SIZE, COOKIE_SIZE, ECHO_ID_SIZE, NET_PACKET_COOKIE_RESPONSE } from './constants.js';
+import { COOKIE_RESPONSE_SIZE, COOKIE_SIZE, ECHO_ID_SIZE } from './constants.js';
 
 export interface CookieResponse {
   /** The 112-byte cookie, opaque to the requester. */
@@ -45,7 +46,7 @@ export function sealCookieResponse(crypto: Crypto, sharedKey: Bytes, nonce: Byte
   plain.set(body.echoId, COOKIE_SIZE);
   const boxed = crypto.seal(sharedKey, nonce, plain);
   const out = new Uint8Array(COOKIE_RESPONSE_SIZE);
-  out[0] = NET_PACKET_COOKIE_RESPONSE;
+  out[0] = PACKET_ID.cookie_response;
   out.set(nonce, 1);
   out.set(boxed, 1 + NONCE_SIZE);
   return out;
@@ -55,7 +56,7 @@ export function sealCookieResponse(crypto: Crypto, sharedKey: Bytes, nonce: Byte
 export function openCookieResponse(crypto: Crypto, sharedKey: Bytes, bytes: Bytes): Result<CookieResponse> {
   if (bytes.length !== COOKIE_RESPONSE_SIZE) return err(`cookie response: length ${bytes.length}, expected ${COOKIE_RESPONSE_SIZE}`);
   const r = new Reader(bytes);
-  if (r.u8() !== NET_PACKET_COOKIE_RESPONSE) return err('cookie response: packet id is not 0x19');
+  if (r.u8() !== PACKET_ID.cookie_response) return err('cookie response: packet id is not 0x19');
   const nonce = r.bytes(NONCE_SIZE);
   const plain = crypto.open(sharedKey, nonce, r.rest());
   if (plain === null || plain.length !== PLAIN_SIZE) return err('cookie response: box does not authenticate');

@@ -22,7 +22,7 @@
  * |      8 |      p | zero padding, p = (1373 − payload length) mod 8                      |
  * |    8+p |      L | payload: id byte (never 0) then data; 1 ≤ L ≤ 1373                   |
  *
- * The receiver skips every leading zero byte after the header (0 = PACKET_ID_PADDING), so any
+ * The receiver skips every leading zero byte after the header (0 = `CRYPTO_PAYLOAD_ID.padding`), so any
  * amount of padding is accepted; a plain of only zeros is rejected.
  *
  * Nonces: the sender uses its base nonce for the first packet and adds 1 (big-endian) after
@@ -35,6 +35,7 @@ import { Reader, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { NONCE_SIZE } from '../crypto.js';
 import { addToNonce } from '../nonce.js';
+import { CRYPTO_PAYLOAD_ID, PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import {
   CRYPTO_DATA_PACKET_MIN_SIZE,
@@ -42,7 +43,6 @@ import {
   DATA_NUM_THRESHOLD,
   MAX_CRYPTO_DATA_SIZE,
   MAX_CRYPTO_PACKET_SIZE,
-  NET_PACKET_CRYPTO_DATA,
 } from './constants.js';
 
 export interface CryptoDataHeader {
@@ -80,7 +80,7 @@ export function decodeCryptoDataHeader(bytes: Bytes): Result<CryptoDataHeader> {
   if (bytes.length <= CRYPTO_DATA_PACKET_MIN_SIZE) return err(`crypto data: length ${bytes.length} is below the minimum ${CRYPTO_DATA_PACKET_MIN_SIZE + 1}`);
   if (bytes.length > MAX_CRYPTO_PACKET_SIZE) return err(`crypto data: length ${bytes.length} exceeds ${MAX_CRYPTO_PACKET_SIZE}`);
   const r = new Reader(bytes);
-  if (r.u8() !== NET_PACKET_CRYPTO_DATA) return err('crypto data: packet id is not 0x1b');
+  if (r.u8() !== PACKET_ID.crypto_data) return err('crypto data: packet id is not 0x1b');
   const low = r.u16();
   return ok({ nonceLow16: low, boxed: r.rest() });
 }
@@ -94,7 +94,7 @@ export function sealCryptoData(crypto: Crypto, sessionKey: Bytes, nonce: Bytes, 
   if (nonce.length !== NONCE_SIZE) throw new Error('crypto data: nonce must be 24 bytes');
   const L = body.payload.length;
   if (L < 1 || L > MAX_CRYPTO_DATA_SIZE) throw new Error(`crypto data: payload length ${L} outside 1..${MAX_CRYPTO_DATA_SIZE}`);
-  if (body.payload[0] === 0) throw new Error('crypto data: payload id 0 is padding and cannot be sent');
+  if (body.payload[0] === CRYPTO_PAYLOAD_ID.padding) throw new Error('crypto data: payload id 0 is padding and cannot be sent');
   if (!isU32(body.bufferStart) || !isU32(body.packetNumber)) throw new Error('crypto data: bufferStart/packetNumber must be u32');
   const pad = paddingLength(L);
   const plain = new Uint8Array(8 + pad + L);
@@ -104,7 +104,7 @@ export function sealCryptoData(crypto: Crypto, sessionKey: Bytes, nonce: Bytes, 
   plain.set(body.payload, 8 + pad);
   const boxed = crypto.seal(sessionKey, nonce, plain);
   const out = new Uint8Array(3 + boxed.length);
-  out[0] = NET_PACKET_CRYPTO_DATA;
+  out[0] = PACKET_ID.crypto_data;
   out[1] = nonce[NONCE_SIZE - 2]!;
   out[2] = nonce[NONCE_SIZE - 1]!;
   out.set(boxed, 3);

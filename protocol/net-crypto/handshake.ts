@@ -38,8 +38,9 @@
 import { Reader, equalBytes, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { NONCE_SIZE, PUBLIC_KEY_SIZE, SHA512_SIZE } from '../crypto.js';
+import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { COOKIE_SIZE, HANDSHAKE_PLAIN_SIZE, HANDSHAKE_SIZE, NET_PACKET_CRYPTO_HANDSHAKE } from './constants.js';
+import { COOKIE_SIZE, HANDSHAKE_PLAIN_SIZE, HANDSHAKE_SIZE } from './constants.js';
 
 export interface HandshakeHeader {
   /** The outer cookie: issued by the receiver of this handshake. */
@@ -67,7 +68,7 @@ export interface Handshake extends HandshakeBody {
 export function decodeHandshakeHeader(bytes: Bytes): Result<HandshakeHeader> {
   if (bytes.length !== HANDSHAKE_SIZE) return err(`handshake: length ${bytes.length}, expected ${HANDSHAKE_SIZE}`);
   const r = new Reader(bytes);
-  if (r.u8() !== NET_PACKET_CRYPTO_HANDSHAKE) return err('handshake: packet id is not 0x1a');
+  if (r.u8() !== PACKET_ID.handshake) return err('handshake: packet id is not 0x1a');
   const cookie = r.bytes(COOKIE_SIZE);
   const nonce = r.bytes(NONCE_SIZE);
   return ok({ cookie, nonce, boxed: r.rest() });
@@ -96,7 +97,7 @@ export function sealHandshake(
   plain.set(fields.otherCookie, NONCE_SIZE + PUBLIC_KEY_SIZE + SHA512_SIZE);
   const boxed = crypto.seal(sharedKey, nonce, plain);
   const out = new Uint8Array(HANDSHAKE_SIZE);
-  out[0] = NET_PACKET_CRYPTO_HANDSHAKE;
+  out[0] = PACKET_ID.handshake;
   out.set(fields.cookie, 1);
   out.set(nonce, 1 + COOKIE_SIZE);
   out.set(boxed, 1 + COOKIE_SIZE + NONCE_SIZE);

@@ -12,14 +12,15 @@
  * | 16–191  | lossless (16–159 normal, 160–191 custom)                      |
  * | 192–254 | lossy (192–199 A/V, 200–254 custom)                           |
  * | 255     | dropped in 0.2.18                                             |
+ *
+ * The ids themselves are `CRYPTO_PAYLOAD_ID` in packet-ids.ts (re-exported here).
  */
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 
-/** PACKET_ID_PADDING (net_crypto.h). */
-export const PACKET_ID_PADDING = 0;
-/** PACKET_ID_REQUEST (net_crypto.h). */
-export const PACKET_ID_REQUEST = 1;
-/** PACKET_ID_KILL (net_crypto.h): 2, although spec.md once said 3. */
-export const PACKET_ID_KILL = 2;
+export { CRYPTO_PAYLOAD_ID };
+
+/** @deprecated Use `CRYPTO_PAYLOAD_ID.kill` (issue 14); kept until runtime/net-crypto moves over. */
+export const PACKET_ID_KILL = CRYPTO_PAYLOAD_ID.kill;
 /** PACKET_ID_RANGE_RESERVED_END (net_crypto.h). */
 export const PACKET_ID_RANGE_RESERVED_END = 15;
 /** PACKET_ID_RANGE_LOSSLESS_START / _END (net_crypto.h). */
@@ -36,9 +37,9 @@ export type PayloadClass = 'padding' | 'request' | 'kill' | 'reserved' | 'lossle
 /** What net_crypto does with a payload whose first byte is `id` (an integer 0..255). */
 export function classifyPayloadId(id: number): PayloadClass {
   if (!Number.isInteger(id) || id < 0 || id > 255) throw new Error(`classifyPayloadId: ${id} is not a byte`);
-  if (id === PACKET_ID_PADDING) return 'padding';
-  if (id === PACKET_ID_REQUEST) return 'request';
-  if (id === PACKET_ID_KILL) return 'kill';
+  if (id === CRYPTO_PAYLOAD_ID.padding) return 'padding';
+  if (id === CRYPTO_PAYLOAD_ID.request) return 'request';
+  if (id === CRYPTO_PAYLOAD_ID.kill) return 'kill';
   if (id <= PACKET_ID_RANGE_RESERVED_END) return 'reserved';
   if (id <= PACKET_ID_RANGE_LOSSLESS_END) return 'lossless';
   if (id <= PACKET_ID_RANGE_LOSSY_END) return 'lossy';

@@ -30,8 +30,8 @@
  */
 import type { Bytes } from '../bytes.js';
 import { err, ok, type Result } from '../result.js';
+import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { CRYPTO_PACKET_BUFFER_SIZE, MAX_CRYPTO_DATA_SIZE } from './constants.js';
-import { PACKET_ID_REQUEST } from './payload-ids.js';
 
 const u32 = (n: number): number => n >>> 0;
 
@@ -72,7 +72,7 @@ export function encodeRequestPacket(input: RequestPacketInput): Bytes {
     if (e > CRYPTO_PACKET_BUFFER_SIZE || e < endOff) throw new Error('request packet: bufferEnd is before a missing packet or outside the window');
     endOff = e;
   }
-  const out: number[] = [PACKET_ID_REQUEST];
+  const out: number[] = [CRYPTO_PAYLOAD_ID.request];
   // Mirrors the walk: n is the distance from the reference point of the packet being looked at.
   let n = 1;
   let next = 0;
@@ -109,7 +109,7 @@ export function decodeRequestPacket(
   window: { readonly bufferStart: number; readonly bufferEnd?: number },
 ): Result<RequestPacketDecoded> {
   if (payload.length === 0) return err('request packet: empty');
-  if (payload[0] !== PACKET_ID_REQUEST) return err('request packet: id is not 1');
+  if (payload[0] !== CRYPTO_PAYLOAD_ID.request) return err(`request packet: id is not ${CRYPTO_PAYLOAD_ID.request}`);
   const start = u32(window.bufferStart);
   let span = CRYPTO_PACKET_BUFFER_SIZE;
   if (window.bufferEnd !== undefined) {

@@ -20,19 +20,17 @@
  * dht/dht-pk.ts, whose codecs are re-exported here.
  */
 import type { Bytes } from '../bytes.js';
-import { decodeDhtPkPayload, DHT_PK_PAYLOAD_ID, type DhtPk } from '../dht/dht-pk.js';
+import { decodeDhtPkPayload, type DhtPk } from '../dht/dht-pk.js';
 import { requireLength } from '../keys.js';
+import { ONION_DATA_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import { NOSPAM_SIZE } from '../tox-id.js';
 import { ONION_CLIENT_MAX_DATA_SIZE_BYTES } from './constants.js';
 
 export { decodeDhtPkPayload, encodeDhtPkPayload, type DhtPk } from '../dht/dht-pk.js';
 
-/** Payload type bytes (c-toxcore `ONION_DATA_FRIEND_REQ`, `ONION_DATA_DHTPK`, onion_client.h). */
-export const ONION_DATA_ID = {
-  friend_request: 32,
-  dht_pk: DHT_PK_PAYLOAD_ID,
-} as const;
+/** Payload type bytes: `ONION_DATA_ID` in packet-ids.ts, re-exported here. */
+export { ONION_DATA_ID };
 
 /** Longest friend-request message: 1021 − 1 − 4 = 1016 (c-toxcore `MAX_FRIEND_REQUEST_DATA_SIZE`). */
 export const MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES = ONION_CLIENT_MAX_DATA_SIZE_BYTES - 1 - NOSPAM_SIZE;
@@ -59,7 +57,7 @@ export function encodeFriendRequestPayload(p: FriendRequestPayload): Bytes {
 export function decodeFriendRequestPayload(payload: Bytes): Result<FriendRequestPayload> {
   if (payload.length <= 1 + NOSPAM_SIZE) return err(`friend request: ${payload.length} bytes, need a message of at least 1 byte`);
   if (payload.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) return err(`friend request: ${payload.length} bytes is over ${ONION_CLIENT_MAX_DATA_SIZE_BYTES}`);
-  if (payload[0] !== ONION_DATA_ID.friend_request) return err(`friend request: type ${payload[0]} is not 32`);
+  if (payload[0] !== ONION_DATA_ID.friend_request) return err(`friend request: type ${payload[0]} is not ${ONION_DATA_ID.friend_request}`);
   return ok({ nospam: payload.slice(1, 1 + NOSPAM_SIZE), message: payload.slice(1 + NOSPAM_SIZE) });
 }
 
