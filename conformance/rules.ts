@@ -551,8 +551,8 @@ export const RULES: readonly Rule[] = [
     section: '§2.2, §3.2, §4',
     rule: 'Fixed sizes: ping 82, nodes request 113, cookie request 145, cookie response 161, handshake 385, announce request 177/354.',
     ctoxcore: '82 / 113 / 145 / 161 / 385 / 177',
-    toxstate: `82 / 113 / ${ncp.COOKIE_REQUEST_SIZE} / ${ncp.COOKIE_RESPONSE_SIZE} / ${ncp.HANDSHAKE_SIZE} / 177`,
-    implementedBy: [{ file: 'protocol/net-crypto/constants.ts', symbol: 'HANDSHAKE_SIZE' }],
+    toxstate: `82 / 113 / ${ncp.COOKIE_REQUEST_SIZE_BYTES} / ${ncp.COOKIE_RESPONSE_SIZE_BYTES} / ${ncp.HANDSHAKE_SIZE_BYTES} / 177`,
+    implementedBy: [{ file: 'protocol/net-crypto/constants.ts', symbol: 'HANDSHAKE_SIZE_BYTES' }],
     provedBy: [T(DIS, 'is named, valid, and sized'), T('test/protocol/net-crypto-capture.test.ts', 'cookie requests decode')],
   },
   {

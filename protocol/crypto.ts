@@ -18,12 +18,22 @@
 import sodium from 'libsodium-wrappers';
 import type { Bytes } from './bytes.js';
 
-export const PUBLIC_KEY_SIZE = 32;
-export const SECRET_KEY_SIZE = 32;
-export const SHARED_KEY_SIZE = 32;
-export const NONCE_SIZE = 24;
-export const MAC_SIZE = 16;
-export const SHA512_SIZE = 64;
+/** c-toxcore crypto_core.h `CRYPTO_PUBLIC_KEY_SIZE` (= crypto_box_PUBLICKEYBYTES). */
+export const PUBLIC_KEY_SIZE_BYTES = 32;
+/** crypto_core.h `CRYPTO_SECRET_KEY_SIZE` (= crypto_box_SECRETKEYBYTES). */
+export const SECRET_KEY_SIZE_BYTES = 32;
+/** crypto_core.h `CRYPTO_SHARED_KEY_SIZE` (= crypto_box_BEFORENMBYTES). */
+export const SHARED_KEY_SIZE_BYTES = 32;
+/** crypto_core.h `CRYPTO_SYMMETRIC_KEY_SIZE` (= crypto_secretbox_KEYBYTES): cookie, return-path and save keys. */
+export const SYMMETRIC_KEY_SIZE_BYTES = 32;
+/** crypto_core.h `CRYPTO_NONCE_SIZE` (= crypto_box_NONCEBYTES). */
+export const NONCE_SIZE_BYTES = 24;
+/** crypto_core.h `CRYPTO_MAC_SIZE` (= crypto_box_MACBYTES). */
+export const MAC_SIZE_BYTES = 16;
+/** crypto_core.h `CRYPTO_SHA512_SIZE`. */
+export const SHA512_SIZE_BYTES = 64;
+/** @deprecated Use `NONCE_SIZE_BYTES` (issue 14); kept while runtime/adapters/profile-store.ts imports it. */
+export const NONCE_SIZE = NONCE_SIZE_BYTES;
 
 export interface Crypto {
   /** Shared key for (their public key, our secret key); symmetric between the two sides. */
@@ -77,7 +87,7 @@ function makeSodiumCrypto(platform: CryptoPlatform): Crypto {
       return sodium.crypto_box_easy_afternm(plain, nonce, sharedKey);
     },
     open(sharedKey, nonce, boxed) {
-      if (boxed.length <= MAC_SIZE || nonce.length !== NONCE_SIZE || sharedKey.length !== SHARED_KEY_SIZE) return null;
+      if (boxed.length <= MAC_SIZE_BYTES || nonce.length !== NONCE_SIZE_BYTES || sharedKey.length !== SHARED_KEY_SIZE_BYTES) return null;
       try {
         return sodium.crypto_box_open_easy_afternm(boxed, nonce, sharedKey);
       } catch {
@@ -89,7 +99,7 @@ function makeSodiumCrypto(platform: CryptoPlatform): Crypto {
       return sodium.crypto_secretbox_easy(plain, nonce, key);
     },
     secretboxOpen(key, nonce, boxed) {
-      if (boxed.length <= MAC_SIZE || nonce.length !== NONCE_SIZE || key.length !== 32) return null;
+      if (boxed.length <= MAC_SIZE_BYTES || nonce.length !== NONCE_SIZE_BYTES || key.length !== SYMMETRIC_KEY_SIZE_BYTES) return null;
       try {
         return sodium.crypto_secretbox_open_easy(boxed, nonce, key);
       } catch {

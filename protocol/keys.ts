@@ -14,9 +14,9 @@
  * `bit_by_bit_cmp` counts leading equal bits (the close-list bucket index).
  */
 import type { Bytes } from './bytes.js';
-import { PUBLIC_KEY_SIZE } from './crypto.js';
+import { PUBLIC_KEY_SIZE_BYTES } from './crypto.js';
 
-export { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, SECRET_KEY_SIZE, SHARED_KEY_SIZE } from './crypto.js';
+export { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SECRET_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES } from './crypto.js';
 
 /** Number of close-list buckets; indexes are capped at this minus one (c-toxcore `LCLIENT_LENGTH`, DHT.h). */
 export const DHT_BUCKET_COUNT = 128;
@@ -37,15 +37,15 @@ export function requireLength(what: string, b: Bytes, n: number): void {
  * is below 128 (the top bit of the little-endian u-coordinate is clear).
  */
 export function isValidPublicKey(pk: Bytes): boolean {
-  return pk.length === PUBLIC_KEY_SIZE && pk[PUBLIC_KEY_SIZE - 1]! < 128;
+  return pk.length === PUBLIC_KEY_SIZE_BYTES && pk[PUBLIC_KEY_SIZE_BYTES - 1]! < 128;
 }
 
 /** XOR distance between two keys as 32 bytes (big-endian number). */
 export function xorDistance(a: Bytes, b: Bytes): Bytes {
-  requireLength('xorDistance a', a, PUBLIC_KEY_SIZE);
-  requireLength('xorDistance b', b, PUBLIC_KEY_SIZE);
-  const out = new Uint8Array(PUBLIC_KEY_SIZE);
-  for (let i = 0; i < PUBLIC_KEY_SIZE; i++) out[i] = a[i]! ^ b[i]!;
+  requireLength('xorDistance a', a, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('xorDistance b', b, PUBLIC_KEY_SIZE_BYTES);
+  const out = new Uint8Array(PUBLIC_KEY_SIZE_BYTES);
+  for (let i = 0; i < PUBLIC_KEY_SIZE_BYTES; i++) out[i] = a[i]! ^ b[i]!;
   return out;
 }
 
@@ -56,10 +56,10 @@ export function xorDistance(a: Bytes, b: Bytes): Bytes {
  * directly as an `Array.prototype.sort` comparator for "closest first".
  */
 export function xorDistanceCompare(base: Bytes, a: Bytes, b: Bytes): -1 | 0 | 1 {
-  requireLength('xorDistanceCompare base', base, PUBLIC_KEY_SIZE);
-  requireLength('xorDistanceCompare a', a, PUBLIC_KEY_SIZE);
-  requireLength('xorDistanceCompare b', b, PUBLIC_KEY_SIZE);
-  for (let i = 0; i < PUBLIC_KEY_SIZE; i++) {
+  requireLength('xorDistanceCompare base', base, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('xorDistanceCompare a', a, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('xorDistanceCompare b', b, PUBLIC_KEY_SIZE_BYTES);
+  for (let i = 0; i < PUBLIC_KEY_SIZE_BYTES; i++) {
     const da = base[i]! ^ a[i]!;
     const db = base[i]! ^ b[i]!;
     if (da < db) return -1;
@@ -75,10 +75,10 @@ export function xorDistanceCompare(base: Bytes, a: Bytes, b: Bytes): -1 | 0 | 1 
  * to `LCLIENT_LENGTH - 1`.
  */
 export function bucketIndex(ownPk: Bytes, otherPk: Bytes): number {
-  requireLength('bucketIndex ownPk', ownPk, PUBLIC_KEY_SIZE);
-  requireLength('bucketIndex otherPk', otherPk, PUBLIC_KEY_SIZE);
+  requireLength('bucketIndex ownPk', ownPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('bucketIndex otherPk', otherPk, PUBLIC_KEY_SIZE_BYTES);
   let bits = 0;
-  for (let i = 0; i < PUBLIC_KEY_SIZE; i++) {
+  for (let i = 0; i < PUBLIC_KEY_SIZE_BYTES; i++) {
     const x = ownPk[i]! ^ otherPk[i]!;
     if (x === 0) {
       bits += 8;

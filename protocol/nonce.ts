@@ -13,7 +13,7 @@
  * Both functions return a new array; the argument is never modified.
  */
 import type { Bytes } from './bytes.js';
-import { NONCE_SIZE } from './crypto.js';
+import { NONCE_SIZE_BYTES } from './crypto.js';
 import { requireLength } from './keys.js';
 
 /** nonce + 1 (mod 2^192), as c-toxcore `increment_nonce`. */
@@ -23,11 +23,11 @@ export function incrementNonce(n: Bytes): Bytes {
 
 /** nonce + x (mod 2^192) for a u32 `x`, as c-toxcore `increment_nonce_number`. */
 export function addToNonce(n: Bytes, x: number): Bytes {
-  requireLength('nonce', n, NONCE_SIZE);
+  requireLength('nonce', n, NONCE_SIZE_BYTES);
   if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new Error(`addToNonce: ${x} is not a u32`);
   const out = new Uint8Array(n);
   let carry = x;
-  for (let i = NONCE_SIZE - 1; i >= 0 && carry !== 0; i--) {
+  for (let i = NONCE_SIZE_BYTES - 1; i >= 0 && carry !== 0; i--) {
     const sum = out[i]! + (carry % 256);
     out[i] = sum & 0xff;
     carry = Math.floor(carry / 256) + (sum >> 8);

@@ -17,7 +17,7 @@
  * TCP types where the caller does not allow them.
  */
 import { Reader, type Bytes } from './bytes.js';
-import { PUBLIC_KEY_SIZE } from './crypto.js';
+import { PUBLIC_KEY_SIZE_BYTES } from './crypto.js';
 import { ipFromBytes, ipToBytes, type IpFamily, type IpPort } from './ip-port.js';
 import { requireLength } from './keys.js';
 import { err, ok, type Result } from './result.js';
@@ -53,11 +53,11 @@ function ipTypeOf(node: PackedNode): number {
 
 /** One packed node. Throws on a malformed node (bad key length, address or port). */
 export function encodePackedNode(node: PackedNode): Bytes {
-  requireLength('packed node public key', node.publicKey, PUBLIC_KEY_SIZE);
+  requireLength('packed node public key', node.publicKey, PUBLIC_KEY_SIZE_BYTES);
   const { port } = node.ipPort;
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new Error(`encodePackedNode: bad port ${port}`);
   const ip = ipToBytes(node.ipPort);
-  const out = new Uint8Array(1 + ip.length + 2 + PUBLIC_KEY_SIZE);
+  const out = new Uint8Array(1 + ip.length + 2 + PUBLIC_KEY_SIZE_BYTES);
   out[0] = ipTypeOf(node);
   out.set(ip, 1);
   out[1 + ip.length] = port >> 8;
@@ -117,10 +117,10 @@ export function readPackedNode(r: Reader, allowTcp: boolean): Result<PackedNode>
   }
   if (transport === 'tcp' && !allowTcp) return err(`packed node at offset ${at}: TCP ip_type ${ipType} not allowed here`);
   const ipLen = family === 'ipv4' ? 4 : 16;
-  if (!r.has(ipLen + 2 + PUBLIC_KEY_SIZE)) return err(`packed node at offset ${at}: truncated (${r.remaining + 1} bytes left)`);
+  if (!r.has(ipLen + 2 + PUBLIC_KEY_SIZE_BYTES)) return err(`packed node at offset ${at}: truncated (${r.remaining + 1} bytes left)`);
   const ip = ipFromBytes(family, r.bytes(ipLen));
   const port = r.u16();
-  const publicKey = r.bytes(PUBLIC_KEY_SIZE);
+  const publicKey = r.bytes(PUBLIC_KEY_SIZE_BYTES);
   return ok({ transport, ipPort: { family, ip, port }, publicKey });
 }
 

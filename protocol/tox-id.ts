@@ -11,16 +11,16 @@
  * |     36 |      2 | checksum: XOR fold of bytes 0..35 into 2 bytes     |
  */
 import { fromHex, toHex, type Bytes } from './bytes.js';
-import { PUBLIC_KEY_SIZE } from './crypto.js';
+import { PUBLIC_KEY_SIZE_BYTES } from './crypto.js';
 import { isValidPublicKey, requireLength } from './keys.js';
 import { err, ok, type Result } from './result.js';
 
-export const NOSPAM_SIZE = 4;
-export const TOX_ID_CHECKSUM_SIZE = 2;
+export const NOSPAM_SIZE_BYTES = 4;
+export const TOX_ID_CHECKSUM_SIZE_BYTES = 2;
 /** 38 bytes (c-toxcore `TOX_ADDRESS_SIZE`, tox.h). */
-export const TOX_ID_SIZE = PUBLIC_KEY_SIZE + NOSPAM_SIZE + TOX_ID_CHECKSUM_SIZE;
+export const TOX_ID_SIZE_BYTES = PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES + TOX_ID_CHECKSUM_SIZE_BYTES;
 /** 76 hex characters. */
-export const TOX_ID_HEX_LENGTH = TOX_ID_SIZE * 2;
+export const TOX_ID_HEX_LENGTH = TOX_ID_SIZE_BYTES * 2;
 
 export interface ToxId {
   readonly publicKey: Bytes;
@@ -31,20 +31,20 @@ export interface ToxId {
 
 /** The 2-byte checksum over the first 36 bytes of a Tox ID: c[i % 2] ^= id[i]. */
 export function toxIdChecksum(first36: Bytes): Bytes {
-  requireLength('toxIdChecksum input', first36, PUBLIC_KEY_SIZE + NOSPAM_SIZE);
-  const c = new Uint8Array(TOX_ID_CHECKSUM_SIZE);
+  requireLength('toxIdChecksum input', first36, PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES);
+  const c = new Uint8Array(TOX_ID_CHECKSUM_SIZE_BYTES);
   for (let i = 0; i < first36.length; i++) c[i % 2]! ^= first36[i]!;
   return c;
 }
 
 /** The 38 bytes of a Tox ID for (public key, nospam), checksum included. */
 export function encodeToxId(publicKey: Bytes, nospam: Bytes): Bytes {
-  requireLength('Tox ID public key', publicKey, PUBLIC_KEY_SIZE);
-  requireLength('Tox ID nospam', nospam, NOSPAM_SIZE);
-  const out = new Uint8Array(TOX_ID_SIZE);
+  requireLength('Tox ID public key', publicKey, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('Tox ID nospam', nospam, NOSPAM_SIZE_BYTES);
+  const out = new Uint8Array(TOX_ID_SIZE_BYTES);
   out.set(publicKey, 0);
-  out.set(nospam, PUBLIC_KEY_SIZE);
-  out.set(toxIdChecksum(out.subarray(0, PUBLIC_KEY_SIZE + NOSPAM_SIZE)), PUBLIC_KEY_SIZE + NOSPAM_SIZE);
+  out.set(nospam, PUBLIC_KEY_SIZE_BYTES);
+  out.set(toxIdChecksum(out.subarray(0, PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES)), PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES);
   return out;
 }
 
@@ -73,11 +73,11 @@ export function parseToxId(text: string): Result<ToxId> {
 
 /** Decodes the 38-byte binary form with the same checks as `parseToxId`. */
 export function decodeToxId(bytes: Bytes): Result<ToxId> {
-  if (bytes.length !== TOX_ID_SIZE) return err(`Tox ID has bad length: ${bytes.length} bytes, expected ${TOX_ID_SIZE}`);
-  const publicKey = bytes.slice(0, PUBLIC_KEY_SIZE);
-  const nospam = bytes.slice(PUBLIC_KEY_SIZE, PUBLIC_KEY_SIZE + NOSPAM_SIZE);
-  const checksum = bytes.slice(PUBLIC_KEY_SIZE + NOSPAM_SIZE);
-  const expected = toxIdChecksum(bytes.subarray(0, PUBLIC_KEY_SIZE + NOSPAM_SIZE));
+  if (bytes.length !== TOX_ID_SIZE_BYTES) return err(`Tox ID has bad length: ${bytes.length} bytes, expected ${TOX_ID_SIZE_BYTES}`);
+  const publicKey = bytes.slice(0, PUBLIC_KEY_SIZE_BYTES);
+  const nospam = bytes.slice(PUBLIC_KEY_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES);
+  const checksum = bytes.slice(PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES);
+  const expected = toxIdChecksum(bytes.subarray(0, PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES));
   if (checksum[0] !== expected[0] || checksum[1] !== expected[1]) {
     return err(`Tox ID has bad checksum: found ${toHex(checksum)}, computed ${toHex(expected)}`);
   }

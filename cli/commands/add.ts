@@ -8,7 +8,7 @@ import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES } from '../../protocol/onion/constants.js';
 import { MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES } from '../../protocol/onion/onion-data-payloads.js';
 import { FRIEND_STATUS_ADDED, FRIEND_STATUS_CONFIRMED, type SavedFriend } from '../../protocol/profile/friend-record.js';
-import { NOSPAM_SIZE, parseToxId } from '../../protocol/tox-id.js';
+import { NOSPAM_SIZE_BYTES, parseToxId } from '../../protocol/tox-id.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
 import type { Command } from '../command.js';
@@ -17,7 +17,7 @@ import { openProfile, parsePublicKeyArg, required, rewriteProfile } from './prof
 /** The request message when --message is not given. */
 export const DEFAULT_FRIEND_REQUEST_MESSAGE = "Hello! I'd like to add you as a friend on Tox.";
 /** Longest message a c-toxcore 0.2.18 peer receives over the onion: 948 − id 1 − nospam 4 (onion/constants.ts). */
-const ONION_DELIVERABLE_MESSAGE_BYTES = ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES - 1 - NOSPAM_SIZE;
+const ONION_DELIVERABLE_MESSAGE_BYTES = ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES - 1 - NOSPAM_SIZE_BYTES;
 
 const USAGE = `Usage: toxstate add --profile FILE --pk PK
        toxstate add --profile FILE --toxid ID [--message TEXT]
@@ -52,7 +52,7 @@ export const command: Command = {
     if (values.message !== undefined && values.toxid === undefined) throw new CliError('add: --message only goes with --toxid (a --pk friend gets no request)');
 
     let pk: Bytes;
-    let nospam: Bytes = new Uint8Array(NOSPAM_SIZE);
+    let nospam: Bytes = new Uint8Array(NOSPAM_SIZE_BYTES);
     let message: Bytes = new Uint8Array(0);
     if (values.pk !== undefined) {
       pk = parsePublicKeyArg(values.pk, 'add: --pk');

@@ -6,7 +6,7 @@
 import { toHex } from '../../protocol/bytes.js';
 import { fromHex } from '../../protocol/bytes.js';
 import { profileToxId } from '../../protocol/profile/savedata.js';
-import { NOSPAM_SIZE } from '../../protocol/tox-id.js';
+import { NOSPAM_SIZE_BYTES } from '../../protocol/tox-id.js';
 import { secureRandom } from '../../runtime/random.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
@@ -43,7 +43,7 @@ export const command: Command = {
       if (!parsed.ok) throw new CliError(`nospam: --set: ${parsed.error}`);
       nospam = parsed.value;
     } else if (values.random) {
-      nospam = secureRandom().bytes(NOSPAM_SIZE);
+      nospam = secureRandom().bytes(NOSPAM_SIZE_BYTES);
     }
     const opened = await openProfile(path);
     if (nospam === undefined) {

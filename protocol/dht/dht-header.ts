@@ -15,12 +15,12 @@
  * |     57 |   16+n | box: MAC 16 ‖ ciphertext of n ≥ 1 bytes |
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { err, ok, type Result } from '../result.js';
 
 /** id 1 + sender pk 32 + nonce 24. */
-export const DHT_HEADER_SIZE_BYTES = 1 + PUBLIC_KEY_SIZE + NONCE_SIZE;
+export const DHT_HEADER_SIZE_BYTES = 1 + PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES;
 
 export interface DhtHeader {
   readonly packetId: number;
@@ -40,13 +40,13 @@ export function dhtPacketSize(header: DhtHeader): number {
  * least one byte of plaintext (toxcore cannot box empty plaintexts, §1.3).
  */
 export function decodeDhtHeader(bytes: Bytes): Result<DhtHeader> {
-  if (bytes.length <= DHT_HEADER_SIZE_BYTES + MAC_SIZE) {
-    return err(`DHT packet: ${bytes.length} bytes is too short (need more than ${DHT_HEADER_SIZE_BYTES + MAC_SIZE})`);
+  if (bytes.length <= DHT_HEADER_SIZE_BYTES + MAC_SIZE_BYTES) {
+    return err(`DHT packet: ${bytes.length} bytes is too short (need more than ${DHT_HEADER_SIZE_BYTES + MAC_SIZE_BYTES})`);
   }
   const r = new Reader(bytes);
   const packetId = r.u8();
-  const senderPk = r.bytes(PUBLIC_KEY_SIZE);
-  const nonce = r.bytes(NONCE_SIZE);
+  const senderPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
   const box = r.rest();
   return ok({ packetId, senderPk, nonce, box });
 }
@@ -60,14 +60,14 @@ export function sealDhtPacket(
   nonce: Bytes,
   plain: Bytes,
 ): Bytes {
-  requireLength('DHT packet sender pk', senderPk, PUBLIC_KEY_SIZE);
-  requireLength('DHT packet nonce', nonce, NONCE_SIZE);
+  requireLength('DHT packet sender pk', senderPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('DHT packet nonce', nonce, NONCE_SIZE_BYTES);
   requireLength('DHT packet shared key', sharedKey, 32);
   const box = crypto.seal(sharedKey, nonce, plain);
   const out = new Uint8Array(DHT_HEADER_SIZE_BYTES + box.length);
   out[0] = packetId;
   out.set(senderPk, 1);
-  out.set(nonce, 1 + PUBLIC_KEY_SIZE);
+  out.set(nonce, 1 + PUBLIC_KEY_SIZE_BYTES);
   out.set(box, DHT_HEADER_SIZE_BYTES);
   return out;
 }
@@ -92,7 +92,7 @@ export function openDhtPacket(
   if (size < min || size > max) {
     return err(`${what}: ${size} bytes, expected ${min === max ? `exactly ${min}` : `${min}..${max}`}`);
   }
-  if (sharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE) return err(`${what}: bad key or nonce length`);
+  if (sharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE_BYTES) return err(`${what}: bad key or nonce length`);
   const plain = crypto.open(sharedKey, header.nonce, header.box);
   if (!plain) return err(`${what}: box does not authenticate`);
   return ok(plain);

@@ -19,7 +19,7 @@
  * (dht-pk.ts). Id 32 (friend request) is defined but not handled over this route.
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { DHT_REQUEST_ID, PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -30,11 +30,11 @@ export const MAX_CRYPTO_REQUEST_SIZE_BYTES = 1024;
  * The largest 0x20 c-toxcore `cryptopacket_handle` accepts for forwarding:
  * `MAX_CRYPTO_REQUEST_SIZE + CRYPTO_MAC_SIZE` (it only opens ≤ 1024).
  */
-export const MAX_FORWARDED_CRYPTO_REQUEST_SIZE_BYTES = MAX_CRYPTO_REQUEST_SIZE_BYTES + MAC_SIZE;
+export const MAX_FORWARDED_CRYPTO_REQUEST_SIZE_BYTES = MAX_CRYPTO_REQUEST_SIZE_BYTES + MAC_SIZE_BYTES;
 /** id 1 + receiver pk 32 + sender pk 32 + nonce 24 (c-toxcore `CRYPTO_SIZE`, DHT.c). */
-export const DHT_REQUEST_HEADER_SIZE_BYTES = 1 + 2 * PUBLIC_KEY_SIZE + NONCE_SIZE;
+export const DHT_REQUEST_HEADER_SIZE_BYTES = 1 + 2 * PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES;
 /** The largest `data` a request can carry: 1024 − 89 − 16 − 1 = 918 bytes. */
-export const MAX_DHT_REQUEST_DATA_SIZE_BYTES = MAX_CRYPTO_REQUEST_SIZE_BYTES - DHT_REQUEST_HEADER_SIZE_BYTES - MAC_SIZE - 1;
+export const MAX_DHT_REQUEST_DATA_SIZE_BYTES = MAX_CRYPTO_REQUEST_SIZE_BYTES - DHT_REQUEST_HEADER_SIZE_BYTES - MAC_SIZE_BYTES - 1;
 
 /** Request ids inside a 0x20: `DHT_REQUEST_ID` in packet-ids.ts, re-exported here. */
 export { DHT_REQUEST_ID };
@@ -63,14 +63,14 @@ export function dhtRequestSize(header: DhtRequestHeader): number {
  * c-toxcore would route: more than 105 and at most 1040 bytes.
  */
 export function decodeDhtRequestHeader(bytes: Bytes): Result<DhtRequestHeader> {
-  if (bytes.length <= DHT_REQUEST_HEADER_SIZE_BYTES + MAC_SIZE) return err(`DHT request: ${bytes.length} bytes is too short`);
+  if (bytes.length <= DHT_REQUEST_HEADER_SIZE_BYTES + MAC_SIZE_BYTES) return err(`DHT request: ${bytes.length} bytes is too short`);
   if (bytes.length > MAX_FORWARDED_CRYPTO_REQUEST_SIZE_BYTES) return err(`DHT request: ${bytes.length} bytes is too long`);
   const r = new Reader(bytes);
   const id = r.u8();
   if (id !== PACKET_ID.dht_request) return err(`DHT request: packet id 0x${id.toString(16)} is not 0x20`);
-  const receiverPk = r.bytes(PUBLIC_KEY_SIZE);
-  const senderPk = r.bytes(PUBLIC_KEY_SIZE);
-  const nonce = r.bytes(NONCE_SIZE);
+  const receiverPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  const senderPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
   return ok({ receiverPk, senderPk, nonce, box: r.rest() });
 }
 
@@ -83,9 +83,9 @@ export function sealDhtRequest(
   nonce: Bytes,
   fields: DhtRequest,
 ): Bytes {
-  requireLength('DHT request receiver pk', receiverPk, PUBLIC_KEY_SIZE);
-  requireLength('DHT request sender pk', senderPk, PUBLIC_KEY_SIZE);
-  requireLength('DHT request nonce', nonce, NONCE_SIZE);
+  requireLength('DHT request receiver pk', receiverPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('DHT request sender pk', senderPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('DHT request nonce', nonce, NONCE_SIZE_BYTES);
   const { requestId, data } = fields;
   if (!Number.isInteger(requestId) || requestId < 0 || requestId > 255) throw new Error(`DHT request: bad request id ${requestId}`);
   if (data.length === 0) throw new Error('DHT request: empty data');
@@ -99,8 +99,8 @@ export function sealDhtRequest(
   const out = new Uint8Array(DHT_REQUEST_HEADER_SIZE_BYTES + box.length);
   out[0] = PACKET_ID.dht_request;
   out.set(receiverPk, 1);
-  out.set(senderPk, 1 + PUBLIC_KEY_SIZE);
-  out.set(nonce, 1 + 2 * PUBLIC_KEY_SIZE);
+  out.set(senderPk, 1 + PUBLIC_KEY_SIZE_BYTES);
+  out.set(nonce, 1 + 2 * PUBLIC_KEY_SIZE_BYTES);
   out.set(box, DHT_REQUEST_HEADER_SIZE_BYTES);
   return out;
 }
@@ -113,7 +113,7 @@ export function sealDhtRequest(
 export function openDhtRequest(crypto: Crypto, sharedKey: Bytes, header: DhtRequestHeader): Result<DhtRequest> {
   const size = dhtRequestSize(header);
   if (size > MAX_CRYPTO_REQUEST_SIZE_BYTES) return err(`DHT request: ${size} bytes is more than ${MAX_CRYPTO_REQUEST_SIZE_BYTES}`);
-  if (sharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE) return err('DHT request: bad key or nonce length');
+  if (sharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE_BYTES) return err('DHT request: bad key or nonce length');
   const plain = crypto.open(sharedKey, header.nonce, header.box);
   if (!plain) return err('DHT request: box does not authenticate');
   if (plain.length < 2) return err('DHT request: no data after the request id');

@@ -13,12 +13,12 @@
  * |      1 |     32 | sender DHT public key |
  */
 import type { Bytes } from '../bytes.js';
-import { PUBLIC_KEY_SIZE } from '../crypto.js';
+import { PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 
 /** id 1 + DHT pk 32: c-toxcore requires exactly this length. */
-export const LAN_DISCOVERY_SIZE_BYTES = 1 + PUBLIC_KEY_SIZE;
+export const LAN_DISCOVERY_SIZE_BYTES = 1 + PUBLIC_KEY_SIZE_BYTES;
 
 export interface LanDiscovery {
   readonly dhtPk: Bytes;

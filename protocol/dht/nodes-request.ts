@@ -14,7 +14,7 @@
  * |     57 |     56 | box(shared(sender DHT sk, receiver DHT pk)){searched pk 32 ‖ ping_id 8} |
  */
 import type { Bytes } from '../bytes.js';
-import { MAC_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -22,9 +22,9 @@ import { DHT_HEADER_SIZE_BYTES, openDhtPacket, sealDhtPacket, type DhtHeader } f
 import { PING_ID_SIZE_BYTES } from './ping.js';
 
 /** searched pk 32 + ping_id 8 (c-toxcore `CRYPTO_NODE_SIZE`, DHT.c). */
-export const NODES_REQUEST_PLAIN_SIZE_BYTES = PUBLIC_KEY_SIZE + PING_ID_SIZE_BYTES;
+export const NODES_REQUEST_PLAIN_SIZE_BYTES = PUBLIC_KEY_SIZE_BYTES + PING_ID_SIZE_BYTES;
 /** 113 bytes: c-toxcore `handle_getnodes` requires exactly this length. */
-export const NODES_REQUEST_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + NODES_REQUEST_PLAIN_SIZE_BYTES + MAC_SIZE;
+export const NODES_REQUEST_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + NODES_REQUEST_PLAIN_SIZE_BYTES + MAC_SIZE_BYTES;
 
 export interface NodesRequest {
   readonly searchedPk: Bytes;
@@ -38,11 +38,11 @@ export function sealNodesRequest(
   nonce: Bytes,
   fields: NodesRequest,
 ): Bytes {
-  requireLength('nodes request searched pk', fields.searchedPk, PUBLIC_KEY_SIZE);
+  requireLength('nodes request searched pk', fields.searchedPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('nodes request ping id', fields.pingId, PING_ID_SIZE_BYTES);
   const plain = new Uint8Array(NODES_REQUEST_PLAIN_SIZE_BYTES);
   plain.set(fields.searchedPk, 0);
-  plain.set(fields.pingId, PUBLIC_KEY_SIZE);
+  plain.set(fields.pingId, PUBLIC_KEY_SIZE_BYTES);
   return sealDhtPacket(crypto, PACKET_ID.nodes_request, sharedKey, senderPk, nonce, plain);
 }
 
@@ -51,5 +51,5 @@ export function openNodesRequest(crypto: Crypto, sharedKey: Bytes, header: DhtHe
   if (!plain.ok) return plain;
   const p = plain.value;
   if (p.length !== NODES_REQUEST_PLAIN_SIZE_BYTES) return err(`nodes request: plaintext is ${p.length} bytes`);
-  return ok({ searchedPk: p.slice(0, PUBLIC_KEY_SIZE), pingId: p.slice(PUBLIC_KEY_SIZE) });
+  return ok({ searchedPk: p.slice(0, PUBLIC_KEY_SIZE_BYTES), pingId: p.slice(PUBLIC_KEY_SIZE_BYTES) });
 }

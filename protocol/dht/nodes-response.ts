@@ -18,7 +18,7 @@
  * Plaintext: `[count 1][count packed nodes, N bytes][ping_id 8, echoed]`.
  */
 import type { Bytes } from '../bytes.js';
-import { MAC_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { decodePackedNodes, encodePackedNodes, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -29,7 +29,7 @@ import { PING_ID_SIZE_BYTES } from './ping.js';
 /** c-toxcore `MAX_SENT_NODES` (DHT.h). */
 export const MAX_SENT_NODES = 4;
 /** 82 bytes: a response with no nodes (header + count + ping_id + MAC). */
-export const NODES_RESPONSE_MIN_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + 1 + PING_ID_SIZE_BYTES + MAC_SIZE;
+export const NODES_RESPONSE_MIN_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + 1 + PING_ID_SIZE_BYTES + MAC_SIZE_BYTES;
 /** 286 bytes: 4 IPv6 nodes. */
 export const NODES_RESPONSE_MAX_SIZE_BYTES = NODES_RESPONSE_MIN_SIZE_BYTES + MAX_SENT_NODES * PACKED_NODE_IPV6_SIZE_BYTES;
 

@@ -15,7 +15,7 @@
  * |     57 |     25 | box(shared(sender DHT sk, receiver DHT pk)){type 1 ‖ ping_id 8} |
  */
 import type { Bytes } from '../bytes.js';
-import { MAC_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -26,7 +26,7 @@ export const PING_ID_SIZE_BYTES = 8;
 /** type 1 + ping_id 8 (c-toxcore `PING_PLAIN_SIZE`, ping.c). */
 export const PING_PLAIN_SIZE_BYTES = 1 + PING_ID_SIZE_BYTES;
 /** 82 bytes (c-toxcore `DHT_PING_SIZE`, ping.c). */
-export const PING_PACKET_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + PING_PLAIN_SIZE_BYTES + MAC_SIZE;
+export const PING_PACKET_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + PING_PLAIN_SIZE_BYTES + MAC_SIZE_BYTES;
 
 export interface Ping {
   readonly pingId: Bytes;

@@ -31,14 +31,14 @@
  * `payload_size` is L, the payload for the destination (a 177-byte 0x83 gives 346/279/212).
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { DHT_HEADER_SIZE_BYTES, decodeDhtHeader } from '../dht/dht-header.js';
 import { decodeDhtRequestHeader } from '../dht/dht-request.js';
 import { decodeLanDiscovery } from '../dht/lan-discovery.js';
 import { NODES_REQUEST_SIZE_BYTES } from '../dht/nodes-request.js';
 import { NODES_RESPONSE_MAX_SIZE_BYTES, NODES_RESPONSE_MIN_SIZE_BYTES } from '../dht/nodes-response.js';
 import { PING_PACKET_SIZE_BYTES } from '../dht/ping.js';
-import { COOKIE_RESPONSE_SIZE } from '../net-crypto/constants.js';
+import { COOKIE_RESPONSE_SIZE_BYTES } from '../net-crypto/constants.js';
 import { decodeCookieRequestHeader } from '../net-crypto/cookie-request.js';
 import { decodeCryptoDataHeader } from '../net-crypto/crypto-data.js';
 import { decodeHandshakeHeader } from '../net-crypto/handshake.js';
@@ -82,9 +82,9 @@ const BOOTSTRAP_INFO_RESPONSE_MIN_SIZE_BYTES = 5;
  */
 const ANNOUNCE_STORE_MIN_PLAIN_BYTES = 8;
 /** Data search request plaintext (announce.c): data pk 32 (+ previous hash 32) + ping id 8. */
-const DATA_SEARCH_REQUEST_SIZES_BYTES = [DHT_HEADER_SIZE_BYTES + 32 + 8 + MAC_SIZE, DHT_HEADER_SIZE_BYTES + 64 + 8 + MAC_SIZE];
+const DATA_SEARCH_REQUEST_SIZES_BYTES = [DHT_HEADER_SIZE_BYTES + 32 + 8 + MAC_SIZE_BYTES, DHT_HEADER_SIZE_BYTES + 64 + 8 + MAC_SIZE_BYTES];
 /** Data retrieve request plaintext (announce.c): data pk 32 + 0 byte + timed auth 32 + ping id 8. */
-const DATA_RETRIEVE_REQUEST_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + 32 + 1 + 32 + 8 + MAC_SIZE;
+const DATA_RETRIEVE_REQUEST_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + 32 + 1 + 32 + 8 + MAC_SIZE_BYTES;
 /** `ONION_MAX_EXTRA_DATA_SIZE` (onion_announce.h): the extra bytes the 0x87/0x88 forms may carry. */
 const ONION_MAX_EXTRA_DATA_SIZE_BYTES = 136;
 /** 0x87 as the announce node receives it: 177 + RETURN_3 (+ 1..136 extra bytes in the group form). */
@@ -180,9 +180,9 @@ const DESCRIBERS: Readonly<Record<PacketKind, Describer>> = {
     return { error: null };
   },
   cookie_response: (b, f) => {
-    if (b.length !== COOKIE_RESPONSE_SIZE) return { error: sizeError('cookie response', b.length, `${COOKIE_RESPONSE_SIZE}`) };
-    f.nonce = hexUpper(b.subarray(1, 1 + NONCE_SIZE));
-    f.box_size = b.length - 1 - NONCE_SIZE;
+    if (b.length !== COOKIE_RESPONSE_SIZE_BYTES) return { error: sizeError('cookie response', b.length, `${COOKIE_RESPONSE_SIZE_BYTES}`) };
+    f.nonce = hexUpper(b.subarray(1, 1 + NONCE_SIZE_BYTES));
+    f.box_size = b.length - 1 - NONCE_SIZE_BYTES;
     return { error: null };
   },
   handshake: (b, f) => {
@@ -199,7 +199,7 @@ const DESCRIBERS: Readonly<Record<PacketKind, Describer>> = {
     f.nonce_tail = hexUpper(b.subarray(1, 3));
     f.box_size = h.value.boxed.length;
     // plain = buffer_start 4 ‖ packet_number 4 ‖ padding ‖ payload.
-    f.padded_payload_size = h.value.boxed.length - MAC_SIZE - 8;
+    f.padded_payload_size = h.value.boxed.length - MAC_SIZE_BYTES - 8;
     return { error: null };
   },
   dht_request: (b, f) => {
@@ -212,7 +212,7 @@ const DESCRIBERS: Readonly<Record<PacketKind, Describer>> = {
     return { error: null };
   },
   lan_discovery: (b, f) => {
-    if (b.length >= 1 + PUBLIC_KEY_SIZE) f.sender_pk = hexUpper(b.subarray(1, 1 + PUBLIC_KEY_SIZE));
+    if (b.length >= 1 + PUBLIC_KEY_SIZE_BYTES) f.sender_pk = hexUpper(b.subarray(1, 1 + PUBLIC_KEY_SIZE_BYTES));
     const d = decodeLanDiscovery(b);
     return { error: d.ok ? null : d.error };
   },
@@ -259,22 +259,22 @@ const DESCRIBERS: Readonly<Record<PacketKind, Describer>> = {
     return { error: null };
   },
   announce_request_new: (b, f) => {
-    if (b.length >= 1 + NONCE_SIZE + PUBLIC_KEY_SIZE) {
-      f.nonce = hexUpper(b.subarray(1, 1 + NONCE_SIZE));
-      f.sender_pk = hexUpper(b.subarray(1 + NONCE_SIZE, 1 + NONCE_SIZE + PUBLIC_KEY_SIZE));
+    if (b.length >= 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES) {
+      f.nonce = hexUpper(b.subarray(1, 1 + NONCE_SIZE_BYTES));
+      f.sender_pk = hexUpper(b.subarray(1 + NONCE_SIZE_BYTES, 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES));
     }
     if (b.length < ANNOUNCE_REQUEST_NEW_MIN_SIZE_BYTES || b.length > ANNOUNCE_REQUEST_NEW_MAX_SIZE_BYTES) {
       return { error: sizeError('announce request (0x87)', b.length, `${ANNOUNCE_REQUEST_NEW_MIN_SIZE_BYTES}..${ANNOUNCE_REQUEST_NEW_MAX_SIZE_BYTES} (with RETURN_3)`) };
     }
-    f.box_size = b.length - ONION_RETURN_3_SIZE_BYTES - 1 - NONCE_SIZE - PUBLIC_KEY_SIZE;
+    f.box_size = b.length - ONION_RETURN_3_SIZE_BYTES - 1 - NONCE_SIZE_BYTES - PUBLIC_KEY_SIZE_BYTES;
     f.return_size = ONION_RETURN_3_SIZE_BYTES;
     return { error: null };
   },
   announce_response_new: (b, f) => {
-    if (b.length >= 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE) {
+    if (b.length >= 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES) {
       f.sendback = hexUpper(b.subarray(1, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES));
-      f.nonce = hexUpper(b.subarray(1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE));
-      f.box_size = b.length - 1 - ONION_ANNOUNCE_SENDBACK_SIZE_BYTES - NONCE_SIZE;
+      f.nonce = hexUpper(b.subarray(1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES));
+      f.box_size = b.length - 1 - ONION_ANNOUNCE_SENDBACK_SIZE_BYTES - NONCE_SIZE_BYTES;
     }
     if (b.length < ANNOUNCE_RESPONSE_NEW_MIN_SIZE_BYTES || b.length > ANNOUNCE_RESPONSE_NEW_MAX_SIZE_BYTES) {
       return { error: sizeError('announce response (0x88)', b.length, `${ANNOUNCE_RESPONSE_NEW_MIN_SIZE_BYTES}..${ANNOUNCE_RESPONSE_NEW_MAX_SIZE_BYTES}`) };
@@ -285,19 +285,19 @@ const DESCRIBERS: Readonly<Record<PacketKind, Describer>> = {
   onion_response_2: onionResponse,
   onion_response_1: onionResponse,
   forward_request: (b, f) => {
-    if (b.length < 1 + PUBLIC_KEY_SIZE) return { error: sizeError('forward request', b.length, `at least ${1 + PUBLIC_KEY_SIZE}`) };
-    f.dest_pk = hexUpper(b.subarray(1, 1 + PUBLIC_KEY_SIZE));
-    f.data_size = b.length - 1 - PUBLIC_KEY_SIZE;
-    return { error: b.length - 1 - PUBLIC_KEY_SIZE > MAX_FORWARD_DATA_SIZE_BYTES ? `forward request: more than ${MAX_FORWARD_DATA_SIZE_BYTES} bytes of data` : null };
+    if (b.length < 1 + PUBLIC_KEY_SIZE_BYTES) return { error: sizeError('forward request', b.length, `at least ${1 + PUBLIC_KEY_SIZE_BYTES}`) };
+    f.dest_pk = hexUpper(b.subarray(1, 1 + PUBLIC_KEY_SIZE_BYTES));
+    f.data_size = b.length - 1 - PUBLIC_KEY_SIZE_BYTES;
+    return { error: b.length - 1 - PUBLIC_KEY_SIZE_BYTES > MAX_FORWARD_DATA_SIZE_BYTES ? `forward request: more than ${MAX_FORWARD_DATA_SIZE_BYTES} bytes of data` : null };
   },
   forwarding: (b, f) => forwardingShape('forwarding', b, f, 0),
   forward_reply: (b, f) => forwardingShape('forward reply', b, f, TIMED_AUTH_SIZE_BYTES + 1),
   data_search_request: dhtFrame('data search request', exactly(...DATA_SEARCH_REQUEST_SIZES_BYTES)),
-  data_search_response: dhtFrame('data search response', atLeast(DHT_HEADER_SIZE_BYTES + PUBLIC_KEY_SIZE + 8 + MAC_SIZE)),
+  data_search_response: dhtFrame('data search response', atLeast(DHT_HEADER_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + 8 + MAC_SIZE_BYTES)),
   data_retrieve_request: dhtFrame('data retrieve request', exactly(DATA_RETRIEVE_REQUEST_SIZE_BYTES)),
-  data_retrieve_response: dhtFrame('data retrieve response', atLeast(DHT_HEADER_SIZE_BYTES + ANNOUNCE_STORE_MIN_PLAIN_BYTES + MAC_SIZE)),
-  store_announce_request: dhtFrame('store announce request', atLeast(DHT_HEADER_SIZE_BYTES + ANNOUNCE_STORE_MIN_PLAIN_BYTES + MAC_SIZE)),
-  store_announce_response: dhtFrame('store announce response', atLeast(DHT_HEADER_SIZE_BYTES + ANNOUNCE_STORE_MIN_PLAIN_BYTES + MAC_SIZE)),
+  data_retrieve_response: dhtFrame('data retrieve response', atLeast(DHT_HEADER_SIZE_BYTES + ANNOUNCE_STORE_MIN_PLAIN_BYTES + MAC_SIZE_BYTES)),
+  store_announce_request: dhtFrame('store announce request', atLeast(DHT_HEADER_SIZE_BYTES + ANNOUNCE_STORE_MIN_PLAIN_BYTES + MAC_SIZE_BYTES)),
+  store_announce_response: dhtFrame('store announce response', atLeast(DHT_HEADER_SIZE_BYTES + ANNOUNCE_STORE_MIN_PLAIN_BYTES + MAC_SIZE_BYTES)),
   bootstrap_info: (b, f) => {
     if (b.length === BOOTSTRAP_INFO_REQUEST_SIZE_BYTES) {
       f.form = 'request';

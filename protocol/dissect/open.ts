@@ -15,7 +15,7 @@
  * what was learnt; only a shared-key memo lives in the context object.
  */
 import { equalBytes, isAllZero, type Bytes } from '../bytes.js';
-import { NONCE_SIZE, PUBLIC_KEY_SIZE, SHA512_SIZE, type Crypto } from '../crypto.js';
+import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHA512_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { formatIpPort, ipPortKey, type IpPort } from '../ip-port.js';
 import { decodeHandshakeHeader } from '../net-crypto/handshake.js';
 import { decodeAnnounceRequestHeader, openAnnounceRequest } from '../onion/announce-request.js';
@@ -75,9 +75,9 @@ export function openHandshakeWithProfiles(ctx: OpenContext, bytes: Bytes): OpenO
     const p = ctx.profiles[i]!;
     for (const friend of p.friendPks) {
       const plain = ctx.crypto.open(shared(ctx, i, friend), h.value.nonce, h.value.boxed);
-      if (!plain || plain.length < NONCE_SIZE + PUBLIC_KEY_SIZE + SHA512_SIZE) continue;
-      const hashAt = NONCE_SIZE + PUBLIC_KEY_SIZE;
-      const baseNonce = plain.slice(0, NONCE_SIZE);
+      if (!plain || plain.length < NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + SHA512_SIZE_BYTES) continue;
+      const hashAt = NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES;
+      const baseNonce = plain.slice(0, NONCE_SIZE_BYTES);
       return {
         tried: true,
         baseNonce,
@@ -86,9 +86,9 @@ export function openHandshakeWithProfiles(ctx: OpenContext, bytes: Bytes): OpenO
           // shared(a sk, b pk) = shared(b sk, a pk): the keys say who talks, not who sent.
           between: [hexUpper(p.publicKey), hexUpper(friend)],
           base_nonce: hexUpper(baseNonce),
-          session_pk: hexUpper(plain.subarray(NONCE_SIZE, hashAt)),
-          cookie_hash_ok: equalBytes(plain.subarray(hashAt, hashAt + SHA512_SIZE), ctx.crypto.sha512(h.value.cookie)),
-          other_cookie: hexUpper(plain.subarray(hashAt + SHA512_SIZE)),
+          session_pk: hexUpper(plain.subarray(NONCE_SIZE_BYTES, hashAt)),
+          cookie_hash_ok: equalBytes(plain.subarray(hashAt, hashAt + SHA512_SIZE_BYTES), ctx.crypto.sha512(h.value.cookie)),
+          other_cookie: hexUpper(plain.subarray(hashAt + SHA512_SIZE_BYTES)),
         },
       };
     }

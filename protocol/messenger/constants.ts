@@ -3,7 +3,7 @@
  * net_crypto payloads: the id is the first byte of the payload, `CRYPTO_PAYLOAD_ID` in
  * packet-ids.ts (re-exported here).
  */
-import { MAX_CRYPTO_DATA_SIZE } from '../net-crypto/constants.js';
+import { MAX_CRYPTO_DATA_SIZE_BYTES } from '../net-crypto/constants.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 
 export { CRYPTO_PAYLOAD_ID };
@@ -30,7 +30,7 @@ export const MAX_NAME_LENGTH_BYTES = 128;
 /** Status message bytes (Messenger.h MAX_STATUSMESSAGE_LENGTH). */
 export const MAX_STATUSMESSAGE_LENGTH_BYTES = 1007;
 /** Message / action text bytes: one less than the payload limit (tox.h TOX_MAX_MESSAGE_LENGTH; Messenger.c `length >= MAX_CRYPTO_DATA_SIZE` refused). */
-export const MAX_MESSAGE_LENGTH_BYTES = MAX_CRYPTO_DATA_SIZE - 1;
+export const MAX_MESSAGE_LENGTH_BYTES = MAX_CRYPTO_DATA_SIZE_BYTES - 1;
 /** Whole friend-request packet, id included (friend_requests.c: `length > ONION_CLIENT_MAX_DATA_SIZE` refused; onion_client.h = 1021). */
 export const ONION_CLIENT_MAX_DATA_SIZE = 1021;
 /** Friend-request nospam bytes (friend_requests.c `sizeof(fr->nospam)`). */

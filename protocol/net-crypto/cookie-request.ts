@@ -26,10 +26,10 @@
  */
 import { Reader, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { COOKIE_REQUEST_PLAIN_SIZE, COOKIE_REQUEST_SIZE, ECHO_ID_SIZE } from './constants.js';
+import { COOKIE_REQUEST_PLAIN_SIZE_BYTES, COOKIE_REQUEST_SIZE_BYTES, ECHO_ID_SIZE_BYTES } from './constants.js';
 
 export interface CookieRequestHeader {
   readonly senderDhtPk: Bytes;
@@ -49,11 +49,11 @@ export interface CookieRequest extends CookieRequestHeader, CookieRequestBody {}
 
 /** Splits a 0x18 packet without decrypting it. */
 export function decodeCookieRequestHeader(bytes: Bytes): Result<CookieRequestHeader> {
-  if (bytes.length !== COOKIE_REQUEST_SIZE) return err(`cookie request: length ${bytes.length}, expected ${COOKIE_REQUEST_SIZE}`);
+  if (bytes.length !== COOKIE_REQUEST_SIZE_BYTES) return err(`cookie request: length ${bytes.length}, expected ${COOKIE_REQUEST_SIZE_BYTES}`);
   const r = new Reader(bytes);
   if (r.u8() !== PACKET_ID.cookie_request) return err('cookie request: packet id is not 0x18');
-  const senderDhtPk = r.bytes(PUBLIC_KEY_SIZE);
-  const nonce = r.bytes(NONCE_SIZE);
+  const senderDhtPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
   const boxed = r.rest();
   return ok({ senderDhtPk, nonce, boxed });
 }
@@ -69,19 +69,19 @@ export function sealCookieRequest(
   nonce: Bytes,
   body: CookieRequestBody,
 ): Bytes {
-  if (senderDhtPk.length !== PUBLIC_KEY_SIZE) throw new Error('cookie request: senderDhtPk must be 32 bytes');
-  if (nonce.length !== NONCE_SIZE) throw new Error('cookie request: nonce must be 24 bytes');
-  if (body.realPk.length !== PUBLIC_KEY_SIZE) throw new Error('cookie request: realPk must be 32 bytes');
-  if (body.echoId.length !== ECHO_ID_SIZE) throw new Error('cookie request: echoId must be 8 bytes');
-  const plain = new Uint8Array(COOKIE_REQUEST_PLAIN_SIZE);
+  if (senderDhtPk.length !== PUBLIC_KEY_SIZE_BYTES) throw new Error('cookie request: senderDhtPk must be 32 bytes');
+  if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('cookie request: nonce must be 24 bytes');
+  if (body.realPk.length !== PUBLIC_KEY_SIZE_BYTES) throw new Error('cookie request: realPk must be 32 bytes');
+  if (body.echoId.length !== ECHO_ID_SIZE_BYTES) throw new Error('cookie request: echoId must be 8 bytes');
+  const plain = new Uint8Array(COOKIE_REQUEST_PLAIN_SIZE_BYTES);
   plain.set(body.realPk, 0);
-  plain.set(body.echoId, 2 * PUBLIC_KEY_SIZE);
+  plain.set(body.echoId, 2 * PUBLIC_KEY_SIZE_BYTES);
   const boxed = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(COOKIE_REQUEST_SIZE);
+  const out = new Uint8Array(COOKIE_REQUEST_SIZE_BYTES);
   out[0] = PACKET_ID.cookie_request;
   out.set(senderDhtPk, 1);
-  out.set(nonce, 1 + PUBLIC_KEY_SIZE);
-  out.set(boxed, 1 + PUBLIC_KEY_SIZE + NONCE_SIZE);
+  out.set(nonce, 1 + PUBLIC_KEY_SIZE_BYTES);
+  out.set(boxed, 1 + PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES);
   return out;
 }
 
@@ -90,13 +90,13 @@ export function openCookieRequest(crypto: Crypto, sharedKey: Bytes, bytes: Bytes
   const h = decodeCookieRequestHeader(bytes);
   if (!h.ok) return h;
   const plain = crypto.open(sharedKey, h.value.nonce, h.value.boxed);
-  if (plain === null || plain.length !== COOKIE_REQUEST_PLAIN_SIZE) return err('cookie request: box does not authenticate');
+  if (plain === null || plain.length !== COOKIE_REQUEST_PLAIN_SIZE_BYTES) return err('cookie request: box does not authenticate');
   return ok({
     ...h.value,
-    realPk: plain.slice(0, PUBLIC_KEY_SIZE),
-    echoId: plain.slice(2 * PUBLIC_KEY_SIZE, 2 * PUBLIC_KEY_SIZE + ECHO_ID_SIZE),
+    realPk: plain.slice(0, PUBLIC_KEY_SIZE_BYTES),
+    echoId: plain.slice(2 * PUBLIC_KEY_SIZE_BYTES, 2 * PUBLIC_KEY_SIZE_BYTES + ECHO_ID_SIZE_BYTES),
   });
 }
 
 /** Size of the boxed part, for documentation and tests. */
-export const COOKIE_REQUEST_BOXED_SIZE = COOKIE_REQUEST_PLAIN_SIZE + MAC_SIZE;
+export const COOKIE_REQUEST_BOXED_SIZE_BYTES = COOKIE_REQUEST_PLAIN_SIZE_BYTES + MAC_SIZE_BYTES;

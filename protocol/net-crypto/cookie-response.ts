@@ -22,10 +22,10 @@
  */
 import { Reader, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { NONCE_SIZE } from '../crypto.js';
+import { NONCE_SIZE_BYTES } from '../crypto.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { COOKIE_RESPONSE_SIZE, COOKIE_SIZE, ECHO_ID_SIZE } from './constants.js';
+import { COOKIE_RESPONSE_SIZE_BYTES, COOKIE_SIZE_BYTES, ECHO_ID_SIZE_BYTES } from './constants.js';
 
 export interface CookieResponse {
   /** The 112-byte cookie, opaque to the requester. */
@@ -34,31 +34,31 @@ export interface CookieResponse {
   readonly echoId: Bytes;
 }
 
-const PLAIN_SIZE = COOKIE_SIZE + ECHO_ID_SIZE;
+const PLAIN_SIZE = COOKIE_SIZE_BYTES + ECHO_ID_SIZE_BYTES;
 
 /** Builds a 0x19 packet. Throws on wrong argument lengths. */
 export function sealCookieResponse(crypto: Crypto, sharedKey: Bytes, nonce: Bytes, body: CookieResponse): Bytes {
-  if (nonce.length !== NONCE_SIZE) throw new Error('cookie response: nonce must be 24 bytes');
-  if (body.cookie.length !== COOKIE_SIZE) throw new Error('cookie response: cookie must be 112 bytes');
-  if (body.echoId.length !== ECHO_ID_SIZE) throw new Error('cookie response: echoId must be 8 bytes');
+  if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('cookie response: nonce must be 24 bytes');
+  if (body.cookie.length !== COOKIE_SIZE_BYTES) throw new Error('cookie response: cookie must be 112 bytes');
+  if (body.echoId.length !== ECHO_ID_SIZE_BYTES) throw new Error('cookie response: echoId must be 8 bytes');
   const plain = new Uint8Array(PLAIN_SIZE);
   plain.set(body.cookie, 0);
-  plain.set(body.echoId, COOKIE_SIZE);
+  plain.set(body.echoId, COOKIE_SIZE_BYTES);
   const boxed = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(COOKIE_RESPONSE_SIZE);
+  const out = new Uint8Array(COOKIE_RESPONSE_SIZE_BYTES);
   out[0] = PACKET_ID.cookie_response;
   out.set(nonce, 1);
-  out.set(boxed, 1 + NONCE_SIZE);
+  out.set(boxed, 1 + NONCE_SIZE_BYTES);
   return out;
 }
 
 /** Decrypts a 0x19 packet with the DHT shared key our request used. The caller compares `echoId`. */
 export function openCookieResponse(crypto: Crypto, sharedKey: Bytes, bytes: Bytes): Result<CookieResponse> {
-  if (bytes.length !== COOKIE_RESPONSE_SIZE) return err(`cookie response: length ${bytes.length}, expected ${COOKIE_RESPONSE_SIZE}`);
+  if (bytes.length !== COOKIE_RESPONSE_SIZE_BYTES) return err(`cookie response: length ${bytes.length}, expected ${COOKIE_RESPONSE_SIZE_BYTES}`);
   const r = new Reader(bytes);
   if (r.u8() !== PACKET_ID.cookie_response) return err('cookie response: packet id is not 0x19');
-  const nonce = r.bytes(NONCE_SIZE);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
   const plain = crypto.open(sharedKey, nonce, r.rest());
   if (plain === null || plain.length !== PLAIN_SIZE) return err('cookie response: box does not authenticate');
-  return ok({ cookie: plain.slice(0, COOKIE_SIZE), echoId: plain.slice(COOKIE_SIZE) });
+  return ok({ cookie: plain.slice(0, COOKIE_SIZE_BYTES), echoId: plain.slice(COOKIE_SIZE_BYTES) });
 }

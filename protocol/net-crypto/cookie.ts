@@ -24,9 +24,9 @@
  */
 import type { Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { NONCE_SIZE, PUBLIC_KEY_SIZE } from '../crypto.js';
+import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { err, ok, type Result } from '../result.js';
-import { COOKIE_CONTENTS_SIZE, COOKIE_SIZE, COOKIE_TIMEOUT_S } from './constants.js';
+import { COOKIE_CONTENTS_SIZE_BYTES, COOKIE_SIZE_BYTES, COOKIE_TIMEOUT_S } from './constants.js';
 
 export interface CookieContents {
   /** Issuer's clock in seconds when the cookie was made (opaque to everyone else). */
@@ -44,37 +44,37 @@ function check(cond: boolean, what: string): void {
 /** Seals a cookie with our cookie key. Throws on wrong key/nonce lengths or a time outside u64. */
 export function sealCookie(crypto: Crypto, cookieKey: Bytes, nonce: Bytes, contents: CookieContents): Bytes {
   check(cookieKey.length === 32, 'cookie key must be 32 bytes');
-  check(nonce.length === NONCE_SIZE, 'nonce must be 24 bytes');
-  check(contents.realPk.length === PUBLIC_KEY_SIZE, 'realPk must be 32 bytes');
-  check(contents.dhtPk.length === PUBLIC_KEY_SIZE, 'dhtPk must be 32 bytes');
+  check(nonce.length === NONCE_SIZE_BYTES, 'nonce must be 24 bytes');
+  check(contents.realPk.length === PUBLIC_KEY_SIZE_BYTES, 'realPk must be 32 bytes');
+  check(contents.dhtPk.length === PUBLIC_KEY_SIZE_BYTES, 'dhtPk must be 32 bytes');
   check(contents.time >= 0n && contents.time < 1n << 64n, 'time must fit in u64');
-  const plain = new Uint8Array(COOKIE_CONTENTS_SIZE);
+  const plain = new Uint8Array(COOKIE_CONTENTS_SIZE_BYTES);
   let t = contents.time;
   for (let i = 0; i < 8; i++) {
     plain[i] = Number(t & 0xffn);
     t >>= 8n;
   }
   plain.set(contents.realPk, 8);
-  plain.set(contents.dhtPk, 8 + PUBLIC_KEY_SIZE);
+  plain.set(contents.dhtPk, 8 + PUBLIC_KEY_SIZE_BYTES);
   const boxed = crypto.secretbox(cookieKey, nonce, plain);
-  const out = new Uint8Array(COOKIE_SIZE);
+  const out = new Uint8Array(COOKIE_SIZE_BYTES);
   out.set(nonce, 0);
-  out.set(boxed, NONCE_SIZE);
+  out.set(boxed, NONCE_SIZE_BYTES);
   return out;
 }
 
 /** Opens one of our own cookies. Does not check freshness: see `isCookieFresh`. */
 export function openCookie(crypto: Crypto, cookieKey: Bytes, bytes: Bytes): Result<CookieContents> {
-  if (bytes.length !== COOKIE_SIZE) return err(`cookie: length ${bytes.length}, expected ${COOKIE_SIZE}`);
+  if (bytes.length !== COOKIE_SIZE_BYTES) return err(`cookie: length ${bytes.length}, expected ${COOKIE_SIZE_BYTES}`);
   if (cookieKey.length !== 32) return err('cookie: cookie key must be 32 bytes');
-  const plain = crypto.secretboxOpen(cookieKey, bytes.subarray(0, NONCE_SIZE), bytes.subarray(NONCE_SIZE));
-  if (plain === null || plain.length !== COOKIE_CONTENTS_SIZE) return err('cookie: does not authenticate (not ours, or corrupt)');
+  const plain = crypto.secretboxOpen(cookieKey, bytes.subarray(0, NONCE_SIZE_BYTES), bytes.subarray(NONCE_SIZE_BYTES));
+  if (plain === null || plain.length !== COOKIE_CONTENTS_SIZE_BYTES) return err('cookie: does not authenticate (not ours, or corrupt)');
   let time = 0n;
   for (let i = 7; i >= 0; i--) time = (time << 8n) | BigInt(plain[i]!);
   return ok({
     time,
-    realPk: plain.slice(8, 8 + PUBLIC_KEY_SIZE),
-    dhtPk: plain.slice(8 + PUBLIC_KEY_SIZE, 8 + 2 * PUBLIC_KEY_SIZE),
+    realPk: plain.slice(8, 8 + PUBLIC_KEY_SIZE_BYTES),
+    dhtPk: plain.slice(8 + PUBLIC_KEY_SIZE_BYTES, 8 + 2 * PUBLIC_KEY_SIZE_BYTES),
   });
 }
 

@@ -33,16 +33,16 @@
  */
 import { Reader, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { NONCE_SIZE } from '../crypto.js';
+import { NONCE_SIZE_BYTES } from '../crypto.js';
 import { addToNonce } from '../nonce.js';
 import { CRYPTO_PAYLOAD_ID, PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import {
-  CRYPTO_DATA_PACKET_MIN_SIZE,
-  CRYPTO_MAX_PADDING,
+  CRYPTO_DATA_PACKET_MIN_SIZE_BYTES,
+  CRYPTO_MAX_PADDING_BYTES,
   DATA_NUM_THRESHOLD,
-  MAX_CRYPTO_DATA_SIZE,
-  MAX_CRYPTO_PACKET_SIZE,
+  MAX_CRYPTO_DATA_SIZE_BYTES,
+  MAX_CRYPTO_PACKET_SIZE_BYTES,
 } from './constants.js';
 
 export interface CryptoDataHeader {
@@ -63,12 +63,12 @@ export interface CryptoDataBody {
 
 /** Number of zero padding bytes c-toxcore puts before a payload of `payloadLength` bytes. */
 export function paddingLength(payloadLength: number): number {
-  return (MAX_CRYPTO_DATA_SIZE - payloadLength) % CRYPTO_MAX_PADDING;
+  return (MAX_CRYPTO_DATA_SIZE_BYTES - payloadLength) % CRYPTO_MAX_PADDING_BYTES;
 }
 
 /** The low 16 bits of a nonce (its last two bytes, big-endian). */
 export function nonceLow16(nonce: Bytes): number {
-  return ((nonce[NONCE_SIZE - 2]! << 8) | nonce[NONCE_SIZE - 1]!) >>> 0;
+  return ((nonce[NONCE_SIZE_BYTES - 2]! << 8) | nonce[NONCE_SIZE_BYTES - 1]!) >>> 0;
 }
 
 function isU32(n: number): boolean {
@@ -77,8 +77,8 @@ function isU32(n: number): boolean {
 
 /** Splits a 0x1b packet without decrypting it. Enforces the 28..1400 size window. */
 export function decodeCryptoDataHeader(bytes: Bytes): Result<CryptoDataHeader> {
-  if (bytes.length <= CRYPTO_DATA_PACKET_MIN_SIZE) return err(`crypto data: length ${bytes.length} is below the minimum ${CRYPTO_DATA_PACKET_MIN_SIZE + 1}`);
-  if (bytes.length > MAX_CRYPTO_PACKET_SIZE) return err(`crypto data: length ${bytes.length} exceeds ${MAX_CRYPTO_PACKET_SIZE}`);
+  if (bytes.length <= CRYPTO_DATA_PACKET_MIN_SIZE_BYTES) return err(`crypto data: length ${bytes.length} is below the minimum ${CRYPTO_DATA_PACKET_MIN_SIZE_BYTES + 1}`);
+  if (bytes.length > MAX_CRYPTO_PACKET_SIZE_BYTES) return err(`crypto data: length ${bytes.length} exceeds ${MAX_CRYPTO_PACKET_SIZE_BYTES}`);
   const r = new Reader(bytes);
   if (r.u8() !== PACKET_ID.crypto_data) return err('crypto data: packet id is not 0x1b');
   const low = r.u16();
@@ -91,9 +91,9 @@ export function decodeCryptoDataHeader(bytes: Bytes): Result<CryptoDataHeader> {
  * padding), or non-u32 counters.
  */
 export function sealCryptoData(crypto: Crypto, sessionKey: Bytes, nonce: Bytes, body: CryptoDataBody): Bytes {
-  if (nonce.length !== NONCE_SIZE) throw new Error('crypto data: nonce must be 24 bytes');
+  if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('crypto data: nonce must be 24 bytes');
   const L = body.payload.length;
-  if (L < 1 || L > MAX_CRYPTO_DATA_SIZE) throw new Error(`crypto data: payload length ${L} outside 1..${MAX_CRYPTO_DATA_SIZE}`);
+  if (L < 1 || L > MAX_CRYPTO_DATA_SIZE_BYTES) throw new Error(`crypto data: payload length ${L} outside 1..${MAX_CRYPTO_DATA_SIZE_BYTES}`);
   if (body.payload[0] === CRYPTO_PAYLOAD_ID.padding) throw new Error('crypto data: payload id 0 is padding and cannot be sent');
   if (!isU32(body.bufferStart) || !isU32(body.packetNumber)) throw new Error('crypto data: bufferStart/packetNumber must be u32');
   const pad = paddingLength(L);
@@ -105,8 +105,8 @@ export function sealCryptoData(crypto: Crypto, sessionKey: Bytes, nonce: Bytes, 
   const boxed = crypto.seal(sessionKey, nonce, plain);
   const out = new Uint8Array(3 + boxed.length);
   out[0] = PACKET_ID.crypto_data;
-  out[1] = nonce[NONCE_SIZE - 2]!;
-  out[2] = nonce[NONCE_SIZE - 1]!;
+  out[1] = nonce[NONCE_SIZE_BYTES - 2]!;
+  out[2] = nonce[NONCE_SIZE_BYTES - 1]!;
   out.set(boxed, 3);
   return out;
 }
@@ -118,7 +118,7 @@ export function sealCryptoData(crypto: Crypto, sessionKey: Bytes, nonce: Bytes, 
 export function openCryptoData(crypto: Crypto, sessionKey: Bytes, fullNonce: Bytes, bytes: Bytes): Result<CryptoDataBody> {
   const h = decodeCryptoDataHeader(bytes);
   if (!h.ok) return h;
-  if (fullNonce.length !== NONCE_SIZE) return err('crypto data: nonce must be 24 bytes');
+  if (fullNonce.length !== NONCE_SIZE_BYTES) return err('crypto data: nonce must be 24 bytes');
   if (nonceLow16(fullNonce) !== h.value.nonceLow16) return err('crypto data: nonce does not match the low 16 bits on the wire');
   const plain = crypto.open(sessionKey, fullNonce, h.value.boxed);
   if (plain === null) return err('crypto data: box does not authenticate');

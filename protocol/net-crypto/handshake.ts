@@ -37,10 +37,10 @@
  */
 import { Reader, equalBytes, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { NONCE_SIZE, PUBLIC_KEY_SIZE, SHA512_SIZE } from '../crypto.js';
+import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHA512_SIZE_BYTES } from '../crypto.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { COOKIE_SIZE, HANDSHAKE_PLAIN_SIZE, HANDSHAKE_SIZE } from './constants.js';
+import { COOKIE_SIZE_BYTES, HANDSHAKE_PLAIN_SIZE_BYTES, HANDSHAKE_SIZE_BYTES } from './constants.js';
 
 export interface HandshakeHeader {
   /** The outer cookie: issued by the receiver of this handshake. */
@@ -66,11 +66,11 @@ export interface Handshake extends HandshakeBody {
 
 /** Splits a 0x1a packet without decrypting it. */
 export function decodeHandshakeHeader(bytes: Bytes): Result<HandshakeHeader> {
-  if (bytes.length !== HANDSHAKE_SIZE) return err(`handshake: length ${bytes.length}, expected ${HANDSHAKE_SIZE}`);
+  if (bytes.length !== HANDSHAKE_SIZE_BYTES) return err(`handshake: length ${bytes.length}, expected ${HANDSHAKE_SIZE_BYTES}`);
   const r = new Reader(bytes);
   if (r.u8() !== PACKET_ID.handshake) return err('handshake: packet id is not 0x1a');
-  const cookie = r.bytes(COOKIE_SIZE);
-  const nonce = r.bytes(NONCE_SIZE);
+  const cookie = r.bytes(COOKIE_SIZE_BYTES);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
   return ok({ cookie, nonce, boxed: r.rest() });
 }
 
@@ -85,22 +85,22 @@ export function sealHandshake(
   nonce: Bytes,
   fields: { readonly cookie: Bytes } & HandshakeBody,
 ): Bytes {
-  if (nonce.length !== NONCE_SIZE) throw new Error('handshake: nonce must be 24 bytes');
-  if (fields.cookie.length !== COOKIE_SIZE) throw new Error('handshake: cookie must be 112 bytes');
-  if (fields.otherCookie.length !== COOKIE_SIZE) throw new Error('handshake: otherCookie must be 112 bytes');
-  if (fields.baseNonce.length !== NONCE_SIZE) throw new Error('handshake: baseNonce must be 24 bytes');
-  if (fields.sessionPk.length !== PUBLIC_KEY_SIZE) throw new Error('handshake: sessionPk must be 32 bytes');
-  const plain = new Uint8Array(HANDSHAKE_PLAIN_SIZE);
+  if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('handshake: nonce must be 24 bytes');
+  if (fields.cookie.length !== COOKIE_SIZE_BYTES) throw new Error('handshake: cookie must be 112 bytes');
+  if (fields.otherCookie.length !== COOKIE_SIZE_BYTES) throw new Error('handshake: otherCookie must be 112 bytes');
+  if (fields.baseNonce.length !== NONCE_SIZE_BYTES) throw new Error('handshake: baseNonce must be 24 bytes');
+  if (fields.sessionPk.length !== PUBLIC_KEY_SIZE_BYTES) throw new Error('handshake: sessionPk must be 32 bytes');
+  const plain = new Uint8Array(HANDSHAKE_PLAIN_SIZE_BYTES);
   plain.set(fields.baseNonce, 0);
-  plain.set(fields.sessionPk, NONCE_SIZE);
-  plain.set(crypto.sha512(fields.cookie), NONCE_SIZE + PUBLIC_KEY_SIZE);
-  plain.set(fields.otherCookie, NONCE_SIZE + PUBLIC_KEY_SIZE + SHA512_SIZE);
+  plain.set(fields.sessionPk, NONCE_SIZE_BYTES);
+  plain.set(crypto.sha512(fields.cookie), NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
+  plain.set(fields.otherCookie, NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + SHA512_SIZE_BYTES);
   const boxed = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(HANDSHAKE_SIZE);
+  const out = new Uint8Array(HANDSHAKE_SIZE_BYTES);
   out[0] = PACKET_ID.handshake;
   out.set(fields.cookie, 1);
-  out.set(nonce, 1 + COOKIE_SIZE);
-  out.set(boxed, 1 + COOKIE_SIZE + NONCE_SIZE);
+  out.set(nonce, 1 + COOKIE_SIZE_BYTES);
+  out.set(boxed, 1 + COOKIE_SIZE_BYTES + NONCE_SIZE_BYTES);
   return out;
 }
 
@@ -112,16 +112,16 @@ export function openHandshake(crypto: Crypto, sharedKey: Bytes, bytes: Bytes): R
   const h = decodeHandshakeHeader(bytes);
   if (!h.ok) return h;
   const plain = crypto.open(sharedKey, h.value.nonce, h.value.boxed);
-  if (plain === null || plain.length !== HANDSHAKE_PLAIN_SIZE) return err('handshake: box does not authenticate');
-  const hashAt = NONCE_SIZE + PUBLIC_KEY_SIZE;
-  if (!equalBytes(plain.subarray(hashAt, hashAt + SHA512_SIZE), crypto.sha512(h.value.cookie))) {
+  if (plain === null || plain.length !== HANDSHAKE_PLAIN_SIZE_BYTES) return err('handshake: box does not authenticate');
+  const hashAt = NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES;
+  if (!equalBytes(plain.subarray(hashAt, hashAt + SHA512_SIZE_BYTES), crypto.sha512(h.value.cookie))) {
     return err('handshake: SHA-512 of the outer cookie does not match');
   }
   return ok({
     cookie: h.value.cookie,
     nonce: h.value.nonce,
-    baseNonce: plain.slice(0, NONCE_SIZE),
-    sessionPk: plain.slice(NONCE_SIZE, NONCE_SIZE + PUBLIC_KEY_SIZE),
-    otherCookie: plain.slice(hashAt + SHA512_SIZE),
+    baseNonce: plain.slice(0, NONCE_SIZE_BYTES),
+    sessionPk: plain.slice(NONCE_SIZE_BYTES, NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES),
+    otherCookie: plain.slice(hashAt + SHA512_SIZE_BYTES),
   });
 }

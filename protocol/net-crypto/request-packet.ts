@@ -31,7 +31,7 @@
 import type { Bytes } from '../bytes.js';
 import { err, ok, type Result } from '../result.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
-import { CRYPTO_PACKET_BUFFER_SIZE, MAX_CRYPTO_DATA_SIZE } from './constants.js';
+import { CRYPTO_PACKET_BUFFER_SIZE_PACKETS, MAX_CRYPTO_DATA_SIZE_BYTES } from './constants.js';
 
 const u32 = (n: number): number => n >>> 0;
 
@@ -55,13 +55,13 @@ export interface RequestPacketInput {
  */
 export function encodeRequestPacket(input: RequestPacketInput): Bytes {
   const start = u32(input.bufferStart);
-  const maxLength = input.maxLength ?? MAX_CRYPTO_DATA_SIZE;
+  const maxLength = input.maxLength ?? MAX_CRYPTO_DATA_SIZE_BYTES;
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new Error('request packet: maxLength must be ≥ 1');
   const offsets: number[] = [];
   let prev = -1;
   for (const m of input.missing) {
     const off = u32(m - start);
-    if (off >= CRYPTO_PACKET_BUFFER_SIZE) throw new Error(`request packet: ${m} is outside the window from ${start}`);
+    if (off >= CRYPTO_PACKET_BUFFER_SIZE_PACKETS) throw new Error(`request packet: ${m} is outside the window from ${start}`);
     if (off <= prev) throw new Error('request packet: missing numbers must be strictly increasing from bufferStart');
     offsets.push(off);
     prev = off;
@@ -69,7 +69,7 @@ export function encodeRequestPacket(input: RequestPacketInput): Bytes {
   let endOff = prev + 1;
   if (input.bufferEnd !== undefined) {
     const e = u32(input.bufferEnd - start);
-    if (e > CRYPTO_PACKET_BUFFER_SIZE || e < endOff) throw new Error('request packet: bufferEnd is before a missing packet or outside the window');
+    if (e > CRYPTO_PACKET_BUFFER_SIZE_PACKETS || e < endOff) throw new Error('request packet: bufferEnd is before a missing packet or outside the window');
     endOff = e;
   }
   const out: number[] = [CRYPTO_PAYLOAD_ID.request];
@@ -111,10 +111,10 @@ export function decodeRequestPacket(
   if (payload.length === 0) return err('request packet: empty');
   if (payload[0] !== CRYPTO_PAYLOAD_ID.request) return err(`request packet: id is not ${CRYPTO_PAYLOAD_ID.request}`);
   const start = u32(window.bufferStart);
-  let span = CRYPTO_PACKET_BUFFER_SIZE;
+  let span = CRYPTO_PACKET_BUFFER_SIZE_PACKETS;
   if (window.bufferEnd !== undefined) {
     span = u32(window.bufferEnd - start);
-    if (span > CRYPTO_PACKET_BUFFER_SIZE) return err('request packet: send window larger than 32768 packets');
+    if (span > CRYPTO_PACKET_BUFFER_SIZE_PACKETS) return err('request packet: send window larger than 32768 packets');
   }
   const requested: number[] = [];
   if (payload.length === 1) return ok({ requested, walkedEnd: start });

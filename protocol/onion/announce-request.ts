@@ -17,7 +17,7 @@
  * |    177 |    177 | RETURN_3 (only in the 354-byte form)                           |
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, SHARED_KEY_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -25,9 +25,9 @@ import { ONION_ANNOUNCE_SENDBACK_SIZE_BYTES, ONION_PING_ID_SIZE_BYTES, ONION_RET
 
 /** ping_id 32 + searched pk 32 + data pk 32 + sendback 8 = 104 (c-toxcore `ONION_MINIMAL_SIZE`). */
 export const ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES =
-  ONION_PING_ID_SIZE_BYTES + 2 * PUBLIC_KEY_SIZE + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES;
+  ONION_PING_ID_SIZE_BYTES + 2 * PUBLIC_KEY_SIZE_BYTES + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES;
 /** 177 bytes (c-toxcore `ONION_ANNOUNCE_REQUEST_SIZE`). */
-export const ANNOUNCE_REQUEST_SIZE_BYTES = 1 + NONCE_SIZE + PUBLIC_KEY_SIZE + ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES + MAC_SIZE;
+export const ANNOUNCE_REQUEST_SIZE_BYTES = 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES + MAC_SIZE_BYTES;
 /** 354 bytes: as D receives it (c-toxcore `ANNOUNCE_REQUEST_SIZE_RECV`). */
 export const ANNOUNCE_REQUEST_WITH_RETURN_SIZE_BYTES = ANNOUNCE_REQUEST_SIZE_BYTES + ONION_RETURN_3_SIZE_BYTES;
 
@@ -57,11 +57,11 @@ export function sealAnnounceRequest(
   nonce: Bytes,
   fields: AnnounceRequest,
 ): Bytes {
-  requireLength('announce request sender pk', senderPk, PUBLIC_KEY_SIZE);
-  requireLength('announce request nonce', nonce, NONCE_SIZE);
+  requireLength('announce request sender pk', senderPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('announce request nonce', nonce, NONCE_SIZE_BYTES);
   requireLength('announce request ping id', fields.pingId, ONION_PING_ID_SIZE_BYTES);
-  requireLength('announce request searched pk', fields.searchedPk, PUBLIC_KEY_SIZE);
-  requireLength('announce request data pk', fields.dataPk, PUBLIC_KEY_SIZE);
+  requireLength('announce request searched pk', fields.searchedPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('announce request data pk', fields.dataPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('announce request sendback', fields.sendback, ONION_ANNOUNCE_SENDBACK_SIZE_BYTES);
   const plain = new Uint8Array(ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES);
   plain.set(fields.pingId, 0);
@@ -69,11 +69,11 @@ export function sealAnnounceRequest(
   plain.set(fields.dataPk, 64);
   plain.set(fields.sendback, 96);
   const box = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(1 + NONCE_SIZE + PUBLIC_KEY_SIZE + box.length);
+  const out = new Uint8Array(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + box.length);
   out[0] = PACKET_ID.announce_request;
   out.set(nonce, 1);
-  out.set(senderPk, 1 + NONCE_SIZE);
-  out.set(box, 1 + NONCE_SIZE + PUBLIC_KEY_SIZE);
+  out.set(senderPk, 1 + NONCE_SIZE_BYTES);
+  out.set(box, 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
   return out;
 }
 
@@ -85,16 +85,16 @@ export function decodeAnnounceRequestHeader(bytes: Bytes): Result<AnnounceReques
   if (bytes[0] !== PACKET_ID.announce_request) return err(`announce request: packet id 0x${bytes[0]!.toString(16)} is not 0x83`);
   const r = new Reader(bytes);
   r.u8();
-  const nonce = r.bytes(NONCE_SIZE);
-  const senderPk = r.bytes(PUBLIC_KEY_SIZE);
-  const box = r.bytes(ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES + MAC_SIZE);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
+  const senderPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  const box = r.bytes(ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES + MAC_SIZE_BYTES);
   if (bytes.length === ANNOUNCE_REQUEST_SIZE_BYTES) return ok({ nonce, senderPk, box });
   return ok({ nonce, senderPk, box, returnBlob: r.rest() });
 }
 
 /** Opens with shared(own DHT sk, header.senderPk). */
 export function openAnnounceRequest(crypto: Crypto, sharedKey: Bytes, header: AnnounceRequestHeader): Result<AnnounceRequest> {
-  if (sharedKey.length !== SHARED_KEY_SIZE || header.nonce.length !== NONCE_SIZE) return err('announce request: bad key or nonce length');
+  if (sharedKey.length !== SHARED_KEY_SIZE_BYTES || header.nonce.length !== NONCE_SIZE_BYTES) return err('announce request: bad key or nonce length');
   const p = crypto.open(sharedKey, header.nonce, header.box);
   if (!p) return err('announce request: box does not authenticate');
   if (p.length !== ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES) return err(`announce request: plaintext is ${p.length} bytes`);

@@ -19,7 +19,7 @@
  * is kept as the raw byte; what a value means is the client's business.
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE, NONCE_SIZE, SHARED_KEY_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { decodePackedNodes, encodePackedNodes, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -27,7 +27,7 @@ import { err, ok, type Result } from '../result.js';
 import { ONION_ANNOUNCE_MAX_NODES, ONION_ANNOUNCE_SENDBACK_SIZE_BYTES, ONION_PING_ID_SIZE_BYTES } from './constants.js';
 
 /** 82 bytes (c-toxcore `ONION_ANNOUNCE_RESPONSE_MIN_SIZE`). */
-export const ANNOUNCE_RESPONSE_MIN_SIZE_BYTES = 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE + 1 + ONION_PING_ID_SIZE_BYTES + MAC_SIZE;
+export const ANNOUNCE_RESPONSE_MIN_SIZE_BYTES = 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES + 1 + ONION_PING_ID_SIZE_BYTES + MAC_SIZE_BYTES;
 /** 286 bytes: four IPv6 nodes. */
 export const ANNOUNCE_RESPONSE_MAX_SIZE_BYTES = ANNOUNCE_RESPONSE_MIN_SIZE_BYTES + ONION_ANNOUNCE_MAX_NODES * PACKED_NODE_IPV6_SIZE_BYTES;
 
@@ -54,7 +54,7 @@ export function sealAnnounceResponse(
   fields: AnnounceResponse,
 ): Bytes {
   requireLength('announce response sendback', sendback, ONION_ANNOUNCE_SENDBACK_SIZE_BYTES);
-  requireLength('announce response nonce', nonce, NONCE_SIZE);
+  requireLength('announce response nonce', nonce, NONCE_SIZE_BYTES);
   requireLength('announce response ping id / data pk', fields.pingIdOrDataPk, ONION_PING_ID_SIZE_BYTES);
   if (!Number.isInteger(fields.isStored) || fields.isStored < 0 || fields.isStored > 255) {
     throw new Error(`announce response: is_stored ${fields.isStored} is not a byte`);
@@ -67,11 +67,11 @@ export function sealAnnounceResponse(
   plain.set(fields.pingIdOrDataPk, 1);
   plain.set(nodes, 1 + ONION_PING_ID_SIZE_BYTES);
   const box = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE + box.length);
+  const out = new Uint8Array(1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES + box.length);
   out[0] = PACKET_ID.announce_response;
   out.set(sendback, 1);
   out.set(nonce, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES);
-  out.set(box, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE);
+  out.set(box, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES);
   return out;
 }
 
@@ -84,7 +84,7 @@ export function decodeAnnounceResponseHeader(bytes: Bytes): Result<AnnounceRespo
   const r = new Reader(bytes);
   r.u8();
   const sendback = r.bytes(ONION_ANNOUNCE_SENDBACK_SIZE_BYTES);
-  const nonce = r.bytes(NONCE_SIZE);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
   return ok({ sendback, nonce, box: r.rest() });
 }
 
@@ -93,7 +93,7 @@ export function decodeAnnounceResponseHeader(bytes: Bytes): Result<AnnounceRespo
  * was sealed with. Nodes must be UDP and fill the rest exactly.
  */
 export function openAnnounceResponse(crypto: Crypto, sharedKey: Bytes, header: AnnounceResponseHeader): Result<AnnounceResponse> {
-  if (sharedKey.length !== SHARED_KEY_SIZE || header.nonce.length !== NONCE_SIZE) return err('announce response: bad key or nonce length');
+  if (sharedKey.length !== SHARED_KEY_SIZE_BYTES || header.nonce.length !== NONCE_SIZE_BYTES) return err('announce response: bad key or nonce length');
   const p = crypto.open(sharedKey, header.nonce, header.box);
   if (!p) return err('announce response: box does not authenticate');
   if (p.length < 1 + ONION_PING_ID_SIZE_BYTES) return err(`announce response: plaintext is ${p.length} bytes`);

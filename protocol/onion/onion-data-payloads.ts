@@ -24,7 +24,7 @@ import { decodeDhtPkPayload, type DhtPk } from '../dht/dht-pk.js';
 import { requireLength } from '../keys.js';
 import { ONION_DATA_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { NOSPAM_SIZE } from '../tox-id.js';
+import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
 import { ONION_CLIENT_MAX_DATA_SIZE_BYTES } from './constants.js';
 
 export { decodeDhtPkPayload, encodeDhtPkPayload, type DhtPk } from '../dht/dht-pk.js';
@@ -33,7 +33,7 @@ export { decodeDhtPkPayload, encodeDhtPkPayload, type DhtPk } from '../dht/dht-p
 export { ONION_DATA_ID };
 
 /** Longest friend-request message: 1021 − 1 − 4 = 1016 (c-toxcore `MAX_FRIEND_REQUEST_DATA_SIZE`). */
-export const MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES = ONION_CLIENT_MAX_DATA_SIZE_BYTES - 1 - NOSPAM_SIZE;
+export const MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES = ONION_CLIENT_MAX_DATA_SIZE_BYTES - 1 - NOSPAM_SIZE_BYTES;
 
 export interface FriendRequestPayload {
   readonly nospam: Bytes;
@@ -42,23 +42,23 @@ export interface FriendRequestPayload {
 }
 
 export function encodeFriendRequestPayload(p: FriendRequestPayload): Bytes {
-  requireLength('friend request nospam', p.nospam, NOSPAM_SIZE);
+  requireLength('friend request nospam', p.nospam, NOSPAM_SIZE_BYTES);
   if (p.message.length === 0 || p.message.length > MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES) {
     throw new Error(`friend request: message of ${p.message.length} bytes (1..${MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES})`);
   }
-  const out = new Uint8Array(1 + NOSPAM_SIZE + p.message.length);
+  const out = new Uint8Array(1 + NOSPAM_SIZE_BYTES + p.message.length);
   out[0] = ONION_DATA_ID.friend_request;
   out.set(p.nospam, 1);
-  out.set(p.message, 1 + NOSPAM_SIZE);
+  out.set(p.message, 1 + NOSPAM_SIZE_BYTES);
   return out;
 }
 
 /** c-toxcore accepts 5 < length ≤ 1021 (`friendreq_handlepacket`). */
 export function decodeFriendRequestPayload(payload: Bytes): Result<FriendRequestPayload> {
-  if (payload.length <= 1 + NOSPAM_SIZE) return err(`friend request: ${payload.length} bytes, need a message of at least 1 byte`);
+  if (payload.length <= 1 + NOSPAM_SIZE_BYTES) return err(`friend request: ${payload.length} bytes, need a message of at least 1 byte`);
   if (payload.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) return err(`friend request: ${payload.length} bytes is over ${ONION_CLIENT_MAX_DATA_SIZE_BYTES}`);
   if (payload[0] !== ONION_DATA_ID.friend_request) return err(`friend request: type ${payload[0]} is not ${ONION_DATA_ID.friend_request}`);
-  return ok({ nospam: payload.slice(1, 1 + NOSPAM_SIZE), message: payload.slice(1 + NOSPAM_SIZE) });
+  return ok({ nospam: payload.slice(1, 1 + NOSPAM_SIZE_BYTES), message: payload.slice(1 + NOSPAM_SIZE_BYTES) });
 }
 
 export type OnionDataPayload =

@@ -25,7 +25,7 @@
  * Inner box: box(shared(sender real sk, dest real pk), nonce){data L}.
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { NONCE_SIZE, PUBLIC_KEY_SIZE, type Crypto } from '../crypto.js';
+import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -70,15 +70,15 @@ export interface OnionDataRequestHeader {
  * builds it once and wraps it in a separate 0x85 (fresh temp key) per node.
  */
 export function sealOnionDataInner(crypto: Crypto, innerSharedKey: Bytes, senderRealPk: Bytes, nonce: Bytes, data: Bytes): Bytes {
-  requireLength('onion data sender real pk', senderRealPk, PUBLIC_KEY_SIZE);
-  requireLength('onion data nonce', nonce, NONCE_SIZE);
+  requireLength('onion data sender real pk', senderRealPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('onion data nonce', nonce, NONCE_SIZE_BYTES);
   if (data.length === 0 || data.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) {
     throw new Error(`onion data: ${data.length} bytes of data (1..${ONION_CLIENT_MAX_DATA_SIZE_BYTES})`);
   }
   const box = crypto.seal(innerSharedKey, nonce, data);
-  const out = new Uint8Array(PUBLIC_KEY_SIZE + box.length);
+  const out = new Uint8Array(PUBLIC_KEY_SIZE_BYTES + box.length);
   out.set(senderRealPk, 0);
-  out.set(box, PUBLIC_KEY_SIZE);
+  out.set(box, PUBLIC_KEY_SIZE_BYTES);
   return out;
 }
 
@@ -91,18 +91,18 @@ export function sealOnionDataRequestWithInner(
   outerSharedKey: Bytes,
   inner: Bytes,
 ): Bytes {
-  requireLength('onion data dest real pk', destRealPk, PUBLIC_KEY_SIZE);
-  requireLength('onion data nonce', nonce, NONCE_SIZE);
-  requireLength('onion data temp pk', tempPk, PUBLIC_KEY_SIZE);
+  requireLength('onion data dest real pk', destRealPk, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('onion data nonce', nonce, NONCE_SIZE_BYTES);
+  requireLength('onion data temp pk', tempPk, PUBLIC_KEY_SIZE_BYTES);
   if (inner.length <= ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES) throw new Error('onion data: inner part too short');
   const box = crypto.seal(outerSharedKey, nonce, inner);
-  const out = new Uint8Array(1 + 2 * PUBLIC_KEY_SIZE + NONCE_SIZE + box.length);
+  const out = new Uint8Array(1 + 2 * PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES + box.length);
   if (out.length > ONION_MAX_DATA_SIZE_BYTES) throw new Error(`onion data request: ${out.length} bytes is over ${ONION_MAX_DATA_SIZE_BYTES}`);
   out[0] = PACKET_ID.onion_data_request;
   out.set(destRealPk, 1);
-  out.set(nonce, 1 + PUBLIC_KEY_SIZE);
-  out.set(tempPk, 1 + PUBLIC_KEY_SIZE + NONCE_SIZE);
-  out.set(box, 1 + 2 * PUBLIC_KEY_SIZE + NONCE_SIZE);
+  out.set(nonce, 1 + PUBLIC_KEY_SIZE_BYTES);
+  out.set(tempPk, 1 + PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES);
+  out.set(box, 1 + 2 * PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES);
   return out;
 }
 
@@ -126,9 +126,9 @@ export function decodeOnionDataRequest(bytes: Bytes, opts: { readonly withReturn
   if (bytes[0] !== PACKET_ID.onion_data_request) return err(`onion data request: packet id 0x${bytes[0]!.toString(16)} is not 0x85`);
   const r = new Reader(bytes.subarray(0, bytes.length - ret));
   r.u8();
-  const destRealPk = r.bytes(PUBLIC_KEY_SIZE);
-  const nonce = r.bytes(NONCE_SIZE);
-  const tempPk = r.bytes(PUBLIC_KEY_SIZE);
+  const destRealPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
+  const tempPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
   const box = r.rest();
   if (!opts.withReturn) return ok({ destRealPk, nonce, tempPk, box });
   return ok({ destRealPk, nonce, tempPk, box, returnBlob: bytes.slice(bytes.length - ret) });
@@ -139,10 +139,10 @@ export function decodeOnionDataRequest(bytes: Bytes, opts: { readonly withReturn
  * without the return blob). D sends it as R in `[0x8c][stored RETURN_3][0x86…]`.
  */
 export function onionDataResponseFromRequest(header: OnionDataRequestHeader): Bytes {
-  const out = new Uint8Array(1 + NONCE_SIZE + PUBLIC_KEY_SIZE + header.box.length);
+  const out = new Uint8Array(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + header.box.length);
   out[0] = PACKET_ID.onion_data_response;
   out.set(header.nonce, 1);
-  out.set(header.tempPk, 1 + NONCE_SIZE);
-  out.set(header.box, 1 + NONCE_SIZE + PUBLIC_KEY_SIZE);
+  out.set(header.tempPk, 1 + NONCE_SIZE_BYTES);
+  out.set(header.box, 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
   return out;
 }

@@ -17,7 +17,7 @@
  * |     57 | 64+L   | box(shared(temp sk, our data pk), nonce){sender real pk 32 ‖ inner box 16+L} |
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { NONCE_SIZE, PUBLIC_KEY_SIZE, SHARED_KEY_SIZE, type Crypto } from '../crypto.js';
+import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -43,13 +43,13 @@ export interface OnionDataOuter {
 }
 
 export function encodeOnionDataResponse(h: OnionDataResponseHeader): Bytes {
-  requireLength('0x86 nonce', h.nonce, NONCE_SIZE);
-  requireLength('0x86 temp pk', h.tempPk, PUBLIC_KEY_SIZE);
-  const out = new Uint8Array(1 + NONCE_SIZE + PUBLIC_KEY_SIZE + h.box.length);
+  requireLength('0x86 nonce', h.nonce, NONCE_SIZE_BYTES);
+  requireLength('0x86 temp pk', h.tempPk, PUBLIC_KEY_SIZE_BYTES);
+  const out = new Uint8Array(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + h.box.length);
   out[0] = PACKET_ID.onion_data_response;
   out.set(h.nonce, 1);
-  out.set(h.tempPk, 1 + NONCE_SIZE);
-  out.set(h.box, 1 + NONCE_SIZE + PUBLIC_KEY_SIZE);
+  out.set(h.tempPk, 1 + NONCE_SIZE_BYTES);
+  out.set(h.box, 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
   return out;
 }
 
@@ -60,23 +60,23 @@ export function decodeOnionDataResponse(bytes: Bytes): Result<OnionDataResponseH
   if (bytes[0] !== PACKET_ID.onion_data_response) return err(`onion data response: packet id 0x${bytes[0]!.toString(16)} is not 0x86`);
   const r = new Reader(bytes);
   r.u8();
-  const nonce = r.bytes(NONCE_SIZE);
-  const tempPk = r.bytes(PUBLIC_KEY_SIZE);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
+  const tempPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
   return ok({ nonce, tempPk, box: r.rest() });
 }
 
 /** Step 1: open the outer layer with shared(own temp sk, header.tempPk). */
 export function openOnionDataOuter(crypto: Crypto, outerSharedKey: Bytes, header: OnionDataResponseHeader): Result<OnionDataOuter> {
-  if (outerSharedKey.length !== SHARED_KEY_SIZE || header.nonce.length !== NONCE_SIZE) return err('onion data: bad key or nonce length');
+  if (outerSharedKey.length !== SHARED_KEY_SIZE_BYTES || header.nonce.length !== NONCE_SIZE_BYTES) return err('onion data: bad key or nonce length');
   const p = crypto.open(outerSharedKey, header.nonce, header.box);
   if (!p) return err('onion data: outer box does not authenticate');
   if (p.length <= ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES) return err(`onion data: outer plaintext of ${p.length} bytes is too short`);
-  return ok({ senderRealPk: p.slice(0, PUBLIC_KEY_SIZE), innerBox: p.slice(PUBLIC_KEY_SIZE) });
+  return ok({ senderRealPk: p.slice(0, PUBLIC_KEY_SIZE_BYTES), innerBox: p.slice(PUBLIC_KEY_SIZE_BYTES) });
 }
 
 /** Step 2: open the inner layer with shared(own real sk, senderRealPk) and the packet's nonce. */
 export function openOnionDataInner(crypto: Crypto, innerSharedKey: Bytes, nonce: Bytes, innerBox: Bytes): Result<Bytes> {
-  if (innerSharedKey.length !== SHARED_KEY_SIZE || nonce.length !== NONCE_SIZE) return err('onion data: bad key or nonce length');
+  if (innerSharedKey.length !== SHARED_KEY_SIZE_BYTES || nonce.length !== NONCE_SIZE_BYTES) return err('onion data: bad key or nonce length');
   const data = crypto.open(innerSharedKey, nonce, innerBox);
   if (!data) return err('onion data: inner box does not authenticate');
   return ok(data);

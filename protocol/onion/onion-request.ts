@@ -24,7 +24,7 @@
  * Every hop drops packets over 1400 bytes; the minimums are strict (> 226 / 218 / 210).
  */
 import { concat, Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE, NONCE_SIZE, PUBLIC_KEY_SIZE, SHARED_KEY_SIZE, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { decodeOnionIpPort, encodeOnionIpPort, type IpPort } from '../ip-port.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -75,13 +75,13 @@ export interface OnionPath {
  * sends the datagram to.
  */
 export function sealOnionRequest(crypto: Crypto, path: OnionPath, nonce: Bytes, dest: IpPort, payload: Bytes): Bytes {
-  requireLength('onion nonce', nonce, NONCE_SIZE);
-  requireLength('onion path publicKey1', path.publicKey1, PUBLIC_KEY_SIZE);
-  requireLength('onion path publicKey2', path.publicKey2, PUBLIC_KEY_SIZE);
-  requireLength('onion path publicKey3', path.publicKey3, PUBLIC_KEY_SIZE);
-  requireLength('onion path sharedKey1', path.sharedKey1, SHARED_KEY_SIZE);
-  requireLength('onion path sharedKey2', path.sharedKey2, SHARED_KEY_SIZE);
-  requireLength('onion path sharedKey3', path.sharedKey3, SHARED_KEY_SIZE);
+  requireLength('onion nonce', nonce, NONCE_SIZE_BYTES);
+  requireLength('onion path publicKey1', path.publicKey1, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('onion path publicKey2', path.publicKey2, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('onion path publicKey3', path.publicKey3, PUBLIC_KEY_SIZE_BYTES);
+  requireLength('onion path sharedKey1', path.sharedKey1, SHARED_KEY_SIZE_BYTES);
+  requireLength('onion path sharedKey2', path.sharedKey2, SHARED_KEY_SIZE_BYTES);
+  requireLength('onion path sharedKey3', path.sharedKey3, SHARED_KEY_SIZE_BYTES);
   if (payload.length === 0 || payload.length > ONION_MAX_DATA_SIZE_BYTES) {
     throw new Error(`sealOnionRequest: payload of ${payload.length} bytes (1..${ONION_MAX_DATA_SIZE_BYTES})`);
   }
@@ -130,8 +130,8 @@ export function decodeOnionRequestHeader(bytes: Bytes): Result<OnionRequestHeade
   if (bytes.length <= spec.overhead) return err(`onion request ${spec.hop}: ${bytes.length} bytes, need more than ${spec.overhead}`);
   const r = new Reader(bytes.subarray(0, bytes.length - spec.returnSize));
   r.u8();
-  const nonce = r.bytes(NONCE_SIZE);
-  const publicKey = r.bytes(PUBLIC_KEY_SIZE);
+  const nonce = r.bytes(NONCE_SIZE_BYTES);
+  const publicKey = r.bytes(PUBLIC_KEY_SIZE_BYTES);
   const box = r.rest();
   if (spec.returnSize === 0) return ok({ hop: spec.hop, nonce, publicKey, box });
   return ok({ hop: spec.hop, nonce, publicKey, box, returnBlob: bytes.slice(bytes.length - spec.returnSize) });
@@ -143,10 +143,10 @@ export function decodeOnionRequestHeader(bytes: Bytes): Result<OnionRequestHeade
  * start with 0x83 or 0x85, as c-toxcore 0.2.18 requires.
  */
 export function openOnionLayer(crypto: Crypto, sharedKey: Bytes, header: OnionRequestHeader): Result<OnionLayer> {
-  if (sharedKey.length !== SHARED_KEY_SIZE || header.nonce.length !== NONCE_SIZE) return err('onion layer: bad key or nonce length');
+  if (sharedKey.length !== SHARED_KEY_SIZE_BYTES || header.nonce.length !== NONCE_SIZE_BYTES) return err('onion layer: bad key or nonce length');
   const plain = crypto.open(sharedKey, header.nonce, header.box);
   if (!plain) return err(`onion layer ${header.hop}: box does not authenticate`);
-  const minPlain = ONION_IP_PORT_SIZE_BYTES + (header.hop === 2 ? 1 : PUBLIC_KEY_SIZE + MAC_SIZE + 1);
+  const minPlain = ONION_IP_PORT_SIZE_BYTES + (header.hop === 2 ? 1 : PUBLIC_KEY_SIZE_BYTES + MAC_SIZE_BYTES + 1);
   if (plain.length < minPlain) return err(`onion layer ${header.hop}: plaintext of ${plain.length} bytes is too short`);
   const next = decodeOnionIpPort(plain.subarray(0, ONION_IP_PORT_SIZE_BYTES));
   if (!next.ok) return err(`onion layer ${header.hop}: ${next.error}`);
@@ -159,23 +159,23 @@ export function openOnionLayer(crypto: Crypto, sharedKey: Bytes, header: OnionRe
   }
   return ok({
     next: next.value,
-    publicKey: plain.slice(ONION_IP_PORT_SIZE_BYTES, ONION_IP_PORT_SIZE_BYTES + PUBLIC_KEY_SIZE),
-    inner: plain.slice(ONION_IP_PORT_SIZE_BYTES + PUBLIC_KEY_SIZE),
+    publicKey: plain.slice(ONION_IP_PORT_SIZE_BYTES, ONION_IP_PORT_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES),
+    inner: plain.slice(ONION_IP_PORT_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES),
   });
 }
 
 /** 0x81 as relay A sends it: `[0x81][nonce][PK2][layer 2][RETURN_1]`. */
 export function encodeOnionRequest1(nonce: Bytes, publicKey: Bytes, box: Bytes, return1: Bytes): Bytes {
-  requireLength('0x81 nonce', nonce, NONCE_SIZE);
-  requireLength('0x81 public key', publicKey, PUBLIC_KEY_SIZE);
+  requireLength('0x81 nonce', nonce, NONCE_SIZE_BYTES);
+  requireLength('0x81 public key', publicKey, PUBLIC_KEY_SIZE_BYTES);
   requireLength('0x81 RETURN_1', return1, ONION_RETURN_1_SIZE_BYTES);
   return concat(Uint8Array.of(PACKET_ID.onion_request_1), nonce, publicKey, box, return1);
 }
 
 /** 0x82 as relay B sends it: `[0x82][nonce][PK3][layer 3][RETURN_2]`. */
 export function encodeOnionRequest2(nonce: Bytes, publicKey: Bytes, box: Bytes, return2: Bytes): Bytes {
-  requireLength('0x82 nonce', nonce, NONCE_SIZE);
-  requireLength('0x82 public key', publicKey, PUBLIC_KEY_SIZE);
+  requireLength('0x82 nonce', nonce, NONCE_SIZE_BYTES);
+  requireLength('0x82 public key', publicKey, PUBLIC_KEY_SIZE_BYTES);
   requireLength('0x82 RETURN_2', return2, ONION_RETURN_2_SIZE_BYTES);
   return concat(Uint8Array.of(PACKET_ID.onion_request_2), nonce, publicKey, box, return2);
 }

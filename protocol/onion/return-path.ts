@@ -15,7 +15,7 @@
  * The IP_Port is the 19-byte onion form (ip-port.ts).
  */
 import type { Bytes } from '../bytes.js';
-import { NONCE_SIZE, type Crypto } from '../crypto.js';
+import { NONCE_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { decodeOnionIpPort, encodeOnionIpPort, type IpPort } from '../ip-port.js';
 import { requireLength } from '../keys.js';
 import { err, ok, type Result } from '../result.js';
@@ -54,7 +54,7 @@ export interface OpenedReturn {
  */
 export function sealReturn(crypto: Crypto, key: Bytes, nonce: Bytes, ipPort: IpPort, innerReturn?: Bytes): Bytes {
   requireLength('return-path key', key, 32);
-  requireLength('return-path nonce', nonce, NONCE_SIZE);
+  requireLength('return-path nonce', nonce, NONCE_SIZE_BYTES);
   if (innerReturn !== undefined) {
     const level = returnLevel(innerReturn);
     if (level === null || level === 3) throw new Error(`sealReturn: inner blob of ${innerReturn.length} bytes is not RETURN_1 or RETURN_2`);
@@ -64,9 +64,9 @@ export function sealReturn(crypto: Crypto, key: Bytes, nonce: Bytes, ipPort: IpP
   plain.set(ip, 0);
   if (innerReturn) plain.set(innerReturn, ip.length);
   const box = crypto.secretbox(key, nonce, plain);
-  const out = new Uint8Array(NONCE_SIZE + box.length);
+  const out = new Uint8Array(NONCE_SIZE_BYTES + box.length);
   out.set(nonce, 0);
-  out.set(box, NONCE_SIZE);
+  out.set(box, NONCE_SIZE_BYTES);
   return out;
 }
 
@@ -75,7 +75,7 @@ export function openReturn(crypto: Crypto, key: Bytes, blob: Bytes): Result<Open
   const level = returnLevel(blob);
   if (level === null) return err(`return path: ${blob.length} bytes is not 59, 118 or 177`);
   if (key.length !== 32) return err('return path: bad key length');
-  const plain = crypto.secretboxOpen(key, blob.subarray(0, NONCE_SIZE), blob.subarray(NONCE_SIZE));
+  const plain = crypto.secretboxOpen(key, blob.subarray(0, NONCE_SIZE_BYTES), blob.subarray(NONCE_SIZE_BYTES));
   if (!plain) return err(`return path: RETURN_${level} does not authenticate`);
   const ipPort = decodeOnionIpPort(plain.subarray(0, ONION_IP_PORT_SIZE_BYTES));
   if (!ipPort.ok) return err(`return path: ${ipPort.error}`);

@@ -23,18 +23,20 @@
  */
 import { equalBytes, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { MAC_SIZE, NONCE_SIZE } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES } from '../crypto.js';
 
 /** defines.h TOX_ENC_SAVE_MAGIC_NUMBER. */
 export const TOX_ENC_SAVE_MAGIC = new TextEncoder().encode('toxEsave');
 /** defines.h TOX_ENC_SAVE_MAGIC_LENGTH (bytes). */
-export const TOX_ENC_SAVE_MAGIC_LENGTH = 8;
+export const TOX_ENC_SAVE_MAGIC_LENGTH_BYTES = 8;
 /** crypto_pwhash_scryptsalsa208sha256_SALTBYTES (tox.h TOX_PASS_SALT_LENGTH, bytes). */
-export const TOX_PASS_SALT_LENGTH = 32;
+export const TOX_PASS_SALT_LENGTH_BYTES = 32;
 /** tox.h TOX_PASS_KEY_LENGTH (bytes). */
-export const TOX_PASS_KEY_LENGTH = 32;
+export const TOX_PASS_KEY_LENGTH_BYTES = 32;
 /** toxencryptsave.h TOX_PASS_ENCRYPTION_EXTRA_LENGTH = 8 + 32 + 24 + 16 = 80 (bytes). */
-export const TOX_PASS_ENCRYPTION_EXTRA_LENGTH = TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH + NONCE_SIZE + MAC_SIZE;
+export const TOX_PASS_ENCRYPTION_EXTRA_LENGTH_BYTES = TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES + NONCE_SIZE_BYTES + MAC_SIZE_BYTES;
+/** @deprecated Use `TOX_PASS_SALT_LENGTH_BYTES` (issue 14); kept while runtime/adapters/profile-store.ts imports it. */
+export const TOX_PASS_SALT_LENGTH = TOX_PASS_SALT_LENGTH_BYTES;
 /** scrypt cost N that libsodium derives from 2 × OPSLIMIT_INTERACTIVE and MEMLIMIT_INTERACTIVE. */
 export const SCRYPT_N = 16384;
 /** scrypt block size r (libsodium pickparams). */
@@ -54,33 +56,33 @@ function passphraseBytes(passphrase: string | Bytes): Bytes {
 
 /** True when the bytes start with the "toxEsave" magic (c-toxcore `tox_is_data_encrypted`). */
 export function isEncryptedSave(bytes: Bytes): boolean {
-  return bytes.length >= TOX_ENC_SAVE_MAGIC_LENGTH && equalBytes(bytes.subarray(0, TOX_ENC_SAVE_MAGIC_LENGTH), TOX_ENC_SAVE_MAGIC);
+  return bytes.length >= TOX_ENC_SAVE_MAGIC_LENGTH_BYTES && equalBytes(bytes.subarray(0, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES), TOX_ENC_SAVE_MAGIC);
 }
 
 /** The salt of an encrypted save, or null when the bytes are not one (c-toxcore `tox_get_salt`). */
 export function encryptedSaveSalt(bytes: Bytes): Bytes | null {
-  if (!isEncryptedSave(bytes) || bytes.length < TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH) return null;
-  return bytes.slice(TOX_ENC_SAVE_MAGIC_LENGTH, TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH);
+  if (!isEncryptedSave(bytes) || bytes.length < TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES) return null;
+  return bytes.slice(TOX_ENC_SAVE_MAGIC_LENGTH_BYTES, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES);
 }
 
 /** c-toxcore `tox_pass_key_derive_with_salt`: scrypt(SHA-256(passphrase), salt). A string is UTF-8. */
 export function deriveSaveKey(crypto: Crypto, passphrase: string | Bytes, salt: Bytes): Bytes {
-  if (salt.length !== TOX_PASS_SALT_LENGTH) throw new Error(`encrypted save: salt must be ${TOX_PASS_SALT_LENGTH} bytes`);
+  if (salt.length !== TOX_PASS_SALT_LENGTH_BYTES) throw new Error(`encrypted save: salt must be ${TOX_PASS_SALT_LENGTH_BYTES} bytes`);
   const password = crypto.sha256(passphraseBytes(passphrase));
-  return crypto.scrypt(password, salt, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, keyLength: TOX_PASS_KEY_LENGTH });
+  return crypto.scrypt(password, salt, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, keyLength: TOX_PASS_KEY_LENGTH_BYTES });
 }
 
 /** Encrypts with a key already derived for `salt` (c-toxcore `tox_pass_key_encrypt`). */
 export function encryptSaveWithKey(crypto: Crypto, key: Bytes, salt: Bytes, nonce: Bytes, plain: Bytes): Bytes {
   if (plain.length === 0) throw new Error('encrypted save: empty plaintext (c-toxcore refuses it)');
-  if (salt.length !== TOX_PASS_SALT_LENGTH) throw new Error('encrypted save: salt must be 32 bytes');
-  if (nonce.length !== NONCE_SIZE) throw new Error('encrypted save: nonce must be 24 bytes');
+  if (salt.length !== TOX_PASS_SALT_LENGTH_BYTES) throw new Error('encrypted save: salt must be 32 bytes');
+  if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('encrypted save: nonce must be 24 bytes');
   const boxed = crypto.secretbox(key, nonce, plain);
-  const out = new Uint8Array(TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH + NONCE_SIZE + boxed.length);
+  const out = new Uint8Array(TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES + NONCE_SIZE_BYTES + boxed.length);
   out.set(TOX_ENC_SAVE_MAGIC, 0);
-  out.set(salt, TOX_ENC_SAVE_MAGIC_LENGTH);
-  out.set(nonce, TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH);
-  out.set(boxed, TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH + NONCE_SIZE);
+  out.set(salt, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES);
+  out.set(nonce, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES);
+  out.set(boxed, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES + NONCE_SIZE_BYTES);
   return out;
 }
 
@@ -94,13 +96,13 @@ export function decryptSave(crypto: Crypto, passphrase: string | Bytes, bytes: B
   if (!isEncryptedSave(bytes)) {
     return { ok: false, code: 'not-encrypted', error: 'encrypted save: no "toxEsave" magic; this is not an encrypted save' };
   }
-  if (bytes.length <= TOX_PASS_ENCRYPTION_EXTRA_LENGTH) {
-    return { ok: false, code: 'truncated', error: `encrypted save: ${bytes.length} bytes, needs more than ${TOX_PASS_ENCRYPTION_EXTRA_LENGTH}` };
+  if (bytes.length <= TOX_PASS_ENCRYPTION_EXTRA_LENGTH_BYTES) {
+    return { ok: false, code: 'truncated', error: `encrypted save: ${bytes.length} bytes, needs more than ${TOX_PASS_ENCRYPTION_EXTRA_LENGTH_BYTES}` };
   }
-  const salt = bytes.subarray(TOX_ENC_SAVE_MAGIC_LENGTH, TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH);
-  const nonceAt = TOX_ENC_SAVE_MAGIC_LENGTH + TOX_PASS_SALT_LENGTH;
+  const salt = bytes.subarray(TOX_ENC_SAVE_MAGIC_LENGTH_BYTES, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES);
+  const nonceAt = TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES;
   const key = deriveSaveKey(crypto, passphrase, salt);
-  const plain = crypto.secretboxOpen(key, bytes.subarray(nonceAt, nonceAt + NONCE_SIZE), bytes.subarray(nonceAt + NONCE_SIZE));
+  const plain = crypto.secretboxOpen(key, bytes.subarray(nonceAt, nonceAt + NONCE_SIZE_BYTES), bytes.subarray(nonceAt + NONCE_SIZE_BYTES));
   if (plain === null) {
     return { ok: false, code: 'wrong-passphrase-or-corrupt', error: 'encrypted save: wrong passphrase, or the file is corrupt' };
   }

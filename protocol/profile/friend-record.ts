@@ -29,19 +29,21 @@
  * read from c-toxcore is written back identically.
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { PUBLIC_KEY_SIZE } from '../crypto.js';
+import { PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { err, ok, type Result } from '../result.js';
 
 /** Messenger.c friend_size(): 2216 bytes. */
-export const FRIEND_RECORD_SIZE = 2216;
+export const FRIEND_RECORD_SIZE_BYTES = 2216;
+/** @deprecated Use `FRIEND_RECORD_SIZE_BYTES` (issue 14); kept while runtime/adapters/profile-store.ts imports it. */
+export const FRIEND_RECORD_SIZE = FRIEND_RECORD_SIZE_BYTES;
 /** Messenger.c SAVED_FRIEND_REQUEST_SIZE (bytes). */
-export const SAVED_FRIEND_REQUEST_SIZE = 1024;
+export const SAVED_FRIEND_REQUEST_SIZE_BYTES = 1024;
 /** Messenger.h MAX_NAME_LENGTH (bytes). */
-export const SAVED_NAME_SIZE = 128;
+export const SAVED_NAME_SIZE_BYTES = 128;
 /** Messenger.h MAX_STATUSMESSAGE_LENGTH (bytes). */
-export const SAVED_STATUSMESSAGE_SIZE = 1007;
+export const SAVED_STATUSMESSAGE_SIZE_BYTES = 1007;
 /** friend_requests nospam (bytes). */
-export const SAVED_NOSPAM_SIZE = 4;
+export const SAVED_NOSPAM_SIZE_BYTES = 4;
 
 /** Messenger.h friend status values as saved. */
 export const FRIEND_STATUS_ADDED = 1;
@@ -86,14 +88,14 @@ export function encodeFriendRecord(f: SavedFriend): Bytes {
     throw new Error(`friend record: ${m}`);
   };
   if (!Number.isInteger(f.status) || f.status < 0 || f.status > 255) fail('status must be a byte');
-  if (f.publicKey.length !== PUBLIC_KEY_SIZE) fail('publicKey must be 32 bytes');
-  if (f.requestMessage.length > SAVED_FRIEND_REQUEST_SIZE) fail(`request message ${f.requestMessage.length} > ${SAVED_FRIEND_REQUEST_SIZE} bytes`);
-  if (f.name.length > SAVED_NAME_SIZE) fail(`name ${f.name.length} > ${SAVED_NAME_SIZE} bytes`);
-  if (f.statusMessage.length > SAVED_STATUSMESSAGE_SIZE) fail(`status message ${f.statusMessage.length} > ${SAVED_STATUSMESSAGE_SIZE} bytes`);
+  if (f.publicKey.length !== PUBLIC_KEY_SIZE_BYTES) fail('publicKey must be 32 bytes');
+  if (f.requestMessage.length > SAVED_FRIEND_REQUEST_SIZE_BYTES) fail(`request message ${f.requestMessage.length} > ${SAVED_FRIEND_REQUEST_SIZE_BYTES} bytes`);
+  if (f.name.length > SAVED_NAME_SIZE_BYTES) fail(`name ${f.name.length} > ${SAVED_NAME_SIZE_BYTES} bytes`);
+  if (f.statusMessage.length > SAVED_STATUSMESSAGE_SIZE_BYTES) fail(`status message ${f.statusMessage.length} > ${SAVED_STATUSMESSAGE_SIZE_BYTES} bytes`);
   if (!Number.isInteger(f.userStatus) || f.userStatus < 0 || f.userStatus > 255) fail('userStatus must be a byte');
-  if (f.requestNospam.length !== SAVED_NOSPAM_SIZE) fail('requestNospam must be 4 bytes');
+  if (f.requestNospam.length !== SAVED_NOSPAM_SIZE_BYTES) fail('requestNospam must be 4 bytes');
   if (f.lastSeen < 0n || f.lastSeen >= 1n << 64n) fail('lastSeen must fit in u64');
-  const out = new Uint8Array(FRIEND_RECORD_SIZE);
+  const out = new Uint8Array(FRIEND_RECORD_SIZE_BYTES);
   const v = new DataView(out.buffer);
   out[OFF.status] = f.status;
   out.set(f.publicKey, OFF.pk);
@@ -114,7 +116,7 @@ export function encodeFriendRecord(f: SavedFriend): Bytes {
  * field (c-toxcore would drop that friend or that field; such a record is corrupt).
  */
 export function decodeFriendRecord(bytes: Bytes): Result<SavedFriend> {
-  if (bytes.length !== FRIEND_RECORD_SIZE) return err(`friend record: ${bytes.length} bytes, expected ${FRIEND_RECORD_SIZE}`);
+  if (bytes.length !== FRIEND_RECORD_SIZE_BYTES) return err(`friend record: ${bytes.length} bytes, expected ${FRIEND_RECORD_SIZE_BYTES}`);
   const r = new Reader(bytes);
   const at = (o: number) => {
     r.pos = o;
@@ -123,17 +125,17 @@ export function decodeFriendRecord(bytes: Bytes): Result<SavedFriend> {
   const infoSize = at(OFF.infoSize).u16();
   const nameLength = at(OFF.nameLength).u16();
   const smLength = at(OFF.statusMessageLength).u16();
-  if (infoSize > SAVED_FRIEND_REQUEST_SIZE) return err(`friend record: request message length ${infoSize} exceeds ${SAVED_FRIEND_REQUEST_SIZE}`);
-  if (nameLength > SAVED_NAME_SIZE) return err(`friend record: name length ${nameLength} exceeds ${SAVED_NAME_SIZE}`);
-  if (smLength > SAVED_STATUSMESSAGE_SIZE) return err(`friend record: status message length ${smLength} exceeds ${SAVED_STATUSMESSAGE_SIZE}`);
+  if (infoSize > SAVED_FRIEND_REQUEST_SIZE_BYTES) return err(`friend record: request message length ${infoSize} exceeds ${SAVED_FRIEND_REQUEST_SIZE_BYTES}`);
+  if (nameLength > SAVED_NAME_SIZE_BYTES) return err(`friend record: name length ${nameLength} exceeds ${SAVED_NAME_SIZE_BYTES}`);
+  if (smLength > SAVED_STATUSMESSAGE_SIZE_BYTES) return err(`friend record: status message length ${smLength} exceeds ${SAVED_STATUSMESSAGE_SIZE_BYTES}`);
   return ok({
     status: bytes[OFF.status]!,
-    publicKey: bytes.slice(OFF.pk, OFF.pk + PUBLIC_KEY_SIZE),
+    publicKey: bytes.slice(OFF.pk, OFF.pk + PUBLIC_KEY_SIZE_BYTES),
     requestMessage: bytes.slice(OFF.info, OFF.info + infoSize),
     name: bytes.slice(OFF.name, OFF.name + nameLength),
     statusMessage: bytes.slice(OFF.statusMessage, OFF.statusMessage + smLength),
     userStatus: bytes[OFF.userStatus]!,
-    requestNospam: bytes.slice(OFF.nospam, OFF.nospam + SAVED_NOSPAM_SIZE),
+    requestNospam: bytes.slice(OFF.nospam, OFF.nospam + SAVED_NOSPAM_SIZE_BYTES),
     lastSeen: at(OFF.lastSeen).u64(),
   });
 }

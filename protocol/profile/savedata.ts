@@ -60,10 +60,10 @@
  */
 import { equalBytes, Reader, Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { PUBLIC_KEY_SIZE, SECRET_KEY_SIZE } from '../crypto.js';
+import { PUBLIC_KEY_SIZE_BYTES, SECRET_KEY_SIZE_BYTES } from '../crypto.js';
 import { decodePackedNodes, encodePackedNodes, readPackedNode, type PackedNode } from '../packed-node.js';
 import { formatToxId } from '../tox-id.js';
-import { decodeFriendRecord, encodeFriendRecord, FRIEND_RECORD_SIZE, type SavedFriend } from './friend-record.js';
+import { decodeFriendRecord, encodeFriendRecord, FRIEND_RECORD_SIZE_BYTES, type SavedFriend } from './friend-record.js';
 
 /** state.h STATE_COOKIE_GLOBAL. */
 export const STATE_COOKIE_GLOBAL = 0x15ed1b1f;
@@ -76,15 +76,15 @@ export const DHT_STATE_COOKIE_TYPE = 0x11ce;
 /** DHT.c DHT_STATE_TYPE_NODES. */
 export const DHT_STATE_TYPE_NODES = 4;
 /** Messenger.c NOSPAMKEYS body: nospam 4 + pk 32 + sk 32 (bytes). */
-export const NOSPAMKEYS_SIZE = 4 + PUBLIC_KEY_SIZE + SECRET_KEY_SIZE;
+export const NOSPAMKEYS_SIZE_BYTES = 4 + PUBLIC_KEY_SIZE_BYTES + SECRET_KEY_SIZE_BYTES;
 /** Messenger.h NUM_SAVED_TCP_RELAYS. */
 export const NUM_SAVED_TCP_RELAYS = 8;
 /** Messenger.c NUM_SAVED_PATH_NODES. */
 export const NUM_SAVED_PATH_NODES = 8;
 /** Messenger.h MAX_NAME_LENGTH (bytes). */
-export const MAX_SAVED_NAME_LENGTH = 128;
+export const MAX_SAVED_NAME_LENGTH_BYTES = 128;
 /** Messenger.h MAX_STATUSMESSAGE_LENGTH (bytes). */
-export const MAX_SAVED_STATUSMESSAGE_LENGTH = 1007;
+export const MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES = 1007;
 
 /**
  * Unknown sections kept for rewriting (see the header): 4 MiB holds a newer c-toxcore's GROUPS
@@ -338,10 +338,10 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
         else warn(`${r.remaining} bytes after the END section dropped (c-toxcore ignores them; toxstate keeps at most ${MAX_KEPT_TRAILER_BYTES})`);
         break;
       case SECTION_TYPE.NOSPAMKEYS: {
-        if (len !== NOSPAMKEYS_SIZE) return fail('bad-keys-length', `NOSPAMKEYS section has ${len} bytes, expected ${NOSPAMKEYS_SIZE}`);
+        if (len !== NOSPAMKEYS_SIZE_BYTES) return fail('bad-keys-length', `NOSPAMKEYS section has ${len} bytes, expected ${NOSPAMKEYS_SIZE_BYTES}`);
         const nospam = view.slice(0, 4);
-        const publicKey = view.slice(4, 4 + PUBLIC_KEY_SIZE);
-        const secretKey = view.slice(4 + PUBLIC_KEY_SIZE);
+        const publicKey = view.slice(4, 4 + PUBLIC_KEY_SIZE_BYTES);
+        const secretKey = view.slice(4 + PUBLIC_KEY_SIZE_BYTES);
         if (!equalBytes(crypto.publicKeyFromSecret(secretKey), publicKey)) {
           return fail('key-mismatch', 'the public key in NOSPAMKEYS does not derive from the secret key');
         }
@@ -349,11 +349,11 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
         break;
       }
       case SECTION_TYPE.FRIENDS: {
-        if (len % FRIEND_RECORD_SIZE !== 0) {
-          return fail('bad-friend-record-length', `FRIENDS section has ${len} bytes, not a multiple of the ${FRIEND_RECORD_SIZE}-byte record`);
+        if (len % FRIEND_RECORD_SIZE_BYTES !== 0) {
+          return fail('bad-friend-record-length', `FRIENDS section has ${len} bytes, not a multiple of the ${FRIEND_RECORD_SIZE_BYTES}-byte record`);
         }
-        for (let i = 0; i < len / FRIEND_RECORD_SIZE; i++) {
-          const f = decodeFriendRecord(view.subarray(i * FRIEND_RECORD_SIZE, (i + 1) * FRIEND_RECORD_SIZE));
+        for (let i = 0; i < len / FRIEND_RECORD_SIZE_BYTES; i++) {
+          const f = decodeFriendRecord(view.subarray(i * FRIEND_RECORD_SIZE_BYTES, (i + 1) * FRIEND_RECORD_SIZE_BYTES));
           if (!f.ok) return fail('bad-friend-record', `friend #${friends.length}: ${f.error}`);
           friends.push(f.value);
         }
@@ -361,12 +361,12 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
       }
       case SECTION_TYPE.NAME:
         // c-toxcore loads 1..128 bytes; 0 is what it writes for an empty name.
-        if (len <= MAX_SAVED_NAME_LENGTH) name = body();
-        else warn(`NAME section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_NAME_LENGTH})`);
+        if (len <= MAX_SAVED_NAME_LENGTH_BYTES) name = body();
+        else warn(`NAME section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_NAME_LENGTH_BYTES})`);
         break;
       case SECTION_TYPE.STATUSMESSAGE:
-        if (len <= MAX_SAVED_STATUSMESSAGE_LENGTH) statusMessage = body();
-        else warn(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_STATUSMESSAGE_LENGTH})`);
+        if (len <= MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES) statusMessage = body();
+        else warn(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES})`);
         break;
       case SECTION_TYPE.STATUS:
         if (len === 1 && view[0]! < 3) userStatus = view[0]!;
@@ -430,11 +430,11 @@ function writeSection(w: Writer, type: number, body: Bytes): void {
  */
 export function serializeSavedata(p: Profile): Bytes {
   const k = p.keys;
-  if (k.nospam.length !== 4 || k.publicKey.length !== PUBLIC_KEY_SIZE || k.secretKey.length !== SECRET_KEY_SIZE) {
+  if (k.nospam.length !== 4 || k.publicKey.length !== PUBLIC_KEY_SIZE_BYTES || k.secretKey.length !== SECRET_KEY_SIZE_BYTES) {
     throw new Error('savedata: keys must be nospam 4, public 32, secret 32 bytes');
   }
-  if (p.name.length > MAX_SAVED_NAME_LENGTH) throw new Error(`savedata: name longer than ${MAX_SAVED_NAME_LENGTH} bytes`);
-  if (p.statusMessage.length > MAX_SAVED_STATUSMESSAGE_LENGTH) throw new Error(`savedata: status message longer than ${MAX_SAVED_STATUSMESSAGE_LENGTH} bytes`);
+  if (p.name.length > MAX_SAVED_NAME_LENGTH_BYTES) throw new Error(`savedata: name longer than ${MAX_SAVED_NAME_LENGTH_BYTES} bytes`);
+  if (p.statusMessage.length > MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES) throw new Error(`savedata: status message longer than ${MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES} bytes`);
   if (!Number.isInteger(p.userStatus) || p.userStatus < 0 || p.userStatus > 255) throw new Error('savedata: userStatus must be a byte');
   for (const u of p.unknownSections) {
     if (!Number.isInteger(u.type) || u.type < 0 || u.type > 0xffff || SECTION_NAMES[u.type] !== undefined) {
@@ -450,13 +450,13 @@ export function serializeSavedata(p: Profile): Bytes {
   for (const type of SECTION_ORDER) {
     switch (type) {
       case SECTION_TYPE.NOSPAMKEYS:
-        writeSection(w, type, new Writer(NOSPAMKEYS_SIZE).bytes(k.nospam).bytes(k.publicKey).bytes(k.secretKey).finish());
+        writeSection(w, type, new Writer(NOSPAMKEYS_SIZE_BYTES).bytes(k.nospam).bytes(k.publicKey).bytes(k.secretKey).finish());
         break;
       case SECTION_TYPE.DHT:
         if (p.dht) writeSection(w, type, p.dht.raw);
         break;
       case SECTION_TYPE.FRIENDS: {
-        const fw = new Writer(FRIEND_RECORD_SIZE * Math.max(1, p.friends.length));
+        const fw = new Writer(FRIEND_RECORD_SIZE_BYTES * Math.max(1, p.friends.length));
         for (const f of p.friends) fw.bytes(encodeFriendRecord(f));
         writeSection(w, type, fw.finish());
         break;

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import {
-  COOKIE_RESPONSE_SIZE,
+  COOKIE_RESPONSE_SIZE_BYTES,
   decodeCookieRequestHeader,
   decodeCryptoDataHeader,
   nonceLow16,
@@ -72,7 +72,7 @@ describe('c-toxcore 0.2.18 net_crypto packets from the golden capture', () => {
     }
     const resps = dgrams.filter((d) => d.payload[0] === 0x19);
     expect(resps.length).toBeGreaterThan(0);
-    for (const d of resps) expect(d.payload.length).toBe(COOKIE_RESPONSE_SIZE);
+    for (const d of resps) expect(d.payload.length).toBe(COOKIE_RESPONSE_SIZE_BYTES);
   });
 
   it('handshakes open with the long-term keys and pass the SHA-512 check', () => {

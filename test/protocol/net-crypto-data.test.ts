@@ -5,7 +5,7 @@ import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { addToNonce, incrementNonce } from '../../protocol/nonce.js';
 import {
   DATA_NUM_THRESHOLD,
-  MAX_CRYPTO_DATA_SIZE,
+  MAX_CRYPTO_DATA_SIZE_BYTES,
   advanceRecvNonce,
   classifyPayloadId,
   decodeCryptoDataHeader,
@@ -24,7 +24,7 @@ beforeAll(async () => {
 const key = new Uint8Array(32).fill(0x5a);
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const payloadArb = fc
-  .uint8Array({ minLength: 1, maxLength: MAX_CRYPTO_DATA_SIZE })
+  .uint8Array({ minLength: 1, maxLength: MAX_CRYPTO_DATA_SIZE_BYTES })
   .map((p) => {
     if (p[0] === 0) p[0] = 1;
     return p;
@@ -54,12 +54,12 @@ describe('crypto data 0x1b', () => {
 
   it('pads with (1373 − len) mod 8 zero bytes: a bare request [0x01] gets 4, a full payload makes exactly 1400 bytes', () => {
     expect(paddingLength(1)).toBe(4); // tox-protocol.md §4.3 [EMP]: "a bare [0x01] with 4 padding bytes"
-    expect(paddingLength(MAX_CRYPTO_DATA_SIZE)).toBe(0);
+    expect(paddingLength(MAX_CRYPTO_DATA_SIZE_BYTES)).toBe(0);
     const nonce = new Uint8Array(24);
     const req = sealCryptoData(crypto, key, nonce, { bufferStart: 7, packetNumber: 9, payload: Uint8Array.of(1) });
     const plain = crypto.open(key, nonce, req.subarray(3));
     expect(toHex(plain!)).toBe('00000007' + '00000009' + '00000000' + '01');
-    const full = sealCryptoData(crypto, key, nonce, { bufferStart: 0, packetNumber: 0, payload: new Uint8Array(MAX_CRYPTO_DATA_SIZE).fill(0x40) });
+    const full = sealCryptoData(crypto, key, nonce, { bufferStart: 0, packetNumber: 0, payload: new Uint8Array(MAX_CRYPTO_DATA_SIZE_BYTES).fill(0x40) });
     expect(full.length).toBe(1400);
   });
 

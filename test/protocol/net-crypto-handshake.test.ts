@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import { equalBytes, hex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import {
-  COOKIE_REQUEST_SIZE,
-  COOKIE_RESPONSE_SIZE,
-  COOKIE_SIZE,
-  HANDSHAKE_SIZE,
+  COOKIE_REQUEST_SIZE_BYTES,
+  COOKIE_RESPONSE_SIZE_BYTES,
+  COOKIE_SIZE_BYTES,
+  HANDSHAKE_SIZE_BYTES,
   decodeCookieRequestHeader,
   decodeHandshakeHeader,
   isCookieFresh,
@@ -39,7 +39,7 @@ describe('cookie (112 bytes)', () => {
     fc.assert(
       fc.property(bytes(32), bytes(24), u64, bytes(32), bytes(32), (key, nonce, time, realPk, dhtPk) => {
         const c = sealCookie(crypto, key, nonce, { time, realPk, dhtPk });
-        expect(c.length).toBe(COOKIE_SIZE);
+        expect(c.length).toBe(COOKIE_SIZE_BYTES);
         expect(equalBytes(c.subarray(0, 24), nonce)).toBe(true);
         const o = openCookie(crypto, key, c);
         expect(o.ok).toBe(true);
@@ -102,7 +102,7 @@ describe('cookie request 0x18 / cookie response 0x19', () => {
     fc.assert(
       fc.property(bytes(24), bytes(32), bytes(8), (nonce, realPk, echoId) => {
         const pkt = sealCookieRequest(crypto, kA, a.pk, nonce, { realPk, echoId });
-        expect(pkt.length).toBe(COOKIE_REQUEST_SIZE);
+        expect(pkt.length).toBe(COOKIE_REQUEST_SIZE_BYTES);
         expect(pkt[0]).toBe(0x18);
         const h = decodeCookieRequestHeader(pkt);
         expect(h.ok && equalBytes(h.value.senderDhtPk, a.pk) && equalBytes(h.value.nonce, nonce)).toBe(true);
@@ -130,9 +130,9 @@ describe('cookie request 0x18 / cookie response 0x19', () => {
   it('response round-trips and carries the cookie and the echo id', () => {
     const k = new Uint8Array(32).fill(5);
     fc.assert(
-      fc.property(bytes(24), bytes(COOKIE_SIZE), bytes(8), (nonce, cookie, echoId) => {
+      fc.property(bytes(24), bytes(COOKIE_SIZE_BYTES), bytes(8), (nonce, cookie, echoId) => {
         const pkt = sealCookieResponse(crypto, k, nonce, { cookie, echoId });
-        expect(pkt.length).toBe(COOKIE_RESPONSE_SIZE);
+        expect(pkt.length).toBe(COOKIE_RESPONSE_SIZE_BYTES);
         expect(pkt[0]).toBe(0x19);
         const o = openCookieResponse(crypto, k, pkt);
         expect(o.ok && equalBytes(o.value.cookie, cookie) && equalBytes(o.value.echoId, echoId)).toBe(true);
@@ -197,7 +197,7 @@ describe('handshake 0x1a (385 bytes)', () => {
       sessionPk: aSession.pk,
       otherCookie,
     });
-    expect(hs.length).toBe(HANDSHAKE_SIZE);
+    expect(hs.length).toBe(HANDSHAKE_SIZE_BYTES);
     expect(hs[0]).toBe(0x1a);
     expect(equalBytes(hs.subarray(1, 113), cookieForA)).toBe(true);
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { hex, toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import {
-  TOX_PASS_ENCRYPTION_EXTRA_LENGTH,
+  TOX_PASS_ENCRYPTION_EXTRA_LENGTH_BYTES,
   decryptSave,
   deriveSaveKey,
   encryptSave,
@@ -62,7 +62,7 @@ describe('toxencryptsave format', () => {
   it('lays out magic ‖ salt ‖ nonce ‖ MAC ‖ ciphertext and round-trips', () => {
     const plain = new TextEncoder().encode('a profile');
     const out = encryptSave(crypto, 'pw', salt, nonce, plain);
-    expect(out.length).toBe(plain.length + TOX_PASS_ENCRYPTION_EXTRA_LENGTH);
+    expect(out.length).toBe(plain.length + TOX_PASS_ENCRYPTION_EXTRA_LENGTH_BYTES);
     expect(new TextDecoder().decode(out.subarray(0, 8))).toBe('toxEsave');
     expect(toHex(out.subarray(8, 40))).toBe(toHex(salt));
     expect(toHex(out.subarray(40, 64))).toBe(toHex(nonce));

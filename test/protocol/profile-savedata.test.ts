@@ -6,7 +6,7 @@ import { equalBytes, toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import {
-  FRIEND_RECORD_SIZE,
+  FRIEND_RECORD_SIZE_BYTES,
   MAX_KEPT_TRAILER_BYTES,
   MAX_KEPT_UNKNOWN_BYTES,
   MAX_KEPT_UNKNOWN_SECTIONS,
@@ -211,13 +211,13 @@ describe('errors name what is wrong', () => {
     const friendsAt = 104;
     // Shrink the FRIENDS section by one byte and move the rest up: the length is now not a multiple.
     const broken = new Uint8Array(bytes.length - 1);
-    broken.set(bytes.subarray(0, friendsAt + 8 + 2 * FRIEND_RECORD_SIZE - 1));
-    broken.set(bytes.subarray(friendsAt + 8 + 2 * FRIEND_RECORD_SIZE), friendsAt + 8 + 2 * FRIEND_RECORD_SIZE - 1);
-    new DataView(broken.buffer).setUint32(friendsAt, 2 * FRIEND_RECORD_SIZE - 1, true);
+    broken.set(bytes.subarray(0, friendsAt + 8 + 2 * FRIEND_RECORD_SIZE_BYTES - 1));
+    broken.set(bytes.subarray(friendsAt + 8 + 2 * FRIEND_RECORD_SIZE_BYTES), friendsAt + 8 + 2 * FRIEND_RECORD_SIZE_BYTES - 1);
+    new DataView(broken.buffer).setUint32(friendsAt, 2 * FRIEND_RECORD_SIZE_BYTES - 1, true);
     const r = parseSavedata(crypto, broken);
     expect(code(r)).toBe('bad-friend-record-length');
     expect(!r.ok && r.error).toMatch(/4431 bytes, not a multiple of the 2216-byte record/);
-    const badName = withBytes(generated, (_b, dv) => dv.setUint16(friendsAt + 8 + FRIEND_RECORD_SIZE + 1188, 129, false));
+    const badName = withBytes(generated, (_b, dv) => dv.setUint16(friendsAt + 8 + FRIEND_RECORD_SIZE_BYTES + 1188, 129, false));
     const n = parseSavedata(crypto, badName);
     expect(code(n)).toBe('bad-friend-record');
     expect(!n.ok && n.error).toMatch(/friend #1: .*name length 129 exceeds 128/);

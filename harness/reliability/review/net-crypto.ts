@@ -19,11 +19,11 @@ import { ipPortKey, type IpPort } from '../../../protocol/ip-port.js';
 import {
   advanceRecvNonce,
   classifyPayloadId,
-  COOKIE_REQUEST_SIZE,
-  COOKIE_RESPONSE_SIZE,
+  COOKIE_REQUEST_SIZE_BYTES,
+  COOKIE_RESPONSE_SIZE_BYTES,
   decodeCryptoDataHeader,
   encodeRequestPacket,
-  HANDSHAKE_SIZE,
+  HANDSHAKE_SIZE_BYTES,
   openCryptoData,
   recoverNonce,
   sealCryptoData,
@@ -85,13 +85,13 @@ export function connectUnderJunk(crypto: Crypto, kind: JunkKind | 'none', perSec
       case 'authenticated':
         return attacker.cookieRequest(spoofed.engine.keys.real.publicKey);
       case 'other': {
-        const [id, size] = ([[0x19, COOKIE_RESPONSE_SIZE], [0x1a, HANDSHAKE_SIZE], [0x1b, 100]] as const)[i % 3]!;
+        const [id, size] = ([[0x19, COOKIE_RESPONSE_SIZE_BYTES], [0x1a, HANDSHAKE_SIZE_BYTES], [0x1b, 100]] as const)[i % 3]!;
         const b = r.bytes(size);
         b[0] = id;
         return b;
       }
       default: {
-        const b = r.bytes(COOKIE_REQUEST_SIZE);
+        const b = r.bytes(COOKIE_REQUEST_SIZE_BYTES);
         b[0] = 0x18;
         // A key that passes c-toxcore's public_key_valid (top bit clear), so the junk costs an X25519 to refute.
         b[32]! &= 0x7f;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hex, toHex } from '../../../protocol/bytes.js';
-import { MAC_SIZE } from '../../../protocol/crypto.js';
+import { MAC_SIZE_BYTES } from '../../../protocol/crypto.js';
 import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 
 const crypto = await loadCrypto();
@@ -23,7 +23,7 @@ describe('NaCl box KAT (c-toxcore auto_tests/crypto_test.c)', () => {
   it('has the vector sizes c-toxcore checks', () => {
     expect(m.length).toBe(131);
     expect(c.length).toBe(147);
-    expect(c.length).toBe(m.length + MAC_SIZE);
+    expect(c.length).toBe(m.length + MAC_SIZE_BYTES);
   });
 
   it('beforenm + afternm seals m to c (MAC ‖ ciphertext)', () => {
