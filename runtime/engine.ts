@@ -32,6 +32,7 @@ import { Actors } from './actors.js';
 import type { AppEvent } from './app-events.js';
 import { Counters } from './counters.js';
 import { Dht, type DhtPk } from './dht/dht.js';
+import { hostKey } from './dht/hosts.js';
 import { FriendTable, type Friend, type FriendInit } from './friends.js';
 import { Journal } from './journal.js';
 import { generateKeyPair, Keys, type KeyPair } from './keys.js';
@@ -41,6 +42,7 @@ import type { MessengerFact } from './messenger/context.js';
 import { NetCrypto } from './net-crypto/net-crypto.js';
 import { AnnounceServer } from './onion/announce-server.js';
 import { OnionClient } from './onion/client.js';
+import type { OnionContext, OnionFact } from './onion/context.js';
 import { OnionRelay } from './onion/relay.js';
 import type { LayerContext, LayerDeadline, Reports, TimedLayer } from './layer.js';
 import type { Random } from './random.js';
@@ -159,9 +161,13 @@ export class Engine {
     this.journal = new Journal(opts.journalCapacity ?? 100_000, opts.journalContext ?? true);
     this.actors = new Actors(this.journal);
     this.dht = new Dht(this);
-    this.relay = new OnionRelay(this);
-    this.announceServer = new AnnounceServer(this);
-    this.onion = new OnionClient(this);
+    const onionContext: OnionContext = Object.assign(
+      this.layerContext<OnionFact>((fact) => this.onOnionFact(fact)),
+      { dht: this.dht, hostOf: hostKey, friend: (pkHex: string) => this.friends.get(pkHex) },
+    );
+    this.relay = new OnionRelay(onionContext);
+    this.announceServer = new AnnounceServer(onionContext);
+    this.onion = new OnionClient(onionContext);
     this.netCrypto = new NetCrypto(this);
     this.messenger = new Messenger(
       Object.assign(
@@ -675,6 +681,60 @@ export class Engine {
     this.deliver(actorKeys.connect(this.selfHex, friendHex), event);
     this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
     if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
+  }
+
+  /**
+   * The onion layer's facts (runtime/onion/context.ts). What depends on the toxid and dhtkey
+   * tasks' states is decided here, when the fact is reported (the onion reads no machine).
+   */
+  private onOnionFact(fact: OnionFact): void {
+    switch (fact.type) {
+      case 'onion.announceAnswered': {
+        // A fresh ping_id: re-announce at once; stored while still announcing: announced.
+        const toxid = actorKeys.toxid(this.selfHex);
+        if (fact.node !== null && fact.freshPingId) this.deliver(toxid, { type: 'announce.pingId', now: this.now, node: fact.node });
+        else if (fact.node !== null && fact.stored && this.toxidState() === 'Announcing') this.deliver(toxid, { type: 'announce.stored', now: this.now });
+        else this.deliver(toxid, { type: 'announce.response', now: this.now });
+        return;
+      }
+      case 'onion.selfStored': {
+        // No node stores us any more while the task thinks we are announced.
+        const st = this.toxidState();
+        if (fact.nodes === 0 && (st === 'Announced' || st === 'Stable')) this.deliver(actorKeys.toxid(this.selfHex), { type: 'announce.unstored', now: this.now });
+        return;
+      }
+      case 'onion.friendReachability': {
+        const hex = fact.friend.pkHex;
+        if (fact.changed) return this.friendSearchChanged(hex, fact.found);
+        // A dhtkey task that missed a change (it was Idle then) is brought in line.
+        const st = this.dhtkeyState(hex);
+        const key = actorKeys.dhtkey(this.selfHex, hex);
+        if (fact.found && st === 'Searching') this.deliver(key, { type: 'search.found', now: this.now });
+        else if (!fact.found && st === 'Sharing') this.deliver(key, { type: 'search.lost', now: this.now });
+        return;
+      }
+      case 'onion.dhtPkReceived':
+        return this.onDhtPk(fact.friend, fact.dhtPk, 'onion');
+      case 'onion.friendRequestReceived':
+        return void this.messenger.receiveFriendRequest(fact.senderPk, fact.nospam, fact.message, 'onion');
+      case 'announce.friendSighted':
+        return this.onion.friendAnnouncedHere(fact.friend, fact.retIpPort, fact.ret, fact.dataPk);
+    }
+  }
+
+  /** The toxid task's state (null before start). */
+  private toxidState(): string | null {
+    const a = this.actors.get(actorKeys.toxid(this.selfHex));
+    return a ? String(a.snapshot.value) : null;
+  }
+
+  /** The dhtkey task's state for a friend, as far as the onion's facts concern it. */
+  private dhtkeyState(friendHex: string): 'Idle' | 'Searching' | 'Sharing' | null {
+    const a = this.actors.get(actorKeys.dhtkey(this.selfHex, friendHex));
+    if (!a) return null;
+    const v = a.snapshot.value as string | { Active?: string };
+    if (typeof v === 'string') return v === 'Idle' ? 'Idle' : null;
+    return v.Active === 'Searching' ? 'Searching' : v.Active === 'Sharing' ? 'Sharing' : null;
   }
 
   /**

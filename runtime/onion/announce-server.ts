@@ -27,7 +27,8 @@
  * (`announce.request_replayed`): a replay changes nothing, and an entry lives no longer than 300 s
  * after its announcer's last real announce. A request without a valid ping_id changes nothing
  * either (c-toxcore's rule): only a stored or refreshed entry makes a friend's local sighting
- * (client.ts), so a replay of a friend's announce cannot point our own onion data elsewhere.
+ * (reported as `announce.friendSighted`, which the engine passes to the onion client:
+ * friend-search.ts), so a replay of a friend's announce cannot point our own onion data elsewhere.
  *
  * Table: at most 160 entries (ONION_ANNOUNCE_MAX_ENTRIES), each living 300 s unless refreshed.
  * When full, a new sender replaces the entry farthest from our DHT key only if it is closer
@@ -48,9 +49,9 @@ import {
   openAnnounceRequest,
   sealAnnounceResponse,
 } from '../../protocol/onion/index.js';
-import { Dht } from '../dht/dht.js';
-import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
+import type { LayerDeadline, TimedLayer } from '../layer.js';
 import { ONION_ANNOUNCE_MAX_ENTRIES, ONION_ANNOUNCE_TIMEOUT_MS, ONION_PING_ID_WINDOW_S } from './constants.js';
+import { toPackedNode, type AnnounceServerContext } from './context.js';
 
 /**
  * Full answers (up to 4 nodes) per second to announce requests without a valid ping_id, for the
@@ -90,8 +91,8 @@ export class AnnounceServer implements TimedLayer {
   /** Node-wide budget of full answers to unverified sources (one counter, no table). */
   private readonly fullAnswers = { tokens: ANNOUNCE_FULL_ANSWERS_BURST, at: 0 };
 
-  constructor(private readonly host: Engine) {
-    this.hmacKey = host.random.bytes(32);
+  constructor(private readonly ctx: AnnounceServerContext) {
+    this.hmacKey = ctx.random.bytes(32);
   }
 
   /** Live entries (tests, diagnostics). */
@@ -102,7 +103,7 @@ export class AnnounceServer implements TimedLayer {
   /** The live entry for a real key, if any. */
   entry(pkHex: string): AnnounceEntry | undefined {
     const e = this.entries.get(pkHex);
-    return e && !this.isExpired(e, this.host.now) ? e : undefined;
+    return e && !this.isExpired(e, this.ctx.now) ? e : undefined;
   }
 
   private isExpired(e: AnnounceEntry, now: number): boolean {
@@ -118,17 +119,17 @@ export class AnnounceServer implements TimedLayer {
 
   /** The ping_id of a window offset (0 = current, 1 = previous) for a sender seen from `source`. */
   pingId(senderPk: Bytes, source: IpPort, windowsBack = 0): Bytes {
-    const window = BigInt(Math.floor(this.host.unixSeconds() / ONION_PING_ID_WINDOW_S) - windowsBack);
+    const window = BigInt(Math.floor(this.ctx.unixSeconds() / ONION_PING_ID_WINDOW_S) - windowsBack);
     const ip = encodeOnionIpPort(source);
     const msg = new Uint8Array(8 + senderPk.length + ip.length);
     new DataView(msg.buffer).setBigUint64(0, BigInt.asUintN(64, window), true);
     msg.set(senderPk, 8);
     msg.set(ip, 8 + senderPk.length);
-    return this.host.crypto.hmacSha512_256(this.hmacKey, msg);
+    return this.ctx.crypto.hmacSha512_256(this.hmacKey, msg);
   }
 
   private currentWindow(): number {
-    return Math.floor(this.host.unixSeconds() / ONION_PING_ID_WINDOW_S);
+    return Math.floor(this.ctx.unixSeconds() / ONION_PING_ID_WINDOW_S);
   }
 
   /**
@@ -145,7 +146,7 @@ export class AnnounceServer implements TimedLayer {
     if (this.acceptedNonces.has(key)) return false;
     if (this.acceptedNonces.size >= ANNOUNCE_REPLAY_MEMORY) {
       this.acceptedNonces.delete(this.acceptedNonces.keys().next().value as string);
-      this.host.counters.inc('announce.replay_memory_evicted');
+      this.ctx.count('announce.replay_memory_evicted');
     }
     this.acceptedNonces.set(key, window);
     return true;
@@ -159,24 +160,24 @@ export class AnnounceServer implements TimedLayer {
 
   private handleAnnounce(from: IpPort, data: Bytes): void {
     const h = decodeAnnounceRequestHeader(data);
-    if (!h.ok) return this.host.drop('announce.request_malformed');
+    if (!h.ok) return this.ctx.drop('announce.request_malformed');
     const header = h.value;
     // c-toxcore 0.2.18 handles 0x83 only in the 354-byte form (handle_announce_request_old).
-    if (!header.returnBlob) return this.host.drop('announce.request_without_return');
+    if (!header.returnBlob) return this.ctx.drop('announce.request_without_return');
     // c-toxcore public_key_valid: the announcer's key (real or temporary) never has its top bit set.
-    if (!isValidPublicKey(header.senderPk)) return this.host.drop('announce.invalid_public_key');
+    if (!isValidPublicKey(header.senderPk)) return this.ctx.drop('announce.invalid_public_key');
     // Cached only once the request opens: garbage with random keys leaves nothing behind.
-    const shared = this.host.keys.dhtSharedTentative(header.senderPk);
-    const r = openAnnounceRequest(this.host.crypto, shared, header);
-    if (!r.ok) return this.host.drop('announce.request_invalid');
-    this.host.keys.rememberDht(header.senderPk, shared);
+    const shared = this.ctx.keys.dhtSharedTentative(header.senderPk);
+    const r = openAnnounceRequest(this.ctx.crypto, shared, header);
+    if (!r.ok) return this.ctx.drop('announce.request_invalid');
+    this.ctx.keys.rememberDht(header.senderPk, shared);
     const req = r.value;
-    const now = this.host.now;
+    const now = this.ctx.now;
 
     let entry: AnnounceEntry | undefined;
     const verified = this.isPingIdValid(req.pingId, header.senderPk, from);
     if (verified) {
-      if (!this.firstSeen(header.senderPk, header.nonce)) return this.host.drop('announce.request_replayed');
+      if (!this.firstSeen(header.senderPk, header.nonce)) return this.ctx.drop('announce.request_replayed');
       entry = this.store(from, header.senderPk, req.dataPk, header.returnBlob, now);
     } else {
       entry = this.entry(toHex(req.searchedPk));
@@ -194,9 +195,9 @@ export class AnnounceServer implements TimedLayer {
     } else {
       isStored = 1;
       field = entry.dataPk;
-      this.host.counters.inc('announce.search_hit');
+      this.ctx.count('announce.search_hit');
     }
-    let nodes = this.host.dht.closest(req.searchedPk, 4, { lan: isLanAddress(from) }).map(Dht.toPacked);
+    let nodes = this.ctx.dht.closest(req.searchedPk, 4, { lan: isLanAddress(from) }).map(toPackedNode);
     // Amplification bound: a source not verified by a valid ping_id (a spoofed one, possibly)
     // gets a full answer only while the node-wide budget lasts; then only as many nodes as keep
     // the answer no larger than the request (2 IPv4 nodes: 338 bytes for 354).
@@ -209,21 +210,21 @@ export class AnnounceServer implements TimedLayer {
         fit.push(n);
       }
       nodes = fit;
-      this.host.counters.inc('announce.answer_shortened');
+      this.ctx.count('announce.answer_shortened');
     }
-    const response = sealAnnounceResponse(this.host.crypto, shared, req.sendback, this.host.random.bytes(24), {
+    const response = sealAnnounceResponse(this.ctx.crypto, shared, req.sendback, this.ctx.random.bytes(24), {
       isStored,
       pingIdOrDataPk: field,
       nodes,
     });
-    this.host.counters.inc(`announce.answered_${isStored}`);
-    this.host.send(from, encodeOnionResponse(3, header.returnBlob, response));
+    this.ctx.count(`announce.answered_${isStored}`);
+    this.ctx.send(from, encodeOnionResponse(3, header.returnBlob, response));
 
     // A friend announcing itself here, stored or refreshed by this very request (a valid ping_id,
     // a request not seen before): the onion client can reach it along this return path.
     if (verified && entry !== undefined && equalBytes(entry.pk, header.senderPk) && equalBytes(header.senderPk, req.searchedPk)) {
-      const friend = this.host.friends.get(toHex(header.senderPk));
-      if (friend) this.host.onion.friendAnnouncedHere(friend, from, header.returnBlob, req.dataPk);
+      const friend = this.ctx.friend(toHex(header.senderPk));
+      if (friend) this.ctx.report({ type: 'announce.friendSighted', friend, retIpPort: from, ret: header.returnBlob, dataPk: req.dataPk });
     }
   }
 
@@ -243,19 +244,19 @@ export class AnnounceServer implements TimedLayer {
     }
     if (this.entries.size >= ONION_ANNOUNCE_MAX_ENTRIES) this.purge(now);
     if (this.entries.size >= ONION_ANNOUNCE_MAX_ENTRIES) {
-      const own = this.host.keys.dht.publicKey;
+      const own = this.ctx.keys.dht.publicKey;
       let farthest: AnnounceEntry | undefined;
       for (const e of this.entries.values()) if (!farthest || xorDistanceCompare(own, e.pk, farthest.pk) > 0) farthest = e;
       if (!farthest || xorDistanceCompare(own, pk, farthest.pk) >= 0) {
-        this.host.counters.inc('announce.store_full');
+        this.ctx.count('announce.store_full');
         return undefined;
       }
       this.entries.delete(farthest.pkHex);
-      this.host.counters.inc('announce.store_replaced');
+      this.ctx.count('announce.store_replaced');
     }
     const e: AnnounceEntry = { pk, pkHex, retIpPort: from, ret, dataPk, announcedAt: now };
     this.entries.set(pkHex, e);
-    this.host.counters.inc('announce.stored');
+    this.ctx.count('announce.stored');
     return e;
   }
 
@@ -272,11 +273,11 @@ export class AnnounceServer implements TimedLayer {
 
   private handleData(data: Bytes): void {
     const h = decodeOnionDataRequest(data, { withReturn: true });
-    if (!h.ok) return this.host.drop('announce.data_malformed');
+    if (!h.ok) return this.ctx.drop('announce.data_malformed');
     const entry = this.entry(toHex(h.value.destRealPk));
-    if (!entry) return this.host.drop('announce.data_no_entry');
-    this.host.counters.inc('announce.data_forwarded');
-    this.host.send(entry.retIpPort, encodeOnionResponse(3, entry.ret, onionDataResponseFromRequest(h.value)));
+    if (!entry) return this.ctx.drop('announce.data_no_entry');
+    this.ctx.count('announce.data_forwarded');
+    this.ctx.send(entry.retIpPort, encodeOnionResponse(3, entry.ret, onionDataResponseFromRequest(h.value)));
   }
 
   // ---- expiry ------------------------------------------------------------------------------
@@ -285,12 +286,12 @@ export class AnnounceServer implements TimedLayer {
     for (const [k, e] of this.entries) {
       if (this.isExpired(e, now)) {
         this.entries.delete(k);
-        this.host.counters.inc('announce.expired');
+        this.ctx.count('announce.expired');
       }
     }
   }
 
-  nextTimer(): EngineDeadline | null {
+  nextTimer(): LayerDeadline | null {
     // Entries are in announcedAt order (store moves a refreshed one to the end).
     const first = this.entries.values().next().value as AnnounceEntry | undefined;
     return first === undefined ? null : { at: first.announcedAt + ONION_ANNOUNCE_TIMEOUT_MS, reason: 'announce entry expires (300 s)' };

@@ -32,9 +32,8 @@
 import { toHex, type Bytes } from '../../protocol/bytes.js';
 import type { IpPort } from '../../protocol/ip-port.js';
 import type { OnionPath } from '../../protocol/onion/index.js';
-import { hostKey } from '../dht/hosts.js';
-import type { Engine } from '../engine.js';
 import { generateKeyPair } from '../keys.js';
+import type { Random } from '../random.js';
 import {
   ONION_PATH_FIRST_TIMEOUT_MS,
   ONION_PATH_LENGTH,
@@ -48,6 +47,7 @@ import {
   ONION_RELAY_FAILURE_TTL_MS,
   ONION_RELAY_FAILURES_MAX,
 } from './constants.js';
+import type { OnionPathContext } from './context.js';
 
 export interface PathHop {
   readonly pk: Bytes;
@@ -73,15 +73,15 @@ export class RelayRecord {
   private readonly proven = new Map<string, ProvenRelay>();
   private readonly failures = new Map<string, { count: number; at: number }>();
 
-  constructor(private readonly host: Engine) {}
+  constructor(private readonly ctx: OnionPathContext) {}
 
   /** These nodes carried a response (a path's hops), or answered as an announce node. */
   proved(nodes: readonly PathHop[]): void {
-    const now = this.host.now;
+    const now = this.ctx.now;
     for (const n of nodes) {
       const pkHex = toHex(n.pk);
       this.proven.delete(pkHex);
-      this.proven.set(pkHex, { pk: n.pk, pkHex, ipPort: n.ipPort, host: hostKey(n.ipPort), provenAt: now });
+      this.proven.set(pkHex, { pk: n.pk, pkHex, ipPort: n.ipPort, host: this.ctx.hostOf(n.ipPort), provenAt: now });
       if (this.proven.size > ONION_PROVEN_RELAYS_MAX) this.proven.delete(this.proven.keys().next().value as string);
     }
   }
@@ -92,12 +92,12 @@ export class RelayRecord {
    * they are proven no more, and their hosts count a failure.
    */
   failed(nodes: readonly PathHop[]): void {
-    const now = this.host.now;
+    const now = this.ctx.now;
     const unproven = nodes.filter((n) => !this.isProven(toHex(n.pk)));
     const blamed = unproven.length > 0 ? unproven : nodes;
     const hosts = new Set<string>();
     for (const n of blamed) {
-      hosts.add(hostKey(n.ipPort));
+      hosts.add(this.ctx.hostOf(n.ipPort));
       this.proven.delete(toHex(n.pk));
     }
     for (const h of hosts) {
@@ -107,24 +107,24 @@ export class RelayRecord {
       this.failures.set(h, { count, at: now });
       if (this.failures.size > ONION_RELAY_FAILURES_MAX) this.failures.delete(this.failures.keys().next().value as string);
     }
-    this.host.counters.inc('onion.path_failed');
+    this.ctx.count('onion.path_failed');
   }
 
   /** Failures of a host within the last 10 minutes. */
   failuresOf(host: string): number {
     const f = this.failures.get(host);
-    return f !== undefined && this.host.now - f.at < ONION_RELAY_FAILURE_TTL_MS ? f.count : 0;
+    return f !== undefined && this.ctx.now - f.at < ONION_RELAY_FAILURE_TTL_MS ? f.count : 0;
   }
 
   /** Relays proven within the last 10 minutes. */
   provenRelays(): ProvenRelay[] {
-    const now = this.host.now;
+    const now = this.ctx.now;
     return [...this.proven.values()].filter((r) => now - r.provenAt < ONION_PROVEN_RELAY_TTL_MS);
   }
 
   isProven(pkHex: string): boolean {
     const r = this.proven.get(pkHex);
-    return r !== undefined && this.host.now - r.provenAt < ONION_PROVEN_RELAY_TTL_MS;
+    return r !== undefined && this.ctx.now - r.provenAt < ONION_PROVEN_RELAY_TTL_MS;
   }
 
   /** Sizes (diagnostics). */
@@ -139,11 +139,11 @@ export class RelayRecord {
    */
   pick(count: number): Candidate[] {
     const byKey = new Map<string, Candidate>();
-    for (const n of this.host.dht.goodNodes()) byKey.set(n.pkHex, { pk: n.pk, pkHex: n.pkHex, ipPort: n.ipPort, host: n.host });
+    for (const n of this.ctx.dht.goodNodes()) byKey.set(n.pkHex, { pk: n.pk, pkHex: n.pkHex, ipPort: n.ipPort, host: n.host });
     for (const r of this.provenRelays()) if (!byKey.has(r.pkHex)) byKey.set(r.pkHex, r);
     const all = [...byKey.values()];
     if (all.length === 0) return [];
-    const random = this.host.random;
+    const random = this.ctx.random;
     const out: Candidate[] = [];
     const usedHosts = new Set<string>();
     for (let i = 0; i < count; i++) {
@@ -171,7 +171,7 @@ export class RelayRecord {
 }
 
 /** A host drawn uniformly among those in `nodes`, then one of its nodes. */
-function pickByHost(nodes: readonly Candidate[], random: Engine['random']): Candidate {
+function pickByHost(nodes: readonly Candidate[], random: Random): Candidate {
   const hosts = [...new Set(nodes.map((n) => n.host))];
   const host = hosts[random.int(hosts.length)]!;
   const of = nodes.filter((n) => n.host === host);
@@ -198,10 +198,10 @@ export class PathSet {
   private counter = 0;
 
   constructor(
-    private readonly host: Engine,
+    private readonly ctx: OnionPathContext,
     readonly name: string,
     /** Shared by the client's path sets (and fed by its announce answers). */
-    readonly relays: RelayRecord = new RelayRecord(host),
+    readonly relays: RelayRecord = new RelayRecord(ctx),
   ) {}
 
   static isTimedOut(p: Path, now: number): boolean {
@@ -221,7 +221,7 @@ export class PathSet {
    * nodes' (a dead node, or one that drops onion traffic, asked as an announce node): no blame.
    */
   private retire(p: Path, now: number): void {
-    this.host.counters.inc(`onion.path_expired`);
+    this.ctx.count(`onion.path_expired`);
     if (!PathSet.diedUnanswered(p, now) || p.unansweredBy.size === 0) return;
     for (const pkHex of p.unansweredBy) if (!this.relays.isProven(pkHex)) return;
     this.relays.failed(p.hops);
@@ -271,12 +271,12 @@ export class PathSet {
    * when the DHT has no good node to build from.
    */
   use(wantedId: number | null, opts: { preferWorking?: boolean; asking?: string } = {}): Path | null {
-    const now = this.host.now;
+    const now = this.ctx.now;
     let slot: number;
     if (wantedId !== null) slot = wantedId % ONION_PATHS_PER_SET;
     else {
       const working = opts.preferWorking ? this.slots.flatMap((p, i) => (p !== null && PathSet.isWorking(p, now) ? [i] : [])) : [];
-      slot = working.length > 0 ? working[this.host.random.int(working.length)]! : this.host.random.int(ONION_PATHS_PER_SET);
+      slot = working.length > 0 ? working[this.ctx.random.int(working.length)]! : this.ctx.random.int(ONION_PATHS_PER_SET);
     }
     let p = this.slots[slot] ?? null;
     if (!p || PathSet.isTimedOut(p, now)) {
@@ -298,7 +298,7 @@ export class PathSet {
   succeeded(id: number): number | null {
     const p = this.slots[id % ONION_PATHS_PER_SET];
     if (!p || p.id !== id) return null;
-    p.lastSuccess = this.host.now;
+    p.lastSuccess = this.ctx.now;
     p.usesSinceResponse = 0;
     p.unansweredBy.clear();
     this.relays.proved(p.hops);
@@ -309,7 +309,7 @@ export class PathSet {
     const picked = this.relays.pick(ONION_PATH_LENGTH);
     if (picked.length < ONION_PATH_LENGTH) return null;
     const hops: PathHop[] = picked.map((n) => ({ pk: n.pk, ipPort: n.ipPort }));
-    const { crypto, keys, random } = this.host;
+    const { crypto, keys, random } = this.ctx;
     const pair2 = generateKeyPair(crypto, random);
     const pair3 = generateKeyPair(crypto, random);
     const [a, b, c] = hops as [PathHop, PathHop, PathHop];
@@ -324,7 +324,7 @@ export class PathSet {
       sharedKey3: crypto.precompute(c.pk, pair3.secretKey),
     };
     this.counter++;
-    this.host.counters.inc('onion.path_built');
+    this.ctx.count('onion.path_built');
     return {
       id: this.counter * ONION_PATHS_PER_SET + slot,
       hops,

@@ -26,21 +26,22 @@ import {
   relayOnionResponse,
   sealReturn,
 } from '../../protocol/onion/index.js';
-import type { Engine, EngineDeadline, TimedLayer } from '../engine.js';
+import type { LayerDeadline, TimedLayer } from '../layer.js';
 import { ONION_KEY_REFRESH_INTERVAL_MS } from './constants.js';
+import type { OnionRelayContext } from './context.js';
 
 export class OnionRelay implements TimedLayer {
   private key: Bytes;
   private previousKey: Bytes | null = null;
   private keyCreatedAt: number;
 
-  constructor(private readonly host: Engine) {
-    this.key = host.random.bytes(32);
-    this.keyCreatedAt = host.now;
+  constructor(private readonly ctx: OnionRelayContext) {
+    this.key = ctx.random.bytes(32);
+    this.keyCreatedAt = ctx.now;
   }
 
   handlePacket(from: IpPort, data: Bytes): void {
-    this.refreshKey(this.host.now);
+    this.refreshKey(this.ctx.now);
     const id = data[0]!;
     if (id >= 0x80 && id <= 0x82) this.handleRequest(from, data);
     else this.handleResponse(data);
@@ -48,34 +49,34 @@ export class OnionRelay implements TimedLayer {
 
   private handleRequest(from: IpPort, data: Bytes): void {
     const h = decodeOnionRequestHeader(data);
-    if (!h.ok) return this.host.drop('onion.request_malformed');
+    if (!h.ok) return this.ctx.drop('onion.request_malformed');
     const header = h.value;
     // Cached only once the layer opens: garbage with random keys leaves nothing behind.
-    const shared = this.host.keys.dhtSharedTentative(header.publicKey);
-    const layer = openOnionLayer(this.host.crypto, shared, header);
+    const shared = this.ctx.keys.dhtSharedTentative(header.publicKey);
+    const layer = openOnionLayer(this.ctx.crypto, shared, header);
     if (!layer.ok) {
       // A layer that authenticates but carries a payload the exit must not forward is its own reason.
-      return this.host.drop(layer.error.includes('exit payload') ? 'onion.exit_payload_refused' : 'onion.request_invalid');
+      return this.ctx.drop(layer.error.includes('exit payload') ? 'onion.exit_payload_refused' : 'onion.request_invalid');
     }
-    this.host.keys.rememberDht(header.publicKey, shared);
+    this.ctx.keys.rememberDht(header.publicKey, shared);
     const { next, publicKey, inner } = layer.value;
-    const ret = sealReturn(this.host.crypto, this.key, this.host.random.bytes(24), from, header.returnBlob);
+    const ret = sealReturn(this.ctx.crypto, this.key, this.ctx.random.bytes(24), from, header.returnBlob);
     let packet: Bytes;
     if (header.hop === 2) packet = encodeOnionExit(inner, ret);
-    else if (!publicKey) return this.host.drop('onion.request_invalid');
+    else if (!publicKey) return this.ctx.drop('onion.request_invalid');
     else packet = header.hop === 0 ? encodeOnionRequest1(header.nonce, publicKey, inner, ret) : encodeOnionRequest2(header.nonce, publicKey, inner, ret);
-    this.host.counters.inc(`onion.relayed_request_${header.hop}`);
-    this.host.send(next, packet);
+    this.ctx.count(`onion.relayed_request_${header.hop}`);
+    this.ctx.send(next, packet);
   }
 
   private handleResponse(data: Bytes): void {
     const r = decodeOnionResponse(data);
-    if (!r.ok) return this.host.drop('onion.response_malformed');
-    let out = relayOnionResponse(this.host.crypto, this.key, r.value);
-    if (!out.ok && this.previousKey) out = relayOnionResponse(this.host.crypto, this.previousKey, r.value);
-    if (!out.ok) return this.host.drop('onion.response_invalid');
-    this.host.counters.inc(`onion.relayed_response_${r.value.level}`);
-    this.host.send(out.value.next, out.value.packet);
+    if (!r.ok) return this.ctx.drop('onion.response_malformed');
+    let out = relayOnionResponse(this.ctx.crypto, this.key, r.value);
+    if (!out.ok && this.previousKey) out = relayOnionResponse(this.ctx.crypto, this.previousKey, r.value);
+    if (!out.ok) return this.ctx.drop('onion.response_invalid');
+    this.ctx.count(`onion.relayed_response_${r.value.level}`);
+    this.ctx.send(out.value.next, out.value.packet);
   }
 
   /** Renews the key every 2 h (lazily, as c-toxcore's change_symmetric_key); the previous key stays valid one period. */
@@ -83,13 +84,13 @@ export class OnionRelay implements TimedLayer {
     if (now - this.keyCreatedAt < ONION_KEY_REFRESH_INTERVAL_MS) return;
     // After a long idle stretch the previous key is older than one period: forget it too.
     this.previousKey = now - this.keyCreatedAt < 2 * ONION_KEY_REFRESH_INTERVAL_MS ? this.key : null;
-    this.key = this.host.random.bytes(32);
+    this.key = this.ctx.random.bytes(32);
     this.keyCreatedAt = now;
-    this.host.counters.inc('onion.relay_key_renewed');
+    this.ctx.count('onion.relay_key_renewed');
   }
 
   /** No timer: the key is renewed when a packet needs it. */
-  nextTimer(): EngineDeadline | null {
+  nextTimer(): LayerDeadline | null {
     return null;
   }
 

@@ -50,18 +50,18 @@ beforeEach(async () => {
 
 describe('onion paths', () => {
   it('are built from the good DHT nodes with replacement, layer 1 under our DHT key, and not without nodes', () => {
-    const set = new PathSet(engine, 'test');
+    const set = new PathSet(engine.onion.ctx, 'test');
     const p = set.use(null)!;
     expect(p.hops.map((h) => toHex(h.pk))).toEqual([good[0]!.pkHex, good[0]!.pkHex, good[0]!.pkHex]);
     expect(equalBytes(p.codec.publicKey1, engine.keys.dht.publicKey)).toBe(true);
     expect(equalBytes(p.codec.sharedKey1, engine.keys.dhtShared(good[0]!.pk))).toBe(true);
     expect(equalBytes(p.codec.publicKey2, p.codec.publicKey3)).toBe(false);
     good = [];
-    expect(new PathSet(engine, 'empty').use(null)).toBeNull();
+    expect(new PathSet(engine.onion.ctx, 'empty').use(null)).toBeNull();
   });
 
   it('a path that never answers dies 4 s after its second use; one that answered, 10 s after its fourth unanswered use', () => {
-    const set = new PathSet(engine, 'test');
+    const set = new PathSet(engine.onion.ctx, 'test');
     engine.now = 1000;
     const p = set.use(0)!;
     expect(set.use(0)).toBe(p); // second use: 4 unanswered (a new path starts at 2)
@@ -88,7 +88,7 @@ describe('onion paths', () => {
   });
 
   it('every path dies 1200 s after it was made, even when it answers', () => {
-    const set = new PathSet(engine, 'test');
+    const set = new PathSet(engine.onion.ctx, 'test');
     engine.now = 0;
     const p = set.use(3)!;
     engine.now = ONION_PATH_MAX_LIFETIME_MS - 1;
@@ -105,7 +105,7 @@ describe('onion paths', () => {
     const oneIp = await Promise.all(Array.from({ length: 20 }, (_, i) => dhtNode(710 + i, { family: 'ipv4', ip: '203.0.113.7', port: 40_000 + i })));
     const others = await Promise.all([72, 73, 74].map((i) => dhtNode(700 + i, addr(i))));
     good = [...oneIp, ...others];
-    const paths = buildPaths(new PathSet(engine, 'test'), 200);
+    const paths = buildPaths(new PathSet(engine.onion.ctx, 'test'), 200);
     for (const p of paths) expect(new Set(p.hops.map((h) => hostKey(h.ipPort))).size).toBe(3);
     // Uniform by key, 87% of hops would be on that IP; by host, a quarter (3 of 4 hosts per path: 1 in 4 hops).
     const onIp = paths.flatMap((p) => p.hops).filter((h) => h.ipPort.ip === '203.0.113.7').length;
@@ -116,8 +116,8 @@ describe('onion paths', () => {
   it('prefers relays that carried a response; a path that dies asking nodes that answer is blamed on its unproven hosts', async () => {
     const nodes = await Promise.all([80, 81, 82, 83, 84, 85, 86, 87].map((i) => dhtNode(700 + i, addr(i))));
     good = nodes;
-    const relays = new RelayRecord(engine);
-    const set = new PathSet(engine, 'test', relays);
+    const relays = new RelayRecord(engine.onion.ctx);
+    const set = new PathSet(engine.onion.ctx, 'test', relays);
     const proven = nodes.slice(0, 3);
     relays.proved(proven);
     // 3 draws in 4 take a proven relay while one is left: most hops are proven ones.
@@ -154,12 +154,12 @@ describe('onion paths', () => {
   it('a failed host is drawn last: only when no proven or untried host is left', async () => {
     const nodes = await Promise.all([90, 91, 92, 93].map((i) => dhtNode(700 + i, addr(i))));
     good = nodes;
-    const relays = new RelayRecord(engine);
+    const relays = new RelayRecord(engine.onion.ctx);
     relays.failed([nodes[3]!]);
-    const paths = buildPaths(new PathSet(engine, 'test', relays), 50);
+    const paths = buildPaths(new PathSet(engine.onion.ctx, 'test', relays), 50);
     for (const p of paths) expect(p.hops.some((h) => equalBytes(h.pk, nodes[3]!.pk))).toBe(false);
     good = nodes.slice(2); // two hosts left, one of them failed: it is used (distinct hosts first), keys repeat after
-    const few = buildPaths(new PathSet(engine, 'test', relays), 10);
+    const few = buildPaths(new PathSet(engine.onion.ctx, 'test', relays), 10);
     for (const p of few) expect(p.hops.some((h) => equalBytes(h.pk, nodes[3]!.pk))).toBe(true);
   });
 });
