@@ -7,7 +7,8 @@
  * is bounded. Times are `performance.now()` milliseconds of this process: a c-toxcore event is
  * timed when its JSON line is read (a pipe hop later than c-toxcore saw it).
  */
-import { closeAllPeers, CPeer, toxcoreAvailability, type Availability } from '../harness/interop/cpeer.js';
+import { closeAllPeers, CPeer } from '../harness/interop/cpeer.js';
+import { toxcoreAvailability, type Availability } from '../harness/interop/native-build.js';
 import { closeAllTPeers, TPeer, type LoopbackNode } from '../harness/interop/tpeer.js';
 import type { Profile } from '../protocol/profile/savedata.js';
 

@@ -12,7 +12,8 @@
  * Network rule: 127.0.0.1 only. Skipped with the printed reason when c-toxcore is unavailable.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, type CPeer, interopAvailability, startPeers } from '../../harness/interop/cpeer.js';
+import { closeAllPeers, type CPeer, startPeers } from '../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../harness/interop/native-build.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
 const availability = await interopAvailability();

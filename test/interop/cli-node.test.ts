@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeProcess, type NodeProcess } from '../../harness/node-process.js';
-import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
+import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../harness/interop/native-build.js';
 
 const availability = await interopAvailability();
 

@@ -1,6 +1,8 @@
 /** Unit tests for the pure helpers in cpeer.ts (no c-toxcore needed). */
 import { describe, expect, it } from 'vitest';
-import { decodeProcAddress, parseEventLine, parseProcNetUdp, skipMessage } from '../../harness/interop/cpeer.js';
+import { parseEventLine } from '../../harness/interop/cpeer-events.js';
+import { skipMessage } from '../../harness/interop/native-build.js';
+import { decodeProcAddress, parseProcNetUdp } from '../../harness/interop/proc-udp.js';
 
 describe('parseEventLine', () => {
   it('returns typed events for known event lines', () => {

@@ -9,7 +9,8 @@
  * when c-toxcore is unavailable. Times are printed, never asserted.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
+import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../harness/interop/native-build.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
 const availability = await interopAvailability();

@@ -11,7 +11,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriendByRequest, buildNative, closeAllPeers, CPeer, type CPeerEvent, interopAvailability, netnsAvailable, runShimProbe, startPeers, udpSocketsOfPid } from '../../harness/interop/cpeer.js';
+import { befriendByRequest, closeAllPeers, CPeer, startPeers } from '../../harness/interop/cpeer.js';
+import type { CPeerEvent } from '../../harness/interop/cpeer-events.js';
+import { buildNative, interopAvailability } from '../../harness/interop/native-build.js';
+import { udpSocketsOfPid } from '../../harness/interop/proc-udp.js';
+import { netnsAvailable, runShimProbe } from '../../harness/interop/shim-probe.js';
 import { parseShimLog } from '../../harness/interop/shim-log.js';
 
 const availability = await interopAvailability();

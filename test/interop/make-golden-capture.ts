@@ -20,7 +20,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { befriendByRequest, closeAllPeers, CPeer, skipMessage, toxcoreAvailability } from '../../harness/interop/cpeer.js';
+import { befriendByRequest, closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
+import { skipMessage, toxcoreAvailability } from '../../harness/interop/native-build.js';
 import { writePcap, type PcapDatagram } from './pcap-writer.js';
 import { parseShimLog, type ShimRecord } from '../../harness/interop/shim-log.js';
 
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
   const readme = `# Golden capture: two c-toxcore 0.2.18 peers on loopback
 
 Made on ${date} by \`npx tsx test/interop/make-golden-capture.ts\` (see that file), with Debian
-bookworm's libtoxcore 0.2.18 driven by \`harness/interop/native/cpeer.c\` under the loopback shim
+bookworm's libtoxcore 0.2.18 driven by \`harness/interop/native/cpeer-*.c\` under the loopback shim
 (\`harness/interop/native/loopback-shim.c\`). Regenerating it gives new keys and a different capture:
 the files here belong together.
 

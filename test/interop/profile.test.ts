@@ -13,7 +13,7 @@ import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SavedFriend } from '../../protocol/profile/friend-record.js';
 import { emptyProfile, parseSavedata, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/savedata.js';
 import { ctoxcoreHarness, parseView } from '../fixtures/profiles/ctoxcore-harness.js';
-import { interopAvailability } from '../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../harness/interop/native-build.js';
 
 const availability = await interopAvailability();
 const harness = availability.ok ? ctoxcoreHarness() : null;

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorKeys } from '../../runtime/engine.js';
 import { profileStart } from '../../runtime/profile-bridge.js';
 import { loadProfile, saveProfile } from '../../runtime/adapters/profile-store.js';
-import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
+import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../harness/interop/native-build.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
 const availability = await interopAvailability();

@@ -13,7 +13,8 @@ import { fromHex } from '../../protocol/bytes.js';
 import { unwrap } from '../../protocol/result.js';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import type { AppEvent } from '../../runtime/app-events.js';
-import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
+import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../harness/interop/native-build.js';
 import { makeFriendEngine } from './net-crypto-helpers.js';
 
 const availability = await interopAvailability();

@@ -18,7 +18,8 @@ import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import { Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { secureRandom } from '../../runtime/random.js';
-import { closeAllPeers, CPeer, interopAvailability } from '../../harness/interop/cpeer.js';
+import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../harness/interop/native-build.js';
 
 const availability = await interopAvailability();
 const skip = !availability.ok;

@@ -17,7 +17,8 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAllPeers, type CPeer, interopAvailability, startPeers } from '../../../harness/interop/cpeer.js';
+import { closeAllPeers, type CPeer, startPeers } from '../../../harness/interop/cpeer.js';
+import { interopAvailability } from '../../../harness/interop/native-build.js';
 import { concat, hex, toHex, type Bytes } from '../../../protocol/bytes.js';
 import { loadCrypto } from '../../../runtime/adapters/node-crypto.js';
 import { decodeDhtHeader } from '../../../protocol/dht/dht-header.js';
