@@ -39,6 +39,7 @@ import { generateKeyPair, Keys, type KeyPair } from './keys.js';
 import type { AutoAcceptOptions } from './messenger/auto-accept.js';
 import { Messenger, type MessageKind, type SendMessageResult } from './messenger/messenger.js';
 import type { MessengerFact } from './messenger/context.js';
+import type { NetCryptoFact } from './net-crypto/context.js';
 import { NetCrypto } from './net-crypto/net-crypto.js';
 import { AnnounceServer } from './onion/announce-server.js';
 import { OnionClient } from './onion/client.js';
@@ -168,7 +169,17 @@ export class Engine {
     this.relay = new OnionRelay(onionContext);
     this.announceServer = new AnnounceServer(onionContext);
     this.onion = new OnionClient(onionContext);
-    this.netCrypto = new NetCrypto(this);
+    this.netCrypto = new NetCrypto(
+      Object.assign(
+        this.layerContext<NetCryptoFact>((fact) => this.onNetCryptoFact(fact)),
+        {
+          friend: (pkHex: string) => this.friends.get(pkHex),
+          isFriend: (pkHex: string) => this.friends.has(pkHex),
+          friendCount: () => this.friends.size,
+          friendsWithDhtKey: (dhtKeyHex: string) => this.friendsWithDhtKey(dhtKeyHex),
+        },
+      ),
+    );
     this.messenger = new Messenger(
       Object.assign(
         this.layerContext<MessengerFact>((fact) => this.onMessengerFact(fact)),
@@ -206,6 +217,7 @@ export class Engine {
   private createFriendActors(f: Friend): void {
     const now = this.now;
     this.actors.create(actorKeys.session(f.pkHex), 'friendSession', { friendPk: f.pkHex, now });
+    this.tellNetCryptoSession(f.pkHex);
     this.actors.create(actorKeys.connect(this.selfHex, f.pkHex), 'connect', { friendPk: f.pkHex, now });
     this.actors.create(actorKeys.dhtkey(this.selfHex, f.pkHex), 'dhtkeyShare', { friendPk: f.pkHex, now });
     if (f.status !== 'confirmed') this.actors.create(actorKeys.request(this.selfHex, f.pkHex), 'friendRequest', { friendPk: f.pkHex, now });
@@ -333,6 +345,7 @@ export class Engine {
       actorKeys.request(this.selfHex, pkHex),
     ])
       this.actors.remove(key);
+    this.tellNetCryptoSession(pkHex);
     this.friends.remove(pkHex);
     this.lastFacts.delete(pkHex);
     this.lastProgress.delete(pkHex);
@@ -532,6 +545,33 @@ export class Engine {
     }
   }
 
+  /** net_crypto's facts (runtime/net-crypto/context.ts): packets to the friend's session, sessions and payloads to the messenger. */
+  private onNetCryptoFact(fact: NetCryptoFact): void {
+    const f = fact.friend;
+    switch (fact.type) {
+      case 'net_crypto.cookieReceived':
+        return this.deliverToSession(f.pkHex, { type: 'packet.cookieResponse', now: this.now });
+      case 'net_crypto.handshakeReceived':
+        return this.deliverToSession(f.pkHex, { type: 'packet.handshake', now: this.now, dhtKey: fact.dhtKey, address: fact.address });
+      case 'net_crypto.sessionConfirmed':
+        return this.deliverToSession(f.pkHex, { type: 'packet.session', now: this.now });
+      case 'net_crypto.killReceived':
+        return this.deliverToSession(f.pkHex, { type: 'packet.kill', now: this.now });
+      case 'net_crypto.sessionClosed':
+        return this.messenger.onSessionClosed(f);
+      case 'net_crypto.lossless':
+        return this.messenger.handleLossless(f, fact.payload);
+      case 'net_crypto.peerAck':
+        return this.messenger.onPeerAck(f);
+    }
+  }
+
+  /** Tells net_crypto the friend session's state, address and DHT key (null once the session is gone). */
+  private tellNetCryptoSession(friendHex: string): void {
+    const s = this.actors.get(actorKeys.session(friendHex))?.snapshot as FriendSessionSnapshot | undefined;
+    this.netCrypto.sessionChanged(friendHex, s ? { state: s.value as FriendSessionState, address: s.context.address, dhtKey: s.context.dhtKey } : null);
+  }
+
   /** Delivers an event to a friend's session machine. */
   deliverToSession(friendHex: string, event: MachineEvent & { now: number }): void {
     this.deliver(actorKeys.session(friendHex), event);
@@ -552,6 +592,8 @@ export class Engine {
         const { key, event } = this.queue.shift()!;
         const d = this.actors.deliver(key, event);
         if (!d) continue;
+        // net_crypto's copy of the session follows every step, before the step's outputs reach it.
+        if (d.actor.machine === 'friendSession') this.tellNetCryptoSession((d.actor.snapshot as FriendSessionSnapshot).context.friendPk);
         for (const out of d.outputs) this.guarded(() => this.route(key, d.actor.machine, out));
         if (d.actor.machine === 'friendSession') this.guarded(() => this.afterSessionStep(d.actor.snapshot as FriendSessionSnapshot));
       }

@@ -69,7 +69,7 @@ export function tableLimits(e: Engine): Record<keyof TableStats, { limit: number
     dhtPending: { limit: DHT_PENDING_LIMIT, constant: 'DHT_PENDING_LIMIT', where: 'runtime/dht/dht.ts' },
     sharedKeys: { limit: SHARED_KEY_CACHE_LIMIT, constant: 'SHARED_KEY_CACHE_LIMIT', where: 'runtime/keys.ts' },
     announceEntries: { limit: ONION_ANNOUNCE_MAX_ENTRIES, constant: 'ONION_ANNOUNCE_MAX_ENTRIES', where: 'runtime/onion/constants.ts' },
-    netCryptoConnections: { limit: friends, constant: 'one per friend', where: 'runtime/net-crypto/net-crypto.ts' },
+    netCryptoConnections: { limit: friends, constant: 'one per friend', where: 'runtime/net-crypto/table.ts' },
     netCryptoPending: { limit: friends, constant: 'one per friend, PENDING_CONNECTION_TTL_MS', where: 'runtime/net-crypto/constants.ts' },
     cookieGuard: { limit: COOKIE_GUARD_TABLE_LIMIT, constant: 'COOKIE_GUARD_TABLE_LIMIT', where: 'runtime/net-crypto/constants.ts' },
     onionSendbacks: { limit: ONION_SENDBACK_LIMIT, constant: 'ONION_SENDBACK_LIMIT', where: 'runtime/onion/constants.ts' },
