@@ -3,7 +3,8 @@
  * bundle from node_modules (no CDN: the page works offline), a JSON API over the model, change
  * notifications, and the `@statelyai/inspect` event stream.
  *
- *   GET  /                       the page (also /app.js, /app.css, /stately.html)
+ *   GET  /                       the page (also its modules /app.js, /common.js, /view.js, /lists.js,
+ *                                and /app.css, /stately.html)
  *   GET  /vendor/elk.bundled.js  elkjs, from node_modules
  *   GET  /api/info               mode, nodes, clock, simulation status
  *   GET  /api/charts             every machine: states, transitions, ELK layout input
@@ -68,6 +69,9 @@ const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map(
   ['/', { file: 'index.html', type: 'text/html; charset=utf-8' }],
   ['/index.html', { file: 'index.html', type: 'text/html; charset=utf-8' }],
   ['/app.js', { file: 'app.js', type: 'text/javascript; charset=utf-8' }],
+  ['/common.js', { file: 'common.js', type: 'text/javascript; charset=utf-8' }],
+  ['/view.js', { file: 'view.js', type: 'text/javascript; charset=utf-8' }],
+  ['/lists.js', { file: 'lists.js', type: 'text/javascript; charset=utf-8' }],
   ['/app.css', { file: 'app.css', type: 'text/css; charset=utf-8' }],
   ['/stately.html', { file: 'stately.html', type: 'text/html; charset=utf-8' }],
 ]);

@@ -2,7 +2,9 @@
  * The inspector's HTTP API over the demo network: chart inputs, journal pages, views, the
  * friend list with 1,000 friends, the simulation controls, and what the live mode refuses.
  */
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeMachine } from '../../machines/describe.js';
 import { machineSpecs, type MachineName } from '../../machines/index.js';
@@ -224,6 +226,18 @@ describe('views', () => {
     const elk = await fetch(new URL('/vendor/elk.bundled.js', inspector.url));
     expect(elk.status).toBe(200);
     expect((await elk.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it('serves every script of inspector/page/ (the page is split into ES modules), and the modules import only each other', async () => {
+    const dir = join(import.meta.dirname, '../../inspector/page');
+    const scripts = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect(scripts).toContain('app.js');
+    for (const f of scripts) {
+      const r = await fetch(new URL(`/${f}`, inspector.url));
+      expect(r.status, f).toBe(200);
+      expect(r.headers.get('content-type'), f).toBe('text/javascript; charset=utf-8');
+      for (const m of (await r.text()).matchAll(/^import .* from '([^']+)';$/gm)) expect(scripts, `${f} imports ${m[1]}`).toContain(m[1]!.replace(/^\.\//, ''));
+    }
   });
 });
 

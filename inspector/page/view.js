@@ -1,0 +1,206 @@
+// toxstate inspector page: the selected friend's view — every actor's state chart (laid out
+// with ELK, drawn as SVG with the active states, the last transition and the passing candidates
+// marked) and the details panel of the selected actor.
+import { $, esc, S, secs } from './common.js';
+
+const CHAR_W = 6.7; // must match inspector/charts.ts CHAR_WIDTH_PX
+const ROW_LINE = 15; // ROW_HEIGHT_PX
+const TITLE_H = 26; // TITLE_HEIGHT_PX
+
+// ---- layout (ELK) and drawing ------------------------------------------------------------------
+
+const elk = new globalThis.ELK();
+
+async function layoutOf(name) {
+  let l = S.layouts.get(name);
+  if (!l) {
+    l = elk.layout(structuredClone(S.charts[name].graph));
+    S.layouts.set(name, l);
+  }
+  return l;
+}
+
+function walkNodes(node, out = []) {
+  for (const c of node.children ?? []) {
+    out.push(c);
+    walkNodes(c, out);
+  }
+  return out;
+}
+function walkEdges(node, out = []) {
+  for (const e of node.edges ?? []) out.push(e);
+  for (const c of node.children ?? []) walkEdges(c, out);
+  return out;
+}
+
+/** SVG of one machine with the actor's active states and last transition highlighted. */
+function chartSvg(name, layout, actor, role) {
+  const chart = S.charts[name];
+  const states = new Map(chart.states.map((s) => [s.id, s]));
+  const trans = new Map(chart.transitions.map((t) => [t.id, t]));
+  const active = new Set(actor.active);
+  const lastId = actor.last?.transition ? actor.last.transition.id : null;
+  const passing = new Set(actor.candidates.filter((c) => c.selected).map((c) => c.id));
+  const w = Math.ceil(layout.width);
+  const h = Math.ceil(layout.height);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" data-machine="${name}" data-role="${role}" data-state-value="${esc(actor.state)}">`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>',
+    '<marker id="arrow-last" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>',
+  ];
+  // States: parents before children, so children draw on top.
+  for (const n of walkNodes(layout)) {
+    const s = states.get(n.id);
+    if (!s) continue;
+    const isActive = active.has(s.id);
+    const cls = `state${s.compound ? ' compound' : ''}`;
+    parts.push(`<g class="${cls}" data-state="${esc(s.id)}" data-active="${isActive}">`);
+    parts.push(`<title>${esc(s.id)}${s.initial ? ' (initial)' : ''}${s.description ? `\n${s.description}` : ''}</title>`);
+    parts.push(`<rect x="${n.x}" y="${n.y}" width="${n.width}" height="${n.height}" rx="6"/>`);
+    parts.push(`<text class="title" x="${n.x + 10}" y="${n.y + 17}">${s.initial ? '● ' : ''}${esc(s.name)}</text>`);
+    s.rows.forEach((r, i) => {
+      const t = trans.get(r.transition);
+      const cls2 = `row${r.transition === lastId ? ' last' : ''}`;
+      parts.push(
+        `<text class="${cls2}" data-transition="${esc(r.transition)}" x="${n.x + 10}" y="${n.y + TITLE_H + i * ROW_LINE + 8}"><title>${esc(t?.description ?? '')}</title>${esc(r.text)}</text>`,
+      );
+    });
+    parts.push('</g>');
+  }
+  const edgeInfo = new Map(chart.edges.map((e) => [e.id, e]));
+  for (const e of walkEdges(layout)) {
+    const info = edgeInfo.get(e.id);
+    if (!info) continue;
+    const ids = info.lines.map((l) => l.transition);
+    const isLast = ids.includes(lastId);
+    const cls = `edge${isLast ? ' last' : ''}${ids.some((id) => passing.has(id)) ? ' candidate-pass' : ''}`;
+    parts.push(`<g class="${cls}" data-edge="${esc(e.id)}">`);
+    const tip = info.lines
+      .map((l) => {
+        const t = trans.get(l.transition);
+        return t ? `${l.text}${t.outputs.length ? ` / ${t.outputs.join(', ')}` : ''}: ${t.description ?? ''}` : l.text;
+      })
+      .join('\n');
+    parts.push(`<title>${esc(`${info.source} → ${info.target}\n${tip}`)}</title>`);
+    for (const sec of e.sections ?? []) {
+      const pts = [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint];
+      parts.push(`<path d="M${pts.map((p) => `${p.x},${p.y}`).join(' L')}" marker-end="url(#${isLast ? 'arrow-last' : 'arrow'})"/>`);
+    }
+    const l = e.labels?.[0];
+    if (l)
+      info.lines.forEach((line, i) => {
+        const cls2 = line.transition === lastId ? ' class="last"' : '';
+        parts.push(`<text${cls2} data-transition="${esc(line.transition)}" x="${l.x}" y="${l.y + i * ROW_LINE + 10}">${esc(line.text)}</text>`);
+      });
+    parts.push('</g>');
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+const ROLE_TITLES = { session: 'friend session', dhtkey: 'dhtkey task', connect: 'connect task', request: 'friend request task', toxid: 'account: toxid task' };
+const chartCache = new Map(); // role → signature, to redraw only on change
+
+export async function renderCharts() {
+  if (!S.view) return;
+  // Lay out every machine first (each layout is computed once and cached), then draw the view
+  // that is current by then. Drawing must not wait on a layout between two charts: under load a
+  // new view arrives while the big session chart is being laid out, and the session chart would
+  // never be drawn.
+  await Promise.all(S.view.actors.map((a) => layoutOf(a.machine)));
+  const v = S.view;
+  const layouts = new Map();
+  for (const a of v.actors) layouts.set(a.machine, await layoutOf(a.machine));
+  const host = $('charts');
+  const head = $('charts-head');
+  head.innerHTML = v.friend
+    ? `<strong>${esc(v.friend.label)}</strong> <span class="mono hint">${esc(v.friend.pk)}</span>`
+    : '<span class="hint">no friends on this node</span>';
+  const roles = v.actors.map((a) => a.role);
+  // Remove charts of actors that are gone (a friend request accepted, another friend chosen).
+  for (const el of [...host.children]) if (!roles.includes(el.dataset.role)) {
+    el.remove();
+    chartCache.delete(el.dataset.role);
+  }
+  if (!v.actors.some((a) => a.role === S.selectedRole)) S.selectedRole = v.actors[0]?.role ?? 'toxid';
+  for (const a of v.actors) {
+    const layout = layouts.get(a.machine);
+    let box = host.querySelector(`.chart[data-role="${a.role}"]`);
+    if (!box) {
+      box = document.createElement('div');
+      box.className = `chart${a.role === 'session' ? ' primary' : ''}`;
+      box.dataset.role = a.role;
+      box.addEventListener('click', () => {
+        S.selectedRole = box.dataset.role;
+        renderCharts();
+        renderDetails();
+      });
+      // Keep the role order stable.
+      const order = ['session', 'dhtkey', 'connect', 'request', 'toxid'];
+      const after = [...host.children].find((c) => order.indexOf(c.dataset.role) > order.indexOf(a.role));
+      host.insertBefore(box, after ?? null);
+    }
+    box.classList.toggle('selected', a.role === S.selectedRole);
+    const sig = JSON.stringify([a.key, a.state, a.last?.seq, a.last?.transition?.id, a.candidates.filter((c) => c.selected).map((c) => c.id), a.next?.text]);
+    if (chartCache.get(a.role) === sig) continue;
+    const stateChanged = chartCache.has(a.role) && JSON.parse(chartCache.get(a.role))[1] !== a.state;
+    const lastText = a.last
+      ? `last: ${a.last.transition ? `${a.last.eventType} → ${a.last.to}` : a.last.ignored ? `ignored ${a.last.eventType}` : `created in ${a.last.to}`} (#${a.last.seq})`
+      : 'no step yet';
+    box.innerHTML =
+      `<h3><span>${esc(ROLE_TITLES[a.role] ?? a.role)}</span><span class="sub mono">${esc(a.label)} · ${esc(a.machine)}</span>` +
+      `<span class="sub">state <strong class="mono" data-testid="state">${esc(a.state)}</strong></span>` +
+      `<span class="sub">${esc(lastText)}</span>${a.next ? `<span class="sub">next: ${esc(a.next.text)}</span>` : ''}</h3>` +
+      chartSvg(a.machine, layout, a, a.role);
+    // Remembered only once drawn: a chart that failed to draw is tried again on the next view.
+    chartCache.set(a.role, sig);
+    // Keep the session's active state in sight when it changes (not on every redraw: the user may be reading elsewhere).
+    if (a.role === 'session' && (stateChanged || !box.dataset.shown)) {
+      box.dataset.shown = 'true';
+      box.querySelector('g.state[data-active=true]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    }
+  }
+}
+
+// ---- details: context, next deadline, candidates ------------------------------------------------
+
+export function renderDetails() {
+  const v = S.view;
+  const el = $('details');
+  if (!v) return;
+  const a = v.actors.find((x) => x.role === S.selectedRole) ?? v.actors[0];
+  if (!a) {
+    el.innerHTML = '';
+    return;
+  }
+  $('details-title').textContent = `${a.label} · ${a.machine}`;
+  const ctx = a.contextKnown
+    ? Object.entries(a.context ?? {})
+        .map(([k, val]) => `<tr><td>${esc(k)}</td><td class="mono">${esc(typeof val === 'string' ? val : JSON.stringify(val))}</td></tr>`)
+        .join('')
+    : '<tr><td colspan="2" class="hint">context not recorded for this point (before the actor\'s first journaled step)</td></tr>';
+  const cands = a.candidates
+    .map((c) => {
+      const vcls = c.verdict === 'pass' || c.verdict === 'no guard' ? 'verdict-pass' : c.verdict === 'fail' ? 'verdict-fail' : 'verdict-other';
+      const target = c.targets.length ? c.targets.join(', ') : '(stays)';
+      const tip = `${c.source} → ${target}${c.outputs.length ? ` / ${c.outputs.join(', ')}` : ''}\n${c.description ?? ''}`;
+      return `<tr class="${c.selected ? 'selected-candidate' : ''}" title="${esc(tip)}"><td class="mono">${esc(c.event)}<div class="hint">→ ${esc(target)}</div></td><td class="mono">${esc(c.guard ?? '')}</td><td class="${vcls}">${esc(c.verdict)}${c.selected ? ' ← next tick' : ''}</td></tr>`;
+    })
+    .join('');
+  const last = a.last
+    ? `<table class="kv"><tr><td>seq</td><td>#${a.last.seq} at ${secs(a.last.t)}</td></tr><tr><td>event</td><td class="mono">${esc(a.last.event)}</td></tr><tr><td>transition</td><td class="mono">${
+        !a.last.transition
+          ? a.last.ignored
+            ? 'ignored'
+            : `created in ${esc(a.last.to)}`
+          : `${esc(a.last.transition.source)} → ${esc(a.last.transition.targets.join(', ') || '(stays)')}${a.last.transition.guard ? ` [${esc(a.last.transition.guard)}]` : ''}`
+      }</td></tr><tr><td>outputs</td><td class="mono">${esc(a.last.outputs.join(', ') || '—')}</td></tr></table>`
+    : '<p class="hint">no journaled step yet</p>';
+  el.innerHTML =
+    `<h4>State</h4><div class="mono">${esc(a.state)}</div>` +
+    `<h4>Next deadline</h4><div>${a.next ? esc(a.next.text) : '<span class="hint">none</span>'}</div>` +
+    `<h4>Candidate transitions at ${secs(v.t)}</h4><table><tr><th>event → target</th><th>guard</th><th>verdict</th></tr>${cands}</table>` +
+    `<p class="hint">tick guards are evaluated on the context with a tick at this time; other events carry fields the guard reads.</p>` +
+    `<h4>Last step</h4>${last}` +
+    `<h4>Context</h4><table class="kv">${ctx}</table>`;
+}
