@@ -31,7 +31,7 @@ import { parseToxId } from '../protocol/tox-id.js';
 import { Actors } from './actors.js';
 import type { AppEvent } from './app-events.js';
 import { Counters } from './counters.js';
-import { Dht, type DhtPk } from './dht/dht.js';
+import { Dht, type DhtFact, type DhtPk } from './dht/dht.js';
 import { hostKey } from './dht/hosts.js';
 import { FriendTable, type Friend, type FriendInit } from './friends.js';
 import { Journal } from './journal.js';
@@ -161,7 +161,12 @@ export class Engine {
     this.serveOnion = opts.serveOnion ?? true;
     this.journal = new Journal(opts.journalCapacity ?? 100_000, opts.journalContext ?? true);
     this.actors = new Actors(this.journal);
-    this.dht = new Dht(this);
+    this.dht = new Dht(
+      Object.assign(
+        this.layerContext<DhtFact>((fact) => this.onDhtFact(fact)),
+        { isFriend: (pkHex: string) => this.friends.has(pkHex) },
+      ),
+    );
     const onionContext: OnionContext = Object.assign(
       this.layerContext<OnionFact>((fact) => this.onOnionFact(fact)),
       { dht: this.dht, hostOf: hostKey, friend: (pkHex: string) => this.friends.get(pkHex) },
@@ -570,6 +575,21 @@ export class Engine {
   private tellNetCryptoSession(friendHex: string): void {
     const s = this.actors.get(actorKeys.session(friendHex))?.snapshot as FriendSessionSnapshot | undefined;
     this.netCrypto.sessionChanged(friendHex, s ? { state: s.value as FriendSessionState, address: s.context.address, dhtKey: s.context.dhtKey } : null);
+  }
+
+  /** The DHT's facts (runtime/dht/context.ts). */
+  private onDhtFact(fact: DhtFact): void {
+    switch (fact.type) {
+      case 'dht.addressFound':
+        return this.dhtAddressFound(fact.dhtKey, fact.ipPort, fact.source);
+      case 'dht.connected':
+        return this.onDhtConnected();
+      case 'dht.dhtPkReceived': {
+        const friend = this.friends.get(fact.friendPk);
+        if (friend) this.onDhtPk(friend, fact.dhtPk, 'dhtRoute');
+        return;
+      }
+    }
   }
 
   /** Delivers an event to a friend's session machine. */
