@@ -18,7 +18,9 @@ import { generateKeyPair, type KeyPair } from './runtime/keys.js';
 import { secureRandom, seededRandom, type Random } from './runtime/random.js';
 
 export * from './machines/index.js';
-export { Engine, actorKeys, FRIEND_REQUEST_MESSAGE_MAX_BYTES } from './runtime/engine.js';
+export { Engine, actorKeys } from './runtime/engine.js';
+/** The longest friend-request message a c-toxcore 0.2.18 peer receives over the onion (943 bytes). */
+export { MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES as FRIEND_REQUEST_MESSAGE_MAX_BYTES } from './protocol/messenger/constants.js';
 export type { EngineOptions, EngineDeadline, Transmit } from './runtime/engine.js';
 export type { AppEvent, AutoAcceptOutcome } from './runtime/app-events.js';
 export type { Friend, FriendInit, FriendStatus } from './runtime/friends.js';

@@ -11,7 +11,7 @@
  *
  * | offset | length | field                                                      |
  * |-------:|-------:|------------------------------------------------------------|
- * |      0 |      1 | family: 2 = IPv4, 10 = IPv6 (c-toxcore's internal value)   |
+ * |      0 |      1 | family: 2 = IPv4, 10 = IPv6 (`IP_TYPE_UDP_IPV4/6`)          |
  * |      1 |     16 | IPv4 in the first 4 bytes then 12 zero bytes, or IPv6      |
  * |     17 |      2 | port, big-endian                                           |
  *
@@ -29,16 +29,23 @@ export interface IpPort {
   readonly port: number;
 }
 
-/** c-toxcore `TOX_AF_INET` (network.h): the family byte of IPv4 on the wire. */
-export const FAMILY_BYTE_IPV4 = 2;
-/** c-toxcore `TOX_AF_INET6` (network.h). */
-export const FAMILY_BYTE_IPV6 = 10;
-/** c-toxcore `SIZE_IP4`. */
+/**
+ * The family ("ip_type") byte of an address on the wire, the same in the onion's IP_Port (UDP
+ * only) and in packed nodes (all four): c-toxcore network.h `TOX_AF_INET`, `TOX_AF_INET6`,
+ * `TOX_TCP_INET`, `TOX_TCP_INET6`.
+ */
+export const IP_TYPE_UDP_IPV4 = 2;
+export const IP_TYPE_UDP_IPV6 = 10;
+export const IP_TYPE_TCP_IPV4 = 130;
+export const IP_TYPE_TCP_IPV6 = 138;
+/** c-toxcore `SIZE_IP4` (network.h). */
 export const IPV4_SIZE_BYTES = 4;
-/** c-toxcore `SIZE_IP6`. */
+/** c-toxcore `SIZE_IP6` (network.h). */
 export const IPV6_SIZE_BYTES = 16;
-/** c-toxcore `SIZE_IPPORT` (network.h): family 1 + address 16 + port 2. */
-export const ONION_IP_PORT_SIZE_BYTES = 19;
+/** c-toxcore `SIZE_PORT` (network.h): big-endian. */
+export const PORT_SIZE_BYTES = 2;
+/** c-toxcore `SIZE_IPPORT` (network.h): family 1 + address 16 + port 2 = 19. */
+export const ONION_IP_PORT_SIZE_BYTES = 1 + IPV6_SIZE_BYTES + PORT_SIZE_BYTES;
 
 // ---------------------------------------------------------------------------
 // Address text <-> bytes
@@ -276,7 +283,7 @@ export function isLanAddress(ipPort: Pick<IpPort, 'family' | 'ip'>): boolean {
 export function encodeOnionIpPort(ipPort: IpPort): Bytes {
   if (!isPort(ipPort.port)) throw new Error(`encodeOnionIpPort: bad port ${ipPort.port}`);
   const out = new Uint8Array(ONION_IP_PORT_SIZE_BYTES);
-  out[0] = ipPort.family === 'ipv4' ? FAMILY_BYTE_IPV4 : FAMILY_BYTE_IPV6;
+  out[0] = ipPort.family === 'ipv4' ? IP_TYPE_UDP_IPV4 : IP_TYPE_UDP_IPV6;
   out.set(ipToBytes(ipPort), 1);
   out[17] = ipPort.port >> 8;
   out[18] = ipPort.port & 0xff;
@@ -295,7 +302,7 @@ export function decodeOnionIpPort(bytes: Bytes): Result<IpPort> {
   }
   const family = bytes[0]!;
   const port = (bytes[17]! << 8) | bytes[18]!;
-  if (family === FAMILY_BYTE_IPV4) return ok({ family: 'ipv4', ip: formatIpv4(bytes.subarray(1, 5)), port });
-  if (family === FAMILY_BYTE_IPV6) return ok({ family: 'ipv6', ip: formatIpv6(bytes.subarray(1, 17)), port });
+  if (family === IP_TYPE_UDP_IPV4) return ok({ family: 'ipv4', ip: formatIpv4(bytes.subarray(1, 5)), port });
+  if (family === IP_TYPE_UDP_IPV6) return ok({ family: 'ipv6', ip: formatIpv6(bytes.subarray(1, 17)), port });
   return err(`onion IP_Port: family byte ${family} is not 2 (IPv4) or 10 (IPv6)`);
 }

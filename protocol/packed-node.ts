@@ -18,7 +18,19 @@
  */
 import { Reader, type Bytes } from './bytes.js';
 import { PUBLIC_KEY_SIZE_BYTES } from './crypto.js';
-import { ipFromBytes, ipToBytes, type IpFamily, type IpPort } from './ip-port.js';
+import {
+  IP_TYPE_TCP_IPV4,
+  IP_TYPE_TCP_IPV6,
+  IP_TYPE_UDP_IPV4,
+  IP_TYPE_UDP_IPV6,
+  IPV4_SIZE_BYTES,
+  IPV6_SIZE_BYTES,
+  ipFromBytes,
+  ipToBytes,
+  PORT_SIZE_BYTES,
+  type IpFamily,
+  type IpPort,
+} from './ip-port.js';
 import { requireLength } from './keys.js';
 import { err, ok, type Result } from './result.js';
 
@@ -28,18 +40,17 @@ export interface PackedNode {
   readonly publicKey: Bytes;
 }
 
-/** c-toxcore `TOX_AF_INET` (network.h). */
-export const IP_TYPE_UDP_IPV4 = 2;
-/** c-toxcore `TOX_AF_INET6`. */
-export const IP_TYPE_UDP_IPV6 = 10;
-/** c-toxcore `TOX_TCP_INET`. */
-export const IP_TYPE_TCP_IPV4 = 130;
-/** c-toxcore `TOX_TCP_INET6`. */
-export const IP_TYPE_TCP_IPV6 = 138;
-/** c-toxcore `PACKED_NODE_SIZE_IP4` (DHT.h): 1 + 4 + 2 + 32. */
-export const PACKED_NODE_IPV4_SIZE_BYTES = 39;
-/** c-toxcore `PACKED_NODE_SIZE_IP6` (DHT.h): 1 + 16 + 2 + 32. */
-export const PACKED_NODE_IPV6_SIZE_BYTES = 51;
+/** The ip_type bytes, defined with the address forms in ip-port.ts. */
+export { IP_TYPE_TCP_IPV4, IP_TYPE_TCP_IPV6, IP_TYPE_UDP_IPV4, IP_TYPE_UDP_IPV6 };
+/** c-toxcore `PACKED_NODE_SIZE_IP4` (DHT.h): 1 + 4 + 2 + 32 = 39. */
+export const PACKED_NODE_IPV4_SIZE_BYTES = 1 + IPV4_SIZE_BYTES + PORT_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES;
+/** c-toxcore `PACKED_NODE_SIZE_IP6` (DHT.h): 1 + 16 + 2 + 32 = 51. */
+export const PACKED_NODE_IPV6_SIZE_BYTES = 1 + IPV6_SIZE_BYTES + PORT_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES;
+/**
+ * At most this many nodes in a nodes response, an announce response or a DHT-PK packet
+ * (c-toxcore DHT.h `MAX_SENT_NODES`).
+ */
+export const MAX_SENT_NODES = 4;
 
 export function packedNodeSize(node: Pick<PackedNode, 'ipPort'>): number {
   return node.ipPort.family === 'ipv4' ? PACKED_NODE_IPV4_SIZE_BYTES : PACKED_NODE_IPV6_SIZE_BYTES;
@@ -116,8 +127,8 @@ export function readPackedNode(r: Reader, allowTcp: boolean): Result<PackedNode>
       return err(`packed node at offset ${at}: ip_type ${ipType} is not 2, 10, 130 or 138`);
   }
   if (transport === 'tcp' && !allowTcp) return err(`packed node at offset ${at}: TCP ip_type ${ipType} not allowed here`);
-  const ipLen = family === 'ipv4' ? 4 : 16;
-  if (!r.has(ipLen + 2 + PUBLIC_KEY_SIZE_BYTES)) return err(`packed node at offset ${at}: truncated (${r.remaining + 1} bytes left)`);
+  const ipLen = family === 'ipv4' ? IPV4_SIZE_BYTES : IPV6_SIZE_BYTES;
+  if (!r.has(ipLen + PORT_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES)) return err(`packed node at offset ${at}: truncated (${r.remaining + 1} bytes left)`);
   const ip = ipFromBytes(family, r.bytes(ipLen));
   const port = r.u16();
   const publicKey = r.bytes(PUBLIC_KEY_SIZE_BYTES);

@@ -5,8 +5,7 @@
  * message saved for sending), like `tox_friend_add` (tox-protocol.md §7, §8.3).
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
-import { ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES } from '../../protocol/onion/constants.js';
-import { MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES } from '../../protocol/onion/onion-data-payloads.js';
+import { MAX_FRIEND_REQUEST_MESSAGE_BYTES, MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES } from '../../protocol/messenger/constants.js';
 import { FRIEND_STATUS_ADDED, FRIEND_STATUS_CONFIRMED, type SavedFriend } from '../../protocol/profile/friend-record.js';
 import { NOSPAM_SIZE_BYTES, parseToxId } from '../../protocol/tox-id.js';
 import { parse } from '../args.js';
@@ -16,8 +15,6 @@ import { openProfile, parsePublicKeyArg, required, rewriteProfile } from './prof
 
 /** The request message when --message is not given. */
 export const DEFAULT_FRIEND_REQUEST_MESSAGE = "Hello! I'd like to add you as a friend on Tox.";
-/** Longest message a c-toxcore 0.2.18 peer receives over the onion: 948 − id 1 − nospam 4 (onion/constants.ts). */
-const ONION_DELIVERABLE_MESSAGE_BYTES = ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES - 1 - NOSPAM_SIZE_BYTES;
 
 const USAGE = `Usage: toxstate add --profile FILE --pk PK
        toxstate add --profile FILE --toxid ID [--message TEXT]
@@ -33,9 +30,9 @@ Options:
   --toxid ID       add the friend with this Tox ID (76 hex characters, checksum checked) with a
                    pending friend request (like tox_friend_add); the request is sent when the
                    profile next runs
-  --message TEXT   the friend request's message, 1..${MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES} bytes of UTF-8 (only with --toxid;
+  --message TEXT   the friend request's message, 1..${MAX_FRIEND_REQUEST_MESSAGE_BYTES} bytes of UTF-8 (only with --toxid;
                    default: "${DEFAULT_FRIEND_REQUEST_MESSAGE}").
-                   c-toxcore 0.2.18 peers receive at most ${ONION_DELIVERABLE_MESSAGE_BYTES} bytes over the onion.
+                   c-toxcore 0.2.18 peers receive at most ${MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES} bytes over the onion.
   -h, --help       show this help
 
 Refused: a bad key or Tox ID (length, hex, checksum), your own key, a key already in the
@@ -63,8 +60,8 @@ export const command: Command = {
       nospam = id.value.nospam;
       message = new TextEncoder().encode(values.message ?? DEFAULT_FRIEND_REQUEST_MESSAGE);
       if (message.length === 0) throw new CliError('add: --message is empty; a friend request needs at least 1 byte');
-      if (message.length > MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES) {
-        throw new CliError(`add: --message is ${message.length} bytes, at most ${MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES}`);
+      if (message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES) {
+        throw new CliError(`add: --message is ${message.length} bytes, at most ${MAX_FRIEND_REQUEST_MESSAGE_BYTES}`);
       }
     }
 
@@ -96,8 +93,8 @@ export const command: Command = {
       requestNospam: nospam,
       lastSeen: 0n,
     };
-    if (message.length > ONION_DELIVERABLE_MESSAGE_BYTES) {
-      console.error(`toxstate: warning: the message is ${message.length} bytes; c-toxcore 0.2.18 peers drop friend requests over ${ONION_DELIVERABLE_MESSAGE_BYTES} bytes sent over the onion`);
+    if (message.length > MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES) {
+      console.error(`toxstate: warning: the message is ${message.length} bytes; c-toxcore 0.2.18 peers drop friend requests over ${MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES} bytes sent over the onion`);
     }
     await rewriteProfile(opened, { ...profile, friends: [...profile.friends, friend] });
     console.log(

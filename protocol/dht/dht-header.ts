@@ -15,7 +15,7 @@
  * |     57 |   16+n | box: MAC 16 ‖ ciphertext of n ≥ 1 bytes |
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { err, ok, type Result } from '../result.js';
 
@@ -62,7 +62,7 @@ export function sealDhtPacket(
 ): Bytes {
   requireLength('DHT packet sender pk', senderPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('DHT packet nonce', nonce, NONCE_SIZE_BYTES);
-  requireLength('DHT packet shared key', sharedKey, 32);
+  requireLength('DHT packet shared key', sharedKey, SHARED_KEY_SIZE_BYTES);
   const box = crypto.seal(sharedKey, nonce, plain);
   const out = new Uint8Array(DHT_HEADER_SIZE_BYTES + box.length);
   out[0] = packetId;
@@ -92,7 +92,7 @@ export function openDhtPacket(
   if (size < min || size > max) {
     return err(`${what}: ${size} bytes, expected ${min === max ? `exactly ${min}` : `${min}..${max}`}`);
   }
-  if (sharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE_BYTES) return err(`${what}: bad key or nonce length`);
+  if (sharedKey.length !== SHARED_KEY_SIZE_BYTES || header.nonce.length !== NONCE_SIZE_BYTES) return err(`${what}: bad key or nonce length`);
   const plain = crypto.open(sharedKey, header.nonce, header.box);
   if (!plain) return err(`${what}: box does not authenticate`);
   return ok(plain);

@@ -26,20 +26,18 @@
  * |     56 |  16+n  | box(shared(sender real sk, receiver real pk), nonce){0x9c ‖ DHT-PK data} |
  */
 import { equalBytes, Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
-import { decodePackedNodes, encodePackedNodes, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
+import { decodePackedNodes, encodePackedNodes, MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
 import { ONION_DATA_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 
-/** c-toxcore `MAX_SENT_NODES`: at most 4 nodes (2 TCP relays + close-list nodes in practice). */
-export const DHT_PK_MAX_NODES = 4;
 /** no_replay 8 + DHT pk 32. */
 export const DHT_PK_DATA_MIN_SIZE_BYTES = 8 + PUBLIC_KEY_SIZE_BYTES;
 /** 1 + 8 + 32 = 41 (c-toxcore `DHTPK_DATA_MIN_LENGTH`, onion_client.c). */
 export const DHT_PK_PAYLOAD_MIN_SIZE_BYTES = 1 + DHT_PK_DATA_MIN_SIZE_BYTES;
 /** 41 + 4 × 51 = 245. */
-export const DHT_PK_PAYLOAD_MAX_SIZE_BYTES = DHT_PK_PAYLOAD_MIN_SIZE_BYTES + DHT_PK_MAX_NODES * PACKED_NODE_IPV6_SIZE_BYTES;
+export const DHT_PK_PAYLOAD_MAX_SIZE_BYTES = DHT_PK_PAYLOAD_MIN_SIZE_BYTES + MAX_SENT_NODES * PACKED_NODE_IPV6_SIZE_BYTES;
 /** Routed wrapper: sender real pk 32 + nonce 24 + MAC 16 + payload 41.. (c-toxcore `handle_dht_dhtpk` minimum 113). */
 export const DHT_PK_ROUTED_MIN_SIZE_BYTES = PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES + MAC_SIZE_BYTES + DHT_PK_PAYLOAD_MIN_SIZE_BYTES;
 export const DHT_PK_ROUTED_MAX_SIZE_BYTES = PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES + MAC_SIZE_BYTES + DHT_PK_PAYLOAD_MAX_SIZE_BYTES;
@@ -55,7 +53,7 @@ export interface DhtPk {
 export function encodeDhtPkData(d: DhtPk): Bytes {
   requireLength('DHT-PK dht pk', d.dhtPk, PUBLIC_KEY_SIZE_BYTES);
   if (d.noReplay < 0n || d.noReplay > 0xffffffffffffffffn) throw new Error(`DHT-PK: no_replay ${d.noReplay} is not a u64`);
-  if (d.nodes.length > DHT_PK_MAX_NODES) throw new Error(`DHT-PK: ${d.nodes.length} nodes, at most ${DHT_PK_MAX_NODES}`);
+  if (d.nodes.length > MAX_SENT_NODES) throw new Error(`DHT-PK: ${d.nodes.length} nodes, at most ${MAX_SENT_NODES}`);
   const nodes = encodePackedNodes(d.nodes);
   const out = new Uint8Array(DHT_PK_DATA_MIN_SIZE_BYTES + nodes.length);
   new DataView(out.buffer).setBigUint64(0, d.noReplay, false);
@@ -71,7 +69,7 @@ export function decodeDhtPkData(data: Bytes): Result<DhtPk> {
   const r = new Reader(data);
   const noReplay = r.u64();
   const dhtPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
-  const nodes = decodePackedNodes(r.rest(), { allowTcp: true, maxCount: DHT_PK_MAX_NODES, exact: true });
+  const nodes = decodePackedNodes(r.rest(), { allowTcp: true, maxCount: MAX_SENT_NODES, exact: true });
   if (!nodes.ok) return err(`DHT-PK: ${nodes.error}`);
   return ok({ noReplay, dhtPk, nodes: nodes.value });
 }
@@ -136,7 +134,7 @@ export function openDhtPkRouted(
   header: DhtPkRoutedHeader,
   outerSenderDhtPk: Bytes,
 ): Result<DhtPk> {
-  if (realSharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE_BYTES) return err('DHT-PK routed: bad key or nonce length');
+  if (realSharedKey.length !== SHARED_KEY_SIZE_BYTES || header.nonce.length !== NONCE_SIZE_BYTES) return err('DHT-PK routed: bad key or nonce length');
   const plain = crypto.open(realSharedKey, header.nonce, header.box);
   if (!plain) return err('DHT-PK routed: box does not authenticate');
   const d = decodeDhtPkPayload(plain);

@@ -19,7 +19,7 @@
  * (dht-pk.ts). Id 32 (friend request) is defined but not handled over this route.
  */
 import { Reader, type Bytes } from '../bytes.js';
-import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
+import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { DHT_REQUEST_ID, PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -113,7 +113,7 @@ export function sealDhtRequest(
 export function openDhtRequest(crypto: Crypto, sharedKey: Bytes, header: DhtRequestHeader): Result<DhtRequest> {
   const size = dhtRequestSize(header);
   if (size > MAX_CRYPTO_REQUEST_SIZE_BYTES) return err(`DHT request: ${size} bytes is more than ${MAX_CRYPTO_REQUEST_SIZE_BYTES}`);
-  if (sharedKey.length !== 32 || header.nonce.length !== NONCE_SIZE_BYTES) return err('DHT request: bad key or nonce length');
+  if (sharedKey.length !== SHARED_KEY_SIZE_BYTES || header.nonce.length !== NONCE_SIZE_BYTES) return err('DHT request: bad key or nonce length');
   const plain = crypto.open(sharedKey, header.nonce, header.box);
   if (!plain) return err('DHT request: box does not authenticate');
   if (plain.length < 2) return err('DHT request: no data after the request id');

@@ -20,14 +20,14 @@
 import type { Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
-import { decodePackedNodes, encodePackedNodes, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
+import { decodePackedNodes, encodePackedNodes, MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import { DHT_HEADER_SIZE_BYTES, openDhtPacket, sealDhtPacket, type DhtHeader } from './dht-header.js';
 import { PING_ID_SIZE_BYTES } from './ping.js';
 
-/** c-toxcore `MAX_SENT_NODES` (DHT.h). */
-export const MAX_SENT_NODES = 4;
+/** c-toxcore `MAX_SENT_NODES` (DHT.h), defined in packed-node.ts. */
+export { MAX_SENT_NODES };
 /** 82 bytes: a response with no nodes (header + count + ping_id + MAC). */
 export const NODES_RESPONSE_MIN_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + 1 + PING_ID_SIZE_BYTES + MAC_SIZE_BYTES;
 /** 286 bytes: 4 IPv6 nodes. */

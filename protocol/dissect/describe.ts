@@ -42,9 +42,14 @@ import { COOKIE_RESPONSE_SIZE_BYTES } from '../net-crypto/constants.js';
 import { decodeCookieRequestHeader } from '../net-crypto/cookie-request.js';
 import { decodeCryptoDataHeader } from '../net-crypto/crypto-data.js';
 import { decodeHandshakeHeader } from '../net-crypto/handshake.js';
-import { decodeAnnounceRequestHeader } from '../onion/announce-request.js';
+import { ANNOUNCE_REQUEST_WITH_RETURN_SIZE_BYTES, decodeAnnounceRequestHeader } from '../onion/announce-request.js';
 import { ANNOUNCE_RESPONSE_MIN_SIZE_BYTES, decodeAnnounceResponseHeader } from '../onion/announce-response.js';
-import { ONION_ANNOUNCE_SENDBACK_SIZE_BYTES, ONION_RETURN_3_SIZE_BYTES } from '../onion/constants.js';
+import {
+  ONION_ANNOUNCE_SENDBACK_SIZE_BYTES,
+  ONION_IP_PORT_SIZE_BYTES,
+  ONION_RETURN_3_SIZE_BYTES,
+  ONION_SEND_BASE_SIZE_BYTES,
+} from '../onion/constants.js';
 import { decodeOnionDataRequest, ONION_DATA_REQUEST_OVERHEAD_BYTES } from '../onion/onion-data-request.js';
 import { decodeOnionDataResponse, ONION_DATA_RESPONSE_OVERHEAD_BYTES } from '../onion/onion-data-response.js';
 import {
@@ -54,13 +59,12 @@ import {
   ONION_REQUEST_2_OVERHEAD_BYTES,
 } from '../onion/onion-request.js';
 import { decodeOnionResponse } from '../onion/onion-response.js';
+import { MAX_SENT_NODES, PACKED_NODE_IPV4_SIZE_BYTES, PACKED_NODE_IPV6_SIZE_BYTES } from '../packed-node.js';
 import { packetKind, type PacketKind } from '../packet-ids.js';
 import { hexUpper, type MutableJsonObject } from './json.js';
 
-/** `ONION_SEND_BASE` (onion.h): what each onion layer adds around the next: pk 32 + IP_Port 19 + MAC 16. */
-const ONION_LAYER_STEP_BYTES = 67;
 /** Layer 3's box around the payload: IP_Port 19 + MAC 16 (c-toxcore `create_onion_packet`). */
-const ONION_LAYER_3_OVERHEAD_BYTES = 35;
+const ONION_LAYER_3_OVERHEAD_BYTES = ONION_IP_PORT_SIZE_BYTES + MAC_SIZE_BYTES;
 
 /** `MAX_SENDBACK_SIZE` (forwarding.h): 0xff − 1. */
 const MAX_SENDBACK_SIZE_BYTES = 254;
@@ -87,11 +91,11 @@ const DATA_SEARCH_REQUEST_SIZES_BYTES = [DHT_HEADER_SIZE_BYTES + 32 + 8 + MAC_SI
 const DATA_RETRIEVE_REQUEST_SIZE_BYTES = DHT_HEADER_SIZE_BYTES + 32 + 1 + 32 + 8 + MAC_SIZE_BYTES;
 /** `ONION_MAX_EXTRA_DATA_SIZE` (onion_announce.h): the extra bytes the 0x87/0x88 forms may carry. */
 const ONION_MAX_EXTRA_DATA_SIZE_BYTES = 136;
-/** 0x87 as the announce node receives it: 177 + RETURN_3 (+ 1..136 extra bytes in the group form). */
-const ANNOUNCE_REQUEST_NEW_MIN_SIZE_BYTES = 177 + ONION_RETURN_3_SIZE_BYTES;
+/** 0x87 as the announce node receives it: the 0x83 size 177 + RETURN_3 (+ 1..136 extra bytes in the group form). */
+const ANNOUNCE_REQUEST_NEW_MIN_SIZE_BYTES = ANNOUNCE_REQUEST_WITH_RETURN_SIZE_BYTES;
 const ANNOUNCE_REQUEST_NEW_MAX_SIZE_BYTES = ANNOUNCE_REQUEST_NEW_MIN_SIZE_BYTES + ONION_MAX_EXTRA_DATA_SIZE_BYTES;
-/** 0x88 (`ONION_ANNOUNCE_RESPONSE_MIN_SIZE` / `_MAX_SIZE`, onion_announce.h). */
-const ANNOUNCE_RESPONSE_NEW_MIN_SIZE_BYTES = 82;
+/** 0x88 (`ONION_ANNOUNCE_RESPONSE_MIN_SIZE` / `_MAX_SIZE`, onion_announce.h): the 0x84 minimum 82. */
+const ANNOUNCE_RESPONSE_NEW_MIN_SIZE_BYTES = ANNOUNCE_RESPONSE_MIN_SIZE_BYTES;
 const ANNOUNCE_RESPONSE_NEW_MAX_SIZE_BYTES = ANNOUNCE_RESPONSE_NEW_MIN_SIZE_BYTES + ONION_MAX_EXTRA_DATA_SIZE_BYTES * 4;
 
 export interface Description {
@@ -134,9 +138,9 @@ const atLeast =
 
 /** A nodes area of `n` bytes holds a+b nodes with 39a + 51b = n and a + b ≤ 4. */
 function nodesAreaFits(n: number): boolean {
-  for (let v6 = 0; v6 <= 4; v6++) {
-    const rest = n - 51 * v6;
-    if (rest >= 0 && rest % 39 === 0 && rest / 39 + v6 <= 4) return true;
+  for (let v6 = 0; v6 <= MAX_SENT_NODES; v6++) {
+    const rest = n - PACKED_NODE_IPV6_SIZE_BYTES * v6;
+    if (rest >= 0 && rest % PACKED_NODE_IPV4_SIZE_BYTES === 0 && rest / PACKED_NODE_IPV4_SIZE_BYTES + v6 <= MAX_SENT_NODES) return true;
   }
   return false;
 }
@@ -158,7 +162,7 @@ function onionRequest(hop: 0 | 1 | 2): Describer {
     f[hop === 0 ? 'sender_pk' : 'path_pk'] = hexUpper(h.value.publicKey);
     // The box this relay opens, then the ones inside it, down to layer 3 around the payload.
     const sizes: number[] = [];
-    for (let layer = hop; layer <= 2; layer++) sizes.push(ONION_LAYER_3_OVERHEAD_BYTES + payload + ONION_LAYER_STEP_BYTES * (2 - layer));
+    for (let layer = hop; layer <= 2; layer++) sizes.push(ONION_LAYER_3_OVERHEAD_BYTES + payload + ONION_SEND_BASE_SIZE_BYTES * (2 - layer));
     f.layer_sizes = sizes;
     f.payload_size = payload;
     if (h.value.returnBlob) f.return_size = h.value.returnBlob.length;

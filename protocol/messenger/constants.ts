@@ -1,10 +1,13 @@
 /**
- * friend_connection and Messenger limits (tox-protocol.md §5.1, §6.2, §7.2). These are lossless
- * net_crypto payloads: the id is the first byte of the payload, `CRYPTO_PAYLOAD_ID` in
- * packet-ids.ts (re-exported here).
+ * friend_connection and Messenger limits (tox-protocol.md §5.1, §6.2, §7.2): the one definition
+ * of the name, status-message, message and friend-request lengths, used by the codecs, the
+ * savedata codecs, the CLI and the runtime. These are lossless net_crypto payloads: the id is
+ * the first byte of the payload, `CRYPTO_PAYLOAD_ID` in packet-ids.ts (re-exported here).
  */
 import { MAX_CRYPTO_DATA_SIZE_BYTES } from '../net-crypto/constants.js';
+import { ONION_CLIENT_MAX_DATA_SIZE_BYTES, ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES } from '../onion/constants.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
+import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
 
 export { CRYPTO_PAYLOAD_ID };
 
@@ -25,18 +28,35 @@ export const PACKET_ID_STATUSMESSAGE = CRYPTO_PAYLOAD_ID.status_message;
 
 /** At most this many relays in one share-relays packet (friend_connection.h MAX_SHARED_RELAYS = RECOMMENDED_FRIEND_TCP_CONNECTIONS). */
 export const MAX_SHARED_RELAYS = 3;
-/** Nickname bytes (Messenger.h MAX_NAME_LENGTH). */
+/**
+ * Name bytes: a nickname packet, a saved name and a saved friend's name (Messenger.h
+ * `MAX_NAME_LENGTH` = 128; tox.h `TOX_MAX_NAME_LENGTH`).
+ */
 export const MAX_NAME_LENGTH_BYTES = 128;
-/** Status message bytes (Messenger.h MAX_STATUSMESSAGE_LENGTH). */
+/**
+ * Status-message bytes: a status-message packet and the saved ones (Messenger.h
+ * `MAX_STATUSMESSAGE_LENGTH` = 1007; tox.h `TOX_MAX_STATUS_MESSAGE_LENGTH`).
+ */
 export const MAX_STATUSMESSAGE_LENGTH_BYTES = 1007;
-/** Message / action text bytes: one less than the payload limit (tox.h TOX_MAX_MESSAGE_LENGTH; Messenger.c `length >= MAX_CRYPTO_DATA_SIZE` refused). */
+/**
+ * Message / action text bytes, 1372: one less than the payload limit (tox.h
+ * `TOX_MAX_MESSAGE_LENGTH`; Messenger.c `m_send_message` refuses `length >= MAX_CRYPTO_DATA_SIZE`).
+ */
 export const MAX_MESSAGE_LENGTH_BYTES = MAX_CRYPTO_DATA_SIZE_BYTES - 1;
-/** Whole friend-request packet, id included (friend_requests.c: `length > ONION_CLIENT_MAX_DATA_SIZE` refused; onion_client.h = 1021). */
-export const ONION_CLIENT_MAX_DATA_SIZE = 1021;
-/** Friend-request nospam bytes (friend_requests.c `sizeof(fr->nospam)`). */
-export const FRIEND_REQUEST_NOSPAM_SIZE = 4;
-/** Friend-request message bytes (tox.h TOX_MAX_FRIEND_REQUEST_LENGTH = 1021 − 1 − 4). */
-export const MAX_FRIEND_REQUEST_MESSAGE_BYTES = ONION_CLIENT_MAX_DATA_SIZE - 1 - FRIEND_REQUEST_NOSPAM_SIZE;
+/**
+ * Friend-request message bytes on the wire, 1016 = 1021 − id 1 − nospam 4, both as friend_connection
+ * payload 18 and as onion data 32 (tox.h `TOX_MAX_FRIEND_REQUEST_LENGTH`; friend_requests.c
+ * `friendreq_handlepacket` refuses a whole request over `ONION_CLIENT_MAX_DATA_SIZE`, onion_client.h).
+ */
+export const MAX_FRIEND_REQUEST_MESSAGE_BYTES = ONION_CLIENT_MAX_DATA_SIZE_BYTES - 1 - NOSPAM_SIZE_BYTES;
+/**
+ * Friend-request message bytes a c-toxcore 0.2.18 receiver accepts over the onion, 943 = 948 − id 1
+ * − nospam 4: its `handle_data_response` drops onion data over 948 bytes (see
+ * `ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES`, onion/constants.ts). The runtime refuses longer ones.
+ */
+export const MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES = ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES - 1 - NOSPAM_SIZE_BYTES;
+/** @deprecated Use `NOSPAM_SIZE_BYTES` (tox-id.ts; issue 14); kept while runtime/messenger imports it. */
+export const FRIEND_REQUEST_NOSPAM_SIZE = NOSPAM_SIZE_BYTES;
 
 /** Messenger.h Userstatus: NONE 0, AWAY 1, BUSY 2; USERSTATUS_INVALID (3) and above are ignored. */
 export const USERSTATUS_NONE = 0;

@@ -11,12 +11,14 @@
  * |      1 |      4 | nospam: the receiver's Tox ID bytes 32..35 |
  * |      5 |  1..1016 | message (UTF-8 by convention, not checked) |
  *
- * c-toxcore `friendreq_handlepacket`: length must be > 5 and ≤ 1021 (ONION_CLIENT_MAX_DATA_SIZE).
+ * c-toxcore `friendreq_handlepacket`: length must be > 5 and ≤ 1021 (onion_client.h ONION_CLIENT_MAX_DATA_SIZE).
  */
 import type { Bytes } from '../bytes.js';
+import { ONION_CLIENT_MAX_DATA_SIZE_BYTES } from '../onion/constants.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { FRIEND_REQUEST_NOSPAM_SIZE, MAX_FRIEND_REQUEST_MESSAGE_BYTES, ONION_CLIENT_MAX_DATA_SIZE } from './constants.js';
+import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
+import { MAX_FRIEND_REQUEST_MESSAGE_BYTES } from './constants.js';
 
 export interface FriendRequestPacket {
   readonly kind: 'friendRequest';
@@ -28,24 +30,24 @@ export interface FriendRequestPacket {
 
 /** Throws on a nospam that is not 4 bytes or a message outside 1..1016 bytes. */
 export function encodeFriendRequest(nospam: Bytes, message: Bytes): Bytes {
-  if (nospam.length !== FRIEND_REQUEST_NOSPAM_SIZE) throw new Error('friend request: nospam must be 4 bytes');
+  if (nospam.length !== NOSPAM_SIZE_BYTES) throw new Error('friend request: nospam must be 4 bytes');
   if (message.length < 1 || message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES) {
     throw new Error(`friend request: message length ${message.length} outside 1..${MAX_FRIEND_REQUEST_MESSAGE_BYTES}`);
   }
-  const out = new Uint8Array(1 + FRIEND_REQUEST_NOSPAM_SIZE + message.length);
+  const out = new Uint8Array(1 + NOSPAM_SIZE_BYTES + message.length);
   out[0] = CRYPTO_PAYLOAD_ID.friend_requests;
   out.set(nospam, 1);
-  out.set(message, 1 + FRIEND_REQUEST_NOSPAM_SIZE);
+  out.set(message, 1 + NOSPAM_SIZE_BYTES);
   return out;
 }
 
 export function decodeFriendRequest(bytes: Bytes): Result<FriendRequestPacket> {
   if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.friend_requests) return err(`friend request: id is not ${CRYPTO_PAYLOAD_ID.friend_requests}`);
-  if (bytes.length <= 1 + FRIEND_REQUEST_NOSPAM_SIZE) return err('friend request: no message');
-  if (bytes.length > ONION_CLIENT_MAX_DATA_SIZE) return err(`friend request: length ${bytes.length} exceeds ${ONION_CLIENT_MAX_DATA_SIZE}`);
+  if (bytes.length <= 1 + NOSPAM_SIZE_BYTES) return err('friend request: no message');
+  if (bytes.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) return err(`friend request: length ${bytes.length} exceeds ${ONION_CLIENT_MAX_DATA_SIZE_BYTES}`);
   return ok({
     kind: 'friendRequest',
-    nospam: bytes.slice(1, 1 + FRIEND_REQUEST_NOSPAM_SIZE),
-    message: bytes.slice(1 + FRIEND_REQUEST_NOSPAM_SIZE),
+    nospam: bytes.slice(1, 1 + NOSPAM_SIZE_BYTES),
+    message: bytes.slice(1 + NOSPAM_SIZE_BYTES),
   });
 }

@@ -24,7 +24,7 @@
  */
 import type { Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
-import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
+import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SYMMETRIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { err, ok, type Result } from '../result.js';
 import { COOKIE_CONTENTS_SIZE_BYTES, COOKIE_SIZE_BYTES, COOKIE_TIMEOUT_S } from './constants.js';
 
@@ -43,7 +43,7 @@ function check(cond: boolean, what: string): void {
 
 /** Seals a cookie with our cookie key. Throws on wrong key/nonce lengths or a time outside u64. */
 export function sealCookie(crypto: Crypto, cookieKey: Bytes, nonce: Bytes, contents: CookieContents): Bytes {
-  check(cookieKey.length === 32, 'cookie key must be 32 bytes');
+  check(cookieKey.length === SYMMETRIC_KEY_SIZE_BYTES, 'cookie key must be 32 bytes');
   check(nonce.length === NONCE_SIZE_BYTES, 'nonce must be 24 bytes');
   check(contents.realPk.length === PUBLIC_KEY_SIZE_BYTES, 'realPk must be 32 bytes');
   check(contents.dhtPk.length === PUBLIC_KEY_SIZE_BYTES, 'dhtPk must be 32 bytes');
@@ -66,7 +66,7 @@ export function sealCookie(crypto: Crypto, cookieKey: Bytes, nonce: Bytes, conte
 /** Opens one of our own cookies. Does not check freshness: see `isCookieFresh`. */
 export function openCookie(crypto: Crypto, cookieKey: Bytes, bytes: Bytes): Result<CookieContents> {
   if (bytes.length !== COOKIE_SIZE_BYTES) return err(`cookie: length ${bytes.length}, expected ${COOKIE_SIZE_BYTES}`);
-  if (cookieKey.length !== 32) return err('cookie: cookie key must be 32 bytes');
+  if (cookieKey.length !== SYMMETRIC_KEY_SIZE_BYTES) return err('cookie: cookie key must be 32 bytes');
   const plain = crypto.secretboxOpen(cookieKey, bytes.subarray(0, NONCE_SIZE_BYTES), bytes.subarray(NONCE_SIZE_BYTES));
   if (plain === null || plain.length !== COOKIE_CONTENTS_SIZE_BYTES) return err('cookie: does not authenticate (not ours, or corrupt)');
   let time = 0n;

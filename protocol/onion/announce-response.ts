@@ -21,15 +21,15 @@
 import { Reader, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
-import { decodePackedNodes, encodePackedNodes, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
+import { decodePackedNodes, encodePackedNodes, MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
 import { PACKET_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
-import { ONION_ANNOUNCE_MAX_NODES, ONION_ANNOUNCE_SENDBACK_SIZE_BYTES, ONION_PING_ID_SIZE_BYTES } from './constants.js';
+import { ONION_ANNOUNCE_SENDBACK_SIZE_BYTES, ONION_PING_ID_SIZE_BYTES } from './constants.js';
 
 /** 82 bytes (c-toxcore `ONION_ANNOUNCE_RESPONSE_MIN_SIZE`). */
 export const ANNOUNCE_RESPONSE_MIN_SIZE_BYTES = 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES + 1 + ONION_PING_ID_SIZE_BYTES + MAC_SIZE_BYTES;
 /** 286 bytes: four IPv6 nodes. */
-export const ANNOUNCE_RESPONSE_MAX_SIZE_BYTES = ANNOUNCE_RESPONSE_MIN_SIZE_BYTES + ONION_ANNOUNCE_MAX_NODES * PACKED_NODE_IPV6_SIZE_BYTES;
+export const ANNOUNCE_RESPONSE_MAX_SIZE_BYTES = ANNOUNCE_RESPONSE_MIN_SIZE_BYTES + MAX_SENT_NODES * PACKED_NODE_IPV6_SIZE_BYTES;
 
 export interface AnnounceResponse {
   /** Raw is_stored byte (0, 1 or 2 from c-toxcore). */
@@ -59,7 +59,7 @@ export function sealAnnounceResponse(
   if (!Number.isInteger(fields.isStored) || fields.isStored < 0 || fields.isStored > 255) {
     throw new Error(`announce response: is_stored ${fields.isStored} is not a byte`);
   }
-  if (fields.nodes.length > ONION_ANNOUNCE_MAX_NODES) throw new Error(`announce response: ${fields.nodes.length} nodes`);
+  if (fields.nodes.length > MAX_SENT_NODES) throw new Error(`announce response: ${fields.nodes.length} nodes`);
   if (fields.nodes.some((n) => n.transport !== 'udp')) throw new Error('announce response: only UDP nodes may be sent');
   const nodes = encodePackedNodes(fields.nodes);
   const plain = new Uint8Array(1 + ONION_PING_ID_SIZE_BYTES + nodes.length);
@@ -99,7 +99,7 @@ export function openAnnounceResponse(crypto: Crypto, sharedKey: Bytes, header: A
   if (p.length < 1 + ONION_PING_ID_SIZE_BYTES) return err(`announce response: plaintext is ${p.length} bytes`);
   const nodes = decodePackedNodes(p.subarray(1 + ONION_PING_ID_SIZE_BYTES), {
     allowTcp: false,
-    maxCount: ONION_ANNOUNCE_MAX_NODES,
+    maxCount: MAX_SENT_NODES,
     exact: true,
   });
   if (!nodes.ok) return err(`announce response: ${nodes.error}`);

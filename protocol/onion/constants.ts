@@ -67,5 +67,3 @@ export const ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES =
 export const ONION_PING_ID_SIZE_BYTES = 32;
 /** Announce sendback: 8 opaque bytes (`ONION_ANNOUNCE_SENDBACK_DATA_LENGTH`). */
 export const ONION_ANNOUNCE_SENDBACK_SIZE_BYTES = 8;
-/** c-toxcore `MAX_SENT_NODES` (DHT.h): nodes in an announce response. */
-export const ONION_ANNOUNCE_MAX_NODES = 4;

@@ -14,7 +14,6 @@ export {
   decodeFriendRequestPayload,
   decodeOnionDataPayload,
   encodeFriendRequestPayload,
-  MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES,
   ONION_DATA_ID,
   type FriendRequestPayload,
   type OnionDataPayload,

@@ -14,7 +14,8 @@
  *
  * Over the onion a c-toxcore receiver drops payloads over 948 bytes (see
  * `ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES`), so friend-request messages longer
- * than 943 bytes never arrive that way, although the codec allows 1016.
+ * than 943 bytes (`MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES`) never arrive that way, although the
+ * codec allows 1016 (`MAX_FRIEND_REQUEST_MESSAGE_BYTES`), both in messenger/constants.ts.
  *
  * DHT-PK (id 156): `[0x9c][no_replay 8][DHT pk 32][0..4 packed nodes]`, see
  * dht/dht-pk.ts, whose codecs are re-exported here.
@@ -22,6 +23,7 @@
 import type { Bytes } from '../bytes.js';
 import { decodeDhtPkPayload, type DhtPk } from '../dht/dht-pk.js';
 import { requireLength } from '../keys.js';
+import { MAX_FRIEND_REQUEST_MESSAGE_BYTES } from '../messenger/constants.js';
 import { ONION_DATA_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
@@ -32,9 +34,6 @@ export { decodeDhtPkPayload, encodeDhtPkPayload, type DhtPk } from '../dht/dht-p
 /** Payload type bytes: `ONION_DATA_ID` in packet-ids.ts, re-exported here. */
 export { ONION_DATA_ID };
 
-/** Longest friend-request message: 1021 − 1 − 4 = 1016 (c-toxcore `MAX_FRIEND_REQUEST_DATA_SIZE`). */
-export const MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES = ONION_CLIENT_MAX_DATA_SIZE_BYTES - 1 - NOSPAM_SIZE_BYTES;
-
 export interface FriendRequestPayload {
   readonly nospam: Bytes;
   /** 1..1016 bytes (UTF-8 text in practice; kept as bytes). */
@@ -43,8 +42,8 @@ export interface FriendRequestPayload {
 
 export function encodeFriendRequestPayload(p: FriendRequestPayload): Bytes {
   requireLength('friend request nospam', p.nospam, NOSPAM_SIZE_BYTES);
-  if (p.message.length === 0 || p.message.length > MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES) {
-    throw new Error(`friend request: message of ${p.message.length} bytes (1..${MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES})`);
+  if (p.message.length === 0 || p.message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES) {
+    throw new Error(`friend request: message of ${p.message.length} bytes (1..${MAX_FRIEND_REQUEST_MESSAGE_BYTES})`);
   }
   const out = new Uint8Array(1 + NOSPAM_SIZE_BYTES + p.message.length);
   out[0] = ONION_DATA_ID.friend_request;

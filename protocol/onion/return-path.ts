@@ -15,7 +15,7 @@
  * The IP_Port is the 19-byte onion form (ip-port.ts).
  */
 import type { Bytes } from '../bytes.js';
-import { NONCE_SIZE_BYTES, type Crypto } from '../crypto.js';
+import { NONCE_SIZE_BYTES, SYMMETRIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { decodeOnionIpPort, encodeOnionIpPort, type IpPort } from '../ip-port.js';
 import { requireLength } from '../keys.js';
 import { err, ok, type Result } from '../result.js';
@@ -53,7 +53,7 @@ export interface OpenedReturn {
  * symmetric key; `nonce` is fresh random bytes.
  */
 export function sealReturn(crypto: Crypto, key: Bytes, nonce: Bytes, ipPort: IpPort, innerReturn?: Bytes): Bytes {
-  requireLength('return-path key', key, 32);
+  requireLength('return-path key', key, SYMMETRIC_KEY_SIZE_BYTES);
   requireLength('return-path nonce', nonce, NONCE_SIZE_BYTES);
   if (innerReturn !== undefined) {
     const level = returnLevel(innerReturn);
@@ -74,7 +74,7 @@ export function sealReturn(crypto: Crypto, key: Bytes, nonce: Bytes, ipPort: IpP
 export function openReturn(crypto: Crypto, key: Bytes, blob: Bytes): Result<OpenedReturn> {
   const level = returnLevel(blob);
   if (level === null) return err(`return path: ${blob.length} bytes is not 59, 118 or 177`);
-  if (key.length !== 32) return err('return path: bad key length');
+  if (key.length !== SYMMETRIC_KEY_SIZE_BYTES) return err('return path: bad key length');
   const plain = crypto.secretboxOpen(key, blob.subarray(0, NONCE_SIZE_BYTES), blob.subarray(NONCE_SIZE_BYTES));
   if (!plain) return err(`return path: RETURN_${level} does not authenticate`);
   const ipPort = decodeOnionIpPort(plain.subarray(0, ONION_IP_PORT_SIZE_BYTES));

@@ -30,20 +30,20 @@
  */
 import { Reader, type Bytes } from '../bytes.js';
 import { PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
+import { MAX_NAME_LENGTH_BYTES, MAX_STATUSMESSAGE_LENGTH_BYTES } from '../messenger/constants.js';
 import { err, ok, type Result } from '../result.js';
+import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
 
 /** Messenger.c friend_size(): 2216 bytes. */
 export const FRIEND_RECORD_SIZE_BYTES = 2216;
 /** @deprecated Use `FRIEND_RECORD_SIZE_BYTES` (issue 14); kept while runtime/adapters/profile-store.ts imports it. */
 export const FRIEND_RECORD_SIZE = FRIEND_RECORD_SIZE_BYTES;
-/** Messenger.c SAVED_FRIEND_REQUEST_SIZE (bytes). */
+/**
+ * The request-message slot, Messenger.c `SAVED_FRIEND_REQUEST_SIZE` (bytes). The name and
+ * status-message slots are `MAX_NAME_LENGTH_BYTES` and `MAX_STATUSMESSAGE_LENGTH_BYTES`
+ * (messenger/constants.ts), the nospam `NOSPAM_SIZE_BYTES` (tox-id.ts).
+ */
 export const SAVED_FRIEND_REQUEST_SIZE_BYTES = 1024;
-/** Messenger.h MAX_NAME_LENGTH (bytes). */
-export const SAVED_NAME_SIZE_BYTES = 128;
-/** Messenger.h MAX_STATUSMESSAGE_LENGTH (bytes). */
-export const SAVED_STATUSMESSAGE_SIZE_BYTES = 1007;
-/** friend_requests nospam (bytes). */
-export const SAVED_NOSPAM_SIZE_BYTES = 4;
 
 /** Messenger.h friend status values as saved. */
 export const FRIEND_STATUS_ADDED = 1;
@@ -90,10 +90,10 @@ export function encodeFriendRecord(f: SavedFriend): Bytes {
   if (!Number.isInteger(f.status) || f.status < 0 || f.status > 255) fail('status must be a byte');
   if (f.publicKey.length !== PUBLIC_KEY_SIZE_BYTES) fail('publicKey must be 32 bytes');
   if (f.requestMessage.length > SAVED_FRIEND_REQUEST_SIZE_BYTES) fail(`request message ${f.requestMessage.length} > ${SAVED_FRIEND_REQUEST_SIZE_BYTES} bytes`);
-  if (f.name.length > SAVED_NAME_SIZE_BYTES) fail(`name ${f.name.length} > ${SAVED_NAME_SIZE_BYTES} bytes`);
-  if (f.statusMessage.length > SAVED_STATUSMESSAGE_SIZE_BYTES) fail(`status message ${f.statusMessage.length} > ${SAVED_STATUSMESSAGE_SIZE_BYTES} bytes`);
+  if (f.name.length > MAX_NAME_LENGTH_BYTES) fail(`name ${f.name.length} > ${MAX_NAME_LENGTH_BYTES} bytes`);
+  if (f.statusMessage.length > MAX_STATUSMESSAGE_LENGTH_BYTES) fail(`status message ${f.statusMessage.length} > ${MAX_STATUSMESSAGE_LENGTH_BYTES} bytes`);
   if (!Number.isInteger(f.userStatus) || f.userStatus < 0 || f.userStatus > 255) fail('userStatus must be a byte');
-  if (f.requestNospam.length !== SAVED_NOSPAM_SIZE_BYTES) fail('requestNospam must be 4 bytes');
+  if (f.requestNospam.length !== NOSPAM_SIZE_BYTES) fail('requestNospam must be 4 bytes');
   if (f.lastSeen < 0n || f.lastSeen >= 1n << 64n) fail('lastSeen must fit in u64');
   const out = new Uint8Array(FRIEND_RECORD_SIZE_BYTES);
   const v = new DataView(out.buffer);
@@ -126,8 +126,8 @@ export function decodeFriendRecord(bytes: Bytes): Result<SavedFriend> {
   const nameLength = at(OFF.nameLength).u16();
   const smLength = at(OFF.statusMessageLength).u16();
   if (infoSize > SAVED_FRIEND_REQUEST_SIZE_BYTES) return err(`friend record: request message length ${infoSize} exceeds ${SAVED_FRIEND_REQUEST_SIZE_BYTES}`);
-  if (nameLength > SAVED_NAME_SIZE_BYTES) return err(`friend record: name length ${nameLength} exceeds ${SAVED_NAME_SIZE_BYTES}`);
-  if (smLength > SAVED_STATUSMESSAGE_SIZE_BYTES) return err(`friend record: status message length ${smLength} exceeds ${SAVED_STATUSMESSAGE_SIZE_BYTES}`);
+  if (nameLength > MAX_NAME_LENGTH_BYTES) return err(`friend record: name length ${nameLength} exceeds ${MAX_NAME_LENGTH_BYTES}`);
+  if (smLength > MAX_STATUSMESSAGE_LENGTH_BYTES) return err(`friend record: status message length ${smLength} exceeds ${MAX_STATUSMESSAGE_LENGTH_BYTES}`);
   return ok({
     status: bytes[OFF.status]!,
     publicKey: bytes.slice(OFF.pk, OFF.pk + PUBLIC_KEY_SIZE_BYTES),
@@ -135,7 +135,7 @@ export function decodeFriendRecord(bytes: Bytes): Result<SavedFriend> {
     name: bytes.slice(OFF.name, OFF.name + nameLength),
     statusMessage: bytes.slice(OFF.statusMessage, OFF.statusMessage + smLength),
     userStatus: bytes[OFF.userStatus]!,
-    requestNospam: bytes.slice(OFF.nospam, OFF.nospam + SAVED_NOSPAM_SIZE_BYTES),
+    requestNospam: bytes.slice(OFF.nospam, OFF.nospam + NOSPAM_SIZE_BYTES),
     lastSeen: at(OFF.lastSeen).u64(),
   });
 }

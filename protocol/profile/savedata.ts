@@ -61,8 +61,9 @@
 import { equalBytes, Reader, Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { PUBLIC_KEY_SIZE_BYTES, SECRET_KEY_SIZE_BYTES } from '../crypto.js';
+import { MAX_NAME_LENGTH_BYTES, MAX_STATUSMESSAGE_LENGTH_BYTES } from '../messenger/constants.js';
 import { decodePackedNodes, encodePackedNodes, readPackedNode, type PackedNode } from '../packed-node.js';
-import { formatToxId } from '../tox-id.js';
+import { formatToxId, NOSPAM_SIZE_BYTES } from '../tox-id.js';
 import { decodeFriendRecord, encodeFriendRecord, FRIEND_RECORD_SIZE_BYTES, type SavedFriend } from './friend-record.js';
 
 /** state.h STATE_COOKIE_GLOBAL. */
@@ -76,15 +77,11 @@ export const DHT_STATE_COOKIE_TYPE = 0x11ce;
 /** DHT.c DHT_STATE_TYPE_NODES. */
 export const DHT_STATE_TYPE_NODES = 4;
 /** Messenger.c NOSPAMKEYS body: nospam 4 + pk 32 + sk 32 (bytes). */
-export const NOSPAMKEYS_SIZE_BYTES = 4 + PUBLIC_KEY_SIZE_BYTES + SECRET_KEY_SIZE_BYTES;
+export const NOSPAMKEYS_SIZE_BYTES = NOSPAM_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + SECRET_KEY_SIZE_BYTES;
 /** Messenger.h NUM_SAVED_TCP_RELAYS. */
 export const NUM_SAVED_TCP_RELAYS = 8;
 /** Messenger.c NUM_SAVED_PATH_NODES. */
 export const NUM_SAVED_PATH_NODES = 8;
-/** Messenger.h MAX_NAME_LENGTH (bytes). */
-export const MAX_SAVED_NAME_LENGTH_BYTES = 128;
-/** Messenger.h MAX_STATUSMESSAGE_LENGTH (bytes). */
-export const MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES = 1007;
 
 /**
  * Unknown sections kept for rewriting (see the header): 4 MiB holds a newer c-toxcore's GROUPS
@@ -339,9 +336,9 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
         break;
       case SECTION_TYPE.NOSPAMKEYS: {
         if (len !== NOSPAMKEYS_SIZE_BYTES) return fail('bad-keys-length', `NOSPAMKEYS section has ${len} bytes, expected ${NOSPAMKEYS_SIZE_BYTES}`);
-        const nospam = view.slice(0, 4);
-        const publicKey = view.slice(4, 4 + PUBLIC_KEY_SIZE_BYTES);
-        const secretKey = view.slice(4 + PUBLIC_KEY_SIZE_BYTES);
+        const nospam = view.slice(0, NOSPAM_SIZE_BYTES);
+        const publicKey = view.slice(NOSPAM_SIZE_BYTES, NOSPAM_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
+        const secretKey = view.slice(NOSPAM_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
         if (!equalBytes(crypto.publicKeyFromSecret(secretKey), publicKey)) {
           return fail('key-mismatch', 'the public key in NOSPAMKEYS does not derive from the secret key');
         }
@@ -361,12 +358,12 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
       }
       case SECTION_TYPE.NAME:
         // c-toxcore loads 1..128 bytes; 0 is what it writes for an empty name.
-        if (len <= MAX_SAVED_NAME_LENGTH_BYTES) name = body();
-        else warn(`NAME section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_NAME_LENGTH_BYTES})`);
+        if (len <= MAX_NAME_LENGTH_BYTES) name = body();
+        else warn(`NAME section of ${len} bytes ignored (c-toxcore loads at most ${MAX_NAME_LENGTH_BYTES})`);
         break;
       case SECTION_TYPE.STATUSMESSAGE:
-        if (len <= MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES) statusMessage = body();
-        else warn(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads at most ${MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES})`);
+        if (len <= MAX_STATUSMESSAGE_LENGTH_BYTES) statusMessage = body();
+        else warn(`STATUSMESSAGE section of ${len} bytes ignored (c-toxcore loads at most ${MAX_STATUSMESSAGE_LENGTH_BYTES})`);
         break;
       case SECTION_TYPE.STATUS:
         if (len === 1 && view[0]! < 3) userStatus = view[0]!;
@@ -430,11 +427,11 @@ function writeSection(w: Writer, type: number, body: Bytes): void {
  */
 export function serializeSavedata(p: Profile): Bytes {
   const k = p.keys;
-  if (k.nospam.length !== 4 || k.publicKey.length !== PUBLIC_KEY_SIZE_BYTES || k.secretKey.length !== SECRET_KEY_SIZE_BYTES) {
+  if (k.nospam.length !== NOSPAM_SIZE_BYTES || k.publicKey.length !== PUBLIC_KEY_SIZE_BYTES || k.secretKey.length !== SECRET_KEY_SIZE_BYTES) {
     throw new Error('savedata: keys must be nospam 4, public 32, secret 32 bytes');
   }
-  if (p.name.length > MAX_SAVED_NAME_LENGTH_BYTES) throw new Error(`savedata: name longer than ${MAX_SAVED_NAME_LENGTH_BYTES} bytes`);
-  if (p.statusMessage.length > MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES) throw new Error(`savedata: status message longer than ${MAX_SAVED_STATUSMESSAGE_LENGTH_BYTES} bytes`);
+  if (p.name.length > MAX_NAME_LENGTH_BYTES) throw new Error(`savedata: name longer than ${MAX_NAME_LENGTH_BYTES} bytes`);
+  if (p.statusMessage.length > MAX_STATUSMESSAGE_LENGTH_BYTES) throw new Error(`savedata: status message longer than ${MAX_STATUSMESSAGE_LENGTH_BYTES} bytes`);
   if (!Number.isInteger(p.userStatus) || p.userStatus < 0 || p.userStatus > 255) throw new Error('savedata: userStatus must be a byte');
   for (const u of p.unknownSections) {
     if (!Number.isInteger(u.type) || u.type < 0 || u.type > 0xffff || SECTION_NAMES[u.type] !== undefined) {

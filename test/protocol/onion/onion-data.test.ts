@@ -15,12 +15,8 @@ import {
   ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES,
   ONION_MAX_DATA_SIZE_BYTES,
 } from '../../../protocol/onion/constants.js';
-import {
-  decodeFriendRequestPayload,
-  decodeOnionDataPayload,
-  encodeFriendRequestPayload,
-  MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES,
-} from '../../../protocol/onion/onion-data-payloads.js';
+import { MAX_FRIEND_REQUEST_MESSAGE_BYTES } from '../../../protocol/messenger/constants.js';
+import { decodeFriendRequestPayload, decodeOnionDataPayload, encodeFriendRequestPayload } from '../../../protocol/onion/onion-data-payloads.js';
 import {
   decodeOnionDataRequest,
   onionDataResponseFromRequest,
@@ -148,7 +144,7 @@ describe('onion data 0x85 → D → 0x86 → two-step open', () => {
 describe('onion data payloads', () => {
   it('friend request: [0x20][nospam 4][message 1..1016] round-trips', () => {
     fc.assert(
-      fc.property(bytesOf(4), bytesBetween(1, MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES), (nospam, message) => {
+      fc.property(bytesOf(4), bytesBetween(1, MAX_FRIEND_REQUEST_MESSAGE_BYTES), (nospam, message) => {
         const p = encodeFriendRequestPayload({ nospam, message });
         expect(p.length).toBe(5 + message.length);
         expect(p[0]).toBe(0x20);
@@ -160,7 +156,7 @@ describe('onion data payloads', () => {
   });
 
   it('friend request limits: message 1..1016 (payload 6..1021)', () => {
-    expect(MAX_FRIEND_REQUEST_MESSAGE_SIZE_BYTES).toBe(1016);
+    expect(MAX_FRIEND_REQUEST_MESSAGE_BYTES).toBe(1016);
     expect(decodeFriendRequestPayload(Uint8Array.of(0x20, 1, 2, 3, 4)).ok).toBe(false);
     expect(decodeFriendRequestPayload(concat(Uint8Array.of(0x20), new Uint8Array(1020))).ok).toBe(true);
     expect(decodeFriendRequestPayload(concat(Uint8Array.of(0x20), new Uint8Array(1021))).ok).toBe(false);
