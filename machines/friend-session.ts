@@ -23,6 +23,9 @@
  *
  * Timers owned (all deadlines in context, compared with the event's `now`):
  *   resendAt (temp packet), dhtKeyFreshUntil, addressFreshUntil, aliveSendAt, aliveDeadline.
+ *
+ * The context, events, outputs, initial context, guards and the transitions several states share
+ * are in friend-session-rules.ts; this file holds the actions, the states and the snapshot readers.
  */
 import { assertEvent, assign, emit, setup, type SnapshotFrom } from 'xstate';
 import {
@@ -32,54 +35,21 @@ import {
   MAX_TEMP_PACKET_TRIES,
   TEMP_PACKET_RESEND_INTERVAL_MS,
 } from './constants.js';
-import { deadline, earliest, type AddressSource, type Deadline, type DhtKeySource, type FriendSessionState } from './types.js';
+import {
+  abandonForNewDhtKey,
+  friendSessionGuards,
+  initialFriendSessionContext,
+  NEWER_ADDRESS,
+  reasonOf,
+  SAME_DHT_KEY,
+  type FriendSessionContext,
+  type FriendSessionEvent,
+  type FriendSessionInput,
+  type FriendSessionOutput,
+} from './friend-session-rules.js';
+import { deadline, earliest, type Deadline, type FriendSessionState } from './types.js';
 
-export interface FriendSessionContext {
-  /** The friend's long-term public key, hex. */
-  readonly friendPk: string;
-  /** Time of the last event the machine handled. */
-  now: number;
-  dhtKey: string | null;
-  dhtKeySource: DhtKeySource | null;
-  dhtKeyFreshUntil: number | null;
-  address: string | null;
-  addressSource: AddressSource | null;
-  addressFreshUntil: number | null;
-  /** How many times the current temp packet (cookie request or handshake) has been sent. */
-  tries: number;
-  /** When the current temp packet is due again (or the phase gives up). */
-  resendAt: number | null;
-  /** When the next ALIVE is due (Established only). */
-  aliveSendAt: number | null;
-  /** When the session ends unless an ALIVE arrives (Established only). */
-  aliveDeadline: number | null;
-  /** When the session became established. */
-  onlineSince: number | null;
-}
-
-export interface FriendSessionInput {
-  friendPk: string;
-  now: number;
-}
-
-export type FriendSessionEvent =
-  | { type: 'dhtKey.learned'; now: number; dhtKey: string; source: DhtKeySource }
-  | { type: 'address.learned'; now: number; address: string; source: AddressSource }
-  | { type: 'packet.cookieResponse'; now: number }
-  | { type: 'packet.handshake'; now: number; dhtKey: string; address: string }
-  | { type: 'packet.session'; now: number }
-  | { type: 'packet.alive'; now: number }
-  | { type: 'packet.kill'; now: number }
-  | { type: 'tick'; now: number };
-
-export type FriendSessionOutput =
-  | { type: 'send.cookieRequest'; dhtKey: string; address: string; attempt: number }
-  | { type: 'send.handshake'; dhtKey: string; address: string; attempt: number }
-  | { type: 'send.confirm'; address: string }
-  | { type: 'send.alive' }
-  | { type: 'session.close'; sendKill: boolean; reason: string }
-  | { type: 'notify.online' }
-  | { type: 'notify.offline'; reason: string };
+export type { FriendSessionContext, FriendSessionEvent, FriendSessionInput, FriendSessionOutput } from './friend-session-rules.js';
 
 /** Which named action emits which output (used by the generated documentation). */
 export const friendSessionOutputsByAction = {
@@ -93,43 +63,6 @@ export const friendSessionOutputsByAction = {
   notifyOffline: 'notify.offline',
 } as const;
 
-type Ctx = FriendSessionContext;
-type Ev = FriendSessionEvent;
-
-/** Why a session or attempt ends, in words for the journal and the application. */
-const reasonOf = (event: Ev): string => {
-  switch (event.type) {
-    case 'packet.kill':
-      return 'kill packet received';
-    case 'tick':
-      return 'timed out';
-    case 'dhtKey.learned':
-    case 'packet.handshake':
-      return 'friend has a new DHT key (restart)';
-    default:
-      return event.type;
-  }
-};
-
-/** Shared transitions (the same rule in several states; each state still lists it in the docs). */
-const SAME_DHT_KEY = {
-  guard: 'isSameDhtKey',
-  actions: ['observe', 'refreshDhtKey'],
-  description: 'The same DHT key again: it stays fresh.',
-} as const;
-
-const NEWER_ADDRESS = {
-  actions: ['observe', 'learnAddress'],
-  description: 'A newer address: resends go there.',
-} as const;
-
-const abandonForNewDhtKey = (what: 'attempt' | 'session') =>
-  ({
-    target: 'AcquiringIPAddress',
-    actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
-    description: `A different DHT key: abandon this ${what} and search for the new key.`,
-  }) as const;
-
 export const friendSession = setup({
   types: {
     context: {} as FriendSessionContext,
@@ -137,26 +70,7 @@ export const friendSession = setup({
     input: {} as FriendSessionInput,
     emitted: {} as FriendSessionOutput,
   },
-  guards: {
-    /** The event names the DHT key we already hold. */
-    isSameDhtKey: ({ context, event }) => 'dhtKey' in event && event.dhtKey === context.dhtKey,
-    /** The event names a DHT key other than the one we hold (the friend restarted), or we hold none. */
-    isNewDhtKey: ({ context, event }) => 'dhtKey' in event && event.dhtKey !== context.dhtKey,
-    /** Our DHT key for the friend was not refreshed for FRIEND_DHT_TIMEOUT. */
-    isDhtKeyStale: ({ context, event }) => context.dhtKeyFreshUntil === null || event.now >= context.dhtKeyFreshUntil,
-    /** The friend's address was seen within FRIEND_DHT_TIMEOUT. */
-    isAddressFresh: ({ context, event }) => context.addressFreshUntil !== null && event.now < context.addressFreshUntil,
-    /** The temp packet is due again and fewer than 8 were sent. */
-    isResendDue: ({ context, event }) =>
-      context.resendAt !== null && event.now >= context.resendAt && context.tries < MAX_TEMP_PACKET_TRIES,
-    /** The temp packet was sent 8 times and its last interval passed without an answer. */
-    isPhaseExhausted: ({ context, event }) =>
-      context.resendAt !== null && event.now >= context.resendAt && context.tries >= MAX_TEMP_PACKET_TRIES,
-    /** No ALIVE arrived within FRIEND_CONNECTION_TIMEOUT. */
-    isSessionTimedOut: ({ context, event }) => context.aliveDeadline !== null && event.now >= context.aliveDeadline,
-    /** Our next ALIVE is due. */
-    isAliveDue: ({ context, event }) => context.aliveSendAt !== null && event.now >= context.aliveSendAt,
-  },
+  guards: friendSessionGuards,
   actions: {
     /** Records the time of the event. */
     observe: assign({ now: ({ event }) => event.now }),
@@ -237,21 +151,7 @@ export const friendSession = setup({
 }).createMachine({
   id: 'friendSession',
   description: "One friend's connection: from an unknown DHT key to an established net_crypto session (tox-protocol.md §4.4, §5).",
-  context: ({ input }) => ({
-    friendPk: input.friendPk,
-    now: input.now,
-    dhtKey: null,
-    dhtKeySource: null,
-    dhtKeyFreshUntil: null,
-    address: null,
-    addressSource: null,
-    addressFreshUntil: null,
-    tries: 0,
-    resendAt: null,
-    aliveSendAt: null,
-    aliveDeadline: null,
-    onlineSince: null,
-  }),
+  context: ({ input }) => initialFriendSessionContext(input),
   initial: 'AwaitingDHTKey',
   states: {
     AwaitingDHTKey: {
