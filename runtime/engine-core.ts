@@ -1,0 +1,379 @@
+/**
+ * The engine's inside (docs/architecture.md §2.1): the machine actors and their queue, the
+ * protocol layers with their narrow contexts, and the bookkeeping between them — every machine
+ * step is journaled, its outputs go through the output router (routes.ts), every layer fact
+ * through the fact router (fact-routes.ts), and after each session step the friend's tasks and
+ * net_crypto are told what changed. `Engine` (engine.ts) adds the embedder's API on top.
+ */
+import {
+  friendFacts,
+  type AddressSource,
+  type FriendFacts,
+  type FriendSessionSnapshot,
+  type FriendSessionState,
+  type MachineEvent,
+} from '../machines/index.js';
+import { toHex, type Bytes } from '../protocol/bytes.js';
+import { isValidPublicKey } from '../protocol/keys.js';
+import type { Crypto } from '../protocol/crypto.js';
+import { formatIpPort, type IpPort } from '../protocol/ip-port.js';
+import { Actors } from './actors.js';
+import type { AppEvent } from './app-events.js';
+import { Counters } from './counters.js';
+import { Dht, type DhtFact, type DhtPk } from './dht/dht.js';
+import { hostKey } from './dht/hosts.js';
+import { FriendTable, type Friend, type FriendInit } from './friends.js';
+import { Journal } from './journal.js';
+import { generateKeyPair, Keys, type KeyPair } from './keys.js';
+import { Messenger } from './messenger/messenger.js';
+import type { MessengerFact } from './messenger/context.js';
+import type { NetCryptoFact } from './net-crypto/context.js';
+import { NetCrypto } from './net-crypto/net-crypto.js';
+import { AnnounceServer } from './onion/announce-server.js';
+import { OnionClient } from './onion/client.js';
+import type { OnionContext, OnionFact } from './onion/context.js';
+import { OnionRelay } from './onion/relay.js';
+import type { LayerContext, Reports } from './layer.js';
+import type { Random } from './random.js';
+import { actorKeys, lastKeyPart } from './actor-keys.js';
+import { DhtKeyIndex } from './dht-key-index.js';
+import { routeFact } from './fact-routes.js';
+import { routeOutput } from './routes.js';
+import type { Transmit } from './tox-engine.js';
+
+export interface EngineOptions {
+  readonly crypto: Crypto;
+  readonly random: Random;
+  /** Long-term key pair (from the profile). */
+  readonly identity: KeyPair;
+  /** 4 nospam bytes (Tox ID bytes 32..35). */
+  readonly nospam: Bytes;
+  readonly name?: string;
+  readonly statusMessage?: string;
+  readonly friends?: readonly FriendInit[];
+  /** Wall-clock Unix milliseconds at engine time 0 (DHT-PK no_replay is Unix seconds, as c-toxcore's). */
+  readonly epochMs?: number;
+  /** A fixed DHT key pair (tests); by default a fresh one per engine, as c-toxcore does. */
+  readonly dhtKeyPair?: KeyPair;
+  readonly journalCapacity?: number;
+  readonly journalContext?: boolean;
+  /** Serve as onion relay and announce node (default true). */
+  readonly serveOnion?: boolean;
+}
+
+/** Bound on events processed for one input, a guard against a feedback loop between machines. */
+const MAX_STEPS_PER_INPUT = 100_000;
+
+export abstract class EngineCore {
+  readonly crypto: Crypto;
+  readonly random: Random;
+  readonly keys: Keys;
+  readonly friends = new FriendTable();
+  readonly counters = new Counters();
+  readonly journal: Journal;
+  readonly actors: Actors;
+  readonly dht: Dht;
+  readonly relay: OnionRelay;
+  readonly announceServer: AnnounceServer;
+  readonly onion: OnionClient;
+  readonly netCrypto: NetCrypto;
+  readonly messenger: Messenger;
+  readonly epochMs: number;
+  readonly serveOnion: boolean;
+  nospam: Bytes;
+  name: string;
+  statusMessage: string;
+  userStatus = 0;
+
+  /** The time of the input being handled. */
+  now = 0;
+  started = false;
+  protected readonly queue: Array<{ key: string; event: MachineEvent & { now: number } }> = [];
+  protected flushing = false;
+  protected transmits: Transmit[] = [];
+  protected events: AppEvent[] = [];
+  protected readonly lastFacts = new Map<string, string>();
+  protected readonly lastProgress = new Map<string, FriendSessionState>();
+  /** DHT key → friends whose session names it (kept after every session step). */
+  protected readonly dhtKeys = new DhtKeyIndex();
+
+  constructor(opts: EngineOptions) {
+    this.crypto = opts.crypto;
+    this.random = opts.random;
+    this.keys = new Keys(opts.crypto, opts.identity, opts.dhtKeyPair ?? generateKeyPair(opts.crypto, opts.random));
+    this.nospam = opts.nospam;
+    this.name = opts.name ?? '';
+    this.statusMessage = opts.statusMessage ?? '';
+    this.epochMs = opts.epochMs ?? 0;
+    this.serveOnion = opts.serveOnion ?? true;
+    this.journal = new Journal(opts.journalCapacity ?? 100_000, opts.journalContext ?? true);
+    this.actors = new Actors(this.journal);
+    this.dht = new Dht(
+      Object.assign(
+        this.layerContext<DhtFact>((fact) => routeFact(this, fact)),
+        { isFriend: (pkHex: string) => this.friends.has(pkHex) },
+      ),
+    );
+    const onionContext: OnionContext = Object.assign(
+      this.layerContext<OnionFact>((fact) => routeFact(this, fact)),
+      { dht: this.dht, hostOf: hostKey, friend: (pkHex: string) => this.friends.get(pkHex) },
+    );
+    this.relay = new OnionRelay(onionContext);
+    this.announceServer = new AnnounceServer(onionContext);
+    this.onion = new OnionClient(onionContext);
+    this.netCrypto = new NetCrypto(
+      Object.assign(
+        this.layerContext<NetCryptoFact>((fact) => routeFact(this, fact)),
+        {
+          friend: (pkHex: string) => this.friends.get(pkHex),
+          isFriend: (pkHex: string) => this.friends.has(pkHex),
+          friendCount: () => this.friends.size,
+          friendsWithDhtKey: (dhtKeyHex: string) => this.friendsWithDhtKey(dhtKeyHex),
+        },
+      ),
+    );
+    this.messenger = new Messenger(
+      Object.assign(
+        this.layerContext<MessengerFact>((fact) => routeFact(this, fact)),
+        {
+          app: (event: AppEvent) => this.app(event),
+          friends: this.friends,
+          self: () => ({ name: this.name, statusMessage: this.statusMessage, userStatus: this.userStatus, nospam: this.nospam }),
+          channel: this.netCrypto,
+          acceptFriendRequest: (pkHex: string) => void this.acceptFriendRequest(this.now, pkHex),
+          removeFriend: (pkHex: string) => this.removeFriend(this.now, pkHex),
+        },
+      ),
+    );
+    for (const f of opts.friends ?? []) this.friends.add(f);
+  }
+
+  get selfHex(): string {
+    return this.keys.realPkHex;
+  }
+
+  protected createFriendActors(f: Friend): void {
+    const now = this.now;
+    this.actors.create(actorKeys.session(f.pkHex), 'friendSession', { friendPk: f.pkHex, now });
+    this.tellNetCryptoSession(f.pkHex);
+    this.actors.create(actorKeys.connect(this.selfHex, f.pkHex), 'connect', { friendPk: f.pkHex, now });
+    this.actors.create(actorKeys.dhtkey(this.selfHex, f.pkHex), 'dhtkeyShare', { friendPk: f.pkHex, now });
+    if (f.status !== 'confirmed') this.actors.create(actorKeys.request(this.selfHex, f.pkHex), 'friendRequest', { friendPk: f.pkHex, now });
+    this.lastProgress.set(f.pkHex, 'AwaitingDHTKey');
+    this.app({ type: 'progress', friend: f.pkHex, state: 'AwaitingDHTKey', t: now });
+    this.sendFacts(f.pkHex, true);
+  }
+
+  /**
+   * Runs a layer's handler. A broken invariant in one layer must not take the node down: it is
+   * counted under `error.handler` (the fuzz run requires it to stay 0) and remembered.
+   */
+  protected guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.counters.inc('error.handler');
+      this.lastError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    }
+  }
+
+  /** The last handler error (for diagnostics; each is also counted under `error.handler`). */
+  lastError: string | null = null;
+
+  // ---- services for the layers ------------------------------------------------------------
+
+  /** The narrow context a layer is given (runtime/layer.ts), reporting its facts to `report`. */
+  protected layerContext<F extends { readonly type: string }>(report: (fact: F) => void): LayerContext & Reports<F> {
+    const engine = this;
+    return {
+      get now() {
+        return engine.now;
+      },
+      unixSeconds: () => engine.unixSeconds(),
+      send: (to, data) => engine.send(to, data),
+      count: (name, by) => engine.counters.inc(name, by),
+      drop: (reason) => engine.drop(reason),
+      crypto: engine.crypto,
+      random: engine.random,
+      keys: engine.keys,
+      report,
+    };
+  }
+
+  send(to: IpPort, data: Bytes): void {
+    this.counters.inc('tx.datagrams');
+    this.transmits.push({ to, data });
+  }
+
+  app(event: AppEvent): void {
+    this.events.push(event);
+  }
+
+  count(name: string, by?: number): void {
+    this.counters.inc(name, by);
+  }
+
+  /** Ends an actor (a task that finished). */
+  removeActor(key: string): void {
+    this.actors.remove(key);
+  }
+
+  /** The state value of an actor, or undefined (the engine reads its own actors; layers never do). */
+  stateOf(key: string): unknown {
+    return this.actors.get(key)?.snapshot.value;
+  }
+
+  drop(reason: string): void {
+    this.counters.inc(`drop.${reason}`);
+  }
+
+  /** Unix seconds now (c-toxcore's mono_time is Unix-based). */
+  unixSeconds(): number {
+    return Math.floor((this.epochMs + this.now) / 1000);
+  }
+
+  /** Queues an event for a machine actor; processed in order by `flush`. */
+  deliver(key: string, event: MachineEvent & { now: number }): void {
+    this.queue.push({ key, event });
+  }
+
+
+
+  /** Tells net_crypto the friend session's state, address and DHT key (null once the session is gone). */
+  protected tellNetCryptoSession(friendHex: string): void {
+    const s = this.actors.get(actorKeys.session(friendHex))?.snapshot as FriendSessionSnapshot | undefined;
+    this.netCrypto.sessionChanged(friendHex, s ? { state: s.value as FriendSessionState, address: s.context.address, dhtKey: s.context.dhtKey } : null);
+  }
+
+
+  /** Delivers an event to a friend's session machine. */
+  deliverToSession(friendHex: string, event: MachineEvent & { now: number }): void {
+    this.deliver(actorKeys.session(friendHex), event);
+  }
+
+  /** Processes queued machine events and routes their outputs, until quiet. */
+  flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      let steps = 0;
+      while (this.queue.length > 0) {
+        if (++steps > MAX_STEPS_PER_INPUT) {
+          this.counters.inc('error.step_loop');
+          this.queue.length = 0;
+          break;
+        }
+        const { key, event } = this.queue.shift()!;
+        const d = this.actors.deliver(key, event);
+        if (!d) continue;
+        // net_crypto's copy of the session follows every step, before the step's outputs reach it.
+        if (d.actor.machine === 'friendSession') this.tellNetCryptoSession((d.actor.snapshot as FriendSessionSnapshot).context.friendPk);
+        for (const out of d.outputs) this.guarded(() => this.route(key, d.actor.machine, out));
+        if (d.actor.machine === 'friendSession') this.guarded(() => this.afterSessionStep(d.actor.snapshot as FriendSessionSnapshot));
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Executes one machine output (runtime/routes.ts). */
+  protected route(key: string, machine: string, out: MachineEvent): void {
+    routeOutput(this, out, this.friends.get(lastKeyPart(key)), key, machine);
+  }
+
+  /** After a session step: report progress changes and pass the facts on to the friend's tasks. */
+  protected afterSessionStep(snapshot: FriendSessionSnapshot): void {
+    const friendHex = snapshot.context.friendPk;
+    const state = snapshot.value as FriendSessionState;
+    if (this.lastProgress.get(friendHex) !== state) {
+      this.lastProgress.set(friendHex, state);
+      this.app({ type: 'progress', friend: friendHex, state, t: this.now });
+    }
+    this.sendFacts(friendHex, false);
+  }
+
+  protected sendFacts(friendHex: string, force: boolean): void {
+    const session = this.actors.get(actorKeys.session(friendHex));
+    if (!session) return;
+    const facts: FriendFacts = friendFacts(session.snapshot as FriendSessionSnapshot);
+    this.dhtKeys.set(friendHex, facts.dhtKey);
+    const sig = JSON.stringify(facts);
+    if (!force && this.lastFacts.get(friendHex) === sig) return;
+    this.lastFacts.set(friendHex, sig);
+    const event = { type: 'facts', now: this.now, ...facts };
+    this.deliver(actorKeys.connect(this.selfHex, friendHex), event);
+    this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
+    if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
+  }
+
+  /**
+   * The onion client found the friend stored at an announce node (or lost the last one): the
+   * dhtkey task and a pending friend request both want to know. The request goes first, so that
+   * its packet leaves before our DHT-PK: a peer that accepts at once (in its request callback)
+   * already has us as a friend when the DHT-PK arrives, instead of dropping it and waiting for
+   * the next one (30 s).
+   */
+  friendSearchChanged(friendHex: string, found: boolean): void {
+    const event = { type: found ? 'search.found' : 'search.lost', now: this.now };
+    if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
+    this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
+  }
+
+  /** The friend session state of a friend. */
+  progressOf(friendHex: string): FriendSessionState | undefined {
+    return this.lastProgress.get(friendHex);
+  }
+
+  /** Friends whose session currently names `dhtKeyHex` as their DHT key. */
+  friendsWithDhtKey(dhtKeyHex: string): Friend[] {
+    const out: Friend[] = [];
+    for (const hex of this.dhtKeys.friendsOf(dhtKeyHex)) {
+      const f = this.friends.get(hex);
+      if (f) out.push(f);
+    }
+    return out;
+  }
+
+  // ---- facts from the protocol layers -------------------------------------------------------
+
+  /** The DHT saw (or was told of) the node of a searched DHT key at an address. */
+  dhtAddressFound(dhtKeyHex: string, ipPort: IpPort, source: AddressSource): void {
+    for (const f of this.friendsWithDhtKey(dhtKeyHex)) {
+      if (this.lastProgress.get(f.pkHex) === 'Established') continue;
+      this.deliverToSession(f.pkHex, { type: 'address.learned', now: this.now, address: formatIpPort(ipPort), source });
+    }
+  }
+
+  /** The DHT has its first good node: announcing can start now. */
+  onDhtConnected(): void {
+    this.app({ type: 'dht_connected', t: this.now });
+    this.deliver(actorKeys.toxid(this.selfHex), { type: 'nodes.available', now: this.now });
+    this.onion.onDhtNodes();
+    for (const f of this.friends.all()) this.deliver(actorKeys.dhtkey(this.selfHex, f.pkHex), { type: 'nodes.available', now: this.now });
+  }
+
+  /**
+   * A friend's DHT-PK arrived (onion data 156 or DHT request 156): only strictly increasing
+   * `no_replay` values are accepted (onion_client.c handle_dhtpk_announce); the session learns
+   * the key; every UDP node listed is asked for the friend's DHT key, which finds the friend
+   * at once when it listed itself (tox-protocol.md §3.7).
+   */
+  onDhtPk(friend: Friend, d: DhtPk, via: 'onion' | 'dhtRoute'): void {
+    // c-toxcore public_key_valid: no DHT key has its top bit set (X25519 would ignore it).
+    if (!isValidPublicKey(d.dhtPk)) return this.drop('dhtpk.invalid_public_key');
+    if (d.noReplay <= friend.lastNoReplay) return this.drop('dhtpk.replayed');
+    friend.lastNoReplay = d.noReplay;
+    this.counters.inc(`dhtpk.accepted_${via}`);
+    this.deliverToSession(friend.pkHex, { type: 'dhtKey.learned', now: this.now, dhtKey: toHex(d.dhtPk), source: via });
+    for (const n of d.nodes) {
+      if (n.transport !== 'udp') continue;
+      if (!isValidPublicKey(n.publicKey)) this.drop('dhtpk.node_invalid_public_key');
+      else if (n.ipPort.port === 0) this.drop('dhtpk.node_port_zero');
+      else this.dht.sendNodesRequest(n.publicKey, n.ipPort, d.dhtPk);
+    }
+  }
+
+  /** Accepting and removing friends are commands of the API (engine.ts); auto-accept uses them. */
+  abstract acceptFriendRequest(now: number, pkHex: string): Friend;
+  abstract removeFriend(now: number, pkHex: string): boolean;
+}

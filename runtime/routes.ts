@@ -1,0 +1,131 @@
+/**
+ * The output router: which protocol layer executes each output a machine emits, and how — one
+ * typed table (`OUTPUT_ROUTES`), checked by the compiler to name every output type of every
+ * machine exactly once. The generated architecture diagram and docs read their output-to-layer
+ * map from it (`OUTPUT_LAYER`). Machines decide; the layers named here execute.
+ */
+import type { ConnectOutput, DhtkeyShareOutput, FriendRequestOutput, FriendSessionOutput, ToxidAnnounceOutput } from '../machines/index.js';
+import type { AppEvent } from './app-events.js';
+import type { Friend } from './friends.js';
+
+/** Every output of every machine of the state core. */
+export type MachineOutput = FriendSessionOutput | ToxidAnnounceOutput | DhtkeyShareOutput | ConnectOutput | FriendRequestOutput;
+
+export type OutputLayer = 'dht' | 'onion client' | 'net_crypto' | 'messenger' | 'application';
+
+/** What the routes act on: the engine's layers and the few engine services an output needs. */
+export interface RouteTarget {
+  readonly now: number;
+  readonly dht: {
+    search(friendHex: string, dhtKeyHex: string): void;
+    searchRound(friendHex: string): void;
+    pingFriend(friendHex: string): void;
+    stopSearch(friendHex: string): void;
+  };
+  readonly onion: {
+    searchFriend(f: Friend): void;
+    sendDhtPk(f: Friend): number;
+    sendDhtPkRoute(f: Friend, friendDhtKeyHex: string): number;
+    announceRound(mode: 'searching' | 'announced' | 'stable'): void;
+    announceTo(nodeHex: string): void;
+    sendFriendRequest(f: Friend, nospam: Friend['requestNospam'], message: string): number;
+  };
+  readonly netCrypto: {
+    sendCookieRequest(f: Friend, dhtKeyHex: string, address: string): void;
+    sendHandshake(f: Friend): void;
+    sendConfirm(f: Friend): void;
+    close(f: Friend, sendKill: boolean, reason: string): void;
+  };
+  readonly messenger: {
+    sendAlive(f: Friend): void;
+    onOnline(f: Friend): void;
+    onOffline(f: Friend): void;
+  };
+  app(event: AppEvent): void;
+  count(name: string, by?: number): void;
+  /** Ends the actor that emitted the output (a finished task). */
+  removeActor(key: string): void;
+}
+
+/** Where an output goes, and what executing it does. `friend` is the friend the emitting actor belongs to, if any. */
+export interface Route<O> {
+  readonly layer: OutputLayer;
+  run(t: RouteTarget, out: O, friend: Friend | undefined, actorKey: string): void;
+}
+
+type Routes = { readonly [K in MachineOutput['type']]: Route<Extract<MachineOutput, { type: K }>> };
+
+export const OUTPUT_ROUTES = {
+  // friendSession
+  'send.cookieRequest': { layer: 'net_crypto', run: (t, o, f) => f && t.netCrypto.sendCookieRequest(f, o.dhtKey, o.address) },
+  'send.handshake': { layer: 'net_crypto', run: (t, _o, f) => f && t.netCrypto.sendHandshake(f) },
+  'send.confirm': { layer: 'net_crypto', run: (t, _o, f) => f && t.netCrypto.sendConfirm(f) },
+  'session.close': { layer: 'net_crypto', run: (t, o, f) => f && t.netCrypto.close(f, o.sendKill, o.reason) },
+  'send.alive': { layer: 'messenger', run: (t, _o, f) => f && t.messenger.sendAlive(f) },
+  'notify.online': {
+    layer: 'messenger',
+    run: (t, _o, f) => {
+      if (!f) return;
+      t.messenger.onOnline(f);
+      t.app({ type: 'friend_online', friend: f.pkHex, t: t.now });
+    },
+  },
+  'notify.offline': {
+    layer: 'messenger',
+    run: (t, o, f) => {
+      if (!f) return;
+      t.messenger.onOffline(f);
+      f.lastNoReplay = 0n;
+      t.app({ type: 'friend_offline', friend: f.pkHex, reason: o.reason, t: t.now });
+    },
+  },
+  // connect
+  'dht.search': { layer: 'dht', run: (t, o, f) => f && t.dht.search(f.pkHex, o.dhtKey) },
+  'dht.searchRound': { layer: 'dht', run: (t, _o, f) => f && t.dht.searchRound(f.pkHex) },
+  'dht.pingFriend': { layer: 'dht', run: (t, _o, f) => f && t.dht.pingFriend(f.pkHex) },
+  'dht.searchStop': { layer: 'dht', run: (t, _o, f) => f && t.dht.stopSearch(f.pkHex) },
+  // dhtkeyShare
+  'onion.searchFriend': { layer: 'onion client', run: (t, _o, f) => f && t.onion.searchFriend(f) },
+  'onion.sendDhtPk': { layer: 'onion client', run: (t, _o, f) => f && void t.onion.sendDhtPk(f) },
+  'dht.sendDhtPk': { layer: 'onion client', run: (t, o, f) => f && void t.onion.sendDhtPkRoute(f, o.friendDhtKey) },
+  // toxidAnnounce
+  'onion.announceRound': { layer: 'onion client', run: (t, o) => t.onion.announceRound(o.mode) },
+  'onion.announceTo': { layer: 'onion client', run: (t, o) => t.onion.announceTo(o.node) },
+  'notify.announced': { layer: 'application', run: (t) => t.app({ type: 'announced', t: t.now }) },
+  'notify.unannounced': { layer: 'application', run: (t, o) => t.app({ type: 'unannounced', reason: o.reason, t: t.now }) },
+  // friendRequest
+  'onion.sendFriendRequest': {
+    layer: 'onion client',
+    run: (t, _o, f) => {
+      if (!f) return;
+      const copies = t.onion.sendFriendRequest(f, f.requestNospam, f.requestMessage);
+      t.count('friend_request.copies_sent', copies);
+      if (f.status === 'added' && copies > 0) {
+        f.status = 'requested';
+        t.app({ type: 'profile_changed', t: t.now });
+      }
+    },
+  },
+  'notify.requestAccepted': {
+    layer: 'application',
+    run: (t, _o, f, actorKey) => {
+      if (!f) return;
+      f.status = 'confirmed';
+      f.requestMessage = '';
+      t.removeActor(actorKey);
+      t.app({ type: 'profile_changed', t: t.now });
+    },
+  },
+} as const satisfies Routes;
+
+/** Which layer executes each machine output (for the generated diagram and docs); looked up by any output type. */
+export const OUTPUT_LAYER: Readonly<Record<MachineOutput['type'], OutputLayer>> & Readonly<Record<string, OutputLayer | undefined>> = Object.fromEntries(
+  Object.entries(OUTPUT_ROUTES).map(([type, r]) => [type, r.layer]),
+) as Record<MachineOutput['type'], OutputLayer>;
+
+/** Executes one machine output; an output type no route names is counted, never thrown. */
+export function routeOutput(t: RouteTarget, out: { readonly type: string }, friend: Friend | undefined, actorKey: string, machine: string): void {
+  const route = (OUTPUT_ROUTES as Record<string, Route<never> | undefined>)[out.type];
+  if (!route) return t.count(`error.unrouted_output.${machine}.${out.type}`);
+  route.run(t, out as never, friend, actorKey);
+}

@@ -1,0 +1,89 @@
+/**
+ * The embedder's surface: what a program that runs a Tox node with toxstate uses — inputs that
+ * carry `now`, commands, outputs to drain, and read-only views for display and inspection. The
+ * `Engine` class implements it; the protocol layers, the machine actors' write side, the
+ * datagram queue and the clock stay internal.
+ */
+import type { FriendSessionState } from '../machines/index.js';
+import type { Bytes } from '../protocol/bytes.js';
+import type { IpPort } from '../protocol/ip-port.js';
+import type { Actor } from './actors.js';
+import type { AppEvent } from './app-events.js';
+import type { Counters } from './counters.js';
+import type { Friend, FriendInit } from './friends.js';
+import type { Journal } from './journal.js';
+import type { LayerDeadline } from './layer.js';
+import type { AutoAcceptOptions } from './messenger/auto-accept.js';
+import type { MessageKind, SendMessageResult } from './messenger/messenger.js';
+
+/** A datagram the engine wants sent. */
+export interface Transmit {
+  readonly to: IpPort;
+  readonly data: Bytes;
+}
+
+/** The machine actors, read-only (the inspector and tests look; only the engine steps them). */
+export interface ActorsView {
+  readonly size: number;
+  get(key: string): Actor | undefined;
+  all(): IterableIterator<Actor>;
+}
+
+/** The friend list, read-only. */
+export interface FriendsView {
+  readonly size: number;
+  get(pkHex: string): Friend | undefined;
+  has(pkHex: string): boolean;
+  all(): Iterable<Friend>;
+}
+
+export interface ToxEngine {
+  /** Our long-term public key, hex. */
+  readonly selfHex: string;
+  /** Our DHT public key (new for every engine, as c-toxcore's), hex. */
+  readonly dhtKeyHex: string;
+  /** Our Tox ID (76 hex characters: key, nospam, checksum). */
+  toxId(): string;
+  readonly nospam: Bytes;
+  readonly name: string;
+  readonly statusMessage: string;
+  readonly userStatus: number;
+  /** The time of the latest input (engine milliseconds). */
+  readonly now: number;
+  readonly started: boolean;
+
+  // ---- inputs
+  /** Goes online: our announce task and every friend's machines start. */
+  start(now: number): void;
+  handleDatagram(now: number, from: IpPort, data: Bytes): void;
+  handleTimeout(now: number): void;
+
+  // ---- commands
+  bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void;
+  addFriend(now: number, pk: Bytes, init?: Omit<FriendInit, 'pk'>): Friend;
+  removeFriend(now: number, pkHex: string): boolean;
+  sendFriendRequest(now: number, toxId: string, message: string): Friend;
+  acceptFriendRequest(now: number, pkHex: string): Friend;
+  setAutoAccept(now: number, options: AutoAcceptOptions | null): void;
+  sendMessage(now: number, friendHex: string, text: string | Bytes, kind?: MessageKind): SendMessageResult;
+  setName(now: number, name: string): void;
+  setStatusMessage(now: number, statusMessage: string): void;
+  setUserStatus(now: number, userStatus: 0 | 1 | 2): void;
+  setNospam(now: number, nospam: Bytes): void;
+  /** Kill packets to every friend with a session (as tox_kill); returns how many went out. */
+  shutdown(now: number): number;
+
+  // ---- outputs
+  takeTransmits(): Transmit[];
+  takeEvents(): AppEvent[];
+  /** When to call `handleTimeout` next, and why. */
+  nextDeadline(): LayerDeadline | null;
+
+  // ---- views
+  progressOf(friendHex: string): FriendSessionState | undefined;
+  readonly friends: FriendsView;
+  readonly actors: ActorsView;
+  readonly journal: Journal;
+  /** Counters (`drop.*`, `error.*`, …); adapters add their own (`tx.refused_*`, `error.listener`). */
+  readonly counters: Counters;
+}
