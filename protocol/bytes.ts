@@ -1,8 +1,9 @@
 /**
  * Byte helpers shared by every codec: a bounds-checked reader that never throws
- * (it records the first shortfall), a growable writer, hex conversion and
- * constant-free comparisons. All multi-byte integers on the Tox wire are
- * big-endian unless a codec says otherwise.
+ * (it records the first shortfall), a growable writer — the one way encoders lay
+ * out fields, so no codec computes offsets by hand — the `sealedPacket` frame,
+ * hex conversion and constant-free comparisons. All multi-byte integers on the
+ * Tox wire are big-endian unless a codec says otherwise.
  */
 import { err, ok, type Result } from './result.js';
 
@@ -125,6 +126,13 @@ export class Reader {
     const b = this.bytes(4);
     return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
   }
+
+  u64le(): bigint {
+    const b = this.bytes(8);
+    let v = 0n;
+    for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    return v;
+  }
 }
 
 /** Growable writer; the mirror of `Reader`. */
@@ -137,7 +145,7 @@ export class Writer {
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(16, this.buf.length * 2);
     while (cap < this.len + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
@@ -194,6 +202,11 @@ export class Writer {
     return this;
   }
 
+  u64le(v: bigint): this {
+    for (let i = 0; i < 8; i++) this.u8(Number((v >> BigInt(i * 8)) & 0xffn));
+    return this;
+  }
+
   get length(): number {
     return this.len;
   }
@@ -201,4 +214,13 @@ export class Writer {
   finish(): Bytes {
     return this.buf.slice(0, this.len);
   }
+}
+
+/**
+ * The frame most Tox packets share: `[id 1][sender public key 32][nonce 24][box]` (the DHT
+ * packets 0x00–0x04 and 0x93–0x98, cookie request 0x18; c-toxcore `dht_create_packet`,
+ * `create_cookie_request`). `box` is MAC ‖ ciphertext, already sealed by the caller.
+ */
+export function sealedPacket(id: number, senderPk: Bytes, nonce: Bytes, box: Bytes): Bytes {
+  return new Writer(1 + senderPk.length + nonce.length + box.length).u8(id).bytes(senderPk).bytes(nonce).bytes(box).finish();
 }

@@ -17,7 +17,7 @@
  *
  * (The packed-node form, with 4- or 16-byte addresses, is in packed-node.ts.)
  */
-import type { Bytes } from './bytes.js';
+import { Reader, Writer, type Bytes } from './bytes.js';
 import { err, ok, type Result } from './result.js';
 
 export type IpFamily = 'ipv4' | 'ipv6';
@@ -282,12 +282,14 @@ export function isLanAddress(ipPort: Pick<IpPort, 'family' | 'ip'>): boolean {
 /** The fixed 19-byte onion form. Throws if `ipPort` is malformed (our own invariant). */
 export function encodeOnionIpPort(ipPort: IpPort): Bytes {
   if (!isPort(ipPort.port)) throw new Error(`encodeOnionIpPort: bad port ${ipPort.port}`);
-  const out = new Uint8Array(ONION_IP_PORT_SIZE_BYTES);
-  out[0] = ipPort.family === 'ipv4' ? IP_TYPE_UDP_IPV4 : IP_TYPE_UDP_IPV6;
-  out.set(ipToBytes(ipPort), 1);
-  out[17] = ipPort.port >> 8;
-  out[18] = ipPort.port & 0xff;
-  return out;
+  const ip = ipToBytes(ipPort);
+  // An IPv4 address fills the first 4 of the 16 address bytes; the rest are zero.
+  return new Writer(ONION_IP_PORT_SIZE_BYTES)
+    .u8(ipPort.family === 'ipv4' ? IP_TYPE_UDP_IPV4 : IP_TYPE_UDP_IPV6)
+    .bytes(ip)
+    .zeros(IPV6_SIZE_BYTES - ip.length)
+    .u16(ipPort.port)
+    .finish();
 }
 
 /**
@@ -300,9 +302,11 @@ export function decodeOnionIpPort(bytes: Bytes): Result<IpPort> {
   if (bytes.length !== ONION_IP_PORT_SIZE_BYTES) {
     return err(`onion IP_Port: expected ${ONION_IP_PORT_SIZE_BYTES} bytes, got ${bytes.length}`);
   }
-  const family = bytes[0]!;
-  const port = (bytes[17]! << 8) | bytes[18]!;
-  if (family === IP_TYPE_UDP_IPV4) return ok({ family: 'ipv4', ip: formatIpv4(bytes.subarray(1, 5)), port });
-  if (family === IP_TYPE_UDP_IPV6) return ok({ family: 'ipv6', ip: formatIpv6(bytes.subarray(1, 17)), port });
+  const r = new Reader(bytes);
+  const family = r.u8();
+  const address = r.bytes(IPV6_SIZE_BYTES);
+  const port = r.u16();
+  if (family === IP_TYPE_UDP_IPV4) return ok({ family: 'ipv4', ip: formatIpv4(address.subarray(0, IPV4_SIZE_BYTES)), port });
+  if (family === IP_TYPE_UDP_IPV6) return ok({ family: 'ipv6', ip: formatIpv6(address), port });
   return err(`onion IP_Port: family byte ${family} is not 2 (IPv4) or 10 (IPv6)`);
 }

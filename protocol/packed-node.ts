@@ -16,7 +16,7 @@
  * Every other ip_type byte (0x00, 0x01, 0x20, 0xa0, …) is rejected, as are the
  * TCP types where the caller does not allow them.
  */
-import { Reader, type Bytes } from './bytes.js';
+import { concat, Reader, Writer, type Bytes } from './bytes.js';
 import { PUBLIC_KEY_SIZE_BYTES } from './crypto.js';
 import {
   IP_TYPE_TCP_IPV4,
@@ -67,26 +67,12 @@ export function encodePackedNode(node: PackedNode): Bytes {
   requireLength('packed node public key', node.publicKey, PUBLIC_KEY_SIZE_BYTES);
   const { port } = node.ipPort;
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new Error(`encodePackedNode: bad port ${port}`);
-  const ip = ipToBytes(node.ipPort);
-  const out = new Uint8Array(1 + ip.length + 2 + PUBLIC_KEY_SIZE_BYTES);
-  out[0] = ipTypeOf(node);
-  out.set(ip, 1);
-  out[1 + ip.length] = port >> 8;
-  out[2 + ip.length] = port & 0xff;
-  out.set(node.publicKey, 3 + ip.length);
-  return out;
+  return new Writer(packedNodeSize(node)).u8(ipTypeOf(node)).bytes(ipToBytes(node.ipPort)).u16(port).bytes(node.publicKey).finish();
 }
 
 /** Several packed nodes back to back (c-toxcore `pack_nodes`). */
 export function encodePackedNodes(nodes: readonly PackedNode[]): Bytes {
-  const parts = nodes.map(encodePackedNode);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(...nodes.map(encodePackedNode));
 }
 
 export interface DecodePackedNodesOptions {

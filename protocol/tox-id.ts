@@ -10,7 +10,7 @@
  * |     32 |      4 | nospam (opaque bytes, copied into friend requests) |
  * |     36 |      2 | checksum: XOR fold of bytes 0..35 into 2 bytes     |
  */
-import { fromHex, toHex, type Bytes } from './bytes.js';
+import { concat, fromHex, toHex, type Bytes } from './bytes.js';
 import { PUBLIC_KEY_SIZE_BYTES } from './crypto.js';
 import { isValidPublicKey, requireLength } from './keys.js';
 import { err, ok, type Result } from './result.js';
@@ -41,11 +41,8 @@ export function toxIdChecksum(first36: Bytes): Bytes {
 export function encodeToxId(publicKey: Bytes, nospam: Bytes): Bytes {
   requireLength('Tox ID public key', publicKey, PUBLIC_KEY_SIZE_BYTES);
   requireLength('Tox ID nospam', nospam, NOSPAM_SIZE_BYTES);
-  const out = new Uint8Array(TOX_ID_SIZE_BYTES);
-  out.set(publicKey, 0);
-  out.set(nospam, PUBLIC_KEY_SIZE_BYTES);
-  out.set(toxIdChecksum(out.subarray(0, PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES)), PUBLIC_KEY_SIZE_BYTES + NOSPAM_SIZE_BYTES);
-  return out;
+  const first36 = concat(publicKey, nospam);
+  return concat(first36, toxIdChecksum(first36));
 }
 
 /** 76 uppercase hex characters, as clients display it. */

@@ -14,7 +14,7 @@
  * |     33 |     24 | nonce                                   |
  * |     57 |   16+n | box: MAC 16 ‖ ciphertext of n ≥ 1 bytes |
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, sealedPacket, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { err, ok, type Result } from '../result.js';
@@ -63,13 +63,7 @@ export function sealDhtPacket(
   requireLength('DHT packet sender pk', senderPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('DHT packet nonce', nonce, NONCE_SIZE_BYTES);
   requireLength('DHT packet shared key', sharedKey, SHARED_KEY_SIZE_BYTES);
-  const box = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(DHT_HEADER_SIZE_BYTES + box.length);
-  out[0] = packetId;
-  out.set(senderPk, 1);
-  out.set(nonce, 1 + PUBLIC_KEY_SIZE_BYTES);
-  out.set(box, DHT_HEADER_SIZE_BYTES);
-  return out;
+  return sealedPacket(packetId, senderPk, nonce, crypto.seal(sharedKey, nonce, plain));
 }
 
 /**

@@ -25,7 +25,7 @@
  * |     32 |     24 | nonce                                                             |
  * |     56 |  16+n  | box(shared(sender real sk, receiver real pk), nonce){0x9c ‖ DHT-PK data} |
  */
-import { equalBytes, Reader, type Bytes } from '../bytes.js';
+import { equalBytes, Reader, Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { decodePackedNodes, encodePackedNodes, MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
@@ -55,11 +55,7 @@ export function encodeDhtPkData(d: DhtPk): Bytes {
   if (d.noReplay < 0n || d.noReplay > 0xffffffffffffffffn) throw new Error(`DHT-PK: no_replay ${d.noReplay} is not a u64`);
   if (d.nodes.length > MAX_SENT_NODES) throw new Error(`DHT-PK: ${d.nodes.length} nodes, at most ${MAX_SENT_NODES}`);
   const nodes = encodePackedNodes(d.nodes);
-  const out = new Uint8Array(DHT_PK_DATA_MIN_SIZE_BYTES + nodes.length);
-  new DataView(out.buffer).setBigUint64(0, d.noReplay, false);
-  out.set(d.dhtPk, 8);
-  out.set(nodes, DHT_PK_DATA_MIN_SIZE_BYTES);
-  return out;
+  return new Writer(DHT_PK_DATA_MIN_SIZE_BYTES + nodes.length).u64(d.noReplay).bytes(d.dhtPk).bytes(nodes).finish();
 }
 
 /** Decodes DHT-PK data (without the 0x9c byte); the nodes must fill the rest exactly. */
@@ -77,10 +73,7 @@ export function decodeDhtPkData(data: Bytes): Result<DhtPk> {
 /** `0x9c ‖ DHT-PK data`: what is boxed, both as onion data and inside the DHT route. */
 export function encodeDhtPkPayload(d: DhtPk): Bytes {
   const data = encodeDhtPkData(d);
-  const out = new Uint8Array(1 + data.length);
-  out[0] = ONION_DATA_ID.dht_pk;
-  out.set(data, 1);
-  return out;
+  return new Writer(1 + data.length).u8(ONION_DATA_ID.dht_pk).bytes(data).finish();
 }
 
 export function decodeDhtPkPayload(payload: Bytes): Result<DhtPk> {
@@ -107,11 +100,7 @@ export function sealDhtPkRouted(crypto: Crypto, realSharedKey: Bytes, senderReal
   requireLength('DHT-PK routed sender real pk', senderRealPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('DHT-PK routed nonce', nonce, NONCE_SIZE_BYTES);
   const box = crypto.seal(realSharedKey, nonce, encodeDhtPkPayload(d));
-  const out = new Uint8Array(PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES + box.length);
-  out.set(senderRealPk, 0);
-  out.set(nonce, PUBLIC_KEY_SIZE_BYTES);
-  out.set(box, PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES);
-  return out;
+  return new Writer(PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES + box.length).bytes(senderRealPk).bytes(nonce).bytes(box).finish();
 }
 
 /** Splits the request-156 data; the caller looks up the real shared key by `senderRealPk`. */

@@ -18,7 +18,7 @@
  * Request ids handled by 0.2.18: 254 NAT ping (nat-ping.ts), 156 DHT-PK
  * (dht-pk.ts). Id 32 (friend request) is defined but not handled over this route.
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { DHT_REQUEST_ID, PACKET_ID } from '../packet-ids.js';
@@ -92,17 +92,14 @@ export function sealDhtRequest(
   if (data.length > MAX_DHT_REQUEST_DATA_SIZE_BYTES) {
     throw new Error(`DHT request: ${data.length} bytes of data, at most ${MAX_DHT_REQUEST_DATA_SIZE_BYTES}`);
   }
-  const plain = new Uint8Array(1 + data.length);
-  plain[0] = requestId;
-  plain.set(data, 1);
-  const box = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(DHT_REQUEST_HEADER_SIZE_BYTES + box.length);
-  out[0] = PACKET_ID.dht_request;
-  out.set(receiverPk, 1);
-  out.set(senderPk, 1 + PUBLIC_KEY_SIZE_BYTES);
-  out.set(nonce, 1 + 2 * PUBLIC_KEY_SIZE_BYTES);
-  out.set(box, DHT_REQUEST_HEADER_SIZE_BYTES);
-  return out;
+  const box = crypto.seal(sharedKey, nonce, new Writer(1 + data.length).u8(requestId).bytes(data).finish());
+  return new Writer(DHT_REQUEST_HEADER_SIZE_BYTES + box.length)
+    .u8(PACKET_ID.dht_request)
+    .bytes(receiverPk)
+    .bytes(senderPk)
+    .bytes(nonce)
+    .bytes(box)
+    .finish();
 }
 
 /**

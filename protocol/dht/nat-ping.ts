@@ -10,7 +10,7 @@
  * |      0 |      1 | type: 0 = request, 1 = response    |
  * |      1 |      8 | ping_id (opaque, host order in c-toxcore) |
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { requireLength } from '../keys.js';
 import { err, ok, type Result } from '../result.js';
 
@@ -29,10 +29,10 @@ export interface NatPing {
 
 export function encodeNatPing(p: NatPing): Bytes {
   requireLength('NAT ping id', p.pingId, NAT_PING_ID_SIZE_BYTES);
-  const out = new Uint8Array(NAT_PING_SIZE_BYTES);
-  out[0] = p.type === 'request' ? NAT_PING_TYPE_REQUEST : NAT_PING_TYPE_RESPONSE;
-  out.set(p.pingId, 1);
-  return out;
+  return new Writer(NAT_PING_SIZE_BYTES)
+    .u8(p.type === 'request' ? NAT_PING_TYPE_REQUEST : NAT_PING_TYPE_RESPONSE)
+    .bytes(p.pingId)
+    .finish();
 }
 
 export function decodeNatPing(data: Bytes): Result<NatPing> {

@@ -13,7 +13,7 @@
  * |     33 |     24 | nonce                                                             |
  * |     57 |     56 | box(shared(sender DHT sk, receiver DHT pk)){searched pk 32 ‖ ping_id 8} |
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -40,9 +40,7 @@ export function sealNodesRequest(
 ): Bytes {
   requireLength('nodes request searched pk', fields.searchedPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('nodes request ping id', fields.pingId, PING_ID_SIZE_BYTES);
-  const plain = new Uint8Array(NODES_REQUEST_PLAIN_SIZE_BYTES);
-  plain.set(fields.searchedPk, 0);
-  plain.set(fields.pingId, PUBLIC_KEY_SIZE_BYTES);
+  const plain = new Writer(NODES_REQUEST_PLAIN_SIZE_BYTES).bytes(fields.searchedPk).bytes(fields.pingId).finish();
   return sealDhtPacket(crypto, PACKET_ID.nodes_request, sharedKey, senderPk, nonce, plain);
 }
 

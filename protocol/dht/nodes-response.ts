@@ -17,7 +17,7 @@
  *
  * Plaintext: `[count 1][count packed nodes, N bytes][ping_id 8, echoed]`.
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { decodePackedNodes, encodePackedNodes, MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
@@ -50,10 +50,7 @@ export function sealNodesResponse(
   if (fields.nodes.length > MAX_SENT_NODES) throw new Error(`nodes response: ${fields.nodes.length} nodes, at most ${MAX_SENT_NODES}`);
   if (fields.nodes.some((n) => n.transport !== 'udp')) throw new Error('nodes response: only UDP nodes may be sent');
   const packed = encodePackedNodes(fields.nodes);
-  const plain = new Uint8Array(1 + packed.length + PING_ID_SIZE_BYTES);
-  plain[0] = fields.nodes.length;
-  plain.set(packed, 1);
-  plain.set(fields.pingId, 1 + packed.length);
+  const plain = new Writer(1 + packed.length + PING_ID_SIZE_BYTES).u8(fields.nodes.length).bytes(packed).bytes(fields.pingId).finish();
   return sealDhtPacket(crypto, PACKET_ID.nodes_response, sharedKey, senderPk, nonce, plain);
 }
 

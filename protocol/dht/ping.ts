@@ -14,7 +14,7 @@
  * |     33 |     24 | nonce                                                        |
  * |     57 |     25 | box(shared(sender DHT sk, receiver DHT pk)){type 1 ‖ ping_id 8} |
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -34,9 +34,7 @@ export interface Ping {
 
 function seal(crypto: Crypto, id: number, sharedKey: Bytes, senderPk: Bytes, nonce: Bytes, fields: Ping): Bytes {
   requireLength('ping id', fields.pingId, PING_ID_SIZE_BYTES);
-  const plain = new Uint8Array(PING_PLAIN_SIZE_BYTES);
-  plain[0] = id;
-  plain.set(fields.pingId, 1);
+  const plain = new Writer(PING_PLAIN_SIZE_BYTES).u8(id).bytes(fields.pingId).finish();
   return sealDhtPacket(crypto, id, sharedKey, senderPk, nonce, plain);
 }
 

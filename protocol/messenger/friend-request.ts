@@ -13,7 +13,7 @@
  *
  * c-toxcore `friendreq_handlepacket`: length must be > 5 and ≤ 1021 (onion_client.h ONION_CLIENT_MAX_DATA_SIZE).
  */
-import type { Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { ONION_CLIENT_MAX_DATA_SIZE_BYTES } from '../onion/constants.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -34,20 +34,15 @@ export function encodeFriendRequest(nospam: Bytes, message: Bytes): Bytes {
   if (message.length < 1 || message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES) {
     throw new Error(`friend request: message length ${message.length} outside 1..${MAX_FRIEND_REQUEST_MESSAGE_BYTES}`);
   }
-  const out = new Uint8Array(1 + NOSPAM_SIZE_BYTES + message.length);
-  out[0] = CRYPTO_PAYLOAD_ID.friend_requests;
-  out.set(nospam, 1);
-  out.set(message, 1 + NOSPAM_SIZE_BYTES);
-  return out;
+  return new Writer(1 + NOSPAM_SIZE_BYTES + message.length).u8(CRYPTO_PAYLOAD_ID.friend_requests).bytes(nospam).bytes(message).finish();
 }
 
 export function decodeFriendRequest(bytes: Bytes): Result<FriendRequestPacket> {
   if (bytes.length === 0 || bytes[0] !== CRYPTO_PAYLOAD_ID.friend_requests) return err(`friend request: id is not ${CRYPTO_PAYLOAD_ID.friend_requests}`);
   if (bytes.length <= 1 + NOSPAM_SIZE_BYTES) return err('friend request: no message');
   if (bytes.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) return err(`friend request: length ${bytes.length} exceeds ${ONION_CLIENT_MAX_DATA_SIZE_BYTES}`);
-  return ok({
-    kind: 'friendRequest',
-    nospam: bytes.slice(1, 1 + NOSPAM_SIZE_BYTES),
-    message: bytes.slice(1 + NOSPAM_SIZE_BYTES),
-  });
+  const r = new Reader(bytes);
+  r.u8();
+  const nospam = r.bytes(NOSPAM_SIZE_BYTES);
+  return ok({ kind: 'friendRequest', nospam, message: r.rest() });
 }

@@ -13,7 +13,7 @@
  * c-toxcore ignores an empty message; the sender refuses ≥ 1373 bytes of text
  * (Messenger.c `m_send_message`: `length >= MAX_CRYPTO_DATA_SIZE`).
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import { MAX_MESSAGE_LENGTH_BYTES } from './constants.js';
@@ -28,10 +28,7 @@ export function encodeText(id: typeof CRYPTO_PAYLOAD_ID.message | typeof CRYPTO_
   if (text.length < 1 || text.length > MAX_MESSAGE_LENGTH_BYTES) {
     throw new Error(`message: text length ${text.length} outside 1..${MAX_MESSAGE_LENGTH_BYTES}`);
   }
-  const out = new Uint8Array(1 + text.length);
-  out[0] = id;
-  out.set(text, 1);
-  return out;
+  return new Writer(1 + text.length).u8(id).bytes(text).finish();
 }
 
 /** Shared by MESSAGE and ACTION. */

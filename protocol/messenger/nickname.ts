@@ -10,7 +10,7 @@
  *
  * c-toxcore ignores a name longer than MAX_NAME_LENGTH (128); an empty name is valid.
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import { MAX_NAME_LENGTH_BYTES } from './constants.js';
@@ -23,10 +23,7 @@ export interface NicknamePacket {
 /** Throws on a name longer than 128 bytes. */
 export function encodeNickname(name: Bytes): Bytes {
   if (name.length > MAX_NAME_LENGTH_BYTES) throw new Error(`nickname: ${name.length} bytes, at most ${MAX_NAME_LENGTH_BYTES}`);
-  const out = new Uint8Array(1 + name.length);
-  out[0] = CRYPTO_PAYLOAD_ID.nickname;
-  out.set(name, 1);
-  return out;
+  return new Writer(1 + name.length).u8(CRYPTO_PAYLOAD_ID.nickname).bytes(name).finish();
 }
 
 export function decodeNickname(bytes: Bytes): Result<NicknamePacket> {

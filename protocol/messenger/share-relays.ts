@@ -14,7 +14,7 @@
  * UDP and TCP ip_types are both accepted, a malformed or partial node rejects the packet, and
  * bytes after the third node are ignored. Zero relays (`[0x11]`) is valid.
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { encodePackedNodes, readPackedNode, type PackedNode } from '../packed-node.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
@@ -30,10 +30,7 @@ export function encodeShareRelays(relays: readonly PackedNode[]): Bytes {
   if (relays.length > MAX_SHARED_RELAYS) throw new Error(`share relays: ${relays.length} relays, at most ${MAX_SHARED_RELAYS}`);
   for (const r of relays) if (r.transport !== 'tcp') throw new Error('share relays: only TCP relays are shared');
   const nodes = encodePackedNodes(relays);
-  const out = new Uint8Array(1 + nodes.length);
-  out[0] = CRYPTO_PAYLOAD_ID.share_relays;
-  out.set(nodes, 1);
-  return out;
+  return new Writer(1 + nodes.length).u8(CRYPTO_PAYLOAD_ID.share_relays).bytes(nodes).finish();
 }
 
 export function decodeShareRelays(bytes: Bytes): Result<ShareRelaysPacket> {

@@ -10,7 +10,7 @@
  *
  * c-toxcore ignores one longer than MAX_STATUSMESSAGE_LENGTH (1007); empty is valid.
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 import { err, ok, type Result } from '../result.js';
 import { MAX_STATUSMESSAGE_LENGTH_BYTES } from './constants.js';
@@ -25,10 +25,7 @@ export function encodeStatusMessage(message: Bytes): Bytes {
   if (message.length > MAX_STATUSMESSAGE_LENGTH_BYTES) {
     throw new Error(`status message: ${message.length} bytes, at most ${MAX_STATUSMESSAGE_LENGTH_BYTES}`);
   }
-  const out = new Uint8Array(1 + message.length);
-  out[0] = CRYPTO_PAYLOAD_ID.status_message;
-  out.set(message, 1);
-  return out;
+  return new Writer(1 + message.length).u8(CRYPTO_PAYLOAD_ID.status_message).bytes(message).finish();
 }
 
 export function decodeStatusMessage(bytes: Bytes): Result<StatusMessagePacket> {

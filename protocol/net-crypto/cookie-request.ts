@@ -24,7 +24,7 @@
  * The receiver needs the sender DHT pk to derive the key, so decoding is in two steps:
  * `decodeCookieRequestHeader` (no crypto), then `openCookieRequest` with the shared key.
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, sealedPacket, Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -73,16 +73,8 @@ export function sealCookieRequest(
   if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('cookie request: nonce must be 24 bytes');
   if (body.realPk.length !== PUBLIC_KEY_SIZE_BYTES) throw new Error('cookie request: realPk must be 32 bytes');
   if (body.echoId.length !== ECHO_ID_SIZE_BYTES) throw new Error('cookie request: echoId must be 8 bytes');
-  const plain = new Uint8Array(COOKIE_REQUEST_PLAIN_SIZE_BYTES);
-  plain.set(body.realPk, 0);
-  plain.set(body.echoId, 2 * PUBLIC_KEY_SIZE_BYTES);
-  const boxed = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(COOKIE_REQUEST_SIZE_BYTES);
-  out[0] = PACKET_ID.cookie_request;
-  out.set(senderDhtPk, 1);
-  out.set(nonce, 1 + PUBLIC_KEY_SIZE_BYTES);
-  out.set(boxed, 1 + PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES);
-  return out;
+  const plain = new Writer(COOKIE_REQUEST_PLAIN_SIZE_BYTES).bytes(body.realPk).zeros(PUBLIC_KEY_SIZE_BYTES).bytes(body.echoId).finish();
+  return sealedPacket(PACKET_ID.cookie_request, senderDhtPk, nonce, crypto.seal(sharedKey, nonce, plain));
 }
 
 /** Decrypts a 0x18 packet with shared(our DHT sk, header.senderDhtPk). */

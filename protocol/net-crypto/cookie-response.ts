@@ -20,7 +20,7 @@
  * |      0 |    112 | cookie (see cookie.ts)             |
  * |    112 |      8 | echo id, copied from the request   |
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { NONCE_SIZE_BYTES } from '../crypto.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -34,22 +34,15 @@ export interface CookieResponse {
   readonly echoId: Bytes;
 }
 
-const PLAIN_SIZE = COOKIE_SIZE_BYTES + ECHO_ID_SIZE_BYTES;
+const PLAIN_SIZE_BYTES = COOKIE_SIZE_BYTES + ECHO_ID_SIZE_BYTES;
 
 /** Builds a 0x19 packet. Throws on wrong argument lengths. */
 export function sealCookieResponse(crypto: Crypto, sharedKey: Bytes, nonce: Bytes, body: CookieResponse): Bytes {
   if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('cookie response: nonce must be 24 bytes');
   if (body.cookie.length !== COOKIE_SIZE_BYTES) throw new Error('cookie response: cookie must be 112 bytes');
   if (body.echoId.length !== ECHO_ID_SIZE_BYTES) throw new Error('cookie response: echoId must be 8 bytes');
-  const plain = new Uint8Array(PLAIN_SIZE);
-  plain.set(body.cookie, 0);
-  plain.set(body.echoId, COOKIE_SIZE_BYTES);
-  const boxed = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(COOKIE_RESPONSE_SIZE_BYTES);
-  out[0] = PACKET_ID.cookie_response;
-  out.set(nonce, 1);
-  out.set(boxed, 1 + NONCE_SIZE_BYTES);
-  return out;
+  const boxed = crypto.seal(sharedKey, nonce, new Writer(PLAIN_SIZE_BYTES).bytes(body.cookie).bytes(body.echoId).finish());
+  return new Writer(COOKIE_RESPONSE_SIZE_BYTES).u8(PACKET_ID.cookie_response).bytes(nonce).bytes(boxed).finish();
 }
 
 /** Decrypts a 0x19 packet with the DHT shared key our request used. The caller compares `echoId`. */
@@ -59,6 +52,6 @@ export function openCookieResponse(crypto: Crypto, sharedKey: Bytes, bytes: Byte
   if (r.u8() !== PACKET_ID.cookie_response) return err('cookie response: packet id is not 0x19');
   const nonce = r.bytes(NONCE_SIZE_BYTES);
   const plain = crypto.open(sharedKey, nonce, r.rest());
-  if (plain === null || plain.length !== PLAIN_SIZE) return err('cookie response: box does not authenticate');
+  if (plain === null || plain.length !== PLAIN_SIZE_BYTES) return err('cookie response: box does not authenticate');
   return ok({ cookie: plain.slice(0, COOKIE_SIZE_BYTES), echoId: plain.slice(COOKIE_SIZE_BYTES) });
 }

@@ -22,7 +22,7 @@
  * machine that matters; nobody but the issuer reads it. We write it little-endian too.
  * Freshness (`open_cookie`): valid while `time <= now <= time + COOKIE_TIMEOUT_S`.
  */
-import type { Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SYMMETRIC_KEY_SIZE_BYTES } from '../crypto.js';
 import { err, ok, type Result } from '../result.js';
@@ -48,19 +48,8 @@ export function sealCookie(crypto: Crypto, cookieKey: Bytes, nonce: Bytes, conte
   check(contents.realPk.length === PUBLIC_KEY_SIZE_BYTES, 'realPk must be 32 bytes');
   check(contents.dhtPk.length === PUBLIC_KEY_SIZE_BYTES, 'dhtPk must be 32 bytes');
   check(contents.time >= 0n && contents.time < 1n << 64n, 'time must fit in u64');
-  const plain = new Uint8Array(COOKIE_CONTENTS_SIZE_BYTES);
-  let t = contents.time;
-  for (let i = 0; i < 8; i++) {
-    plain[i] = Number(t & 0xffn);
-    t >>= 8n;
-  }
-  plain.set(contents.realPk, 8);
-  plain.set(contents.dhtPk, 8 + PUBLIC_KEY_SIZE_BYTES);
-  const boxed = crypto.secretbox(cookieKey, nonce, plain);
-  const out = new Uint8Array(COOKIE_SIZE_BYTES);
-  out.set(nonce, 0);
-  out.set(boxed, NONCE_SIZE_BYTES);
-  return out;
+  const plain = new Writer(COOKIE_CONTENTS_SIZE_BYTES).u64le(contents.time).bytes(contents.realPk).bytes(contents.dhtPk).finish();
+  return new Writer(COOKIE_SIZE_BYTES).bytes(nonce).bytes(crypto.secretbox(cookieKey, nonce, plain)).finish();
 }
 
 /** Opens one of our own cookies. Does not check freshness: see `isCookieFresh`. */
@@ -69,13 +58,8 @@ export function openCookie(crypto: Crypto, cookieKey: Bytes, bytes: Bytes): Resu
   if (cookieKey.length !== SYMMETRIC_KEY_SIZE_BYTES) return err('cookie: cookie key must be 32 bytes');
   const plain = crypto.secretboxOpen(cookieKey, bytes.subarray(0, NONCE_SIZE_BYTES), bytes.subarray(NONCE_SIZE_BYTES));
   if (plain === null || plain.length !== COOKIE_CONTENTS_SIZE_BYTES) return err('cookie: does not authenticate (not ours, or corrupt)');
-  let time = 0n;
-  for (let i = 7; i >= 0; i--) time = (time << 8n) | BigInt(plain[i]!);
-  return ok({
-    time,
-    realPk: plain.slice(8, 8 + PUBLIC_KEY_SIZE_BYTES),
-    dhtPk: plain.slice(8 + PUBLIC_KEY_SIZE_BYTES, 8 + 2 * PUBLIC_KEY_SIZE_BYTES),
-  });
+  const r = new Reader(plain);
+  return ok({ time: r.u64le(), realPk: r.bytes(PUBLIC_KEY_SIZE_BYTES), dhtPk: r.bytes(PUBLIC_KEY_SIZE_BYTES) });
 }
 
 /** c-toxcore `open_cookie` freshness rule: `time <= now <= time + 15` (seconds, issuer's clock). */

@@ -31,7 +31,7 @@
  * success advances `recv_nonce` by DATA_NUM_THRESHOLD (21845) when `diff > 2 × 21845`
  * (c-toxcore `handle_data_packet`). `recoverNonce` and `advanceRecvNonce` are those two steps.
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { NONCE_SIZE_BYTES } from '../crypto.js';
 import { addToNonce } from '../nonce.js';
@@ -97,18 +97,10 @@ export function sealCryptoData(crypto: Crypto, sessionKey: Bytes, nonce: Bytes, 
   if (body.payload[0] === CRYPTO_PAYLOAD_ID.padding) throw new Error('crypto data: payload id 0 is padding and cannot be sent');
   if (!isU32(body.bufferStart) || !isU32(body.packetNumber)) throw new Error('crypto data: bufferStart/packetNumber must be u32');
   const pad = paddingLength(L);
-  const plain = new Uint8Array(8 + pad + L);
-  const v = new DataView(plain.buffer);
-  v.setUint32(0, body.bufferStart, false);
-  v.setUint32(4, body.packetNumber, false);
-  plain.set(body.payload, 8 + pad);
+  const plain = new Writer(8 + pad + L).u32(body.bufferStart).u32(body.packetNumber).zeros(pad).bytes(body.payload).finish();
   const boxed = crypto.seal(sessionKey, nonce, plain);
-  const out = new Uint8Array(3 + boxed.length);
-  out[0] = PACKET_ID.crypto_data;
-  out[1] = nonce[NONCE_SIZE_BYTES - 2]!;
-  out[2] = nonce[NONCE_SIZE_BYTES - 1]!;
-  out.set(boxed, 3);
-  return out;
+  // Only the nonce's last two bytes travel (its low 16 bits, big-endian).
+  return new Writer(3 + boxed.length).u8(PACKET_ID.crypto_data).u16(nonceLow16(nonce)).bytes(boxed).finish();
 }
 
 /**

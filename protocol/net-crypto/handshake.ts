@@ -35,7 +35,7 @@
  * shared(own real sk, peer real pk); compare the SHA-512. `openHandshake` does the last two
  * steps; `decodeHandshakeHeader` + `openCookie` do the first.
  */
-import { Reader, equalBytes, type Bytes } from '../bytes.js';
+import { Reader, Writer, equalBytes, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHA512_SIZE_BYTES } from '../crypto.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -90,18 +90,14 @@ export function sealHandshake(
   if (fields.otherCookie.length !== COOKIE_SIZE_BYTES) throw new Error('handshake: otherCookie must be 112 bytes');
   if (fields.baseNonce.length !== NONCE_SIZE_BYTES) throw new Error('handshake: baseNonce must be 24 bytes');
   if (fields.sessionPk.length !== PUBLIC_KEY_SIZE_BYTES) throw new Error('handshake: sessionPk must be 32 bytes');
-  const plain = new Uint8Array(HANDSHAKE_PLAIN_SIZE_BYTES);
-  plain.set(fields.baseNonce, 0);
-  plain.set(fields.sessionPk, NONCE_SIZE_BYTES);
-  plain.set(crypto.sha512(fields.cookie), NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
-  plain.set(fields.otherCookie, NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + SHA512_SIZE_BYTES);
+  const plain = new Writer(HANDSHAKE_PLAIN_SIZE_BYTES)
+    .bytes(fields.baseNonce)
+    .bytes(fields.sessionPk)
+    .bytes(crypto.sha512(fields.cookie))
+    .bytes(fields.otherCookie)
+    .finish();
   const boxed = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(HANDSHAKE_SIZE_BYTES);
-  out[0] = PACKET_ID.handshake;
-  out.set(fields.cookie, 1);
-  out.set(nonce, 1 + COOKIE_SIZE_BYTES);
-  out.set(boxed, 1 + COOKIE_SIZE_BYTES + NONCE_SIZE_BYTES);
-  return out;
+  return new Writer(HANDSHAKE_SIZE_BYTES).u8(PACKET_ID.handshake).bytes(fields.cookie).bytes(nonce).bytes(boxed).finish();
 }
 
 /**

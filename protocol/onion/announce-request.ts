@@ -16,7 +16,7 @@
  * |     57 |    120 | box(shared(sender sk, D DHT pk), nonce){ping_id 32 ‖ searched pk 32 ‖ data pk 32 ‖ sendback 8} |
  * |    177 |    177 | RETURN_3 (only in the 354-byte form)                           |
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -63,18 +63,14 @@ export function sealAnnounceRequest(
   requireLength('announce request searched pk', fields.searchedPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('announce request data pk', fields.dataPk, PUBLIC_KEY_SIZE_BYTES);
   requireLength('announce request sendback', fields.sendback, ONION_ANNOUNCE_SENDBACK_SIZE_BYTES);
-  const plain = new Uint8Array(ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES);
-  plain.set(fields.pingId, 0);
-  plain.set(fields.searchedPk, 32);
-  plain.set(fields.dataPk, 64);
-  plain.set(fields.sendback, 96);
+  const plain = new Writer(ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES)
+    .bytes(fields.pingId)
+    .bytes(fields.searchedPk)
+    .bytes(fields.dataPk)
+    .bytes(fields.sendback)
+    .finish();
   const box = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + box.length);
-  out[0] = PACKET_ID.announce_request;
-  out.set(nonce, 1);
-  out.set(senderPk, 1 + NONCE_SIZE_BYTES);
-  out.set(box, 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
-  return out;
+  return new Writer(ANNOUNCE_REQUEST_SIZE_BYTES).u8(PACKET_ID.announce_request).bytes(nonce).bytes(senderPk).bytes(box).finish();
 }
 
 /** Accepts the 177-byte form and the 354-byte form with a trailing RETURN_3. */
@@ -98,5 +94,9 @@ export function openAnnounceRequest(crypto: Crypto, sharedKey: Bytes, header: An
   const p = crypto.open(sharedKey, header.nonce, header.box);
   if (!p) return err('announce request: box does not authenticate');
   if (p.length !== ANNOUNCE_REQUEST_PLAIN_SIZE_BYTES) return err(`announce request: plaintext is ${p.length} bytes`);
-  return ok({ pingId: p.slice(0, 32), searchedPk: p.slice(32, 64), dataPk: p.slice(64, 96), sendback: p.slice(96) });
+  const r = new Reader(p);
+  const pingId = r.bytes(ONION_PING_ID_SIZE_BYTES);
+  const searchedPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  const dataPk = r.bytes(PUBLIC_KEY_SIZE_BYTES);
+  return ok({ pingId, searchedPk, dataPk, sendback: r.rest() });
 }

@@ -18,7 +18,7 @@
  * announced here (field is its data pk), 2 = stored (field is a ping_id). It
  * is kept as the raw byte; what a value means is the client's business.
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { decodePackedNodes, encodePackedNodes, MAX_SENT_NODES, PACKED_NODE_IPV6_SIZE_BYTES, type PackedNode } from '../packed-node.js';
@@ -62,17 +62,14 @@ export function sealAnnounceResponse(
   if (fields.nodes.length > MAX_SENT_NODES) throw new Error(`announce response: ${fields.nodes.length} nodes`);
   if (fields.nodes.some((n) => n.transport !== 'udp')) throw new Error('announce response: only UDP nodes may be sent');
   const nodes = encodePackedNodes(fields.nodes);
-  const plain = new Uint8Array(1 + ONION_PING_ID_SIZE_BYTES + nodes.length);
-  plain[0] = fields.isStored;
-  plain.set(fields.pingIdOrDataPk, 1);
-  plain.set(nodes, 1 + ONION_PING_ID_SIZE_BYTES);
+  const plain = new Writer(1 + ONION_PING_ID_SIZE_BYTES + nodes.length).u8(fields.isStored).bytes(fields.pingIdOrDataPk).bytes(nodes).finish();
   const box = crypto.seal(sharedKey, nonce, plain);
-  const out = new Uint8Array(1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES + box.length);
-  out[0] = PACKET_ID.announce_response;
-  out.set(sendback, 1);
-  out.set(nonce, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES);
-  out.set(box, 1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES);
-  return out;
+  return new Writer(1 + ONION_ANNOUNCE_SENDBACK_SIZE_BYTES + NONCE_SIZE_BYTES + box.length)
+    .u8(PACKET_ID.announce_response)
+    .bytes(sendback)
+    .bytes(nonce)
+    .bytes(box)
+    .finish();
 }
 
 /** Splits a 0x84 (82..286 bytes) so the client can look up the key by sendback. */

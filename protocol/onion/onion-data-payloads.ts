@@ -20,7 +20,7 @@
  * DHT-PK (id 156): `[0x9c][no_replay 8][DHT pk 32][0..4 packed nodes]`, see
  * dht/dht-pk.ts, whose codecs are re-exported here.
  */
-import type { Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { decodeDhtPkPayload, type DhtPk } from '../dht/dht-pk.js';
 import { requireLength } from '../keys.js';
 import { MAX_FRIEND_REQUEST_MESSAGE_BYTES } from '../messenger/constants.js';
@@ -45,11 +45,7 @@ export function encodeFriendRequestPayload(p: FriendRequestPayload): Bytes {
   if (p.message.length === 0 || p.message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES) {
     throw new Error(`friend request: message of ${p.message.length} bytes (1..${MAX_FRIEND_REQUEST_MESSAGE_BYTES})`);
   }
-  const out = new Uint8Array(1 + NOSPAM_SIZE_BYTES + p.message.length);
-  out[0] = ONION_DATA_ID.friend_request;
-  out.set(p.nospam, 1);
-  out.set(p.message, 1 + NOSPAM_SIZE_BYTES);
-  return out;
+  return new Writer(1 + NOSPAM_SIZE_BYTES + p.message.length).u8(ONION_DATA_ID.friend_request).bytes(p.nospam).bytes(p.message).finish();
 }
 
 /** c-toxcore accepts 5 < length ≤ 1021 (`friendreq_handlepacket`). */
@@ -57,7 +53,10 @@ export function decodeFriendRequestPayload(payload: Bytes): Result<FriendRequest
   if (payload.length <= 1 + NOSPAM_SIZE_BYTES) return err(`friend request: ${payload.length} bytes, need a message of at least 1 byte`);
   if (payload.length > ONION_CLIENT_MAX_DATA_SIZE_BYTES) return err(`friend request: ${payload.length} bytes is over ${ONION_CLIENT_MAX_DATA_SIZE_BYTES}`);
   if (payload[0] !== ONION_DATA_ID.friend_request) return err(`friend request: type ${payload[0]} is not ${ONION_DATA_ID.friend_request}`);
-  return ok({ nospam: payload.slice(1, 1 + NOSPAM_SIZE_BYTES), message: payload.slice(1 + NOSPAM_SIZE_BYTES) });
+  const r = new Reader(payload);
+  r.u8();
+  const nospam = r.bytes(NOSPAM_SIZE_BYTES);
+  return ok({ nospam, message: r.rest() });
 }
 
 export type OnionDataPayload =

@@ -24,7 +24,7 @@
  *
  * Inner box: box(shared(sender real sk, dest real pk), nonce){data L}.
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -37,6 +37,7 @@ import {
   ONION_MAX_PACKET_SIZE_BYTES,
   ONION_RETURN_3_SIZE_BYTES,
 } from './constants.js';
+import { encodeOnionDataResponse } from './onion-data-response.js';
 
 /** 0x85 total = 153 + L: 105 + sender pk 32 + inner MAC 16. */
 export const ONION_DATA_REQUEST_OVERHEAD_BYTES = ONION_DATA_REQUEST_MIN_SIZE_BYTES + ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES;
@@ -76,10 +77,7 @@ export function sealOnionDataInner(crypto: Crypto, innerSharedKey: Bytes, sender
     throw new Error(`onion data: ${data.length} bytes of data (1..${ONION_CLIENT_MAX_DATA_SIZE_BYTES})`);
   }
   const box = crypto.seal(innerSharedKey, nonce, data);
-  const out = new Uint8Array(PUBLIC_KEY_SIZE_BYTES + box.length);
-  out.set(senderRealPk, 0);
-  out.set(box, PUBLIC_KEY_SIZE_BYTES);
-  return out;
+  return new Writer(PUBLIC_KEY_SIZE_BYTES + box.length).bytes(senderRealPk).bytes(box).finish();
 }
 
 /** Builds a 0x85 around an inner part from `sealOnionDataInner` (same nonce). */
@@ -96,14 +94,9 @@ export function sealOnionDataRequestWithInner(
   requireLength('onion data temp pk', tempPk, PUBLIC_KEY_SIZE_BYTES);
   if (inner.length <= ONION_DATA_IN_RESPONSE_MIN_SIZE_BYTES) throw new Error('onion data: inner part too short');
   const box = crypto.seal(outerSharedKey, nonce, inner);
-  const out = new Uint8Array(1 + 2 * PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES + box.length);
-  if (out.length > ONION_MAX_DATA_SIZE_BYTES) throw new Error(`onion data request: ${out.length} bytes is over ${ONION_MAX_DATA_SIZE_BYTES}`);
-  out[0] = PACKET_ID.onion_data_request;
-  out.set(destRealPk, 1);
-  out.set(nonce, 1 + PUBLIC_KEY_SIZE_BYTES);
-  out.set(tempPk, 1 + PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES);
-  out.set(box, 1 + 2 * PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES);
-  return out;
+  const size = 1 + 2 * PUBLIC_KEY_SIZE_BYTES + NONCE_SIZE_BYTES + box.length;
+  if (size > ONION_MAX_DATA_SIZE_BYTES) throw new Error(`onion data request: ${size} bytes is over ${ONION_MAX_DATA_SIZE_BYTES}`);
+  return new Writer(size).u8(PACKET_ID.onion_data_request).bytes(destRealPk).bytes(nonce).bytes(tempPk).bytes(box).finish();
 }
 
 /** The whole 0x85 in one call. */
@@ -139,10 +132,5 @@ export function decodeOnionDataRequest(bytes: Bytes, opts: { readonly withReturn
  * without the return blob). D sends it as R in `[0x8c][stored RETURN_3][0x86…]`.
  */
 export function onionDataResponseFromRequest(header: OnionDataRequestHeader): Bytes {
-  const out = new Uint8Array(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + header.box.length);
-  out[0] = PACKET_ID.onion_data_response;
-  out.set(header.nonce, 1);
-  out.set(header.tempPk, 1 + NONCE_SIZE_BYTES);
-  out.set(header.box, 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
-  return out;
+  return encodeOnionDataResponse({ nonce: header.nonce, tempPk: header.tempPk, box: header.box });
 }

@@ -16,7 +16,7 @@
  * |     25 |     32 | temp public key                                             |
  * |     57 | 64+L   | box(shared(temp sk, our data pk), nonce){sender real pk 32 ‖ inner box 16+L} |
  */
-import { Reader, type Bytes } from '../bytes.js';
+import { Reader, Writer, type Bytes } from '../bytes.js';
 import { NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { requireLength } from '../keys.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -45,12 +45,12 @@ export interface OnionDataOuter {
 export function encodeOnionDataResponse(h: OnionDataResponseHeader): Bytes {
   requireLength('0x86 nonce', h.nonce, NONCE_SIZE_BYTES);
   requireLength('0x86 temp pk', h.tempPk, PUBLIC_KEY_SIZE_BYTES);
-  const out = new Uint8Array(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + h.box.length);
-  out[0] = PACKET_ID.onion_data_response;
-  out.set(h.nonce, 1);
-  out.set(h.tempPk, 1 + NONCE_SIZE_BYTES);
-  out.set(h.box, 1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES);
-  return out;
+  return new Writer(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + h.box.length)
+    .u8(PACKET_ID.onion_data_response)
+    .bytes(h.nonce)
+    .bytes(h.tempPk)
+    .bytes(h.box)
+    .finish();
 }
 
 /** Splits a 0x86 with the receiver's size rule: more than 121 and at most 1069 bytes. */

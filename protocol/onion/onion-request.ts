@@ -23,7 +23,7 @@
  * C → D: `[payload L][RETURN_3 177]`; C forwards only payloads starting 0x83 or 0x85.
  * Every hop drops packets over 1400 bytes; the minimums are strict (> 226 / 218 / 210).
  */
-import { concat, Reader, type Bytes } from '../bytes.js';
+import { concat, Reader, Writer, type Bytes } from '../bytes.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES, PUBLIC_KEY_SIZE_BYTES, SHARED_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { decodeOnionIpPort, encodeOnionIpPort, type IpPort } from '../ip-port.js';
 import { requireLength } from '../keys.js';
@@ -88,7 +88,12 @@ export function sealOnionRequest(crypto: Crypto, path: OnionPath, nonce: Bytes, 
   const layer3 = crypto.seal(path.sharedKey3, nonce, concat(encodeOnionIpPort(dest), payload));
   const layer2 = crypto.seal(path.sharedKey2, nonce, concat(encodeOnionIpPort(path.ipPort3), path.publicKey3, layer3));
   const layer1 = crypto.seal(path.sharedKey1, nonce, concat(encodeOnionIpPort(path.ipPort2), path.publicKey2, layer2));
-  return concat(Uint8Array.of(PACKET_ID.onion_request_0), nonce, path.publicKey1, layer1);
+  return new Writer(1 + NONCE_SIZE_BYTES + PUBLIC_KEY_SIZE_BYTES + layer1.length)
+    .u8(PACKET_ID.onion_request_0)
+    .bytes(nonce)
+    .bytes(path.publicKey1)
+    .bytes(layer1)
+    .finish();
 }
 
 // ---------------------------------------------------------------------------
@@ -169,7 +174,7 @@ export function encodeOnionRequest1(nonce: Bytes, publicKey: Bytes, box: Bytes, 
   requireLength('0x81 nonce', nonce, NONCE_SIZE_BYTES);
   requireLength('0x81 public key', publicKey, PUBLIC_KEY_SIZE_BYTES);
   requireLength('0x81 RETURN_1', return1, ONION_RETURN_1_SIZE_BYTES);
-  return concat(Uint8Array.of(PACKET_ID.onion_request_1), nonce, publicKey, box, return1);
+  return relayedOnionRequest(PACKET_ID.onion_request_1, nonce, publicKey, box, return1);
 }
 
 /** 0x82 as relay B sends it: `[0x82][nonce][PK3][layer 3][RETURN_2]`. */
@@ -177,7 +182,18 @@ export function encodeOnionRequest2(nonce: Bytes, publicKey: Bytes, box: Bytes, 
   requireLength('0x82 nonce', nonce, NONCE_SIZE_BYTES);
   requireLength('0x82 public key', publicKey, PUBLIC_KEY_SIZE_BYTES);
   requireLength('0x82 RETURN_2', return2, ONION_RETURN_2_SIZE_BYTES);
-  return concat(Uint8Array.of(PACKET_ID.onion_request_2), nonce, publicKey, box, return2);
+  return relayedOnionRequest(PACKET_ID.onion_request_2, nonce, publicKey, box, return2);
+}
+
+/** `[id][nonce][public key][box][return blob]`: the 0x81 / 0x82 a relay sends on. */
+function relayedOnionRequest(id: number, nonce: Bytes, publicKey: Bytes, box: Bytes, returnBlob: Bytes): Bytes {
+  return new Writer(1 + nonce.length + publicKey.length + box.length + returnBlob.length)
+    .u8(id)
+    .bytes(nonce)
+    .bytes(publicKey)
+    .bytes(box)
+    .bytes(returnBlob)
+    .finish();
 }
 
 /** What exit relay C sends to D: `[payload][RETURN_3]`. */

@@ -16,7 +16,7 @@
  *
  * Size: at most 1400 bytes, strictly more than 178 / 119 / 60.
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import type { IpPort } from '../ip-port.js';
 import { PACKET_ID } from '../packet-ids.js';
@@ -59,12 +59,9 @@ export function encodeOnionResponse(level: OnionResponseLevel, returnBlob: Bytes
   if (data.length === 0 || !ONION_RESPONSE_PAYLOAD_IDS.includes(data[0]!)) {
     throw new Error('onion response: R must start with 0x84 or 0x86');
   }
-  const out = new Uint8Array(1 + retSize + data.length);
-  if (out.length > ONION_MAX_PACKET_SIZE_BYTES) throw new Error(`onion response: ${out.length} bytes is over ${ONION_MAX_PACKET_SIZE_BYTES}`);
-  out[0] = ID_BY_LEVEL[level];
-  out.set(returnBlob, 1);
-  out.set(data, 1 + retSize);
-  return out;
+  const size = 1 + retSize + data.length;
+  if (size > ONION_MAX_PACKET_SIZE_BYTES) throw new Error(`onion response: ${size} bytes is over ${ONION_MAX_PACKET_SIZE_BYTES}`);
+  return new Writer(size).u8(ID_BY_LEVEL[level]).bytes(returnBlob).bytes(data).finish();
 }
 
 export function decodeOnionResponse(bytes: Bytes): Result<OnionResponse> {

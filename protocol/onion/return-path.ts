@@ -14,7 +14,7 @@
  *
  * The IP_Port is the 19-byte onion form (ip-port.ts).
  */
-import type { Bytes } from '../bytes.js';
+import { Writer, type Bytes } from '../bytes.js';
 import { NONCE_SIZE_BYTES, SYMMETRIC_KEY_SIZE_BYTES, type Crypto } from '../crypto.js';
 import { decodeOnionIpPort, encodeOnionIpPort, type IpPort } from '../ip-port.js';
 import { requireLength } from '../keys.js';
@@ -59,15 +59,10 @@ export function sealReturn(crypto: Crypto, key: Bytes, nonce: Bytes, ipPort: IpP
     const level = returnLevel(innerReturn);
     if (level === null || level === 3) throw new Error(`sealReturn: inner blob of ${innerReturn.length} bytes is not RETURN_1 or RETURN_2`);
   }
-  const ip = encodeOnionIpPort(ipPort);
-  const plain = new Uint8Array(ip.length + (innerReturn?.length ?? 0));
-  plain.set(ip, 0);
-  if (innerReturn) plain.set(innerReturn, ip.length);
+  const inner = innerReturn ?? new Uint8Array(0);
+  const plain = new Writer(ONION_IP_PORT_SIZE_BYTES + inner.length).bytes(encodeOnionIpPort(ipPort)).bytes(inner).finish();
   const box = crypto.secretbox(key, nonce, plain);
-  const out = new Uint8Array(NONCE_SIZE_BYTES + box.length);
-  out.set(nonce, 0);
-  out.set(box, NONCE_SIZE_BYTES);
-  return out;
+  return new Writer(NONCE_SIZE_BYTES + box.length).bytes(nonce).bytes(box).finish();
 }
 
 /** Opens a blob this relay sealed with `key`. Only UDP IP_Port families (2, 10) are accepted. */

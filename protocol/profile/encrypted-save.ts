@@ -21,7 +21,7 @@
  * scrypt with the given Crypto's `scrypt` (on Node, node:crypto `scryptSync`:
  * runtime/adapters/node-crypto.ts; ~16 MiB of memory, tens of ms).
  */
-import { equalBytes, type Bytes } from '../bytes.js';
+import { equalBytes, Writer, type Bytes } from '../bytes.js';
 import type { Crypto } from '../crypto.js';
 import { MAC_SIZE_BYTES, NONCE_SIZE_BYTES } from '../crypto.js';
 
@@ -78,12 +78,12 @@ export function encryptSaveWithKey(crypto: Crypto, key: Bytes, salt: Bytes, nonc
   if (salt.length !== TOX_PASS_SALT_LENGTH_BYTES) throw new Error('encrypted save: salt must be 32 bytes');
   if (nonce.length !== NONCE_SIZE_BYTES) throw new Error('encrypted save: nonce must be 24 bytes');
   const boxed = crypto.secretbox(key, nonce, plain);
-  const out = new Uint8Array(TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES + NONCE_SIZE_BYTES + boxed.length);
-  out.set(TOX_ENC_SAVE_MAGIC, 0);
-  out.set(salt, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES);
-  out.set(nonce, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES);
-  out.set(boxed, TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES + NONCE_SIZE_BYTES);
-  return out;
+  return new Writer(TOX_PASS_ENCRYPTION_EXTRA_LENGTH_BYTES - MAC_SIZE_BYTES + boxed.length)
+    .bytes(TOX_ENC_SAVE_MAGIC)
+    .bytes(salt)
+    .bytes(nonce)
+    .bytes(boxed)
+    .finish();
 }
 
 /** c-toxcore `tox_pass_encrypt` with the salt and nonce as arguments (no randomness here). */
