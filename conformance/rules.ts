@@ -292,7 +292,7 @@ export const RULES: readonly Rule[] = [
     rule: 'DHT-PK no_replay is whole Unix seconds; only strictly increasing values are accepted; reset when the friend goes offline.',
     ctoxcore: 'mono time in seconds (Unix-based)',
     toxstate: 'Unix seconds, kept strictly increasing per friend even within one second',
-    implementedBy: [{ file: 'runtime/engine.ts', symbol: 'onDhtPk' }],
+    implementedBy: [{ file: 'runtime/engine-core.ts', symbol: 'onDhtPk' }],
     provedBy: [T(ON, "B's friend search finds A, and B's DHT-PK reaches A's session over the onion")],
   },
   {
@@ -352,7 +352,7 @@ export const RULES: readonly Rule[] = [
     rule: '0.2.18 uses announce 0x83/0x84 only; 0x87/0x88 cannot cross 0.2.18 relays.',
     ctoxcore: '0x83/0x84',
     toxstate: '0x83/0x84 (0x87/0x88 recognised and counted, not used)',
-    implementedBy: [{ file: 'runtime/engine.ts', symbol: 'announceServer.handlePacket' }],
+    implementedBy: [{ file: 'runtime/dispatch.ts', symbol: 'PACKET_ID.announce_request' }],
     provedBy: [T(OI, 'a c-toxcore peer announces through a toxstate node')],
   },
   // ---- friend requests (§7) -----------------------------------------------------------------
