@@ -13,6 +13,7 @@
  */
 import { loadCrypto, type Crypto } from './runtime/adapters/node-crypto.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
+import type { ToxEngine } from './runtime/tox-engine.js';
 import type { FriendInit } from './runtime/friends.js';
 import { generateKeyPair, type KeyPair } from './runtime/keys.js';
 import { secureRandom, seededRandom, type Random } from './runtime/random.js';
@@ -59,7 +60,7 @@ export interface CreateEngineOptions extends Partial<Omit<EngineOptions, 'crypto
  * An engine with sensible defaults: libsodium loaded, OS randomness (or `seed`), a fresh
  * identity and nospam unless given, the wall clock as the epoch for DHT-PK replay counters.
  */
-export async function createEngine(opts: CreateEngineOptions = {}): Promise<Engine> {
+export async function createEngine(opts: CreateEngineOptions = {}): Promise<ToxEngine> {
   const crypto = opts.crypto ?? (await loadCrypto());
   const random = opts.random ?? (opts.seed !== undefined ? seededRandom(opts.seed) : secureRandom());
   const identity = opts.identity ?? generateKeyPair(crypto, random);

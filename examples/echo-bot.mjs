@@ -10,7 +10,7 @@
 // echo (the friend's send queue is full, it went offline) is reported as a result, and the
 // UdpNode contains an exception in this listener (it is counted and reported as an 'error' event).
 import { parseArgs } from 'node:util';
-import { createEngine, UdpNode, formatToxId, fromHex, toHex } from 'toxstate';
+import { createEngine, UdpNode, fromHex, toHex } from 'toxstate';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, bootstrap: { type: 'string' } } });
 
@@ -19,8 +19,8 @@ const node = await UdpNode.start(engine, { bind: '127.0.0.1', port: Number(value
 
 console.log(JSON.stringify({
   ev: 'ready',
-  toxid: formatToxId(engine.keys.real.publicKey, engine.nospam),
-  dhtpk: engine.keys.dhtPkHex,
+  toxid: engine.toxId(),
+  dhtpk: engine.dhtKeyHex,
   port: node.address.port,
 }));
 

@@ -27,7 +27,7 @@ export interface DemoTarget {
   /** The simulated network (simulation mode). */
   readonly demo: DemoNetwork | null;
   /** The UDP nodes (live mode). */
-  readonly udp: readonly UdpNode[];
+  readonly udp: readonly UdpNode<Engine>[];
   /** Alice and Bob's story (friend request, Established, message round trip). */
   readonly story: DemoStory;
   close(): Promise<void>;
@@ -62,7 +62,7 @@ export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
   const seed = opts.seed ?? DEFAULT_SEED;
   const t0 = performance.now();
   const clock = (): number => performance.now() - t0;
-  const udp: UdpNode[] = [];
+  const udp: UdpNode<Engine>[] = [];
   const nodes: InspectNode[] = [];
   let story: DemoStory;
   try {

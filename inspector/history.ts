@@ -13,13 +13,13 @@
  * Positions before the oldest kept entry are unknowable (null).
  */
 import type { AnyMachineSnapshot } from 'xstate';
-import type { Actors } from '../runtime/actors.js';
+import type { ActorsView } from '../runtime/tox-engine.js';
 import type { Journal, JournalEntry } from '../runtime/journal.js';
 
 /** What the history reads from an engine: its journal and its actors. */
 export interface HistorySource {
   readonly journal: Journal;
-  readonly actors: Actors;
+  readonly actors: ActorsView;
 }
 
 /** A state value as one string: `Idle`, `Active.Searching` (parallel regions joined by `, `). */

@@ -10,7 +10,8 @@
  *               state, context, last transition, next deadline, candidate transitions
  */
 import { FRIEND_SESSION_STATES, machineSpecs, type MachineName } from '../machines/index.js';
-import { actorKeys, type Engine } from '../runtime/engine.js';
+import { actorKeys } from '../runtime/actor-keys.js';
+import type { ToxEngine } from '../runtime/tox-engine.js';
 import type { JournalEntry } from '../runtime/journal.js';
 import { candidates, resolveSnapshot, type Candidate } from './candidates.js';
 import { allCharts, type MachineChart } from './charts.js';
@@ -157,7 +158,7 @@ export class InspectorModel {
     return this.histories[node]!;
   }
 
-  engine(node: number): Engine {
+  engine(node: number): ToxEngine {
     return this.target.nodes[node]!.engine;
   }
 

@@ -9,12 +9,12 @@
  * actors and journals (runtime/actors.ts, runtime/journal.ts).
  */
 import type { SimNetwork } from '../runtime/adapters/sim-network.js';
-import type { Engine } from '../runtime/engine.js';
+import type { ToxEngine } from '../runtime/tox-engine.js';
 
 export interface InspectNode {
   /** A short display name (`Alice`, `dht-1`); unique within a target. */
   readonly name: string;
-  readonly engine: Engine;
+  readonly engine: ToxEngine;
 }
 
 export interface InspectTarget {

@@ -34,7 +34,7 @@ export interface FriendsView {
   readonly size: number;
   get(pkHex: string): Friend | undefined;
   has(pkHex: string): boolean;
-  all(): Iterable<Friend>;
+  all(): IterableIterator<Friend>;
 }
 
 export interface ToxEngine {

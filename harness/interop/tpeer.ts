@@ -67,7 +67,7 @@ export class TPeer {
   private closed = false;
 
   private constructor(
-    readonly node: UdpNode,
+    readonly node: UdpNode<Engine>,
     readonly label: string,
     readonly base: Profile,
     readonly options: TPeerOptions,

@@ -1,6 +1,6 @@
 /**
  * The Node UDP adapter: the only socket code in toxstate. It binds one UDP socket, feeds
- * datagrams and a monotonic clock into an `Engine`, sends what the engine wants sent, and arms
+ * datagrams and a monotonic clock into an engine (`ToxEngine`), sends what the engine wants sent, and arms
  * one real timer at the engine's next deadline.
  *
  * Destinations are policed: by default only loopback (127.0.0.0/8, ::1) may be sent to, so a
@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import type { Bytes } from '../../protocol/bytes.js';
 import { isLoopback, makeIpPort, unmapIpv4, type IpPort } from '../../protocol/ip-port.js';
 import type { AppEvent } from '../app-events.js';
-import type { Engine } from '../engine.js';
+import type { ToxEngine } from '../tox-engine.js';
 
 /**
  * Socket send and receive buffer size asked for, as c-toxcore does (network.c new_networking_ex:
@@ -48,7 +48,7 @@ export interface UdpNodeOptions {
 
 export type UdpNodeListener = (event: AppEvent) => void;
 
-export class UdpNode {
+export class UdpNode<E extends ToxEngine = ToxEngine> {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly listeners = new Set<UdpNodeListener>();
@@ -57,7 +57,7 @@ export class UdpNode {
   lastError: string | null = null;
 
   private constructor(
-    readonly engine: Engine,
+    readonly engine: E,
     private readonly socket: Socket,
     readonly address: IpPort,
     private readonly allowPublic: boolean,
@@ -67,7 +67,7 @@ export class UdpNode {
   }
 
   /** Binds a socket, starts the engine and begins serving. Errors (port in use, bad address) reject with a clear message. */
-  static async start(engine: Engine, opts: UdpNodeOptions = {}): Promise<UdpNode> {
+  static async start<E extends ToxEngine>(engine: E, opts: UdpNodeOptions = {}): Promise<UdpNode<E>> {
     const bind = opts.bind ?? '127.0.0.1';
     const family = bind.includes(':') ? 'udp6' : 'udp4';
     const ports = opts.port !== undefined ? [opts.port] : range(DEFAULT_PORT_FROM, DEFAULT_PORT_TO);
@@ -144,7 +144,7 @@ export class UdpNode {
    * exception is rethrown to the caller — inside a listener that is the listener's exception,
    * which the node contains (see the header).
    */
-  run<T>(command: (engine: Engine, now: number) => T): T {
+  run<T>(command: (engine: E, now: number) => T): T {
     try {
       return command(this.engine, this.clock());
     } catch (e) {

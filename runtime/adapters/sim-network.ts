@@ -14,6 +14,8 @@ import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
 import type { AppEvent } from '../app-events.js';
 import { DeadlineHeap } from '../deadline-heap.js';
 import type { Engine } from '../engine.js';
+import type { ToxEngine } from '../tox-engine.js';
+import { fromHex } from '../../protocol/bytes.js';
 import { seededRandom, type Random } from '../random.js';
 
 export interface LinkConditions {
@@ -46,10 +48,10 @@ export interface SimOptions extends Partial<LinkConditions> {
   readonly maxInFlight?: number;
 }
 
-export interface SimNode {
+export interface SimNode<E extends ToxEngine = Engine> {
   readonly id: number;
   readonly address: IpPort;
-  readonly engine: Engine;
+  readonly engine: E;
   up: boolean;
   /** While suspended the node sees nothing; on wake its clock jumps to the network's. */
   suspendedUntil: number | null;
@@ -72,7 +74,7 @@ interface Flight {
   data: Bytes;
 }
 
-export type SimListener = (node: SimNode, event: AppEvent) => void;
+export type SimListener<E extends ToxEngine = Engine> = (node: SimNode<E>, event: AppEvent) => void;
 
 /**
  * A raw endpoint: an address on the simulated network served by a plain function instead of an
@@ -130,17 +132,24 @@ class FlightQueue {
 }
 const less = (a: Flight, b: Flight): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
-export class SimNetwork {
+/** A node's DHT public key as bytes (what a newcomer bootstraps with). */
+function dhtKeyOf(engine: ToxEngine): Uint8Array {
+  const k = fromHex(engine.dhtKeyHex);
+  if (!k.ok) throw new Error(`engine ${engine.selfHex}: bad DHT key`);
+  return k.value;
+}
+
+export class SimNetwork<E extends ToxEngine = Engine> {
   now: number;
   readonly conditions: LinkConditions;
   jitterModel: JitterModel;
   readonly random: Random;
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, unreachable: 0, overflow: 0, steps: 0 };
-  private readonly byAddress = new Map<string, SimNode>();
-  private readonly nodesById: SimNode[] = [];
+  private readonly byAddress = new Map<string, SimNode<E>>();
+  private readonly nodesById: SimNode<E>[] = [];
   private readonly deadlines = new DeadlineHeap();
   private readonly flights = new FlightQueue();
-  private readonly listeners = new Set<SimListener>();
+  private readonly listeners = new Set<SimListener<E>>();
   private readonly endpoints = new Map<string, { endpoint: SimEndpoint; handler: SimEndpointHandler }>();
   private seq = 0;
   private readonly maxInFlight: number;
@@ -160,7 +169,7 @@ export class SimNetwork {
     this.maxInFlight = opts.maxInFlight ?? 1_000_000;
   }
 
-  get nodes(): readonly SimNode[] {
+  get nodes(): readonly SimNode<E>[] {
     return this.nodesById;
   }
 
@@ -172,12 +181,12 @@ export class SimNetwork {
   }
 
   /** Attaches an engine and starts it at the current virtual time. */
-  add(engine: Engine, address?: IpPort): SimNode {
+  add(engine: E, address?: IpPort): SimNode<E> {
     const id = this.nodesById.length;
     const at = address ?? SimNetwork.addressFor(id);
     const holder = this.byAddress.get(ipPortKey(at));
     if (holder && !holder.removed && holder.up) throw new Error(`address ${ipPortKey(at)} is taken by node ${holder.id}`);
-    const node: SimNode = {
+    const node: SimNode<E> = {
       id,
       address: at,
       engine,
@@ -200,9 +209,9 @@ export class SimNetwork {
    * A node joins a running network: its engine is added and bootstrapped to `via` (nodes
    * already on the network, by address and DHT key), and its outputs go out at once.
    */
-  join(engine: Engine, via: readonly SimNode[], address?: IpPort): SimNode {
+  join(engine: E, via: readonly SimNode<E>[], address?: IpPort): SimNode<E> {
     const node = this.add(engine, address);
-    for (const v of via) engine.bootstrap(this.now, v.address, v.engine.keys.dht.publicKey);
+    for (const v of via) engine.bootstrap(this.now, v.address, dhtKeyOf(v.engine));
     this.pump(node);
     return node;
   }
@@ -217,7 +226,7 @@ export class SimNetwork {
   }
 
   /** A node leaves the network for good: nothing reaches it any more and its address is free. */
-  remove(node: SimNode): void {
+  remove(node: SimNode<E>): void {
     node.up = false;
     node.removed = true;
     node.suspendedUntil = null;
@@ -226,18 +235,18 @@ export class SimNetwork {
   }
 
   /** Puts a node on a worse link: extra one-way latency and loss for datagrams from or to it. */
-  setLink(node: SimNode, link: { extraLatencyMs?: number; extraLoss?: number }): void {
+  setLink(node: SimNode<E>, link: { extraLatencyMs?: number; extraLoss?: number }): void {
     if (link.extraLatencyMs !== undefined) node.extraLatencyMs = link.extraLatencyMs;
     if (link.extraLoss !== undefined) node.extraLoss = link.extraLoss;
   }
 
-  onEvent(listener: SimListener): () => void {
+  onEvent(listener: SimListener<E>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** Takes a node off the network (its engine keeps its state, hears nothing, sends nothing). */
-  setUp(node: SimNode, up: boolean): void {
+  setUp(node: SimNode<E>, up: boolean): void {
     if (node.removed) throw new Error(`node ${node.id} was removed`);
     node.up = up;
     if (up) {
@@ -247,13 +256,13 @@ export class SimNetwork {
   }
 
   /** Suspends a node for `ms` of virtual time: on wake its clock has jumped by that much. */
-  suspend(node: SimNode, ms: number): void {
+  suspend(node: SimNode<E>, ms: number): void {
     node.suspendedUntil = this.now + ms;
     this.deadlines.set(String(node.id), node.suspendedUntil);
   }
 
   /** Splits the network: nodes hear only nodes in the same group. */
-  partition(groups: ReadonlyArray<readonly SimNode[]>): void {
+  partition(groups: ReadonlyArray<readonly SimNode<E>[]>): void {
     groups.forEach((g, i) => g.forEach((n) => (n.group = i + 1)));
   }
 
@@ -262,18 +271,18 @@ export class SimNetwork {
   }
 
   /** Replaces a node's engine (a restart: new engine, same or new address); the old node is removed. */
-  replace(node: SimNode, engine: Engine, address?: IpPort): SimNode {
+  replace(node: SimNode<E>, engine: E, address?: IpPort): SimNode<E> {
     this.remove(node);
     return this.add(engine, address ?? node.address);
   }
 
   /** After commands given to engines directly (outside an input): move their outputs onto the network. */
-  flush(nodes: readonly SimNode[] = this.nodesById): void {
+  flush(nodes: readonly SimNode<E>[] = this.nodesById): void {
     for (const n of nodes) if (n.up) this.pump(n);
   }
 
   /** Moves a node's outputs onto the network and re-arms its deadline. */
-  private pump(node: SimNode): void {
+  private pump(node: SimNode<E>): void {
     const e = node.engine;
     for (const t of e.takeTransmits()) this.transmit(node, t.to, t.data);
     for (const ev of e.takeEvents()) {
@@ -285,7 +294,7 @@ export class SimNetwork {
     this.deadlines.set(String(node.id), d === null ? null : Math.max(d.at, this.now));
   }
 
-  private transmit(from: SimNode, to: IpPort, data: Bytes): void {
+  private transmit(from: SimNode<E>, to: IpPort, data: Bytes): void {
     this.transmitFrom(from.address, from.extraLoss, to, data, from.extraLatencyMs);
   }
 

@@ -27,13 +27,13 @@ const skip = !availability.ok;
 /** c-toxcore starts announcing 3 s after start and confirms "onion connected" 3 s later (§10.2). */
 const WAIT_MS = 40_000;
 
-const nodes: UdpNode[] = [];
+const nodes: UdpNode<Engine>[] = [];
 afterAll(async () => {
   await closeAllPeers();
   for (const n of nodes) await n.close();
 });
 
-async function toxstateNode(): Promise<{ node: UdpNode; events: AppEvent[] }> {
+async function toxstateNode(): Promise<{ node: UdpNode<Engine>; events: AppEvent[] }> {
   const crypto = await loadCrypto();
   const random = secureRandom();
   const engine = new Engine({ crypto, random, identity: generateKeyPair(crypto, random), nospam: random.bytes(4), name: 'toxstate' });
