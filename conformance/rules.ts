@@ -14,6 +14,7 @@ import * as dht from '../runtime/dht/dht.js';
 import * as onion from '../runtime/onion/constants.js';
 import * as ncr from '../runtime/net-crypto/constants.js';
 import * as ncp from '../protocol/net-crypto/constants.js';
+import { MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES } from '../protocol/messenger/constants.js';
 
 export type RuleKind = 'timer' | 'constant' | 'packet' | 'transition' | 'difference' | 'not-implemented';
 
@@ -372,7 +373,7 @@ export const RULES: readonly Rule[] = [
     section: '§7.3, §11.11',
     rule: 'Friend requests travel as onion data id 32 (DHT request id 32 is not handled by 0.2.18).',
     ctoxcore: 'onion data 32; net_crypto 18 only between connected friends',
-    toxstate: `onion data 32 through every node storing the friend; messages over ${943} bytes refused (0.2.18 receivers drop them)`,
+    toxstate: `onion data 32 through every node storing the friend; messages over ${MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES} bytes refused (0.2.18 receivers drop them)`,
     implementedBy: [{ file: 'runtime/onion/client.ts', symbol: 'sendFriendRequest' }],
     provedBy: [T(OI, 'friend requests cross the onion both ways'), T(ON, 'a friend request from B reaches A as an app event')],
   },
