@@ -184,7 +184,7 @@ export async function startPeer(kind: Kind, o: StartOptions): Promise<BenchPeer>
 
 /**
  * A pairing: `first` starts alone, `second` starts bootstrapped to it, and both add the other
- * without a request (tox_friend_add_norequest, as tox-protocol.md §10.2 measured).
+ * without a request (tox_friend_add_norequest, as docs/protocol.md §10.2 measured).
  */
 export interface Pairing {
   readonly name: string;

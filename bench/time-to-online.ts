@@ -2,7 +2,7 @@
  * Time to "friend online" from a cold start, side by side: two c-toxcore 0.2.18 peers, toxstate
  * with c-toxcore (each side bootstrapping to the other), and two toxstate peers — all fresh
  * identities on 127.0.0.1, friends on both sides without a request (tox_friend_add_norequest, as
- * tox-protocol.md §10.2 measured). Timed from just before the first peer starts until both
+ * docs/protocol.md §10.2 measured). Timed from just before the first peer starts until both
  * report the other online (UDP for c-toxcore). Medians of several trials, with the ratio to the
  * c-toxcore pair. Figures, never assertions.
  */
@@ -73,7 +73,7 @@ export const timeToOnlineBench: Bench = {
     );
     notes.push(
       "toxstate ↔ c-toxcore is bounded by c-toxcore's onion start: it first announces ~2-3 s after tox_new (first_run + 3 s in whole seconds, " +
-        'tox-protocol.md §3.8); toxstate, its announce node, answers that announce with its DHT-PK along the return path (a local sighting) and lists itself ' +
+        'docs/protocol.md §3.8); toxstate, its announce node, answers that announce with its DHT-PK along the return path (a local sighting) and lists itself ' +
         'in it, so c-toxcore asks toxstate directly and handshakes within one loop.',
     );
     return { rows, notes };

@@ -6,7 +6,7 @@
  * vitest JSON report is given, their results. A reference that no longer exists fails
  * test/conformance/rules.test.ts, so the report cannot drift from the code.
  *
- * c-toxcore values are those of 0.2.18 as recorded in ../shared/docs/tox-protocol.md (section
+ * c-toxcore values are those of 0.2.18 as recorded in docs/protocol.md (section
  * given per rule).
  */
 import * as mc from '../machines/constants.js';
@@ -73,7 +73,7 @@ export const RULES: readonly Rule[] = [
     rule: 'The current temp packet (cookie request or handshake) is resent every CRYPTO_SEND_PACKET_INTERVAL.',
     ctoxcore: '1000 ms',
     toxstate: `${mc.TEMP_PACKET_RESEND_INTERVAL_MS} ms`,
-    difference: 'The seed notes say handshakes every 5 s; toxstate follows c-toxcore (machines/constants.ts explains why).',
+    difference: 'The notes the model grew from (docs/architecture.md §1.3) say handshakes every 5 s; toxstate follows c-toxcore (machines/constants.ts explains why).',
     implementedBy: [fs('AcquiringCookie|tick|0'), fs('AwaitingHandshake|tick|0'), fs('AwaitingSessionPacket|tick|0')],
     provedBy: [ORACLE, T(SEED, 'cookie timeout: eight unanswered cookie requests')],
   },
@@ -101,9 +101,9 @@ export const RULES: readonly Rule[] = [
     id: 'nc.cookie-rate-limit',
     kind: 'constant',
     section: '§4.1',
-    rule: 'Cookie requests are answered statelessly, rate limited per source.',
-    ctoxcore: 'burst 10, then one per 100 ms',
-    toxstate: `burst ${ncr.COOKIE_REQUEST_BURST}, then one per ${ncr.COOKIE_REQUEST_REFILL_MS} ms; guard table ≤ ${ncr.COOKIE_GUARD_TABLE_LIMIT} sources`,
+    rule: 'Cookie requests are answered statelessly; toxstate charges only requests that open and name a friend.',
+    ctoxcore: '0.2.18: every request answered, no limit; 0.2.23: one bucket for the whole node, burst 10, then one per 100 ms',
+    toxstate: `per source address (per address and key for a friend's session DHT key): burst ${ncr.COOKIE_REQUEST_BURST}, then one per ${ncr.COOKIE_REQUEST_REFILL_MS} ms; guard table ≤ ${ncr.COOKIE_GUARD_TABLE_LIMIT} entries; unknown keys share ${ncr.COOKIE_UNKNOWN_KEY_BURST} X25519s, then one per ${ncr.COOKIE_UNKNOWN_KEY_REFILL_MS} ms`,
     implementedBy: [{ file: 'runtime/net-crypto/cookie-guard.ts', symbol: 'class' }],
     provedBy: [T(NCP, 'are rate limited per source'), T(NCP, 'a flood from many source addresses keeps no per-request state')],
   },
@@ -480,7 +480,7 @@ export const RULES: readonly Rule[] = [
     rule: 'A cookie phase that runs out of tries.',
     ctoxcore: 'connection killed and re-created at once with the remembered IP (122 s)',
     toxstate: 'the address is stale: cleared, DHT search again (the seed’s rule)',
-    difference: 'The seed notes: "on timeout, consider sockaddr stale, set sockaddr to Nothing". The DHT search finds a live address within its burst.',
+    difference: 'The notes the model grew from (docs/architecture.md §1.1): "on timeout, consider sockaddr stale, set sockaddr to Nothing". The DHT search finds a live address within its burst.',
     implementedBy: [fs('AcquiringCookie|tick|1')],
     provedBy: [ORACLE, T(SEED, 'cookie timeout')],
   },
@@ -570,7 +570,7 @@ export const RULES: readonly Rule[] = [
   ...(
     [
       ['ni.tcp', '§4.4 (TCP path), §5.1', 'TCP relays (TCP client and server, share-relays use)', 'share-relays packets accepted and ignored; no TCP transport'],
-      ['ni.lan', '§2.6', 'LAN discovery (0x21) sending', 'decoded and ignored, never sent (DESIGN.md §3: toxstate never broadcasts)'],
+      ['ni.lan', '§2.6', 'LAN discovery (0x21) sending', 'decoded and ignored, never sent (docs/architecture.md §3: toxstate never broadcasts)'],
       ['ni.nat', '§2.5', 'NAT hole punching (NAT ping 254)', 'ignored; loopback and LAN never need it'],
       ['ni.groups', '—', 'Group chats and conferences (96–100, 0x90–0x98 announce/forwarding)', 'recognised and counted, not handled'],
       ['ni.files', '—', 'File transfer (80–82)', 'not handled'],

@@ -1,5 +1,5 @@
 /**
- * connect — the `connect:<ours>:<contact>` task (seed conn-notes.txt, DESIGN.md §1).
+ * connect — the `connect:<ours>:<contact>` task (docs/architecture.md §1.3).
  *
  * While the friend session is not established it has two modes, one active at a time:
  *   - SearchingAddress: the DHT key is fresh but the address is stale → search the DHT for

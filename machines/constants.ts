@@ -1,10 +1,10 @@
 /**
  * Timing constants of the state core, each with its unit in the name and its source.
  *
- * Interoperation depends on these matching c-toxcore 0.2.18 (tox-protocol.md §10). Where
+ * Interoperation depends on these matching c-toxcore 0.2.18 (docs/protocol.md §10). Where
  * toxstate deliberately differs, the difference is written next to the value:
  *
- * - The seed notes (conn-notes.txt) say "send handshakes to our friend every 5 seconds".
+ * - The notes the model grew from (docs/architecture.md §1.3) say "send handshakes to our friend every 5 seconds".
  *   c-toxcore resends the current cookie request or handshake every 1 s, 8 times
  *   (net_crypto.c CRYPTO_SEND_PACKET_INTERVAL, MAX_NUM_SENDPACKET_TRIES). We follow c-toxcore:
  *   a 5 s cadence would make every lost packet cost 5 s and a c-toxcore peer would kill its

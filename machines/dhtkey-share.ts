@@ -1,11 +1,11 @@
 /**
- * dhtkeyShare — the `dhtkey:<ours>:<contact>` task (seed conn-notes.txt, DESIGN.md §1).
+ * dhtkeyShare — the `dhtkey:<ours>:<contact>` task (docs/architecture.md §1.3).
  *
  * While the friend session is not established: search the onion for the friend's long-term
  * key (announce requests with the friend as the searched key) and send our DHT key to the
  * announce nodes that store the friend (onion data, DHT-PK id 156), and straight to the
  * friend's DHT node along a DHT route once we know the friend's DHT key (DHT request 0x20,
- * id 156). Follows c-toxcore 0.2.18 onion_client.c `do_friend` (tox-protocol.md §3.7, §3.8):
+ * id 156). Follows c-toxcore 0.2.18 onion_client.c `do_friend` (docs/protocol.md §3.7, §3.8):
  *   - search rounds every 3 s while the friend is "new" (run_count ≤ 5), then
  *     2^min(12, run_count − 2) s, at most 3600 s; run_count starts again at 0 whenever the
  *     friend goes offline;

@@ -1,5 +1,5 @@
 /**
- * friendRequest — an outgoing friend request until the friend accepts it (tox-protocol.md §7).
+ * friendRequest — an outgoing friend request until the friend accepts it (docs/protocol.md §7).
  *
  * c-toxcore 0.2.18 (Messenger.c `do_friends`, friend_requests.c): while the friend is "added",
  * the request `[0x20][nospam][message]` goes out as onion data through every announce node that
@@ -80,7 +80,7 @@ export const friendRequest = setup({
   },
 }).createMachine({
   id: 'friendRequest',
-  description: 'An outgoing friend request: sent over the onion until a session with the friend is established (tox-protocol.md §7).',
+  description: 'An outgoing friend request: sent over the onion until a session with the friend is established (docs/protocol.md §7).',
   context: ({ input }) => ({
     friendPk: input.friendPk,
     now: input.now,

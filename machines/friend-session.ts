@@ -2,8 +2,8 @@
  * friendSession — one friend's connection, from not knowing where the friend is to an
  * established net_crypto session and back.
  *
- * Models: the seed's ToxProgress (conn-notes.txt) with c-toxcore 0.2.18's net_crypto
- * connection states (tox-protocol.md §4.4) and friend_connection rules (§5):
+ * Models: the ToxProgress ladder (docs/architecture.md §1.1) with c-toxcore 0.2.18's net_crypto
+ * connection states (docs/protocol.md §4.4) and friend_connection rules (§5):
  *
  *   AwaitingDHTKey → AcquiringIPAddress → AcquiringCookie → AwaitingHandshake
  *     → AwaitingSessionPacket → Established
@@ -150,7 +150,7 @@ export const friendSession = setup({
   },
 }).createMachine({
   id: 'friendSession',
-  description: "One friend's connection: from an unknown DHT key to an established net_crypto session (tox-protocol.md §4.4, §5).",
+  description: "One friend's connection: from an unknown DHT key to an established net_crypto session (docs/protocol.md §4.4, §5).",
   context: ({ input }) => initialFriendSessionContext(input),
   initial: 'AwaitingDHTKey',
   states: {

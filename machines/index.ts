@@ -1,6 +1,6 @@
 /**
  * The verified state core: pure XState v5 statecharts for a Tox friend session and the
- * recurring announce tasks of the seed (conn-notes.txt). No I/O, no clock reads, no randomness:
+ * recurring announce tasks of the model (docs/architecture.md §1). No I/O, no clock reads, no randomness:
  * every event carries `now`, every timer is a deadline in context, and every machine has a pure
  * `nextDeadline(snapshot)`. Advance them with `step()` (machines/step.ts).
  *

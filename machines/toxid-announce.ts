@@ -1,10 +1,10 @@
 /**
- * toxidAnnounce — the `toxid:<our key>` task (seed conn-notes.txt, DESIGN.md §1).
+ * toxidAnnounce — the `toxid:<our key>` task (docs/architecture.md §1.3).
  *
  * While the account is online: search the onion for our own long-term key and keep ourselves
  * announced at the rendezvous (announce) nodes closest to it, so friends can find us and send
  * us their DHT key. Cadence from c-toxcore 0.2.18 onion_client.c `do_announce`
- * (tox-protocol.md §3.8): a round every 3 s while not stored anywhere, every 15 s once stored.
+ * (docs/protocol.md §3.8): a round every 3 s while not stored anywhere, every 15 s once stored.
  * Once stored for 90 s the announcement is stable: each node is then re-announced only every
  * 120 s, but a round still goes out every 15 s (c-toxcore's `last_announce` rule keeps at least
  * one announce per ONION_NODE_PING_INTERVAL), so responses keep arriving well inside the 75 s

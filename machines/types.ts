@@ -1,12 +1,12 @@
 /**
  * Types shared by every machine of the state core.
  *
- * Time is data (DESIGN.md §2): every event carries `now`, monotonic milliseconds supplied by
+ * Time is data (docs/architecture.md §2): every event carries `now`, monotonic milliseconds supplied by
  * the runtime; deadlines are plain numbers in context; `tick` means "a deadline may have passed".
  * Context is JSON-serialisable: keys and addresses are strings (hex keys, "ip:port").
  */
 
-/** A friend session's progress, in the seed's order (conn-notes.txt `data ToxProgress`). */
+/** A friend session's progress, in the seed's order (docs/architecture.md §1.1). */
 export const TOX_PROGRESS = [
   'AwaitingDHTKey',
   'AcquiringIPAddress',
@@ -20,7 +20,7 @@ export type ToxProgress = (typeof TOX_PROGRESS)[number];
 export const FRIEND_SESSION_STATES = [...TOX_PROGRESS, 'Established'] as const;
 export type FriendSessionState = (typeof FRIEND_SESSION_STATES)[number];
 
-/** Where a friend's DHT key came from (DESIGN.md §1, seed "DHTKey"). */
+/** Where a friend's DHT key came from (docs/architecture.md §1, seed "DHTKey"). */
 export type DhtKeySource = 'onion' | 'dhtRoute' | 'handshake';
 /** Where a friend's address came from (seed "SockAddr"). */
 export type AddressSource = 'dhtKeyPacket' | 'dhtSearch' | 'sessionPacket';

@@ -1,5 +1,5 @@
 /**
- * The crypto primitives Tox needs, behind one small interface (tox-protocol.md §1.3).
+ * The crypto primitives Tox needs, behind one small interface (docs/protocol.md §1.3).
  *
  * - `precompute(pk, sk)`  = crypto_box_beforenm (X25519 + HSalsa20): the expensive step, cache it.
  * - `seal/open`           = crypto_box_easy_afternm / open: XSalsa20-Poly1305, output MAC(16) ‖ ct.

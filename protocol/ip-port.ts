@@ -1,6 +1,6 @@
 /**
  * IP addresses and ports: text forms, address classes, and the onion's fixed
- * 19-byte encoding (tox-protocol.md §2.1, §2.6; c-toxcore `toxcore/network.c`,
+ * 19-byte encoding (docs/protocol.md §2.1, §2.6; c-toxcore `toxcore/network.c`,
  * `toxcore/LAN_discovery.c`, `toxcore/onion.c` `ipport_pack` / `ipport_unpack`).
  *
  * `IpPort.ip` is always canonical text: IPv4 dotted decimal without leading

@@ -1,6 +1,6 @@
 /**
  * Public-key helpers: validity, XOR distance and the DHT bucket index
- * (tox-protocol.md §1.1, §2.4).
+ * (docs/protocol.md §1.1, §2.4).
  *
  * Serialized form: a public key is 32 raw bytes (Curve25519 u-coordinate, as
  * libsodium writes it). There is no other framing.

@@ -1,5 +1,5 @@
 /**
- * Nonce arithmetic (tox-protocol.md §1.3): the 24-byte nonce is a big-endian
+ * Nonce arithmetic (docs/protocol.md §1.3): the 24-byte nonce is a big-endian
  * integer; c-toxcore `increment_nonce` adds 1 and `increment_nonce_number`
  * adds a u32, both with carry through all 24 bytes and wrapping mod 2^192
  * (toxcore/crypto_core.c).

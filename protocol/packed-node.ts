@@ -1,7 +1,7 @@
 /**
  * Packed node: a node's transport, address and public key, as carried by DHT
  * nodes responses, onion announce responses and DHT-PK packets
- * (tox-protocol.md §2.1; c-toxcore `toxcore/DHT.c` `pack_ip_port`,
+ * (docs/protocol.md §2.1; c-toxcore `toxcore/DHT.c` `pack_ip_port`,
  * `unpack_ip_port`, `pack_nodes`, `unpack_nodes`).
  *
  * Serialized form (39 bytes for IPv4, 51 for IPv6):

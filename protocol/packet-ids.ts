@@ -10,7 +10,7 @@
  * | `DHT_REQUEST_ID`    | request id inside a DHT request 0x20               | DHT.h `CRYPTO_PACKET_*`               |
  * | `ONION_DATA_ID`     | type byte of onion data (inside 0x85/0x86)         | onion_client.h `ONION_DATA_*`         |
  *
- * The UDP packet ids are tox-protocol.md §2.7. Serialized form (every UDP packet):
+ * The UDP packet ids are docs/protocol.md §2.7. Serialized form (every UDP packet):
  *
  * | offset | length | field            |
  * |-------:|-------:|------------------|
@@ -57,7 +57,7 @@ export const PACKET_ID = {
 export type PacketKind = keyof typeof PACKET_ID;
 
 /**
- * net_crypto payload ids (tox-protocol.md §4.3, §5.1, §6.2): the first byte of a crypto data
+ * net_crypto payload ids (docs/protocol.md §4.3, §5.1, §6.2): the first byte of a crypto data
  * payload. 0–2 are net_crypto's own (PACKET_ID_RANGE_* and the classes: net-crypto/payload-ids.ts),
  * 16–18 friend_connection's, the rest Messenger's (only the ones this engine models).
  */
@@ -79,7 +79,7 @@ export const CRYPTO_PAYLOAD_ID = {
 } as const;
 
 /**
- * Request ids inside a DHT request 0x20 (tox-protocol.md §2.5). 0.2.18 handles 254 and 156 over
+ * Request ids inside a DHT request 0x20 (docs/protocol.md §2.5). 0.2.18 handles 254 and 156 over
  * this route; 32 is defined but not handled.
  */
 export const DHT_REQUEST_ID = {
@@ -88,7 +88,7 @@ export const DHT_REQUEST_ID = {
   nat_ping: 254, // CRYPTO_PACKET_NAT_PING (DHT.h)
 } as const;
 
-/** Onion data payload types (tox-protocol.md §3.7): c-toxcore defines them as the DHT request ids. */
+/** Onion data payload types (docs/protocol.md §3.7): c-toxcore defines them as the DHT request ids. */
 export const ONION_DATA_ID = {
   friend_request: DHT_REQUEST_ID.friend_request, // ONION_DATA_FRIEND_REQ = CRYPTO_PACKET_FRIEND_REQ (onion_client.h)
   dht_pk: DHT_REQUEST_ID.dht_pk, // ONION_DATA_DHTPK = CRYPTO_PACKET_DHTPK (onion_client.h)

@@ -1,5 +1,5 @@
 /**
- * The Tox ID ("address") users exchange (tox-protocol.md §1.2; c-toxcore
+ * The Tox ID ("address") users exchange (docs/protocol.md §1.2; c-toxcore
  * `toxcore/Messenger.c` `getaddress` / `m_addfriend`, `toxcore/util.c` `data_checksum`).
  *
  * Serialized form (38 bytes, shown to people as 76 uppercase hex characters):

@@ -356,7 +356,7 @@ export abstract class EngineCore {
    * A friend's DHT-PK arrived (onion data 156 or DHT request 156): only strictly increasing
    * `no_replay` values are accepted (onion_client.c handle_dhtpk_announce); the session learns
    * the key; every UDP node listed is asked for the friend's DHT key, which finds the friend
-   * at once when it listed itself (tox-protocol.md §3.7).
+   * at once when it listed itself (docs/protocol.md §3.7).
    */
   onDhtPk(friend: Friend, d: DhtPk, via: 'onion' | 'dhtRoute'): void {
     // c-toxcore public_key_valid: no DHT key has its top bit set (X25519 would ignore it).

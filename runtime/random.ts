@@ -1,5 +1,5 @@
 /**
- * Randomness for the runtime: nonces, keys, ping ids, path choices. Injected (DESIGN.md §2):
+ * Randomness for the runtime: nonces, keys, ping ids, path choices. Injected (docs/architecture.md §2):
  * `secureRandom()` for real use, `seededRandom(seed)` for tests and the simulator, where the
  * same seed gives the same run.
  *

@@ -2,7 +2,7 @@
  * `toxstate add --profile FILE (--pk PK | --toxid ID [--message TEXT])`: adds a friend to a profile.
  * --pk adds a confirmed friend by long-term key, like c-toxcore `tox_friend_add_norequest`; --toxid
  * adds one with a pending friend request (status "added", the nospam taken from the ID, the
- * message saved for sending), like `tox_friend_add` (tox-protocol.md §7, §8.3).
+ * message saved for sending), like `tox_friend_add` (docs/protocol.md §7, §8.3).
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { MAX_FRIEND_REQUEST_MESSAGE_BYTES, MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES } from '../../protocol/messenger/constants.js';

@@ -1,6 +1,6 @@
 /**
  * `toxstate export --profile FILE --out OUT [--encrypt | --plain] [--force]`: copies a profile to
- * another file, encrypting, decrypting or re-encrypting it (toxencryptsave, tox-protocol.md §8.4).
+ * another file, encrypting, decrypting or re-encrypting it (toxencryptsave, docs/protocol.md §8.4).
  * The output is c-toxcore savedata that qTox, toxic and c-toxcore load as it is.
  */
 import { parse } from '../args.js';

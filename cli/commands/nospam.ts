@@ -1,7 +1,7 @@
 /**
  * `toxstate nospam --profile FILE [--set HEX8 | --random]`: prints the profile's nospam, or
  * changes it and prints the new Tox ID. A new nospam makes the old Tox ID useless for new friend
- * requests (tox-protocol.md §1.2, §7.2); existing friends are not affected.
+ * requests (docs/protocol.md §1.2, §7.2); existing friends are not affected.
  */
 import { toHex } from '../../protocol/bytes.js';
 import { fromHex } from '../../protocol/bytes.js';

@@ -23,7 +23,7 @@ export const MUTATORS: readonly MutatorName[] = ['randomBehindId', 'truncate', '
 /** Every known packet id, and a few unknown ones. */
 export const FUZZ_IDS: readonly number[] = [...Object.values(PACKET_ID), 0x03, 0x05, 0x17, 0x1c, 0x22, 0x7f, 0x89, 0x8b, 0x8f, 0xff];
 
-/** Sizes the decoders test exactly (tox-protocol.md): fixed packets, minimums, maximums. */
+/** Sizes the decoders test exactly (docs/protocol.md): fixed packets, minimums, maximums. */
 const EDGE_SIZES: readonly number[] = [0, 1, 33, 57, 58, 60, 61, 81, 82, 83, 112, 113, 114, 119, 120, 121, 122, 144, 145, 146, 160, 161, 162, 176, 177, 178, 179, 210, 211, 218, 219, 226, 227, 238, 285, 286, 287, 353, 354, 355, 384, 385, 386, 1021, 1022, 1024, 1025, 1069, 1070, 1373, 1399, 1400, 1401, 2048];
 
 const INTERESTING: readonly number[] = [0x00, 0xff, 0x7f, 0x80, 0x01, 0x02, 0x04, 0x0a, 0x82, 0x8a, 0x10, 0x18, 0x20];

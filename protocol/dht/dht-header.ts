@@ -1,5 +1,5 @@
 /**
- * The common frame of the DHT ping and nodes packets (tox-protocol.md §2.2;
+ * The common frame of the DHT ping and nodes packets (docs/protocol.md §2.2;
  * c-toxcore `toxcore/DHT.c` `dht_create_packet`, `toxcore/ping.c`): the
  * sender's DHT key and a nonce in the clear, then a box under
  * shared(sender DHT sk, receiver DHT pk). Responses use the same shared key

@@ -1,6 +1,6 @@
 /**
  * DHT-PK: a peer announcing its current DHT key (and a few nodes near it) to a
- * friend (tox-protocol.md §3.7, §2.5; c-toxcore `toxcore/onion_client.c`
+ * friend (docs/protocol.md §3.7, §2.5; c-toxcore `toxcore/onion_client.c`
  * `send_dhtpk_announce`, `handle_dhtpk_announce`, `send_dht_dhtpk`,
  * `handle_dht_dhtpk`). It travels two ways:
  *   - as onion data (inner plaintext of 0x85/0x86), the payload `0x9c ‖ data`;

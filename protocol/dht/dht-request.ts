@@ -1,5 +1,5 @@
 /**
- * DHT request 0x20, the "crypto request" (tox-protocol.md §2.5; c-toxcore
+ * DHT request 0x20, the "crypto request" (docs/protocol.md §2.5; c-toxcore
  * `toxcore/DHT.c` `create_request`, `handle_request`, `cryptopacket_handle`).
  * Carries a request id and data to a node identified by its DHT key. A node
  * that is not the receiver forwards the packet unchanged to the receiver if it

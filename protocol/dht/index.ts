@@ -1,5 +1,5 @@
 /**
- * DHT packet codecs (tox-protocol.md §2): the public surface of protocol/dht.
+ * DHT packet codecs (docs/protocol.md §2): the public surface of protocol/dht.
  * One packet per file; see each file's header for its serialized form.
  */
 export * from './dht-header.js';

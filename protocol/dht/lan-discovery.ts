@@ -1,5 +1,5 @@
 /**
- * LAN discovery 0x21 (tox-protocol.md §2.6; c-toxcore `toxcore/LAN_discovery.c`
+ * LAN discovery 0x21 (docs/protocol.md §2.6; c-toxcore `toxcore/LAN_discovery.c`
  * `lan_discovery_send`, `toxcore/DHT.c` `handle_LANdiscovery`). Unencrypted,
  * exactly 33 bytes. c-toxcore answers one from a LAN address with a nodes
  * request for its own DHT key. toxstate never broadcasts, so there is

@@ -1,5 +1,5 @@
 /**
- * NAT ping, the data of DHT request id 254 (tox-protocol.md §2.5; c-toxcore
+ * NAT ping, the data of DHT request id 254 (docs/protocol.md §2.5; c-toxcore
  * `toxcore/DHT.c` `send_NATping`, `handle_NATping`). c-toxcore sends requests
  * only for hole punching; a receiver echoes the ping_id in a response.
  *

@@ -1,5 +1,5 @@
 /**
- * DHT nodes request, "get nodes" (0x02) (tox-protocol.md §2.2; c-toxcore
+ * DHT nodes request, "get nodes" (0x02) (docs/protocol.md §2.2; c-toxcore
  * `toxcore/DHT.c` `dht_getnodes`, `handle_getnodes`). Exactly 113 bytes. It
  * asks the receiver for the nodes it knows closest to `searchedPk`; the
  * ping_id (sendback) is echoed in the nodes response.

@@ -1,5 +1,5 @@
 /**
- * DHT nodes response, "send nodes" (0x04) (tox-protocol.md §2.2; c-toxcore
+ * DHT nodes response, "send nodes" (0x04) (docs/protocol.md §2.2; c-toxcore
  * `toxcore/DHT.c` `sendnodes_ipv6`, `handle_sendnodes_core`). 82 bytes plus
  * the packed nodes, at most 4 nodes (≤ 286 bytes). The count must be ≤ 4 and
  * the nodes (UDP only) must fill the nodes area exactly. A response with 0

@@ -1,5 +1,5 @@
 /**
- * DHT ping request (0x00) and ping response (0x01) (tox-protocol.md §2.2;
+ * DHT ping request (0x00) and ping response (0x01) (docs/protocol.md §2.2;
  * c-toxcore `toxcore/ping.c` `ping_send_request`, `handle_ping_request`,
  * `handle_ping_response`). Both are exactly 82 bytes. The plaintext repeats
  * the packet type, and c-toxcore rejects a mismatch. The response echoes the

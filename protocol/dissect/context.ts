@@ -2,7 +2,7 @@
  * What a whole capture teaches before any packet is opened: which DHT public key each address
  * uses. Every DHT packet (ping, nodes, cookie request, LAN discovery, the announce-store family)
  * and the first onion hop (0x80, sealed with the client's DHT key) carries its sender's DHT pk in
- * the clear, and it comes from the sender's own address (tox-protocol.md §2.2, §3.3, §4.1).
+ * the clear, and it comes from the sender's own address (docs/protocol.md §2.2, §3.3, §4.1).
  * DHT requests 0x20 are left out: a relay forwards them unchanged, so their source address is
  * the relay's, not the sender's.
  *

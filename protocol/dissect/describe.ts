@@ -1,7 +1,7 @@
 /**
  * The keyless half of the dissector: what one datagram is (its kind, from packet-ids.ts), the
  * header fields it carries in the clear, and whether its size and structure are valid for our
- * decoders (tox-protocol.md §2–§4; the sizes c-toxcore 0.2.18 accepts). No keys, no crypto: the
+ * decoders (docs/protocol.md §2–§4; the sizes c-toxcore 0.2.18 accepts). No keys, no crypto: the
  * boxes are only measured. Never throws on any input bytes.
  *
  * The datagram's layout is the one of its kind; see each codec's header for the table. What this

@@ -57,7 +57,7 @@ export interface DissectOptions {
   readonly profiles?: readonly DissectProfile[];
 }
 
-/** Receive-side nonce state per direction, as c-toxcore keeps it (tox-protocol.md §4.3). */
+/** Receive-side nonce state per direction, as c-toxcore keeps it (docs/protocol.md §4.3). */
 interface NonceTrack {
   base: Bytes;
   recv: Bytes;

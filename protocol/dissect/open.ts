@@ -1,6 +1,6 @@
 /**
  * The keyed half of the dissector: which layers a profile's long-term ("real") key pair can open
- * in a capture, and what they hold (tox-protocol.md §1.1, §3.4, §4.2). Savedata keeps only the
+ * in a capture, and what they hold (docs/protocol.md §1.1, §3.4, §4.2). Savedata keeps only the
  * real key pair, never the DHT, session, cookie or temp keys, so exactly two things open:
  *
  * | packet                      | key tried                                                       |

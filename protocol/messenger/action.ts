@@ -1,5 +1,5 @@
 /**
- * ACTION, Messenger payload 65 (tox-protocol.md §6.2): a "/me" message; the body is the same
+ * ACTION, Messenger payload 65 (docs/protocol.md §6.2): a "/me" message; the body is the same
  * as MESSAGE (message.ts).
  *
  * Serialized form (2..1373 bytes):

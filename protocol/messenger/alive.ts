@@ -1,5 +1,5 @@
 /**
- * ALIVE, friend_connection payload 16 (tox-protocol.md §5.1, §5.2): the keep-alive ping. It is
+ * ALIVE, friend_connection payload 16 (docs/protocol.md §5.1, §5.2): the keep-alive ping. It is
  * the only thing that refreshes a friend connection's liveness (killed after 32 s without it);
  * c-toxcore sends one about every 9 s.
  *

@@ -1,5 +1,5 @@
 /**
- * friend_connection and Messenger limits (tox-protocol.md §5.1, §6.2, §7.2): the one definition
+ * friend_connection and Messenger limits (docs/protocol.md §5.1, §6.2, §7.2): the one definition
  * of the name, status-message, message and friend-request lengths, used by the codecs, the
  * savedata codecs, the CLI and the runtime. These are lossless net_crypto payloads: the id is
  * the first byte of the payload, `CRYPTO_PAYLOAD_ID` in packet-ids.ts (re-exported here).

@@ -1,5 +1,5 @@
 /**
- * FRIEND_REQUESTS, friend_connection payload 18 (tox-protocol.md §5.1, §7): a friend request
+ * FRIEND_REQUESTS, friend_connection payload 18 (docs/protocol.md §5.1, §7): a friend request
  * sent over an already established net_crypto connection (the same body as onion data id 32).
  * The receiver checks the nospam against its own before showing the message.
  *

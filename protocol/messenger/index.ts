@@ -1,5 +1,5 @@
 /**
- * friend_connection and Messenger payloads (tox-protocol.md §5.1, §6.2, §7): the public surface
+ * friend_connection and Messenger payloads (docs/protocol.md §5.1, §6.2, §7): the public surface
  * of this folder. `decodeMessengerPacket` dispatches on the id byte of a lossless net_crypto
  * payload; ids this engine does not model (file transfer, conferences, MSI, custom packets)
  * decode to an error naming the id, so the runtime can count and drop them.

@@ -1,5 +1,5 @@
 /**
- * MESSAGE, Messenger payload 64 (tox-protocol.md §6.2): a chat message. ACTION (65, a "/me"
+ * MESSAGE, Messenger payload 64 (docs/protocol.md §6.2): a chat message. ACTION (65, a "/me"
  * message, action.ts) has the same body. There is no receipt packet: the sender learns of
  * delivery when our net_crypto buffer_start passes the packet's number.
  *

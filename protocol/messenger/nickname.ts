@@ -1,5 +1,5 @@
 /**
- * NICKNAME, Messenger payload 48 (tox-protocol.md §6.2): the sender's display name.
+ * NICKNAME, Messenger payload 48 (docs/protocol.md §6.2): the sender's display name.
  *
  * Serialized form (1..129 bytes):
  *

@@ -1,5 +1,5 @@
 /**
- * OFFLINE, Messenger payload 25 (tox-protocol.md §6.2): the friend goes back to "confirmed"
+ * OFFLINE, Messenger payload 25 (docs/protocol.md §6.2): the friend goes back to "confirmed"
  * (offline) while the connection stays up.
  *
  * Serialized form (exactly 1 byte; c-toxcore ignores it with any trailing byte):

@@ -1,5 +1,5 @@
 /**
- * ONLINE, Messenger payload 24 (tox-protocol.md §6.1, §11.9): "I consider you online". c-toxcore
+ * ONLINE, Messenger payload 24 (docs/protocol.md §6.1, §11.9): "I consider you online". c-toxcore
  * marks a friend online only after receiving it, and drops every other Messenger packet before
  * that; it answers with its own ONLINE.
  *

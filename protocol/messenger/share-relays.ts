@@ -1,5 +1,5 @@
 /**
- * SHARE_RELAYS, friend_connection payload 17 (tox-protocol.md §5.1): up to three TCP relays the
+ * SHARE_RELAYS, friend_connection payload 17 (docs/protocol.md §5.1): up to three TCP relays the
  * sender is connected to, so the friend can reach it through them. c-toxcore sends it on connect
  * and every 120 s when it has relays; it is safe to ignore.
  *

@@ -1,5 +1,5 @@
 /**
- * STATUSMESSAGE, Messenger payload 49 (tox-protocol.md §6.2): the sender's status message.
+ * STATUSMESSAGE, Messenger payload 49 (docs/protocol.md §6.2): the sender's status message.
  *
  * Serialized form (1..1008 bytes):
  *

@@ -1,5 +1,5 @@
 /**
- * TYPING, Messenger payload 51 (tox-protocol.md §6.2): whether the sender is typing.
+ * TYPING, Messenger payload 51 (docs/protocol.md §6.2): whether the sender is typing.
  *
  * Serialized form (exactly 2 bytes):
  *

@@ -1,5 +1,5 @@
 /**
- * USERSTATUS, Messenger payload 50 (tox-protocol.md §6.2): none / away / busy.
+ * USERSTATUS, Messenger payload 50 (docs/protocol.md §6.2): none / away / busy.
  *
  * Serialized form (exactly 2 bytes):
  *

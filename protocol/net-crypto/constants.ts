@@ -1,5 +1,5 @@
 /**
- * net_crypto constants (tox-protocol.md §4.5, §4.1–§4.3), each with its c-toxcore 0.2.18 source.
+ * net_crypto constants (docs/protocol.md §4.5, §4.1–§4.3), each with its c-toxcore 0.2.18 source.
  * Every name carries its unit: byte sizes end in `_BYTES`, packet counts in `_PACKETS`, durations in
  * `_S`.
  */

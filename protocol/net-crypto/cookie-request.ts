@@ -1,5 +1,5 @@
 /**
- * Cookie request, packet 0x18 (tox-protocol.md §4.1): the first packet of a net_crypto
+ * Cookie request, packet 0x18 (docs/protocol.md §4.1): the first packet of a net_crypto
  * connection. The requester proves nothing yet; it tells the responder its real pk and an echo
  * id, boxed with the DHT shared key so only the addressed node can read it. The responder is
  * stateless and answers with a cookie response (0x19) to the source address.

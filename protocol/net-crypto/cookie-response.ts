@@ -1,5 +1,5 @@
 /**
- * Cookie response, packet 0x19 (tox-protocol.md §4.1): the stateless answer to a cookie
+ * Cookie response, packet 0x19 (docs/protocol.md §4.1): the stateless answer to a cookie
  * request. It carries a fresh cookie (sealed with the responder's cookie key, holding the
  * requester's real and DHT pks) and echoes the request's echo id. It is boxed with the same
  * DHT shared key the request used. The requester checks the echo id and then sends a handshake

@@ -1,5 +1,5 @@
 /**
- * The net_crypto cookie (tox-protocol.md §4.1): an opaque 112-byte token a node issues, sealed
+ * The net_crypto cookie (docs/protocol.md §4.1): an opaque 112-byte token a node issues, sealed
  * with its own random cookie key, that proves a requester's (real pk, DHT pk) pair and freshness
  * when it comes back inside a handshake. Only the issuer can open it; to everyone else it is bytes.
  *

@@ -1,5 +1,5 @@
 /**
- * Crypto data, packet 0x1b (tox-protocol.md §4.3): every packet of an accepted net_crypto
+ * Crypto data, packet 0x1b (docs/protocol.md §4.3): every packet of an accepted net_crypto
  * session — lossless data, lossy data, request (id 1) and kill (id 2) — travels as one of these,
  * boxed with the session key. Only the low 16 bits of the nonce are on the wire; the receiver
  * rebuilds the full nonce from the base nonce it learned in the peer's handshake.

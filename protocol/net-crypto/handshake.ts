@@ -1,5 +1,5 @@
 /**
- * Crypto handshake, packet 0x1a (tox-protocol.md §4.2, §11.1): each side of a net_crypto
+ * Crypto handshake, packet 0x1a (docs/protocol.md §4.2, §11.1): each side of a net_crypto
  * connection sends one. It proves the sender's real key (the box is keyed with the sender's
  * real sk and the receiver's real pk), hands over the sender's session public key and base
  * nonce, and carries a cookie for the receiver to use in its own handshake.

@@ -1,5 +1,5 @@
 /**
- * net_crypto packets (tox-protocol.md §4): the public surface of this folder. One packet per
+ * net_crypto packets (docs/protocol.md §4): the public surface of this folder. One packet per
  * file: cookie (the token), cookie request 0x18, cookie response 0x19, handshake 0x1a,
  * crypto data 0x1b, and the request payload (id 1); payload-id classes and constants.
  *

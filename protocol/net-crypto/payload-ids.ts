@@ -1,5 +1,5 @@
 /**
- * net_crypto payload ids (tox-protocol.md §4.3): the first non-padding byte of a crypto data
+ * net_crypto payload ids (docs/protocol.md §4.3): the first non-padding byte of a crypto data
  * packet's plaintext says what it is. Ranges from c-toxcore 0.2.18 `toxcore/net_crypto.h`
  * (PACKET_ID_RANGE_*) and `handle_data_packet_core`.
  *

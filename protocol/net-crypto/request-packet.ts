@@ -1,5 +1,5 @@
 /**
- * Request payload, net_crypto payload id 1 (tox-protocol.md §4.3): tells the peer which of its
+ * Request payload, net_crypto payload id 1 (docs/protocol.md §4.3): tells the peer which of its
  * lossless packets we are missing. Sent inside a crypto data packet whose packet_number is the
  * sender's buffer_end. c-toxcore 0.2.18 `generate_request_packet` / `handle_request_packet`.
  *

@@ -1,5 +1,5 @@
 /**
- * Onion announce request 0x83 (tox-protocol.md §3.4; c-toxcore
+ * Onion announce request 0x83 (docs/protocol.md §3.4; c-toxcore
  * `toxcore/onion_announce.c` `create_announce_request`,
  * `handle_announce_request_old`). The payload a client sends through the onion
  * to announce node D, both to announce itself and to search for a friend.

@@ -1,5 +1,5 @@
 /**
- * Onion announce response 0x84 (tox-protocol.md §3.4; c-toxcore
+ * Onion announce response 0x84 (docs/protocol.md §3.4; c-toxcore
  * `toxcore/onion_announce.c` `handle_announce_request_common`,
  * `toxcore/onion_client.c` `handle_announce_response`). D's answer to a 0x83,
  * carried back as R of the onion responses. The sendback comes first in the

@@ -1,5 +1,5 @@
 /**
- * Onion size constants (tox-protocol.md §3.2), each with its c-toxcore 0.2.18
+ * Onion size constants (docs/protocol.md §3.2), each with its c-toxcore 0.2.18
  * source. All values are byte counts.
  *
  * There is no serialized form here; the packet files reference these:

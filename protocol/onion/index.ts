@@ -1,5 +1,5 @@
 /**
- * Onion packet codecs (tox-protocol.md §3): the public surface of protocol/onion.
+ * Onion packet codecs (docs/protocol.md §3): the public surface of protocol/onion.
  * One packet per file; see each file's header for its serialized form.
  */
 export * from './constants.js';

@@ -1,6 +1,6 @@
 /**
  * Onion data payloads: the plaintext inside a 0x85/0x86 inner box, dispatched
- * on its first byte (tox-protocol.md §3.7, §7.2; c-toxcore
+ * on its first byte (docs/protocol.md §3.7, §7.2; c-toxcore
  * `toxcore/onion_client.c` `handle_data_response` / `oniondata_registerhandler`,
  * `toxcore/friend_requests.c` `friendreq_handlepacket`).
  *

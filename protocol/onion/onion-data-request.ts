@@ -1,5 +1,5 @@
 /**
- * Onion data request 0x85 (tox-protocol.md §3.5, §3.6; c-toxcore
+ * Onion data request 0x85 (docs/protocol.md §3.5, §3.6; c-toxcore
  * `toxcore/onion_announce.c` `create_data_request`, `handle_data_request`,
  * `toxcore/onion_client.c` `send_onion_data`). Data for a peer announced at
  * node D, sent through the onion to D, which turns it into a 0x86 (drop the

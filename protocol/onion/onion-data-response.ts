@@ -1,5 +1,5 @@
 /**
- * Onion data response 0x86 (tox-protocol.md §3.5; c-toxcore
+ * Onion data response 0x86 (docs/protocol.md §3.5; c-toxcore
  * `toxcore/onion_client.c` `handle_data_response`). A 0x85 as D forwards it
  * to the announced peer: the same nonce, temp key and ciphertext, without the
  * destination key. Opening takes two steps because the inner key depends on

@@ -1,5 +1,5 @@
 /**
- * Onion requests 0x80 / 0x81 / 0x82 (tox-protocol.md §3.3; c-toxcore
+ * Onion requests 0x80 / 0x81 / 0x82 (docs/protocol.md §3.3; c-toxcore
  * `toxcore/onion.c` `create_onion_packet`, `handle_send_initial`,
  * `onion_send_1`, `handle_send_1`, `handle_send_2`). The client wraps a payload
  * for destination D in three layers for relays A → B → C, with ONE random

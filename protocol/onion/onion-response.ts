@@ -1,5 +1,5 @@
 /**
- * Onion responses 0x8c / 0x8d / 0x8e (tox-protocol.md §3.3; c-toxcore
+ * Onion responses 0x8c / 0x8d / 0x8e (docs/protocol.md §3.3; c-toxcore
  * `toxcore/onion.c` `send_onion_response`, `handle_recv_3/2/1`). D answers
  * through the return path: D → C `[0x8c][RETURN_3][R]`, C → B
  * `[0x8d][RETURN_2][R]`, B → A `[0x8e][RETURN_1][R]`, and A sends the raw R

@@ -1,5 +1,5 @@
 /**
- * Onion return-path blobs RETURN_1/2/3 (tox-protocol.md §3.3; c-toxcore
+ * Onion return-path blobs RETURN_1/2/3 (docs/protocol.md §3.3; c-toxcore
  * `toxcore/onion.c` `onion_send_1`, `handle_send_1`, `handle_send_2`,
  * `handle_recv_3/2/1`). Each relay seals the address it received a request
  * from, plus the previous relay's blob, under its own symmetric key, so a

@@ -1,5 +1,5 @@
 /**
- * Encrypted saves, c-toxcore's toxencryptsave format (tox-protocol.md §8.4; c-toxcore 0.2.18
+ * Encrypted saves, c-toxcore's toxencryptsave format (docs/protocol.md §8.4; c-toxcore 0.2.18
  * `toxencryptsave/toxencryptsave.c`, `toxencryptsave/defines.h`). qTox and toxic write profiles
  * this way when the user sets a password.
  *

@@ -1,5 +1,5 @@
 /**
- * One saved friend: the 2216-byte record of the FRIENDS savedata section (tox-protocol.md §8.3;
+ * One saved friend: the 2216-byte record of the FRIENDS savedata section (docs/protocol.md §8.3;
  * c-toxcore 0.2.18 `toxcore/Messenger.c` `struct Saved_Friend`, `friend_save`, `friend_load`,
  * `friends_list_save`). The layout is the LP64 in-memory struct, padding included; c-toxcore
  * zero-fills it, so every unused byte is 0. All integers are big-endian (`net_htons`,

@@ -1,5 +1,5 @@
 /**
- * Profiles (tox-protocol.md §8): c-toxcore savedata and its encrypted wrapper; the public
+ * Profiles (docs/protocol.md §8): c-toxcore savedata and its encrypted wrapper; the public
  * surface of this folder. No I/O here: runtime/adapters/profile-store.ts reads and writes files.
  *
  * Serialized form: see savedata.ts (plain) and encrypted-save.ts ("toxEsave" wrapper).

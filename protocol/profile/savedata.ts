@@ -1,5 +1,5 @@
 /**
- * c-toxcore savedata, the profile file `tox_get_savedata` writes (tox-protocol.md §8; c-toxcore
+ * c-toxcore savedata, the profile file `tox_get_savedata` writes (docs/protocol.md §8; c-toxcore
  * 0.2.18 `toxcore/state.c`, `state.h`, `Messenger.c` state plugins, `DHT.c` `dht_save`/`dht_load`,
  * `tox.c` `tox_load`/`tox_get_savedata`). Parsing and serializing only: no file I/O here.
  *

@@ -1,5 +1,5 @@
 /**
- * Profile files on disk (tox-protocol.md §8): the only I/O for profiles. Loads a c-toxcore
+ * Profile files on disk (docs/protocol.md §8): the only I/O for profiles. Loads a c-toxcore
  * savedata file, plain or toxencryptsave-encrypted, and saves one atomically.
  *
  * Loading never modifies the file and trusts nothing about it (runtime/adapters/read-regular-file.ts):

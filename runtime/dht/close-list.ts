@@ -1,5 +1,5 @@
 /**
- * The close list (tox-protocol.md §2.3, c-toxcore DHT.c close_clientlist): 128 buckets × 8 by
+ * The close list (docs/protocol.md §2.3, c-toxcore DHT.c close_clientlist): 128 buckets × 8 by
  * leading bits in common with our DHT key. A new node takes a slot only when its bucket has room
  * or holds a bad node (not heard for 122 s); nodes not heard for 182 s are dropped (`dropDead`).
  * Keys per host (hosts.ts, issue 13 item 4): at most 2 per bucket and 4 in the whole list; a new

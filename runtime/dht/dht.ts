@@ -1,5 +1,5 @@
 /**
- * The DHT node (tox-protocol.md §2, c-toxcore 0.2.18 DHT.c / ping.c behaviour): the layer the
+ * The DHT node (docs/protocol.md §2, c-toxcore 0.2.18 DHT.c / ping.c behaviour): the layer the
  * engine holds, given a `DhtContext` (context.ts) and reporting `DhtFact`s.
  *
  * Its parts, each in its own file:
@@ -19,7 +19,7 @@
  * A nodes response that names our own DHT key tells us the address under which that node
  * reaches us (c-toxcore answers a search for our key with us among the closest). The latest
  * one, for 122 s, is `apparentAddress()`: the onion client lists us under it in our DHT-PK, so
- * that a friend who learns our DHT key asks us directly and finds us at once (tox-protocol.md
+ * that a friend who learns our DHT key asks us directly and finds us at once (docs/protocol.md
  * §10.4 b) instead of at its next DHT round.
  */
 import { equalBytes, type Bytes } from '../../protocol/bytes.js';

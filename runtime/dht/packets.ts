@@ -1,5 +1,5 @@
 /**
- * The DHT's packet handlers (tox-protocol.md §2.2, §2.5; c-toxcore DHT.c / ping.c): ping and
+ * The DHT's packet handlers (docs/protocol.md §2.2, §2.5; c-toxcore DHT.c / ping.c): ping and
  * nodes requests and responses, and DHT requests (0x20: routed to a close-list node, or for us:
  * a friend's DHT-PK).
  *
@@ -70,7 +70,7 @@ export class DhtPackets {
   handlePacket(from: IpPort, data: Bytes): void {
     const id = data[0];
     if (id === 0x21) {
-      // LAN discovery: toxstate never sends it and does not answer it (DESIGN.md §3).
+      // LAN discovery: toxstate never sends it and does not answer it (docs/architecture.md §3).
       this.ctx.count('ignored.lan_discovery');
       return;
     }
@@ -123,7 +123,7 @@ export class DhtPackets {
     const count = this.answerSize(senderHex, from, header.senderPk);
     let nodes = this.t.closest(r.value.searchedPk, count, { lan: isLanAddress(from), exclude: senderHex }).map(toPacked);
     // Never answer with nobody when we know the asker: c-toxcore ignores empty responses and
-    // would never add us (tox-protocol.md §11.3). Its own address is a harmless answer.
+    // would never add us (docs/protocol.md §11.3). Its own address is a harmless answer.
     if (nodes.length === 0) nodes = [{ transport: 'udp', ipPort: from, publicKey: header.senderPk }];
     ctx.send(from, sealNodesResponse(ctx.crypto, shared, this.t.ownPk, this.t.nonce(), { nodes, pingId: r.value.pingId }));
     this.heardFrom(header.senderPk, from, false);

@@ -1,7 +1,7 @@
 /**
  * Our requests in flight and the DHT's global rate budgets.
  *
- * Pending requests (tox-protocol.md §2.2, c-toxcore ping_array): every nodes request carries an
+ * Pending requests (docs/protocol.md §2.2, c-toxcore ping_array): every nodes request carries an
  * 8-byte ping id bound to the target's key and address, valid 5 s and once; at most 512
  * (DHT_PING_ARRAY_SIZE), the oldest evicted. A response counts only with a ping id we gave.
  * Token buckets: one counter each for the whole node, never a table per source, so that a flood

@@ -1,5 +1,5 @@
 /**
- * Receiving friend requests (tox-protocol.md §7.2; c-toxcore 0.2.18 friend_requests.c
+ * Receiving friend requests (docs/protocol.md §7.2; c-toxcore 0.2.18 friend_requests.c
  * `friendreq_handlepacket`, Messenger.c `friend_already_added`). The same rules apply to onion
  * data id 32 and net_crypto payload 18: a request is surfaced (app event `friend_request`) only
  * when the sender is not in the ring of the last 32 requesters, the nospam equals ours, and the

@@ -1,5 +1,5 @@
 /**
- * friend_connection + Messenger (tox-protocol.md §5, §6, §7; c-toxcore 0.2.18
+ * friend_connection + Messenger (docs/protocol.md §5, §6, §7; c-toxcore 0.2.18
  * friend_connection.c `handle_packet`, Messenger.c `m_handle_status`, `m_handle_packet`,
  * `m_send_message_generic`, `do_receipts`).
  *

@@ -1,6 +1,6 @@
 /**
  * Text from the network (message, action, nickname, status message, friend request message):
- * bytes that are UTF-8 by convention only (tox-protocol.md §6.2; c-toxcore checks nothing).
+ * bytes that are UTF-8 by convention only (docs/protocol.md §6.2; c-toxcore checks nothing).
  *
  * `decodeUtf8WithinLength` decodes them so that the text never needs more bytes than arrived:
  * a peer's 600 bytes of 0xFF decoded the usual way (one U+FFFD, 3 bytes in UTF-8, per bad byte)

@@ -1,5 +1,5 @@
 /**
- * One net_crypto connection to a friend (tox-protocol.md §4): its keys, nonces, cookie, address
+ * One net_crypto connection to a friend (docs/protocol.md §4): its keys, nonces, cookie, address
  * and the two lossless packet buffers. Plain data owned by the NetCrypto layer; progress
  * (cookie → handshake → accepted → established) belongs to the friend's `friendSession` machine.
  *

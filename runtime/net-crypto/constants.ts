@@ -1,5 +1,5 @@
 /**
- * Limits and timings of the runtime's net_crypto layer (tox-protocol.md §4), each with its unit
+ * Limits and timings of the runtime's net_crypto layer (docs/protocol.md §4), each with its unit
  * in the name and its c-toxcore 0.2.18 source, or the reason toxstate chose differently.
  * Wire sizes and protocol constants live in protocol/net-crypto/constants.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * The cookie request guards (tox-protocol.md §4.1), toxstate's own: c-toxcore answers every
+ * The cookie request guards (docs/protocol.md §4.1), toxstate's own: c-toxcore answers every
  * valid cookie request. A cookie response (161 bytes) is 16 bytes larger than the request (145
  * bytes), so an unguarded responder is a small amplifier for spoofed sources; and opening a
  * request that claims a DHT key we hold no shared key for costs an X25519.

@@ -1,5 +1,5 @@
 /**
- * The cookie responder (tox-protocol.md §4.1): answers a friend's cookie request (0x18) with a
+ * The cookie responder (docs/protocol.md §4.1): answers a friend's cookie request (0x18) with a
  * fresh cookie at the source address, keeping no per-request state. c-toxcore answers anyone;
  * we answer only requests naming a friend's real key (only friends can use a cookie, and
  * strangers get nothing to reflect).

@@ -1,5 +1,5 @@
 /**
- * The net_crypto data path (tox-protocol.md §4.5–§4.7): crypto data packets (0x1b) on an
+ * The net_crypto data path (docs/protocol.md §4.5–§4.7): crypto data packets (0x1b) on an
  * accepted connection, the lossless packet buffers, request packets, resends and their timers.
  *
  * Rules (c-toxcore 0.2.18 net_crypto.c, and where we differ):

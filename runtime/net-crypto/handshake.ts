@@ -1,5 +1,5 @@
 /**
- * How a net_crypto connection comes up (tox-protocol.md §4.1–§4.4): our cookie request (0x18)
+ * How a net_crypto connection comes up (docs/protocol.md §4.1–§4.4): our cookie request (0x18)
  * and the friend node's cookie response (0x19), our handshake and the friend's (0x1a), and
  * which connection a handshake installs. The friend's `friendSession` machine decides when to
  * ask and send (`send.cookieRequest`, `send.handshake`); this part makes the bytes and reports

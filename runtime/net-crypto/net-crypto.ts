@@ -1,5 +1,5 @@
 /**
- * The net_crypto layer (tox-protocol.md §4; c-toxcore 0.2.18 net_crypto.c): cookies, handshakes
+ * The net_crypto layer (docs/protocol.md §4; c-toxcore 0.2.18 net_crypto.c): cookies, handshakes
  * and crypto data sessions, one connection per friend. It owns bytes, keys, nonces and buffers;
  * the friend's `friendSession` machine owns progress. `NetCrypto` is the layer's face: the
  * engine hands it datagrams 0x18–0x1b, the machine outputs routed to it (`sendCookieRequest`,

@@ -1,5 +1,5 @@
 /**
- * Announce node D, the serving side of onion announces (tox-protocol.md §3.4, §3.5; c-toxcore
+ * Announce node D, the serving side of onion announces (docs/protocol.md §3.4, §3.5; c-toxcore
  * 0.2.18 `toxcore/onion_announce.c` handle_announce_request_old / handle_data_request,
  * `toxcore/timed_auth.c`).
  *

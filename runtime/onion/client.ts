@@ -1,5 +1,5 @@
 /**
- * The onion client (tox-protocol.md §3.3–§3.8; c-toxcore 0.2.18 `toxcore/onion_client.c`):
+ * The onion client (docs/protocol.md §3.3–§3.8; c-toxcore 0.2.18 `toxcore/onion_client.c`):
  * paths, self-announce, friend search, and onion data (DHT-PK 156, friend request 32). This
  * file is the facade the engine and the tests use; the parts are:
  *   - paths.ts: two path sets of 6 paths (self-announce; friend searches and onion data) and

@@ -1,5 +1,5 @@
 /**
- * Constants of the onion layers (tox-protocol.md §3), each with its unit and its c-toxcore
+ * Constants of the onion layers (docs/protocol.md §3), each with its unit and its c-toxcore
  * 0.2.18 source. Table bounds are named here too: every table of the onion layers has one.
  */
 

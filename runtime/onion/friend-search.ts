@@ -1,5 +1,5 @@
 /**
- * Friend searches (tox-protocol.md §3.5, §3.8; c-toxcore 0.2.18 `toxcore/onion_client.c`
+ * Friend searches (docs/protocol.md §3.5, §3.8; c-toxcore 0.2.18 `toxcore/onion_client.c`
  * do_friend, handle_announce_response for a friend): finding the announce nodes that store a
  * friend, so that onion data (our DHT-PK, a friend request) can reach it.
  *

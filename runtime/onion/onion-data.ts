@@ -1,5 +1,5 @@
 /**
- * Onion data (tox-protocol.md §3.6, §3.7, §7.3; c-toxcore 0.2.18 `toxcore/onion_client.c`
+ * Onion data (docs/protocol.md §3.6, §3.7, §7.3; c-toxcore 0.2.18 `toxcore/onion_client.c`
  * send_onion_data, send_dhtpk_announce, handle_data_response, handle_dhtpk_announce, and
  * `toxcore/friend_requests.c`): our DHT-PK (156) and friend requests (32) to a friend, and
  * the onion data that reaches us (0x86).
@@ -190,7 +190,7 @@ export class OnionData {
     const ownDht = this.ctx.keys.dht.publicKey;
     // c-toxcore lists its connected TCP relays and close-list nodes; we have no relays. The
     // receiver asks each node for our DHT key at once, and these nodes know our address. We
-    // also list ourselves under the address another node reported for us (tox-protocol.md
+    // also list ourselves under the address another node reported for us (docs/protocol.md
     // §10.4 b): our answer to that request is what makes a c-toxcore friend find us.
     const self = this.ctx.dht.apparentAddress();
     const nodes: PackedNode[] = self ? [{ transport: 'udp', ipPort: self, publicKey: ownDht }] : [];

@@ -1,5 +1,5 @@
 /**
- * Onion paths of the client (tox-protocol.md §3.3; c-toxcore 0.2.18 `toxcore/onion_client.c`
+ * Onion paths of the client (docs/protocol.md §3.3; c-toxcore 0.2.18 `toxcore/onion_client.c`
  * random_path / path_timed_out / set_path_timeouts, `toxcore/onion.c` create_onion_path).
  *
  * A path set has 6 slots (NUMBER_ONION_PATHS); the client keeps one set for self-announce and

@@ -1,5 +1,5 @@
 /**
- * Onion relay, the serving side of onion paths (tox-protocol.md §3.3; c-toxcore 0.2.18
+ * Onion relay, the serving side of onion paths (docs/protocol.md §3.3; c-toxcore 0.2.18
  * `toxcore/onion.c` handle_send_initial / handle_send_1 / handle_send_2 / handle_recv_3/2/1).
  *
  * Requests 0x80 → 0x81 → 0x82 → exit: open our layer with shared(our DHT sk, the key in the

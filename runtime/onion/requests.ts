@@ -1,6 +1,6 @@
 /**
  * The onion client's announce requests (0x83) and the sendbacks that match their answers
- * (tox-protocol.md §3.4, §3.5; c-toxcore 0.2.18 `toxcore/onion_client.c` client_send_announce_request,
+ * (docs/protocol.md §3.4, §3.5; c-toxcore 0.2.18 `toxcore/onion_client.c` client_send_announce_request,
  * new_sendback / check_sendback, client_ping_nodes, handle_announce_response).
  *
  * A request goes through the onion to one announce node along a path of the self-announce set

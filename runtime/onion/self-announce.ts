@@ -1,5 +1,5 @@
 /**
- * Self-announce (tox-protocol.md §3.4, §3.8; c-toxcore 0.2.18 `toxcore/onion_client.c`
+ * Self-announce (docs/protocol.md §3.4, §3.8; c-toxcore 0.2.18 `toxcore/onion_client.c`
  * do_announce): keeping ourselves stored at the ≤ 12 announce nodes closest to our real key.
  *
  * The toxidAnnounce machine decides when rounds happen (`round(mode)`) and re-announces at once

@@ -33,7 +33,7 @@ interface Keys {
   name: string;
 }
 
-/** Minimal walk of c-toxcore savedata (tox-protocol.md §8): NOSPAMKEYS (1) and NAME (4). */
+/** Minimal walk of c-toxcore savedata (docs/protocol.md §8): NOSPAMKEYS (1) and NAME (4). */
 function savedataKeys(file: Uint8Array): Keys {
   const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
   expect(v.getUint32(0, true)).toBe(0);
@@ -113,7 +113,7 @@ describe('golden capture ctoxcore-0.2.18-loopback', () => {
   it('holds every stage of the scenario: DHT, onion announce and data, cookie, handshake, crypto data', () => {
     const ids = new Set(datagrams.map((d) => d.payload[0]));
     for (const id of [0x02, 0x04, 0x83, 0x84, 0x85, 0x86, 0x18, 0x19, 0x1a, 0x1b]) expect(ids.has(id), `0x${id.toString(16)}`).toBe(true);
-    // Fixed sizes from tox-protocol.md §2.2 and §4.2.
+    // Fixed sizes from docs/protocol.md §2.2 and §4.2.
     for (const d of datagrams) {
       if (d.payload[0] === 0x02) expect(d.payload.length).toBe(113);
       if (d.payload[0] === 0x00 || d.payload[0] === 0x01) expect(d.payload.length).toBe(82);

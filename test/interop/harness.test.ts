@@ -161,7 +161,7 @@ describe.skipIf(skip)('two c-toxcore peers on loopback', () => {
     console.log(
       `c-toxcore <-> c-toxcore friend online (UDP): requester ${link.fromOnlineT} ms, accepter ${link.toOnlineT} ms ` +
         `after tox_new; ${Math.round(wall)} ms after the friend request was issued; ` +
-        `request reached the accepter at ${request?.t} ms (see tox-protocol.md §10.2, expected ~10 s)`,
+        `request reached the accepter at ${request?.t} ms (see docs/protocol.md §10.2, expected ~10 s)`,
     );
     expect(link.fromOnlineT).toBeLessThan(WAIT_MS);
 

@@ -31,7 +31,7 @@ const WAIT_MS = 40_000;
 const TAIL_MS = 3_000;
 const PREFIX = 'ctoxcore-0.2.18';
 
-/** Names for the first payload byte (tox-protocol.md §2.7, c-toxcore 0.2.18 toxcore/network.h). */
+/** Names for the first payload byte (docs/protocol.md §2.7, c-toxcore 0.2.18 toxcore/network.h). */
 const PACKET_NAMES: Record<number, string> = {
   0x00: 'ping request',
   0x01: 'ping response',

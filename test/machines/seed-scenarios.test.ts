@@ -1,5 +1,5 @@
 /**
- * The seed's scenarios (conn-notes.txt), told as stories: a friend session and its connect
+ * The scenarios of the model (docs/architecture.md §1), told as stories: a friend session and its connect
  * task are stepped together the way the runtime does (facts go to the task after every
  * session transition), with a virtual clock that only moves when we say.
  */

@@ -53,7 +53,7 @@ describe('crypto data 0x1b', () => {
   });
 
   it('pads with (1373 − len) mod 8 zero bytes: a bare request [0x01] gets 4, a full payload makes exactly 1400 bytes', () => {
-    expect(paddingLength(1)).toBe(4); // tox-protocol.md §4.3 [EMP]: "a bare [0x01] with 4 padding bytes"
+    expect(paddingLength(1)).toBe(4); // docs/protocol.md §4.3 [EMP]: "a bare [0x01] with 4 padding bytes"
     expect(paddingLength(MAX_CRYPTO_DATA_SIZE_BYTES)).toBe(0);
     const nonce = new Uint8Array(24);
     const req = sealCryptoData(crypto, key, nonce, { bufferStart: 7, packetNumber: 9, payload: Uint8Array.of(1) });

@@ -66,7 +66,7 @@ const saveBig = upstreamSample('save.tox.big');
 const david = upstreamSample('david.tox');
 
 describe('c-toxcore auto_tests/data/save.tox (v0.2.18)', () => {
-  it.skipIf(!saveTox)('parses to the known answers of tox-protocol.md §8.5', () => {
+  it.skipIf(!saveTox)('parses to the known answers of docs/protocol.md §8.5', () => {
     const p = mustParse(saveTox!);
     expect(sectionTypes(saveTox!)).toEqual([1, 2, 3, 4, 5, 6, 10, 11, 255]);
     expect(profileToxId(p)).toBe('B70E97D41F69B7F4C42A5BC7BD7A76B95B8030BE1B7C0E9E6FC19FC4ABEB195B4C762C7D800B');

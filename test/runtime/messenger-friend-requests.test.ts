@@ -1,5 +1,5 @@
 /**
- * Friend requests (tox-protocol.md §7): a pending request ends when the session with the friend is
+ * Friend requests (docs/protocol.md §7): a pending request ends when the session with the friend is
  * established (the engine's command and the friendRequest machine on top of these layers); the
  * receiver's rules (nospam, already a friend, the 32-entry ring of recent requesters); accepting.
  */

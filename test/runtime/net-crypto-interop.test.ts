@@ -1,5 +1,5 @@
 /**
- * net_crypto and messenger against c-toxcore 0.2.18 on loopback (tox-protocol.md §10.3):
+ * net_crypto and messenger against c-toxcore 0.2.18 on loopback (docs/protocol.md §10.3):
  * toxstate learns the c-toxcore peer's DHT key and UDP port from its `ready` event, initiates the
  * session itself (no DHT, no onion), both report the friend online, messages go both ways with
  * receipts, ALIVE keeps the session, and our kill packet ends it on the c-toxcore side at once.

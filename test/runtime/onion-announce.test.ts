@@ -1,6 +1,6 @@
 /**
  * The announce node (runtime/onion/announce-server.ts), fed 354-byte announce requests as exit
- * relay C delivers them: every is_stored case of tox-protocol.md §3.4, the ping_id window and
+ * relay C delivers them: every is_stored case of docs/protocol.md §3.4, the ping_id window and
  * its binding to the source, the 160-entry store and its replacement rule, expiry at 300 s,
  * and 0x85 data requests turned into 0x86 along the stored return path.
  */

@@ -1,5 +1,5 @@
 /**
- * Two shortcuts that make a c-toxcore friend find toxstate sooner (tox-protocol.md §10.4 b),
+ * Two shortcuts that make a c-toxcore friend find toxstate sooner (docs/protocol.md §10.4 b),
  * on the simulated network and on a lone engine:
  *   - a local sighting: a friend that announces itself at our own announce node (a request that
  *     stores or refreshes its entry) counts as found, and our onion data (DHT-PK) goes straight

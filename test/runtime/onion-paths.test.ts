@@ -1,5 +1,5 @@
 /**
- * Onion paths of the client (runtime/onion/paths.ts, tox-protocol.md §3.3): built from the
+ * Onion paths of the client (runtime/onion/paths.ts, docs/protocol.md §3.3): built from the
  * DHT's good nodes (keys repeat only when there are fewer hosts than hops), layer 1 under our
  * DHT key; a path that never answered dies 4 s after its 4th unanswered use (it starts at 2),
  * one that answered after 10 s, and every path after 1200 s; ids keep their slot. Path nodes:

@@ -3,7 +3,7 @@
  *
  * Why: c-toxcore 0.2.18 cannot choose its bind address (it binds 0.0.0.0 / ::), and its LAN
  * discovery broadcasts. The project's network rule allows traffic on 127.0.0.0/8 and ::1 only
- * (see /work/briefs/common.md and docs DESIGN.md §3).
+ * (see /work/briefs/common.md and docs docs/architecture.md §3).
  *
  * What it does:
  *   bind()     AF_INET to anything that is not 127.0.0.0/8 (INADDR_ANY above all) -> 127.0.0.1;

@@ -1,5 +1,5 @@
 /**
- * Reference model of the connect: task (seed conn-notes.txt; DHT.c search cadence), written
+ * Reference model of the connect: task (docs/architecture.md §1.3; DHT.c search cadence), written
  * independently of machines/connect.ts.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';

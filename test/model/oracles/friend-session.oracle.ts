@@ -1,5 +1,5 @@
 /**
- * Reference model of the friend session, written from tox-protocol.md §4.4/§5 and the seed
+ * Reference model of the friend session, written from docs/protocol.md §4.4/§5 and the seed
  * as a plain reducer, independently of machines/friend-session.ts. The model-based test
  * checks that the statechart agrees with it at every step of every generated path.
  */

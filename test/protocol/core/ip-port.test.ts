@@ -1,7 +1,7 @@
 /**
  * ip-port.ts: canonical text, address classes (c-toxcore LAN_discovery.c
- * `ip_is_lan` / `ip_is_local`, tox-protocol.md §2.6), and the 19-byte onion
- * IP_Port (tox-protocol.md §2.1, c-toxcore onion.c `ipport_pack`).
+ * `ip_is_lan` / `ip_is_local`, docs/protocol.md §2.6), and the 19-byte onion
+ * IP_Port (docs/protocol.md §2.1, c-toxcore onion.c `ipport_pack`).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

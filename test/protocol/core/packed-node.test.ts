@@ -1,5 +1,5 @@
 /**
- * packed-node.ts (tox-protocol.md §2.1; c-toxcore DHT.c pack_ip_port /
+ * packed-node.ts (docs/protocol.md §2.1; c-toxcore DHT.c pack_ip_port /
  * unpack_ip_port / pack_nodes / unpack_nodes). Invalid family bytes 0x00,
  * 0x01, 0x20, 0xa0 come from hs-toxcore `test/Network/Tox/NodeInfo/NodeInfoSpec.hs`.
  */

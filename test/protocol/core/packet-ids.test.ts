@@ -1,6 +1,6 @@
 /**
  * packet-ids.ts against c-toxcore v0.2.18 `toxcore/network.h` (non-test
- * `Net_Packet_Type`) and tox-protocol.md §2.7.
+ * `Net_Packet_Type`) and docs/protocol.md §2.7.
  */
 import { describe, expect, it } from 'vitest';
 import { datagramKind, PACKET_ID, packetKind } from '../../../protocol/packet-ids.js';

@@ -1,8 +1,8 @@
 /**
  * tox-id.ts. Vectors: the Tox ID of c-toxcore `auto_tests/data/save.tox`
- * (tox-protocol.md §8.5, checked by `auto_tests/save_compatibility_test.c`);
+ * (docs/protocol.md §8.5, checked by `auto_tests/save_compatibility_test.c`);
  * checksum 0000 for the all-zero and all-FF ids (tox-rs `tox_packet/src/toxid.rs`
- * doc tests, tox-protocol.md §9).
+ * doc tests, docs/protocol.md §9).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * dht/dht-pk.ts: DHT-PK data and payload (tox-protocol.md §3.7) and the
+ * dht/dht-pk.ts: DHT-PK data and payload (docs/protocol.md §3.7) and the
  * DHT-routed wrapper for request id 156 (§2.5; c-toxcore onion_client.c
  * send_dht_dhtpk / handle_dht_dhtpk / handle_dhtpk_announce).
  */

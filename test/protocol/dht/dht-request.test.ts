@@ -1,6 +1,6 @@
 /**
  * dht/dht-request.ts (0x20, ≤ 1024 bytes), dht/nat-ping.ts (request id 254)
- * and dht/lan-discovery.ts (0x21, 33 bytes) (tox-protocol.md §2.5, §2.6;
+ * and dht/lan-discovery.ts (0x21, 33 bytes) (docs/protocol.md §2.5, §2.6;
  * c-toxcore DHT.c create_request / handle_request / cryptopacket_handle /
  * handle_NATping / handle_LANdiscovery).
  */

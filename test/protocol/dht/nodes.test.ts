@@ -1,7 +1,7 @@
 /**
  * dht/nodes-request.ts (0x02, 113 bytes) and dht/nodes-response.ts (0x04,
  * 82 + nodes, count ≤ 4, nodes fill the area exactly, 0 nodes decode fine)
- * (tox-protocol.md §2.2; c-toxcore DHT.c handle_getnodes, handle_sendnodes_core).
+ * (docs/protocol.md §2.2; c-toxcore DHT.c handle_getnodes, handle_sendnodes_core).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

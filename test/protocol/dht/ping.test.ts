@@ -1,6 +1,6 @@
 /**
  * dht/ping.ts and dht/dht-header.ts: DHT ping request 0x00 / response 0x01
- * (tox-protocol.md §2.2; c-toxcore ping.c). Size 82 exactly.
+ * (docs/protocol.md §2.2; c-toxcore ping.c). Size 82 exactly.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

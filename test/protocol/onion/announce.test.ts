@@ -1,6 +1,6 @@
 /**
  * onion/announce-request.ts (0x83, 177 bytes; 354 with RETURN_3) and
- * onion/announce-response.ts (0x84, 82 + nodes ≤ 286) (tox-protocol.md §3.4;
+ * onion/announce-response.ts (0x84, 82 + nodes ≤ 286) (docs/protocol.md §3.4;
  * c-toxcore onion_announce.c, onion_client.c).
  */
 import fc from 'fast-check';

@@ -1,7 +1,7 @@
 /**
  * onion/onion-data-request.ts (0x85, 153 + L), onion/onion-data-response.ts
  * (0x86, 121 + L) and onion/onion-data-payloads.ts (friend request id 32,
- * DHT-PK id 156) (tox-protocol.md §3.5–§3.7, §7.2; c-toxcore onion_announce.c
+ * DHT-PK id 156) (docs/protocol.md §3.5–§3.7, §7.2; c-toxcore onion_announce.c
  * create_data_request / handle_data_request, onion_client.c send_onion_data /
  * handle_data_response, friend_requests.c friendreq_handlepacket).
  */

@@ -1,6 +1,6 @@
 /**
  * onion/onion-request.ts and onion/onion-response.ts: a full walk of the
- * onion (tox-protocol.md §3.3) with real key pairs — client → A (0x80, 226+L)
+ * onion (docs/protocol.md §3.3) with real key pairs — client → A (0x80, 226+L)
  * → B (0x81, 218+L) → C (0x82, 210+L) → D ([payload][RETURN_3]) and back
  * D → C (0x8c) → B (0x8d) → A (0x8e) → client (raw R).
  */
@@ -117,7 +117,7 @@ describe('onion request path 0x80 → 0x81 → 0x82 → D', () => {
     });
     expect(req.length).toBe(ANNOUNCE_REQUEST_SIZE_BYTES);
     const p0 = sealOnionRequest(crypto, path, new Uint8Array(24).fill(5), dAddr, req);
-    expect(p0.length).toBe(403); // the 403-byte 0x80 seen from libtoxcore 0.2.18 (tox-protocol.md §3.3)
+    expect(p0.length).toBe(403); // the 403-byte 0x80 seen from libtoxcore 0.2.18 (docs/protocol.md §3.3)
     const toB = hop(p0, A, relayKey.A, clientAddr, new Uint8Array(24).fill(6));
     const toC = hop(toB.packet, B, relayKey.B, aAddr, new Uint8Array(24).fill(7));
     const toD = hop(toC.packet, C, relayKey.C, bAddr, new Uint8Array(24).fill(8));

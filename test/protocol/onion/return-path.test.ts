@@ -1,6 +1,6 @@
 /**
  * onion/return-path.ts: RETURN_1/2/3 blobs, 59/118/177 bytes
- * (tox-protocol.md §3.2, §3.3; c-toxcore onion.c).
+ * (docs/protocol.md §3.2, §3.3; c-toxcore onion.c).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

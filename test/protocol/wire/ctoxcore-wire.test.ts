@@ -163,7 +163,7 @@ describe.skipIf(skip)('c-toxcore 0.2.18 on the wire: onion', () => {
     if (skip) return;
     const p2 = newPair();
     const p3 = newPair();
-    // A = B = C = D = the c-toxcore node (it routes through itself, tox-protocol.md §11.15).
+    // A = B = C = D = the c-toxcore node (it routes through itself, docs/protocol.md §11.15).
     path = {
       publicKey1: ourDht.pk,
       sharedKey1: kDht,
