@@ -62,7 +62,7 @@ import {
   relayOnionResponse,
 } from '../../protocol/onion/index.js';
 import { decodePackedNodes } from '../../protocol/packed-node.js';
-import { datagramKind } from '../../protocol/packet-ids.js';
+import { CRYPTO_PAYLOAD_ID, datagramKind, PACKET_ID } from '../../protocol/packet-ids.js';
 import { decodeDhtSection, decodeFriendRecord, decryptSave, parseSavedata } from '../../protocol/profile/index.js';
 import { decodeToxId, parseToxId } from '../../protocol/tox-id.js';
 import type { KeyView, PayloadKind } from './corpus.js';
@@ -194,10 +194,10 @@ export class Targets {
     this.call('dissectDatagram', () => dissectDatagram(data));
     const id = data.length > 0 ? data[0]! : -1;
     switch (id) {
-      case 0x00:
-      case 0x01:
-      case 0x02:
-      case 0x04: {
+      case PACKET_ID.ping_request:
+      case PACKET_ID.ping_response:
+      case PACKET_ID.nodes_request:
+      case PACKET_ID.nodes_response: {
         const h = this.callR('decodeDhtHeader', () => decodeDhtHeader(data));
         if (!h || !keys) return;
         const k = this.shared(h.senderPk, keys.dht.secretKey);
@@ -207,7 +207,7 @@ export class Targets {
         this.callR('openNodesResponse', () => openNodesResponse(c, k, h), true);
         return;
       }
-      case 0x20: {
+      case PACKET_ID.dht_request: {
         const h = this.callR('decodeDhtRequestHeader', () => decodeDhtRequestHeader(data));
         if (!h || !keys) return;
         const req = this.callR('openDhtRequest', () => openDhtRequest(c, this.shared(h.senderPk, keys.dht.secretKey), h), true);
@@ -219,20 +219,20 @@ export class Targets {
         this.callR('openDhtPkRouted', () => openDhtPkRouted(c, this.shared(inner.senderRealPk, keys.real.secretKey), inner, h.senderPk), true);
         return;
       }
-      case 0x21:
+      case PACKET_ID.lan_discovery:
         this.callR('decodeLanDiscovery', () => decodeLanDiscovery(data));
         return;
-      case 0x18: {
+      case PACKET_ID.cookie_request: {
         const h = this.callR('decodeCookieRequestHeader', () => decodeCookieRequestHeader(data));
         if (!h || !keys) return;
         this.callR('openCookieRequest', () => openCookieRequest(c, this.shared(h.senderDhtPk, keys.dht.secretKey), data), true);
         return;
       }
-      case 0x19:
+      case PACKET_ID.cookie_response:
         if (!keys) return;
         for (const pk of keys.peerDhtPks) if (this.callR('openCookieResponse', () => openCookieResponse(c, this.shared(pk, keys.dht.secretKey), data), true)) break;
         return;
-      case 0x1a: {
+      case PACKET_ID.handshake: {
         const h = this.callR('decodeHandshakeHeader', () => decodeHandshakeHeader(data));
         if (!h || !keys) return;
         if (keys.cookieKey) {
@@ -242,22 +242,22 @@ export class Targets {
         for (const pk of keys.friendRealPks) if (this.callR('openHandshake', () => openHandshake(c, this.shared(pk, keys.real.secretKey), data), true)) break;
         return;
       }
-      case 0x1b: {
+      case PACKET_ID.crypto_data: {
         const h = this.callR('decodeCryptoDataHeader', () => decodeCryptoDataHeader(data));
         if (!h || !keys) return;
         for (const s of keys.sessions) {
           const { nonce } = recoverNonce(s.recvNonce, h.nonceLow16);
           const body = this.callR('openCryptoData', () => openCryptoData(c, s.sessionKey, nonce, data), true);
           if (body) {
-            this.payload(body.payload[0] === 1 ? 'request' : 'messenger', body.payload);
+            this.payload(body.payload[0] === CRYPTO_PAYLOAD_ID.request ? 'request' : 'messenger', body.payload);
             break;
           }
         }
         return;
       }
-      case 0x80:
-      case 0x81:
-      case 0x82: {
+      case PACKET_ID.onion_request_0:
+      case PACKET_ID.onion_request_1:
+      case PACKET_ID.onion_request_2: {
         const h = this.callR('decodeOnionRequestHeader', () => decodeOnionRequestHeader(data));
         if (!h || !keys) return;
         const layer = this.callR('openOnionLayer', () => openOnionLayer(c, this.shared(h.publicKey, keys.dht.secretKey), h), true);
@@ -268,23 +268,23 @@ export class Targets {
         }
         return;
       }
-      case 0x83: {
+      case PACKET_ID.announce_request: {
         const h = this.callR('decodeAnnounceRequestHeader', () => decodeAnnounceRequestHeader(data));
         if (!h || !keys) return;
         this.callR('openAnnounceRequest', () => openAnnounceRequest(c, this.shared(h.senderPk, keys.dht.secretKey), h), true);
         return;
       }
-      case 0x84: {
+      case PACKET_ID.announce_response: {
         const h = this.callR('decodeAnnounceResponseHeader', () => decodeAnnounceResponseHeader(data));
         if (!h || !keys) return;
         for (const pk of keys.peerDhtPks) if (this.callR('openAnnounceResponse', () => openAnnounceResponse(c, this.shared(pk, keys.real.secretKey), h), true)) break;
         return;
       }
-      case 0x85:
+      case PACKET_ID.onion_data_request:
         this.callR('decodeOnionDataRequest+return', () => decodeOnionDataRequest(data, { withReturn: true }));
         this.callR('decodeOnionDataRequest', () => decodeOnionDataRequest(data, { withReturn: false }));
         return;
-      case 0x86: {
+      case PACKET_ID.onion_data_response: {
         const h = this.callR('decodeOnionDataResponse', () => decodeOnionDataResponse(data));
         if (!h || !keys?.onionData) return;
         const od = keys.onionData;
@@ -294,9 +294,9 @@ export class Targets {
         if (inner) this.payload('onionDataPayload', inner);
         return;
       }
-      case 0x8c:
-      case 0x8d:
-      case 0x8e: {
+      case PACKET_ID.onion_response_3:
+      case PACKET_ID.onion_response_2:
+      case PACKET_ID.onion_response_1: {
         const r = this.callR('decodeOnionResponse', () => decodeOnionResponse(data));
         if (!r || !keys?.relayKey) return;
         const rk = keys.relayKey;
