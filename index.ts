@@ -17,6 +17,7 @@ import type { ToxEngine } from './runtime/tox-engine.js';
 import type { FriendInit } from './runtime/friends.js';
 import { generateKeyPair, type KeyPair } from './runtime/keys.js';
 import { secureRandom, seededRandom, type Random } from './runtime/random.js';
+import { NOSPAM_SIZE_BYTES } from './protocol/tox-id.js';
 
 export * from './machines/index.js';
 export { Engine, actorKeys } from './runtime/engine.js';
@@ -64,6 +65,6 @@ export async function createEngine(opts: CreateEngineOptions = {}): Promise<ToxE
   const crypto = opts.crypto ?? (await loadCrypto());
   const random = opts.random ?? (opts.seed !== undefined ? seededRandom(opts.seed) : secureRandom());
   const identity = opts.identity ?? generateKeyPair(crypto, random);
-  const nospam = opts.nospam ?? random.bytes(4);
+  const nospam = opts.nospam ?? random.bytes(NOSPAM_SIZE_BYTES);
   return new Engine({ epochMs: Date.now(), ...opts, crypto, random, identity, nospam });
 }
