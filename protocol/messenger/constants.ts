@@ -11,8 +11,8 @@ import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
 
 export { CRYPTO_PAYLOAD_ID };
 
-// Deprecated second names of CRYPTO_PAYLOAD_ID entries, kept only while runtime/ (and
-// test/runtime/messenger.test.ts) still import them (issue 14).
+// Deprecated second names of CRYPTO_PAYLOAD_ID entries, kept only while runtime/messenger/
+// messenger.ts still imports them (issue 14).
 /** @deprecated Use `CRYPTO_PAYLOAD_ID.alive`. */
 export const PACKET_ID_ALIVE = CRYPTO_PAYLOAD_ID.alive;
 /** @deprecated Use `CRYPTO_PAYLOAD_ID.share_relays`. */
@@ -21,10 +21,6 @@ export const PACKET_ID_SHARE_RELAYS = CRYPTO_PAYLOAD_ID.share_relays;
 export const PACKET_ID_FRIEND_REQUESTS = CRYPTO_PAYLOAD_ID.friend_requests;
 /** @deprecated Use `CRYPTO_PAYLOAD_ID.online`. */
 export const PACKET_ID_ONLINE = CRYPTO_PAYLOAD_ID.online;
-/** @deprecated Use `CRYPTO_PAYLOAD_ID.nickname`. */
-export const PACKET_ID_NICKNAME = CRYPTO_PAYLOAD_ID.nickname;
-/** @deprecated Use `CRYPTO_PAYLOAD_ID.status_message`. */
-export const PACKET_ID_STATUSMESSAGE = CRYPTO_PAYLOAD_ID.status_message;
 
 /** At most this many relays in one share-relays packet (friend_connection.h MAX_SHARED_RELAYS = RECOMMENDED_FRIEND_TCP_CONNECTIONS). */
 export const MAX_SHARED_RELAYS = 3;

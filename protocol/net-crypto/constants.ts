@@ -47,11 +47,3 @@ export const DATA_NUM_THRESHOLD = 21845;
 export const CRYPTO_PACKET_BUFFER_SIZE_PACKETS = 32768;
 /** Minimum send queue (net_crypto.h CRYPTO_MIN_QUEUE_LENGTH, packets). */
 export const CRYPTO_MIN_QUEUE_LENGTH_PACKETS = 64;
-
-// Deprecated names, kept only while runtime/net-crypto imports them (issue 14).
-/** @deprecated Use `COOKIE_REQUEST_SIZE_BYTES`. */
-export const COOKIE_REQUEST_SIZE = COOKIE_REQUEST_SIZE_BYTES;
-/** @deprecated Use `COOKIE_RESPONSE_SIZE_BYTES`. */
-export const COOKIE_RESPONSE_SIZE = COOKIE_RESPONSE_SIZE_BYTES;
-/** @deprecated Use `MAX_CRYPTO_DATA_SIZE_BYTES`. */
-export const MAX_CRYPTO_DATA_SIZE = MAX_CRYPTO_DATA_SIZE_BYTES;

@@ -18,9 +18,6 @@
 import { CRYPTO_PAYLOAD_ID } from '../packet-ids.js';
 
 export { CRYPTO_PAYLOAD_ID };
-
-/** @deprecated Use `CRYPTO_PAYLOAD_ID.kill` (issue 14); kept until runtime/net-crypto moves over. */
-export const PACKET_ID_KILL = CRYPTO_PAYLOAD_ID.kill;
 /** PACKET_ID_RANGE_RESERVED_END (net_crypto.h). */
 export const PACKET_ID_RANGE_RESERVED_END = 15;
 /** PACKET_ID_RANGE_LOSSLESS_START / _END (net_crypto.h). */

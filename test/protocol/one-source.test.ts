@@ -27,17 +27,14 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const TABLE_FILE = 'protocol/packet-ids.ts';
 
 /**
- * Second names runtime/ (or test/runtime/) still imports, each → the table entry it equals. Remove
- * an entry with its alias once nothing imports it; never add one for a new name.
+ * Second names runtime/ still imports (runtime/messenger/messenger.ts), each → the table entry it
+ * equals. Remove an entry with its alias once nothing imports it; never add one for a new name.
  */
 const DEPRECATED_ALIASES: Readonly<Record<string, string>> = {
   PACKET_ID_ALIVE: 'CRYPTO_PAYLOAD_ID.alive',
   PACKET_ID_SHARE_RELAYS: 'CRYPTO_PAYLOAD_ID.share_relays',
   PACKET_ID_FRIEND_REQUESTS: 'CRYPTO_PAYLOAD_ID.friend_requests',
   PACKET_ID_ONLINE: 'CRYPTO_PAYLOAD_ID.online',
-  PACKET_ID_NICKNAME: 'CRYPTO_PAYLOAD_ID.nickname',
-  PACKET_ID_STATUSMESSAGE: 'CRYPTO_PAYLOAD_ID.status_message',
-  PACKET_ID_KILL: 'CRYPTO_PAYLOAD_ID.kill',
 };
 
 /** The role (table) a second name most likely stands in for, by its c-toxcore-style prefix. */

@@ -6,13 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  CRYPTO_PAYLOAD_ID,
   encodeFriendRequest,
   encodeMessage,
   encodeShareRelays,
   encodeTyping,
   encodeUserStatus,
-  PACKET_ID_NICKNAME,
-  PACKET_ID_STATUSMESSAGE,
 } from '../../protocol/messenger/index.js';
 import { MessengerError } from '../../runtime/messenger/messenger.js';
 import { SEND_BUFFER_LIMIT_PACKETS } from '../../runtime/net-crypto/constants.js';
@@ -142,8 +141,8 @@ describe('messenger', () => {
     const { sim, a, b } = await established();
     const conn = a.engine.netCrypto;
     const friend = a.engine.friends.get(b.engine.selfHex)!;
-    conn.sendLossless(friend, Uint8Array.from([PACKET_ID_NICKNAME, ...new Uint8Array(128).fill(0xc3)]));
-    conn.sendLossless(friend, Uint8Array.from([PACKET_ID_STATUSMESSAGE, ...new Uint8Array(1007).fill(0x80)]));
+    conn.sendLossless(friend, Uint8Array.from([CRYPTO_PAYLOAD_ID.nickname, ...new Uint8Array(128).fill(0xc3)]));
+    conn.sendLossless(friend, Uint8Array.from([CRYPTO_PAYLOAD_ID.status_message, ...new Uint8Array(1007).fill(0x80)]));
     sim.flush([a]);
     sim.runFor(200);
     const f = b.engine.friends.get(a.engine.selfHex)!;

@@ -9,8 +9,8 @@ import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { IpPort } from '../../protocol/ip-port.js';
 import { incrementNonce } from '../../protocol/nonce.js';
 import {
-  COOKIE_REQUEST_SIZE,
-  COOKIE_RESPONSE_SIZE,
+  COOKIE_REQUEST_SIZE_BYTES,
+  COOKIE_RESPONSE_SIZE_BYTES,
   decodeCookieRequestHeader,
   encodeRequestPacket,
   openCookieRequest,
@@ -121,7 +121,7 @@ describe('handshake validation', () => {
     e.deliverToSession(raw.realHex, { type: 'address.learned', now: 0, address: `${raw.address.ip}:${raw.address.port}`, source: 'dhtSearch' });
     e.flush();
     const req = e.takeTransmits().find((t) => t.data[0] === 0x18)!;
-    expect(req.data.length).toBe(COOKIE_REQUEST_SIZE);
+    expect(req.data.length).toBe(COOKIE_REQUEST_SIZE_BYTES);
     const shared = crypto.precompute(e.keys.dht.publicKey, raw.dht.secretKey);
     const opened = openCookieRequest(crypto, shared, req.data);
     expect(opened.ok && toHex(opened.value.realPk)).toBe(e.selfHex);
@@ -276,8 +276,8 @@ describe('cookie requests', () => {
     e.handleDatagram(0, raw.address, raw.cookieRequest(e));
     const out = e.takeTransmits();
     expect(out).toHaveLength(1);
-    expect(out[0]!.data.length).toBe(COOKIE_RESPONSE_SIZE);
-    expect(COOKIE_RESPONSE_SIZE - COOKIE_REQUEST_SIZE).toBe(16);
+    expect(out[0]!.data.length).toBe(COOKIE_RESPONSE_SIZE_BYTES);
+    expect(COOKIE_RESPONSE_SIZE_BYTES - COOKIE_REQUEST_SIZE_BYTES).toBe(16);
     expect(e.netCrypto.stats()).toMatchObject({ connections: 0, pending: 0, addresses: 0 });
     expect(e.keys.cache.size).toBe(cacheBefore);
   });

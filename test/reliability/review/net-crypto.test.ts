@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCrypto, type Crypto } from '../../../runtime/adapters/node-crypto.js';
 import type { IpPort } from '../../../protocol/ip-port.js';
-import { COOKIE_REQUEST_SIZE } from '../../../protocol/net-crypto/index.js';
+import { COOKIE_REQUEST_SIZE_BYTES } from '../../../protocol/net-crypto/index.js';
 import { COOKIE_REQUEST_BURST, COOKIE_UNKNOWN_KEY_BURST, COOKIE_UNKNOWN_KEY_REFILL_MS, RESEND_BURST_PACKETS } from '../../../runtime/net-crypto/constants.js';
 import { seededRandom } from '../../../runtime/random.js';
 import { makeFriendEngine, RawPeer } from '../../runtime/net-crypto-helpers.js';
@@ -49,7 +49,7 @@ async function countingCrypto(): Promise<{ crypto: Crypto; x25519: () => number 
 function randomJunk(seed: number, count: number, claimedDhtPk?: Uint8Array): Uint8Array[] {
   const r = seededRandom(seed);
   return Array.from({ length: count }, () => {
-    const b = r.bytes(COOKIE_REQUEST_SIZE);
+    const b = r.bytes(COOKIE_REQUEST_SIZE_BYTES);
     b[0] = 0x18;
     b[32]! &= 0x7f; // a valid key (c-toxcore public_key_valid): refuting the request takes an X25519
     if (claimedDhtPk) b.set(claimedDhtPk, 1);
