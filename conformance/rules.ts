@@ -15,6 +15,7 @@ import * as onion from '../runtime/onion/constants.js';
 import * as ncr from '../runtime/net-crypto/constants.js';
 import * as ncp from '../protocol/net-crypto/constants.js';
 import { MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES } from '../protocol/messenger/constants.js';
+import { MAX_SENT_NODES } from '../protocol/packed-node.js';
 
 export type RuleKind = 'timer' | 'constant' | 'packet' | 'transition' | 'difference' | 'not-implemented';
 
@@ -195,7 +196,7 @@ export const RULES: readonly Rule[] = [
     section: '§2.3, §2.4',
     rule: 'Close list: 128 buckets of LCLIENT_NODES by leading bits in common; a node enters only a bucket with room or a bad node.',
     ctoxcore: '8 per bucket; 8 per searched key; 4 nodes per response',
-    toxstate: `${dht.DHT_BUCKET_SIZE} per bucket; ${dht.DHT_SEARCH_LIST_SIZE} per searched key; ${dht.DHT_MAX_SENT_NODES} nodes per response`,
+    toxstate: `${dht.DHT_BUCKET_SIZE} per bucket; ${dht.DHT_SEARCH_LIST_SIZE} per searched key; ${MAX_SENT_NODES} nodes per response`,
     implementedBy: [{ file: 'runtime/dht/close-list.ts', symbol: 'addToClose' }],
     provedBy: [T(DHT, 'a 50-node network bootstrapped to one node fills the close lists')],
   },
