@@ -22,6 +22,9 @@ import { actorKeys } from './actor-keys.js';
 import { dispatchDatagram } from './dispatch.js';
 import { EngineCore, type EngineOptions } from './engine-core.js';
 import type { ToxEngine, Transmit } from './tox-engine.js';
+import { PUBLIC_KEY_SIZE_BYTES } from '../protocol/crypto.js';
+import { MAX_NAME_LENGTH_BYTES, MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES, MAX_STATUSMESSAGE_LENGTH_BYTES } from '../protocol/messenger/index.js';
+import { NOSPAM_SIZE_BYTES } from '../protocol/tox-id.js';
 
 export type { EngineOptions } from './engine-core.js';
 export type { Transmit } from './tox-engine.js';
@@ -32,8 +35,6 @@ export type { TimedLayer };
 export { actorKeys } from './actor-keys.js';
 export { OUTPUT_LAYER } from './routes.js';
 
-/** The longest friend request message a c-toxcore receiver accepts over the onion (948-byte onion data limit − 5). */
-export const FRIEND_REQUEST_MESSAGE_MAX_BYTES = 943;
 
 
 export class Engine extends EngineCore implements ToxEngine {
@@ -150,8 +151,8 @@ export class Engine extends EngineCore implements ToxEngine {
     if (hex === this.selfHex) throw new Error('that Tox ID is our own');
     const bytes = new TextEncoder().encode(message);
     if (bytes.length === 0) throw new Error('a friend request needs a message');
-    if (bytes.length > FRIEND_REQUEST_MESSAGE_MAX_BYTES)
-      throw new Error(`friend request message is ${bytes.length} bytes; at most ${FRIEND_REQUEST_MESSAGE_MAX_BYTES} reach a c-toxcore peer over the onion`);
+    if (bytes.length > MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES)
+      throw new Error(`friend request message is ${bytes.length} bytes; at most ${MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES} reach a c-toxcore peer over the onion`);
     const existing = this.friends.get(hex);
     if (existing) {
       if (existing.status === 'confirmed') throw new Error('already a friend');
@@ -165,7 +166,7 @@ export class Engine extends EngineCore implements ToxEngine {
   /** Accepts a received friend request (tox_friend_add_norequest). */
   acceptFriendRequest(now: number, pkHex: string): Friend {
     const pk = fromHex(pkHex);
-    if (!pk.ok || pk.value.length !== 32 || !isValidPublicKey(pk.value)) throw new Error(`not a valid public key: ${pkHex}`);
+    if (!pk.ok || pk.value.length !== PUBLIC_KEY_SIZE_BYTES || !isValidPublicKey(pk.value)) throw new Error(`not a valid public key: ${pkHex}`);
     if (toHex(pk.value) === this.selfHex) throw new Error('that key is our own');
     return this.addFriend(now, pk.value);
   }
@@ -199,7 +200,7 @@ export class Engine extends EngineCore implements ToxEngine {
   /** Sets our name (≤ 128 bytes) and tells online friends. */
   setName(now: number, name: string): void {
     this.now = Math.max(this.now, now);
-    if (new TextEncoder().encode(name).length > 128) throw new Error('a name is at most 128 bytes');
+    if (new TextEncoder().encode(name).length > MAX_NAME_LENGTH_BYTES) throw new Error(`a name is at most ${MAX_NAME_LENGTH_BYTES} bytes`);
     if (name === this.name) return;
     this.name = name;
     this.messenger.refreshSelfInfo();
@@ -209,7 +210,7 @@ export class Engine extends EngineCore implements ToxEngine {
   /** Sets our status message (≤ 1007 bytes) and tells online friends. */
   setStatusMessage(now: number, statusMessage: string): void {
     this.now = Math.max(this.now, now);
-    if (new TextEncoder().encode(statusMessage).length > 1007) throw new Error('a status message is at most 1007 bytes');
+    if (new TextEncoder().encode(statusMessage).length > MAX_STATUSMESSAGE_LENGTH_BYTES) throw new Error(`a status message is at most ${MAX_STATUSMESSAGE_LENGTH_BYTES} bytes`);
     this.statusMessage = statusMessage;
     this.messenger.refreshSelfInfo();
     this.app({ type: 'profile_changed', t: this.now });
@@ -226,7 +227,7 @@ export class Engine extends EngineCore implements ToxEngine {
   /** Changes the nospam (the Tox ID changes; requests to the old ID are refused from now on). */
   setNospam(now: number, nospam: Bytes): void {
     this.now = Math.max(this.now, now);
-    if (nospam.length !== 4) throw new Error('nospam is 4 bytes');
+    if (nospam.length !== NOSPAM_SIZE_BYTES) throw new Error(`nospam is ${NOSPAM_SIZE_BYTES} bytes`);
     this.nospam = nospam;
     this.app({ type: 'profile_changed', t: this.now });
   }

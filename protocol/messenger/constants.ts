@@ -11,17 +11,6 @@ import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
 
 export { CRYPTO_PAYLOAD_ID };
 
-// Deprecated second names of CRYPTO_PAYLOAD_ID entries, kept only while runtime/messenger/
-// messenger.ts still imports them (issue 14).
-/** @deprecated Use `CRYPTO_PAYLOAD_ID.alive`. */
-export const PACKET_ID_ALIVE = CRYPTO_PAYLOAD_ID.alive;
-/** @deprecated Use `CRYPTO_PAYLOAD_ID.share_relays`. */
-export const PACKET_ID_SHARE_RELAYS = CRYPTO_PAYLOAD_ID.share_relays;
-/** @deprecated Use `CRYPTO_PAYLOAD_ID.friend_requests`. */
-export const PACKET_ID_FRIEND_REQUESTS = CRYPTO_PAYLOAD_ID.friend_requests;
-/** @deprecated Use `CRYPTO_PAYLOAD_ID.online`. */
-export const PACKET_ID_ONLINE = CRYPTO_PAYLOAD_ID.online;
-
 /** At most this many relays in one share-relays packet (friend_connection.h MAX_SHARED_RELAYS = RECOMMENDED_FRIEND_TCP_CONNECTIONS). */
 export const MAX_SHARED_RELAYS = 3;
 /**
@@ -51,8 +40,6 @@ export const MAX_FRIEND_REQUEST_MESSAGE_BYTES = ONION_CLIENT_MAX_DATA_SIZE_BYTES
  * `ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES`, onion/constants.ts). The runtime refuses longer ones.
  */
 export const MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES = ONION_DATA_DELIVERABLE_MAX_SIZE_BYTES - 1 - NOSPAM_SIZE_BYTES;
-/** @deprecated Use `NOSPAM_SIZE_BYTES` (tox-id.ts; issue 14); kept while runtime/messenger imports it. */
-export const FRIEND_REQUEST_NOSPAM_SIZE = NOSPAM_SIZE_BYTES;
 
 /** Messenger.h Userstatus: NONE 0, AWAY 1, BUSY 2; USERSTATUS_INVALID (3) and above are ignored. */
 export const USERSTATUS_NONE = 0;

@@ -21,8 +21,6 @@ export const DHT_BOOTSTRAP_BURST_ROUNDS = 5;
 export const DHT_BUCKET_SIZE = 8;
 /** Nodes kept per searched key. DHT.h MAX_FRIEND_CLIENTS = 8. */
 export const DHT_SEARCH_LIST_SIZE = 8;
-/** Nodes in a nodes response. DHT.h MAX_SENT_NODES = 4. */
-export const DHT_MAX_SENT_NODES = 4;
 /**
  * Nodes in an answer to a requester whose address we have not verified (it never answered us
  * from there), once the budget below is spent. toxstate's own bound on amplification (c-toxcore

@@ -31,7 +31,6 @@ import {
   DHT_BAD_NODE_TIMEOUT_MS,
   DHT_BOOTSTRAP_BURST_ROUNDS,
   DHT_KILL_NODE_TIMEOUT_MS,
-  DHT_MAX_SENT_NODES,
   DHT_NODE_PING_INTERVAL_MS,
   DHT_RANDOM_NODE_INTERVAL_MS,
   DHT_REBOOTSTRAP_INTERVAL_MS,
@@ -41,6 +40,7 @@ import type { DhtContext } from './context.js';
 import { toPacked, type DhtNode } from './node.js';
 import { DhtPackets } from './packets.js';
 import { DhtTables } from './tables.js';
+import { MAX_SENT_NODES } from '../../protocol/packed-node.js';
 
 export * from './constants.js';
 export type { DhtNode } from './node.js';
@@ -146,7 +146,7 @@ export class Dht implements TimedLayer {
       const source = known.lastHeard !== null ? 'dhtKeyPacket' : 'dhtSearch';
       this.ctx.report({ type: 'dht.addressFound', dhtKey: dhtKeyHex, ipPort: known.ipPort, source });
     }
-    for (const n of t.closest(list.target, DHT_MAX_SENT_NODES)) {
+    for (const n of t.closest(list.target, MAX_SENT_NODES)) {
       t.searches.addToSearch(list, n.pk, n.ipPort, false, this.ctx.now);
       t.sendNodesRequest(n.pk, n.ipPort, list.target);
     }
@@ -156,7 +156,7 @@ export class Dht implements TimedLayer {
   searchRound(friendHex: string): void {
     const list = this.t.searches.listOf(friendHex);
     if (!list) return;
-    const nodes = list.nodes.length > 0 ? list.nodes.slice(0, DHT_MAX_SENT_NODES) : this.t.closest(list.target, DHT_MAX_SENT_NODES);
+    const nodes = list.nodes.length > 0 ? list.nodes.slice(0, MAX_SENT_NODES) : this.t.closest(list.target, MAX_SENT_NODES);
     for (const n of nodes) this.t.sendNodesRequest(n.pk, n.ipPort, list.target);
   }
 

@@ -44,7 +44,6 @@ import type { PackedNode } from '../../protocol/packed-node.js';
 import {
   DHT_ASK_BACK_BURST,
   DHT_ASK_BACK_INTERVAL_MS,
-  DHT_MAX_SENT_NODES,
   DHT_PING_TIMEOUT_MS,
   DHT_UNVERIFIED_FULL_ANSWERS_BURST,
   DHT_UNVERIFIED_FULL_ANSWERS_PER_S,
@@ -55,6 +54,8 @@ import { hostKey } from './hosts.js';
 import { toPacked } from './node.js';
 import { TokenBucket } from './pending.js';
 import type { DhtTables } from './tables.js';
+import { PACKET_ID } from '../../protocol/packet-ids.js';
+import { MAX_SENT_NODES } from '../../protocol/packed-node.js';
 
 export class DhtPackets {
   private readonly ctx: DhtContext;
@@ -69,12 +70,12 @@ export class DhtPackets {
 
   handlePacket(from: IpPort, data: Bytes): void {
     const id = data[0];
-    if (id === 0x21) {
+    if (id === PACKET_ID.lan_discovery) {
       // LAN discovery: toxstate never sends it and does not answer it (docs/architecture.md §3).
       this.ctx.count('ignored.lan_discovery');
       return;
     }
-    if (id === 0x20) return this.handleDhtRequest(from, data);
+    if (id === PACKET_ID.dht_request) return this.handleDhtRequest(from, data);
     const h = decodeDhtHeader(data);
     if (!h.ok) return this.ctx.drop(`dht.malformed`);
     const header = h.value;
@@ -85,13 +86,13 @@ export class DhtPackets {
     // sender keys leaves nothing behind.
     const shared = this.ctx.keys.dhtSharedTentative(header.senderPk);
     switch (id) {
-      case 0x00:
+      case PACKET_ID.ping_request:
         return this.handlePingRequest(from, header, shared);
-      case 0x01:
+      case PACKET_ID.ping_response:
         return this.handlePingResponse(from, header, shared);
-      case 0x02:
+      case PACKET_ID.nodes_request:
         return this.handleNodesRequest(from, header, shared);
-      case 0x04:
+      case PACKET_ID.nodes_response:
         return this.handleNodesResponse(from, header, shared);
     }
   }
@@ -138,8 +139,8 @@ export class DhtPackets {
    */
   private answerSize(senderHex: string, from: IpPort, senderPk?: Bytes): number {
     const known = this.t.findAny(senderHex, senderPk);
-    if (known !== undefined && known.lastHeard !== null && equalIpPort(known.ipPort, from)) return DHT_MAX_SENT_NODES;
-    if (this.unverifiedBudget.take(this.ctx.now)) return DHT_MAX_SENT_NODES;
+    if (known !== undefined && known.lastHeard !== null && equalIpPort(known.ipPort, from)) return MAX_SENT_NODES;
+    if (this.unverifiedBudget.take(this.ctx.now)) return MAX_SENT_NODES;
     this.ctx.count('dht.nodes_response_shortened');
     return DHT_UNVERIFIED_SENT_NODES;
   }

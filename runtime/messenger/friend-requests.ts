@@ -27,7 +27,8 @@
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
-import { FRIEND_REQUEST_NOSPAM_SIZE, MAX_FRIEND_REQUEST_MESSAGE_BYTES } from '../../protocol/messenger/index.js';
+import { MAX_FRIEND_REQUEST_MESSAGE_BYTES } from '../../protocol/messenger/index.js';
+import { NOSPAM_SIZE_BYTES } from '../../protocol/tox-id.js';
 import type { AutoAccept } from './auto-accept.js';
 import type { FriendRequestsContext } from './context.js';
 import { decodeUtf8WithinLength } from './text.js';
@@ -68,7 +69,7 @@ export class FriendRequestReceiver {
    * 1..1016-byte text. Returns whether it was surfaced; refusals are counted as drops.
    */
   receive(senderPk: Bytes, nospam: Bytes, message: Bytes, via: 'onion' | 'netCrypto'): boolean {
-    if (message.length === 0 || message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES || nospam.length !== FRIEND_REQUEST_NOSPAM_SIZE) {
+    if (message.length === 0 || message.length > MAX_FRIEND_REQUEST_MESSAGE_BYTES || nospam.length !== NOSPAM_SIZE_BYTES) {
       this.ctx.drop(`messenger.friend_request_malformed_${via}`);
       return false;
     }

@@ -51,10 +51,6 @@ import {
   MAX_MESSAGE_LENGTH_BYTES,
   MAX_NAME_LENGTH_BYTES,
   MAX_STATUSMESSAGE_LENGTH_BYTES,
-  PACKET_ID_ALIVE,
-  PACKET_ID_FRIEND_REQUESTS,
-  PACKET_ID_ONLINE,
-  PACKET_ID_SHARE_RELAYS,
   type UserStatus,
 } from '../../protocol/messenger/index.js';
 import type { Friend } from '../friends.js';
@@ -64,6 +60,7 @@ import { AutoAccept, type AutoAcceptOptions } from './auto-accept.js';
 import { isChannelRefusal, type MessengerContext } from './context.js';
 import { FriendRequestReceiver, type FriendRequestRefusal } from './friend-requests.js';
 import { decodeUtf8WithinLength } from './text.js';
+import { CRYPTO_PAYLOAD_ID } from '../../protocol/packet-ids.js';
 
 export { RECENT_FRIEND_REQUESTS_RING_SIZE, type FriendRequestRefusal } from './friend-requests.js';
 
@@ -274,21 +271,21 @@ export class Messenger implements TimedLayer {
     const id = payload[0];
     const now = this.ctx.now;
     // friend_connection's own payloads, whatever the messenger status.
-    if (id === PACKET_ID_ALIVE) {
+    if (id === CRYPTO_PAYLOAD_ID.alive) {
       this.ctx.count('messenger.alive_received');
       this.ctx.report({ type: 'messenger.alive', friend: f });
       return;
     }
-    if (id === PACKET_ID_SHARE_RELAYS) return void this.ctx.count('messenger.share_relays_ignored');
+    if (id === CRYPTO_PAYLOAD_ID.share_relays) return void this.ctx.count('messenger.share_relays_ignored');
     const decoded = decodeMessengerPacket(payload);
-    if (id === PACKET_ID_FRIEND_REQUESTS) {
+    if (id === CRYPTO_PAYLOAD_ID.friend_requests) {
       if (!decoded.ok || decoded.value.kind !== 'friendRequest') return this.ctx.drop('messenger.friend_request_malformed');
       this.friendRequests.receive(f.pk, decoded.value.nospam, decoded.value.message, 'netCrypto');
       return;
     }
     const s = this.session(f);
     if (!s.peerOnline) {
-      if (id === PACKET_ID_ONLINE && payload.length === 1) {
+      if (id === CRYPTO_PAYLOAD_ID.online && payload.length === 1) {
         s.peerOnline = true;
         this.ctx.count('messenger.peer_online');
         // c-toxcore answers the peer's ONLINE with ONLINE (m_handle_packet → send_online_packet).

@@ -52,6 +52,7 @@ import {
 import type { LayerDeadline, TimedLayer } from '../layer.js';
 import { ONION_ANNOUNCE_MAX_ENTRIES, ONION_ANNOUNCE_TIMEOUT_MS, ONION_PING_ID_WINDOW_S } from './constants.js';
 import { toPackedNode, type AnnounceServerContext } from './context.js';
+import { PACKET_ID } from '../../protocol/packet-ids.js';
 
 /**
  * Full answers (up to 4 nodes) per second to announce requests without a valid ping_id, for the
@@ -111,7 +112,7 @@ export class AnnounceServer implements TimedLayer {
   }
 
   handlePacket(from: IpPort, data: Bytes): void {
-    if (data[0] === 0x83) this.handleAnnounce(from, data);
+    if (data[0] === PACKET_ID.announce_request) this.handleAnnounce(from, data);
     else this.handleData(data);
   }
 

@@ -46,6 +46,7 @@ import { OnionData } from './onion-data.js';
 import { PathSet, RelayRecord } from './paths.js';
 import { AnnounceRequests } from './requests.js';
 import { SelfAnnounce } from './self-announce.js';
+import { PACKET_ID } from '../../protocol/packet-ids.js';
 
 export type { OnionNode } from './node-list.js';
 
@@ -161,7 +162,7 @@ export class OnionClient implements TimedLayer {
   // ---- responses -----------------------------------------------------------------------------
 
   handleResponse(from: IpPort, data: Uint8Array): void {
-    if (data[0] === 0x84) this.handleAnnounceResponse(from, data);
+    if (data[0] === PACKET_ID.announce_response) this.handleAnnounceResponse(from, data);
     else this.data.handleDataResponse(data);
   }
 

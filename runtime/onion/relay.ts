@@ -29,6 +29,7 @@ import {
 import type { LayerDeadline, TimedLayer } from '../layer.js';
 import { ONION_KEY_REFRESH_INTERVAL_MS } from './constants.js';
 import type { OnionRelayContext } from './context.js';
+import { PACKET_ID } from '../../protocol/packet-ids.js';
 
 export class OnionRelay implements TimedLayer {
   private key: Bytes;
@@ -43,7 +44,7 @@ export class OnionRelay implements TimedLayer {
   handlePacket(from: IpPort, data: Bytes): void {
     this.refreshKey(this.ctx.now);
     const id = data[0]!;
-    if (id >= 0x80 && id <= 0x82) this.handleRequest(from, data);
+    if (id === PACKET_ID.onion_request_0 || id === PACKET_ID.onion_request_1 || id === PACKET_ID.onion_request_2) this.handleRequest(from, data);
     else this.handleResponse(data);
   }
 

@@ -10,8 +10,8 @@
  *   marked `@deprecated` and equal the entry it stands for.
  * - No exported constant outside packet-ids.ts is written as a one-byte hex literal (`= 0x18`),
  *   the way ids are written, whatever its name.
- * - No `case 0x…:` literal in protocol/, cli/, inspector/, conformance/ or harness/: switches on an
- *   id name the table. runtime/ is not scanned yet: its DHT packet handler still switches on literals.
+ * - No `case 0x…:` literal in protocol/, runtime/, cli/, inspector/, conformance/ or harness/: switches on an
+ *   id name the table.
  *
  * Declarations and JSDoc tags are read with the TypeScript compiler (comments and strings never
  * count); values come from importing each protocol module, so derived constants are compared by
@@ -30,12 +30,7 @@ const TABLE_FILE = 'protocol/packet-ids.ts';
  * Second names runtime/ still imports (runtime/messenger/messenger.ts), each → the table entry it
  * equals. Remove an entry with its alias once nothing imports it; never add one for a new name.
  */
-const DEPRECATED_ALIASES: Readonly<Record<string, string>> = {
-  PACKET_ID_ALIVE: 'CRYPTO_PAYLOAD_ID.alive',
-  PACKET_ID_SHARE_RELAYS: 'CRYPTO_PAYLOAD_ID.share_relays',
-  PACKET_ID_FRIEND_REQUESTS: 'CRYPTO_PAYLOAD_ID.friend_requests',
-  PACKET_ID_ONLINE: 'CRYPTO_PAYLOAD_ID.online',
-};
+const DEPRECATED_ALIASES: Readonly<Record<string, string>> = {};
 
 /** The role (table) a second name most likely stands in for, by its c-toxcore-style prefix. */
 const ROLE_BY_NAME: readonly (readonly [RegExp, string])[] = [
@@ -188,7 +183,7 @@ describe('one source for each fact', () => {
 
   it('no `case 0x…:` literal in protocol/, cli/, inspector/, conformance/ or harness/', () => {
     const found: string[] = [];
-    for (const dir of ['protocol', 'cli', 'inspector', 'conformance', 'harness']) {
+    for (const dir of ['protocol', 'runtime', 'cli', 'inspector', 'conformance', 'harness']) {
       for (const file of sourceFiles(dir, /\.(ts|mts|js|mjs)$/)) found.push(...hexCaseLiterals(file, readFileSync(join(ROOT, file), 'utf8')));
     }
     expect(found).toEqual([]);
