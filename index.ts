@@ -5,7 +5,7 @@
  *
  * - The verified state core: the pure statecharts (`machines`, `machineSpecs`, `step`, `start`,
  *   `ToxProgress`, every machine's `nextDeadline`), usable with your own I/O and clock.
- * - The sans-IO engine (`Engine`, `createEngine`): inputs carry `now`; outputs are datagrams,
+ * - The sans-IO engine (`ToxEngine`, `createEngine`): inputs carry `now`; outputs are datagrams,
  *   application events and the next deadline.
  * - Adapters: `UdpNode` (Node UDP, the only socket code) and `SimNetwork` (in-memory network
  *   with a virtual clock).
