@@ -4,7 +4,8 @@
  * inspector's own server on 127.0.0.1 and loads nothing from elsewhere.
  *
  * Needs /usr/bin/chromium. When it is missing and we run as root, it is installed with apt
- * (`apt-get install -y chromium`); otherwise the suite prints `SKIPPED: browser tests: <reason>`.
+ * (`apt-get install -y chromium`); otherwise the suite prints `SKIPPED: browser tests: <reason>`
+ * (and fails instead under TOXSTATE_REQUIRE_BROWSER=1, which .ci/run sets when it runs as root).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -63,6 +64,8 @@ beforeAll(async () => {
   skipReason = ensureChromium();
   if (skipReason) {
     console.log(`SKIPPED: browser tests: ${skipReason}`);
+    // CI (.ci/run, as root) requires the suite: a skipped browser suite must not pass there.
+    if (process.env['TOXSTATE_REQUIRE_BROWSER'] === '1') throw new Error(`SKIPPED: browser tests: ${skipReason}`);
     return;
   }
   crypto = await loadCrypto();

@@ -17,7 +17,11 @@ import { interopAvailability } from '../../harness/interop/native-build.js';
 
 const availability = await interopAvailability();
 const harness = availability.ok ? ctoxcoreHarness() : null;
-if (availability.ok && !harness) console.log('SKIPPED: c-toxcore interop: the libtoxcore profile harness could not be built');
+if (availability.ok && !harness) {
+  const why = 'SKIPPED: c-toxcore interop: the libtoxcore profile harness could not be built';
+  console.log(why);
+  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(why);
+}
 
 const crypto = await loadCrypto();
 const enc = new TextEncoder();
