@@ -54,17 +54,22 @@ export type FriendSessionOutput =
   | { type: 'notify.online' }
   | { type: 'notify.offline'; reason: string };
 
+/** No DHT key and no address, with no provenance: where a session starts, and what forgetting the key leaves. */
+export const NOTHING_KNOWN = {
+  dhtKey: null,
+  dhtKeySource: null,
+  dhtKeyFreshUntil: null,
+  address: null,
+  addressSource: null,
+  addressFreshUntil: null,
+} as const satisfies Partial<FriendSessionContext>;
+
 /** The context the session starts with: nothing known about the friend yet. */
 export function initialFriendSessionContext(input: FriendSessionInput): FriendSessionContext {
   return {
     friendPk: input.friendPk,
     now: input.now,
-    dhtKey: null,
-    dhtKeySource: null,
-    dhtKeyFreshUntil: null,
-    address: null,
-    addressSource: null,
-    addressFreshUntil: null,
+    ...NOTHING_KNOWN,
     tries: 0,
     resendAt: null,
     aliveSendAt: null,

@@ -40,6 +40,7 @@ import {
   friendSessionGuards,
   initialFriendSessionContext,
   NEWER_ADDRESS,
+  NOTHING_KNOWN,
   reasonOf,
   SAME_DHT_KEY,
   type FriendSessionContext,
@@ -86,14 +87,7 @@ export const friendSession = setup({
     /** The same DHT key arrived again: it stays fresh for another FRIEND_DHT_TIMEOUT. */
     refreshDhtKey: assign({ dhtKeyFreshUntil: ({ event }) => event.now + FRIEND_DHT_TIMEOUT_MS }),
     /** Forgets the DHT key and the address (c-toxcore: dht_delfriend after FRIEND_DHT_TIMEOUT). */
-    forgetDhtKey: assign({
-      dhtKey: null,
-      dhtKeySource: null,
-      dhtKeyFreshUntil: null,
-      address: null,
-      addressSource: null,
-      addressFreshUntil: null,
-    }),
+    forgetDhtKey: assign({ ...NOTHING_KNOWN }),
     /** Takes the event's address (and its provenance) as current and fresh. */
     learnAddress: assign(({ event }) => {
       assertEvent(event, ['address.learned', 'packet.handshake']);
