@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { EventWaits } from './event-waits.js';
 
 const BIN = join(import.meta.dirname, '../bin/toxstate.js');
 
@@ -31,36 +32,27 @@ export interface NodeProcess {
 export function startNodeProcess(args: readonly string[], children: ChildProcess[]): NodeProcess {
   const child = spawn(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  const events: NodeEvent[] = [];
+  const waits = new EventWaits<NodeEvent>();
+  const events = waits.events;
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
-  const waiters: Array<{ pred: (e: NodeEvent) => boolean; resolve: (e: NodeEvent) => void }> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
     let e: NodeEvent;
     try {
       e = JSON.parse(line) as NodeEvent;
     } catch {
-      events.push({ ev: 'not-json', line });
+      waits.push({ ev: 'not-json', line });
       return;
     }
-    events.push(e);
-    for (const w of [...waiters]) if (w.pred(e)) w.resolve(e);
+    waits.push(e);
   });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
     events,
     waitFor: (pred, ms, what = 'matching event') =>
-      new Promise((resolve, reject) => {
-        const hit = events.find(pred);
-        if (hit) return resolve(hit);
-        const timer = setTimeout(
-          () => reject(new Error(`toxstate node: no ${what} within ${ms} ms; events: ${events.map((e) => e.ev).join(', ')}; stderr: ${stderr}`)),
-          ms,
-        );
-        waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      }),
+      waits.waitFor(pred, ms, () => `toxstate node: no ${what} within ${ms} ms; events: ${events.map((e) => e.ev).join(', ')}; stderr: ${stderr}`),
     exited: () => exit,
     stop: () => {
       child.kill('SIGTERM');

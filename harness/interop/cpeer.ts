@@ -15,6 +15,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseEventLine, type CPeerEvent, type CPeerEventName, type EventOf } from './cpeer-events.js';
 import { buildNative, tail } from './native-build.js';
+import { EventWaits } from '../event-waits.js';
 
 /** Upper bound for any single wait in the interop tests (friend online takes ~10 s). */
 export const DEFAULT_WAIT_MS = 40_000;
@@ -46,7 +47,6 @@ export interface ExitInfo {
   readonly signal: NodeJS.Signals | null;
 }
 
-type Waiter = { readonly pred: (e: CPeerEvent) => boolean; readonly resolve: (e: CPeerEvent) => void; readonly reject: (e: Error) => void };
 
 const live = new Set<CPeer>();
 let exitHookInstalled = false;
@@ -61,14 +61,14 @@ function installExitHook(): void {
 }
 
 export class CPeer {
+  private readonly waits = new EventWaits<CPeerEvent>();
   /** Every event seen so far, in order. */
-  readonly events: CPeerEvent[] = [];
+  readonly events: CPeerEvent[] = this.waits.events;
   /** Unix time (ms, fractional) at which each entry of `events` was read; same indexes. */
   readonly arrivedAtMs: number[] = [];
   /** stdout lines that were not events (should stay empty). */
   readonly unparsed: string[] = [];
   private stderrText = '';
-  private waiters: Waiter[] = [];
   private exitInfo: ExitInfo | undefined;
   private readonly exited: Promise<ExitInfo>;
 
@@ -84,7 +84,7 @@ export class CPeer {
         this.exitInfo = { code, signal };
         live.delete(this);
         const why = new Error(`${this.label}: cpeer exited (code ${code}, signal ${signal}) before the awaited event\n${this.diagnostics()}`);
-        for (const w of this.waiters.splice(0)) w.reject(why);
+        this.waits.failAll(why);
         resolve(this.exitInfo);
       });
     });
@@ -157,13 +157,8 @@ export class CPeer {
       this.unparsed.push(line);
       return;
     }
-    this.events.push(e);
     this.arrivedAtMs.push(performance.timeOrigin + performance.now());
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.pred(e)) return true;
-      w.resolve(e);
-      return false;
-    });
+    this.waits.push(e);
   }
 
   /** Last events and stderr, for failure messages. */
@@ -184,24 +179,7 @@ export class CPeer {
     if (this.exitInfo !== undefined) {
       return Promise.reject(new Error(`${this.label}: cpeer has exited (code ${this.exitInfo.code})\n${this.diagnostics()}`));
     }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`${this.label}: no matching event within ${timeoutMs} ms\n${this.diagnostics()}`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        pred,
-        resolve: (e) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.waiters.push(waiter);
-    });
+    return this.waits.waitFor(pred, timeoutMs, () => `${this.label}: no matching event within ${timeoutMs} ms\n${this.diagnostics()}`, since);
   }
 
   /** `waitFor` by event name, with an optional refinement. */

@@ -25,6 +25,7 @@ import type { AppEvent } from '../../runtime/app-events.js';
 import { Engine } from '../../runtime/engine.js';
 import { newProfile, profileOf, profileStart } from '../../runtime/profile-bridge.js';
 import { secureRandom } from '../../runtime/random.js';
+import { EventWaits } from '../event-waits.js';
 
 /** Default bound on one wait (the slowest path, c-toxcore's own onion search, takes ~10 s). */
 export const TPEER_WAIT_MS = 40_000;
@@ -54,16 +55,14 @@ export interface TPeerOptions {
   readonly serveOnion?: boolean;
 }
 
-type Waiter = { readonly pred: (e: AppEvent) => boolean; readonly resolve: (e: AppEvent) => void };
-
 const live = new Set<TPeer>();
 
 export class TPeer {
+  private readonly waits = new EventWaits<AppEvent>();
   /** Every application event so far, in order. */
-  readonly events: AppEvent[] = [];
+  readonly events: AppEvent[] = this.waits.events;
   /** `performance.now()` at which each entry of `events` was seen; same indexes. */
   readonly seenAtMs: number[] = [];
-  private waiters: Waiter[] = [];
   private closed = false;
 
   private constructor(
@@ -136,7 +135,6 @@ export class TPeer {
   }
 
   private onEvent(e: AppEvent): void {
-    this.events.push(e);
     this.seenAtMs.push(performance.now());
     if (e.type === 'friend_request' && this.options.acceptAll === true) {
       // After the listeners of this pump: accept in the next turn, like a user would.
@@ -144,31 +142,13 @@ export class TPeer {
         if (!this.closed) this.node.run((eng, now) => eng.acceptFriendRequest(now, e.pk));
       });
     }
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.pred(e)) return true;
-      w.resolve(e);
-      return false;
-    });
+    // Last, as before: a wait resolved by this event resumes after the acceptance above.
+    this.waits.push(e);
   }
 
   /** The first event from `since` on that satisfies `pred`; rejects after `timeoutMs`. */
   waitFor(pred: (e: AppEvent) => boolean, what: string, timeoutMs = TPEER_WAIT_MS, since = 0): Promise<AppEvent> {
-    const seen = this.events.slice(since).find(pred);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`${this.label}: no ${what} within ${timeoutMs} ms\n${this.diagnostics()}`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        pred,
-        resolve: (e) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-      };
-      this.waiters.push(waiter);
-    });
+    return this.waits.waitFor(pred, timeoutMs, () => `${this.label}: no ${what} within ${timeoutMs} ms\n${this.diagnostics()}`, since);
   }
 
   waitForEvent<K extends AppEventType>(type: K, where?: (e: AppEventOf<K>) => boolean, timeoutMs = TPEER_WAIT_MS, since = 0): Promise<AppEventOf<K>> {
