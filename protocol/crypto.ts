@@ -32,8 +32,6 @@ export const NONCE_SIZE_BYTES = 24;
 export const MAC_SIZE_BYTES = 16;
 /** crypto_core.h `CRYPTO_SHA512_SIZE`. */
 export const SHA512_SIZE_BYTES = 64;
-/** @deprecated Use `NONCE_SIZE_BYTES` (issue 14); kept while runtime/adapters/profile-store.ts imports it. */
-export const NONCE_SIZE = NONCE_SIZE_BYTES;
 
 export interface Crypto {
   /** Shared key for (their public key, our secret key); symmetric between the two sides. */

@@ -35,8 +35,6 @@ export const TOX_PASS_SALT_LENGTH_BYTES = 32;
 export const TOX_PASS_KEY_LENGTH_BYTES = 32;
 /** toxencryptsave.h TOX_PASS_ENCRYPTION_EXTRA_LENGTH = 8 + 32 + 24 + 16 = 80 (bytes). */
 export const TOX_PASS_ENCRYPTION_EXTRA_LENGTH_BYTES = TOX_ENC_SAVE_MAGIC_LENGTH_BYTES + TOX_PASS_SALT_LENGTH_BYTES + NONCE_SIZE_BYTES + MAC_SIZE_BYTES;
-/** @deprecated Use `TOX_PASS_SALT_LENGTH_BYTES` (issue 14); kept while runtime/adapters/profile-store.ts imports it. */
-export const TOX_PASS_SALT_LENGTH = TOX_PASS_SALT_LENGTH_BYTES;
 /** scrypt cost N that libsodium derives from 2 × OPSLIMIT_INTERACTIVE and MEMLIMIT_INTERACTIVE. */
 export const SCRYPT_N = 16384;
 /** scrypt block size r (libsodium pickparams). */

@@ -36,8 +36,6 @@ import { NOSPAM_SIZE_BYTES } from '../tox-id.js';
 
 /** Messenger.c friend_size(): 2216 bytes. */
 export const FRIEND_RECORD_SIZE_BYTES = 2216;
-/** @deprecated Use `FRIEND_RECORD_SIZE_BYTES` (issue 14); kept while runtime/adapters/profile-store.ts imports it. */
-export const FRIEND_RECORD_SIZE = FRIEND_RECORD_SIZE_BYTES;
 /**
  * The request-message slot, Messenger.c `SAVED_FRIEND_REQUEST_SIZE` (bytes). The name and
  * status-message slots are `MAX_NAME_LENGTH_BYTES` and `MAX_STATUSMESSAGE_LENGTH_BYTES`

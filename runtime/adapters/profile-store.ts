@@ -35,9 +35,9 @@ import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Bytes } from '../../protocol/bytes.js';
-import { NONCE_SIZE, type Crypto } from '../../protocol/crypto.js';
-import { decryptSave, encryptSave, isEncryptedSave, TOX_PASS_SALT_LENGTH } from '../../protocol/profile/encrypted-save.js';
-import { FRIEND_RECORD_SIZE } from '../../protocol/profile/friend-record.js';
+import { NONCE_SIZE_BYTES, type Crypto } from '../../protocol/crypto.js';
+import { decryptSave, encryptSave, isEncryptedSave, TOX_PASS_SALT_LENGTH_BYTES } from '../../protocol/profile/encrypted-save.js';
+import { FRIEND_RECORD_SIZE_BYTES } from '../../protocol/profile/friend-record.js';
 import { parseSavedata, serializeSavedata, type Profile, type SavedataErrorCode } from '../../protocol/profile/savedata.js';
 import { loadCrypto } from './node-crypto.js';
 import { readRegularFile, UserFileError } from './read-regular-file.js';
@@ -49,7 +49,7 @@ import { readRegularFile, UserFileError } from './read-regular-file.js';
  * profile anyone has, and loading one costs several times its size in memory.
  */
 export const MAX_PROFILE_FILE_BYTES = 64 * 1024 * 1024;
-const PROFILE_LIMIT_NOTE = `for a profile (room for ${Math.floor(MAX_PROFILE_FILE_BYTES / FRIEND_RECORD_SIZE)} friends)`;
+const PROFILE_LIMIT_NOTE = `for a profile (room for ${Math.floor(MAX_PROFILE_FILE_BYTES / FRIEND_RECORD_SIZE_BYTES)} friends)`;
 
 export type ProfileErrorCode =
   | 'missing'
@@ -220,7 +220,7 @@ export async function saveProfile(path: string, profile: Profile, options: SaveO
   if (options.passphrase !== undefined) {
     const crypto = options.crypto ?? (await loadCrypto());
     const rnd = options.random ?? { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
-    bytes = encryptSave(crypto, options.passphrase, rnd.bytes(TOX_PASS_SALT_LENGTH), rnd.bytes(NONCE_SIZE), bytes);
+    bytes = encryptSave(crypto, options.passphrase, rnd.bytes(TOX_PASS_SALT_LENGTH_BYTES), rnd.bytes(NONCE_SIZE_BYTES), bytes);
   }
   const target = await profileSaveTarget(path);
   const failed = (e: unknown) => new ProfileError('write-failed', path, `cannot save profile ${path}: ${e instanceof Error ? e.message : String(e)}`);
