@@ -21,9 +21,18 @@ export const FRIEND_SESSION_STATES = [...TOX_PROGRESS, 'Established'] as const;
 export type FriendSessionState = (typeof FRIEND_SESSION_STATES)[number];
 
 /** Where a friend's DHT key came from (docs/architecture.md §1, seed "DHTKey"). */
-export type DhtKeySource = 'onion' | 'dhtRoute' | 'handshake';
+export type DhtKeySource = 'onion' | 'dhtRoute' | 'handshake' | 'dhtMessage';
 /** Where a friend's address came from (seed "SockAddr"). */
 export type AddressSource = 'dhtKeyPacket' | 'dhtSearch' | 'sessionPacket';
+
+/**
+ * What we do about one friend (seed: "while (policy=TryingToConnect …)"):
+ *   TryingToConnect    search for the friend and share our DHT key (the default);
+ *   OpenToConnect      no searches and no DHT-key sharing of ours, but an inbound handshake is answered;
+ *   RefusingToConnect  everything from the friend is dropped.
+ */
+export const FRIEND_POLICIES = ['TryingToConnect', 'OpenToConnect', 'RefusingToConnect'] as const;
+export type FriendPolicy = (typeof FRIEND_POLICIES)[number];
 
 /** The next moment a machine wants a `tick`, and why (shown by the inspector and the journal). */
 export interface Deadline {
