@@ -64,7 +64,15 @@ export interface SavedFriend {
   readonly requestNospam: Bytes;
   /** u64 Unix seconds. */
   readonly lastSeen: bigint;
+  /**
+   * Not part of the record: toxstate's connection policy for this friend, saved in its own
+   * section (friend-policies.ts). Absent means the default, `TryingToConnect`.
+   */
+  readonly policy?: SavedFriendPolicy;
 }
+
+/** A friend's connection policy as saved (machines/types.ts `FriendPolicy`; the first is the default). */
+export type SavedFriendPolicy = 'TryingToConnect' | 'OpenToConnect' | 'RefusingToConnect';
 
 const OFF = {
   status: 0,

@@ -9,5 +9,6 @@
  * |      0 |      8 | `00000000 1f1bed15` (plain) or "toxEsave"     |
  */
 export * from './friend-record.js';
+export * from './friend-policies.js';
 export * from './savedata.js';
 export * from './encrypted-save.js';

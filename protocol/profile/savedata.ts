@@ -34,6 +34,7 @@
  * |   11 | PATH_NODE     | ≤ 8 UDP packed nodes (onion bootstrap)                            |
  * |   20 | CONFERENCES   | conference state, kept as raw bytes; may be empty                 |
  * |  255 | END           | empty                                                             |
+ * |29556 | (toxstate)    | friends' connection policies, after FRIENDS (friend-policies.ts)  |
  *
  * The nospam is written little-endian from c-toxcore's internal u32, which on little-endian
  * hosts (every host that produced the public samples) equals Tox-ID bytes 32..35. We keep the
@@ -65,6 +66,7 @@ import { MAX_NAME_LENGTH_BYTES, MAX_STATUSMESSAGE_LENGTH_BYTES } from '../messen
 import { decodePackedNodes, encodePackedNodes, readPackedNode, type PackedNode } from '../packed-node.js';
 import { formatToxId, NOSPAM_SIZE_BYTES } from '../tox-id.js';
 import { decodeFriendRecord, encodeFriendRecord, FRIEND_RECORD_SIZE_BYTES, type SavedFriend } from './friend-record.js';
+import { applyFriendPolicies, decodeFriendPolicies, encodeFriendPolicies, FRIEND_POLICIES_SECTION_TYPE, type FriendPolicyEntry } from './friend-policies.js';
 
 /** state.h STATE_COOKIE_GLOBAL. */
 export const STATE_COOKIE_GLOBAL = 0x15ed1b1f;
@@ -163,7 +165,9 @@ export type SavedataErrorCode =
   | 'key-mismatch'
   | 'missing-keys'
   | 'bad-friend-record-length'
-  | 'bad-friend-record';
+  | 'bad-friend-record'
+  /** toxstate's friend policy section (friend-policies.ts) is malformed. */
+  | 'bad-friend-policies';
 
 export type SavedataResult =
   | { readonly ok: true; readonly value: Profile; readonly warnings: readonly string[] }
@@ -172,16 +176,8 @@ export type SavedataResult =
 const fail = (code: SavedataErrorCode, error: string): SavedataResult => ({ ok: false, code, error: `savedata ${code}: ${error}` });
 
 const SECTION_NAMES: Record<number, string> = {
-  1: 'NOSPAMKEYS',
-  2: 'DHT',
-  3: 'FRIENDS',
-  4: 'NAME',
-  5: 'STATUSMESSAGE',
-  6: 'STATUS',
-  10: 'TCP_RELAY',
-  11: 'PATH_NODE',
-  20: 'CONFERENCES',
-  255: 'END',
+  ...Object.fromEntries(Object.entries(SECTION_TYPE).map(([name, type]) => [type, name])),
+  [FRIEND_POLICIES_SECTION_TYPE]: 'TOXSTATE_FRIEND_POLICIES',
 };
 const sectionName = (t: number) => SECTION_NAMES[t] ?? `unknown type ${t}`;
 
@@ -298,6 +294,7 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
   let keptUnknownBytes = 0;
   let keys: ProfileKeys | null = null;
   const friends: SavedFriend[] = [];
+  const policies: FriendPolicyEntry[] = [];
   let name: Bytes = new Uint8Array(0);
   let statusMessage: Bytes = new Uint8Array(0);
   let userStatus = 0;
@@ -390,6 +387,12 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
       case SECTION_TYPE.CONFERENCES:
         conferences = body();
         break;
+      case FRIEND_POLICIES_SECTION_TYPE: {
+        const entries = decodeFriendPolicies(view);
+        if (!entries.ok) return fail('bad-friend-policies', entries.error);
+        policies.push(...entries.value);
+        break;
+      }
       default:
         if (unknownSections.length < MAX_KEPT_UNKNOWN_SECTIONS && keptUnknownBytes + len <= MAX_KEPT_UNKNOWN_BYTES) {
           keptUnknownBytes += len;
@@ -402,6 +405,8 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
     if (type === SECTION_TYPE.END) break;
   }
   if (keys === null) return fail('missing-keys', 'no NOSPAMKEYS section: the profile has no identity');
+  const withPolicies = applyFriendPolicies(friends, policies, warn);
+  if (!withPolicies.ok) return fail('bad-friend-policies', withPolicies.error);
   if (droppedUnknown > 0) {
     warnings.push(
       `${droppedUnknown} unknown section${droppedUnknown === 1 ? '' : 's'} (${droppedUnknownBytes} bytes) dropped: toxstate keeps at most ` +
@@ -412,7 +417,7 @@ export function parseSavedata(crypto: Crypto, bytes: Bytes): SavedataResult {
   return {
     ok: true,
     warnings,
-    value: { keys, friends, name, statusMessage, userStatus, dht, tcpRelays, pathNodes, conferences, unknownSections, trailer },
+    value: { keys, friends: withPolicies.value, name, statusMessage, userStatus, dht, tcpRelays, pathNodes, conferences, unknownSections, trailer },
   };
 }
 
@@ -456,6 +461,8 @@ export function serializeSavedata(p: Profile): Bytes {
         const fw = new Writer(FRIEND_RECORD_SIZE_BYTES * Math.max(1, p.friends.length));
         for (const f of p.friends) fw.bytes(encodeFriendRecord(f));
         writeSection(w, type, fw.finish());
+        const policies = encodeFriendPolicies(p.friends);
+        if (policies) writeSection(w, FRIEND_POLICIES_SECTION_TYPE, policies);
         break;
       }
       case SECTION_TYPE.NAME:

@@ -6,6 +6,7 @@ import { equalBytes, toHex } from '../../protocol/bytes.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import {
+  FRIEND_POLICIES_SECTION_TYPE,
   FRIEND_RECORD_SIZE_BYTES,
   MAX_KEPT_TRAILER_BYTES,
   MAX_KEPT_UNKNOWN_BYTES,
@@ -283,7 +284,9 @@ describe('what is kept for rewriting is bounded (c-toxcore keeps no unknown sect
     const dv = new DataView(out.buffer);
     for (let i = 0; i < count; i++) {
       dv.setUint32(i * (8 + bodyBytes), bodyBytes, true);
-      dv.setUint32(i * (8 + bodyBytes) + 4, ((0x01ce << 16) | (1000 + (i % 60000))) >>> 0, true);
+      // Types from 1000 up, passing over toxstate's own friend policy section (a known type).
+      const type = 1000 + (i % 60000) === FRIEND_POLICIES_SECTION_TYPE ? 64000 : 1000 + (i % 60000);
+      dv.setUint32(i * (8 + bodyBytes) + 4, ((0x01ce << 16) | type) >>> 0, true);
     }
     return out;
   }
