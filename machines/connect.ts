@@ -9,7 +9,10 @@
  *   - Handshaking: DHT key and address are fresh → the friendSession machine runs cookie and
  *     handshakes; this task keeps the address fresh by querying the friend's own DHT node
  *     every 60 s (DHT.h PING_INTERVAL), as c-toxcore's DHT does for every node of a search.
- * Idle when established, or when no fresh DHT key is known (then the dhtkey task works).
+ * Idle when established, when no fresh DHT key is known (then the dhtkey task works), or when
+ * the friend's policy is not TryingToConnect: the seed's rule is "while (policy=TryingToConnect
+ * and friend session is not established) …", so a friend we are only open to (or refuse) is
+ * never searched for; an inbound handshake still reaches the friendSession machine.
  *
  * Inputs are the session's facts (`facts`, sent by the runtime after every friendSession
  * transition) and `tick`. Freshness is a guard over the deadlines those facts carry.
@@ -22,7 +25,7 @@ import {
   DHT_SEARCH_BURST_INTERVAL_MS,
   DHT_SEARCH_BURST_ROUNDS,
 } from './constants.js';
-import { deadline, type Deadline } from './types.js';
+import { deadline, type Deadline, type FriendPolicy } from './types.js';
 
 export interface ConnectContext {
   readonly friendPk: string;
@@ -31,6 +34,8 @@ export interface ConnectContext {
   dhtKeyFreshUntil: number | null;
   addressFreshUntil: number | null;
   established: boolean;
+  /** The friend's policy from the latest facts (TryingToConnect until told otherwise). */
+  policy: FriendPolicy;
   /** Search rounds sent for the current key, saturating at the burst length. */
   rounds: number;
   searchAt: number | null;
@@ -42,6 +47,7 @@ export interface ConnectInput {
   now: number;
 }
 
+/** The facts the runtime sends to a friend's tasks (connect, dhtkeyShare, friendRequest) after every session step. */
 export interface FactsEvent {
   type: 'facts';
   now: number;
@@ -49,6 +55,8 @@ export interface FactsEvent {
   dhtKeyFreshUntil: number | null;
   addressFreshUntil: number | null;
   established: boolean;
+  /** What we do about this friend (machines/types.ts FriendPolicy). */
+  policy: FriendPolicy;
 }
 
 export type ConnectEvent = FactsEvent | { type: 'tick'; now: number };
@@ -66,7 +74,14 @@ export const connectOutputsByAction = {
   stopSearch: 'dht.searchStop',
 } as const;
 
-type View = { now: number; dhtKey: string | null; dhtKeyFreshUntil: number | null; addressFreshUntil: number | null; established: boolean };
+type View = {
+  now: number;
+  dhtKey: string | null;
+  dhtKeyFreshUntil: number | null;
+  addressFreshUntil: number | null;
+  established: boolean;
+  policy: FriendPolicy;
+};
 
 /** The facts a guard judges: the event's for a `facts` event, the remembered ones for a `tick`. */
 function view(context: ConnectContext, event: ConnectEvent): View {
@@ -75,6 +90,8 @@ function view(context: ConnectContext, event: ConnectEvent): View {
 
 const dhtKeyFresh = (v: View): boolean => v.dhtKey !== null && v.dhtKeyFreshUntil !== null && v.now < v.dhtKeyFreshUntil;
 const addressFresh = (v: View): boolean => v.addressFreshUntil !== null && v.now < v.addressFreshUntil;
+/** The seed's gate: work only while (policy=TryingToConnect and friend session is not established). */
+const wanted = (v: View): boolean => v.policy === 'TryingToConnect' && !v.established;
 
 export const connect = setup({
   types: {
@@ -84,20 +101,20 @@ export const connect = setup({
     emitted: {} as ConnectOutput,
   },
   guards: {
-    /** Nothing to do: the session is established, or no fresh DHT key is known. */
+    /** Nothing to do: the session is established, the policy is not TryingToConnect, or no fresh DHT key is known. */
     isIdle: ({ context, event }) => {
       const v = view(context, event);
-      return v.established || !dhtKeyFresh(v);
+      return !wanted(v) || !dhtKeyFresh(v);
     },
-    /** DHT key fresh, address stale: search the DHT. */
+    /** Trying to connect, DHT key fresh, address stale: search the DHT. */
     isAddressStale: ({ context, event }) => {
       const v = view(context, event);
-      return !v.established && dhtKeyFresh(v) && !addressFresh(v);
+      return wanted(v) && dhtKeyFresh(v) && !addressFresh(v);
     },
-    /** DHT key and address fresh: the session is handshaking. */
+    /** Trying to connect, DHT key and address fresh: the session is handshaking. */
     isAddressFresh: ({ context, event }) => {
       const v = view(context, event);
-      return !v.established && dhtKeyFresh(v) && addressFresh(v);
+      return wanted(v) && dhtKeyFresh(v) && addressFresh(v);
     },
     /** The facts name a different DHT key than the one being searched. */
     isNewDhtKey: ({ context, event }) => event.type === 'facts' && event.dhtKey !== context.dhtKey,
@@ -114,6 +131,7 @@ export const connect = setup({
             dhtKeyFreshUntil: event.dhtKeyFreshUntil,
             addressFreshUntil: event.addressFreshUntil,
             established: event.established,
+            policy: event.policy,
           }
         : { now: event.now },
     ),
@@ -144,6 +162,7 @@ export const connect = setup({
     dhtKeyFreshUntil: null,
     addressFreshUntil: null,
     established: false,
+    policy: 'TryingToConnect',
     rounds: 0,
     searchAt: null,
     pingAt: null,
@@ -151,7 +170,7 @@ export const connect = setup({
   initial: 'Idle',
   states: {
     Idle: {
-      description: 'Nothing to do: the session is established, or no fresh DHT key is known.',
+      description: 'Nothing to do: the session is established, the policy is not TryingToConnect, or no fresh DHT key is known.',
       on: {
         facts: [
           {
@@ -178,7 +197,7 @@ export const connect = setup({
             guard: 'isIdle',
             target: 'Idle',
             actions: ['takeFacts', 'endSearch', 'stopSearch'],
-            description: 'Established, or the DHT key went stale: stop searching.',
+            description: 'Established, no longer trying to connect, or the DHT key went stale: stop searching.',
           },
           {
             guard: 'isAddressFresh',
@@ -218,7 +237,7 @@ export const connect = setup({
             guard: 'isIdle',
             target: 'Idle',
             actions: ['takeFacts', 'disarmPing', 'stopSearch'],
-            description: 'Established (or the DHT key went stale): nothing more to do.',
+            description: 'Established, no longer trying to connect, or the DHT key went stale: nothing more to do.',
           },
           {
             guard: 'isAddressStale',

@@ -15,6 +15,11 @@
  * sends to every node of the friend's list (up to 8) and counts as one run. With a full list
  * c-toxcore backs off twice as fast; on small networks the two agree.
  *
+ * Gate (seed: "while (policy=TryingToConnect and friend session is not established) search{toxid}
+ * contact, send my dhtkey to results"): Active only while the latest facts say the session is not
+ * established and the friend's policy is TryingToConnect; an OpenToConnect or RefusingToConnect
+ * friend is never searched for and never sent our DHT key.
+ *
  * Timers owned: searchAt, onionShareAt, dhtShareAt.
  */
 import { assign, emit, setup, type SnapshotFrom } from 'xstate';
@@ -25,13 +30,15 @@ import {
   friendSearchIntervalMs,
 } from './constants.js';
 import type { FactsEvent } from './connect.js';
-import { deadline, earliest, type Deadline } from './types.js';
+import { deadline, earliest, type Deadline, type FriendPolicy } from './types.js';
 
 export interface DhtkeyShareContext {
   readonly friendPk: string;
   now: number;
   /** The friend's DHT key when known (a DHT route needs it). */
   friendDhtKey: string | null;
+  /** The friend's policy from the latest facts (TryingToConnect until told otherwise). */
+  policy: FriendPolicy;
   /** c-toxcore's run_count, saturating where the interval stops growing. */
   runCount: number;
   searchAt: number | null;
@@ -70,8 +77,10 @@ export const dhtkeyShare = setup({
     emitted: {} as DhtkeyShareOutput,
   },
   guards: {
-    isEstablished: ({ event }) => event.type === 'facts' && event.established,
-    isNotEstablished: ({ event }) => event.type === 'facts' && !event.established,
+    /** The seed's gate holds: trying to connect and not established. */
+    isShareWanted: ({ event }) => event.type === 'facts' && !event.established && event.policy === 'TryingToConnect',
+    /** The gate closed: established, or no longer trying to connect. */
+    isShareUnwanted: ({ event }) => event.type === 'facts' && (event.established || event.policy !== 'TryingToConnect'),
     isSearchDue: ({ context, event }) => context.searchAt !== null && event.now >= context.searchAt,
     isOnionShareDue: ({ context, event }) => context.onionShareAt !== null && event.now >= context.onionShareAt,
     /** The friend's DHT key is known and the DHT-route DHT-PK is due. */
@@ -87,6 +96,7 @@ export const dhtkeyShare = setup({
       const becameKnown = known !== null && known !== context.friendDhtKey;
       return {
         friendDhtKey: known,
+        policy: event.policy,
         dhtShareAt: known === null ? null : becameKnown ? event.now : context.dhtShareAt,
       };
     }),
@@ -113,6 +123,7 @@ export const dhtkeyShare = setup({
     friendPk: input.friendPk,
     now: input.now,
     friendDhtKey: null,
+    policy: 'TryingToConnect',
     runCount: 0,
     searchAt: null,
     onionShareAt: null,
@@ -121,29 +132,30 @@ export const dhtkeyShare = setup({
   initial: 'Idle',
   states: {
     Idle: {
-      description: 'The friend session is established (or the task has not started): no onion activity for this friend.',
+      description:
+        'The friend session is established, the policy is not TryingToConnect, or the task has not started: no onion activity for this friend.',
       on: {
         facts: [
           {
-            guard: 'isNotEstablished',
+            guard: 'isShareWanted',
             target: 'Active',
             actions: ['observe', 'takeFacts', 'resetSearch'],
-            description: 'Not established: start searching for the friend (run_count from 0).',
+            description: 'Trying to connect and not established: start searching for the friend (run_count from 0).',
           },
-          { actions: ['observe', 'takeFacts'], description: 'Still established: remember the facts.' },
+          { actions: ['observe', 'takeFacts'], description: 'Still established or not trying to connect: remember the facts.' },
         ],
       },
     },
     Active: {
-      description: 'The friend is not established: search for it and share our DHT key.',
+      description: 'Trying to connect and not established: search for the friend and share our DHT key.',
       initial: 'Searching',
       on: {
         facts: [
           {
-            guard: 'isEstablished',
+            guard: 'isShareUnwanted',
             target: 'Idle',
             actions: ['observe', 'takeFacts', 'stopAll'],
-            description: 'The session is established: all onion activity for this friend stops.',
+            description: 'The session is established, or we stopped trying to connect: all onion activity for this friend stops.',
           },
           { actions: ['observe', 'takeFacts'], description: 'Still connecting: remember the facts.' },
         ],

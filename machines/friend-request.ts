@@ -10,13 +10,22 @@
  * Difference: c-toxcore doubles the timeout without bound; we stop doubling at one hour
  * (FRIEND_REQUEST_MAX_TIMEOUT_MS), which also keeps model-based traversal finite.
  *
+ * Policy (decided here; the seed has no friend-request task): a request goes out only while the
+ * friend's policy is TryingToConnect. A RefusingToConnect friend gets no requests — we drop
+ * everything from it, so asking it to connect would contradict ourselves; an OpenToConnect friend
+ * gets none either — that policy means "no searches or DHT-key sharing of ours", and a request is
+ * outbound work of ours that needs the same onion search to find the friend's announce nodes.
+ * The request is held, not cancelled: when the policy becomes TryingToConnect again and the
+ * friend is reachable, the next round goes out at once; a round in flight when we stop trying
+ * ends at once (no resend).
+ *
  * Inputs: `facts` (from the friend's session), `search.found` / `search.lost` (from the onion
  * client: whether any announce node stores the friend), `tick`. Timer owned: resendAt.
  */
 import { assign, emit, setup, type SnapshotFrom } from 'xstate';
 import { FRIEND_REQUEST_MAX_TIMEOUT_MS, FRIEND_REQUEST_TIMEOUT_MS } from './constants.js';
 import type { FactsEvent } from './connect.js';
-import { deadline, type Deadline } from './types.js';
+import { deadline, type Deadline, type FriendPolicy } from './types.js';
 
 export interface FriendRequestContext {
   readonly friendPk: string;
@@ -29,6 +38,8 @@ export interface FriendRequestContext {
   resendAt: number | null;
   /** Rounds sent. */
   sent: number;
+  /** The friend's policy from the latest facts (TryingToConnect until told otherwise). */
+  policy: FriendPolicy;
 }
 
 export interface FriendRequestInput {
@@ -59,6 +70,15 @@ export const friendRequest = setup({
   guards: {
     /** The friend's session is established: the request was accepted. */
     isEstablished: ({ event }) => event.type === 'facts' && event.established,
+    /** We are trying to connect to the friend (the remembered policy). */
+    isTrying: ({ context }) => context.policy === 'TryingToConnect',
+    /** The facts bring a different policy. */
+    isPolicyChanged: ({ context, event }) => event.type === 'facts' && event.policy !== context.policy,
+    /** The facts say we are trying again, and the friend can be reached: send now. */
+    isTryingAgainAndReachable: ({ context, event }) =>
+      event.type === 'facts' && event.policy === 'TryingToConnect' && context.policy !== 'TryingToConnect' && context.reachable,
+    /** The facts say we are no longer trying to connect. */
+    isNoLongerTrying: ({ event }) => event.type === 'facts' && event.policy !== 'TryingToConnect',
     /** The round's wait is over. */
     isRoundOver: ({ context, event }) => context.resendAt !== null && event.now >= context.resendAt,
     /** The round's wait is over and the friend can be reached: send again at once. */
@@ -75,6 +95,7 @@ export const friendRequest = setup({
       timeoutMs: Math.min(context.timeoutMs * 2, FRIEND_REQUEST_MAX_TIMEOUT_MS),
     })),
     endRound: assign({ resendAt: null }),
+    takePolicy: assign({ policy: ({ context, event }) => (event.type === 'facts' ? event.policy : context.policy) }),
     sendRequest: emit(({ context }) => ({ type: 'onion.sendFriendRequest' as const, round: context.sent })),
     notifyAccepted: emit({ type: 'notify.requestAccepted' as const }),
   },
@@ -88,27 +109,48 @@ export const friendRequest = setup({
     timeoutMs: FRIEND_REQUEST_TIMEOUT_MS,
     resendAt: null,
     sent: 0,
+    policy: 'TryingToConnect',
   }),
   initial: 'Pending',
   states: {
     Pending: {
       description: 'Not sent in this round: waiting until an announce node is known to store the friend (c-toxcore FRIEND_ADDED).',
       on: {
-        'search.found': {
-          target: 'Sent',
-          actions: ['observe', 'markReachable', 'beginRound', 'sendRequest'],
-          description: 'The friend is stored at an announce node: send the request through every such node.',
-        },
+        'search.found': [
+          {
+            guard: 'isTrying',
+            target: 'Sent',
+            actions: ['observe', 'markReachable', 'beginRound', 'sendRequest'],
+            description: 'The friend is stored at an announce node: send the request through every such node.',
+          },
+          {
+            actions: ['observe', 'markReachable'],
+            description: 'The friend is reachable, but we are not trying to connect: hold the request.',
+          },
+        ],
         'search.lost': {
           actions: ['observe', 'markUnreachable'],
           description: 'No node stores the friend any more.',
         },
-        facts: {
-          guard: 'isEstablished',
-          target: 'Accepted',
-          actions: ['observe', 'notifyAccepted'],
-          description: 'A session with the friend is established: the request was accepted.',
-        },
+        facts: [
+          {
+            guard: 'isEstablished',
+            target: 'Accepted',
+            actions: ['observe', 'notifyAccepted'],
+            description: 'A session with the friend is established: the request was accepted.',
+          },
+          {
+            guard: 'isTryingAgainAndReachable',
+            target: 'Sent',
+            actions: ['observe', 'takePolicy', 'beginRound', 'sendRequest'],
+            description: 'Trying to connect again and the friend is reachable: send the held request now.',
+          },
+          {
+            guard: 'isPolicyChanged',
+            actions: ['observe', 'takePolicy'],
+            description: 'The policy changed: remember it.',
+          },
+        ],
       },
     },
     Sent: {
@@ -122,12 +164,20 @@ export const friendRequest = setup({
           actions: ['observe', 'markReachable'],
           description: 'The friend is reachable.',
         },
-        facts: {
-          guard: 'isEstablished',
-          target: 'Accepted',
-          actions: ['observe', 'endRound', 'notifyAccepted'],
-          description: 'A session with the friend is established: the request was accepted.',
-        },
+        facts: [
+          {
+            guard: 'isEstablished',
+            target: 'Accepted',
+            actions: ['observe', 'endRound', 'notifyAccepted'],
+            description: 'A session with the friend is established: the request was accepted.',
+          },
+          {
+            guard: 'isNoLongerTrying',
+            target: 'Pending',
+            actions: ['observe', 'takePolicy', 'endRound'],
+            description: 'We stopped trying to connect (open to it, or refusing): no more rounds until we try again.',
+          },
+        ],
         tick: [
           {
             guard: 'isRoundOverAndReachable',

@@ -9,6 +9,7 @@ import {
   friendFacts,
   type AddressSource,
   type FriendFacts,
+  type FriendPolicy,
   type FriendSessionSnapshot,
   type FriendSessionState,
   type MachineEvent,
@@ -297,10 +298,11 @@ export abstract class EngineCore {
     if (!session) return;
     const facts: FriendFacts = friendFacts(session.snapshot as FriendSessionSnapshot);
     this.dhtKeys.set(friendHex, facts.dhtKey);
-    const sig = JSON.stringify(facts);
+    const policy = this.policyOf(friendHex);
+    const sig = JSON.stringify({ ...facts, policy });
     if (!force && this.lastFacts.get(friendHex) === sig) return;
     this.lastFacts.set(friendHex, sig);
-    const event = { type: 'facts', now: this.now, ...facts };
+    const event = { type: 'facts', now: this.now, ...facts, policy };
     this.deliver(actorKeys.connect(this.selfHex, friendHex), event);
     this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
     if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
@@ -317,6 +319,11 @@ export abstract class EngineCore {
     const event = { type: found ? 'search.found' : 'search.lost', now: this.now };
     if (this.actors.get(actorKeys.request(this.selfHex, friendHex))) this.deliver(actorKeys.request(this.selfHex, friendHex), event);
     this.deliver(actorKeys.dhtkey(this.selfHex, friendHex), event);
+  }
+
+  /** What we do about a friend (machines/types.ts FriendPolicy), sent with every facts event to its tasks. */
+  policyOf(_friendHex: string): FriendPolicy {
+    return 'TryingToConnect';
   }
 
   /** The friend session state of a friend. */

@@ -43,7 +43,7 @@ class Pair {
   }
   private facts(): void {
     const f = friendFacts(this.session as FriendSessionSnapshot);
-    const r = step(connect, this.task, { type: 'facts', now: this.now, ...f });
+    const r = step(connect, this.task, { type: 'facts', now: this.now, ...f, policy: 'TryingToConnect' });
     this.task = r.snapshot;
     this.outputs.push(...r.outputs);
   }

@@ -78,8 +78,8 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     input: { friendPk: FRIEND, now: T0 },
     events: (s) => {
       const now = nowOf(s);
-      const facts = (dhtKey: string | null, keyFor: number | null, addrFor: number | null, established: boolean): TimedEvent =>
-        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: keyFor === null ? null : now + keyFor, addressFreshUntil: addrFor === null ? null : now + addrFor, established }) as TimedEvent;
+      const facts = (dhtKey: string | null, keyFor: number | null, addrFor: number | null, established: boolean, policy = 'TryingToConnect'): TimedEvent =>
+        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: keyFor === null ? null : now + keyFor, addressFreshUntil: addrFor === null ? null : now + addrFor, established, policy }) as TimedEvent;
       return [
         facts(null, null, null, false),
         facts(K1, 122_000, null, false),
@@ -88,6 +88,8 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
         facts(K1, 122_000, 60_000, false),
         facts(K2, 122_000, null, false),
         facts(K1, 122_000, 122_000, true),
+        facts(K1, 122_000, null, false, 'OpenToConnect'),
+        facts(K1, 122_000, 122_000, false, 'RefusingToConnect'),
       ];
     },
     tickTimes: (s) => numbers(s, ['dhtKeyFreshUntil', 'addressFreshUntil', 'searchAt', 'pingAt']),
@@ -99,9 +101,9 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     input: { friendPk: FRIEND, now: T0 },
     events: (s) => {
       const now = nowOf(s);
-      const facts = (dhtKey: string | null, established: boolean): TimedEvent =>
-        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: dhtKey ? now + 122_000 : null, addressFreshUntil: null, established }) as TimedEvent;
-      return [facts(null, false), facts(K1, false), facts(K1, true), { type: 'nodes.available', now }, { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
+      const facts = (dhtKey: string | null, established: boolean, policy = 'TryingToConnect'): TimedEvent =>
+        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: dhtKey ? now + 122_000 : null, addressFreshUntil: null, established, policy }) as TimedEvent;
+      return [facts(null, false), facts(K1, false), facts(K1, true), facts(K1, false, 'OpenToConnect'), facts(null, false, 'RefusingToConnect'), { type: 'nodes.available', now }, { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
     },
     tickTimes: (s) => numbers(s, ['searchAt', 'onionShareAt', 'dhtShareAt']),
     serialize: (s) => relativeTimes(s, DHTKEY_TIMES),
@@ -132,8 +134,8 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     input: { friendPk: FRIEND, now: T0 },
     events: (s) => {
       const now = nowOf(s);
-      const facts = (established: boolean): TimedEvent => ({ type: 'facts', now, dhtKey: null, dhtKeyFreshUntil: null, addressFreshUntil: null, established });
-      return [{ type: 'search.found', now }, { type: 'search.lost', now }, facts(false), facts(true)];
+      const facts = (established: boolean, policy = 'TryingToConnect'): TimedEvent => ({ type: 'facts', now, dhtKey: null, dhtKeyFreshUntil: null, addressFreshUntil: null, established, policy });
+      return [{ type: 'search.found', now }, { type: 'search.lost', now }, facts(false), facts(true), facts(false, 'OpenToConnect'), facts(false, 'RefusingToConnect')];
     },
     tickTimes: (s) => numbers(s, ['resendAt']),
     // `sent` only counts rounds (it grows forever): the traversal sees 0, 1 or "more".

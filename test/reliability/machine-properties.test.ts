@@ -34,12 +34,15 @@ const addr = fc.constantFrom(...ADDRS);
 const offset = fc.oneof(fc.constant(null), fc.integer({ min: -60_000, max: 250_000 }));
 const tick = fc.constant<EventMaker>((now) => ({ type: 'tick', now }));
 const plain = (type: string): fc.Arbitrary<EventMaker> => fc.constant<EventMaker>((now) => ({ type, now }));
-const facts = fc.record({ dhtKey: fc.oneof(fc.constant(null), key), k: offset, a: offset, established: fc.boolean() }).map(
+const policy = fc.constantFrom('TryingToConnect', 'OpenToConnect', 'RefusingToConnect');
+const facts = fc.record({ dhtKey: fc.oneof(fc.constant(null), key), k: offset, a: offset, established: fc.boolean(), policy }).map(
   (f): EventMaker =>
-    (now) => ({ type: 'facts', now, dhtKey: f.dhtKey, dhtKeyFreshUntil: f.k === null ? null : now + f.k, addressFreshUntil: f.a === null ? null : now + f.a, established: f.established }),
+    (now) => ({ type: 'facts', now, dhtKey: f.dhtKey, dhtKeyFreshUntil: f.k === null ? null : now + f.k, addressFreshUntil: f.a === null ? null : now + f.a, established: f.established, policy: f.policy }),
 );
 
 const stateName = (v: unknown): string => (typeof v === 'string' ? v : Object.entries(v as Record<string, string>).map(([k, s]) => `${k}.${s}`)[0]!);
+/** The per-friend policy a task remembers from its latest facts: only TryingToConnect friends get outbound work. */
+const policyOf = (snap: AnyMachineSnapshot): string => String((snap.context as { policy?: unknown }).policy);
 const nonEmpty = (x: unknown): boolean => typeof x === 'string' && x.length > 0;
 
 const specs: Spec[] = [
@@ -137,8 +140,9 @@ const specs: Spec[] = [
     name: 'dhtkeyShare',
     states: ['Idle', 'Active.Searching', 'Active.Sharing'],
     events: fc.oneof(facts, plain('nodes.available'), plain('search.found'), plain('search.lost'), tick, tick),
-    check(_from, to, outputs) {
+    check(_from, to, outputs, snap) {
       const t = stateName(to);
+      if (outputs.length > 0 && policyOf(snap) !== 'TryingToConnect') return `${outputs[0]!.type} for a ${policyOf(snap)} friend`;
       for (const o of outputs) {
         switch (o.type) {
           case 'onion.searchFriend':
@@ -161,7 +165,9 @@ const specs: Spec[] = [
     name: 'connect',
     states: ['Idle', 'SearchingAddress', 'Handshaking'],
     events: fc.oneof(facts, tick),
-    check(_from, to, outputs) {
+    check(_from, to, outputs, snap) {
+      const outbound = outputs.find((o) => o.type !== 'dht.searchStop');
+      if (outbound && policyOf(snap) !== 'TryingToConnect') return `${outbound.type} for a ${policyOf(snap)} friend`;
       for (const o of outputs) {
         switch (o.type) {
           case 'dht.search':
@@ -187,7 +193,9 @@ const specs: Spec[] = [
     name: 'friendRequest',
     states: ['Pending', 'Sent', 'Accepted'],
     events: fc.oneof(facts, plain('search.found'), plain('search.lost'), tick, tick),
-    check(from, to, outputs) {
+    check(from, to, outputs, snap) {
+      const sent = outputs.find((o) => o.type === 'onion.sendFriendRequest');
+      if (sent && policyOf(snap) !== 'TryingToConnect') return `a friend request to a ${policyOf(snap)} friend`;
       for (const o of outputs) {
         switch (o.type) {
           case 'onion.sendFriendRequest':

@@ -8,15 +8,15 @@ import type { Expectation, TimedEvent } from '../harness.js';
 
 /** The context shape (a type only: the oracle's behaviour is its own). */
 type Ctx = ConnectContext;
-type Facts = { type: 'facts'; now: number; dhtKey: string | null; dhtKeyFreshUntil: number | null; addressFreshUntil: number | null; established: boolean };
+type Facts = { type: 'facts'; now: number; dhtKey: string | null; dhtKeyFreshUntil: number | null; addressFreshUntil: number | null; established: boolean; policy: string };
 
 type Mode = 'Idle' | 'SearchingAddress' | 'Handshaking';
 
 /** Which mode the facts call for at time `now`. */
-function modeFor(f: { dhtKey: string | null; dhtKeyFreshUntil: number | null; addressFreshUntil: number | null; established: boolean }, now: number): Mode {
+function modeFor(f: { dhtKey: string | null; dhtKeyFreshUntil: number | null; addressFreshUntil: number | null; established: boolean; policy: string }, now: number): Mode {
   const keyFresh = f.dhtKey !== null && f.dhtKeyFreshUntil !== null && now < f.dhtKeyFreshUntil;
   const addrFresh = f.addressFreshUntil !== null && now < f.addressFreshUntil;
-  if (f.established || !keyFresh) return 'Idle';
+  if (f.established || f.policy !== 'TryingToConnect' || !keyFresh) return 'Idle';
   return addrFresh ? 'Handshaking' : 'SearchingAddress';
 }
 
@@ -37,7 +37,7 @@ export function connectOracle(snapshot: AnyMachineSnapshot, raw: TimedEvent): Ex
   if (raw.type === 'facts') {
     const f = raw as Facts;
     const keyChanged = f.dhtKey !== c.dhtKey;
-    Object.assign(c, { now, dhtKey: f.dhtKey, dhtKeyFreshUntil: f.dhtKeyFreshUntil, addressFreshUntil: f.addressFreshUntil, established: f.established });
+    Object.assign(c, { now, dhtKey: f.dhtKey, dhtKeyFreshUntil: f.dhtKeyFreshUntil, addressFreshUntil: f.addressFreshUntil, established: f.established, policy: f.policy as Ctx['policy'] });
     const want = modeFor(f, now);
     if (state === 'Idle') {
       if (want === 'SearchingAddress') beginSearch();

@@ -24,16 +24,18 @@ export function dhtkeyShareOracle(snapshot: AnyMachineSnapshot, raw: TimedEvent)
   const active = (sub: string): unknown => ({ Active: sub });
 
   if (raw.type === 'facts') {
-    const f = raw as unknown as { dhtKey: string | null; established: boolean };
+    const f = raw as unknown as { dhtKey: string | null; established: boolean; policy: Ctx['policy'] };
+    const wanted = !f.established && f.policy === 'TryingToConnect';
     c.now = now;
+    c.policy = f.policy;
     if (f.dhtKey !== null && f.dhtKey !== c.friendDhtKey) c.dhtShareAt = now;
     else if (f.dhtKey === null) c.dhtShareAt = null;
     c.friendDhtKey = f.dhtKey;
-    if (where === 'Idle' && !f.established) {
+    if (where === 'Idle' && wanted) {
       c.runCount = 0;
       c.searchAt = now;
       value = active('Searching');
-    } else if (where !== 'Idle' && f.established) {
+    } else if (where !== 'Idle' && !wanted) {
       c.searchAt = null;
       c.onionShareAt = null;
       c.dhtShareAt = null;

@@ -22,15 +22,24 @@ export function friendRequestOracle(snapshot: AnyMachineSnapshot, e: TimedEvent)
     next = 'Sent';
   };
   if (state === 'Accepted') return { value: next, context: c, outputs: out };
+  const trying = (p: unknown): boolean => p === 'TryingToConnect';
   if (e.type === 'facts' && e['established'] === true) {
     c.now = e.now;
     if (state === 'Sent') c.resendAt = null;
     out.push({ type: 'notify.requestAccepted' });
     next = 'Accepted';
+  } else if (e.type === 'facts' && e['policy'] !== c.policy) {
+    c.now = e.now;
+    const was = c.policy;
+    c.policy = e['policy'] as Ctx['policy'];
+    if (state === 'Sent') {
+      c.resendAt = null;
+      next = 'Pending';
+    } else if (trying(c.policy) && !trying(was) && c.reachable) send();
   } else if (e.type === 'search.found') {
     c.now = e.now;
     c.reachable = true;
-    if (state === 'Pending') send();
+    if (state === 'Pending' && trying(c.policy)) send();
   } else if (e.type === 'search.lost') {
     c.now = e.now;
     c.reachable = false;
