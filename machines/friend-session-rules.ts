@@ -4,20 +4,31 @@
  * context and the event, compared with the event's `now`), why a session ends, and the
  * transitions several states share.
  */
-import { MAX_TEMP_PACKET_TRIES } from './constants.js';
+import { FRIEND_DHT_TIMEOUT_MS, MAX_TEMP_PACKET_TRIES } from './constants.js';
 import type { AddressSource, DhtKeySource } from './types.js';
+
+/**
+ * A fact about the friend, with its provenance (docs/architecture.md §1.2): what we believe, who
+ * told us, when we first believed it, when it was last confirmed, and until when it counts as
+ * fresh (FRIEND_DHT_TIMEOUT after the last confirmation).
+ */
+export interface Fact<Source extends string> {
+  readonly value: string;
+  readonly source: Source;
+  readonly learnedAt: number;
+  readonly confirmedAt: number;
+  readonly freshUntil: number;
+}
 
 export interface FriendSessionContext {
   /** The friend's long-term public key, hex. */
   readonly friendPk: string;
   /** Time of the last event the machine handled. */
   now: number;
-  dhtKey: string | null;
-  dhtKeySource: DhtKeySource | null;
-  dhtKeyFreshUntil: number | null;
-  address: string | null;
-  addressSource: AddressSource | null;
-  addressFreshUntil: number | null;
+  /** The friend's DHT key (hex), or null when none is known. */
+  dhtKey: Fact<DhtKeySource> | null;
+  /** The friend's address ("ip:port"), or null. A `dhtSearch` address is a claim still being checked. */
+  address: Fact<AddressSource> | null;
   /** How many times the current temp packet (cookie request or handshake) has been sent. */
   tries: number;
   /** When the current temp packet is due again (or the phase gives up). */
@@ -46,6 +57,7 @@ export type FriendSessionEvent =
   | { type: 'tick'; now: number };
 
 export type FriendSessionOutput =
+  | { type: 'send.addressCheck'; dhtKey: string; address: string }
   | { type: 'send.cookieRequest'; dhtKey: string; address: string; attempt: number }
   | { type: 'send.handshake'; dhtKey: string; address: string; attempt: number }
   | { type: 'send.confirm'; address: string }
@@ -54,15 +66,8 @@ export type FriendSessionOutput =
   | { type: 'notify.online' }
   | { type: 'notify.offline'; reason: string };
 
-/** No DHT key and no address, with no provenance: where a session starts, and what forgetting the key leaves. */
-export const NOTHING_KNOWN = {
-  dhtKey: null,
-  dhtKeySource: null,
-  dhtKeyFreshUntil: null,
-  address: null,
-  addressSource: null,
-  addressFreshUntil: null,
-} as const satisfies Partial<FriendSessionContext>;
+/** No DHT key and no address: where a session starts, and what forgetting the key leaves. */
+export const NOTHING_KNOWN = { dhtKey: null, address: null } as const satisfies Partial<FriendSessionContext>;
 
 /** The context the session starts with: nothing known about the friend yet. */
 export function initialFriendSessionContext(input: FriendSessionInput): FriendSessionContext {
@@ -78,18 +83,82 @@ export function initialFriendSessionContext(input: FriendSessionInput): FriendSe
   };
 }
 
+/**
+ * How much each source proves. A lower-ranked report never displaces a fresh fact of a higher
+ * rank; a report of the same value confirms the fact and keeps the higher of the two sources.
+ *
+ * Address (seed "SockAddr"): a session packet (net_crypto decrypted it with the session keys)
+ * beats a packet from the friend's DHT key at that address (it holds the key's secret and sent
+ * from there), which beats a third party's nodes response (a claim anyone can make). c-toxcore
+ * uses only addresses the friend's DHT key answered from (DHT.c addto_lists → friend_iplist);
+ * a claim here is held, checked by asking that address (`send.addressCheck`), and used for
+ * cookie requests only once the DHT key answers from it.
+ *
+ * DHT key (seed "DHTKey"): a handshake (it opened with a cookie we issued and is signed by the
+ * friend's long-term key, just now) beats a DHT-PK over the onion or a DHT route (signed by the
+ * long-term key, replay-protected, but possibly delayed), which beats a DHT packet from the
+ * friend's address carrying another key (it proves only that some node sent from there).
+ */
+export const ADDRESS_SOURCE_RANK: Readonly<Record<AddressSource, number>> = { dhtSearch: 1, dhtKeyPacket: 2, sessionPacket: 3 };
+export const DHT_KEY_SOURCE_RANK: Readonly<Record<DhtKeySource, number>> = { dhtMessage: 1, onion: 2, dhtRoute: 2, handshake: 3 };
+
+/** Whether a fact exists and has not reached its freshness deadline at `now`. */
+export const isFresh = (fact: Fact<string> | null, now: number): fact is Fact<string> => fact !== null && now < fact.freshUntil;
+
+/** Whether a report of `value` from `source` may take the place of (or confirm) `current` at `now`. */
+export function mayReport<S extends string>(current: Fact<S> | null, value: string, source: S, rank: Readonly<Record<S, number>>, now: number): boolean {
+  if (!isFresh(current, now) || current.value === value) return true;
+  return rank[source] >= rank[current.source];
+}
+
+/**
+ * The fact after a report of `value` from `source` at `now`: the same value is confirmed (fresh
+ * again, the stronger source kept); another value, or a stale fact, is learned anew.
+ */
+export function reported<S extends string>(current: Fact<S> | null, value: string, source: S, rank: Readonly<Record<S, number>>, now: number): Fact<S> {
+  const freshUntil = now + FRIEND_DHT_TIMEOUT_MS;
+  if (current !== null && current.value === value && now < current.freshUntil)
+    return { value, source: rank[source] > rank[current.source] ? source : current.source, learnedAt: current.learnedAt, confirmedAt: now, freshUntil };
+  return { value, source, learnedAt: now, confirmedAt: now, freshUntil };
+}
+
 type GuardArgs = { readonly context: FriendSessionContext; readonly event: FriendSessionEvent };
+
+const dhtKeyOf = (event: FriendSessionEvent): string | null => ('dhtKey' in event ? event.dhtKey : null);
+const dhtKeySourceOf = (event: FriendSessionEvent): DhtKeySource | null =>
+  event.type === 'packet.handshake' ? 'handshake' : event.type === 'dhtKey.learned' ? event.source : null;
 
 /** The guards, by the names the statechart uses. */
 export const friendSessionGuards = {
-  /** The event names the DHT key we already hold. */
-  isSameDhtKey: ({ context, event }: GuardArgs) => 'dhtKey' in event && event.dhtKey === context.dhtKey,
-  /** The event names a DHT key other than the one we hold (the friend restarted), or we hold none. */
-  isNewDhtKey: ({ context, event }: GuardArgs) => 'dhtKey' in event && event.dhtKey !== context.dhtKey,
-  /** Our DHT key for the friend was not refreshed for FRIEND_DHT_TIMEOUT. */
-  isDhtKeyStale: ({ context, event }: GuardArgs) => context.dhtKeyFreshUntil === null || event.now >= context.dhtKeyFreshUntil,
-  /** The friend's address was seen within FRIEND_DHT_TIMEOUT. */
-  isAddressFresh: ({ context, event }: GuardArgs) => context.addressFreshUntil !== null && event.now < context.addressFreshUntil,
+  /** The event names the DHT key we hold, from a source that vouches for it (a DHT message never does). */
+  isSameDhtKey: ({ context, event }: GuardArgs) => dhtKeyOf(event) === context.dhtKey?.value && dhtKeySourceOf(event) !== 'dhtMessage',
+  /** The event names a DHT key other than ours (the friend restarted), and its source may displace ours. */
+  isNewDhtKey: ({ context, event }: GuardArgs) => {
+    const key = dhtKeyOf(event);
+    const source = dhtKeySourceOf(event);
+    return key !== null && source !== null && key !== context.dhtKey?.value && mayReport(context.dhtKey, key, source, DHT_KEY_SOURCE_RANK, event.now);
+  },
+  /**
+   * Established: a DHT key other than the session's, signed by the friend's long-term key (onion
+   * or DHT-routed DHT-PK, or a handshake) — the friend restarted. A DHT message never ends a session.
+   */
+  isRestartDhtKey: ({ context, event }: GuardArgs) => {
+    const key = dhtKeyOf(event);
+    const source = dhtKeySourceOf(event);
+    return key !== null && key !== context.dhtKey?.value && source !== null && source !== 'dhtMessage';
+  },
+  /** Our DHT key for the friend was not confirmed for FRIEND_DHT_TIMEOUT (or there is none). */
+  isDhtKeyStale: ({ context, event }: GuardArgs) => !isFresh(context.dhtKey, event.now),
+  /** The friend's address was confirmed within FRIEND_DHT_TIMEOUT. */
+  isAddressFresh: ({ context, event }: GuardArgs) => isFresh(context.address, event.now),
+  /** We hold an address and it was not confirmed for FRIEND_DHT_TIMEOUT. */
+  isAddressStale: ({ context, event }: GuardArgs) => context.address !== null && !isFresh(context.address, event.now),
+  /** An address from the friend's DHT key or session, which outranks (or confirms) the one we hold. */
+  isCheckedAddress: ({ context, event }: GuardArgs) =>
+    event.type === 'address.learned' && event.source !== 'dhtSearch' && mayReport(context.address, event.address, event.source, ADDRESS_SOURCE_RANK, event.now),
+  /** A third party's claim, and we hold nothing better: keep it and check it. */
+  isAddressClaim: ({ context, event }: GuardArgs) =>
+    event.type === 'address.learned' && event.source === 'dhtSearch' && mayReport(context.address, event.address, event.source, ADDRESS_SOURCE_RANK, event.now),
   /** The temp packet is due again and fewer than 8 were sent. */
   isResendDue: ({ context, event }: GuardArgs) =>
     context.resendAt !== null && event.now >= context.resendAt && context.tries < MAX_TEMP_PACKET_TRIES,
@@ -116,23 +185,3 @@ export const reasonOf = (event: FriendSessionEvent): string => {
       return event.type;
   }
 };
-
-/** Shared transitions (the same rule in several states; each state still lists it in the docs). */
-export const SAME_DHT_KEY = {
-  guard: 'isSameDhtKey',
-  actions: ['observe', 'refreshDhtKey'],
-  description: 'The same DHT key again: it stays fresh.',
-} as const;
-
-export const NEWER_ADDRESS = {
-  actions: ['observe', 'learnAddress'],
-  description: 'A newer address: resends go there.',
-} as const;
-
-export const abandonForNewDhtKey = (what: 'attempt' | 'session') =>
-  ({
-    target: 'AcquiringIPAddress',
-    actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
-    description: `A different DHT key: abandon this ${what} and search for the new key.`,
-  }) as const;
-

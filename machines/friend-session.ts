@@ -8,10 +8,16 @@
  *   AwaitingDHTKey → AcquiringIPAddress → AcquiringCookie → AwaitingHandshake
  *     → AwaitingSessionPacket → Established
  *
- * - A DHT key arrives with its provenance (onion DHT-PK, DHT-routed DHT-PK, handshake) and
- *   stays fresh for 122 s unless refreshed (FRIEND_DHT_TIMEOUT).
- * - An address arrives with its provenance (a packet from that DHT key, a DHT search result, a
- *   session packet); every packet from the friend refreshes it.
+ * - The DHT key and the address are facts with provenance (friend-session-rules.ts `Fact`):
+ *   value, source, time learned, time last confirmed, fresh until (122 s after the last
+ *   confirmation, FRIEND_DHT_TIMEOUT). Sources are ranked; a lower-ranked report never
+ *   displaces a fresh higher-ranked fact (`ADDRESS_SOURCE_RANK`, `DHT_KEY_SOURCE_RANK`).
+ * - A DHT search result naming the friend's node is a claim: it is held and checked (a nodes
+ *   request to that address, `send.addressCheck`); cookie requests go only to an address the
+ *   friend's DHT key answered from.
+ * - Before Established, a DHT key not confirmed for 122 s is forgotten in every state (back to
+ *   AwaitingDHTKey), and a stale address sends every handshaking state back to
+ *   AcquiringIPAddress (friend_connection.c do_friend_connections).
  * - Cookie request and handshake are resent every 1 s, 8 times (COOKIE_REQUESTING /
  *   HANDSHAKE_SENT / NOT_CONFIRMED). A cookie phase that runs out means the address is stale:
  *   it is cleared and the DHT search resumes. A handshake phase that runs out starts a new
@@ -22,7 +28,7 @@
  *   restarted) ends it and reconnects toward the new key.
  *
  * Timers owned (all deadlines in context, compared with the event's `now`):
- *   resendAt (temp packet), dhtKeyFreshUntil, addressFreshUntil, aliveSendAt, aliveDeadline.
+ *   resendAt (temp packet), dhtKey.freshUntil, address.freshUntil, aliveSendAt, aliveDeadline.
  *
  * The context, events, outputs, initial context, guards and the transitions several states share
  * are in friend-session-rules.ts; this file holds the actions, the states and the snapshot readers.
@@ -36,13 +42,13 @@ import {
   TEMP_PACKET_RESEND_INTERVAL_MS,
 } from './constants.js';
 import {
-  abandonForNewDhtKey,
+  ADDRESS_SOURCE_RANK,
+  DHT_KEY_SOURCE_RANK,
   friendSessionGuards,
   initialFriendSessionContext,
-  NEWER_ADDRESS,
   NOTHING_KNOWN,
   reasonOf,
-  SAME_DHT_KEY,
+  reported,
   type FriendSessionContext,
   type FriendSessionEvent,
   type FriendSessionInput,
@@ -50,10 +56,11 @@ import {
 } from './friend-session-rules.js';
 import { deadline, earliest, type Deadline, type FriendSessionState } from './types.js';
 
-export type { FriendSessionContext, FriendSessionEvent, FriendSessionInput, FriendSessionOutput } from './friend-session-rules.js';
+export type { Fact, FriendSessionContext, FriendSessionEvent, FriendSessionInput, FriendSessionOutput } from './friend-session-rules.js';
 
 /** Which named action emits which output (used by the generated documentation). */
 export const friendSessionOutputsByAction = {
+  sendAddressCheck: 'send.addressCheck',
   sendCookieRequest: 'send.cookieRequest',
   sendHandshake: 'send.handshake',
   sendConfirm: 'send.confirm',
@@ -62,6 +69,48 @@ export const friendSessionOutputsByAction = {
   closeSilently: 'session.close',
   notifyOnline: 'notify.online',
   notifyOffline: 'notify.offline',
+} as const;
+
+// ---- transitions several states share (each state still lists them in the docs) ----------------
+
+const SAME_DHT_KEY = {
+  guard: 'isSameDhtKey',
+  actions: ['observe', 'learnDhtKey'],
+  description: 'The same DHT key again: confirmed, fresh for another 122 s.',
+} as const;
+
+const CHECKED_ADDRESS = {
+  guard: 'isCheckedAddress',
+  actions: ['observe', 'learnAddress'],
+  description: "An address the friend's DHT key or session answered from (never a weaker one over a fresh stronger one): resends go there.",
+} as const;
+
+const FORGET_STALE_DHT_KEY = {
+  guard: 'isDhtKeyStale',
+  target: 'AwaitingDHTKey',
+  actions: ['observe', 'endPhase', 'closeSilently', 'forgetDhtKey'],
+  description: 'The DHT key was not confirmed for 122 s: stop this attempt, forget key and address, wait for a new key.',
+} as const;
+
+const SEARCH_FOR_STALE_ADDRESS = {
+  guard: 'isAddressStale',
+  target: 'AcquiringIPAddress',
+  actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress'],
+  description: 'The address was not confirmed for 122 s: stop this attempt, clear it and search the DHT again.',
+} as const;
+
+const abandonForNewDhtKey = (what: 'attempt' | 'session') =>
+  ({
+    guard: 'isNewDhtKey',
+    target: 'AcquiringIPAddress',
+    actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
+    description: `A different DHT key from a source at least as strong (the friend restarted): abandon this ${what} and search for the new key.`,
+  }) as const;
+
+/** An inbound valid handshake before any session: key and address at once, answered with ours. */
+const ACCEPT_HANDSHAKE = {
+  target: 'AwaitingSessionPacket',
+  actions: ['observe', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
 } as const;
 
 export const friendSession = setup({
@@ -75,32 +124,37 @@ export const friendSession = setup({
   actions: {
     /** Records the time of the event. */
     observe: assign({ now: ({ event }) => event.now }),
-    /** Takes the event's DHT key (and its provenance) as current and fresh. */
-    learnDhtKey: assign(({ event }) => {
+    /** Takes (or confirms) the event's DHT key with its provenance. */
+    learnDhtKey: assign(({ context, event }) => {
       assertEvent(event, ['dhtKey.learned', 'packet.handshake']);
-      return {
-        dhtKey: event.dhtKey,
-        dhtKeySource: event.type === 'packet.handshake' ? ('handshake' as const) : event.source,
-        dhtKeyFreshUntil: event.now + FRIEND_DHT_TIMEOUT_MS,
-      };
+      const source = event.type === 'packet.handshake' ? ('handshake' as const) : event.source;
+      return { dhtKey: reported(context.dhtKey, event.dhtKey, source, DHT_KEY_SOURCE_RANK, event.now) };
     }),
-    /** The same DHT key arrived again: it stays fresh for another FRIEND_DHT_TIMEOUT. */
-    refreshDhtKey: assign({ dhtKeyFreshUntil: ({ event }) => event.now + FRIEND_DHT_TIMEOUT_MS }),
+    /**
+     * The DHT key counts as confirmed now, without a report: the session just ended, and
+     * friend_connection.c handle_status restarts FRIEND_DHT_TIMEOUT when a friend goes offline.
+     */
+    refreshDhtKey: assign(({ context, event }) => ({
+      dhtKey: context.dhtKey && { ...context.dhtKey, confirmedAt: event.now, freshUntil: event.now + FRIEND_DHT_TIMEOUT_MS },
+    })),
     /** Forgets the DHT key and the address (c-toxcore: dht_delfriend after FRIEND_DHT_TIMEOUT). */
     forgetDhtKey: assign({ ...NOTHING_KNOWN }),
-    /** Takes the event's address (and its provenance) as current and fresh. */
-    learnAddress: assign(({ event }) => {
+    /** Takes (or confirms) the event's address with its provenance. */
+    learnAddress: assign(({ context, event }) => {
       assertEvent(event, ['address.learned', 'packet.handshake']);
-      return {
-        address: event.address,
-        addressSource: event.type === 'packet.handshake' ? ('sessionPacket' as const) : event.source,
-        addressFreshUntil: event.now + FRIEND_DHT_TIMEOUT_MS,
-      };
+      const source = event.type === 'packet.handshake' ? ('sessionPacket' as const) : event.source;
+      return { address: reported(context.address, event.address, source, ADDRESS_SOURCE_RANK, event.now) };
     }),
-    /** A packet from the friend at the current address keeps the address fresh. */
-    refreshAddress: assign({ addressFreshUntil: ({ event }) => event.now + FRIEND_DHT_TIMEOUT_MS }),
-    /** The address failed to answer: it is stale and cleared (seed: "set sockaddr to Nothing"). */
-    clearAddress: assign({ address: null, addressSource: null, addressFreshUntil: null }),
+    /** A packet from the friend's DHT key (a cookie response) confirms the address it was sent to. */
+    confirmAddressByDhtKey: assign(({ context, event }) => ({
+      address: context.address && reported(context.address, context.address.value, 'dhtKeyPacket', ADDRESS_SOURCE_RANK, event.now),
+    })),
+    /** A session packet from the friend confirms the address. */
+    confirmAddressBySession: assign(({ context, event }) => ({
+      address: context.address && reported(context.address, context.address.value, 'sessionPacket', ADDRESS_SOURCE_RANK, event.now),
+    })),
+    /** The address failed to answer or went stale: cleared (seed: "set sockaddr to Nothing"). */
+    clearAddress: assign({ address: null }),
     /** Starts a new temp-packet phase: first copy sent now, next due in 1 s. */
     beginPhase: assign({ tries: 1, resendAt: ({ event }) => event.now + TEMP_PACKET_RESEND_INTERVAL_MS }),
     /** One more copy of the temp packet went out. */
@@ -123,19 +177,24 @@ export const friendSession = setup({
     /** The session is over; its timers stop. */
     disarmAlive: assign({ aliveSendAt: null, aliveDeadline: null, onlineSince: null }),
 
+    sendAddressCheck: emit(({ context }) => ({
+      type: 'send.addressCheck' as const,
+      dhtKey: context.dhtKey?.value ?? '',
+      address: context.address?.value ?? '',
+    })),
     sendCookieRequest: emit(({ context }) => ({
       type: 'send.cookieRequest' as const,
-      dhtKey: context.dhtKey ?? '',
-      address: context.address ?? '',
+      dhtKey: context.dhtKey?.value ?? '',
+      address: context.address?.value ?? '',
       attempt: context.tries,
     })),
     sendHandshake: emit(({ context }) => ({
       type: 'send.handshake' as const,
-      dhtKey: context.dhtKey ?? '',
-      address: context.address ?? '',
+      dhtKey: context.dhtKey?.value ?? '',
+      address: context.address?.value ?? '',
       attempt: context.tries,
     })),
-    sendConfirm: emit(({ context }) => ({ type: 'send.confirm' as const, address: context.address ?? '' })),
+    sendConfirm: emit(({ context }) => ({ type: 'send.confirm' as const, address: context.address?.value ?? '' })),
     sendAlive: emit({ type: 'send.alive' as const }),
     closeWithKill: emit(({ event }) => ({ type: 'session.close' as const, sendKill: true, reason: reasonOf(event) })),
     closeSilently: emit(({ event }) => ({ type: 'session.close' as const, sendKill: false, reason: reasonOf(event) })),
@@ -154,62 +213,74 @@ export const friendSession = setup({
         'dhtKey.learned': {
           target: 'AcquiringIPAddress',
           actions: ['observe', 'learnDhtKey'],
-          description: 'A DHT key arrived (onion DHT-PK or DHT route): search the DHT for its address.',
+          description: 'A DHT key arrived (onion or DHT-routed DHT-PK, or a DHT message from the friend\'s last address): search the DHT for its address.',
         },
         'packet.handshake': {
-          target: 'AwaitingSessionPacket',
-          actions: ['observe', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
+          ...ACCEPT_HANDSHAKE,
           description: 'An inbound valid handshake gives key and address at once: answer with our handshake (accepted).',
         },
       },
     },
     AcquiringIPAddress: {
-      description: "We know the DHT key and search the DHT for that node's IP and port (connect task, stale mode).",
+      description: "We know the DHT key and search the DHT for that node's IP and port (connect task, stale mode); a claimed address is checked before use.",
       on: {
         'dhtKey.learned': [
           SAME_DHT_KEY,
           {
-            actions: ['observe', 'learnDhtKey'],
-            description: 'A different DHT key (the friend restarted): search for the new one instead.',
+            guard: 'isNewDhtKey',
+            actions: ['observe', 'clearAddress', 'learnDhtKey'],
+            description: 'A different DHT key from a source at least as strong (the friend restarted): search for the new one instead.',
           },
         ],
-        'address.learned': {
-          target: 'AcquiringCookie',
-          actions: ['observe', 'learnAddress', 'beginPhase', 'sendCookieRequest'],
-          description: 'A fresh address for the DHT key: ask it for a cookie.',
-        },
+        'address.learned': [
+          {
+            guard: 'isCheckedAddress',
+            target: 'AcquiringCookie',
+            actions: ['observe', 'learnAddress', 'beginPhase', 'sendCookieRequest'],
+            description: "The friend's DHT key answered from an address: ask it for a cookie.",
+          },
+          {
+            guard: 'isAddressClaim',
+            actions: ['observe', 'learnAddress', 'sendAddressCheck'],
+            description: "A node claims the friend's DHT key is at an address: hold the claim and ask that address (no cookie request yet).",
+          },
+        ],
         'packet.handshake': {
-          target: 'AwaitingSessionPacket',
-          actions: ['observe', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
+          ...ACCEPT_HANDSHAKE,
           description: 'An inbound valid handshake: accept it and answer with ours.',
         },
-        tick: {
-          guard: 'isDhtKeyStale',
-          target: 'AwaitingDHTKey',
-          actions: ['observe', 'forgetDhtKey'],
-          description: 'The DHT key was not refreshed for 122 s: forget it and wait for a new one.',
-        },
+        tick: [
+          {
+            guard: 'isDhtKeyStale',
+            target: 'AwaitingDHTKey',
+            actions: ['observe', 'forgetDhtKey'],
+            description: 'The DHT key was not confirmed for 122 s: forget it (and any claim) and wait for a new one.',
+          },
+          {
+            guard: 'isAddressStale',
+            actions: ['observe', 'clearAddress'],
+            description: 'The claimed address was never confirmed within 122 s: drop the claim.',
+          },
+        ],
       },
     },
     AcquiringCookie: {
       description: "We ask the friend's node for a cookie (net_crypto COOKIE_REQUESTING); the request is resent every 1 s, 8 times.",
       on: {
         'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('attempt')],
-        'address.learned': {
-          actions: ['observe', 'learnAddress'],
-          description: 'A newer address: the next cookie request goes there.',
-        },
+        'address.learned': CHECKED_ADDRESS,
         'packet.cookieResponse': {
           target: 'AwaitingHandshake',
-          actions: ['observe', 'refreshAddress', 'beginPhase', 'sendHandshake'],
+          actions: ['observe', 'confirmAddressByDhtKey', 'beginPhase', 'sendHandshake'],
           description: 'A valid cookie: send our handshake with it (HANDSHAKE_SENT).',
         },
         'packet.handshake': {
-          target: 'AwaitingSessionPacket',
-          actions: ['observe', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
+          ...ACCEPT_HANDSHAKE,
           description: "Their handshake crossed our cookie request: adopt it and answer with our handshake (c-toxcore: COOKIE_REQUESTING + handshake → NOT_CONFIRMED).",
         },
         tick: [
+          FORGET_STALE_DHT_KEY,
+          SEARCH_FOR_STALE_ADDRESS,
           {
             guard: 'isResendDue',
             actions: ['observe', 'countResend', 'sendCookieRequest'],
@@ -228,7 +299,7 @@ export const friendSession = setup({
       description: 'Our handshake is out (HANDSHAKE_SENT); we wait for theirs, resending ours every 1 s, 8 times.',
       on: {
         'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('attempt')],
-        'address.learned': NEWER_ADDRESS,
+        'address.learned': CHECKED_ADDRESS,
         'packet.handshake': [
           {
             guard: 'isSameDhtKey',
@@ -243,6 +314,8 @@ export const friendSession = setup({
           },
         ],
         tick: [
+          FORGET_STALE_DHT_KEY,
+          SEARCH_FOR_STALE_ADDRESS,
           {
             guard: 'isResendDue',
             actions: ['observe', 'countResend', 'sendHandshake'],
@@ -261,12 +334,12 @@ export const friendSession = setup({
       description: 'Handshakes exchanged: the session is accepted but not confirmed (NOT_CONFIRMED) until a valid data packet arrives.',
       on: {
         'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('session')],
-        'address.learned': NEWER_ADDRESS,
+        'address.learned': CHECKED_ADDRESS,
         'packet.handshake': [
           {
             guard: 'isSameDhtKey',
-            actions: ['observe', 'refreshDhtKey', 'refreshAddress'],
-            description: 'Another handshake from the peer: its nonce and session key are updated; the state does not change.',
+            actions: ['observe', 'learnDhtKey', 'learnAddress'],
+            description: 'Another handshake from the peer: its nonce and session key are updated; key and address are confirmed; the state does not change.',
           },
           {
             target: 'AwaitingSessionPacket',
@@ -277,7 +350,7 @@ export const friendSession = setup({
         ],
         'packet.session': {
           target: 'Established',
-          actions: ['observe', 'refreshAddress', 'endPhase', 'armAlive', 'notifyOnline', 'sendAlive'],
+          actions: ['observe', 'confirmAddressBySession', 'endPhase', 'armAlive', 'notifyOnline', 'sendAlive'],
           description: 'The first valid data packet confirms the session: online; ALIVE now and every 8 s.',
         },
         'packet.kill': {
@@ -286,6 +359,8 @@ export const friendSession = setup({
           description: 'The peer killed the half-open session: start a new attempt.',
         },
         tick: [
+          FORGET_STALE_DHT_KEY,
+          SEARCH_FOR_STALE_ADDRESS,
           {
             guard: 'isResendDue',
             actions: ['observe', 'countResend', 'sendHandshake', 'sendConfirm'],
@@ -301,41 +376,43 @@ export const friendSession = setup({
       },
     },
     Established: {
-      description: 'The session is confirmed (ESTABLISHED): ALIVE every 8 s; 32 s without one from the peer ends it.',
+      description: 'The session is confirmed (ESTABLISHED): ALIVE every 8 s; 32 s without one from the peer ends it. Freshness timers do not run (c-toxcore checks them only while connecting).',
       on: {
         'dhtKey.learned': [
           {
             guard: 'isSameDhtKey',
-            actions: ['observe', 'refreshDhtKey'],
-            description: 'The same DHT key again: nothing changes.',
+            actions: ['observe', 'learnDhtKey'],
+            description: 'The same DHT key again: confirmed; nothing else changes.',
           },
           {
+            guard: 'isRestartDhtKey',
             target: 'AcquiringIPAddress',
             actions: ['observe', 'closeWithKill', 'notifyOffline', 'disarmAlive', 'clearAddress', 'learnDhtKey'],
-            description: 'The friend has a new DHT key (restart): kill this session, go offline, search for the new key.',
+            description:
+              "A DHT-PK signed by the friend names a new DHT key (the friend restarted): kill this session, go offline, search for the new key. Deliberately not ranked below the session's handshake (friend_connection.c dht_pk_callback does the same): otherwise a friend that crashed and restarted stays offline until the 32 s ALIVE timeout.",
           },
         ],
         'packet.handshake': {
-          guard: 'isNewDhtKey',
+          guard: 'isRestartDhtKey',
           target: 'AwaitingSessionPacket',
           actions: ['observe', 'closeWithKill', 'notifyOffline', 'disarmAlive', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
           description: 'A valid handshake from a new DHT key (the friend restarted): kill the old session and accept the new one.',
         },
         'packet.alive': {
-          actions: ['observe', 'refreshAddress', 'receiveAlive'],
-          description: 'ALIVE from the peer: it has another 32 s.',
+          actions: ['observe', 'confirmAddressBySession', 'receiveAlive'],
+          description: 'ALIVE from the peer: it has another 32 s; the address is confirmed.',
         },
         'packet.kill': {
           target: 'AcquiringCookie',
-          actions: ['observe', 'notifyOffline', 'disarmAlive', 'closeSilently', 'beginPhase', 'sendCookieRequest'],
-          description: 'The peer killed the session: offline; try to reconnect at the same address.',
+          actions: ['observe', 'notifyOffline', 'disarmAlive', 'closeSilently', 'refreshDhtKey', 'beginPhase', 'sendCookieRequest'],
+          description: 'The peer killed the session: offline; the DHT key counts as confirmed now; try to reconnect at the same address.',
         },
         tick: [
           {
             guard: 'isSessionTimedOut',
             target: 'AcquiringIPAddress',
             actions: ['observe', 'closeWithKill', 'notifyOffline', 'disarmAlive', 'clearAddress', 'refreshDhtKey'],
-            description: 'No ALIVE for 32 s: kill the session, go offline and search for the friend again (the DHT key is kept fresh).',
+            description: 'No ALIVE for 32 s: kill the session, go offline and search for the friend again (the DHT key counts as confirmed now).',
           },
           {
             guard: 'isAliveDue',
@@ -358,6 +435,8 @@ export function friendSessionState(snapshot: FriendSessionSnapshot): FriendSessi
 /** The next moment this session needs a `tick`, and why. */
 export function friendSessionNextDeadline(snapshot: FriendSessionSnapshot): Deadline | null {
   const c = snapshot.context;
+  const keyExpiry = deadline(c.dhtKey?.freshUntil ?? null, 'DHT key expires (not confirmed for 122 s)');
+  const addressExpiry = deadline(c.address?.freshUntil ?? null, c.address?.source === 'dhtSearch' ? 'address claim expires (never confirmed)' : 'address expires (not confirmed for 122 s)');
   const phase = (what: string): Deadline | null =>
     deadline(
       c.resendAt,
@@ -369,13 +448,13 @@ export function friendSessionNextDeadline(snapshot: FriendSessionSnapshot): Dead
     case 'AwaitingDHTKey':
       return null;
     case 'AcquiringIPAddress':
-      return deadline(c.dhtKeyFreshUntil, 'DHT key expires (not refreshed for 122 s)');
+      return earliest(keyExpiry, addressExpiry);
     case 'AcquiringCookie':
-      return phase('cookie request');
+      return earliest(keyExpiry, addressExpiry, phase('cookie request'));
     case 'AwaitingHandshake':
-      return phase('handshake');
+      return earliest(keyExpiry, addressExpiry, phase('handshake'));
     case 'AwaitingSessionPacket':
-      return phase('handshake (awaiting session packet)');
+      return earliest(keyExpiry, addressExpiry, phase('handshake (awaiting session packet)'));
     case 'Established':
       return earliest(
         deadline(c.aliveDeadline, 'session timeout (no ALIVE for 32 s)'),
@@ -388,16 +467,18 @@ export function friendSessionNextDeadline(snapshot: FriendSessionSnapshot): Dead
 export interface FriendFacts {
   readonly dhtKey: string | null;
   readonly dhtKeyFreshUntil: number | null;
+  /** When the address stops being fresh — null while there is none or it is only a claim (not usable). */
   readonly addressFreshUntil: number | null;
   readonly established: boolean;
 }
 
 export function friendFacts(snapshot: FriendSessionSnapshot): FriendFacts {
   const c = snapshot.context;
+  const checked = c.address !== null && c.address.source !== 'dhtSearch';
   return {
-    dhtKey: c.dhtKey,
-    dhtKeyFreshUntil: c.dhtKeyFreshUntil,
-    addressFreshUntil: c.addressFreshUntil,
+    dhtKey: c.dhtKey?.value ?? null,
+    dhtKeyFreshUntil: c.dhtKey?.freshUntil ?? null,
+    addressFreshUntil: checked ? c.address!.freshUntil : null,
     established: friendSessionState(snapshot) === 'Established',
   };
 }

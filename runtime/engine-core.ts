@@ -243,7 +243,10 @@ export abstract class EngineCore {
   /** Tells net_crypto the friend session's state, address and DHT key (null once the session is gone). */
   protected tellNetCryptoSession(friendHex: string): void {
     const s = this.actors.get(actorKeys.session(friendHex))?.snapshot as FriendSessionSnapshot | undefined;
-    this.netCrypto.sessionChanged(friendHex, s ? { state: s.value as FriendSessionState, address: s.context.address, dhtKey: s.context.dhtKey } : null);
+    const address = s?.context.address;
+    // net_crypto sends only to a checked address, never to a claim (friend-session-rules.ts ADDRESS_SOURCE_RANK).
+    const checked = address && address.source !== 'dhtSearch' ? address.value : null;
+    this.netCrypto.sessionChanged(friendHex, s ? { state: s.value as FriendSessionState, address: checked, dhtKey: s.context.dhtKey?.value ?? null } : null);
   }
 
 

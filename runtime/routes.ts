@@ -21,6 +21,7 @@ export interface RouteTarget {
     searchRound(friendHex: string): void;
     pingFriend(friendHex: string): void;
     stopSearch(friendHex: string): void;
+    checkAddress(dhtKeyHex: string, address: string): void;
   };
   readonly onion: {
     searchFriend(f: Friend): void;
@@ -57,6 +58,7 @@ type Routes = { readonly [K in MachineOutput['type']]: Route<Extract<MachineOutp
 
 export const OUTPUT_ROUTES = {
   // friendSession
+  'send.addressCheck': { layer: 'dht', run: (t, o, f) => f && t.dht.checkAddress(o.dhtKey, o.address) },
   'send.cookieRequest': { layer: 'net_crypto', run: (t, o, f) => f && t.netCrypto.sendCookieRequest(f, o.dhtKey, o.address) },
   'send.handshake': { layer: 'net_crypto', run: (t, _o, f) => f && t.netCrypto.sendHandshake(f) },
   'send.confirm': { layer: 'net_crypto', run: (t, _o, f) => f && t.netCrypto.sendConfirm(f) },

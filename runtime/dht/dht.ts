@@ -22,9 +22,9 @@
  * that a friend who learns our DHT key asks us directly and finds us at once (docs/protocol.md
  * §10.4 b) instead of at its next DHT round.
  */
-import { equalBytes, type Bytes } from '../../protocol/bytes.js';
+import { equalBytes, fromHex, type Bytes } from '../../protocol/bytes.js';
 import type { DhtPk } from '../../protocol/dht/index.js';
-import { equalIpPort, type IpPort } from '../../protocol/ip-port.js';
+import { equalIpPort, parseIpPort, type IpPort } from '../../protocol/ip-port.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import type { LayerDeadline, TimedLayer } from '../layer.js';
 import {
@@ -150,6 +150,20 @@ export class Dht implements TimedLayer {
       t.searches.addToSearch(list, n.pk, n.ipPort, false, this.ctx.now);
       t.sendNodesRequest(n.pk, n.ipPort, list.target);
     }
+  }
+
+  /**
+   * Checks a claimed address of a searched DHT key (friendSession `send.addressCheck`): a nodes
+   * request to that key at that address. Only its answer, from that address, makes the address
+   * usable (reported as 'dhtKeyPacket'). A request already pending there is not repeated.
+   */
+  checkAddress(dhtKeyHex: string, address: string): void {
+    const ipPort = parseIpPort(address);
+    const pk = fromHex(dhtKeyHex);
+    if (!ipPort.ok || !pk.ok || pk.value.length !== 32) return this.ctx.drop('dht.address_check_invalid');
+    if (this.t.pending.isAsking(dhtKeyHex, ipPort.value, this.ctx.now)) return void this.ctx.count('dht.address_check_already_pending');
+    this.ctx.count('dht.address_checks');
+    this.t.sendNodesRequest(pk.value, ipPort.value, pk.value);
   }
 
   /** One search round (connect task `dht.searchRound`): ask the closest nodes of the list again. */

@@ -45,6 +45,13 @@ export class PendingRequests {
     return id;
   }
 
+  /** Whether an unexpired request to `pkHex` at `to` is outstanding. */
+  isAsking(pkHex: string, to: IpPort, now: number): boolean {
+    const addr = ipPortKey(to);
+    for (const p of this.pending.values()) if (p.pkHex === pkHex && p.addr === addr && p.expires >= now) return true;
+    return false;
+  }
+
   /** A response's ping id must be ours, unexpired, and from the node and address we asked. Used once. */
   takePending(pingId: Bytes, pk: Bytes, from: IpPort, now: number): boolean {
     const key = toHex(pingId);

@@ -82,7 +82,7 @@ describe('seed scenarios', () => {
   it('cookie timeout: eight unanswered cookie requests clear the address and the DHT search resumes', () => {
     const p = new Pair();
     p.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });
-    p.send({ type: 'address.learned', address: ADDR, source: 'dhtSearch' });
+    p.send({ type: 'address.learned', address: ADDR, source: 'dhtKeyPacket' });
     expect(p.state).toBe('AcquiringCookie');
     expect(p.mode).toBe('Handshaking');
     p.take();
@@ -93,7 +93,6 @@ describe('seed scenarios', () => {
     expect(p.state).toBe('AcquiringIPAddress');
     const ctx = (p.session as FriendSessionSnapshot).context;
     expect(ctx.address).toBeNull();
-    expect(ctx.addressFreshUntil).toBeNull();
     expect(p.mode).toBe('SearchingAddress');
     expect(p.outputs).toContainEqual({ type: 'dht.search', dhtKey: KEY });
   });
@@ -149,6 +148,76 @@ describe('seed scenarios', () => {
     p.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'onion' });
     expect(p.state).toBe('AcquiringIPAddress');
     expect(p.take()).toEqual(['session.close', 'notify.offline', 'dht.search']);
-    expect((p.session as FriendSessionSnapshot).context.dhtKey).toBe(KEY2);
+    expect((p.session as FriendSessionSnapshot).context.dhtKey).toMatchObject({ value: KEY2, source: 'onion' });
+  });
+
+  it('a search result is a claim: held and checked, no cookie request until the DHT key answers from it', () => {
+    const p = new Pair();
+    p.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });
+    p.take();
+    p.send({ type: 'address.learned', address: ADDR, source: 'dhtSearch' });
+    expect(p.state).toBe('AcquiringIPAddress');
+    expect(p.outputs).toEqual([{ type: 'send.addressCheck', dhtKey: KEY, address: ADDR }]);
+    expect(p.mode).toBe('SearchingAddress');
+    p.take();
+    p.now = 40;
+    p.send({ type: 'address.learned', address: ADDR, source: 'dhtKeyPacket' });
+    expect(p.state).toBe('AcquiringCookie');
+    expect(p.outputs[0]).toEqual({ type: 'send.cookieRequest', dhtKey: KEY, address: ADDR, attempt: 1 });
+    const a = (p.session as FriendSessionSnapshot).context.address!;
+    // The same address, now confirmed by the key itself: the stronger source, first learned at 0.
+    expect(a).toEqual({ value: ADDR, source: 'dhtKeyPacket', learnedAt: 0, confirmedAt: 40, freshUntil: 40 + 122_000 });
+  });
+
+  it('a claim never displaces an address the DHT key answered from: cookie requests keep going there', () => {
+    const p = new Pair();
+    p.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });
+    p.send({ type: 'address.learned', address: ADDR, source: 'dhtKeyPacket' });
+    p.take();
+    p.now = 100;
+    p.send({ type: 'address.learned', address: '127.0.0.9:9', source: 'dhtSearch' });
+    expect(p.take()).toEqual([]);
+    p.advanceTo(1000);
+    expect(p.outputs).toContainEqual({ type: 'send.cookieRequest', dhtKey: KEY, address: ADDR, attempt: 2 });
+  });
+
+  it('a friend that answers cookies but never handshakes: its DHT key is forgotten after 122 s without a DHT-PK, and the search for it resumes', () => {
+    const p = new Pair();
+    p.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });
+    p.send({ type: 'address.learned', address: ADDR, source: 'dhtKeyPacket' });
+    // Every cookie request is answered at once; no handshake ever comes back.
+    for (let guard = 0; guard < 1000 && p.state !== 'AwaitingDHTKey'; guard++) {
+      if (p.state === 'AcquiringCookie') p.send({ type: 'packet.cookieResponse' });
+      const d = friendSessionNextDeadline(p.session as FriendSessionSnapshot)!;
+      p.now = d.at;
+      p.send({ type: 'tick' });
+    }
+    expect(p.state).toBe('AwaitingDHTKey');
+    expect(p.now).toBe(122_000);
+    expect((p.session as FriendSessionSnapshot).context).toMatchObject({ dhtKey: null, address: null, resendAt: null });
+    const last = p.outputs.filter((o) => o.type === 'send.cookieRequest' || o.type === 'send.handshake').length;
+    p.take();
+    p.advanceTo(200_000);
+    expect(p.take().filter((t) => t === 'send.cookieRequest' || t === 'send.handshake')).toEqual([]);
+    expect(last).toBeGreaterThan(100);
+    expect(p.mode).toBe('Idle');
+  });
+
+  it('a DHT message from another key never ends a session, and never displaces a signed key', () => {
+    const p = new Pair();
+    p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
+    p.send({ type: 'packet.session' });
+    p.take();
+    p.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'dhtMessage' });
+    expect(p.state).toBe('Established');
+    expect(p.take()).toEqual([]);
+    const q = new Pair();
+    q.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });
+    q.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'dhtMessage' });
+    expect((q.session as FriendSessionSnapshot).context.dhtKey).toMatchObject({ value: KEY, source: 'onion' });
+    const r = new Pair();
+    r.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'dhtMessage' });
+    expect(r.state).toBe('AcquiringIPAddress');
+    expect((r.session as FriendSessionSnapshot).context.dhtKey).toMatchObject({ value: KEY2, source: 'dhtMessage' });
   });
 });

@@ -5,7 +5,7 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { machineSpecs, type MachineName } from '../../machines/index.js';
 import type { ModelConfig, TimedEvent } from './harness.js';
-import { friendSessionOracle } from './oracles/friend-session.oracle.js';
+import { friendSessionModel } from './friend-session.config.js';
 import { connectOracle } from './oracles/connect.oracle.js';
 import { dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
 import { toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
@@ -51,28 +51,7 @@ const REQUEST_TIMES = ['resendAt'] as const;
 const nowOf = (s: AnyMachineSnapshot): number => (s.context as { now: number }).now;
 
 export const modelConfigs: Record<MachineName, ModelConfig> = {
-  friendSession: {
-    spec: machineSpecs.friendSession,
-    input: { friendPk: FRIEND, now: T0 },
-    events: (s) => {
-      const now = nowOf(s);
-      return [
-        { type: 'dhtKey.learned', now, dhtKey: K1, source: 'onion' },
-        { type: 'dhtKey.learned', now, dhtKey: K2, source: 'dhtRoute' },
-        { type: 'address.learned', now, address: A1, source: 'dhtSearch' },
-        { type: 'address.learned', now, address: A2, source: 'dhtKeyPacket' },
-        { type: 'packet.cookieResponse', now },
-        { type: 'packet.handshake', now, dhtKey: K1, address: A1 },
-        { type: 'packet.handshake', now, dhtKey: K2, address: A2 },
-        { type: 'packet.session', now },
-        { type: 'packet.alive', now },
-        { type: 'packet.kill', now },
-      ] as TimedEvent[];
-    },
-    tickTimes: (s) => numbers(s, ['dhtKeyFreshUntil', 'resendAt', 'aliveSendAt', 'aliveDeadline']),
-    serialize: (s) => relativeTimes(s, FRIEND_TIMES),
-    oracle: friendSessionOracle,
-  },
+  friendSession: friendSessionModel,
   connect: {
     spec: machineSpecs.connect,
     input: { friendPk: FRIEND, now: T0 },

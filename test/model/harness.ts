@@ -31,6 +31,8 @@ export interface ModelConfig {
   readonly tickTimes: (snapshot: AnyMachineSnapshot) => number[];
   /** Abstraction of a snapshot for the traversal (absolute times made relative). */
   readonly serialize: (snapshot: AnyMachineSnapshot) => string;
+  /** The reference model's initial snapshot for `input` (value, whole context, no outputs). */
+  readonly initial?: (input: unknown) => Expectation;
   /** The reference model: what must happen when `event` reaches `snapshot`. */
   readonly oracle: (snapshot: AnyMachineSnapshot, event: TimedEvent) => Expectation;
   /** Safety bound for the traversal. */

@@ -1,253 +1,179 @@
 /**
- * Reference model of the friend session, written from docs/protocol.md §4.4/§5 and the seed
- * as a plain reducer, independently of machines/friend-session.ts. The model-based test
- * checks that the statechart agrees with it at every step of every generated path.
+ * Reference model of the friend session, written as a specification: a table of rules, each
+ * derived from the seed notes (docs/architecture.md §1) or c-toxcore 0.2.18 and citing where,
+ * checked by the model-based test against machines/friend-session.ts at the initial snapshot and
+ * at every step of every generated path. Nothing here is imported from machines/ except types:
+ * the constants, the source ranks, the guards and the effects are this file's own reading of the
+ * rules.
+ *
+ * A rule fires for its state and event type when its condition holds; the first such rule in
+ * table order wins (the order is part of the specification: a stale DHT key is noticed before a
+ * stale address, both before a resend). No rule: the event is ignored and nothing changes.
  */
-import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { AnyMachineSnapshot } from 'xstate';
 import type { FriendSessionContext } from '../../../machines/friend-session.js';
 import type { Expectation, TimedEvent } from '../harness.js';
 
-const RESEND = 1000;
-const TRIES = 8;
-const DHT_TIMEOUT = 122_000;
-const PING = 8000;
-const TIMEOUT = 32_000;
+// ---- constants, from c-toxcore 0.2.18 ----------------------------------------------------------
+/** net_crypto.h CRYPTO_SEND_PACKET_INTERVAL: a cookie request or handshake is resent every second. */
+const RESEND_MS = 1000;
+/** net_crypto.c MAX_NUM_SENDPACKET_TRIES: after 8 copies the phase gives up. */
+const MAX_TRIES = 8;
+/** friend_connection.h FRIEND_DHT_TIMEOUT = DHT.h BAD_NODE_TIMEOUT = 122 s: a DHT key or address not confirmed for this long is forgotten while connecting. */
+const FRESH_MS = 122_000;
+/** friend_connection.h FRIEND_PING_INTERVAL: ALIVE every 8 s. */
+const PING_MS = 8_000;
+/** friend_connection.h FRIEND_CONNECTION_TIMEOUT: 32 s without ALIVE ends the session. */
+const TIMEOUT_MS = 32_000;
 
-/** The context shape (a type only: the oracle's behaviour is its own). */
+// ---- provenance (seed "Information about contact toxid and events that provide it") -----------
+/** SockAddr sources: a session packet > a packet from the friend's DHT key > a nodes response naming it (DHT.c addto_lists uses only the second and better). */
+const ADDRESS_RANK: Record<string, number> = { dhtSearch: 1, dhtKeyPacket: 2, sessionPacket: 3 };
+/** DHTKey sources: a handshake > a signed DHT-PK (onion or DHT route) > a DHT message from the friend's address. */
+const KEY_RANK: Record<string, number> = { dhtMessage: 1, onion: 2, dhtRoute: 2, handshake: 3 };
+
+type State = 'AwaitingDHTKey' | 'AcquiringIPAddress' | 'AcquiringCookie' | 'AwaitingHandshake' | 'AwaitingSessionPacket' | 'Established';
 type Ctx = FriendSessionContext;
-type Ev = EventObject & { now: number; dhtKey?: string; address?: string; source?: string };
-type Out = EventObject & Record<string, unknown>;
+type FactLike = { value: string; source: string; learnedAt: number; confirmedAt: number; freshUntil: number };
+type Ev = { type: string; now: number; dhtKey?: string; address?: string; source?: string };
+type Out = { type: string; [k: string]: unknown };
 
-export function friendSessionOracle(snapshot: AnyMachineSnapshot, raw: TimedEvent): Expectation {
-  const state = snapshot.value as string;
+interface World {
+  readonly c: Ctx;
+  readonly e: Ev;
+}
+
+const fresh = (f: FactLike | null, now: number): boolean => f !== null && now < f.freshUntil;
+/** A report may take the place of (or confirm) a fact unless that fact is fresh, different, and from a stronger source. */
+const may = (cur: FactLike | null, value: string, source: string, rank: Record<string, number>, now: number): boolean =>
+  !fresh(cur, now) || cur!.value === value || rank[source]! >= rank[cur!.source]!;
+/** The fact after a report: a fresh fact of the same value is confirmed, keeping the stronger source and when it was learned; anything else is learned anew. */
+const report = (cur: FactLike | null, value: string, source: string, rank: Record<string, number>, now: number): FactLike =>
+  cur !== null && cur.value === value && fresh(cur, now)
+    ? { value, source: rank[source]! > rank[cur.source]! ? source : cur.source, learnedAt: cur.learnedAt, confirmedAt: now, freshUntil: now + FRESH_MS }
+    : { value, source, learnedAt: now, confirmedAt: now, freshUntil: now + FRESH_MS };
+
+const keySource = (e: Ev): string => (e.type === 'packet.handshake' ? 'handshake' : e.source!);
+
+// ---- conditions ---------------------------------------------------------------------------------
+const sameKey = ({ c, e }: World): boolean => e.dhtKey === c.dhtKey?.value && keySource(e) !== 'dhtMessage';
+const newKey = ({ c, e }: World): boolean => e.dhtKey !== c.dhtKey?.value && may(c.dhtKey, e.dhtKey!, keySource(e), KEY_RANK, e.now);
+const restartKey = ({ c, e }: World): boolean => e.dhtKey !== c.dhtKey?.value && keySource(e) !== 'dhtMessage';
+const checkedAddress = ({ c, e }: World): boolean => e.source !== 'dhtSearch' && may(c.address, e.address!, e.source!, ADDRESS_RANK, e.now);
+const claim = ({ c, e }: World): boolean => e.source === 'dhtSearch' && may(c.address, e.address!, 'dhtSearch', ADDRESS_RANK, e.now);
+const keyStale = ({ c, e }: World): boolean => !fresh(c.dhtKey, e.now);
+const addressStale = ({ c, e }: World): boolean => c.address !== null && !fresh(c.address, e.now);
+const resendDue = ({ c, e }: World): boolean => c.resendAt !== null && e.now >= c.resendAt && c.tries < MAX_TRIES;
+const exhausted = ({ c, e }: World): boolean => c.resendAt !== null && e.now >= c.resendAt && c.tries >= MAX_TRIES;
+const timedOut = ({ c, e }: World): boolean => c.aliveDeadline !== null && e.now >= c.aliveDeadline;
+const aliveDue = ({ c, e }: World): boolean => c.aliveSendAt !== null && e.now >= c.aliveSendAt;
+
+// ---- effects, applied in order to a working copy ----------------------------------------------
+type Effect = (c: Ctx, e: Ev, out: Out[]) => void;
+const why = (e: Ev): string =>
+  e.type === 'packet.kill' ? 'kill packet received' : e.type === 'tick' ? 'timed out' : e.type === 'dhtKey.learned' || e.type === 'packet.handshake' ? 'friend has a new DHT key (restart)' : e.type;
+const fx = {
+  key: ((c, e) => void (c.dhtKey = report(c.dhtKey, e.dhtKey!, keySource(e), KEY_RANK, e.now) as Ctx['dhtKey'])) as Effect,
+  keyConfirmedNow: ((c, e) => void (c.dhtKey = c.dhtKey && { ...c.dhtKey, confirmedAt: e.now, freshUntil: e.now + FRESH_MS })) as Effect,
+  forget: ((c) => void ((c.dhtKey = null), (c.address = null))) as Effect,
+  address: ((c, e) => void (c.address = report(c.address, e.address!, e.type === 'packet.handshake' ? 'sessionPacket' : e.source!, ADDRESS_RANK, e.now) as Ctx['address'])) as Effect,
+  addressByDhtKey: ((c, e) => void (c.address = c.address && (report(c.address, c.address.value, 'dhtKeyPacket', ADDRESS_RANK, e.now) as Ctx['address']))) as Effect,
+  addressBySession: ((c, e) => void (c.address = c.address && (report(c.address, c.address.value, 'sessionPacket', ADDRESS_RANK, e.now) as Ctx['address']))) as Effect,
+  clearAddress: ((c) => void (c.address = null)) as Effect,
+  firstTry: ((c, e) => void ((c.tries = 1), (c.resendAt = e.now + RESEND_MS))) as Effect,
+  nextTry: ((c, e) => void ((c.tries = c.tries + 1), (c.resendAt = e.now + RESEND_MS))) as Effect,
+  noPhase: ((c) => void ((c.tries = 0), (c.resendAt = null))) as Effect,
+  online: ((c, e) => void ((c.aliveSendAt = e.now + PING_MS), (c.aliveDeadline = e.now + TIMEOUT_MS), (c.onlineSince = e.now))) as Effect,
+  aliveIn: ((c, e) => void (c.aliveDeadline = e.now + TIMEOUT_MS)) as Effect,
+  aliveOut: ((c, e) => void (c.aliveSendAt = e.now + PING_MS)) as Effect,
+  offline: ((c) => void ((c.aliveSendAt = null), (c.aliveDeadline = null), (c.onlineSince = null))) as Effect,
+  // outputs
+  check: ((c, _e, out) => void out.push({ type: 'send.addressCheck', dhtKey: c.dhtKey?.value ?? '', address: c.address?.value ?? '' })) as Effect,
+  cookie: ((c, _e, out) => void out.push({ type: 'send.cookieRequest', dhtKey: c.dhtKey?.value ?? '', address: c.address?.value ?? '', attempt: c.tries })) as Effect,
+  handshake: ((c, _e, out) => void out.push({ type: 'send.handshake', dhtKey: c.dhtKey?.value ?? '', address: c.address?.value ?? '', attempt: c.tries })) as Effect,
+  confirm: ((c, _e, out) => void out.push({ type: 'send.confirm', address: c.address?.value ?? '' })) as Effect,
+  alive: ((_c, _e, out) => void out.push({ type: 'send.alive' })) as Effect,
+  closeQuietly: ((_c, e, out) => void out.push({ type: 'session.close', sendKill: false, reason: why(e) })) as Effect,
+  closeWithKill: ((_c, e, out) => void out.push({ type: 'session.close', sendKill: true, reason: why(e) })) as Effect,
+  notifyOnline: ((_c, _e, out) => void out.push({ type: 'notify.online' })) as Effect,
+  notifyOffline: ((_c, e, out) => void out.push({ type: 'notify.offline', reason: why(e) })) as Effect,
+};
+
+interface Rule {
+  readonly id: string;
+  readonly states: readonly State[];
+  readonly on: string;
+  readonly when?: (w: World) => boolean;
+  /** The next state; absent: the state does not change. */
+  readonly to?: State;
+  readonly effects: readonly Effect[];
+  readonly cite: string;
+}
+
+const CONNECTING: readonly State[] = ['AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket'];
+const BEFORE_SESSION: readonly State[] = ['AwaitingDHTKey', 'AcquiringIPAddress', 'AcquiringCookie'];
+
+/** The rules, in the order they are tried. */
+export const FRIEND_SESSION_SPEC: readonly Rule[] = [
+  // -- DHT keys
+  { id: 'first-key', states: ['AwaitingDHTKey'], on: 'dhtKey.learned', to: 'AcquiringIPAddress', effects: [fx.key], cite: 'seed "DHTKey: receive dhtpk over DataToRoute transport / dht message / dht-request"; friend_connection.c dht_pk_callback' },
+  { id: 'same-key', states: ['AcquiringIPAddress', ...CONNECTING, 'Established'], on: 'dhtKey.learned', when: sameKey, effects: [fx.key], cite: 'friend_connection.c dht_pk_callback: the same key only refreshes dht_pk_lastrecv' },
+  { id: 'new-key-searching', states: ['AcquiringIPAddress'], on: 'dhtKey.learned', when: newKey, effects: [fx.clearAddress, fx.key], cite: 'friend_connection.c change_dht_pk: the old key is dropped from the DHT (dht_delfriend) and the new one searched' },
+  { id: 'new-key-connecting', states: CONNECTING, on: 'dhtKey.learned', when: newKey, to: 'AcquiringIPAddress', effects: [fx.noPhase, fx.closeQuietly, fx.clearAddress, fx.key], cite: 'friend_connection.c dht_pk_callback: crypto_kill the connection to the old key' },
+  { id: 'new-key-established', states: ['Established'], on: 'dhtKey.learned', when: restartKey, to: 'AcquiringIPAddress', effects: [fx.closeWithKill, fx.notifyOffline, fx.offline, fx.clearAddress, fx.key], cite: 'friend_connection.c dht_pk_callback: crypto_kill + handle_status(offline) on a signed new key' },
+  // -- addresses
+  { id: 'checked-address-searching', states: ['AcquiringIPAddress'], on: 'address.learned', when: checkedAddress, to: 'AcquiringCookie', effects: [fx.address, fx.firstTry, fx.cookie], cite: 'seed "(AcquiringCookie) getCookie" while dhtkey and sockaddr are fresh; DHT.c addto_lists → friend_connection.c dht_ip_callback' },
+  { id: 'claim', states: ['AcquiringIPAddress'], on: 'address.learned', when: claim, effects: [fx.address, fx.check], cite: 'seed "receive query result with dhtkey"; DHT.c handle_sendnodes_ipv6 → returnedip_ports/getnodes: a claim is asked, never used' },
+  { id: 'checked-address-connecting', states: CONNECTING, on: 'address.learned', when: checkedAddress, effects: [fx.address], cite: 'friend_connection.c dht_ip_callback → set_direct_ip_port' },
+  // -- cookies, handshakes, session packets (net_crypto.c)
+  { id: 'cookie', states: ['AcquiringCookie'], on: 'packet.cookieResponse', to: 'AwaitingHandshake', effects: [fx.addressByDhtKey, fx.firstTry, fx.handshake], cite: 'net_crypto.c handle_packet_connection COOKIE_RESPONSE: CRYPTO_CONN_COOKIE_REQUESTING → HANDSHAKE_SENT' },
+  { id: 'inbound-handshake', states: BEFORE_SESSION, on: 'packet.handshake', to: 'AwaitingSessionPacket', effects: [fx.key, fx.address, fx.firstTry, fx.handshake, fx.confirm], cite: 'net_crypto.c handle_new_connection_handshake / handle_packet_connection: → NOT_CONFIRMED, answered with our handshake; seed "On inbound: Handshake received! (AwaitingSessionPacket)"' },
+  { id: 'answer-handshake', states: ['AwaitingHandshake'], on: 'packet.handshake', when: sameKey, to: 'AwaitingSessionPacket', effects: [fx.key, fx.address, fx.firstTry, fx.confirm], cite: 'net_crypto.c handle_packet_connection HANDSHAKE in HANDSHAKE_SENT → NOT_CONFIRMED' },
+  { id: 'handshake-new-key', states: ['AwaitingHandshake'], on: 'packet.handshake', to: 'AwaitingSessionPacket', effects: [fx.closeQuietly, fx.key, fx.address, fx.firstTry, fx.handshake, fx.confirm], cite: 'net_crypto.c handle_new_connection_handshake: a handshake from a new DHT key replaces the connection' },
+  { id: 'repeat-handshake', states: ['AwaitingSessionPacket'], on: 'packet.handshake', when: sameKey, effects: [fx.key, fx.address], cite: 'net_crypto.c handle_packet_connection: a repeated handshake updates nonce and session key' },
+  { id: 'handshake-new-key-unconfirmed', states: ['AwaitingSessionPacket'], on: 'packet.handshake', effects: [fx.closeQuietly, fx.key, fx.address, fx.firstTry, fx.handshake, fx.confirm], cite: 'net_crypto.c handle_new_connection_handshake' },
+  { id: 'handshake-new-key-established', states: ['Established'], on: 'packet.handshake', when: restartKey, to: 'AwaitingSessionPacket', effects: [fx.closeWithKill, fx.notifyOffline, fx.offline, fx.key, fx.address, fx.firstTry, fx.handshake, fx.confirm], cite: 'net_crypto.c handle_new_connection_handshake: the old connection is killed' },
+  { id: 'confirmed', states: ['AwaitingSessionPacket'], on: 'packet.session', to: 'Established', effects: [fx.addressBySession, fx.noPhase, fx.online, fx.notifyOnline, fx.alive], cite: 'net_crypto.c handle_data_packet_core: NOT_CONFIRMED → ESTABLISHED; friend_connection.c: ALIVE at once' },
+  { id: 'alive-in', states: ['Established'], on: 'packet.alive', effects: [fx.addressBySession, fx.aliveIn], cite: 'friend_connection.c handle_packet PACKET_ID_ALIVE: ping_lastrecv' },
+  { id: 'kill-unconfirmed', states: ['AwaitingSessionPacket'], on: 'packet.kill', to: 'AcquiringCookie', effects: [fx.closeQuietly, fx.firstTry, fx.cookie], cite: 'net_crypto.c handle_data_packet_core PACKET_ID_KILL; friend_connection re-creates the connection' },
+  { id: 'kill-established', states: ['Established'], on: 'packet.kill', to: 'AcquiringCookie', effects: [fx.notifyOffline, fx.offline, fx.closeQuietly, fx.keyConfirmedNow, fx.firstTry, fx.cookie], cite: 'net_crypto.c PACKET_ID_KILL; friend_connection.c handle_status: dht_pk_lastrecv = now on going offline' },
+  // -- time
+  { id: 'key-stale-searching', states: ['AcquiringIPAddress'], on: 'tick', when: keyStale, to: 'AwaitingDHTKey', effects: [fx.forget], cite: 'friend_connection.c do_friend_connections: dht_delfriend after FRIEND_DHT_TIMEOUT' },
+  { id: 'claim-stale', states: ['AcquiringIPAddress'], on: 'tick', when: addressStale, effects: [fx.clearAddress], cite: 'friend_connection.c do_friend_connections: dht_ip_port unset after FRIEND_DHT_TIMEOUT' },
+  { id: 'key-stale', states: CONNECTING, on: 'tick', when: keyStale, to: 'AwaitingDHTKey', effects: [fx.noPhase, fx.closeQuietly, fx.forget], cite: 'friend_connection.c do_friend_connections: FRIEND_DHT_TIMEOUT applies while FRIENDCONN_STATUS_CONNECTING, in every net_crypto state' },
+  { id: 'address-stale', states: CONNECTING, on: 'tick', when: addressStale, to: 'AcquiringIPAddress', effects: [fx.noPhase, fx.closeQuietly, fx.clearAddress], cite: 'friend_connection.c do_friend_connections: dht_ip_port unset after FRIEND_DHT_TIMEOUT; seed "while (dhtkey is fresh but sockaddr is stale) search{node} dhtkey"' },
+  { id: 'resend-cookie', states: ['AcquiringCookie'], on: 'tick', when: resendDue, effects: [fx.nextTry, fx.cookie], cite: 'net_crypto.c send_temp_packet every CRYPTO_SEND_PACKET_INTERVAL' },
+  { id: 'resend-handshake', states: ['AwaitingHandshake'], on: 'tick', when: resendDue, effects: [fx.nextTry, fx.handshake], cite: 'net_crypto.c send_temp_packet every CRYPTO_SEND_PACKET_INTERVAL' },
+  { id: 'resend-unconfirmed', states: ['AwaitingSessionPacket'], on: 'tick', when: resendDue, effects: [fx.nextTry, fx.handshake, fx.confirm], cite: 'net_crypto.c send_temp_packet + the first data packet (NOT_CONFIRMED)' },
+  { id: 'cookie-exhausted', states: ['AcquiringCookie'], on: 'tick', when: exhausted, to: 'AcquiringIPAddress', effects: [fx.noPhase, fx.closeQuietly, fx.clearAddress], cite: 'seed "getCookie { on timeout, consider sockaddr stale, set sockaddr to Nothing }"; net_crypto.c MAX_NUM_SENDPACKET_TRIES' },
+  { id: 'attempt-exhausted', states: ['AwaitingHandshake', 'AwaitingSessionPacket'], on: 'tick', when: exhausted, to: 'AcquiringCookie', effects: [fx.closeQuietly, fx.firstTry, fx.cookie], cite: 'net_crypto.c MAX_NUM_SENDPACKET_TRIES → crypto_kill; friend_connection.c friend_new_connection' },
+  { id: 'session-timeout', states: ['Established'], on: 'tick', when: timedOut, to: 'AcquiringIPAddress', effects: [fx.closeWithKill, fx.notifyOffline, fx.offline, fx.clearAddress, fx.keyConfirmedNow], cite: 'friend_connection.c do_friend_connections FRIEND_CONNECTION_TIMEOUT; handle_status: dht_pk_lastrecv = now' },
+  { id: 'alive-out', states: ['Established'], on: 'tick', when: aliveDue, effects: [fx.aliveOut, fx.alive], cite: 'friend_connection.c send_ping every FRIEND_PING_INTERVAL' },
+];
+
+/** The initial snapshot: nothing known (seed "AwaitingDHTKey -- Waiting to receive their DHT key"). */
+export function friendSessionInitial(input: unknown): Expectation {
+  const { friendPk, now } = input as { friendPk: string; now: number };
+  return {
+    value: 'AwaitingDHTKey',
+    context: { friendPk, now, dhtKey: null, address: null, tries: 0, resendAt: null, aliveSendAt: null, aliveDeadline: null, onlineSince: null },
+    outputs: [],
+  };
+}
+
+/** The rule that fires for `event` in `snapshot`, or undefined. */
+export function friendSessionRule(snapshot: AnyMachineSnapshot, event: TimedEvent): Rule | undefined {
+  const state = snapshot.value as State;
+  const w: World = { c: snapshot.context as Ctx, e: event as unknown as Ev };
+  return FRIEND_SESSION_SPEC.find((r) => r.on === event.type && r.states.includes(state) && (r.when === undefined || r.when(w)));
+}
+
+export function friendSessionOracle(snapshot: AnyMachineSnapshot, event: TimedEvent): Expectation {
   const before = snapshot.context as Ctx;
-  const e = raw as Ev;
-  const c: Ctx = { ...before };
+  const rule = friendSessionRule(snapshot, event);
+  if (!rule) return { value: snapshot.value, context: before, outputs: [] };
+  const c: Ctx = { ...before, now: event.now };
   const out: Out[] = [];
-  let next = state;
-  let moved = false;
-
-  const at = e.now;
-  const stamp = (): void => {
-    moved = true;
-    c.now = at;
-  };
-  const cookieReq = (): void => void out.push({ type: 'send.cookieRequest', dhtKey: c.dhtKey ?? '', address: c.address ?? '', attempt: c.tries });
-  const handshake = (): void => void out.push({ type: 'send.handshake', dhtKey: c.dhtKey ?? '', address: c.address ?? '', attempt: c.tries });
-  const confirm = (): void => void out.push({ type: 'send.confirm', address: c.address ?? '' });
-  const firstTry = (): void => {
-    c.tries = 1;
-    c.resendAt = at + RESEND;
-  };
-  const noPhase = (): void => {
-    c.tries = 0;
-    c.resendAt = null;
-  };
-  const takeKey = (source: string): void => {
-    c.dhtKey = e.dhtKey!;
-    c.dhtKeySource = source as Ctx["dhtKeySource"];
-    c.dhtKeyFreshUntil = at + DHT_TIMEOUT;
-  };
-  const takeAddress = (source: string): void => {
-    c.address = e.address!;
-    c.addressSource = source as Ctx["addressSource"];
-    c.addressFreshUntil = at + DHT_TIMEOUT;
-  };
-  const dropAddress = (): void => {
-    c.address = null;
-    c.addressSource = null;
-    c.addressFreshUntil = null;
-  };
-  const offline = (): void => {
-    c.aliveSendAt = null;
-    c.aliveDeadline = null;
-    c.onlineSince = null;
-  };
-  const restartReason = 'friend has a new DHT key (restart)';
-  const preEstablished = ['AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket'].includes(state);
-  const due = c.resendAt !== null && at >= c.resendAt;
-
-  switch (e.type) {
-    case 'dhtKey.learned': {
-      if (state === 'AwaitingDHTKey') {
-        stamp();
-        takeKey(e.source!);
-        next = 'AcquiringIPAddress';
-      } else if (e.dhtKey === before.dhtKey) {
-        stamp();
-        c.dhtKeyFreshUntil = at + DHT_TIMEOUT;
-      } else if (state === 'AcquiringIPAddress') {
-        stamp();
-        takeKey(e.source!);
-      } else if (preEstablished) {
-        stamp();
-        noPhase();
-        out.push({ type: 'session.close', sendKill: false, reason: restartReason });
-        dropAddress();
-        takeKey(e.source!);
-        next = 'AcquiringIPAddress';
-      } else if (state === 'Established') {
-        stamp();
-        out.push({ type: 'session.close', sendKill: true, reason: restartReason });
-        out.push({ type: 'notify.offline', reason: restartReason });
-        offline();
-        dropAddress();
-        takeKey(e.source!);
-        next = 'AcquiringIPAddress';
-      }
-      break;
-    }
-    case 'address.learned': {
-      if (state === 'AcquiringIPAddress') {
-        stamp();
-        takeAddress(e.source!);
-        firstTry();
-        cookieReq();
-        next = 'AcquiringCookie';
-      } else if (preEstablished) {
-        stamp();
-        takeAddress(e.source!);
-      }
-      break;
-    }
-    case 'packet.cookieResponse': {
-      if (state === 'AcquiringCookie') {
-        stamp();
-        c.addressFreshUntil = at + DHT_TIMEOUT;
-        firstTry();
-        handshake();
-        next = 'AwaitingHandshake';
-      }
-      break;
-    }
-    case 'packet.handshake': {
-      const sameKey = e.dhtKey === before.dhtKey;
-      if (state === 'AwaitingDHTKey' || state === 'AcquiringIPAddress' || state === 'AcquiringCookie') {
-        stamp();
-        takeKey('handshake');
-        takeAddress('sessionPacket');
-        firstTry();
-        handshake();
-        confirm();
-        next = 'AwaitingSessionPacket';
-      } else if (state === 'AwaitingHandshake') {
-        stamp();
-        if (!sameKey) out.push({ type: 'session.close', sendKill: false, reason: restartReason });
-        takeKey('handshake');
-        takeAddress('sessionPacket');
-        firstTry();
-        if (!sameKey) handshake();
-        confirm();
-        next = 'AwaitingSessionPacket';
-      } else if (state === 'AwaitingSessionPacket') {
-        stamp();
-        if (sameKey) {
-          c.dhtKeyFreshUntil = at + DHT_TIMEOUT;
-          c.addressFreshUntil = at + DHT_TIMEOUT;
-        } else {
-          out.push({ type: 'session.close', sendKill: false, reason: restartReason });
-          takeKey('handshake');
-          takeAddress('sessionPacket');
-          firstTry();
-          handshake();
-          confirm();
-        }
-      } else if (state === 'Established' && !sameKey) {
-        stamp();
-        out.push({ type: 'session.close', sendKill: true, reason: restartReason });
-        out.push({ type: 'notify.offline', reason: restartReason });
-        offline();
-        takeKey('handshake');
-        takeAddress('sessionPacket');
-        firstTry();
-        handshake();
-        confirm();
-        next = 'AwaitingSessionPacket';
-      }
-      break;
-    }
-    case 'packet.session': {
-      if (state === 'AwaitingSessionPacket') {
-        stamp();
-        c.addressFreshUntil = at + DHT_TIMEOUT;
-        noPhase();
-        c.aliveSendAt = at + PING;
-        c.aliveDeadline = at + TIMEOUT;
-        c.onlineSince = at;
-        out.push({ type: 'notify.online' }, { type: 'send.alive' });
-        next = 'Established';
-      }
-      break;
-    }
-    case 'packet.alive': {
-      if (state === 'Established') {
-        stamp();
-        c.addressFreshUntil = at + DHT_TIMEOUT;
-        c.aliveDeadline = at + TIMEOUT;
-      }
-      break;
-    }
-    case 'packet.kill': {
-      if (state === 'AwaitingSessionPacket' || state === 'Established') {
-        stamp();
-        if (state === 'Established') {
-          out.push({ type: 'notify.offline', reason: 'kill packet received' });
-          offline();
-        }
-        out.push({ type: 'session.close', sendKill: false, reason: 'kill packet received' });
-        firstTry();
-        cookieReq();
-        next = 'AcquiringCookie';
-      }
-      break;
-    }
-    case 'tick': {
-      if (state === 'AcquiringIPAddress') {
-        if (c.dhtKeyFreshUntil === null || at >= c.dhtKeyFreshUntil) {
-          stamp();
-          c.dhtKey = null;
-          c.dhtKeySource = null;
-          c.dhtKeyFreshUntil = null;
-          dropAddress();
-          next = 'AwaitingDHTKey';
-        }
-      } else if (preEstablished && due) {
-        stamp();
-        if (c.tries < TRIES) {
-          c.tries += 1;
-          c.resendAt = at + RESEND;
-          if (state === 'AcquiringCookie') cookieReq();
-          else handshake();
-          if (state === 'AwaitingSessionPacket') confirm();
-        } else if (state === 'AcquiringCookie') {
-          noPhase();
-          out.push({ type: 'session.close', sendKill: false, reason: 'timed out' });
-          dropAddress();
-          next = 'AcquiringIPAddress';
-        } else {
-          out.push({ type: 'session.close', sendKill: false, reason: 'timed out' });
-          firstTry();
-          cookieReq();
-          next = 'AcquiringCookie';
-        }
-      } else if (state === 'Established') {
-        if (c.aliveDeadline !== null && at >= c.aliveDeadline) {
-          stamp();
-          out.push({ type: 'session.close', sendKill: true, reason: 'timed out' });
-          out.push({ type: 'notify.offline', reason: 'timed out' });
-          offline();
-          dropAddress();
-          c.dhtKeyFreshUntil = at + DHT_TIMEOUT;
-          next = 'AcquiringIPAddress';
-        } else if (c.aliveSendAt !== null && at >= c.aliveSendAt) {
-          stamp();
-          c.aliveSendAt = at + PING;
-          out.push({ type: 'send.alive' });
-        }
-      }
-      break;
-    }
-  }
-  void moved;
-  return { value: next, context: c, outputs: out };
+  for (const effect of rule.effects) effect(c, event as unknown as Ev, out);
+  return { value: rule.to ?? snapshot.value, context: c, outputs: out };
 }

@@ -1,0 +1,74 @@
+/**
+ * The friendSession's model-based test configuration: which events to try in each state (DHT
+ * keys and addresses from every source, so every rank comparison is exercised), which tick
+ * times, and how a snapshot is abstracted for the traversal (facts as value, source and whether
+ * fresh; other times as none/due/pending).
+ */
+import type { AnyMachineSnapshot } from 'xstate';
+import { machineSpecs } from '../../machines/index.js';
+import type { ModelConfig, TimedEvent } from './harness.js';
+import { friendSessionInitial, friendSessionOracle } from './oracles/friend-session.oracle.js';
+
+const K1 = 'aa'.repeat(32);
+const K2 = 'bb'.repeat(32);
+const FRIEND = 'f0'.repeat(32);
+const A1 = '127.0.0.1:33445';
+const A2 = '127.0.0.1:33446';
+const T0 = 1_000_000;
+
+type FactView = { value: string; source: string; freshUntil: number } | null;
+type Ctx = Record<string, unknown> & { now: number; dhtKey: FactView; address: FactView };
+
+const TIMERS = ['resendAt', 'aliveSendAt', 'aliveDeadline', 'onlineSince'] as const;
+
+function serialize(s: AnyMachineSnapshot): string {
+  const c = s.context as Ctx;
+  const timer = (v: unknown): string => (typeof v !== 'number' ? 'none' : v <= c.now ? 'due' : 'pending');
+  const fact = (f: FactView) => (f === null ? null : [f.value, f.source, c.now < f.freshUntil ? 'fresh' : 'stale']);
+  // Which fact expires first decides which staleness rule a later tick meets.
+  // Which fact expires first, and whether before the next resend, decides which rule a later
+  // tick meets: states that differ only there are different states for the traversal.
+  const order = c.dhtKey && c.address ? Math.sign(c.dhtKey.freshUntil - c.address.freshUntil) : null;
+  const resendAt = c.resendAt as number | null;
+  const beforeResend = (f: FactView) => (f !== null && resendAt !== null ? f.freshUntil <= resendAt : null);
+  return JSON.stringify([s.value, fact(c.dhtKey), fact(c.address), order, beforeResend(c.dhtKey), beforeResend(c.address), c.tries, ...TIMERS.map((k) => timer(c[k]))]);
+}
+
+function tickTimes(s: AnyMachineSnapshot): number[] {
+  const c = s.context as Ctx;
+  const times = [c.dhtKey?.freshUntil, c.address?.freshUntil, c.resendAt, c.aliveSendAt, c.aliveDeadline];
+  return times.filter((t): t is number => typeof t === 'number');
+}
+
+export const friendSessionModel: ModelConfig = {
+  spec: machineSpecs.friendSession,
+  input: { friendPk: FRIEND, now: T0 },
+  initial: friendSessionInitial,
+  events: (s) => {
+    const c = s.context as Ctx;
+    const now = c.now;
+    // A report that arrives the moment the key went stale, before the tick that would forget it
+    // (a datagram and a timer due at the same instant): a weaker source may then replace the key.
+    const atKeyExpiry: TimedEvent[] = c.dhtKey && c.dhtKey.freshUntil > now ? [{ type: 'dhtKey.learned', now: c.dhtKey.freshUntil, dhtKey: K2, source: 'onion' }] : [];
+    return [
+      ...atKeyExpiry,
+      { type: 'dhtKey.learned', now, dhtKey: K1, source: 'onion' },
+      { type: 'dhtKey.learned', now, dhtKey: K2, source: 'dhtRoute' },
+      { type: 'dhtKey.learned', now, dhtKey: K2, source: 'dhtMessage' },
+      { type: 'dhtKey.learned', now, dhtKey: K1, source: 'dhtMessage' },
+      { type: 'address.learned', now, address: A1, source: 'dhtSearch' },
+      { type: 'address.learned', now, address: A1, source: 'dhtKeyPacket' },
+      { type: 'address.learned', now, address: A2, source: 'dhtKeyPacket' },
+      { type: 'address.learned', now, address: A2, source: 'dhtSearch' },
+      { type: 'packet.cookieResponse', now },
+      { type: 'packet.handshake', now, dhtKey: K1, address: A1 },
+      { type: 'packet.handshake', now, dhtKey: K2, address: A2 },
+      { type: 'packet.session', now },
+      { type: 'packet.alive', now },
+      { type: 'packet.kill', now },
+    ] as TimedEvent[];
+  },
+  tickTimes,
+  serialize,
+  oracle: friendSessionOracle,
+};
