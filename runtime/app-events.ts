@@ -6,7 +6,7 @@
  * never needs more UTF-8 bytes than arrived (runtime/messenger/text.ts); a `message` also
  * carries the exact bytes, which is what an echo should send back.
  */
-import type { FriendSessionState } from '../machines/index.js';
+import type { FriendPolicy, FriendSessionState } from '../machines/index.js';
 
 /** What automatic acceptance of friend requests did with one (runtime/messenger/auto-accept.ts). */
 export type AutoAcceptOutcome =
@@ -35,6 +35,8 @@ export type AppEvent =
   | { type: 'message'; friend: string; text: string; bytes: Uint8Array; kind: 'normal' | 'action'; t: number }
   | { type: 'receipt'; friend: string; id: number; t: number }
   | { type: 'friend_added'; friend: string; t: number }
+  /** The friend's connection policy changed (`setFriendPolicy`). */
+  | { type: 'friend_policy'; friend: string; policy: FriendPolicy; t: number }
   | { type: 'profile_changed'; t: number }
   /**
    * Raised by the UdpNode adapter, never by the engine: an application listener or a command run

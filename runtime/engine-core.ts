@@ -325,8 +325,8 @@ export abstract class EngineCore {
   }
 
   /** What we do about a friend (machines/types.ts FriendPolicy), sent with every facts event to its tasks. */
-  policyOf(_friendHex: string): FriendPolicy {
-    return 'TryingToConnect';
+  policyOf(friendHex: string): FriendPolicy {
+    return this.friends.get(friendHex)?.policy ?? 'TryingToConnect';
   }
 
   /** The friend session state of a friend. */
@@ -366,9 +366,12 @@ export abstract class EngineCore {
    * A friend's DHT-PK arrived (onion data 156 or DHT request 156): only strictly increasing
    * `no_replay` values are accepted (onion_client.c handle_dhtpk_announce); the session learns
    * the key; every UDP node listed is asked for the friend's DHT key, which finds the friend
-   * at once when it listed itself (docs/protocol.md §3.7).
+   * at once when it listed itself (docs/protocol.md §3.7). A RefusingToConnect friend's is dropped
+   * (`drop.policy.dhtpk_onion`, `drop.policy.dhtpk_dhtRoute`).
    */
   onDhtPk(friend: Friend, d: DhtPk, via: 'onion' | 'dhtRoute'): void {
+    // From a friend we refuse to connect to, its DHT key is not even looked at (setFriendPolicy).
+    if (friend.policy === 'RefusingToConnect') return this.drop(`policy.dhtpk_${via}`);
     // c-toxcore public_key_valid: no DHT key has its top bit set (X25519 would ignore it).
     if (!isValidPublicKey(d.dhtPk)) return this.drop('dhtpk.invalid_public_key');
     if (d.noReplay <= friend.lastNoReplay) return this.drop('dhtpk.replayed');

@@ -9,6 +9,7 @@
  * (`nextDeadline`). The engine owns keys, tables and buffers; the machines own progress and
  * decisions.
  */
+import { FRIEND_POLICIES, type FriendPolicy } from '../machines/index.js';
 import { fromHex, toHex, type Bytes } from '../protocol/bytes.js';
 import { isValidPublicKey } from '../protocol/keys.js';
 import type { IpPort } from '../protocol/ip-port.js';
@@ -230,6 +231,69 @@ export class Engine extends EngineCore implements ToxEngine {
     if (nospam.length !== NOSPAM_SIZE_BYTES) throw new Error(`nospam is ${NOSPAM_SIZE_BYTES} bytes`);
     this.nospam = nospam;
     this.app({ type: 'profile_changed', t: this.now });
+  }
+
+  /**
+   * Sets what we do about a friend (machines/types.ts `FriendPolicy`):
+   *   - `TryingToConnect` (the default): search for the friend and connect;
+   *   - `OpenToConnect`: no searches and no DHT-key sharing of ours (its connect and dhtkey tasks
+   *     stay Idle, no friend request goes out), but its cookie requests and handshakes are
+   *     answered, so a session it starts forms;
+   *   - `RefusingToConnect`: everything from the friend is dropped, each counted under
+   *     `drop.policy.*`; a session that is up (or being set up) is closed with a kill packet and
+   *     the friend goes offline (`friend_offline`, reason "refusing to connect").
+   * The friend's tasks are told at once, the change is reported (`friend_policy`) and saved with
+   * the profile (`profile_changed`). Setting the policy it already has does nothing. Throws an
+   * Error naming the argument when `friendHex` is not a friend's key or `policy` is no policy.
+   */
+  setFriendPolicy(now: number, friendHex: string, policy: FriendPolicy): void {
+    this.now = Math.max(this.now, now);
+    const shown = (v: unknown): string => JSON.stringify(v) ?? String(v);
+    if (typeof friendHex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(friendHex)) {
+      throw new Error(`setFriendPolicy: friendHex must be a friend's public key, 64 hex characters; got ${shown(friendHex)}`);
+    }
+    if (!(FRIEND_POLICIES as readonly unknown[]).includes(policy)) {
+      throw new Error(`setFriendPolicy: policy must be one of ${FRIEND_POLICIES.join(', ')}; got ${shown(policy)}`);
+    }
+    const f = this.friends.get(friendHex.toLowerCase());
+    if (!f) throw new Error(`setFriendPolicy: friendHex ${friendHex} is not a friend`);
+    if (f.policy === policy) return;
+    f.policy = policy;
+    this.app({ type: 'friend_policy', friend: f.pkHex, policy, t: this.now });
+    this.app({ type: 'profile_changed', t: this.now });
+    if (this.started) {
+      if (policy !== 'TryingToConnect') {
+        // Our searches for the friend end now, not when their last answers come in.
+        this.dht.stopSearch(f.pkHex);
+        this.onion.removeFriend(f.pkHex);
+      }
+      if (policy === 'RefusingToConnect') this.restartSession(f, 'refusing to connect');
+      this.sendFacts(f.pkHex, true);
+    }
+    this.flush();
+  }
+
+  /**
+   * Ends the friend's session as the session machine ends one (its `session.close` with a kill
+   * packet, and `notify.offline` when it was Established, through the same output routes) and
+   * gives the friend a new session machine that knows nothing (AwaitingDHTKey).
+   */
+  private restartSession(f: Friend, reason: string): void {
+    const key = actorKeys.session(f.pkHex);
+    const was = this.lastProgress.get(f.pkHex);
+    // Twice at most: closing installs a connection the friend's restart had prepared (net-crypto.ts close).
+    for (let i = 0; i < 2 && (i === 0 || this.netCrypto.connection(f.pkHex)); i++) {
+      this.route(key, 'friendSession', { type: 'session.close', sendKill: true, reason });
+    }
+    if (was === 'Established') this.route(key, 'friendSession', { type: 'notify.offline', reason });
+    this.actors.remove(key);
+    this.actors.create(key, 'friendSession', { friendPk: f.pkHex, now: this.now });
+    this.dhtKeys.set(f.pkHex, null);
+    this.tellNetCryptoSession(f.pkHex);
+    if (was !== 'AwaitingDHTKey') {
+      this.lastProgress.set(f.pkHex, 'AwaitingDHTKey');
+      this.app({ type: 'progress', friend: f.pkHex, state: 'AwaitingDHTKey', t: this.now });
+    }
   }
 
   /**

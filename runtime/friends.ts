@@ -3,6 +3,7 @@
  * that is not progress (progress lives in the friend's machines). Plain data, owned by the
  * engine, read and written by its subsystems.
  */
+import type { FriendPolicy } from '../machines/index.js';
 import { toHex, type Bytes } from '../protocol/bytes.js';
 
 /** c-toxcore friend status (Messenger.h): 1 added (request not sent yet), 2 request sent, 3 confirmed. */
@@ -22,6 +23,12 @@ export interface Friend {
   lastSeen: bigint;
   /** Highest DHT-PK `no_replay` accepted from this friend (reset when it goes offline). */
   lastNoReplay: bigint;
+  /**
+   * What we do about this friend (machines/types.ts): search and connect (`TryingToConnect`, the
+   * default), only answer its handshakes (`OpenToConnect`), or drop everything from it
+   * (`RefusingToConnect`). Changed only through the engine's `setFriendPolicy`.
+   */
+  policy: FriendPolicy;
 }
 
 export interface FriendInit {
@@ -33,6 +40,7 @@ export interface FriendInit {
   statusMessage?: string;
   userStatus?: number;
   lastSeen?: bigint;
+  policy?: FriendPolicy;
 }
 
 export class FriendTable {
@@ -57,6 +65,7 @@ export class FriendTable {
       userStatus: init.userStatus ?? 0,
       lastSeen: init.lastSeen ?? 0n,
       lastNoReplay: 0n,
+      policy: init.policy ?? 'TryingToConnect',
     };
     this.byHex.set(pkHex, f);
     return f;

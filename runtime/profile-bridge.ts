@@ -2,6 +2,8 @@
  * Between a c-toxcore profile (savedata) and an engine: what an engine starts from, and the
  * profile an engine's current state saves to. Everything the engine does not model (DHT and
  * relay node lists, conferences, unknown sections, the trailer) is carried over untouched.
+ * Each friend's connection policy travels with its record (toxstate's own section; a friend with
+ * the default policy adds nothing to the file).
  */
 import type { Bytes } from '../protocol/bytes.js';
 import type { Crypto } from '../protocol/crypto.js';
@@ -45,6 +47,7 @@ export function profileStart(p: Profile): ProfileStart {
         statusMessage: text.decode(f.statusMessage),
         userStatus: f.userStatus,
         lastSeen: f.lastSeen,
+        policy: f.policy ?? 'TryingToConnect',
       })),
   };
 }
@@ -66,6 +69,8 @@ export function profileOf(engine: Engine, base: Profile): Profile {
     userStatus: f.userStatus,
     requestNospam: f.status === 'confirmed' ? new Uint8Array(4) : f.requestNospam,
     lastSeen: f.lastSeen,
+    // Only a non-default policy is saved (its own section, protocol/profile/friend-policies.ts).
+    ...(f.policy !== 'TryingToConnect' ? { policy: f.policy } : {}),
   }));
   const goodNodes = engine.dht.goodNodes().slice(0, 64).map((n) => ({ transport: 'udp' as const, ipPort: n.ipPort, publicKey: n.pk }));
   return {

@@ -4,7 +4,7 @@
  * `Engine` class implements it; the protocol layers, the machine actors' write side, the
  * datagram queue and the clock stay internal.
  */
-import type { FriendSessionState } from '../machines/index.js';
+import type { FriendPolicy, FriendSessionState } from '../machines/index.js';
 import type { Bytes } from '../protocol/bytes.js';
 import type { IpPort } from '../protocol/ip-port.js';
 import type { Actor } from './actors.js';
@@ -70,6 +70,8 @@ export interface ToxEngine {
   setStatusMessage(now: number, statusMessage: string): void;
   setUserStatus(now: number, userStatus: 0 | 1 | 2): void;
   setNospam(now: number, nospam: Bytes): void;
+  /** What we do about a friend: search and connect, only answer, or refuse (`friend.policy` shows it). */
+  setFriendPolicy(now: number, friendHex: string, policy: FriendPolicy): void;
   /** Kill packets to every friend with a session (as tox_kill); returns how many went out. */
   shutdown(now: number): number;
 

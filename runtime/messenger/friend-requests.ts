@@ -73,8 +73,13 @@ export class FriendRequestReceiver {
       this.ctx.drop(`messenger.friend_request_malformed_${via}`);
       return false;
     }
-    const c = this.check(senderPk, nospam);
     const hex = toHex(senderPk);
+    // A friend we refuse to connect to: its request has no effect at all (not even the ring).
+    if (this.ctx.friends.get(hex)?.policy === 'RefusingToConnect') {
+      this.ctx.drop('policy.friend_request');
+      return false;
+    }
+    const c = this.check(senderPk, nospam);
     const autoAccept = this.autoAccept();
     if (!c.ok) {
       this.ctx.drop(`messenger.friend_request_${c.reason}`);

@@ -266,8 +266,9 @@ export class Messenger implements TimedLayer {
     }
   }
 
-  /** A lossless payload (16–191), in order. */
+  /** A lossless payload (16–191), in order. Nothing from a friend we refuse to connect to is taken. */
   handleLossless(f: Friend, payload: Bytes): void {
+    if (f.policy === 'RefusingToConnect') return this.ctx.drop('policy.lossless_packet');
     const id = payload[0];
     const now = this.ctx.now;
     // friend_connection's own payloads, whatever the messenger status.

@@ -11,6 +11,8 @@
  *   - any other key costs an X25519, taken from one budget for all sources (`unknownKeyBudget`),
  *     and is not cached unless the request opens and names a friend, so a flood of requests
  *     with random keys leaves no state behind;
+ *   - an authenticated request from a friend whose policy is `RefusingToConnect` is dropped
+ *     (`drop.policy.cookie_request`); an `OpenToConnect` friend is answered like any other;
  *   - an authenticated request naming a friend spends a token of the answer guard
  *     (cookie-guard.ts), keyed by source address and DHT key for a friend's session DHT key (no
  *     one else holds that key), by source address for any other key.
@@ -73,7 +75,10 @@ export class CookieResponder {
     // Only a friend can use a cookie (we accept handshakes from friends only, as c-toxcore's
     // friend_connection): a stranger gets no answer, so strangers cannot use us to reflect
     // 161-byte answers to 145-byte requests (c-toxcore answers anyone).
-    if (!ctx.isFriend(toHex(req.value.realPk))) return ctx.drop('net_crypto.cookie_request_not_friend');
+    const friend = ctx.friend(toHex(req.value.realPk));
+    if (!friend) return ctx.drop('net_crypto.cookie_request_not_friend');
+    // A friend we refuse to connect to (machines/types.ts FriendPolicy) gets no cookie either.
+    if (friend.policy === 'RefusingToConnect') return ctx.drop('policy.cookie_request');
     if (!sessionKey) this.rememberRequester(senderHex, shared, known);
     const source = ipPortKey(from);
     if (!this.guard.allow(sessionKey ? `${source} ${senderHex}` : source, now)) return ctx.drop('net_crypto.cookie_request_rate_limited');

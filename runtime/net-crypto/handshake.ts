@@ -6,6 +6,8 @@
  * what arrived (`net_crypto.cookieReceived`, `net_crypto.handshakeReceived`).
  *
  * Rules (c-toxcore 0.2.18 net_crypto.c, and where we differ):
+ *   - A valid handshake from a friend whose policy is `RefusingToConnect` is dropped
+ *     (`drop.policy.handshake`); from an `OpenToConnect` friend it is taken like any other.
  *   - 0x19 is matched by exact source ip:port, while the session is in AcquiringCookie, with our
  *     echo id; 0x1a by our cookie (fresh, naming a friend's real key), from anywhere (a
  *     handshake can open a connection, as c-toxcore's new-connection path).
@@ -127,6 +129,8 @@ export class Handshakes {
     if (!friend) return ctx.drop('net_crypto.handshake_not_friend');
     const hs = openHandshake(crypto, keys.realShared(c.value.realPk), data);
     if (!hs.ok) return ctx.drop('net_crypto.handshake_invalid');
+    // Authentic, from a friend we refuse to connect to (machines/types.ts FriendPolicy): dropped.
+    if (friend.policy === 'RefusingToConnect') return ctx.drop('policy.handshake');
 
     const dhtHex = toHex(c.value.dhtPk);
     const session = table.session(peerHex);

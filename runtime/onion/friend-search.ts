@@ -138,6 +138,8 @@ export class FriendSearches {
    */
   sighted(f: Friend, retIpPort: IpPort, ret: Bytes, dataPk: Bytes): void {
     if (equalBytes(dataPk, ZERO_32)) return;
+    // A friend we refuse to connect to: its announce is stored for the network, but it is no way to reach it.
+    if (f.policy === 'RefusingToConnect') return this.ctx.drop('policy.local_sighting');
     const s = this.searchOf(f);
     const previous = this.localSighting(s);
     s.local = { retIpPort, ret, dataPk, seenAt: this.ctx.now };

@@ -25,6 +25,7 @@ function friend(over: Partial<Friend> = {}): Friend {
     userStatus: 0,
     lastSeen: 0n,
     lastNoReplay: 0n,
+    policy: 'TryingToConnect',
     ...over,
   };
 }
