@@ -71,7 +71,8 @@ describe('friend policy on a 12-node toxstate network', () => {
     befriendWith(sim, a, b, 'TryingToConnect');
     expect(sim.runUntilTrue(() => established(a, b), 20_000)).toBe(true);
     expect(outreach(a).searches).toBeGreaterThan(0);
-    expect(outreach(a).dhtpkOnion + outreach(a).dhtpkRoute).toBeGreaterThan(0);
+    const { dhtpkOnion, dhtpkRoute } = outreach(a);
+    expect(dhtpkOnion! + dhtpkRoute!).toBeGreaterThan(0);
   });
 
   it('RefusingToConnect: the friend’s DHT-PKs over the onion and the DHT and its cookie requests are dropped and counted; no session in 60 s', async () => {
