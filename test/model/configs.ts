@@ -6,10 +6,10 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { machineSpecs, type MachineName } from '../../machines/index.js';
 import type { ModelConfig, TimedEvent } from './harness.js';
 import { friendSessionModel } from './friend-session.config.js';
-import { connectOracle } from './oracles/connect.oracle.js';
-import { dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
-import { toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
-import { friendRequestOracle } from './oracles/friend-request.oracle.js';
+import { connectInitial, connectOracle } from './oracles/connect.oracle.js';
+import { dhtkeyShareInitial, dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
+import { toxidAnnounceInitial, toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
+import { friendRequestInitial, friendRequestOracle } from './oracles/friend-request.oracle.js';
 
 export const K1 = 'aa'.repeat(32);
 export const K2 = 'bb'.repeat(32);
@@ -73,6 +73,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     },
     tickTimes: (s) => numbers(s, ['dhtKeyFreshUntil', 'addressFreshUntil', 'searchAt', 'pingAt']),
     serialize: (s) => relativeTimes(s, CONNECT_TIMES, true),
+    initial: connectInitial,
     oracle: connectOracle,
   },
   dhtkeyShare: {
@@ -86,6 +87,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     },
     tickTimes: (s) => numbers(s, ['searchAt', 'onionShareAt', 'dhtShareAt']),
     serialize: (s) => relativeTimes(s, DHTKEY_TIMES),
+    initial: dhtkeyShareInitial,
     oracle: dhtkeyShareOracle,
   },
   toxidAnnounce: {
@@ -106,6 +108,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     },
     tickTimes: (s) => numbers(s, ['roundAt', 'stableAt', 'offlineAt']),
     serialize: (s) => relativeTimes(s, TOXID_TIMES, true),
+    initial: toxidAnnounceInitial,
     oracle: toxidAnnounceOracle,
   },
   friendRequest: {
@@ -119,6 +122,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     tickTimes: (s) => numbers(s, ['resendAt']),
     // `sent` only counts rounds (it grows forever): the traversal sees 0, 1 or "more".
     serialize: (s) => relativeTimes({ ...s, context: { ...s.context, sent: Math.min((s.context as { sent: number }).sent, 2) } } as AnyMachineSnapshot, REQUEST_TIMES, true),
+    initial: friendRequestInitial,
     oracle: friendRequestOracle,
   },
 };

@@ -1,11 +1,19 @@
 /**
  * Model-based test harness: xstate/graph generates a shortest path to every reachable
  * (abstracted) state of a machine; each path is extended by every event the generator offers
- * in its last state, so every reachable transition is taken at least once. Every step of every
- * path is replayed with `step()` and checked against an independent oracle (a plain reference
- * model of the same protocol rules, in ./oracles): the state, the whole context and the
- * outputs must agree. Two timing invariants are checked at every state reached:
- *   - a tick one millisecond before `nextDeadline` does nothing;
+ * in its last state, so every reachable transition is taken at least once.
+ *
+ * The reference model (./oracles) runs beside the machine as a reducer of its own: it starts from
+ * its own `initial(input)` and is advanced by its own answers, never from the machine's snapshot,
+ * so every value it carries (a timeout, a round count, a deadline) is computed by the model from
+ * its rules. At the start and after every step of every path the state, the whole context and
+ * the outputs must agree.
+ *
+ * Timing invariants, checked at every distinct snapshot reached:
+ *   - ticks at several later times (+1 ms, +1 s, +60 s, +200 s, +2 h, and 1 ms before the
+ *     deadline) take a transition only at or after `nextDeadline`: a state whose timing rule can
+ *     fire must announce a deadline no later than the tick that fires it, and where
+ *     `nextDeadline` is null no later tick does anything;
  *   - a tick at `nextDeadline` fires a transition and leaves no deadline in the past.
  */
 import { getShortestPaths } from 'xstate/graph';
@@ -22,6 +30,12 @@ export interface Expectation {
   readonly outputs: readonly { type: string }[];
 }
 
+/** The reference model's own state: what it expects the machine's state and context to be. */
+export interface ModelState {
+  readonly value: unknown;
+  readonly context: object;
+}
+
 export interface ModelConfig {
   readonly spec: MachineSpec;
   readonly input: unknown;
@@ -31,10 +45,14 @@ export interface ModelConfig {
   readonly tickTimes: (snapshot: AnyMachineSnapshot) => number[];
   /** Abstraction of a snapshot for the traversal (absolute times made relative). */
   readonly serialize: (snapshot: AnyMachineSnapshot) => string;
-  /** The reference model's initial snapshot for `input` (value, whole context, no outputs). */
-  readonly initial?: (input: unknown) => Expectation;
-  /** The reference model: what must happen when `event` reaches `snapshot`. */
-  readonly oracle: (snapshot: AnyMachineSnapshot, event: TimedEvent) => Expectation;
+  /** The reference model's initial state for `input` (value, whole context; no outputs). */
+  readonly initial: (input: unknown) => Expectation;
+  /**
+   * The reference model: what must happen when `event` reaches the model in `state` (the model's
+   * own state, never the machine's snapshot). A method, so that a model written against a
+   * snapshot's `value` and `context` still fits.
+   */
+  oracle(state: ModelState, event: TimedEvent): Expectation;
   /** Safety bound for the traversal. */
   readonly limit?: number;
 }
@@ -65,7 +83,7 @@ function eventsFor(config: ModelConfig, snapshot: AnyMachineSnapshot): TimedEven
 
 const show = (x: unknown): string => JSON.stringify(x);
 
-function compare(label: string, actual: { snapshot: AnyMachineSnapshot; outputs: unknown[] }, expected: Expectation): string | null {
+function compare(label: string, actual: { snapshot: { value: unknown; context: unknown }; outputs: unknown[] }, expected: Expectation): string | null {
   const problems: string[] = [];
   if (show(actual.snapshot.value) !== show(expected.value)) problems.push(`state ${show(actual.snapshot.value)} ≠ expected ${show(expected.value)}`);
   const ctx = actual.snapshot.context as Record<string, unknown>;
@@ -75,15 +93,24 @@ function compare(label: string, actual: { snapshot: AnyMachineSnapshot; outputs:
   return problems.length ? `${label}: ${problems.join('; ')}` : null;
 }
 
+/** Later times at which a tick is tried: +1 ms, +1 s, +60 s, +200 s, +2 h. */
+export const TICK_PROBES_MS = [1, 1000, 60_000, 200_000, 7_200_000] as const;
+
 function checkTiming(config: ModelConfig, snapshot: AnyMachineSnapshot, label: string): string[] {
   const d = config.spec.nextDeadline(snapshot);
-  if (d === null) return [];
   const problems: string[] = [];
   const now = (snapshot.context as { now: number }).now;
-  if (d.at > now) {
-    const before = step(config.spec.machine, snapshot, { type: 'tick', now: d.at - 1 });
-    if (before.taken !== null) problems.push(`${label}: tick 1 ms before the deadline (${d.reason}) fired ${before.taken.id}`);
+  // A tick that takes a transition needs a deadline at or before it; where there is none, no
+  // later tick may do anything.
+  const probes: number[] = TICK_PROBES_MS.map((p) => now + p);
+  if (d !== null && d.at - 1 > now) probes.push(d.at - 1);
+  for (const t of probes) {
+    const r = step(config.spec.machine, snapshot, { type: 'tick', now: t });
+    if (r.taken === null) continue;
+    if (d === null) problems.push(`${label}: no deadline, but a tick at +${t - now} ms fired ${r.taken.id}`);
+    else if (d.at > t) problems.push(`${label}: the deadline is at +${d.at - now} ms (${d.reason}), but a tick at +${t - now} ms fired ${r.taken.id}`);
   }
+  if (d === null) return problems;
   // At the deadline a tick must fire; several deadlines may share the instant, so the runtime
   // ticks again while one is due. That must end with every deadline in the future.
   const t = Math.max(d.at, now);
@@ -113,33 +140,51 @@ export function runModel(config: ModelConfig): ModelReport {
   } as never);
   const walked = new Set<string>();
   const failures: string[] = [];
+  const fail = (problem: string | null): void => {
+    if (problem && failures.length < 50) failures.push(problem);
+  };
   const verified = new Set<string>();
+  const timed = new Set<string>();
   let steps = 0;
-  const initial = start(machine, config.input).snapshot;
+  const started = start(machine, config.input);
+  const initial = started.snapshot;
+  const model0 = config.initial(config.input);
+  fail(compare(`${config.spec.name} initial snapshot`, { snapshot: initial, outputs: started.outputs }, model0));
+  const modelState = (e: Expectation): ModelState => ({ value: e.value, context: e.context });
 
-  const check = (snapshot: AnyMachineSnapshot, event: TimedEvent, label: string): AnyMachineSnapshot => {
+  const timing = (snapshot: AnyMachineSnapshot, label: string): void => {
+    const key = `${show(snapshot.value)}${show(snapshot.context)}`;
+    if (timed.has(key)) return;
+    timed.add(key);
+    for (const p of checkTiming(config, snapshot, label)) fail(p);
+  };
+
+  /** One step of the machine and of the model side by side; returns both next states. */
+  const check = (snapshot: AnyMachineSnapshot, model: ModelState, event: TimedEvent, label: string): [AnyMachineSnapshot, ModelState] => {
     const result = step(machine, snapshot, event);
     steps++;
     if (result.taken) walked.add(result.taken.id);
-    const key = `${show(snapshot.value)}${show(snapshot.context)}${show(event)}`;
+    const expected = config.oracle(model, event);
+    const key = `${show(model)}${show(snapshot.value)}${show(snapshot.context)}${show(event)}`;
     if (!verified.has(key)) {
       verified.add(key);
-      const problem = compare(label, result, config.oracle(snapshot, event));
-      if (problem && failures.length < 50) failures.push(problem);
+      fail(compare(label, result, expected));
+      timing(result.snapshot, label);
     }
-    return result.snapshot;
+    return [result.snapshot, modelState(expected)];
   };
 
+  timing(initial, `${config.spec.name} at start`);
   for (const path of paths) {
     let s = initial;
+    let m = modelState(model0);
     const trail: string[] = [];
     for (const st of path.steps) {
       if ((st.event as EventObject).type.startsWith('xstate.')) continue;
       trail.push(`${(st.event as EventObject).type}@${(st.event as { now?: number }).now}`);
-      s = check(s, st.event as unknown as TimedEvent, `${config.spec.name} via ${trail.join(' → ')}`);
+      [s, m] = check(s, m, st.event as unknown as TimedEvent, `${config.spec.name} via ${trail.join(' → ')}`);
     }
-    for (const p of checkTiming(config, s, `${config.spec.name} after ${trail.join(' → ') || 'start'}`)) if (failures.length < 50) failures.push(p);
-    for (const e of eventsFor(config, s)) check(s, e, `${config.spec.name} via ${[...trail, `${e.type}@${(e as { now?: number }).now}`].join(' → ')}`);
+    for (const e of eventsFor(config, s)) check(s, m, e, `${config.spec.name} via ${[...trail, `${e.type}@${(e as { now?: number }).now}`].join(' → ')}`);
   }
   const all = allTransitions(machine);
   return {

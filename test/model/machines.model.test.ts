@@ -4,6 +4,8 @@
  * fails, by name, on any transition of a machine definition that no path walked.
  */
 import { describe, expect, it } from 'vitest';
+import { createMachine, type AnyStateMachine } from 'xstate';
+import { machineSpecs } from '../../machines/index.js';
 import { runModel } from './harness.js';
 import { modelConfigs } from './configs.js';
 
@@ -23,3 +25,36 @@ for (const [name, config] of Object.entries(modelConfigs)) {
     });
   });
 }
+
+/**
+ * The harness itself: each hole issue 15 found (a mutant that every test let through) is shown
+ * closed by running the harness on that mutant and expecting it to fail.
+ */
+describe('the model harness catches the mutants that once slipped through', () => {
+  const mutant = (m: AnyStateMachine, change: (config: Record<string, unknown>) => Record<string, unknown>): AnyStateMachine =>
+    createMachine(change({ ...(m.config as Record<string, unknown>) }) as never, m.implementations as never) as AnyStateMachine;
+
+  it('a machine that starts in the wrong state (toxidAnnounce in Announcing)', () => {
+    const spec = { ...machineSpecs.toxidAnnounce, machine: mutant(machineSpecs.toxidAnnounce.machine, (c) => ({ ...c, initial: 'Announcing' })) };
+    const r = runModel({ ...modelConfigs.toxidAnnounce, spec });
+    expect(r.failures.join('\n')).toMatch(/initial snapshot: state "Announcing" ≠ expected "Offline"/);
+  });
+
+  it('a nextDeadline that answers null where a timer can fire (connect, toxidAnnounce)', () => {
+    for (const name of ['connect', 'toxidAnnounce'] as const) {
+      const spec = { ...machineSpecs[name], nextDeadline: () => null };
+      const r = runModel({ ...modelConfigs[name], spec });
+      expect(r.failures.join('\n'), name).toMatch(/no deadline, but a tick at \+\d+ ms fired/);
+    }
+  });
+
+  it('a value the model must compute, not copy (the friend-request timeout 5 s → 10 s)', () => {
+    const machine = mutant(machineSpecs.friendRequest.machine, (c) => ({
+      ...c,
+      context: (a: { input: { friendPk: string; now: number } }) => ({ ...(c['context'] as (a: unknown) => object)(a), timeoutMs: 10_000 }),
+    }));
+    const r = runModel({ ...modelConfigs.friendRequest, spec: { ...machineSpecs.friendRequest, machine } });
+    expect(r.failures.join('\n')).toMatch(/context\.timeoutMs = 10000 ≠ expected 5000/);
+    expect(r.failures.join('\n')).toMatch(/context\.resendAt = \d+ ≠ expected \d+/);
+  });
+});
