@@ -9,7 +9,8 @@
  * decision an `auto_accept` line.
  */
 import { existsSync } from 'node:fs';
-import { fromHex } from '../protocol/bytes.js';
+import { FRIEND_POLICIES, type FriendPolicy } from '../machines/index.js';
+import { fromHex, toHex } from '../protocol/bytes.js';
 import { loadCrypto } from '../runtime/adapters/node-crypto.js';
 import { formatIpPort, parseIp, type IpPort, isLoopback } from '../protocol/ip-port.js';
 import { isValidPublicKey } from '../protocol/keys.js';
@@ -30,6 +31,8 @@ export interface NodeOptions {
   readonly passphrase: (() => Promise<string>) | undefined;
   readonly friends: readonly string[];
   readonly addFriends: readonly string[];
+  /** --policy PK=POLICY arguments (checked by runNode). */
+  readonly policies: readonly string[];
   readonly acceptFriends: boolean;
   /** --accept-max: accept automatically only while there are fewer friends than this. */
   readonly acceptMax: number | undefined;
@@ -70,6 +73,24 @@ function parsePk(text: string, option: string): Uint8Array {
   return pk.value;
 }
 
+/** The long-term key (hex) of a Tox ID parseFriendRequestArg accepted. */
+function keyOfToxId(toxId: string): string {
+  const id = parseToxId(toxId);
+  return id.ok ? toHex(id.value.publicKey) : '';
+}
+
+/** Parses `PK=POLICY` (--policy), naming what is wrong. */
+export function parsePolicyArg(text: string): { pkHex: string; policy: FriendPolicy } {
+  const eq = text.indexOf('=');
+  if (eq < 0) throw new CliError(`--policy ${JSON.stringify(text)}: expected PK=POLICY, POLICY one of ${FRIEND_POLICIES.join(', ')}`);
+  const pk = parsePk(text.slice(0, eq), '--policy');
+  const policy = text.slice(eq + 1);
+  if (!(FRIEND_POLICIES as readonly string[]).includes(policy)) {
+    throw new CliError(`--policy ${JSON.stringify(text)}: the policy must be one of ${FRIEND_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
+  }
+  return { pkHex: toHex(pk), policy: policy as FriendPolicy };
+}
+
 /** Parses `TOXID[:MESSAGE]`, naming a bad length, hex or checksum. */
 export function parseFriendRequestArg(text: string): { toxId: string; message: string } {
   const colon = text.indexOf(':');
@@ -87,6 +108,10 @@ export async function runNode(o: NodeOptions): Promise<number> {
   const bootstrap = o.bootstrap.map(parseBootstrap);
   const friendPks = o.friends.map((f) => parsePk(f, '--friend'));
   const requests = o.addFriends.map(parseFriendRequestArg);
+  const policies = o.policies.map(parsePolicyArg);
+  for (const [i, p] of policies.entries()) {
+    if (policies.findIndex((q) => q.pkHex === p.pkHex) !== i) throw new CliError(`--policy: friend ${p.pkHex} is given more than once`);
+  }
   if (o.name !== undefined && new TextEncoder().encode(o.name).length > MAX_NAME_LENGTH_BYTES) {
     throw new CliError(`--name: ${new TextEncoder().encode(o.name).length} bytes, at most ${MAX_NAME_LENGTH_BYTES}`);
   }
@@ -96,6 +121,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
   }
 
   let profile: Profile;
+  let created = false;
   let secret: string | undefined;
   if (o.profilePath && existsSync(o.profilePath)) {
     try {
@@ -112,11 +138,17 @@ export async function runNode(o: NodeOptions): Promise<number> {
     }
   } else {
     profile = newProfile(crypto, random);
-    // A dangling symbolic link is refused here (never a new identity behind the user's link).
-    if (o.profilePath) await saveProfile(o.profilePath, profile, { crypto }).catch((e: unknown) => {
-      throw new CliError(e instanceof Error ? e.message : String(e));
-    });
+    created = true;
   }
+  // A --policy names a friend we have or add now (checked before a new profile is written).
+  const friendHexes = new Set([...profile.friends.map((f) => toHex(f.publicKey)), ...friendPks.map(toHex), ...requests.map((r) => keyOfToxId(r.toxId))]);
+  for (const p of policies) {
+    if (!friendHexes.has(p.pkHex)) throw new CliError(`--policy: ${p.pkHex} is not a friend (add it with --friend or --add-friend)`);
+  }
+  // A dangling symbolic link is refused here (never a new identity behind the user's link).
+  if (created && o.profilePath) await saveProfile(o.profilePath, profile, { crypto }).catch((e: unknown) => {
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  });
 
   const start = profileStart(profile);
   const engine = new Engine({
@@ -157,6 +189,11 @@ export async function runNode(o: NodeOptions): Promise<number> {
     { ev: 'self', toxid: profileToxId({ ...profile, keys: { ...profile.keys, nospam: engine.nospam } }), pk: engine.selfHex, dhtpk: engine.keys.dhtPkHex, port: node.address.port },
     `toxstate node ${formatIpPort(node.address)}\n  Tox ID  ${profileToxId(profile)}\n  DHT key ${engine.keys.dhtPkHex}`,
   );
+
+  // Policies loaded with the profile (changes are friend_policy events below).
+  for (const f of engine.friends.all()) {
+    if (f.policy !== 'TryingToConnect') print({ ev: 'friend_policy', friend: f.pkHex, policy: f.policy, t: 0 }, `[0.00s] ${short(f.pkHex)} policy ${f.policy}`);
+  }
 
   // Profile saving: after any change, at most every 500 ms; always on exit.
   let dirty = false;
@@ -200,6 +237,9 @@ export async function runNode(o: NodeOptions): Promise<number> {
       case 'friend_request':
         print({ ev: 'friend_request', pk: e.pk, message: e.message, t }, `[${t.toFixed(2)}s] friend request from ${e.pk}: ${e.message}`);
         return;
+      case 'friend_policy':
+        print({ ev: 'friend_policy', friend: e.friend, policy: e.policy, t }, `[${t.toFixed(2)}s] ${short(e.friend)} policy ${e.policy}`);
+        return;
       case 'auto_accept':
         print({ ev: 'auto_accept', pk: e.pk, outcome: e.outcome, t }, `[${t.toFixed(2)}s] friend request from ${short(e.pk)}: ${e.outcome}`);
         return;
@@ -228,6 +268,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
       if (o.name !== undefined) eng.setName(now, o.name);
       for (const pk of friendPks) eng.addFriend(now, pk);
       for (const r of requests) eng.sendFriendRequest(now, r.toxId, r.message);
+      for (const p of policies) eng.setFriendPolicy(now, p.pkHex, p.policy);
       for (const b of bootstrap) eng.bootstrap(now, b.ipPort, b.pk);
       if (o.network === 'public') for (const b of PUBLIC_BOOTSTRAP_NODES) eng.bootstrap(now, b.ipPort, b.pk);
     });

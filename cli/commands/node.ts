@@ -25,6 +25,12 @@ Identity and friends:
                            beyond it wait (64 at most; a requester that asks again is
                            preferred), and an accepted friend that does not come online
                            within 5 minutes is removed again
+  --policy PK=POLICY       what to do about friend PK (64 hex; a friend from the profile,
+                           --friend or --add-friend), saved in the profile; may repeat:
+                             TryingToConnect    search for it and connect (the default)
+                             OpenToConnect      no searches, our DHT key not sent to it; its
+                                                connection attempts are answered
+                             RefusingToConnect  drop everything it sends; a session is closed
   --name NAME              set our name
 Network:
   --bind ADDR              address to bind (default 0.0.0.0; tests use 127.0.0.1)
@@ -41,7 +47,8 @@ Behaviour:
   --no-open                do not open a browser for --inspect (the URL is printed anyway)
 
 JSON events: self, progress, dht_connected, announced, unannounced, friend_request, auto_accept,
-friend_added, friend_online, friend_offline, friend_name, message, receipt, send_refused, error
+friend_added, friend_policy (at start for each friend whose policy is not the default, then on
+every change), friend_online, friend_offline, friend_name, message, receipt, send_refused, error
 (each with "t" in seconds), and last stopped (friends and counters).`;
 
 export const command: Command = {
@@ -54,6 +61,7 @@ export const command: Command = {
         profile: { type: 'string' },
         friend: { type: 'string', multiple: true },
         'add-friend': { type: 'string', multiple: true },
+        policy: { type: 'string', multiple: true },
         'accept-friends': { type: 'boolean' },
         'accept-max': { type: 'string' },
         'accept-rate': { type: 'string' },
@@ -82,6 +90,7 @@ export const command: Command = {
       passphrase: needPass ? async () => passphrase(`passphrase for ${profilePath}`) : undefined,
       friends: values.friend ?? [],
       addFriends: values['add-friend'] ?? [],
+      policies: values.policy ?? [],
       acceptFriends: values['accept-friends'] ?? false,
       acceptMax: intOption(values['accept-max'], 'accept-max', 0, 1_000_000),
       acceptRate: intOption(values['accept-rate'], 'accept-rate', 1, 1_000_000),
