@@ -47,6 +47,8 @@ export interface FriendRow {
   readonly connect: string;
   /** The friend request task's state while a request is pending ('' otherwise). */
   readonly request: string;
+  /** The friend's connection policy (TryingToConnect, OpenToConnect, RefusingToConnect), as it is now. */
+  readonly policy: string;
 }
 
 export interface ActorsPage {
@@ -220,6 +222,7 @@ export class InspectorModel {
           dhtkey: this.stateOf(h, actorKeys.dhtkey(self, f.pkHex), seq),
           connect: this.stateOf(h, actorKeys.connect(self, f.pkHex), seq),
           request: this.stateOf(h, actorKeys.request(self, f.pkHex), seq),
+          policy: f.policy,
         });
       total++;
     }

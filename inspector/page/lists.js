@@ -29,7 +29,7 @@ export async function renderFriends() {
     d.title = row.friend;
     d.innerHTML =
       `<div><span class="name">${esc(row.label)}</span> <span class="prog ${esc(row.progress)}">${esc(row.progress)}</span></div>` +
-      `<div class="tasks mono">dhtkey ${esc(leaf(row.dhtkey))} · connect ${esc(leaf(row.connect))}${row.request ? ` · request ${esc(leaf(row.request))}` : ''}</div>`;
+      `<div class="tasks mono">dhtkey ${esc(leaf(row.dhtkey))} · connect ${esc(leaf(row.connect))}${row.request ? ` · request ${esc(leaf(row.request))}` : ''}${row.policy && row.policy !== 'TryingToConnect' ? ` · policy ${esc(row.policy)}` : ''}</div>`;
     d.addEventListener('click', () => selectFriend(row.friend));
     frag.appendChild(d);
   });
