@@ -16,7 +16,7 @@ export const shortHex = (hex: string): string => (hex.length > 16 ? `${hex.slice
 export function actorLabel(key: string, name: KeyNamer): string {
   const parts = key.split(':');
   const kind = parts[0]!;
-  if (kind === 'toxid') return 'toxid';
+  if (kind === 'tox4id' || kind === 'tox6id') return kind;
   return `${kind}:${name(parts[parts.length - 1]!)}`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The visual inspector: a self-hosted page that draws every machine of a node (friend sessions
- * and their tasks, the account's toxid task) from the machine definitions, highlights the
+ * and their tasks, the account's announce tasks tox4id and tox6id) from the machine definitions, highlights the
  * active state and the transition just taken, shows the journal as a timeline with time
  * travel, and the candidate transitions with their guards. It also streams the same history
  * in the `@statelyai/inspect` event format for Stately's hosted inspector.

@@ -10,7 +10,7 @@
  *               state, context, last transition, next deadline, candidate transitions
  */
 import { FRIEND_SESSION_STATES, machineSpecs, type MachineName } from '../machines/index.js';
-import { actorKeys } from '../runtime/actor-keys.js';
+import { actorKeys, ANNOUNCE_PREFIX, FAMILIES } from '../runtime/actor-keys.js';
 import type { ToxEngine } from '../runtime/tox-engine.js';
 import type { JournalEntry } from '../runtime/journal.js';
 import { candidates, resolveSnapshot, type Candidate } from './candidates.js';
@@ -55,7 +55,15 @@ export interface ActorsPage {
   readonly node: number;
   readonly total: number;
   readonly offset: number;
-  readonly account: { readonly key: string; readonly state: string };
+  /**
+   * The account's announce tasks (tox4id:, tox6id:; those the node runs or ran): `key` and
+   * `state` are the first one's, `tasks` lists each.
+   */
+  readonly account: {
+    readonly key: string;
+    readonly state: string;
+    readonly tasks: ReadonlyArray<{ readonly role: 'tox4id' | 'tox6id'; readonly key: string; readonly state: string }>;
+  };
   readonly rows: readonly FriendRow[];
 }
 
@@ -72,7 +80,7 @@ export interface JournalPage {
 export interface ActorView {
   readonly key: string;
   readonly label: string;
-  readonly role: 'session' | 'dhtkey' | 'connect' | 'request' | 'toxid';
+  readonly role: 'session' | 'dhtkey' | 'connect' | 'request' | 'tox4id' | 'tox6id';
   readonly machine: MachineName;
   readonly value: unknown;
   readonly state: string;
@@ -226,8 +234,11 @@ export class InspectorModel {
         });
       total++;
     }
-    const toxid = actorKeys.toxid(self);
-    return { node, total, offset, account: { key: toxid, state: this.stateOf(h, toxid, seq) }, rows: matches };
+    const tasks = FAMILIES.map((family) => ({ role: ANNOUNCE_PREFIX[family], key: actorKeys.announce(family, self) }))
+      .filter((x) => engine.actors.get(x.key) !== undefined || h.seqsOf(x.key).length > 0)
+      .map((x) => ({ ...x, state: this.stateOf(h, x.key, seq) }));
+    const first = tasks[0] ?? { key: actorKeys.announce('ipv4', self), state: this.stateOf(h, actorKeys.announce('ipv4', self), seq) };
+    return { node, total, offset, account: { key: first.key, state: first.state, tasks }, rows: matches };
   }
 
   journal(nodeArg: number | string | undefined, query: JournalQuery = {}): JournalPage {
@@ -302,7 +313,7 @@ export class InspectorModel {
         ['connect', actorKeys.connect(self, friend)],
         ['request', actorKeys.request(self, friend)],
       );
-    keys.push(['toxid', actorKeys.toxid(self)]);
+    for (const family of FAMILIES) keys.push([ANNOUNCE_PREFIX[family], actorKeys.announce(family, self)]);
     const actors: ActorView[] = [];
     for (const [role, key] of keys) {
       const v = this.actorView(h, role, key, live, seq, t);
@@ -369,6 +380,6 @@ export class InspectorModel {
 
 function machineOfKey(key: string): MachineName {
   const kind = key.split(':')[0];
-  const byKind: Record<string, MachineName> = { toxid: 'toxidAnnounce', dhtkey: 'dhtkeyShare', connect: 'connect', request: 'friendRequest' };
+  const byKind: Record<string, MachineName> = { tox4id: 'toxidAnnounce', tox6id: 'toxidAnnounce', dhtkey: 'dhtkeyShare', connect: 'connect', request: 'friendRequest' };
   return byKind[kind ?? ''] ?? 'friendSession';
 }

@@ -31,7 +31,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { actorKeys } from '../runtime/engine.js';
+import { actorKeys, FAMILIES } from '../runtime/actor-keys.js';
 import { AccessPolicy, MIN_TOKEN_LENGTH, newAccessToken } from './access.js';
 import { InspectorModel } from './model.js';
 import { statelyActor, statelyNode, statelyStep } from './stately.js';
@@ -334,7 +334,7 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
     const nodeName = target.nodes[nodeIndex]!.name;
     const h = model.history(nodeIndex);
     const engine = model.engine(nodeIndex);
-    const allowed = new Set<string>([actorKeys.toxid(engine.selfHex)]);
+    const allowed = new Set<string>(FAMILIES.map((family) => actorKeys.announce(family, engine.selfHex)));
     let friendCount = 0;
     for (const f of engine.friends.all()) {
       if (friendCount++ >= maxFriends) break;

@@ -7,6 +7,7 @@
  * carries the exact bytes, which is what an echo should send back.
  */
 import type { FriendPolicy, FriendSessionState } from '../machines/index.js';
+import type { IpFamily } from '../protocol/ip-port.js';
 
 /** What automatic acceptance of friend requests did with one (runtime/messenger/auto-accept.ts). */
 export type AutoAcceptOutcome =
@@ -22,8 +23,9 @@ export type AutoAcceptOutcome =
 export type AppEvent =
   | { type: 'progress'; friend: string; state: FriendSessionState; t: number }
   | { type: 'dht_connected'; t: number }
-  | { type: 'announced'; t: number }
-  | { type: 'unannounced'; reason: string; t: number }
+  /** The announce task of `family` (tox4id: / tox6id:) is stored at an announce node. */
+  | { type: 'announced'; family: IpFamily; t: number }
+  | { type: 'unannounced'; family: IpFamily; reason: string; t: number }
   | { type: 'friend_request'; pk: string; message: string; t: number }
   | { type: 'auto_accept'; pk: string; outcome: AutoAcceptOutcome; t: number }
   | { type: 'friend_online'; friend: string; t: number }

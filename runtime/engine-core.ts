@@ -17,7 +17,7 @@ import {
 import { toHex, type Bytes } from '../protocol/bytes.js';
 import { isValidPublicKey } from '../protocol/keys.js';
 import type { Crypto } from '../protocol/crypto.js';
-import { formatIpPort, type IpPort } from '../protocol/ip-port.js';
+import { formatIpPort, unmapIpv4, type IpFamily, type IpPort } from '../protocol/ip-port.js';
 import { Actors } from './actors.js';
 import type { AppEvent } from './app-events.js';
 import { Counters } from './counters.js';
@@ -36,7 +36,7 @@ import type { OnionContext, OnionFact } from './onion/context.js';
 import { OnionRelay } from './onion/relay.js';
 import type { LayerContext, Reports } from './layer.js';
 import type { Random } from './random.js';
-import { actorKeys, lastKeyPart } from './actor-keys.js';
+import { actorKeys, FAMILIES, lastKeyPart } from './actor-keys.js';
 import { DhtKeyIndex } from './dht-key-index.js';
 import { routeFact } from './fact-routes.js';
 import { routeOutput } from './routes.js';
@@ -60,6 +60,18 @@ export interface EngineOptions {
   readonly journalContext?: boolean;
   /** Serve as onion relay and announce node (default true). */
   readonly serveOnion?: boolean;
+  /**
+   * The address families the node's socket reaches (default IPv4 only); `start` may set them
+   * instead (the UDP adapter does, from its socket). One announce task runs per family.
+   */
+  readonly families?: readonly IpFamily[];
+}
+
+/** The families given, as a set (at least one: an engine that reaches nothing is a mistake). */
+export function familiesOf(families: readonly IpFamily[]): ReadonlySet<IpFamily> {
+  const set = new Set(families.filter((f) => f === 'ipv4' || f === 'ipv6'));
+  if (set.size === 0) throw new Error('an engine needs at least one address family (ipv4, ipv6)');
+  return set;
 }
 
 /** Bound on events processed for one input, a guard against a feedback loop between machines. */
@@ -85,6 +97,8 @@ export abstract class EngineCore {
   name: string;
   statusMessage: string;
   userStatus = 0;
+  /** The address families the node reaches (see EngineOptions.families); fixed once started. */
+  protected familySet: ReadonlySet<IpFamily>;
 
   /** The time of the input being handled. */
   now = 0;
@@ -107,6 +121,7 @@ export abstract class EngineCore {
     this.statusMessage = opts.statusMessage ?? '';
     this.epochMs = opts.epochMs ?? 0;
     this.serveOnion = opts.serveOnion ?? true;
+    this.familySet = familiesOf(opts.families ?? ['ipv4']);
     this.journal = new Journal(opts.journalCapacity ?? 100_000, opts.journalContext ?? true);
     this.actors = new Actors(this.journal);
     this.dht = new Dht(
@@ -192,6 +207,7 @@ export abstract class EngineCore {
       },
       unixSeconds: () => engine.unixSeconds(),
       send: (to, data) => engine.send(to, data),
+      reaches: (to) => engine.reaches(to),
       count: (name, by) => engine.counters.inc(name, by),
       drop: (reason) => engine.drop(reason),
       crypto: engine.crypto,
@@ -201,9 +217,25 @@ export abstract class EngineCore {
     };
   }
 
+  /** The address families the node reaches, IPv4 first. */
+  get families(): readonly IpFamily[] {
+    return FAMILIES.filter((f) => this.familySet.has(f));
+  }
+
+  /** Whether the node can send to `to` (IPv4-mapped IPv6 counts as IPv4). */
+  reaches(to: IpPort): boolean {
+    return this.familySet.has(unmapIpv4(to).family);
+  }
+
+  /**
+   * Queues a datagram. The destination is normalised (IPv4-mapped IPv6 becomes IPv4, so a peer
+   * has one address); one of a family the node cannot reach is dropped and counted.
+   */
   send(to: IpPort, data: Bytes): void {
+    const dest = unmapIpv4(to);
+    if (!this.familySet.has(dest.family)) return this.drop(`tx_${dest.family}_unreachable`);
     this.counters.inc('tx.datagrams');
-    this.transmits.push({ to, data });
+    this.transmits.push({ to: dest, data });
   }
 
   app(event: AppEvent): void {
@@ -357,7 +389,7 @@ export abstract class EngineCore {
   /** The DHT has its first good node: announcing can start now. */
   onDhtConnected(): void {
     this.app({ type: 'dht_connected', t: this.now });
-    this.deliver(actorKeys.toxid(this.selfHex), { type: 'nodes.available', now: this.now });
+    for (const family of FAMILIES) this.deliver(actorKeys.announce(family, this.selfHex), { type: 'nodes.available', now: this.now });
     this.onion.onDhtNodes();
     for (const f of this.friends.all()) this.deliver(actorKeys.dhtkey(this.selfHex, f.pkHex), { type: 'nodes.available', now: this.now });
   }
@@ -380,9 +412,11 @@ export abstract class EngineCore {
     this.deliverToSession(friend.pkHex, { type: 'dhtKey.learned', now: this.now, dhtKey: toHex(d.dhtPk), source: via });
     for (const n of d.nodes) {
       if (n.transport !== 'udp') continue;
+      const ipPort = unmapIpv4(n.ipPort);
       if (!isValidPublicKey(n.publicKey)) this.drop('dhtpk.node_invalid_public_key');
-      else if (n.ipPort.port === 0) this.drop('dhtpk.node_port_zero');
-      else this.dht.sendNodesRequest(n.publicKey, n.ipPort, d.dhtPk);
+      else if (ipPort.port === 0) this.drop('dhtpk.node_port_zero');
+      else if (!this.reaches(ipPort)) this.count('dhtpk.node_other_family');
+      else this.dht.sendNodesRequest(n.publicKey, ipPort, d.dhtPk);
     }
   }
 

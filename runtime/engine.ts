@@ -12,16 +12,16 @@
 import { FRIEND_POLICIES, type FriendPolicy } from '../machines/index.js';
 import { fromHex, toHex, type Bytes } from '../protocol/bytes.js';
 import { isValidPublicKey } from '../protocol/keys.js';
-import type { IpPort } from '../protocol/ip-port.js';
+import { unmapIpv4, type IpFamily, type IpPort } from '../protocol/ip-port.js';
 import { formatToxId, parseToxId } from '../protocol/tox-id.js';
 import type { AppEvent } from './app-events.js';
 import type { Friend, FriendInit } from './friends.js';
 import type { AutoAcceptOptions } from './messenger/auto-accept.js';
 import type { MessageKind, SendMessageResult } from './messenger/messenger.js';
 import type { LayerDeadline, TimedLayer } from './layer.js';
-import { actorKeys } from './actor-keys.js';
+import { actorKeys, FAMILIES } from './actor-keys.js';
 import { dispatchDatagram } from './dispatch.js';
-import { EngineCore, type EngineOptions } from './engine-core.js';
+import { EngineCore, familiesOf, type EngineOptions } from './engine-core.js';
 import type { ToxEngine, Transmit } from './tox-engine.js';
 import { PUBLIC_KEY_SIZE_BYTES } from '../protocol/crypto.js';
 import { MAX_NAME_LENGTH_BYTES, MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES, MAX_STATUSMESSAGE_LENGTH_BYTES } from '../protocol/messenger/index.js';
@@ -51,16 +51,51 @@ export class Engine extends EngineCore implements ToxEngine {
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  /** Goes online: the toxid task starts and every friend's machines are created. */
-  start(now: number): void {
-    this.now = now;
-    if (this.started) return;
-    this.started = true;
-    const key = actorKeys.toxid(this.selfHex);
-    this.actors.create(key, 'toxidAnnounce', { selfPk: this.selfHex, now });
-    for (const f of this.friends.all()) this.createFriendActors(f);
-    this.deliver(key, { type: 'cmd.start', now });
+  /**
+   * Goes online: one announce task per address family the node reaches (`tox4id:<ours>`,
+   * `tox6id:<ours>`) starts, and on the first start every friend's machines are created.
+   * `families` (the UDP adapter passes its socket's) replaces EngineOptions.families on the
+   * first start. After `stop` it starts the announce tasks again.
+   */
+  start(now: number, opts: { readonly families?: readonly IpFamily[] } = {}): void {
+    this.now = Math.max(this.now, now);
+    if (!this.started) {
+      if (opts.families !== undefined) this.familySet = familiesOf(opts.families);
+      this.started = true;
+      for (const f of this.friends.all()) this.createFriendActors(f);
+    }
+    for (const family of this.families) {
+      const key = actorKeys.announce(family, this.selfHex);
+      if (this.actors.get(key)) continue;
+      this.actors.create(key, 'toxidAnnounce', { selfPk: this.selfHex, now: this.now });
+      this.onion.startAnnouncing(family);
+      this.deliver(key, { type: 'cmd.start', now: this.now });
+    }
     this.flush();
+  }
+
+  /**
+   * The account goes offline (c-toxcore: the client stops iterating the onion): every announce
+   * task gets `cmd.stop` — it goes Offline, telling the application `unannounced` if it was
+   * announced — and its actor ends; its self-announce list is emptied and no announce request
+   * goes out for it any more. Friends' sessions are left as they are (`shutdown` ends them);
+   * `start` starts announcing again.
+   */
+  stop(now: number): void {
+    this.now = Math.max(this.now, now);
+    for (const family of FAMILIES) {
+      const key = actorKeys.announce(family, this.selfHex);
+      if (!this.actors.get(key)) continue;
+      this.deliver(key, { type: 'cmd.stop', now: this.now });
+      this.flush();
+      this.actors.remove(key);
+      this.onion.stopAnnouncing(family);
+    }
+  }
+
+  /** Whether announce task `family` runs. */
+  isAnnouncing(family: IpFamily): boolean {
+    return this.actors.get(actorKeys.announce(family, this.selfHex)) !== undefined;
   }
 
   // ---- inputs ----------------------------------------------------------------------------
@@ -68,7 +103,9 @@ export class Engine extends EngineCore implements ToxEngine {
   handleDatagram(now: number, from: IpPort, data: Bytes): void {
     this.now = Math.max(this.now, now);
     this.counters.inc('rx.datagrams');
-    this.guarded(() => this.dispatch(from, data));
+    // One identity per peer: a datagram from ::ffff:a.b.c.d (a dual-stack socket) is from a.b.c.d.
+    const source = unmapIpv4(from);
+    this.guarded(() => this.dispatch(source, data));
     this.flush();
   }
 
@@ -299,19 +336,26 @@ export class Engine extends EngineCore implements ToxEngine {
   /**
    * Going offline for good, as c-toxcore's tox_kill does: every session with keys gets a kill
    * packet (net_crypto id 2), so friends see us offline at once instead of after their 32 s
-   * timeout. Nothing else changes; the engine takes no input after this. Returns how many kill
-   * packets went out (`takeTransmits` has them).
+   * timeout, and the announce tasks stop (`stop`). Nothing else changes; the engine takes no
+   * input after this. Returns how many kill packets went out (`takeTransmits` has them).
    */
   shutdown(now: number): number {
     this.now = Math.max(this.now, now);
     const before = this.counters.get('net_crypto.kills_sent');
     for (const f of this.friends.all()) this.guarded(() => this.netCrypto.close(f, true, 'shutting down'));
+    this.stop(this.now);
     return this.counters.get('net_crypto.kills_sent') - before;
   }
 
+  /**
+   * Adds a bootstrap node (IPv4, IPv6, or IPv4-mapped IPv6, which counts as IPv4). One of a
+   * family the node does not reach is ignored and counted (`drop.bootstrap_<family>_unreachable`).
+   */
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void {
     this.now = Math.max(this.now, now);
-    this.dht.bootstrap(ipPort, dhtPk);
+    const at = unmapIpv4(ipPort);
+    if (!this.reaches(at)) return this.drop(`bootstrap_${at.family}_unreachable`);
+    this.dht.bootstrap(at, dhtPk);
     this.flush();
   }
 

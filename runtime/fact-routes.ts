@@ -8,7 +8,7 @@
  */
 import type { AddressSource, MachineEvent } from '../machines/index.js';
 import type { Bytes } from '../protocol/bytes.js';
-import type { IpPort } from '../protocol/ip-port.js';
+import type { IpFamily, IpPort } from '../protocol/ip-port.js';
 import { actorKeys } from './actor-keys.js';
 import type { DhtFact, DhtPk } from './dht/dht.js';
 import type { Friend } from './friends.js';
@@ -44,9 +44,9 @@ export interface FactTarget {
 
 type FactRoutes = { readonly [K in LayerFact['type']]: (t: FactTarget, fact: Extract<LayerFact, { type: K }>) => void };
 
-/** The toxid task's state (null before start). */
-function toxidState(t: FactTarget): string | null {
-  const v = t.stateOf(actorKeys.toxid(t.selfHex));
+/** The state of the announce task of `family` (null when it does not run). */
+function announceState(t: FactTarget, family: IpFamily): string | null {
+  const v = t.stateOf(actorKeys.announce(family, t.selfHex));
   return v === undefined ? null : String(v);
 }
 
@@ -69,16 +69,17 @@ export const FACT_ROUTES = {
 
   // the onion client and announce node (runtime/onion/context.ts)
   'onion.announceAnswered': (t, f) => {
-    // A fresh ping_id: re-announce at once; stored while still announcing: announced.
-    const toxid = actorKeys.toxid(t.selfHex);
-    if (f.node !== null && f.freshPingId) t.deliver(toxid, { type: 'announce.pingId', now: t.now, node: f.node });
-    else if (f.node !== null && f.stored && toxidState(t) === 'Announcing') t.deliver(toxid, { type: 'announce.stored', now: t.now });
-    else t.deliver(toxid, { type: 'announce.response', now: t.now });
+    // To the announce task of the answering list's family (tox4id: or tox6id:). A fresh
+    // ping_id: re-announce at once; stored while still announcing: announced.
+    const task = actorKeys.announce(f.family, t.selfHex);
+    if (f.node !== null && f.freshPingId) t.deliver(task, { type: 'announce.pingId', now: t.now, node: f.node });
+    else if (f.node !== null && f.stored && announceState(t, f.family) === 'Announcing') t.deliver(task, { type: 'announce.stored', now: t.now });
+    else t.deliver(task, { type: 'announce.response', now: t.now });
   },
   'onion.selfStored': (t, f) => {
-    // No node stores us any more while the task thinks we are announced.
-    const st = toxidState(t);
-    if (f.nodes === 0 && (st === 'Announced' || st === 'Stable')) t.deliver(actorKeys.toxid(t.selfHex), { type: 'announce.unstored', now: t.now });
+    // No node of the family's list stores us any more while its task thinks we are announced.
+    const st = announceState(t, f.family);
+    if (f.nodes === 0 && (st === 'Announced' || st === 'Stable')) t.deliver(actorKeys.announce(f.family, t.selfHex), { type: 'announce.unstored', now: t.now });
   },
   'onion.friendReachability': (t, f) => {
     const hex = f.friend.pkHex;

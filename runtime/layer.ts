@@ -17,8 +17,10 @@ export interface LayerContext {
   readonly now: number;
   /** Unix seconds now (c-toxcore's mono_time is Unix-based; DHT-PK no_replay and ping_id windows use it). */
   unixSeconds(): number;
-  /** Queues a datagram for the adapter. */
+  /** Queues a datagram for the adapter (one to an address family the node cannot reach is dropped, counted). */
   send(to: IpPort, data: Bytes): void;
+  /** Whether the node can send to `to`: its address family is one the node's socket reaches. */
+  reaches(to: IpPort): boolean;
   /** Adds to a counter (`counters.inc`). */
   count(name: string, by?: number): void;
   /** Counts a dropped input under `drop.<reason>`. */

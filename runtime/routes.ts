@@ -5,6 +5,8 @@
  * map from it (`OUTPUT_LAYER`). Machines decide; the layers named here execute.
  */
 import type { ConnectOutput, DhtkeyShareOutput, FriendRequestOutput, FriendSessionOutput, ToxidAnnounceOutput } from '../machines/index.js';
+import type { IpFamily } from '../protocol/ip-port.js';
+import { announceFamilyOf } from './actor-keys.js';
 import type { AppEvent } from './app-events.js';
 import type { Friend } from './friends.js';
 
@@ -27,8 +29,8 @@ export interface RouteTarget {
     searchFriend(f: Friend): void;
     sendDhtPk(f: Friend): number;
     sendDhtPkRoute(f: Friend, friendDhtKeyHex: string): number;
-    announceRound(mode: 'searching' | 'announced' | 'stable'): void;
-    announceTo(nodeHex: string): void;
+    announceRound(family: IpFamily, mode: 'searching' | 'announced' | 'stable'): void;
+    announceTo(family: IpFamily, nodeHex: string): void;
     sendFriendRequest(f: Friend, nospam: Friend['requestNospam'], message: string): number;
   };
   readonly netCrypto: {
@@ -90,11 +92,14 @@ export const OUTPUT_ROUTES = {
   'onion.searchFriend': { layer: 'onion client', run: (t, _o, f) => f && t.onion.searchFriend(f) },
   'onion.sendDhtPk': { layer: 'onion client', run: (t, _o, f) => f && void t.onion.sendDhtPk(f) },
   'dht.sendDhtPk': { layer: 'onion client', run: (t, o, f) => f && void t.onion.sendDhtPkRoute(f, o.friendDhtKey) },
-  // toxidAnnounce
-  'onion.announceRound': { layer: 'onion client', run: (t, o) => t.onion.announceRound(o.mode) },
-  'onion.announceTo': { layer: 'onion client', run: (t, o) => t.onion.announceTo(o.node) },
-  'notify.announced': { layer: 'application', run: (t) => t.app({ type: 'announced', t: t.now }) },
-  'notify.unannounced': { layer: 'application', run: (t, o) => t.app({ type: 'unannounced', reason: o.reason, t: t.now }) },
+  // toxidAnnounce: the task's key (tox4id: or tox6id:) names the family of its self-announce list
+  'onion.announceRound': { layer: 'onion client', run: (t, o, _f, key) => ifAnnounceTask(t, key, (family) => t.onion.announceRound(family, o.mode)) },
+  'onion.announceTo': { layer: 'onion client', run: (t, o, _f, key) => ifAnnounceTask(t, key, (family) => t.onion.announceTo(family, o.node)) },
+  'notify.announced': { layer: 'application', run: (t, _o, _f, key) => ifAnnounceTask(t, key, (family) => t.app({ type: 'announced', family, t: t.now })) },
+  'notify.unannounced': {
+    layer: 'application',
+    run: (t, o, _f, key) => ifAnnounceTask(t, key, (family) => t.app({ type: 'unannounced', family, reason: o.reason, t: t.now })),
+  },
   // friendRequest
   'onion.sendFriendRequest': {
     layer: 'onion client',
@@ -119,6 +124,13 @@ export const OUTPUT_ROUTES = {
     },
   },
 } as const satisfies Routes;
+
+/** Runs `fn` with the address family of announce task `key`; an announce output from any other actor is counted. */
+function ifAnnounceTask(t: RouteTarget, key: string, fn: (family: IpFamily) => void): void {
+  const family = announceFamilyOf(key);
+  if (family === null) return t.count('error.announce_output_not_from_announce_task');
+  fn(family);
+}
 
 /** Which layer executes each machine output (for the generated diagram and docs); looked up by any output type. */
 export const OUTPUT_LAYER: Readonly<Record<MachineOutput['type'], OutputLayer>> & Readonly<Record<string, OutputLayer | undefined>> = Object.fromEntries(

@@ -6,7 +6,7 @@
  */
 import type { FriendPolicy, FriendSessionState } from '../machines/index.js';
 import type { Bytes } from '../protocol/bytes.js';
-import type { IpPort } from '../protocol/ip-port.js';
+import type { IpFamily, IpPort } from '../protocol/ip-port.js';
 import type { Actor } from './actors.js';
 import type { AppEvent } from './app-events.js';
 import type { Counters } from './counters.js';
@@ -53,8 +53,16 @@ export interface ToxEngine {
   readonly started: boolean;
 
   // ---- inputs
-  /** Goes online: our announce task and every friend's machines start. */
-  start(now: number): void;
+  /**
+   * Goes online: one announce task per address family the node reaches (`tox4id:`, `tox6id:`;
+   * `families` replaces EngineOptions.families on the first start) and every friend's machines
+   * start. After `stop` it starts announcing again.
+   */
+  start(now: number, opts?: { readonly families?: readonly IpFamily[] }): void;
+  /** The account goes offline: the announce tasks get `cmd.stop` and end (nothing more is announced). */
+  stop(now: number): void;
+  /** The address families the node reaches (IPv4 first). */
+  readonly families: readonly IpFamily[];
   handleDatagram(now: number, from: IpPort, data: Bytes): void;
   handleTimeout(now: number): void;
 
@@ -72,7 +80,7 @@ export interface ToxEngine {
   setNospam(now: number, nospam: Bytes): void;
   /** What we do about a friend: search and connect, only answer, or refuse (`friend.policy` shows it). */
   setFriendPolicy(now: number, friendHex: string, policy: FriendPolicy): void;
-  /** Kill packets to every friend with a session (as tox_kill); returns how many went out. */
+  /** Kill packets to every friend with a session (as tox_kill) and `stop`; returns how many kill packets went out. */
   shutdown(now: number): number;
 
   // ---- outputs

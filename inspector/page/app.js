@@ -130,7 +130,7 @@ function wire() {
   });
   $('friend-list').addEventListener('scroll', debounce(renderFriends, 30));
   $('account-row').addEventListener('click', () => {
-    S.selectedRole = 'toxid';
+    S.selectedRole = S.account?.tasks?.[0]?.role ?? 'tox4id';
     renderCharts();
     renderDetails();
   });

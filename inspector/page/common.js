@@ -27,6 +27,7 @@ export const S = {
   followTimeline: true,
   timelineTotal: 0,
   friendsTotal: 0,
+  account: null, // the friends page's account: its announce tasks (tox4id, tox6id)
 };
 
 // The access token: every API request and stream carries it (inspector/access.ts). It arrives in

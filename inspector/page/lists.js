@@ -17,7 +17,9 @@ export async function renderFriends() {
   if (my !== friendsReq) return;
   S.friendsTotal = page.total;
   $('friend-count').textContent = `${page.total} shown`;
-  $('account-row').innerHTML = `<strong>account</strong> · toxid: <span class="mono">${esc(page.account.state)}</span>`;
+  S.account = page.account;
+  const tasks = page.account.tasks?.length ? page.account.tasks : [{ role: 'tox4id', state: page.account.state }];
+  $('account-row').innerHTML = `<strong>account</strong>${tasks.map((x) => ` · ${esc(x.role)}: <span class="mono">${esc(x.state)}</span>`).join('')}`;
   list.querySelector('.vspacer').style.height = `${page.total * FRIEND_H}px`;
   for (const r of [...list.querySelectorAll('.frow')]) r.remove();
   const frag = document.createDocumentFragment();

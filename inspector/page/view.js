@@ -98,7 +98,7 @@ function chartSvg(name, layout, actor, role) {
   return parts.join('');
 }
 
-const ROLE_TITLES = { session: 'friend session', dhtkey: 'dhtkey task', connect: 'connect task', request: 'friend request task', toxid: 'account: toxid task' };
+const ROLE_TITLES = { session: 'friend session', dhtkey: 'dhtkey task', connect: 'connect task', request: 'friend request task', tox4id: 'account: tox4id task (announce, IPv4)', tox6id: 'account: tox6id task (announce, IPv6)' };
 const chartCache = new Map(); // role → signature, to redraw only on change
 
 export async function renderCharts() {
@@ -122,7 +122,7 @@ export async function renderCharts() {
     el.remove();
     chartCache.delete(el.dataset.role);
   }
-  if (!v.actors.some((a) => a.role === S.selectedRole)) S.selectedRole = v.actors[0]?.role ?? 'toxid';
+  if (!v.actors.some((a) => a.role === S.selectedRole)) S.selectedRole = v.actors[0]?.role ?? 'tox4id';
   for (const a of v.actors) {
     const layout = layouts.get(a.machine);
     let box = host.querySelector(`.chart[data-role="${a.role}"]`);
@@ -136,7 +136,7 @@ export async function renderCharts() {
         renderDetails();
       });
       // Keep the role order stable.
-      const order = ['session', 'dhtkey', 'connect', 'request', 'toxid'];
+      const order = ['session', 'dhtkey', 'connect', 'request', 'tox4id', 'tox6id'];
       const after = [...host.children].find((c) => order.indexOf(c.dataset.role) > order.indexOf(a.role));
       host.insertBefore(box, after ?? null);
     }

@@ -10,6 +10,13 @@
  * destinations no socket can send to (port 0, which a peer can name in a packed node and on
  * which Node's `send` throws: `tx.refused_bad_port`).
  *
+ * One socket serves both address families when bound to `::` (a dual-stack udp6 socket, as
+ * c-toxcore's): IPv4 peers arrive as IPv4-mapped addresses (`::ffff:a.b.c.d`), which the engine
+ * sees as plain IPv4 (one identity per peer), and datagrams to IPv4 peers leave as mapped
+ * addresses. Bound to an IPv4 address it reaches IPv4 only; bound to another IPv6 address (`::1`)
+ * IPv6 only. The engine is started with those families (`families`), so it runs one announce task
+ * per family and never hands the socket an address it cannot reach.
+ *
  * Nothing thrown inside the socket and timer handlers escapes them (an exception there would end
  * the process): an application listener that throws, a command run with `run` from a listener,
  * or the engine itself. Each is counted (`error.listener`, `error.command`, `error.input`),
@@ -19,7 +26,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Bytes } from '../../protocol/bytes.js';
-import { isLoopback, makeIpPort, unmapIpv4, type IpPort } from '../../protocol/ip-port.js';
+import { isLoopback, makeIpPort, parseIp, unmapIpv4, type IpFamily, type IpPort } from '../../protocol/ip-port.js';
 import type { AppEvent } from '../app-events.js';
 import type { ToxEngine } from '../tox-engine.js';
 
@@ -36,7 +43,7 @@ export const DEFAULT_PORT_FROM = 33445;
 export const DEFAULT_PORT_TO = 33545;
 
 export interface UdpNodeOptions {
-  /** Address to bind (default 127.0.0.1). */
+  /** Address to bind (default 127.0.0.1): IPv4, or IPv6 (`::` for both families, `::1`, …). */
   readonly bind?: string;
   /** Port; 0 for any free port; omitted: the first free port in 33445..33545. */
   readonly port?: number;
@@ -62,6 +69,8 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
     readonly address: IpPort,
     private readonly allowPublic: boolean,
     clock: () => number,
+    /** The address families the socket reaches. */
+    readonly families: readonly IpFamily[],
   ) {
     this.clock = clock;
   }
@@ -69,11 +78,15 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
   /** Binds a socket, starts the engine and begins serving. Errors (port in use, bad address) reject with a clear message. */
   static async start<E extends ToxEngine>(engine: E, opts: UdpNodeOptions = {}): Promise<UdpNode<E>> {
     const bind = opts.bind ?? '127.0.0.1';
-    const family = bind.includes(':') ? 'udp6' : 'udp4';
+    const parsed = parseIp(bind);
+    if (!parsed.ok) throw new Error(`cannot bind ${bind}: ${parsed.error}`);
+    const families = socketFamilies(parsed.value.family, parsed.value.ip);
     const ports = opts.port !== undefined ? [opts.port] : range(DEFAULT_PORT_FROM, DEFAULT_PORT_TO);
     let lastError: Error | null = null;
     for (const port of ports) {
-      const socket = createSocket({ type: family, reuseAddr: false });
+      // ipv6Only false: bound to `::` the socket is dual-stack whatever net.ipv6.bindv6only says.
+      const socket =
+        parsed.value.family === 'ipv6' ? createSocket({ type: 'udp6', reuseAddr: false, ipv6Only: false }) : createSocket({ type: 'udp4', reuseAddr: false });
       try {
         await new Promise<void>((resolve, reject) => {
           socket.once('error', reject);
@@ -98,7 +111,7 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
       if (!address.ok) throw new Error(`bound to an address toxstate cannot represent: ${local.address}`);
       const t0 = performance.now();
       const clock = opts.clock ?? (() => performance.now() - t0);
-      const node = new UdpNode(engine, socket, address.value, opts.allowPublic ?? false, clock);
+      const node = new UdpNode(engine, socket, address.value, opts.allowPublic ?? false, clock, families);
       node.serve();
       return node;
     }
@@ -133,7 +146,7 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
     this.socket.on('error', () => {
       this.engine.counters.inc('udp.socket_error');
     });
-    this.engine.start(this.clock());
+    this.engine.start(this.clock(), { families: this.families });
     this.pump();
   }
 
@@ -234,23 +247,41 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
     }
   }
 
-  private transmit(to: IpPort, data: Bytes): void {
-    if (!this.allowPublic && !isLoopback(to)) {
-      this.engine.counters.inc('tx.refused_non_loopback');
-      return;
-    }
-    // Node's send throws (synchronously) on port 0; a peer can name port 0 in a packed node.
-    if (!Number.isInteger(to.port) || to.port < 1 || to.port > 0xffff) {
-      this.engine.counters.inc('tx.refused_bad_port');
-      return;
-    }
+  private transmit(to: IpPort, data: Bytes, done?: () => void): void {
+    const ip = this.destination(to);
+    if (ip === null) return done?.();
     try {
-      this.socket.send(data, to.port, to.ip, (e) => {
+      this.socket.send(data, to.port, ip, (e) => {
         if (e) this.engine.counters.inc('udp.send_error');
+        done?.();
       });
     } catch {
       this.engine.counters.inc('udp.send_error');
+      done?.();
     }
+  }
+
+  /**
+   * The address to hand the socket for `to`, or null (counted) when it must not or cannot be
+   * sent: off loopback without allowPublic, port 0, or a family the socket does not reach. On a
+   * dual-stack socket an IPv4 destination is written as its IPv4-mapped IPv6 address.
+   */
+  private destination(to: IpPort): string | null {
+    const dest = unmapIpv4(to);
+    if (!this.allowPublic && !isLoopback(dest)) {
+      this.engine.counters.inc('tx.refused_non_loopback');
+      return null;
+    }
+    // Node's send throws (synchronously) on port 0; a peer can name port 0 in a packed node.
+    if (!Number.isInteger(dest.port) || dest.port < 1 || dest.port > 0xffff) {
+      this.engine.counters.inc('tx.refused_bad_port');
+      return null;
+    }
+    if (!this.families.includes(dest.family)) {
+      this.engine.counters.inc('tx.refused_family');
+      return null;
+    }
+    return dest.family === 'ipv4' && this.address.family === 'ipv6' ? `::ffff:${dest.ip}` : dest.ip;
   }
 
   /**
@@ -264,21 +295,28 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (opts.sendKills !== false && this.engine.started) {
+      // Kill packets to friends and the announce tasks stopped (ToxEngine.shutdown).
       this.engine.shutdown(this.clock());
-      const sent = this.engine.takeTransmits().map(
-        (t) =>
-          new Promise<void>((resolve) => {
-            if (!this.allowPublic && !isLoopback(t.to)) {
-              this.engine.counters.inc('tx.refused_non_loopback');
-              return resolve();
-            }
-            this.socket.send(t.data, t.to.port, t.to.ip, () => resolve());
-          }),
-      );
+      const sent = this.engine.takeTransmits().map((t) => new Promise<void>((resolve) => this.transmit(t.to, t.data, resolve)));
       await Promise.all(sent);
+    } else if (this.engine.started) {
+      // Closed silently (what a crash looks like to friends): nothing is sent, but the announce
+      // tasks still end here.
+      this.engine.stop(this.clock());
+      this.engine.takeTransmits();
     }
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+/**
+ * The families a socket bound to `ip` reaches: IPv4 for an IPv4 address; both for `::` (dual-stack);
+ * IPv4 for an IPv4-mapped address; IPv6 for any other IPv6 address (`::1` cannot send to IPv4).
+ */
+export function socketFamilies(family: IpFamily, ip: string): readonly IpFamily[] {
+  if (family === 'ipv4') return ['ipv4'];
+  if (ip === '::') return ['ipv4', 'ipv6'];
+  return unmapIpv4({ family, ip, port: 0 }).family === 'ipv4' ? ['ipv4'] : ['ipv6'];
 }
 
 function range(from: number, to: number): number[] {

@@ -6,11 +6,13 @@
  * and suspending a node (its clock jumps when it wakes, as a laptop's does).
  *
  * Addresses are virtual (127.x.y.z:port by default, any IpPort when given); nothing here touches
- * a socket. Besides engines, an address can be served by a plain function (`addEndpoint`: a
+ * a socket. A node has an IPv4 address, an IPv6 address (`addressFor6`: `[::1]:port`), or both
+ * (dual-stack): its engine is started with those families, a datagram leaves from its address of
+ * the destination's family, and one to a family the sender has no address of is unreachable. Besides engines, an address can be served by a plain function (`addEndpoint`: a
  * scripted peer such as an attacker).
  */
 import type { Bytes } from '../../protocol/bytes.js';
-import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
+import { ipPortKey, unmapIpv4, type IpFamily, type IpPort } from '../../protocol/ip-port.js';
 import type { AppEvent } from '../app-events.js';
 import { DeadlineHeap } from '../deadline-heap.js';
 import type { Engine } from '../engine.js';
@@ -48,9 +50,18 @@ export interface SimOptions extends Partial<LinkConditions> {
   readonly maxInFlight?: number;
 }
 
+/** A node's addresses: one per family it has (at least one). */
+export interface SimAddresses {
+  readonly ipv4?: IpPort;
+  readonly ipv6?: IpPort;
+}
+
 export interface SimNode<E extends ToxEngine = Engine> {
   readonly id: number;
+  /** Its IPv4 address, or its IPv6 address when it has no IPv4 one. */
   readonly address: IpPort;
+  /** Every address of the node, by family (a dual-stack node has both). */
+  readonly addresses: SimAddresses;
   readonly engine: E;
   up: boolean;
   /** While suspended the node sees nothing; on wake its clock jumps to the network's. */
@@ -132,6 +143,18 @@ class FlightQueue {
 }
 const less = (a: Flight, b: Flight): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
+function toAddresses(a: IpPort | SimAddresses): SimAddresses {
+  if ('family' in a) return a.family === 'ipv4' ? { ipv4: a } : { ipv6: a };
+  if (!a.ipv4 && !a.ipv6) throw new Error('a simulated node needs at least one address');
+  if (a.ipv4 && a.ipv4.family !== 'ipv4') throw new Error('SimAddresses.ipv4 must be an IPv4 address');
+  if (a.ipv6 && a.ipv6.family !== 'ipv6') throw new Error('SimAddresses.ipv6 must be an IPv6 address');
+  return a;
+}
+
+function addressList(a: SimAddresses): IpPort[] {
+  return [a.ipv4, a.ipv6].filter((x): x is IpPort => x !== undefined);
+}
+
 /** A node's DHT public key as bytes (what a newcomer bootstraps with). */
 function dhtKeyOf(engine: ToxEngine): Uint8Array {
   const k = fromHex(engine.dhtKeyHex);
@@ -180,15 +203,42 @@ export class SimNetwork<E extends ToxEngine = Engine> {
     return { family: 'ipv4', ip: `127.${(m >> 16) & 255}.${(m >> 8) & 255}.${m & 255}`, port: 33445 };
   }
 
-  /** Attaches an engine and starts it at the current virtual time. */
-  add(engine: E, address?: IpPort): SimNode<E> {
+  /** Virtual IPv6 address of the n-th node: [::1]:(10000 + n). */
+  static addressFor6(n: number): IpPort {
+    if (!Number.isInteger(n) || n < 0 || 10_000 + n > 0xffff) throw new RangeError(`no virtual IPv6 address for node ${n}`);
+    return { family: 'ipv6', ip: '::1', port: 10_000 + n };
+  }
+
+  /** The n-th node's addresses for `families`: addressFor(n) and/or addressFor6(n). */
+  static addressesFor(n: number, families: readonly IpFamily[]): SimAddresses {
+    return {
+      ...(families.includes('ipv4') ? { ipv4: SimNetwork.addressFor(n) } : {}),
+      ...(families.includes('ipv6') ? { ipv6: SimNetwork.addressFor6(n) } : {}),
+    };
+  }
+
+  /** The id the next node added gets. */
+  get nextId(): number {
+    return this.nodesById.length;
+  }
+
+  /**
+   * Attaches an engine and starts it at the current virtual time with the families of its
+   * address(es): one address (default addressFor(id), IPv4), or a node's addresses by family.
+   */
+  add(engine: E, address?: IpPort | SimAddresses): SimNode<E> {
     const id = this.nodesById.length;
-    const at = address ?? SimNetwork.addressFor(id);
-    const holder = this.byAddress.get(ipPortKey(at));
-    if (holder && !holder.removed && holder.up) throw new Error(`address ${ipPortKey(at)} is taken by node ${holder.id}`);
+    const addresses = toAddresses(address ?? SimNetwork.addressFor(id));
+    const at = addresses.ipv4 ?? addresses.ipv6!;
+    for (const a of [addresses.ipv4, addresses.ipv6]) {
+      if (a === undefined) continue;
+      const holder = this.byAddress.get(ipPortKey(a));
+      if (holder && !holder.removed && holder.up) throw new Error(`address ${ipPortKey(a)} is taken by node ${holder.id}`);
+    }
     const node: SimNode<E> = {
       id,
       address: at,
+      addresses,
       engine,
       up: true,
       suspendedUntil: null,
@@ -199,8 +249,8 @@ export class SimNetwork<E extends ToxEngine = Engine> {
       events: [],
     };
     this.nodesById.push(node);
-    this.byAddress.set(ipPortKey(node.address), node);
-    engine.start(this.now);
+    for (const a of addressList(addresses)) this.byAddress.set(ipPortKey(a), node);
+    engine.start(this.now, { families: addressList(addresses).map((a) => a.family) });
     this.pump(node);
     return node;
   }
@@ -209,9 +259,13 @@ export class SimNetwork<E extends ToxEngine = Engine> {
    * A node joins a running network: its engine is added and bootstrapped to `via` (nodes
    * already on the network, by address and DHT key), and its outputs go out at once.
    */
-  join(engine: E, via: readonly SimNode<E>[], address?: IpPort): SimNode<E> {
+  join(engine: E, via: readonly SimNode<E>[], address?: IpPort | SimAddresses): SimNode<E> {
     const node = this.add(engine, address);
-    for (const v of via) engine.bootstrap(this.now, v.address, dhtKeyOf(v.engine));
+    for (const v of via) {
+      // Through an address of a family both have (the newcomer's IPv4 first).
+      const at = (node.addresses.ipv4 && v.addresses.ipv4) ?? (node.addresses.ipv6 && v.addresses.ipv6);
+      if (at) engine.bootstrap(this.now, at, dhtKeyOf(v.engine));
+    }
     this.pump(node);
     return node;
   }
@@ -231,7 +285,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
     node.removed = true;
     node.suspendedUntil = null;
     this.deadlines.set(String(node.id), null);
-    if (this.byAddress.get(ipPortKey(node.address)) === node) this.byAddress.delete(ipPortKey(node.address));
+    for (const a of addressList(node.addresses)) if (this.byAddress.get(ipPortKey(a)) === node) this.byAddress.delete(ipPortKey(a));
   }
 
   /** Puts a node on a worse link: extra one-way latency and loss for datagrams from or to it. */
@@ -271,9 +325,9 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   }
 
   /** Replaces a node's engine (a restart: new engine, same or new address); the old node is removed. */
-  replace(node: SimNode<E>, engine: E, address?: IpPort): SimNode<E> {
+  replace(node: SimNode<E>, engine: E, address?: IpPort | SimAddresses): SimNode<E> {
     this.remove(node);
-    return this.add(engine, address ?? node.address);
+    return this.add(engine, address ?? node.addresses);
   }
 
   /** After commands given to engines directly (outside an input): move their outputs onto the network. */
@@ -295,7 +349,14 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   }
 
   private transmit(from: SimNode<E>, to: IpPort, data: Bytes): void {
-    this.transmitFrom(from.address, from.extraLoss, to, data, from.extraLatencyMs);
+    // From the sender's address of the destination's family (a socket of that family).
+    const source = from.addresses[unmapIpv4(to).family];
+    if (source === undefined) {
+      this.stats.sent++;
+      this.stats.unreachable++;
+      return;
+    }
+    this.transmitFrom(source, from.extraLoss, to, data, from.extraLatencyMs);
   }
 
   private transmitFrom(fromAddress: IpPort, fromExtraLoss: number, to: IpPort, data: Bytes, fromExtraLatencyMs = 0): void {

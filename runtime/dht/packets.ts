@@ -38,7 +38,7 @@ import {
   sealPingResponse,
   type DhtHeader,
 } from '../../protocol/dht/index.js';
-import { equalIpPort, isLanAddress, type IpPort } from '../../protocol/ip-port.js';
+import { equalIpPort, isLanAddress, unmapIpv4, type IpPort } from '../../protocol/ip-port.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import {
@@ -155,10 +155,17 @@ export class DhtPackets {
     for (const node of r.value.nodes) this.considerCandidate(node);
   }
 
-  /** A node named in a nodes response: ask it if it would enter one of our lists. */
-  private considerCandidate(node: PackedNode): void {
+  /**
+   * A node named in a nodes response: ask it if it would enter one of our lists. Nodes of both
+   * families are kept (and handed out, as c-toxcore's get_close_nodes does with an unspecified
+   * family); an IPv4-mapped address is taken as IPv4, and a node of a family our socket does not
+   * reach is passed over (counted), as c-toxcore's sendpacket cannot reach it either.
+   */
+  private considerCandidate(named: PackedNode): void {
     const { ctx, t } = this;
-    if (node.transport !== 'udp') return;
+    if (named.transport !== 'udp') return;
+    const node: PackedNode = { ...named, ipPort: unmapIpv4(named.ipPort) };
+    if (!ctx.reaches(node.ipPort)) return void ctx.count('dht.node_other_family');
     if (!isValidPublicKey(node.publicKey)) return ctx.drop('dht.node_invalid_public_key');
     // Port 0 is no address (c-toxcore ipport_isset): a node list naming it is a peer's mistake or an attack.
     if (node.ipPort.port === 0) return ctx.drop('dht.node_port_zero');

@@ -8,15 +8,18 @@
  *     ≤ 4096, oldest evicted, counted), populating a list, asking the nodes an answer names;
  *   - node-list.ts: the lists of announce nodes (≤ 2 nodes of one host in a list, a node times
  *     out after 3 unanswered requests once the last is 15 s old);
- *   - self-announce.ts: the self-announce list (≤ 12 nodes closest to our real key);
+ *   - self-announce.ts: the self-announce lists, one per address family (≤ 12 nodes of that
+ *     family closest to our real key each; the tox4id and tox6id tasks);
  *   - friend-search.ts: per friend a temporary key pair and ≤ 8 nodes closest to the friend's
  *     real key, and at most one local sighting (the friend announced itself at our own node);
  *   - onion-data.ts: our DHT-PK and friend requests out, DHT-PKs and friend requests in.
  * All tables are bounded.
  *
  * What the layer does and what the machines decide:
- *   - toxidAnnounce decides when rounds happen (`announceRound(mode)`) and re-announces at
- *     once to a node that returned a fresh ping_id (`announceTo(node)`). The layer picks the
+ *   - toxidAnnounce (one task per address family) decides when rounds happen
+ *     (`announceRound(family, mode)`) and re-announces at once to a node that returned a fresh
+ *     ping_id (`announceTo(family, node)`); the engine starts and stops a family's list with its
+ *     task (`startAnnouncing`, `stopAnnouncing`). The layer picks the
  *     nodes of a round by their per-node intervals and reports what the announce nodes answer
  *     (`onion.announceAnswered`, `onion.selfStored`); the engine turns that into the toxid
  *     task's `announce.response`, `announce.pingId`, `announce.stored`, `announce.unstored`.
@@ -34,7 +37,7 @@
  * friend's list (c-toxcore spreads them out over the interval).
  */
 import type { Bytes } from '../../protocol/bytes.js';
-import type { IpPort } from '../../protocol/ip-port.js';
+import type { IpFamily, IpPort } from '../../protocol/ip-port.js';
 import { decodeAnnounceResponseHeader } from '../../protocol/onion/index.js';
 import type { Friend } from '../friends.js';
 import { generateKeyPair, type KeyPair } from '../keys.js';
@@ -58,7 +61,7 @@ export class OnionClient implements TimedLayer {
   readonly selfPaths: PathSet;
   readonly friendPaths: PathSet;
   private readonly requests: AnnounceRequests;
-  private readonly self: SelfAnnounce;
+  private readonly self: Readonly<Record<IpFamily, SelfAnnounce>>;
   private readonly searches: FriendSearches;
   private readonly data: OnionData;
 
@@ -68,16 +71,25 @@ export class OnionClient implements TimedLayer {
     this.selfPaths = new PathSet(ctx, 'self', this.relays);
     this.friendPaths = new PathSet(ctx, 'friends', this.relays);
     this.requests = new AnnounceRequests(ctx, this.dataKey, this.selfPaths, this.friendPaths, this.relays);
-    this.self = new SelfAnnounce(ctx, this.requests, this.dataKey);
+    this.self = {
+      ipv4: new SelfAnnounce(ctx, this.requests, this.dataKey, 'ipv4'),
+      ipv6: new SelfAnnounce(ctx, this.requests, this.dataKey, 'ipv6'),
+    };
     this.searches = new FriendSearches(ctx, this.requests);
     this.data = new OnionData(ctx, this.searches, this.friendPaths, this.dataKey);
   }
 
   // ---- inspection ----------------------------------------------------------------------------
 
-  /** Live nodes of the self-announce list. */
-  selfNodes(): readonly OnionNode[] {
-    return this.self.nodes();
+  /** Live nodes of the self-announce list of `family`, or of both lists. */
+  selfNodes(family?: IpFamily): readonly OnionNode[] {
+    if (family !== undefined) return this.self[family].nodes();
+    return [...this.self.ipv4.nodes(), ...this.self.ipv6.nodes()];
+  }
+
+  /** Whether the self-announce list of `family` is active (its task runs). */
+  isAnnouncing(family: IpFamily): boolean {
+    return this.self[family].isActive;
   }
 
   /** Live nodes of a friend's search list. */
@@ -98,14 +110,24 @@ export class OnionClient implements TimedLayer {
 
   // ---- commands from the machines (through the engine) ---------------------------------------
 
-  /** One self-announce round (toxidAnnounce `onion.announceRound`; self-announce.ts). */
-  announceRound(mode: 'searching' | 'announced' | 'stable'): void {
-    this.self.round(mode);
+  /** The announce task of `family` started: its self-announce list may send. */
+  startAnnouncing(family: IpFamily): void {
+    this.self[family].start();
   }
 
-  /** Re-announce to one node at once (toxidAnnounce `onion.announceTo`, after a fresh ping_id). */
-  announceTo(nodeHex: string): void {
-    this.self.announceTo(nodeHex);
+  /** The announce task of `family` stopped: its list is emptied and sends nothing more. */
+  stopAnnouncing(family: IpFamily): void {
+    this.self[family].stop();
+  }
+
+  /** One self-announce round for `family` (toxidAnnounce `onion.announceRound`; self-announce.ts). */
+  announceRound(family: IpFamily, mode: 'searching' | 'announced' | 'stable'): void {
+    this.self[family].round(mode);
+  }
+
+  /** Re-announce to one node of `family`'s list at once (toxidAnnounce `onion.announceTo`, after a fresh ping_id). */
+  announceTo(family: IpFamily, nodeHex: string): void {
+    this.self[family].announceTo(nodeHex);
   }
 
   /** A search round for a friend (dhtkeyShare `onion.searchFriend`; friend-search.ts). */
@@ -172,7 +194,8 @@ export class OnionClient implements TimedLayer {
     const answer = this.requests.open(h.value, (friendHex) => this.searches.get(friendHex));
     if (answer === null) return;
     if (answer.search) this.searches.answered(from, answer.sendback, answer.search, answer.response);
-    else this.self.answered(from, answer.sendback, answer.response);
+    // A self-announce answer belongs to the list of the announce node's family.
+    else this.self[answer.sendback.nodeIpPort.family].answered(from, answer.sendback, answer.response);
   }
 
   // ---- timers ----------------------------------------------------------------------------------
@@ -183,7 +206,8 @@ export class OnionClient implements TimedLayer {
       if (at !== null && (best === null || at < best.at)) best = { at, reason };
     };
     consider(this.requests.nextExpiry(), 'onion sendback expires (10 s)');
-    consider(this.self.nextExpiry(), 'announce node times out (3 requests unanswered, 15 s)');
+    consider(this.self.ipv4.nextExpiry(), 'announce node times out (3 requests unanswered, 15 s)');
+    consider(this.self.ipv6.nextExpiry(), 'announce node times out (3 requests unanswered, 15 s)');
     const search = this.searches.nextTimer();
     if (search) consider(search.at, search.reason);
     consider(this.selfPaths.nextExpiry(), 'onion path expires');
@@ -193,7 +217,8 @@ export class OnionClient implements TimedLayer {
 
   onTimer(now: number): void {
     this.requests.expire(now);
-    this.self.onTimer(now);
+    this.self.ipv4.onTimer(now);
+    this.self.ipv6.onTimer(now);
     this.searches.onTimer(now);
     this.selfPaths.expire(now);
     this.friendPaths.expire(now);

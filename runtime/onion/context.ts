@@ -17,7 +17,7 @@
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import type { DhtPk } from '../../protocol/dht/index.js';
-import type { IpPort } from '../../protocol/ip-port.js';
+import type { IpFamily, IpPort } from '../../protocol/ip-port.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import type { Friend } from '../friends.js';
 import type { LayerContext, Reports } from '../layer.js';
@@ -77,16 +77,17 @@ export interface AnnounceServerContext extends LayerContext, Reports<AnnounceFac
 /** What the onion client learned. */
 export type OnionClientFact =
   /**
-   * An announce node answered our self-announce. `node`: its key (hex) once in our self list,
+   * An announce node answered our self-announce. `family`: the family of the self list (and
+   * so of the announce task, tox4id or tox6id) it answered; `node`: its key (hex) once in that list,
    * null when it did not enter it; `freshPingId`: it does not store us and gave a ping_id other
    * than the one we held for it (none, for a new node); `stored`: it stores us.
    */
-  | { readonly type: 'onion.announceAnswered'; readonly node: string | null; readonly freshPingId: boolean; readonly stored: boolean }
+  | { readonly type: 'onion.announceAnswered'; readonly family: IpFamily; readonly node: string | null; readonly freshPingId: boolean; readonly stored: boolean }
   /**
-   * How many live nodes of our self list store us, after an announce answer or after list
-   * nodes timed out.
+   * How many live nodes of our self list of `family` store us, after an announce answer or after
+   * list nodes timed out.
    */
-  | { readonly type: 'onion.selfStored'; readonly nodes: number }
+  | { readonly type: 'onion.selfStored'; readonly family: IpFamily; readonly nodes: number }
   /**
    * Whether onion data can reach the friend (enough of its announce nodes store it, or it
    * announced itself at our announce node), after its search list or sighting changed or a search

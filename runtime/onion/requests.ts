@@ -15,7 +15,7 @@
  * (not one asked within the last 10 s).
  */
 import { toHex, type Bytes } from '../../protocol/bytes.js';
-import { isLanAddress, type IpPort } from '../../protocol/ip-port.js';
+import { isLanAddress, unmapIpv4, type IpFamily, type IpPort } from '../../protocol/ip-port.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
 import type { PackedNode } from '../../protocol/packed-node.js';
 import {
@@ -48,8 +48,11 @@ export interface SearchKeys {
   readonly sharedKeys: Map<string, Bytes>;
 }
 
-/** What an announce request is for: our self-announce, or a friend search. */
-export type AnnounceTarget = { readonly kind: 'self' } | { readonly kind: 'friend'; readonly search: SearchKeys };
+/**
+ * What an announce request is for: our self-announce at announce nodes of one address family
+ * (the tox4id / tox6id task's list), or a friend search.
+ */
+export type AnnounceTarget = { readonly kind: 'self'; readonly family: IpFamily } | { readonly kind: 'friend'; readonly search: SearchKeys };
 
 export interface Sendback {
   /** null for self-announce, else the searched friend. */
@@ -144,7 +147,9 @@ export class AnnounceRequests {
    * of them); returns how many went out.
    */
   populate(target: AnnounceTarget, list: NodeList, count: number): number {
-    const good = this.ctx.dht.goodNodes().filter((n) => !list.nodes.some((x) => x.pkHex === n.pkHex));
+    const good = this.ctx.dht
+      .goodNodes()
+      .filter((n) => (target.kind !== 'self' || n.ipPort.family === target.family) && !list.nodes.some((x) => x.pkHex === n.pkHex));
     if (good.length === 0) return 0;
     list.lastPopulated = this.ctx.now;
     const byHost = new Map<string, DhtNodeInfo[]>();
@@ -167,8 +172,15 @@ export class AnnounceRequests {
   askNamedNodes(target: AnnounceTarget, list: NodeList, nodes: readonly PackedNode[], from: IpPort): void {
     const now = this.ctx.now;
     const lanOk = isLanAddress(from);
-    for (const n of nodes) {
+    for (const named of nodes) {
+      // One identity per peer: an IPv4-mapped IPv6 address is the IPv4 address.
+      const n = { ...named, ipPort: unmapIpv4(named.ipPort) };
       if (n.transport !== 'udp' || (!lanOk && isLanAddress(n.ipPort))) continue;
+      // A self list holds nodes of its own family; no list holds nodes we cannot reach.
+      if (target.kind === 'self' ? n.ipPort.family !== target.family : !this.ctx.reaches(n.ipPort)) {
+        this.ctx.count('onion.node_other_family');
+        continue;
+      }
       if (!isValidPublicKey(n.publicKey)) {
         this.ctx.drop('onion.node_invalid_public_key');
         continue;

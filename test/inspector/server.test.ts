@@ -127,7 +127,7 @@ describe('views', () => {
     const v = await get<View>('/api/view?node=Alice');
     expect(v.live).toBe(true);
     expect(v.friend!.label).toBe('Bob');
-    expect(v.actors.map((a) => a.role)).toEqual(['session', 'dhtkey', 'connect', 'toxid']);
+    expect(v.actors.map((a) => a.role)).toEqual(['session', 'dhtkey', 'connect', 'tox4id']);
     for (const a of v.actors) {
       const actor = alice.actors.get(a.key)!;
       expect(a.value).toEqual(actor.snapshot.value);

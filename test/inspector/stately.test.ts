@@ -76,7 +76,7 @@ describe('Stately inspection events', () => {
       if (e.type === '@xstate.snapshot') {
         expect(e.snapshot.status).toBe('active');
         const machineName = e.sessionId.split('/')[1]!.split(':')[0]!;
-        const spec = { session: machineSpecs.friendSession, toxid: machineSpecs.toxidAnnounce, dhtkey: machineSpecs.dhtkeyShare, connect: machineSpecs.connect }[machineName];
+        const spec = { session: machineSpecs.friendSession, tox4id: machineSpecs.toxidAnnounce, tox6id: machineSpecs.toxidAnnounce, dhtkey: machineSpecs.dhtkeyShare, connect: machineSpecs.connect }[machineName];
         expect(spec).toBeDefined();
         // The value is a state of that machine.
         const value = (e.snapshot as { value?: unknown }).value;

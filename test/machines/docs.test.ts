@@ -47,7 +47,7 @@ describe('generated architecture diagram', () => {
     for (const spec of Object.values(machineSpecs)) {
       for (const output of new Set(Object.values(spec.outputsByAction))) {
         expect(OUTPUT_LAYER[output], `${spec.name} emits ${output}`).toBeDefined();
-        const key = spec.name === 'toxidAnnounce' ? actorKeys.toxid(engine.selfHex) : actorKeys.session(friend.pkHex);
+        const key = spec.name === 'toxidAnnounce' ? actorKeys.announce('ipv4', engine.selfHex) : actorKeys.session(friend.pkHex);
         route(key, spec.name, { type: output, dhtKey: 'aa'.repeat(32), address: '127.0.0.1:1', mode: 'searching', node: 'bb'.repeat(32), friendDhtKey: 'aa'.repeat(32), reason: 'test', sendKill: false, round: 1 });
       }
     }

@@ -60,7 +60,7 @@ describe('onion client on a simulated network', () => {
       const mine = n.engine.onion.selfNodes().map((x) => x.pkHex);
       expect(closest.filter((k) => !mine.includes(k))).toEqual([]);
       expect(s.paths).toBeLessThanOrEqual(12);
-      const key = actorKeys.toxid(n.engine.selfHex);
+      const key = actorKeys.announce('ipv4', n.engine.selfHex);
       // Events the task ignored (its journaled creation is not one).
       const ignored = n.engine.journal.since(0).filter((j) => j.actor === key && j.transition === null && j.event.type !== 'actor.created');
       expect(ignored.map((j) => j.event.type)).toEqual([]);

@@ -124,30 +124,45 @@ function factTarget(states: Record<string, unknown>): FactTarget & { calls: stri
   };
 }
 
-const TOXID = actorKeys.toxid(SELF);
+const TOXID = actorKeys.announce('ipv4', SELF);
+const TOX6ID = actorKeys.announce('ipv6', SELF);
 const DHTKEY = actorKeys.dhtkey(SELF, FRIEND_HEX);
 
 describe('the fact router (runtime/fact-routes.ts)', () => {
   it('an announce answer: a fresh ping_id re-announces; stored while Announcing announces; otherwise a plain response', () => {
     const fresh = factTarget({ [TOXID]: 'Announcing' });
-    routeFact(fresh, { type: 'onion.announceAnswered', node: 'n', freshPingId: true, stored: true });
+    routeFact(fresh, { type: 'onion.announceAnswered', family: 'ipv4', node: 'n', freshPingId: true, stored: true });
     expect(fresh.calls).toEqual([`deliver(${TOXID}, announce.pingId)`]);
     const stored = factTarget({ [TOXID]: 'Announcing' });
-    routeFact(stored, { type: 'onion.announceAnswered', node: 'n', freshPingId: false, stored: true });
+    routeFact(stored, { type: 'onion.announceAnswered', family: 'ipv4', node: 'n', freshPingId: false, stored: true });
     expect(stored.calls).toEqual([`deliver(${TOXID}, announce.stored)`]);
     const already = factTarget({ [TOXID]: 'Announced' });
-    routeFact(already, { type: 'onion.announceAnswered', node: 'n', freshPingId: false, stored: true });
+    routeFact(already, { type: 'onion.announceAnswered', family: 'ipv4', node: 'n', freshPingId: false, stored: true });
     expect(already.calls).toEqual([`deliver(${TOXID}, announce.response)`]);
   });
 
   it('no node storing us any more: announce.unstored while Announced or Stable, nothing while still Announcing', () => {
     for (const [state, expected] of [['Announced', 1], ['Stable', 1], ['Announcing', 0]] as const) {
       const t = factTarget({ [TOXID]: state });
-      routeFact(t, { type: 'onion.selfStored', nodes: 0 });
+      routeFact(t, { type: 'onion.selfStored', family: 'ipv4', nodes: 0 });
       expect(t.calls, state).toEqual(expected ? [`deliver(${TOXID}, announce.unstored)`] : []);
     }
     const some = factTarget({ [TOXID]: 'Stable' });
-    routeFact(some, { type: 'onion.selfStored', nodes: 2 });
+    routeFact(some, { type: 'onion.selfStored', family: 'ipv4', nodes: 2 });
+    expect(some.calls).toEqual([]);
+  });
+
+  it('announce facts go to the task of their family: tox4id: for the IPv4 list, tox6id: for the IPv6 list', () => {
+    const six = factTarget({ [TOXID]: 'Announcing', [TOX6ID]: 'Announcing' });
+    routeFact(six, { type: 'onion.announceAnswered', family: 'ipv6', node: 'n', freshPingId: false, stored: true });
+    expect(six.calls).toEqual([`deliver(${TOX6ID}, announce.stored)`]);
+    const v6Only = factTarget({ [TOX6ID]: 'Stable' });
+    routeFact(v6Only, { type: 'onion.selfStored', family: 'ipv4', nodes: 0 });
+    expect(v6Only.calls).toEqual([]);
+    routeFact(v6Only, { type: 'onion.selfStored', family: 'ipv6', nodes: 0 });
+    expect(v6Only.calls).toEqual([`deliver(${TOX6ID}, announce.unstored)`]);
+    const some = factTarget({ [TOX6ID]: 'Stable' });
+    routeFact(some, { type: 'onion.selfStored', family: 'ipv6', nodes: 2 });
     expect(some.calls).toEqual([]);
   });
 
