@@ -17,7 +17,7 @@ import {
 import { toHex, type Bytes } from '../protocol/bytes.js';
 import { isValidPublicKey } from '../protocol/keys.js';
 import type { Crypto } from '../protocol/crypto.js';
-import { formatIpPort, unmapIpv4, type IpFamily, type IpPort } from '../protocol/ip-port.js';
+import { parseIpPort, ipPortKey, formatIpPort, unmapIpv4, type IpFamily, type IpPort } from '../protocol/ip-port.js';
 import { Actors } from './actors.js';
 import type { AppEvent } from './app-events.js';
 import { Counters } from './counters.js';
@@ -37,7 +37,7 @@ import { OnionRelay } from './onion/relay.js';
 import type { LayerContext, Reports } from './layer.js';
 import type { Random } from './random.js';
 import { actorKeys, FAMILIES, lastKeyPart } from './actor-keys.js';
-import { DhtKeyIndex } from './dht-key-index.js';
+import { FriendIndex } from './friend-index.js';
 import { routeFact } from './fact-routes.js';
 import { routeOutput } from './routes.js';
 import type { Transmit } from './tox-engine.js';
@@ -110,7 +110,9 @@ export abstract class EngineCore {
   protected readonly lastFacts = new Map<string, string>();
   protected readonly lastProgress = new Map<string, FriendSessionState>();
   /** DHT key → friends whose session names it (kept after every session step). */
-  protected readonly dhtKeys = new DhtKeyIndex();
+  protected readonly dhtKeys = new FriendIndex();
+  /** Where each friend's session last had a checked address (ipPortKey), kept after it is forgotten. */
+  protected readonly lastAddresses = new FriendIndex();
 
   constructor(opts: EngineOptions) {
     this.crypto = opts.crypto;
@@ -127,7 +129,10 @@ export abstract class EngineCore {
     this.dht = new Dht(
       Object.assign(
         this.layerContext<DhtFact>((fact) => routeFact(this, fact)),
-        { isFriend: (pkHex: string) => this.friends.has(pkHex) },
+        {
+          isFriend: (pkHex: string) => this.friends.has(pkHex),
+          isFriendAddress: (ipPort: IpPort) => this.lastAddresses.size > 0 && this.lastAddresses.has(ipPortKey(ipPort)),
+        },
       ),
     );
     const onionContext: OnionContext = Object.assign(
@@ -333,6 +338,11 @@ export abstract class EngineCore {
     if (!session) return;
     const facts: FriendFacts = friendFacts(session.snapshot as FriendSessionSnapshot);
     this.dhtKeys.set(friendHex, facts.dhtKey);
+    const address = (session.snapshot as FriendSessionSnapshot).context.address;
+    if (address && address.source !== 'dhtSearch') {
+      const parsed = parseIpPort(address.value);
+      if (parsed.ok) this.lastAddresses.set(friendHex, ipPortKey(parsed.value));
+    }
     const policy = this.policyOf(friendHex);
     const sig = JSON.stringify({ ...facts, policy });
     if (!force && this.lastFacts.get(friendHex) === sig) return;
@@ -383,6 +393,23 @@ export abstract class EngineCore {
     for (const f of this.friendsWithDhtKey(dhtKeyHex)) {
       if (this.lastProgress.get(f.pkHex) === 'Established') continue;
       this.deliverToSession(f.pkHex, { type: 'address.learned', now: this.now, address: formatIpPort(ipPort), source });
+    }
+  }
+
+  /**
+   * A DHT node answered from a friend's last checked address with a DHT key other than the one
+   * the friend's session holds: a candidate DHT key from a DHT message (the seed's third DHTKey
+   * source). The session ranks it lowest: it is taken only when no fresh key is held.
+   */
+  dhtKeyAtFriendAddress(dhtKeyHex: string, ipPort: IpPort): void {
+    for (const friendHex of this.lastAddresses.friendsOf(ipPortKey(ipPort))) {
+      if (this.dhtKeys.get(friendHex) === dhtKeyHex || this.lastProgress.get(friendHex) === 'Established') continue;
+      if (this.policyOf(friendHex) === 'RefusingToConnect') {
+        this.drop('policy.dht_message');
+        continue;
+      }
+      this.counters.inc('dht.dhtkey_from_friend_address');
+      this.deliverToSession(friendHex, { type: 'dhtKey.learned', now: this.now, dhtKey: dhtKeyHex, source: 'dhtMessage' });
     }
   }
 

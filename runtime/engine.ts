@@ -171,6 +171,7 @@ export class Engine extends EngineCore implements ToxEngine {
     this.lastFacts.delete(pkHex);
     this.lastProgress.delete(pkHex);
     this.dhtKeys.set(pkHex, null);
+    this.lastAddresses.set(pkHex, null);
     this.app({ type: 'profile_changed', t: this.now });
     this.flush();
     return true;
@@ -326,6 +327,7 @@ export class Engine extends EngineCore implements ToxEngine {
     this.actors.remove(key);
     this.actors.create(key, 'friendSession', { friendPk: f.pkHex, now: this.now });
     this.dhtKeys.set(f.pkHex, null);
+    this.lastAddresses.set(f.pkHex, null);
     this.tellNetCryptoSession(f.pkHex);
     if (was !== 'AwaitingDHTKey') {
       this.lastProgress.set(f.pkHex, 'AwaitingDHTKey');

@@ -38,6 +38,7 @@ export interface FactTarget {
   stateOf(key: string): unknown;
   friendSearchChanged(friendHex: string, found: boolean): void;
   dhtAddressFound(dhtKeyHex: string, ipPort: IpPort, source: AddressSource): void;
+  dhtKeyAtFriendAddress(dhtKeyHex: string, ipPort: IpPort): void;
   onDhtConnected(): void;
   onDhtPk(friend: Friend, d: DhtPk, via: 'onion' | 'dhtRoute'): void;
 }
@@ -61,6 +62,7 @@ function dhtkeyState(t: FactTarget, friendHex: string): 'Idle' | 'Searching' | '
 export const FACT_ROUTES = {
   // the DHT (runtime/dht/context.ts)
   'dht.addressFound': (t, f) => t.dhtAddressFound(f.dhtKey, f.ipPort, f.source),
+  'dht.keyAtFriendAddress': (t, f) => t.dhtKeyAtFriendAddress(f.dhtKey, f.ipPort),
   'dht.connected': (t) => t.onDhtConnected(),
   'dht.dhtPkReceived': (t, f) => {
     const friend = t.friends.get(f.friendPk);

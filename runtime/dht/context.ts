@@ -19,10 +19,17 @@ export type DhtFact =
   | { readonly type: 'dht.addressFound'; readonly dhtKey: string; readonly ipPort: IpPort; readonly source: DhtAddressSource }
   /** The close list has its first good node (again): announcing and searching can start. */
   | { readonly type: 'dht.connected' }
+  /**
+   * A node answered our request from an address where a friend's session last had a checked
+   * address (`isFriendAddress`), with DHT key `dhtKey`: perhaps the friend, restarted there.
+   */
+  | { readonly type: 'dht.keyAtFriendAddress'; readonly dhtKey: string; readonly ipPort: IpPort }
   /** Friend `friendPk` (real key, hex) sent its DHT-PK along a DHT route (request 156), opened and authenticated. */
   | { readonly type: 'dht.dhtPkReceived'; readonly friendPk: string; readonly dhtPk: DhtPk };
 
 export interface DhtContext extends LayerContext, Reports<DhtFact> {
   /** Whether a real public key (hex) is a friend's: a DHT-routed DHT-PK is opened only from a friend. */
   isFriend(realPkHex: string): boolean;
+  /** Whether a friend's session last had a checked address at `ipPort` (a DHT message from there may name its new DHT key). */
+  isFriendAddress(ipPort: IpPort): boolean;
 }

@@ -242,10 +242,13 @@ export class DhtPackets {
       const known = t.findAny(hex, pk);
       if (known && known.lastHeard !== null && equalIpPort(known.ipPort, from)) {
         if (searched) ctx.report({ type: 'dht.addressFound', dhtKey: hex, ipPort: from, source: 'dhtKeyPacket' });
+        else if (ctx.isFriendAddress(from)) ctx.report({ type: 'dht.keyAtFriendAddress', dhtKey: hex, ipPort: from });
         return;
       }
       const host = hostKey(from);
-      if (!searched && !known && !t.close.wouldEnter(pk, host, now) && !t.searches.anyWouldEnter(pk, host)) return;
+      // A new key at a friend's last address is asked back too: its answer may name the friend's new DHT key.
+      const atFriendAddress = !searched && !known && ctx.isFriendAddress(from);
+      if (!searched && !known && !atFriendAddress && !t.close.wouldEnter(pk, host, now) && !t.searches.anyWouldEnter(pk, host)) return;
       // c-toxcore's bound (ping.c: at most MAX_TO_PING = 32 per TIME_TO_PING = 2 s): a flood of
       // requests from unknown keys cannot turn us into a sender of requests, nor push our own
       // pending requests out of their table.
@@ -254,6 +257,7 @@ export class DhtPackets {
       return;
     }
     if (searched) ctx.report({ type: 'dht.addressFound', dhtKey: hex, ipPort: from, source: 'dhtKeyPacket' });
+    else if (ctx.isFriendAddress(from)) ctx.report({ type: 'dht.keyAtFriendAddress', dhtKey: hex, ipPort: from });
     t.close.addToClose(pk, from, now);
     for (const s of t.searches.values()) t.searches.addToSearch(s, pk, from, true, now);
     const connected = t.isConnected();

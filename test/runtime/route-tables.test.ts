@@ -119,6 +119,7 @@ function factTarget(states: Record<string, unknown>): FactTarget & { calls: stri
     stateOf: (key) => states[key],
     friendSearchChanged: rec('friendSearchChanged'),
     dhtAddressFound: rec('dhtAddressFound'),
+    dhtKeyAtFriendAddress: rec('dhtKeyAtFriendAddress'),
     onDhtConnected: rec('onDhtConnected'),
     onDhtPk: rec('onDhtPk'),
   };
@@ -209,7 +210,7 @@ describe('the fact router (runtime/fact-routes.ts)', () => {
   it('every fact type has a route', () => {
     expect(Object.keys(FACT_ROUTES).sort()).toEqual(
       [
-        'announce.friendSighted', 'dht.addressFound', 'dht.connected', 'dht.dhtPkReceived', 'messenger.alive',
+        'announce.friendSighted', 'dht.addressFound', 'dht.connected', 'dht.dhtPkReceived', 'dht.keyAtFriendAddress', 'messenger.alive',
         'net_crypto.cookieReceived', 'net_crypto.handshakeReceived', 'net_crypto.killReceived', 'net_crypto.lossless',
         'net_crypto.peerAck', 'net_crypto.sessionClosed', 'net_crypto.sessionConfirmed',
         'onion.announceAnswered', 'onion.dhtPkReceived', 'onion.friendReachability', 'onion.friendRequestReceived', 'onion.selfStored',
