@@ -118,7 +118,14 @@ describe('handshake validation', () => {
     const e = await makeFriendEngine(35, 'alice', [raw.real.publicKey]);
     e.start(0);
     e.deliverToSession(raw.realHex, { type: 'dhtKey.learned', now: 0, dhtKey: toHex(raw.dht.publicKey), source: 'onion' });
+    // A search result is only a claim: the address is asked (a DHT nodes request), no cookie request yet.
     e.deliverToSession(raw.realHex, { type: 'address.learned', now: 0, address: `${raw.address.ip}:${raw.address.port}`, source: 'dhtSearch' });
+    e.flush();
+    const check = e.takeTransmits();
+    expect(check.filter((t) => t.data[0] === 0x18)).toEqual([]);
+    expect(check.some((t) => t.data[0] === 0x02 && t.to.port === raw.address.port)).toBe(true);
+    // The DHT key answered from there: now the cookie request goes out.
+    e.deliverToSession(raw.realHex, { type: 'address.learned', now: 0, address: `${raw.address.ip}:${raw.address.port}`, source: 'dhtKeyPacket' });
     e.flush();
     const req = e.takeTransmits().find((t) => t.data[0] === 0x18)!;
     expect(req.data.length).toBe(COOKIE_REQUEST_SIZE_BYTES);
