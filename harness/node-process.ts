@@ -26,11 +26,12 @@ export interface NodeProcess {
 }
 
 /**
- * Starts the real `toxstate node` on 127.0.0.1 (never anywhere else) with `--json`, and pushes
- * the child onto `children` so the caller's afterAll can kill whatever is left.
+ * Starts the real `toxstate node` on 127.0.0.1 (or, with `bind: '::1'`, on ::1; never anywhere
+ * else) with `--json`, and pushes the child onto `children` so the caller's afterAll can kill
+ * whatever is left.
  */
-export function startNodeProcess(args: readonly string[], children: ChildProcess[]): NodeProcess {
-  const child = spawn(process.execPath, [BIN, 'node', '--bind', '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startNodeProcess(args: readonly string[], children: ChildProcess[], opts: { readonly bind?: '127.0.0.1' | '::1' } = {}): NodeProcess {
+  const child = spawn(process.execPath, [BIN, 'node', '--bind', opts.bind ?? '127.0.0.1', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const waits = new EventWaits<NodeEvent>();
   const events = waits.events;

@@ -8,8 +8,9 @@
  * - Availability and building (`interopAvailability()`, `buildNative()`) are in native-build.ts,
  *   the /proc socket reader in proc-udp.ts, the shim probe in shim-probe.ts.
  *
- * Network rule: cpeer runs with local discovery off, IPv4 only, bootstrap to 127.0.0.1 only, and
- * the shim rebinds wildcard binds to 127.0.0.1 and swallows any non-loopback send.
+ * Network rule: cpeer runs with local discovery off, IPv4 only (IPv6 on ::1 with `ipv6`),
+ * bootstrap to 127.0.0.1 or ::1 only, and the shim rebinds wildcard binds to 127.0.0.1 / ::1 and
+ * swallows any non-loopback send.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -32,8 +33,13 @@ export interface CPeerOptions {
   readonly port?: number;
   readonly name?: string;
   readonly statusMessage?: string;
-  /** Bootstrap nodes; the address is always 127.0.0.1. */
-  readonly bootstrap?: readonly { readonly port: number; readonly dhtpk: string }[];
+  /** Bootstrap nodes, on 127.0.0.1 (the default) or ::1 (`ip: '::1'`, with `ipv6`). */
+  readonly bootstrap?: readonly { readonly port: number; readonly dhtpk: string; readonly ip?: '127.0.0.1' | '::1' }[];
+  /**
+   * c-toxcore's IPv6 socket (tox_options ipv6_enabled): it binds [::], which the loopback shim
+   * turns into [::1], so the peer speaks IPv6 on ::1 only. Off by default (IPv4 on 127.0.0.1).
+   */
+  readonly ipv6?: boolean;
   readonly acceptAll?: boolean;
   readonly echo?: boolean;
   /** c-toxcore's own log on stderr. */
@@ -109,7 +115,8 @@ export class CPeer {
     if (options.port !== undefined) args.push('--port', String(options.port));
     if (options.name !== undefined) args.push('--name', options.name);
     if (options.statusMessage !== undefined) args.push('--status-message', options.statusMessage);
-    for (const b of options.bootstrap ?? []) args.push('--bootstrap', `127.0.0.1:${b.port}:${b.dhtpk}`);
+    for (const b of options.bootstrap ?? []) args.push('--bootstrap', b.ip === '::1' ? `[::1]:${b.port}:${b.dhtpk}` : `127.0.0.1:${b.port}:${b.dhtpk}`);
+    if (options.ipv6 === true) args.push('--ipv6');
     if (options.acceptAll === true) args.push('--accept-all');
     if (options.echo === true) args.push('--echo');
     if (options.verbose === true) args.push('--verbose');

@@ -6,10 +6,13 @@
 
 /* ---------- commands ---------- */
 
+/* The network rule: bootstrap only to loopback, spelled exactly 127.0.0.1 or ::1 (no names). */
+bool bootstrap_address_allowed(const char *ip) { return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0; }
+
 bool do_bootstrap(Tox *tox, const char *ip, long port, const char *pkhex) {
   uint8_t pk[TOX_PUBLIC_KEY_SIZE];
-  if (strcmp(ip, "127.0.0.1") != 0) {
-    ev_error("bootstrap", "only 127.0.0.1 is allowed (network rule)", -1);
+  if (!bootstrap_address_allowed(ip)) {
+    ev_error("bootstrap", "only 127.0.0.1 and ::1 are allowed (network rule)", -1);
     return false;
   }
   if (port < 1 || port > 65535) {

@@ -6,15 +6,18 @@
  * commands, flood), cpeer-json.c (the JSON lines), cpeer.h (what they share).
  *
  * Usage: cpeer [--profile PATH] [--port N] [--name NAME] [--status-message TEXT]
- *              [--bootstrap 127.0.0.1:PORT:DHTPKHEX]... [--accept-all] [--echo] [--verbose]
+ *              [--bootstrap 127.0.0.1:PORT:DHTPKHEX | [::1]:PORT:DHTPKHEX]... [--ipv6]
+ *              [--accept-all] [--echo] [--verbose]
  *
  * --port N: the first UDP port tried; like c-toxcore's default 33445..33545, it then tries up to N+99
  * (the port actually bound is in the `ready` event). --profile PATH: loaded when the file exists,
  * written (atomically) on `save` and on exit.
  *
- * Always: local discovery off, IPv4 only, UDP on, no TCP relay server, no proxy. It refuses to
- * start unless loopback-shim.so is preloaded (it looks up the symbol the shim exports), because
- * libtoxcore 0.2.18 binds 0.0.0.0 and cannot be told otherwise. Bootstrap nodes must be 127.0.0.1.
+ * Always: local discovery off, UDP on, no TCP relay server, no proxy; IPv4 only unless --ipv6,
+ * which enables c-toxcore's IPv6 socket (it binds [::], which the shim turns into [::1]: the peer
+ * then speaks IPv6 on ::1 only). It refuses to start unless loopback-shim.so is preloaded (it looks
+ * up the symbol the shim exports), because libtoxcore 0.2.18 binds 0.0.0.0 / :: and cannot be
+ * told otherwise. Bootstrap nodes must be 127.0.0.1 or ::1.
  *
  * stdout: one JSON object per line, each with "t" (ms since tox_new) and "event":
  *   ready, self_connection, friend_request, friend_added, friend_connection, friend_name,
@@ -49,6 +52,7 @@ static const char *opt_status = NULL;
 bool opt_accept_all = false;
 bool opt_echo = false;
 bool opt_verbose = false;
+static bool opt_ipv6 = false;
 static Bootstrap bootstraps[MAX_BOOTSTRAPS];
 static int n_bootstraps = 0;
 
@@ -67,19 +71,32 @@ static void on_signal(int sig) {
 static void usage(void) {
   fprintf(stderr,
           "usage: cpeer [--profile PATH] [--port N] [--name NAME] [--status-message TEXT]\n"
-          "             [--bootstrap 127.0.0.1:PORT:DHTPKHEX]... [--accept-all] [--echo] [--verbose]\n");
+          "             [--bootstrap 127.0.0.1:PORT:DHTPKHEX | [::1]:PORT:DHTPKHEX]... [--ipv6]\n"
+          "             [--accept-all] [--echo] [--verbose]\n");
 }
 
 static bool parse_bootstrap_arg(const char *arg) {
   if (n_bootstraps >= MAX_BOOTSTRAPS) return false;
-  const char *c1 = strchr(arg, ':');
+  /* 127.0.0.1:PORT:KEY, or [::1]:PORT:KEY (an IPv6 address in brackets). */
+  const char *host = arg;
+  const char *host_end;
+  const char *c1;
+  if (arg[0] == '[') {
+    host = arg + 1;
+    host_end = strchr(host, ']');
+    if (host_end == NULL || host_end[1] != ':') return false;
+    c1 = host_end + 1;
+  } else {
+    c1 = strchr(arg, ':');
+    host_end = c1;
+  }
   const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-  if (c1 == NULL || c2 == NULL || (size_t)(c1 - arg) >= sizeof bootstraps[0].ip) return false;
+  if (c1 == NULL || c2 == NULL || (size_t)(host_end - host) >= sizeof bootstraps[0].ip) return false;
   Bootstrap *b = &bootstraps[n_bootstraps];
-  memcpy(b->ip, arg, (size_t)(c1 - arg));
-  b->ip[c1 - arg] = '\0';
-  if (strcmp(b->ip, "127.0.0.1") != 0) {
-    fprintf(stderr, "cpeer: refusing bootstrap address %s: only 127.0.0.1 is allowed\n", b->ip);
+  memcpy(b->ip, host, (size_t)(host_end - host));
+  b->ip[host_end - host] = '\0';
+  if (!bootstrap_address_allowed(b->ip)) {
+    fprintf(stderr, "cpeer: refusing bootstrap address %s: only 127.0.0.1 and ::1 are allowed\n", b->ip);
     exit(2);
   }
   char *end;
@@ -106,12 +123,13 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--name") == 0 && v) { opt_name = v; i++; }
     else if (strcmp(a, "--status-message") == 0 && v) { opt_status = v; i++; }
     else if (strcmp(a, "--bootstrap") == 0 && v) {
-      if (!parse_bootstrap_arg(v)) { fprintf(stderr, "cpeer: bad --bootstrap %s (want 127.0.0.1:PORT:DHTPKHEX)\n", v); return 2; }
+      if (!parse_bootstrap_arg(v)) { fprintf(stderr, "cpeer: bad --bootstrap %s (want 127.0.0.1:PORT:DHTPKHEX or [::1]:PORT:DHTPKHEX)\n", v); return 2; }
       i++;
     }
     else if (strcmp(a, "--accept-all") == 0) opt_accept_all = true;
     else if (strcmp(a, "--echo") == 0) opt_echo = true;
     else if (strcmp(a, "--verbose") == 0) opt_verbose = true;
+    else if (strcmp(a, "--ipv6") == 0) opt_ipv6 = true;
     else { usage(); return 2; }
   }
 
@@ -131,7 +149,7 @@ int main(int argc, char **argv) {
 
   struct Tox_Options *opts = tox_options_new(NULL);
   if (opts == NULL) return 1;
-  tox_options_set_ipv6_enabled(opts, false);
+  tox_options_set_ipv6_enabled(opts, opt_ipv6);
   tox_options_set_udp_enabled(opts, true);
   tox_options_set_local_discovery_enabled(opts, false);
   tox_options_set_proxy_type(opts, TOX_PROXY_TYPE_NONE);

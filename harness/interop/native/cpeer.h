@@ -101,6 +101,8 @@ void emit_friends(Tox *tox);
 
 /* ---------- commands (cpeer-commands.c) ---------- */
 
+/* Whether a bootstrap address is allowed by the network rule: exactly 127.0.0.1 or ::1. */
+bool bootstrap_address_allowed(const char *ip);
 bool do_bootstrap(Tox *tox, const char *ip, long port, const char *pkhex);
 /* Enqueues flood messages until done or the send queue refuses one (then the next loop retries). */
 void flood_step(Tox *tox);
