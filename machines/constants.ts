@@ -24,10 +24,6 @@ const SECOND_MS = 1000;
 export const TEMP_PACKET_RESEND_INTERVAL_MS = 1000;
 /** A pre-established phase gives up after its temp packet was sent this many times. net_crypto.c MAX_NUM_SENDPACKET_TRIES = 8. */
 export const MAX_TEMP_PACKET_TRIES = 8;
-/** Cookie lifetime. net_crypto.c COOKIE_TIMEOUT = 15 s. */
-export const COOKIE_TIMEOUT_MS = 15 * SECOND_MS;
-/** A connection is "direct" if a UDP packet arrived within this. net_crypto.h UDP_DIRECT_TIMEOUT = 8 s. */
-export const UDP_DIRECT_TIMEOUT_MS = 8 * SECOND_MS;
 
 // ---- friend_connection (toxcore/friend_connection.h) -----------------------------------
 
@@ -40,8 +36,6 @@ export const FRIEND_CONNECTION_TIMEOUT_MS = 32 * SECOND_MS;
  * friend_connection.h FRIEND_DHT_TIMEOUT = BAD_NODE_TIMEOUT = 122 s.
  */
 export const FRIEND_DHT_TIMEOUT_MS = 122 * SECOND_MS;
-/** Share-relays cadence. friend_connection.h SHARE_RELAYS_INTERVAL = 120 s (spec.md says 5 min). */
-export const SHARE_RELAYS_INTERVAL_MS = 120 * SECOND_MS;
 
 // ---- DHT (toxcore/DHT.h, DHT.c) ---------------------------------------------------------
 
@@ -75,8 +69,6 @@ export const FRIEND_SEARCH_NEW_RUN_COUNT = 5;
 export const FRIEND_SEARCH_MAX_EXPONENT = 12;
 /** Backoff ceiling. onion_client.c ANNOUNCE_FRIEND_MAX_INTERVAL = 3600 s. */
 export const FRIEND_SEARCH_MAX_INTERVAL_MS = 3600 * SECOND_MS;
-/** run_count grows by one every this many searches sent. onion_client.c MAX_ONION_CLIENTS / 2 = 4. */
-export const FRIEND_SEARCHES_PER_RUN = 4;
 /**
  * run_count at which the backoff interval stops growing: 2^min(12, run_count − 2) s reaches the
  * 3600 s ceiling at run_count 14 (2^12 = 4096 > 3600). Counting further changes nothing, so the

@@ -149,8 +149,6 @@ export const friendSessionGuards = {
   },
   /** Our DHT key for the friend was not confirmed for FRIEND_DHT_TIMEOUT (or there is none). */
   isDhtKeyStale: ({ context, event }: GuardArgs) => !isFresh(context.dhtKey, event.now),
-  /** The friend's address was confirmed within FRIEND_DHT_TIMEOUT. */
-  isAddressFresh: ({ context, event }: GuardArgs) => isFresh(context.address, event.now),
   /** We hold an address and it was not confirmed for FRIEND_DHT_TIMEOUT. */
   isAddressStale: ({ context, event }: GuardArgs) => context.address !== null && !isFresh(context.address, event.now),
   /** An address from the friend's DHT key or session, which outranks (or confirms) the one we hold. */
