@@ -33,7 +33,8 @@ Identity and friends:
                              RefusingToConnect  drop everything it sends; a session is closed
   --name NAME              set our name
 Network:
-  --bind ADDR              address to bind (default 0.0.0.0; tests use 127.0.0.1)
+  --bind ADDR              address to bind (default 0.0.0.0; tests use 127.0.0.1); :: for one
+                           dual-stack socket (IPv4 and IPv6), ::1 for IPv6 on loopback
   --port N                 UDP port (default: the first free port in 33445..33545)
   --bootstrap IP:PORT:PK   bootstrap node (IPv6 as [addr]:port:pk); may repeat. Without it, and
                            without --network public, nothing is sent anywhere.
