@@ -53,8 +53,10 @@ export function validateRules(root: string, rules: readonly Rule[] = RULES): str
     if (r.kind !== 'not-implemented' && r.provedBy.length === 0) problems.push(`${r.id}: no test named`);
     for (const ref of r.implementedBy) {
       if ('machine' in ref) {
-        const known = allTransitions(machineSpecs[ref.machine].machine).map((t) => t.id);
-        if (!known.includes(ref.transition)) problems.push(`${r.id}: ${ref.machine} has no transition ${ref.transition}`);
+        const t = allTransitions(machineSpecs[ref.machine].machine).find((x) => x.id === ref.transition);
+        if (!t) problems.push(`${r.id}: ${ref.machine} has no transition ${ref.transition}`);
+        else if (ref.guard !== undefined && (t.guard ?? null) !== ref.guard)
+          problems.push(`${r.id}: ${ref.machine} ${ref.transition} has guard ${t.guard ?? 'none'}, the rule names ${ref.guard ?? 'none'}`);
       } else {
         const text = read(ref.file);
         if (text === null) problems.push(`${r.id}: no file ${ref.file}`);
@@ -79,6 +81,25 @@ function statusOf(results: TestResults | null, t: TestRef): TestStatus {
   if (matching.some((m) => m.status === 'failed')) return 'failed';
   if (matching.every((m) => m.status === 'skipped')) return 'skipped';
   return 'passed';
+}
+
+/** The model-based test of one machine transition (test/model/machines.model.test.ts names one per transition). */
+export const MODEL_TEST_FILE = 'test/model/machines.model.test.ts';
+const transitionProof = (machine: string, transition: string): TestRef => ({ file: MODEL_TEST_FILE, title: `${machine} ${transition}: walked` });
+
+/** A rule's machine transitions, one per state it applies in, each proved by its own model test. */
+export function transitionProofs(r: Rule): TestRef[] {
+  return r.implementedBy.flatMap((ref) => ('machine' in ref ? [transitionProof(ref.machine, ref.transition)] : []));
+}
+
+/**
+ * A rule passes only when every test it names and every one of its transitions' model tests
+ * passed; otherwise the worst status among them.
+ */
+export function ruleStatus(results: TestResults | null, r: Rule): TestStatus {
+  const all = [...r.provedBy, ...transitionProofs(r)].map((t) => statusOf(results, t));
+  for (const worst of ['failed', 'not run', 'skipped'] as const) if (all.includes(worst)) return worst;
+  return all.length > 0 ? 'passed' : 'not run';
 }
 
 const MARK: Record<TestStatus, string> = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭ skipped', 'not run': '· not run' };
@@ -131,13 +152,14 @@ export function renderConformance(root: string, results: TestResults | null, rul
   ];
   const counts = new Map<TestStatus, number>();
   const proved = (r: Rule): string =>
-    r.provedBy
+    [...r.provedBy, ...transitionProofs(r)]
       .map((t) => {
         const st = statusOf(results, t);
         counts.set(st, (counts.get(st) ?? 0) + 1);
         return `${MARK[st]}: \`${t.file.replace(/^test\//, '')}\` “${cell(t.title)}…”`;
       })
       .join('<br>');
+  const verdict = (r: Rule): string => MARK[ruleStatus(results, r)];
   const sections: string[] = [];
   for (const kind of Object.keys(KIND_TITLES) as RuleKind[]) {
     const rs = rules.filter((r) => r.kind === kind);
@@ -147,11 +169,11 @@ export function renderConformance(root: string, results: TestResults | null, rul
       sections.push('| rule | section | toxstate |', '|---|---|---|');
       for (const r of rs) sections.push(`| ${cell(r.rule)} | ${r.section} | ${cell(r.toxstate)} |`);
     } else {
-      sections.push('| id | rule | section | c-toxcore 0.2.18 | toxstate | implemented by | proved by |', '|---|---|---|---|---|---|---|');
+      sections.push('| id | rule | section | c-toxcore 0.2.18 | toxstate | implemented by | proved by | verdict |', '|---|---|---|---|---|---|---|---|');
       for (const r of rs) {
         const tox = r.difference ? `${r.toxstate} — *${r.difference}*` : r.toxstate;
         sections.push(
-          `| \`${r.id}\` | ${cell(r.rule)} | ${r.section} | ${cell(r.ctoxcore)} | ${cell(tox)} | ${r.implementedBy.map(implText).join('<br>')} | ${proved(r)} |`,
+          `| \`${r.id}\` | ${cell(r.rule)} | ${r.section} | ${cell(r.ctoxcore)} | ${cell(tox)} | ${r.implementedBy.map(implText).join('<br>')} | ${proved(r)} | ${verdict(r)} |`,
         );
       }
     }

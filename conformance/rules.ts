@@ -21,7 +21,12 @@ export type RuleKind = 'timer' | 'constant' | 'packet' | 'transition' | 'differe
 
 /** Where a rule is implemented. */
 export type ImplRef =
-  | { readonly transition: string; readonly machine: 'friendSession' | 'toxidAnnounce' | 'dhtkeyShare' | 'connect' | 'friendRequest' }
+  | {
+      readonly transition: string;
+      readonly machine: 'friendSession' | 'toxidAnnounce' | 'dhtkeyShare' | 'connect' | 'friendRequest';
+      /** The transition's guard (null: none), checked against the definition so a shifted index cannot point at another rule. */
+      readonly guard?: string | null;
+    }
   | { readonly file: string; readonly symbol: string };
 
 /** A test that proves a rule: the file and the start of the test's title. */
@@ -46,7 +51,10 @@ export interface Rule {
 }
 
 const s = (ms: number): string => `${ms / 1000} s`;
-const fs = (t: string): ImplRef => ({ machine: 'friendSession', transition: t });
+const fs = (t: string, guard: string | null = null): ImplRef => ({ machine: 'friendSession', transition: t, guard });
+/** The friendSession transitions of one rule in every state it applies in. */
+const fsIn = (states: readonly string[], event: string, index: number, guard: string | null): ImplRef[] => states.map((st) => fs(`${st}|${event}|${index}`, guard));
+const CONNECTING = ['AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket'] as const;
 const T = (file: string, title: string): TestRef => ({ file, title });
 
 const MODEL = T('test/model/machines.model.test.ts', 'walks every transition of the definition');
@@ -75,7 +83,7 @@ export const RULES: readonly Rule[] = [
     ctoxcore: '1000 ms',
     toxstate: `${mc.TEMP_PACKET_RESEND_INTERVAL_MS} ms`,
     difference: 'The notes the model grew from (docs/architecture.md §1.3) say handshakes every 5 s; toxstate follows c-toxcore (machines/constants.ts explains why).',
-    implementedBy: [fs('AcquiringCookie|tick|0'), fs('AwaitingHandshake|tick|0'), fs('AwaitingSessionPacket|tick|0')],
+    implementedBy: fsIn(CONNECTING, 'tick', 2, 'isResendDue'),
     provedBy: [ORACLE, T(SEED, 'cookie timeout: eight unanswered cookie requests')],
   },
   {
@@ -85,7 +93,7 @@ export const RULES: readonly Rule[] = [
     rule: 'A pre-established phase gives up once its temp packet was sent MAX_NUM_SENDPACKET_TRIES times.',
     ctoxcore: '8 tries (≈ 8 s per phase)',
     toxstate: `${mc.MAX_TEMP_PACKET_TRIES} tries`,
-    implementedBy: [fs('AcquiringCookie|tick|1'), fs('AwaitingHandshake|tick|1'), fs('AwaitingSessionPacket|tick|1')],
+    implementedBy: fsIn(CONNECTING, 'tick', 3, 'isPhaseExhausted'),
     provedBy: [ORACLE, T(SEED, 'cookie timeout: eight unanswered cookie requests')],
   },
   {
@@ -126,7 +134,7 @@ export const RULES: readonly Rule[] = [
     rule: 'ALIVE is sent every FRIEND_PING_INTERVAL while connected.',
     ctoxcore: '8 s (sent when last + 8 < now in whole seconds, ≈ 9 s)',
     toxstate: s(mc.FRIEND_PING_INTERVAL_MS),
-    implementedBy: [fs('Established|tick|1'), fs('AwaitingSessionPacket|packet.session|0')],
+    implementedBy: [fs('Established|tick|1', 'isAliveDue'), fs('AwaitingSessionPacket|packet.session|0')],
     provedBy: [ORACLE, T(SEED, 'friend silent for 32 s'), T(NC, 'ALIVE keeps the session for minutes')],
   },
   {
@@ -136,18 +144,53 @@ export const RULES: readonly Rule[] = [
     rule: 'No ALIVE for FRIEND_CONNECTION_TIMEOUT kills the connection; ALIVE is the only liveness signal.',
     ctoxcore: '32 s',
     toxstate: s(mc.FRIEND_CONNECTION_TIMEOUT_MS),
-    implementedBy: [fs('Established|tick|0'), fs('Established|packet.alive|0')],
+    implementedBy: [fs('Established|tick|0', 'isSessionTimedOut'), fs('Established|packet.alive|0')],
     provedBy: [ORACLE, T(SEED, 'friend silent for 32 s'), T(SEED, 'an ALIVE keeps a session up past 32 s'), T(NC, 'ALIVE keeps the session for minutes')],
   },
   {
     id: 'fc.dht-timeout',
     kind: 'timer',
     section: '§5.2',
-    rule: 'While connecting, a DHT key not refreshed for FRIEND_DHT_TIMEOUT is forgotten.',
+    rule: 'While connecting, a DHT key not refreshed for FRIEND_DHT_TIMEOUT is forgotten — in every state before Established (friend_connection.c do_friend_connections).',
     ctoxcore: '122 s',
-    toxstate: s(mc.FRIEND_DHT_TIMEOUT_MS),
-    implementedBy: [fs('AcquiringIPAddress|tick|0')],
+    toxstate: `${s(mc.FRIEND_DHT_TIMEOUT_MS)}; key and address forgotten, the attempt stopped, back to AwaitingDHTKey`,
+    implementedBy: fsIn(['AcquiringIPAddress', ...CONNECTING], 'tick', 0, 'isDhtKeyStale'),
+    provedBy: [ORACLE, MODEL, T(SEED, 'a friend that answers cookies but never handshakes')],
+  },
+  {
+    id: 'fc.address-timeout',
+    kind: 'timer',
+    section: '§5.2',
+    rule: 'While connecting, an address not confirmed for FRIEND_DHT_TIMEOUT is dropped (dht_ip_port unset) and the DHT search resumes.',
+    ctoxcore: '122 s',
+    toxstate: `${s(mc.FRIEND_DHT_TIMEOUT_MS)}; a handshaking state goes back to AcquiringIPAddress; an unchecked claim is dropped`,
+    implementedBy: fsIn(['AcquiringIPAddress', ...CONNECTING], 'tick', 1, 'isAddressStale'),
     provedBy: [ORACLE, MODEL],
+  },
+  {
+    id: 'fc.address-provenance',
+    kind: 'transition',
+    section: '§2.4, §5.2',
+    rule: "Only an address the friend's DHT key answered from is used; a nodes response naming it is a claim, asked before use, and never displaces a checked address.",
+    ctoxcore: 'DHT.c addto_lists (a packet from the node itself) feeds friend_iplist; returnedip_ports only records what others say',
+    toxstate: 'address sources ranked sessionPacket > dhtKeyPacket > dhtSearch; a claim is held and checked (send.addressCheck); cookie requests only to a checked address',
+    implementedBy: [
+      fs('AcquiringIPAddress|address.learned|0', 'isCheckedAddress'),
+      fs('AcquiringIPAddress|address.learned|1', 'isAddressClaim'),
+      ...fsIn(CONNECTING, 'address.learned', 0, 'isCheckedAddress'),
+    ],
+    provedBy: [ORACLE, T(SEED, 'a search result is a claim'), T(SEED, 'a claim never displaces an address'), T(NCP, 'as the initiator: sends a cookie request')],
+  },
+  {
+    id: 'seed.dht-message-key',
+    kind: 'transition',
+    section: 'seed',
+    rule: 'A DHT key from a DHT message: a node answering from the friend\'s last checked address with another DHT key (the seed\'s "receive dht message from SockAddr").',
+    ctoxcore: 'not a source in c-toxcore (only DHT-PK packets and handshakes name a friend\'s DHT key)',
+    toxstate: 'ranked lowest: fills an empty (or stale) slot only, never ends a session; checked like any key (its DHT node, cookie, handshake)',
+    difference: 'The seed lists it; a restarted friend at the same address (c-toxcore keeps port 33445) is found in one round trip instead of waiting for its DHT-PK over the onion.',
+    implementedBy: [fs('AwaitingDHTKey|dhtKey.learned|0'), { file: 'runtime/engine-core.ts', symbol: 'dhtKeyAtFriendAddress' }, { file: 'runtime/dht/packets.ts', symbol: 'keyAtFriendAddress' }],
+    provedBy: [ORACLE, T('test/scenarios/dht-message-key.test.ts', 'after a crash and restart at the same address'), T(SEED, 'a DHT message from another key never ends a session')],
   },
   // ---- DHT (§2.3, §2.4) --------------------------------------------------------------------
   {
@@ -416,7 +459,7 @@ export const RULES: readonly Rule[] = [
     rule: 'HANDSHAKE_SENT + peer handshake → NOT_CONFIRMED, no new handshake.',
     ctoxcore: 'as stated',
     toxstate: 'AwaitingHandshake → AwaitingSessionPacket (send.confirm only)',
-    implementedBy: [fs('AwaitingHandshake|packet.handshake|0')],
+    implementedBy: [fs('AwaitingHandshake|packet.handshake|0', 'isSameDhtKey')],
     provedBy: [ORACLE, T(NC, 'simultaneous handshakes (both sides start at once) end in one session on each side')],
   },
   {
@@ -426,7 +469,7 @@ export const RULES: readonly Rule[] = [
     rule: 'NOT_CONFIRMED + peer handshake → nonce and session key updated; state unchanged.',
     ctoxcore: 'as stated',
     toxstate: 'AwaitingSessionPacket stays',
-    implementedBy: [fs('AwaitingSessionPacket|packet.handshake|0')],
+    implementedBy: [fs('AwaitingSessionPacket|packet.handshake|0', 'isSameDhtKey')],
     provedBy: [ORACLE],
   },
   {
@@ -457,8 +500,8 @@ export const RULES: readonly Rule[] = [
     ctoxcore: 'dht_pk_callback: kill, offline, new connection',
     toxstate: 'session.close (+ kill if established), notify.offline, reconnect toward the new key',
     implementedBy: [
-      fs('Established|dhtKey.learned|1'),
-      fs('Established|packet.handshake|0'),
+      fs('Established|dhtKey.learned|1', 'isRestartDhtKey'),
+      fs('Established|packet.handshake|0', 'isRestartDhtKey'),
       fs('AwaitingHandshake|packet.handshake|1'),
       fs('AwaitingSessionPacket|packet.handshake|1'),
     ],
@@ -482,7 +525,7 @@ export const RULES: readonly Rule[] = [
     ctoxcore: 'connection killed and re-created at once with the remembered IP (122 s)',
     toxstate: 'the address is stale: cleared, DHT search again (the seed’s rule)',
     difference: 'The notes the model grew from (docs/architecture.md §1.1): "on timeout, consider sockaddr stale, set sockaddr to Nothing". The DHT search finds a live address within its burst.',
-    implementedBy: [fs('AcquiringCookie|tick|1')],
+    implementedBy: [fs('AcquiringCookie|tick|3', 'isPhaseExhausted')],
     provedBy: [ORACLE, T(SEED, 'cookie timeout')],
   },
   {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../conformance/rules.js';
-import { readVitestJson, renderConformance, validateRules } from '../../conformance/report.js';
+import { readVitestJson, renderConformance, ruleStatus, transitionProofs, validateRules } from '../../conformance/report.js';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
@@ -45,5 +45,27 @@ describe('conformance report', () => {
     const problems = validateRules(root, broken);
     expect(problems.some((p) => p.includes('has no transition Nowhere|tick|0'))).toBe(true);
     expect(problems.some((p) => p.includes('no test titled'))).toBe(true);
+    const shifted = [{ ...RULES[0]!, implementedBy: [{ machine: 'friendSession' as const, transition: 'AcquiringCookie|tick|0', guard: 'isResendDue' }] }];
+    expect(validateRules(root, shifted)).toEqual([expect.stringContaining('has guard isDhtKeyStale, the rule names isResendDue')]);
+  });
+
+  it('a rule that applies in several states passes only when the model test of each of its transitions passed', () => {
+    const rule = RULES.find((r) => r.id === 'fc.dht-timeout')!;
+    const proofs = transitionProofs(rule).map((t) => t.title);
+    expect(proofs).toEqual(['AcquiringIPAddress', 'AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket'].map((st) => `friendSession ${st}|tick|0: walked`));
+    const run = (failing: string | null) =>
+      readVitestJson(
+        JSON.stringify({
+          testResults: [
+            { name: `${root}/test/model/machines.model.test.ts`, assertionResults: [...proofs.map((p) => ({ title: `${p}, and agrees`, status: p === failing ? 'failed' : 'passed' })), { title: 'walks every transition of the definition', status: 'passed' }, { title: 'agrees with the oracle at every step of every generated path', status: 'passed' }] },
+            { name: `${root}/test/machines/seed-scenarios.test.ts`, assertionResults: [{ title: 'a friend that answers cookies but never handshakes: …', status: 'passed' }] },
+          ],
+        }),
+        root,
+      );
+    expect(ruleStatus(run(null), rule)).toBe('passed');
+    expect(ruleStatus(run(proofs[2]!), rule)).toBe('failed');
+    const missing = readVitestJson(JSON.stringify({ testResults: [] }), root);
+    expect(ruleStatus(missing, rule)).toBe('not run');
   });
 });

@@ -66,6 +66,8 @@ export interface ModelReport {
   readonly all: TransitionRef[];
   readonly missing: TransitionRef[];
   readonly failures: string[];
+  /** Transition id → the disagreements seen on steps that took it (for per-transition evidence). */
+  readonly failuresByTransition: ReadonlyMap<string, string[]>;
 }
 
 function eventsFor(config: ModelConfig, snapshot: AnyMachineSnapshot): TimedEvent[] {
@@ -140,6 +142,7 @@ export function runModel(config: ModelConfig): ModelReport {
   } as never);
   const walked = new Set<string>();
   const failures: string[] = [];
+  const failuresByTransition = new Map<string, string[]>();
   const fail = (problem: string | null): void => {
     if (problem && failures.length < 50) failures.push(problem);
   };
@@ -168,7 +171,9 @@ export function runModel(config: ModelConfig): ModelReport {
     const key = `${show(model)}${show(snapshot.value)}${show(snapshot.context)}${show(event)}`;
     if (!verified.has(key)) {
       verified.add(key);
-      fail(compare(label, result, expected));
+      const problem = compare(label, result, expected);
+      fail(problem);
+      if (problem && result.taken) failuresByTransition.set(result.taken.id, [...(failuresByTransition.get(result.taken.id) ?? []), problem].slice(0, 5));
       timing(result.snapshot, label);
     }
     return [result.snapshot, modelState(expected)];
@@ -196,5 +201,6 @@ export function runModel(config: ModelConfig): ModelReport {
     all,
     missing: all.filter((t) => !walked.has(t.id)),
     failures,
+    failuresByTransition,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMachine, type AnyStateMachine } from 'xstate';
-import { machineSpecs, type MachineName } from '../../machines/index.js';
+import { allTransitions, machineSpecs, type MachineName } from '../../machines/index.js';
 import { runModel, type ModelReport } from './harness.js';
 import { modelConfigs } from './configs.js';
 import { coreMachineSelected } from './selection.js';
@@ -28,6 +28,16 @@ for (const [name, config] of Object.entries(modelConfigs)) {
       expect(missing, `transitions never walked in ${name}`).toEqual([]);
       expect(report.walked.size).toBe(report.all.length);
     });
+
+    // One test per transition, named `<machine> <transition id>`: the conformance report cites
+    // these for each state a rule applies in, and says passed only when every one passed.
+    for (const t of allTransitions(config.spec.machine)) {
+      it(`${name} ${t.id}: walked, and agrees with the model on every step that took it`, () => {
+        const report = model();
+        expect(report.walked.has(t.id), `${t.id} never walked`).toBe(true);
+        expect(report.failuresByTransition.get(t.id) ?? []).toEqual([]);
+      });
+    }
   });
 }
 
