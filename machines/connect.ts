@@ -93,6 +93,12 @@ const addressFresh = (v: View): boolean => v.addressFreshUntil !== null && v.now
 /** The seed's gate: work only while (policy=TryingToConnect and friend session is not established). */
 const wanted = (v: View): boolean => v.policy === 'TryingToConnect' && !v.established;
 
+/**
+ * The key searched for. SearchingAddress and Handshaking are entered only with a fresh DHT key
+ * (isAddressStale, isAddressFresh) and left when it is gone (isIdle), so it is never null there.
+ */
+const searchedKey = (c: ConnectContext): string => c.dhtKey as string;
+
 export const connect = setup({
   types: {
     context: {} as ConnectContext,
@@ -147,9 +153,9 @@ export const connect = setup({
     armPing: assign({ pingAt: ({ event }) => event.now + DHT_PING_INTERVAL_MS }),
     disarmPing: assign({ pingAt: null }),
 
-    startSearch: emit(({ context }) => ({ type: 'dht.search' as const, dhtKey: context.dhtKey ?? '' })),
-    sendSearchRound: emit(({ context }) => ({ type: 'dht.searchRound' as const, dhtKey: context.dhtKey ?? '', round: context.rounds })),
-    pingFriendNode: emit(({ context }) => ({ type: 'dht.pingFriend' as const, dhtKey: context.dhtKey ?? '' })),
+    startSearch: emit(({ context }) => ({ type: 'dht.search' as const, dhtKey: searchedKey(context) })),
+    sendSearchRound: emit(({ context }) => ({ type: 'dht.searchRound' as const, dhtKey: searchedKey(context), round: context.rounds })),
+    pingFriendNode: emit(({ context }) => ({ type: 'dht.pingFriend' as const, dhtKey: searchedKey(context) })),
     stopSearch: emit({ type: 'dht.searchStop' as const }),
   },
 }).createMachine({
@@ -242,7 +248,7 @@ export const connect = setup({
           {
             guard: 'isAddressStale',
             target: 'SearchingAddress',
-            actions: ['takeFacts', 'disarmPing', 'beginSearch', 'startSearch'],
+            actions: ['takeFacts', 'beginSearch', 'startSearch'],
             description: 'The address went stale (cookie requests unanswered): search the DHT again.',
           },
           { actions: ['takeFacts'], description: 'Same mode: remember the facts.' },
@@ -257,7 +263,7 @@ export const connect = setup({
           {
             guard: 'isAddressStale',
             target: 'SearchingAddress',
-            actions: ['takeFacts', 'disarmPing', 'beginSearch', 'startSearch'],
+            actions: ['takeFacts', 'beginSearch', 'startSearch'],
             description: 'The address was not refreshed for 122 s: search the DHT again.',
           },
           {

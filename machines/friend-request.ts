@@ -206,5 +206,6 @@ export type FriendRequestSnapshot = SnapshotFrom<typeof friendRequest>;
 
 export function friendRequestNextDeadline(snapshot: FriendRequestSnapshot): Deadline | null {
   if (!snapshot.matches('Sent')) return null;
-  return deadline(snapshot.context.resendAt, `friend request round ${snapshot.context.sent} unanswered after ${snapshot.context.timeoutMs / 2000} s`);
+  const c = snapshot.context;
+  return deadline(c.resendAt, `friend request round ${c.sent} unanswered; the next one waits ${c.timeoutMs / 1000} s`);
 }

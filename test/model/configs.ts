@@ -6,10 +6,10 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { machineSpecs, type MachineName } from '../../machines/index.js';
 import type { ModelConfig, TimedEvent } from './harness.js';
 import { friendSessionModel } from './friend-session.config.js';
-import { connectInitial, connectOracle } from './oracles/connect.oracle.js';
-import { dhtkeyShareInitial, dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
-import { toxidAnnounceInitial, toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
-import { friendRequestInitial, friendRequestOracle } from './oracles/friend-request.oracle.js';
+import { connectDeadline, connectInitial, connectOracle } from './oracles/connect.oracle.js';
+import { dhtkeyShareDeadline, dhtkeyShareInitial, dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
+import { toxidAnnounceDeadline, toxidAnnounceInitial, toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
+import { friendRequestDeadline, friendRequestInitial, friendRequestOracle } from './oracles/friend-request.oracle.js';
 
 export const K1 = 'aa'.repeat(32);
 export const K2 = 'bb'.repeat(32);
@@ -75,6 +75,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     serialize: (s) => relativeTimes(s, CONNECT_TIMES, true),
     initial: connectInitial,
     oracle: connectOracle,
+    deadline: connectDeadline,
   },
   dhtkeyShare: {
     spec: machineSpecs.dhtkeyShare,
@@ -89,6 +90,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     serialize: (s) => relativeTimes(s, DHTKEY_TIMES),
     initial: dhtkeyShareInitial,
     oracle: dhtkeyShareOracle,
+    deadline: dhtkeyShareDeadline,
   },
   toxidAnnounce: {
     spec: machineSpecs.toxidAnnounce,
@@ -110,6 +112,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     serialize: (s) => relativeTimes(s, TOXID_TIMES, true),
     initial: toxidAnnounceInitial,
     oracle: toxidAnnounceOracle,
+    deadline: toxidAnnounceDeadline,
   },
   friendRequest: {
     spec: machineSpecs.friendRequest,
@@ -124,5 +127,6 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     serialize: (s) => relativeTimes({ ...s, context: { ...s.context, sent: Math.min((s.context as { sent: number }).sent, 2) } } as AnyMachineSnapshot, REQUEST_TIMES, true),
     initial: friendRequestInitial,
     oracle: friendRequestOracle,
+    deadline: friendRequestDeadline,
   },
 };

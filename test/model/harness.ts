@@ -6,12 +6,12 @@
  * The reference model (./oracles) runs beside the machine as a reducer of its own: it starts from
  * its own `initial(input)` and is advanced by its own answers, never from the machine's snapshot,
  * so every value it carries (a timeout, a round count, a deadline) is computed by the model from
- * its rules. At the start and after every step of every path the state, the whole context and
- * the outputs must agree.
+ * its rules. At the start and after every step of every path the state, the whole context, the
+ * outputs and (where the model states it) the next deadline, its time and reason, must agree.
  *
  * Timing invariants, checked at every distinct snapshot reached:
- *   - ticks at several later times (+1 ms, +1 s, +60 s, +200 s, +2 h, and 1 ms before the
- *     deadline) take a transition only at or after `nextDeadline`: a state whose timing rule can
+ *   - ticks at several later times (+1 ms, +1 s, +60 s, +200 s, +2 h, 1 ms before the deadline,
+ *     and every time the context holds) take a transition only at or after `nextDeadline`: a state whose timing rule can
  *     fire must announce a deadline no later than the tick that fires it, and where
  *     `nextDeadline` is null no later tick does anything;
  *   - a tick at `nextDeadline` fires a transition and leaves no deadline in the past.
@@ -19,7 +19,7 @@
 import { getShortestPaths } from 'xstate/graph';
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { allTransitions, start, step, type TransitionRef } from '../../machines/step.js';
-import type { MachineSpec } from '../../machines/index.js';
+import type { Deadline, MachineSpec } from '../../machines/index.js';
 
 /** Every state-core event: a type, the time, and its fields. */
 export type TimedEvent = { type: string; now: number; [field: string]: unknown };
@@ -53,6 +53,11 @@ export interface ModelConfig {
    * snapshot's `value` and `context` still fits.
    */
   oracle(state: ModelState, event: TimedEvent): Expectation;
+  /**
+   * The reference model's next deadline in `state` (when the machine wants its next tick, and
+   * why); compared with the machine's `nextDeadline` at the start and after every step.
+   */
+  readonly deadline?: (state: ModelState) => Deadline | null;
   /** Safety bound for the traversal. */
   readonly limit?: number;
 }
@@ -104,7 +109,8 @@ function checkTiming(config: ModelConfig, snapshot: AnyMachineSnapshot, label: s
   const now = (snapshot.context as { now: number }).now;
   // A tick that takes a transition needs a deadline at or before it; where there is none, no
   // later tick may do anything.
-  const probes: number[] = TICK_PROBES_MS.map((p) => now + p);
+  // The fixed probes, and every time the snapshot holds (a deadline in context that nextDeadline might forget).
+  const probes: number[] = [...TICK_PROBES_MS.map((p) => now + p), ...config.tickTimes(snapshot).filter((t) => t > now)];
   if (d !== null && d.at - 1 > now) probes.push(d.at - 1);
   for (const t of probes) {
     const r = step(config.spec.machine, snapshot, { type: 'tick', now: t });
@@ -153,6 +159,13 @@ export function runModel(config: ModelConfig): ModelReport {
   const initial = started.snapshot;
   const model0 = config.initial(config.input);
   fail(compare(`${config.spec.name} initial snapshot`, { snapshot: initial, outputs: started.outputs }, model0));
+  const deadlines = (snapshot: AnyMachineSnapshot, model: ModelState, label: string): string | null => {
+    if (!config.deadline) return null;
+    const got = show(config.spec.nextDeadline(snapshot));
+    const want = show(config.deadline(model));
+    return got === want ? null : `${label}: nextDeadline ${got} ≠ expected ${want}`;
+  };
+  fail(deadlines(initial, { value: model0.value, context: model0.context }, `${config.spec.name} initial snapshot`));
   const modelState = (e: Expectation): ModelState => ({ value: e.value, context: e.context });
 
   const timing = (snapshot: AnyMachineSnapshot, label: string): void => {
@@ -171,7 +184,7 @@ export function runModel(config: ModelConfig): ModelReport {
     const key = `${show(model)}${show(snapshot.value)}${show(snapshot.context)}${show(event)}`;
     if (!verified.has(key)) {
       verified.add(key);
-      const problem = compare(label, result, expected);
+      const problem = compare(label, result, expected) ?? deadlines(result.snapshot, modelState(expected), label);
       fail(problem);
       if (problem && result.taken) failuresByTransition.set(result.taken.id, [...(failuresByTransition.get(result.taken.id) ?? []), problem].slice(0, 5));
       timing(result.snapshot, label);

@@ -8,7 +8,7 @@
  * fresh and SockAddr is stale, search the DHT for DHTKey; if both are fresh, handshake".
  */
 import type { Expectation, ModelState, TimedEvent } from '../harness.js';
-import { applyTable, type Output, type Rule, type TableModel } from './rule-table.js';
+import { applyTable, at, earliestOf, type ModelDeadline, type Output, type Rule, type TableModel } from './rule-table.js';
 
 // ---- constants, each with its source ---------------------------------------------------------
 /** DHT.c MAX_BOOTSTRAP_TIMES = 5: rounds of nodes requests before GET_NODE_INTERVAL paces them. */
@@ -200,3 +200,16 @@ export function connectInitial(input: unknown): Expectation {
 }
 
 export const connectOracle = (state: ModelState, event: TimedEvent): Expectation => applyTable(connectModel, state, event);
+
+/** When the task wants its next tick: the facts' expiry (the DHT key, and the address while handshaking), or its own timer. */
+export function connectDeadline(state: ModelState): ModelDeadline | null {
+  const mode = state.value as Mode;
+  const c = state.context as Ctx;
+  const keyStale = at(c.dhtKeyFreshUntil, 'DHT key goes stale');
+  if (mode === 'Idle') return null;
+  if (mode === 'SearchingAddress') {
+    const reason = c.rounds < BURST_ROUNDS ? `DHT search round ${c.rounds + 1} (burst)` : 'DHT search round (every 20 s)';
+    return earliestOf(keyStale, at(c.searchAt, reason));
+  }
+  return earliestOf(keyStale, at(c.addressFreshUntil, 'address goes stale'), at(c.pingAt, "re-check the friend's DHT node (every 60 s)"));
+}

@@ -8,7 +8,7 @@
  * contact, send my dhtkey to results".
  */
 import type { Expectation, ModelState, TimedEvent } from '../harness.js';
-import { applyTable, type Output, type Rule, type TableModel } from './rule-table.js';
+import { applyTable, at, earliestOf, type ModelDeadline, type Output, type Rule, type TableModel } from './rule-table.js';
 
 // ---- constants, each with its source ---------------------------------------------------------
 /** onion_client.c ANNOUNCE_FRIEND_NEW_INTERVAL = 3 s: search interval while the friend is new. */
@@ -154,3 +154,15 @@ export function dhtkeyShareInitial(input: unknown): Expectation {
 }
 
 export const dhtkeyShareOracle = (state: ModelState, event: TimedEvent): Expectation => applyTable(dhtkeyShareModel, state, event);
+
+/** While active: the next search round, the next DHT-PK over the onion (while sharing) and over a DHT route (while the key is known). */
+export function dhtkeyShareDeadline(state: ModelState): ModelDeadline | null {
+  const where = dhtkeyShareModel.stateOf(state.value);
+  const c = state.context as Ctx;
+  if (where === 'Idle') return null;
+  return earliestOf(
+    at(c.searchAt, `onion search for the friend (run ${c.runCount}, every ${searchInterval(c.runCount) / 1000} s)`),
+    where === 'Sharing' ? at(c.onionShareAt, 'DHT-PK over the onion (every 30 s)') : null,
+    c.friendDhtKey !== null ? at(c.dhtShareAt, 'DHT-PK over a DHT route (every 20 s)') : null,
+  );
+}

@@ -6,7 +6,7 @@
  * machines/friend-request.ts and machines/constants.ts: nothing is imported from them.
  */
 import type { Expectation, ModelState, TimedEvent } from '../harness.js';
-import { applyTable, type Output, type Rule, type TableModel } from './rule-table.js';
+import { applyTable, at, type ModelDeadline, type Output, type Rule, type TableModel } from './rule-table.js';
 
 // ---- constants, each with its source ---------------------------------------------------------
 /** Messenger.h FRIENDREQUEST_TIMEOUT = 5 s: the first wait for an answer. */
@@ -93,3 +93,10 @@ export function friendRequestInitial(input: unknown): Expectation {
 }
 
 export const friendRequestOracle = (state: ModelState, event: TimedEvent): Expectation => applyTable(friendRequestModel, state, event);
+
+/** While a round is out: its end, and the wait of the next round. */
+export function friendRequestDeadline(state: ModelState): ModelDeadline | null {
+  const c = state.context as Ctx;
+  if (state.value !== 'Sent') return null;
+  return at(c.resendAt, `friend request round ${c.sent} unanswered; the next one waits ${c.timeoutMs / 1000} s`);
+}

@@ -45,3 +45,19 @@ export function applyTable<S extends string, C extends { now: number }>(model: T
   const outputs = rule.then ? rule.then(c, event) : [];
   return { value: model.valueOf(rule.to ?? model.stateOf(state.value)), context: c, outputs };
 }
+
+/** When a model wants its next tick, and why. */
+export interface ModelDeadline {
+  readonly at: number;
+  readonly reason: string;
+}
+
+/** A deadline at `at` (none when `at` is null). */
+export const at = (time: number | null, reason: string): ModelDeadline | null => (time === null ? null : { at: time, reason });
+
+/** The earliest of the deadlines; of two at the same time, the one listed first. */
+export function earliestOf(...deadlines: ReadonlyArray<ModelDeadline | null>): ModelDeadline | null {
+  let best: ModelDeadline | null = null;
+  for (const d of deadlines) if (d !== null && (best === null || d.at < best.at)) best = d;
+  return best;
+}

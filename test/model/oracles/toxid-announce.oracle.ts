@@ -9,7 +9,7 @@
  * Seed: "toxid:<ours> — while online: find the nodes closest to our key and stay announced there".
  */
 import type { Expectation, ModelState, TimedEvent } from '../harness.js';
-import { applyTable, type Output, type Rule, type TableModel } from './rule-table.js';
+import { applyTable, at, earliestOf, type ModelDeadline, type Output, type Rule, type TableModel } from './rule-table.js';
 
 // ---- constants, each with its source ---------------------------------------------------------
 /** onion_client.h ONION_NODE_PING_INTERVAL = 15 s. */
@@ -145,3 +145,20 @@ export function toxidAnnounceInitial(input: unknown): Expectation {
 }
 
 export const toxidAnnounceOracle = (state: ModelState, event: TimedEvent): Expectation => applyTable(toxidAnnounceModel, state, event);
+
+/** While online: the onion-lost timeout, becoming stable (while announced), the next round. */
+export function toxidAnnounceDeadline(state: ModelState): ModelDeadline | null {
+  const mode = state.value as Mode;
+  const c = state.context as Ctx;
+  const lost = at(c.offlineAt, 'onion lost (no announce response for 75 s)');
+  switch (mode) {
+    case 'Offline':
+      return null;
+    case 'Announcing':
+      return earliestOf(lost, at(c.roundAt, 'announce round (every 3 s)'));
+    case 'Announced':
+      return earliestOf(lost, at(c.stableAt, 'announcement becomes stable (90 s)'), at(c.roundAt, 're-announce round (every 15 s)'));
+    case 'Stable':
+      return earliestOf(lost, at(c.roundAt, 're-announce round, stable (every 15 s)'));
+  }
+}
