@@ -7,7 +7,8 @@
  *   actors()    a node's friends with their progress and task states, filtered, one page
  *   journal()   one page of a node's journal (optionally one friend's actors only)
  *   view()      the selected friend's actors (and the account task) at a point in time:
- *               state, context, last transition, next deadline, candidate transitions
+ *               state, context, last transition, next deadline, candidate transitions,
+ *               and a friend session's facts (DHT key, address) with their provenance
  */
 import { FRIEND_SESSION_STATES, machineSpecs, type MachineName } from '../machines/index.js';
 import { actorKeys, ANNOUNCE_PREFIX, FAMILIES } from '../runtime/actor-keys.js';
@@ -15,7 +16,7 @@ import type { ToxEngine } from '../runtime/tox-engine.js';
 import type { JournalEntry } from '../runtime/journal.js';
 import { candidates, resolveSnapshot, type Candidate } from './candidates.js';
 import { allCharts, type MachineChart } from './charts.js';
-import { actorLabel, journalRow, nextText, shortHex, type JournalRow, type KeyNamer } from './format.js';
+import { actorLabel, factRows, journalRow, nextText, shortHex, type FactRow, type JournalRow, type KeyNamer } from './format.js';
 import { activeStateIds, NodeHistory, stateText } from './history.js';
 import { SimController, type SimStatus } from './sim-control.js';
 import { defaultNodeIndex, type InspectTarget } from './target.js';
@@ -91,6 +92,11 @@ export interface ActorView {
   readonly last: JournalRow | null;
   readonly next: { readonly at: number; readonly reason: string; readonly text: string } | null;
   readonly candidates: readonly Candidate[];
+  /**
+   * A friend session's facts (DHT key, address) as table rows, times relative to the point
+   * shown (the view's `t`); null for other machines and where the context is not recorded.
+   */
+  readonly facts: readonly FactRow[] | null;
 }
 
 export interface View {
@@ -374,6 +380,7 @@ export class InspectorModel {
       last: lastEntry ? journalRow(lastEntry, this.name) : null,
       next: next === null ? null : { at: next.at, reason: next.reason, text: nextText(next, t)! },
       candidates: candidates(machine, value, context, contextKnown, t),
+      facts: machine === 'friendSession' && contextKnown ? factRows(context, t) : null,
     };
   }
 }
