@@ -96,8 +96,8 @@ describe.skipIf(!availability.ok)('restarts between toxstate and c-toxcore 0.2.1
       .since(0)
       .filter((j) => j.actor === actorKeys.session(cPk) && (j.event.type === 'dhtKey.learned' || j.event.type === 'packet.handshake'));
     expect(learned.some((j) => j.event['dhtKey'] === newKey)).toBe(true);
-    const context = t.engine.actors.get(actorKeys.session(cPk))?.snapshot.context as { dhtKey?: string | null } | undefined;
-    expect(context?.dhtKey).toBe(newKey);
+    const context = t.engine.actors.get(actorKeys.session(cPk))?.snapshot.context as { dhtKey?: { value: string } | null } | undefined;
+    expect(context?.dhtKey?.value).toBe(newKey);
     // Offline, then the seed's progress order back to Established.
     const progress = t.events.slice(mark).flatMap((e) => (e.type === 'progress' && e.friend === cPk ? [e.state] : []));
     expect(progress.at(-1)).toBe('Established');

@@ -67,6 +67,8 @@ const specs: Spec[] = [
           case 'send.cookieRequest':
             if (to !== 'AcquiringCookie') return `send.cookieRequest in ${String(to)}`;
             if (!nonEmpty(o['dhtKey']) || !nonEmpty(o['address'])) return 'send.cookieRequest without key or address';
+            // Provenance decides (issue 15): never to a third party's unchecked claim.
+            if ((snap.context as { address: { source: string } | null }).address?.source === 'dhtSearch') return 'send.cookieRequest to an unchecked dhtSearch claim';
             break;
           case 'send.addressCheck':
             // A DHT-search claim is checked before cookie requests go there (issue 15): only while acquiring the address.
