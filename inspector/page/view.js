@@ -162,7 +162,31 @@ export async function renderCharts() {
   }
 }
 
-// ---- details: context, next deadline, candidates ------------------------------------------------
+// ---- details: context, next deadline, facts, candidates -----------------------------------------
+
+/**
+ * A friend session's facts (DHT key, address): the rows come formatted from the server
+ * (inspector/format.ts factRows, times relative to the point shown); "—" for an absent fact.
+ */
+function factsTable(a, t) {
+  if (a.machine !== 'friendSession') return '';
+  if (!a.facts) return `<h4>Facts</h4><p class="hint">context not recorded for this point</p>`;
+  const rows = a.facts
+    .map(
+      (f) =>
+        `<tr data-fact="${esc(f.fact)}" class="${f.present ? '' : 'absent'}${f.stale ? ' stale' : ''}">` +
+        `<td><div class="fact-name">${esc(f.fact)}</div><div class="mono" data-col="value" title="${esc(f.full)}">${esc(f.value)}</div></td>` +
+        `<td data-col="source" title="${esc(`sources, strongest first: ${f.ranks}`)}"><span class="mono">${esc(f.source)}</span>${f.sourceHint ? `<div class="hint">${esc(f.sourceHint)}</div>` : ''}</td>` +
+        `<td data-col="learned">${esc(f.learned)}</td>` +
+        `<td data-col="confirmed">${esc(f.confirmed)}</td>` +
+        `<td data-col="fresh">${esc(f.freshUntil)}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<h4>Facts at ${secs(t)}</h4>` +
+    `<table id="facts"><tr><th>value</th><th>source</th><th>learned</th><th>confirmed</th><th>fresh until</th></tr>${rows}</table>`
+  );
+}
 
 export function renderDetails() {
   const v = S.view;
@@ -199,6 +223,7 @@ export function renderDetails() {
   el.innerHTML =
     `<h4>State</h4><div class="mono">${esc(a.state)}</div>` +
     `<h4>Next deadline</h4><div>${a.next ? esc(a.next.text) : '<span class="hint">none</span>'}</div>` +
+    factsTable(a, v.t) +
     `<h4>Candidate transitions at ${secs(v.t)}</h4><table><tr><th>event → target</th><th>guard</th><th>verdict</th></tr>${cands}</table>` +
     `<p class="hint">tick guards are evaluated on the context with a tick at this time; other events carry fields the guard reads.</p>` +
     `<h4>Last step</h4>${last}` +

@@ -260,6 +260,85 @@ describe('inspector page', () => {
     await page.close();
   }, 60_000);
 
+  it('shows the selected session\'s facts as a table, live and at each step of time travel, readable at 1280×800', async (ctx) => {
+    if (skipReason) return ctx.skip();
+    const demo = simulatedDemo({ crypto, seed: 2026 });
+    const alice = demo.demo!.alice.node.engine; // Alice's session with Bob learns Bob's address from a DHT search first
+    const bob = demo.demo!.bob.node.engine.selfHex;
+    demo.demo!.sim.runUntilTrue(() => alice.progressOf(bob) === 'Established', 60_000);
+    demo.demo!.sim.runFor(1_000);
+    const inspector = await startInspector(demo.target, { port: 0 });
+    running.push({ inspector, demo });
+    const page = await context!.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(inspector.url);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.locator('#node').selectOption({ label: 'Alice (1 friend)' });
+    await expect.poll(() => page.locator('#charts-head').textContent()).toContain('Bob');
+    type Cells = { fact: string; value: string; title: string; source: string; learned: string; confirmed: string; fresh: string };
+    const rows = (): Promise<Cells[]> =>
+      page.locator('#facts tr[data-fact]').evaluateAll((trs) =>
+        trs.map((tr) => {
+          const cell = (col: string): string => (tr.querySelector(`[data-col=${col}]`)?.textContent ?? '').trim();
+          return {
+            fact: tr.getAttribute('data-fact') ?? '',
+            value: cell('value'),
+            title: tr.querySelector('[data-col=value]')?.getAttribute('title') ?? '',
+            source: cell('source'),
+            learned: cell('learned'),
+            confirmed: cell('confirmed'),
+            fresh: cell('fresh'),
+          };
+        }),
+      );
+    // Live: both facts, as the session holds them now.
+    const ctxNow = alice.actors.get(actorKeys.session(bob))!.snapshot.context as { dhtKey: { value: string; source: string }; address: { value: string; source: string } };
+    await expect.poll(async () => (await rows()).map((r) => r.fact)).toEqual(['DHT key', 'address']);
+    const [key, addr] = await rows();
+    expect(key).toMatchObject({ value: `${ctxNow.dhtKey.value.slice(0, 8)}…`, title: ctxNow.dhtKey.value, source: ctxNow.dhtKey.source });
+    expect(addr).toMatchObject({ value: ctxNow.address.value, source: ctxNow.address.source });
+    for (const r of [key!, addr!]) {
+      expect(r.learned).toMatch(/^(\d+\.\d s ago|now)$/);
+      expect(r.confirmed).toMatch(/^(\d+\.\d s ago|now)$/);
+      expect(r.fresh).toMatch(/^in \d+\.\d s$/);
+    }
+    // Nothing in the table is cut off at 1280×800: it fits the details panel, and no cell overflows.
+    type Box = { scrollWidth: number; clientWidth: number; textContent: string | null; getBoundingClientRect(): { right: number }; querySelectorAll(s: string): Iterable<Box> };
+    const fit = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { getElementById(id: string): Box } }).document;
+      const d = doc.getElementById('details');
+      const t = doc.getElementById('facts');
+      const cells = [...t.querySelectorAll('td, th')].filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent);
+      return { table: t.getBoundingClientRect().right, panel: d.getBoundingClientRect().right, scrolls: d.scrollWidth > d.clientWidth + 1, cells };
+    });
+    expect(fit.table).toBeLessThanOrEqual(fit.panel);
+    expect(fit).toMatchObject({ scrolls: false, cells: [] });
+
+    // Time travel: where the address was a DHT search's claim, the table says so.
+    const session = actorKeys.session(bob);
+    type Ctx = { address: { value: string; source: string } | null; dhtKey: { value: string } | null };
+    const claim = alice.journal.since(0).find((e) => e.actor === session && (e.context as Ctx | undefined)?.address?.source === 'dhtSearch')!;
+    expect(claim).toBeDefined();
+    await page.locator('#scrub').fill(String(claim.seq));
+    await page.waitForSelector(`body[data-view-seq="${claim.seq}"]`);
+    const atClaim = await rows();
+    expect(atClaim[1]).toMatchObject({ fact: 'address', value: (claim.context as Ctx).address!.value });
+    expect(atClaim[1]!.source).toBe('dhtSearchclaim, being checked');
+    // Where the session was created, it knew neither fact.
+    const created = alice.journal.since(0).find((e) => e.actor === session && e.from === null)!;
+    await page.locator('#scrub').fill(String(created.seq));
+    await page.waitForSelector(`body[data-view-seq="${created.seq}"]`);
+    expect((await rows()).map((r) => [r.fact, r.value, r.source, r.learned, r.confirmed, r.fresh])).toEqual([
+      ['DHT key', '—', '—', '—', '—', '—'],
+      ['address', '—', '—', '—', '—', '—'],
+    ]);
+    // Only a friend session has facts: the connect task's details have none.
+    await page.locator('.chart[data-role=connect]').click();
+    await expect.poll(() => page.locator('#details-title').textContent()).toContain('connect');
+    expect(await page.locator('#facts').count()).toBe(0);
+    await page.close();
+  }, 60_000);
+
   it('in live mode shows no simulation controls, and filters the timeline to one friend', async (ctx) => {
     if (skipReason) return ctx.skip();
     const demo = simulatedDemo({ crypto, seed: 2026 });
