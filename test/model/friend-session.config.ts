@@ -7,7 +7,7 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { machineSpecs } from '../../machines/index.js';
 import type { ModelConfig, TimedEvent } from './harness.js';
-import { friendSessionInitial, friendSessionOracle } from './oracles/friend-session.oracle.js';
+import { friendSessionDeadline, friendSessionInitial, friendSessionOracle } from './oracles/friend-session.oracle.js';
 
 const K1 = 'aa'.repeat(32);
 const K2 = 'bb'.repeat(32);
@@ -71,4 +71,5 @@ export const friendSessionModel: ModelConfig = {
   tickTimes,
   serialize,
   oracle: friendSessionOracle,
+  deadline: friendSessionDeadline,
 };

@@ -177,3 +177,40 @@ export function friendSessionOracle(snapshot: AnyMachineSnapshot, event: TimedEv
   for (const effect of rule.effects) effect(c, event as unknown as Ev, out);
   return { value: rule.to ?? snapshot.value, context: c, outputs: out };
 }
+
+/**
+ * When the session wants its next tick, and why: the earliest of the timers its state runs —
+ * none while waiting for a DHT key; the key's and the address's freshness while searching;
+ * those and the temp packet's resend while handshaking (friend_connection.c
+ * do_friend_connections, net_crypto.c send_temp_packet); the ALIVE timeout and the next ALIVE
+ * once established (friend_connection.c). On a tie the first listed wins.
+ */
+export function friendSessionDeadline(state: { value: unknown; context: object }): { at: number; reason: string } | null {
+  const c = state.context as Ctx;
+  const timers: Array<{ at: number | null | undefined; reason: string }> = [];
+  const key = { at: c.dhtKey?.freshUntil, reason: 'DHT key expires (not confirmed for 122 s)' };
+  const address = { at: c.address?.freshUntil, reason: c.address?.source === 'dhtSearch' ? 'address claim expires (never confirmed)' : 'address expires (not confirmed for 122 s)' };
+  const phase = (what: string) => ({ at: c.resendAt, reason: c.tries < MAX_TRIES ? `${what} retry ${c.tries + 1}/${MAX_TRIES}` : `${what} gives up after ${MAX_TRIES} tries` });
+  switch (state.value as State) {
+    case 'AwaitingDHTKey':
+      break;
+    case 'AcquiringIPAddress':
+      timers.push(key, address);
+      break;
+    case 'AcquiringCookie':
+      timers.push(key, address, phase('cookie request'));
+      break;
+    case 'AwaitingHandshake':
+      timers.push(key, address, phase('handshake'));
+      break;
+    case 'AwaitingSessionPacket':
+      timers.push(key, address, phase('handshake (awaiting session packet)'));
+      break;
+    case 'Established':
+      timers.push({ at: c.aliveDeadline, reason: 'session timeout (no ALIVE for 32 s)' }, { at: c.aliveSendAt, reason: 'ALIVE ping (every 8 s)' });
+      break;
+  }
+  let best: { at: number; reason: string } | null = null;
+  for (const t of timers) if (typeof t.at === 'number' && (best === null || t.at < best.at)) best = { at: t.at, reason: t.reason };
+  return best;
+}
