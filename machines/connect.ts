@@ -25,7 +25,7 @@ import {
   DHT_SEARCH_BURST_INTERVAL_MS,
   DHT_SEARCH_BURST_ROUNDS,
 } from './constants.js';
-import { deadline, type Deadline, type FriendPolicy } from './types.js';
+import { deadline, earliest, type Deadline, type FriendPolicy } from './types.js';
 
 export interface ConnectContext {
   readonly friendPk: string;
@@ -88,8 +88,9 @@ function view(context: ConnectContext, event: ConnectEvent): View {
   return event.type === 'facts' ? event : { ...context, now: event.now };
 }
 
-const dhtKeyFresh = (v: View): boolean => v.dhtKey !== null && v.dhtKeyFreshUntil !== null && v.now < v.dhtKeyFreshUntil;
-const addressFresh = (v: View): boolean => v.addressFreshUntil !== null && v.now < v.addressFreshUntil;
+// Fresh while `now` is before the freshness deadline; a fact without one (null) is not fresh (`now` is never negative).
+const dhtKeyFresh = (v: View): boolean => v.dhtKey !== null && v.now < (v.dhtKeyFreshUntil ?? 0);
+const addressFresh = (v: View): boolean => v.now < (v.addressFreshUntil ?? 0);
 /** The seed's gate: work only while (policy=TryingToConnect and friend session is not established). */
 const wanted = (v: View): boolean => v.policy === 'TryingToConnect' && !v.established;
 
@@ -122,10 +123,11 @@ export const connect = setup({
       const v = view(context, event);
       return wanted(v) && dhtKeyFresh(v) && addressFresh(v);
     },
-    /** The facts name a different DHT key than the one being searched. */
-    isNewDhtKey: ({ context, event }) => event.type === 'facts' && event.dhtKey !== context.dhtKey,
-    isSearchRoundDue: ({ context, event }) => context.searchAt !== null && event.now >= context.searchAt,
-    isPingDue: ({ context, event }) => context.pingAt !== null && event.now >= context.pingAt,
+    /** The facts name a different DHT key than the one being searched (used on `facts` only). */
+    isNewDhtKey: ({ context, event }) => (event as FactsEvent).dhtKey !== context.dhtKey,
+    /** A timer is due at or after its time; none is never due. */
+    isSearchRoundDue: ({ context, event }) => event.now >= (context.searchAt ?? Infinity),
+    isPingDue: ({ context, event }) => event.now >= (context.pingAt ?? Infinity),
   },
   actions: {
     /** Remembers the latest facts. */
@@ -213,8 +215,6 @@ export const connect = setup({
           },
           {
             guard: 'isNewDhtKey',
-            target: 'SearchingAddress',
-            reenter: true,
             actions: ['takeFacts', 'beginSearch', 'startSearch'],
             description: 'A different DHT key (the friend restarted): search for the new key from the start.',
           },
@@ -281,20 +281,14 @@ export type ConnectSnapshot = SnapshotFrom<typeof connect>;
 
 export function connectNextDeadline(snapshot: ConnectSnapshot): Deadline | null {
   const c = snapshot.context;
-  const expiry = (): Deadline | null => {
-    const candidates: Deadline[] = [];
-    if (c.dhtKeyFreshUntil !== null) candidates.push({ at: c.dhtKeyFreshUntil, reason: 'DHT key goes stale' });
-    if (snapshot.value === 'Handshaking' && c.addressFreshUntil !== null)
-      candidates.push({ at: c.addressFreshUntil, reason: 'address goes stale' });
-    return candidates.reduce<Deadline | null>((a, b) => (a === null || b.at < a.at ? b : a), null);
-  };
-  const pick = (a: Deadline | null, b: Deadline | null): Deadline | null => (a === null ? b : b === null ? a : a.at <= b.at ? a : b);
+  // The facts' expiry comes first at equal times: a stale key ends the search before a round.
+  const keyStale = deadline(c.dhtKeyFreshUntil, 'DHT key goes stale');
   switch (snapshot.value) {
     case 'Idle':
       return null;
     case 'SearchingAddress':
-      return pick(expiry(), deadline(c.searchAt, c.rounds < DHT_SEARCH_BURST_ROUNDS ? `DHT search round ${c.rounds + 1} (burst)` : 'DHT search round (every 20 s)'));
+      return earliest(keyStale, deadline(c.searchAt, c.rounds < DHT_SEARCH_BURST_ROUNDS ? `DHT search round ${c.rounds + 1} (burst)` : 'DHT search round (every 20 s)'));
     default:
-      return pick(expiry(), deadline(c.pingAt, "re-check the friend's DHT node (every 60 s)"));
+      return earliest(keyStale, deadline(c.addressFreshUntil, 'address goes stale'), deadline(c.pingAt, "re-check the friend's DHT node (every 60 s)"));
   }
 }

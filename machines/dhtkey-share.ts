@@ -77,27 +77,26 @@ export const dhtkeyShare = setup({
     emitted: {} as DhtkeyShareOutput,
   },
   guards: {
-    /** The seed's gate holds: trying to connect and not established. */
-    isShareWanted: ({ event }) => event.type === 'facts' && !event.established && event.policy === 'TryingToConnect',
-    /** The gate closed: established, or no longer trying to connect. */
-    isShareUnwanted: ({ event }) => event.type === 'facts' && (event.established || event.policy !== 'TryingToConnect'),
-    isSearchDue: ({ context, event }) => context.searchAt !== null && event.now >= context.searchAt,
-    isOnionShareDue: ({ context, event }) => context.onionShareAt !== null && event.now >= context.onionShareAt,
-    /** The friend's DHT key is known and the DHT-route DHT-PK is due. */
-    isDhtRouteShareDue: ({ context, event }) =>
-      context.friendDhtKey !== null && context.dhtShareAt !== null && event.now >= context.dhtShareAt,
+    /** The seed's gate holds: trying to connect and not established (used on `facts` only). */
+    isShareWanted: ({ event }) => !(event as FactsEvent).established && (event as FactsEvent).policy === 'TryingToConnect',
+    /** The gate closed: established, or no longer trying to connect (used on `facts` only). */
+    isShareUnwanted: ({ event }) => (event as FactsEvent).established || (event as FactsEvent).policy !== 'TryingToConnect',
+    /** A timer is due at or after its time; none is never due. */
+    isSearchDue: ({ context, event }) => event.now >= (context.searchAt ?? Infinity),
+    isOnionShareDue: ({ context, event }) => event.now >= (context.onionShareAt ?? Infinity),
+    /** The DHT-route DHT-PK is due (dhtShareAt is set only while the friend's DHT key is known). */
+    isDhtRouteShareDue: ({ context, event }) => event.now >= (context.dhtShareAt ?? Infinity),
   },
   actions: {
     observe: assign({ now: ({ event }) => event.now }),
     /** Remembers the friend's DHT key from the session facts; a newly known key makes the DHT-route share due now. */
     takeFacts: assign(({ context, event }) => {
-      if (event.type !== 'facts') return {};
-      const known = event.dhtKey;
-      const becameKnown = known !== null && known !== context.friendDhtKey;
+      const facts = event as FactsEvent; // on `facts` transitions only
+      const known = facts.dhtKey;
       return {
         friendDhtKey: known,
-        policy: event.policy,
-        dhtShareAt: known === null ? null : becameKnown ? event.now : context.dhtShareAt,
+        policy: facts.policy,
+        dhtShareAt: known === null ? null : known !== context.friendDhtKey ? event.now : context.dhtShareAt,
       };
     }),
     /** The friend went offline (or the task starts): c-toxcore resets run_count; search at once. */
@@ -114,7 +113,7 @@ export const dhtkeyShare = setup({
 
     searchFriend: emit(({ context }) => ({ type: 'onion.searchFriend' as const, runCount: context.runCount })),
     sendDhtPkOnion: emit({ type: 'onion.sendDhtPk' as const }),
-    sendDhtPkDhtRoute: emit(({ context }) => ({ type: 'dht.sendDhtPk' as const, friendDhtKey: context.friendDhtKey ?? '' })),
+    sendDhtPkDhtRoute: emit(({ context }) => ({ type: 'dht.sendDhtPk' as const, friendDhtKey: context.friendDhtKey as string })), // due only while the key is known
   },
 }).createMachine({
   id: 'dhtkeyShare',
@@ -219,7 +218,8 @@ export function dhtkeyShareNextDeadline(snapshot: DhtkeyShareSnapshot): Deadline
   const c = snapshot.context;
   return earliest(
     deadline(c.searchAt, `onion search for the friend (run ${c.runCount}, every ${friendSearchIntervalMs(c.runCount) / 1000} s)`),
-    snapshot.matches({ Active: 'Sharing' }) ? deadline(c.onionShareAt, 'DHT-PK over the onion (every 30 s)') : null,
-    c.friendDhtKey !== null ? deadline(c.dhtShareAt, 'DHT-PK over a DHT route (every 20 s)') : null,
+    // onionShareAt is set only while Sharing, dhtShareAt only while the friend's DHT key is known.
+    deadline(c.onionShareAt, 'DHT-PK over the onion (every 30 s)'),
+    deadline(c.dhtShareAt, 'DHT-PK over a DHT route (every 20 s)'),
   );
 }

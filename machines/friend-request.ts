@@ -68,21 +68,24 @@ export const friendRequest = setup({
     emitted: {} as FriendRequestOutput,
   },
   guards: {
+    // The facts guards are used on `facts` transitions only.
     /** The friend's session is established: the request was accepted. */
-    isEstablished: ({ event }) => event.type === 'facts' && event.established,
+    isEstablished: ({ event }) => (event as FactsEvent).established,
     /** We are trying to connect to the friend (the remembered policy). */
     isTrying: ({ context }) => context.policy === 'TryingToConnect',
     /** The facts bring a different policy. */
-    isPolicyChanged: ({ context, event }) => event.type === 'facts' && event.policy !== context.policy,
-    /** The facts say we are trying again, and the friend can be reached: send now. */
-    isTryingAgainAndReachable: ({ context, event }) =>
-      event.type === 'facts' && event.policy === 'TryingToConnect' && context.policy !== 'TryingToConnect' && context.reachable,
+    isPolicyChanged: ({ context, event }) => (event as FactsEvent).policy !== context.policy,
+    /**
+     * The facts say we are trying (again: while Pending and trying, the friend is never reachable,
+     * since search.found sends at once), and the friend can be reached: send now.
+     */
+    isTryingAgainAndReachable: ({ context, event }) => (event as FactsEvent).policy === 'TryingToConnect' && context.reachable,
     /** The facts say we are no longer trying to connect. */
-    isNoLongerTrying: ({ event }) => event.type === 'facts' && event.policy !== 'TryingToConnect',
-    /** The round's wait is over. */
-    isRoundOver: ({ context, event }) => context.resendAt !== null && event.now >= context.resendAt,
+    isNoLongerTrying: ({ event }) => (event as FactsEvent).policy !== 'TryingToConnect',
+    /** The round's wait is over (resendAt is set while a round is out). */
+    isRoundOver: ({ context, event }) => event.now >= (context.resendAt ?? Infinity),
     /** The round's wait is over and the friend can be reached: send again at once. */
-    isRoundOverAndReachable: ({ context, event }) => context.reachable && context.resendAt !== null && event.now >= context.resendAt,
+    isRoundOverAndReachable: ({ context, event }) => context.reachable && event.now >= (context.resendAt ?? Infinity),
   },
   actions: {
     observe: assign({ now: ({ event }) => event.now }),
@@ -95,7 +98,7 @@ export const friendRequest = setup({
       timeoutMs: Math.min(context.timeoutMs * 2, FRIEND_REQUEST_MAX_TIMEOUT_MS),
     })),
     endRound: assign({ resendAt: null }),
-    takePolicy: assign({ policy: ({ context, event }) => (event.type === 'facts' ? event.policy : context.policy) }),
+    takePolicy: assign({ policy: ({ event }) => (event as FactsEvent).policy }), // on `facts` only
     sendRequest: emit(({ context }) => ({ type: 'onion.sendFriendRequest' as const, round: context.sent })),
     notifyAccepted: emit({ type: 'notify.requestAccepted' as const }),
   },
@@ -182,7 +185,6 @@ export const friendRequest = setup({
           {
             guard: 'isRoundOverAndReachable',
             target: 'Sent',
-            reenter: true,
             actions: ['observe', 'beginRound', 'sendRequest'],
             description: 'No answer in time and the friend is reachable: send the next round now.',
           },
@@ -205,8 +207,7 @@ export const friendRequest = setup({
 export type FriendRequestSnapshot = SnapshotFrom<typeof friendRequest>;
 
 export function friendRequestNextDeadline(snapshot: FriendRequestSnapshot): Deadline | null {
-  if (!snapshot.matches('Sent')) return null;
-  const c = snapshot.context;
+  const c = snapshot.context; // resendAt is set only while Sent
   // The wait of the round that is out is half the next one (below the one-hour cap, which no
   // recorded run reaches: the golden journals hash this text).
   return deadline(c.resendAt, `friend request round ${c.sent} unanswered after ${c.timeoutMs / 2000} s`);

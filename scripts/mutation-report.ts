@@ -5,7 +5,7 @@
  * it measured, a table per file, and every surviving mutant with its verdict. A survivor is
  * either killed by a test added since (then it is gone from the next report) or explained as
  * equivalent in docs/mutation-equivalents.json, keyed by a description that does not move with
- * line numbers: `<file> · <mutator> · <original> → <replacement>`.
+ * line numbers: `<file> · <mutator> · <original> → <replacement> · in \`<source line>\``.
  *
  * K counts the mutants the tests detected (killed or timed out), T every mutant that ran
  * (detected, survived, or covered by no test); mutants that did not compile are left out.
@@ -57,9 +57,14 @@ function oneLine(text: string, max = 100): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** The stable description an equivalence explanation is keyed by. */
+/**
+ * The stable description an equivalence explanation is keyed by: the file, the mutator, the
+ * original text and its replacement, and the source line it starts on (its text, not its number,
+ * so that edits elsewhere in the file do not move the key).
+ */
 export function mutantKey(file: string, source: string, m: Mutant): string {
-  return `${file} · ${m.mutatorName} · ${original(source, m)} → ${oneLine(m.replacement ?? '')}`;
+  const line = oneLine(source.split('\n')[m.location.start.line - 1] ?? '', 80);
+  return `${file} · ${m.mutatorName} · ${original(source, m)} → ${oneLine(m.replacement ?? '')} · in \`${line}\``;
 }
 
 export function loadReports(dir = REPORTS): Record<string, FileResult> {
@@ -104,6 +109,11 @@ function main(): void {
     }
   }
   const score = `mutation score: ${pct(killed, total)}% (killed ${killed} / total ${total})`;
+  const measured = new Set(Object.keys(files));
+  const unmeasured = readdirSync(join(ROOT, 'machines'))
+    .filter((n) => n.endsWith('.ts'))
+    .map((n) => `machines/${n}`)
+    .filter((f) => !measured.has(f));
   const cpu = cpus();
   const stale = Object.keys(equivalents).filter((k) => !used.has(k));
   const lines = [
@@ -123,6 +133,7 @@ function main(): void {
     '| file | mutants | killed | timed out | survived | no coverage | score |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
+    ...(unmeasured.length ? ['', `Not measured in this report: ${unmeasured.join(', ')} (their group was not run).`] : []),
     '',
     '## Surviving mutants',
     '',

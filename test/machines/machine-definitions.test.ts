@@ -11,3 +11,14 @@ describe('machine definitions', () => {
     for (const spec of Object.values(machineSpecs)) expect(spec.machine.id, spec.name).toBe(spec.name);
   });
 });
+
+describe('final states', () => {
+  it('an accepted friend request is done: nothing moves it again', async () => {
+    const { start, step } = await import('../../machines/index.js');
+    const m = machineSpecs.friendRequest.machine;
+    const facts = { type: 'facts', now: 10, dhtKey: null, dhtKeyFreshUntil: null, addressFreshUntil: null, established: true, policy: 'TryingToConnect' };
+    const accepted = step(m, start(m, { friendPk: 'f0'.repeat(32), now: 0 }).snapshot, facts).snapshot;
+    expect(accepted.value).toBe('Accepted');
+    expect(accepted.status).toBe('done');
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Model-based test harness: xstate/graph generates a shortest path to every reachable
  * (abstracted) state of a machine; each path is extended by every event the generator offers
- * in its last state, so every reachable transition is taken at least once.
+ * in its last state (at its time, and again a second later), so every reachable transition is
+ * taken at least once.
  *
  * The reference model (./oracles) runs beside the machine as a reducer of its own: it starts from
  * its own `initial(input)` and is advanced by its own answers, never from the machine's snapshot,
@@ -99,6 +100,9 @@ function compare(label: string, actual: { snapshot: { value: unknown; context: u
   if (show(actual.outputs) !== show(expected.outputs)) problems.push(`outputs ${show(actual.outputs)} ≠ expected ${show(expected.outputs)}`);
   return problems.length ? `${label}: ${problems.join('; ')}` : null;
 }
+
+/** How much later the events at the end of every path are tried again. */
+const LATER_MS = 1000;
 
 /** Later times at which a tick is tried: +1 ms, +1 s, +60 s, +200 s, +2 h. */
 export const TICK_PROBES_MS = [1, 1000, 60_000, 200_000, 7_200_000] as const;
@@ -202,7 +206,10 @@ export function runModel(config: ModelConfig): ModelReport {
       trail.push(`${(st.event as EventObject).type}@${(st.event as { now?: number }).now}`);
       [s, m] = check(s, m, st.event as unknown as TimedEvent, `${config.spec.name} via ${trail.join(' → ')}`);
     }
-    for (const e of eventsFor(config, s)) check(s, m, e, `${config.spec.name} via ${[...trail, `${e.type}@${(e as { now?: number }).now}`].join(' → ')}`);
+    // The same events a second later too: what a machine does with the time of an event that is
+    // not a tick (remembering it, or not) is checked, though the traversal itself stays at `now`.
+    const later = config.events(s).map((e) => ({ ...e, now: e.now + LATER_MS }));
+    for (const e of [...eventsFor(config, s), ...later]) check(s, m, e, `${config.spec.name} via ${[...trail, `${e.type}@${(e as { now?: number }).now}`].join(' → ')}`);
   }
   const all = allTransitions(machine);
   return {

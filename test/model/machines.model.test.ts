@@ -8,10 +8,10 @@ import { createMachine, type AnyStateMachine } from 'xstate';
 import { allTransitions, machineSpecs, type MachineName } from '../../machines/index.js';
 import { runModel, type ModelReport } from './harness.js';
 import { modelConfigs } from './configs.js';
-import { coreMachineSelected } from './selection.js';
+import { coreMachineSelected, coreModelSelected } from './selection.js';
 
 for (const [name, config] of Object.entries(modelConfigs)) {
-  describe.runIf(coreMachineSelected(name as MachineName))(`${name} (model-based)`, () => {
+  describe.runIf(coreModelSelected(name as MachineName))(`${name} (model-based)`, () => {
     // Run inside the first test (not while collecting), so that a mutation run sees which test covers what.
     let cached: ModelReport | undefined;
     const model = (): ModelReport => (cached ??= runModel(config));
@@ -49,21 +49,21 @@ describe('the model harness catches the mutants that once slipped through', () =
   const mutant = (m: AnyStateMachine, change: (config: Record<string, unknown>) => Record<string, unknown>): AnyStateMachine =>
     createMachine(change({ ...(m.config as Record<string, unknown>) }) as never, m.implementations as never) as AnyStateMachine;
 
-  it.runIf(coreMachineSelected('toxidAnnounce'))('a machine that starts in the wrong state (toxidAnnounce in Announcing)', () => {
+  it.runIf(coreModelSelected('toxidAnnounce'))('a machine that starts in the wrong state (toxidAnnounce in Announcing)', () => {
     const spec = { ...machineSpecs.toxidAnnounce, machine: mutant(machineSpecs.toxidAnnounce.machine, (c) => ({ ...c, initial: 'Announcing' })) };
     const r = runModel({ ...modelConfigs.toxidAnnounce, spec });
     expect(r.failures.join('\n')).toMatch(/initial snapshot: state "Announcing" ≠ expected "Offline"/);
   });
 
   it('a nextDeadline that answers null where a timer can fire (connect, toxidAnnounce)', () => {
-    for (const name of (['connect', 'toxidAnnounce'] as const).filter(coreMachineSelected)) {
+    for (const name of (['connect', 'toxidAnnounce'] as const).filter(coreModelSelected)) {
       const spec = { ...machineSpecs[name], nextDeadline: () => null };
       const r = runModel({ ...modelConfigs[name], spec });
       expect(r.failures.join('\n'), name).toMatch(/no deadline, but a tick at \+\d+ ms fired/);
     }
   });
 
-  it.runIf(coreMachineSelected('friendRequest'))('a value the model must compute, not copy (the friend-request timeout 5 s → 10 s)', () => {
+  it.runIf(coreModelSelected('friendRequest'))('a value the model must compute, not copy (the friend-request timeout 5 s → 10 s)', () => {
     const machine = mutant(machineSpecs.friendRequest.machine, (c) => ({
       ...c,
       context: (a: { input: { friendPk: string; now: number } }) => ({ ...(c['context'] as (a: unknown) => object)(a), timeoutMs: 10_000 }),
