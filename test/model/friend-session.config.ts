@@ -49,10 +49,19 @@ export const friendSessionModel: ModelConfig = {
     const now = c.now;
     // A report that arrives the moment the key went stale, before the tick that would forget it
     // (a datagram and a timer due at the same instant): a weaker source may then replace the key.
-    const atKeyExpiry: TimedEvent[] = c.dhtKey && c.dhtKey.freshUntil > now ? [{ type: 'dhtKey.learned', now: c.dhtKey.freshUntil, dhtKey: K2, source: 'onion' }] : [];
+    // The same key reported at that instant is learned anew (a stale fact is not confirmed).
+    const atKeyExpiry: TimedEvent[] =
+      c.dhtKey && c.dhtKey.freshUntil > now
+        ? [
+            { type: 'dhtKey.learned', now: c.dhtKey.freshUntil, dhtKey: K2, source: 'onion' },
+            { type: 'dhtKey.learned', now: c.dhtKey.freshUntil, dhtKey: c.dhtKey.value, source: 'dhtRoute' },
+          ]
+        : [];
     return [
       ...atKeyExpiry,
       { type: 'dhtKey.learned', now, dhtKey: K1, source: 'onion' },
+      // K1 from the other source of the same rank: confirmed, the source it was learned from kept.
+      { type: 'dhtKey.learned', now, dhtKey: K1, source: 'dhtRoute' },
       { type: 'dhtKey.learned', now, dhtKey: K2, source: 'dhtRoute' },
       { type: 'dhtKey.learned', now, dhtKey: K2, source: 'dhtMessage' },
       { type: 'dhtKey.learned', now, dhtKey: K1, source: 'dhtMessage' },
