@@ -4,6 +4,7 @@
  * context and the event, compared with the event's `now`), why a session ends, and the
  * transitions several states share.
  */
+import { assertEvent } from 'xstate';
 import { FRIEND_DHT_TIMEOUT_MS, MAX_TEMP_PACKET_TRIES } from './constants.js';
 import type { AddressSource, DhtKeySource } from './types.js';
 
@@ -124,62 +125,65 @@ export function reported<S extends string>(current: Fact<S> | null, value: strin
 
 type GuardArgs = { readonly context: FriendSessionContext; readonly event: FriendSessionEvent };
 
-const dhtKeyOf = (event: FriendSessionEvent): string | null => ('dhtKey' in event ? event.dhtKey : null);
-const dhtKeySourceOf = (event: FriendSessionEvent): DhtKeySource | null =>
-  event.type === 'packet.handshake' ? 'handshake' : event.type === 'dhtKey.learned' ? event.source : null;
+/*
+ * Invariants the states keep, which the guards and actions rely on instead of re-checking (a
+ * check that can never fail is dead code): every state after AwaitingDHTKey holds a DHT key;
+ * AcquiringCookie, AwaitingHandshake and AwaitingSessionPacket hold an address and a pending
+ * temp packet (resendAt); Established holds its ALIVE timers. A broken invariant throws (a
+ * `!` on null), which the engine counts as a handler error.
+ */
+
+/** The DHT key a key-bearing event names, and its source (a handshake is its own source). */
+function reportedKey(event: FriendSessionEvent): { key: string; source: DhtKeySource } {
+  assertEvent(event, ['dhtKey.learned', 'packet.handshake']);
+  return { key: event.dhtKey, source: event.type === 'packet.handshake' ? 'handshake' : event.source };
+}
 
 /** The guards, by the names the statechart uses. */
 export const friendSessionGuards = {
   /** The event names the DHT key we hold, from a source that vouches for it (a DHT message never does). */
-  isSameDhtKey: ({ context, event }: GuardArgs) => dhtKeyOf(event) === context.dhtKey?.value && dhtKeySourceOf(event) !== 'dhtMessage',
+  isSameDhtKey: ({ context, event }: GuardArgs) => {
+    const { key, source } = reportedKey(event);
+    return key === context.dhtKey!.value && source !== 'dhtMessage';
+  },
   /** The event names a DHT key other than ours (the friend restarted), and its source may displace ours. */
   isNewDhtKey: ({ context, event }: GuardArgs) => {
-    const key = dhtKeyOf(event);
-    const source = dhtKeySourceOf(event);
-    return key !== null && source !== null && key !== context.dhtKey?.value && mayReport(context.dhtKey, key, source, DHT_KEY_SOURCE_RANK, event.now);
+    const { key, source } = reportedKey(event);
+    return key !== context.dhtKey!.value && mayReport(context.dhtKey, key, source, DHT_KEY_SOURCE_RANK, event.now);
   },
   /**
    * Established: a DHT key other than the session's, signed by the friend's long-term key (onion
    * or DHT-routed DHT-PK, or a handshake) — the friend restarted. A DHT message never ends a session.
    */
   isRestartDhtKey: ({ context, event }: GuardArgs) => {
-    const key = dhtKeyOf(event);
-    const source = dhtKeySourceOf(event);
-    return key !== null && key !== context.dhtKey?.value && source !== null && source !== 'dhtMessage';
+    const { key, source } = reportedKey(event);
+    return key !== context.dhtKey!.value && source !== 'dhtMessage';
   },
-  /** Our DHT key for the friend was not confirmed for FRIEND_DHT_TIMEOUT (or there is none). */
+  /** Our DHT key for the friend was not confirmed for FRIEND_DHT_TIMEOUT. */
   isDhtKeyStale: ({ context, event }: GuardArgs) => !isFresh(context.dhtKey, event.now),
   /** We hold an address and it was not confirmed for FRIEND_DHT_TIMEOUT. */
   isAddressStale: ({ context, event }: GuardArgs) => context.address !== null && !isFresh(context.address, event.now),
   /** An address from the friend's DHT key or session, which outranks (or confirms) the one we hold. */
-  isCheckedAddress: ({ context, event }: GuardArgs) =>
-    event.type === 'address.learned' && event.source !== 'dhtSearch' && mayReport(context.address, event.address, event.source, ADDRESS_SOURCE_RANK, event.now),
+  isCheckedAddress: ({ context, event }: GuardArgs) => {
+    assertEvent(event, 'address.learned');
+    return event.source !== 'dhtSearch' && mayReport(context.address, event.address, event.source, ADDRESS_SOURCE_RANK, event.now);
+  },
   /** A third party's claim, and we hold nothing better: keep it and check it. */
-  isAddressClaim: ({ context, event }: GuardArgs) =>
-    event.type === 'address.learned' && event.source === 'dhtSearch' && mayReport(context.address, event.address, event.source, ADDRESS_SOURCE_RANK, event.now),
+  isAddressClaim: ({ context, event }: GuardArgs) => {
+    assertEvent(event, 'address.learned');
+    return event.source === 'dhtSearch' && mayReport(context.address, event.address, event.source, ADDRESS_SOURCE_RANK, event.now);
+  },
   /** The temp packet is due again and fewer than 8 were sent. */
-  isResendDue: ({ context, event }: GuardArgs) =>
-    context.resendAt !== null && event.now >= context.resendAt && context.tries < MAX_TEMP_PACKET_TRIES,
+  isResendDue: ({ context, event }: GuardArgs) => event.now >= context.resendAt! && context.tries < MAX_TEMP_PACKET_TRIES,
   /** The temp packet was sent 8 times and its last interval passed without an answer. */
-  isPhaseExhausted: ({ context, event }: GuardArgs) =>
-    context.resendAt !== null && event.now >= context.resendAt && context.tries >= MAX_TEMP_PACKET_TRIES,
+  isPhaseExhausted: ({ context, event }: GuardArgs) => event.now >= context.resendAt! && context.tries >= MAX_TEMP_PACKET_TRIES,
   /** No ALIVE arrived within FRIEND_CONNECTION_TIMEOUT. */
-  isSessionTimedOut: ({ context, event }: GuardArgs) => context.aliveDeadline !== null && event.now >= context.aliveDeadline,
+  isSessionTimedOut: ({ context, event }: GuardArgs) => event.now >= context.aliveDeadline!,
   /** Our next ALIVE is due. */
-  isAliveDue: ({ context, event }: GuardArgs) => context.aliveSendAt !== null && event.now >= context.aliveSendAt,
+  isAliveDue: ({ context, event }: GuardArgs) => event.now >= context.aliveSendAt!,
 };
 
 /** Why a session or attempt ends, in words for the journal and the application. */
-export const reasonOf = (event: FriendSessionEvent): string => {
-  switch (event.type) {
-    case 'packet.kill':
-      return 'kill packet received';
-    case 'tick':
-      return 'timed out';
-    case 'dhtKey.learned':
-    case 'packet.handshake':
-      return 'friend has a new DHT key (restart)';
-    default:
-      return event.type;
-  }
-};
+export const reasonOf = (event: FriendSessionEvent): string =>
+  // Sessions end on a kill packet, a timer, or a new DHT key (a DHT-PK or a handshake).
+  event.type === 'packet.kill' ? 'kill packet received' : event.type === 'tick' ? 'timed out' : 'friend has a new DHT key (restart)';

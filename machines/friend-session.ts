@@ -135,7 +135,7 @@ export const friendSession = setup({
      * friend_connection.c handle_status restarts FRIEND_DHT_TIMEOUT when a friend goes offline.
      */
     refreshDhtKey: assign(({ context, event }) => ({
-      dhtKey: context.dhtKey && { ...context.dhtKey, confirmedAt: event.now, freshUntil: event.now + FRIEND_DHT_TIMEOUT_MS },
+      dhtKey: { ...context.dhtKey!, confirmedAt: event.now, freshUntil: event.now + FRIEND_DHT_TIMEOUT_MS },
     })),
     /** Forgets the DHT key and the address (c-toxcore: dht_delfriend after FRIEND_DHT_TIMEOUT). */
     forgetDhtKey: assign({ ...NOTHING_KNOWN }),
@@ -147,11 +147,11 @@ export const friendSession = setup({
     }),
     /** A packet from the friend's DHT key (a cookie response) confirms the address it was sent to. */
     confirmAddressByDhtKey: assign(({ context, event }) => ({
-      address: context.address && reported(context.address, context.address.value, 'dhtKeyPacket', ADDRESS_SOURCE_RANK, event.now),
+      address: reported(context.address, context.address!.value, 'dhtKeyPacket', ADDRESS_SOURCE_RANK, event.now),
     })),
     /** A session packet from the friend confirms the address. */
     confirmAddressBySession: assign(({ context, event }) => ({
-      address: context.address && reported(context.address, context.address.value, 'sessionPacket', ADDRESS_SOURCE_RANK, event.now),
+      address: reported(context.address, context.address!.value, 'sessionPacket', ADDRESS_SOURCE_RANK, event.now),
     })),
     /** The address failed to answer or went stale: cleared (seed: "set sockaddr to Nothing"). */
     clearAddress: assign({ address: null }),
@@ -179,22 +179,22 @@ export const friendSession = setup({
 
     sendAddressCheck: emit(({ context }) => ({
       type: 'send.addressCheck' as const,
-      dhtKey: context.dhtKey?.value ?? '',
-      address: context.address?.value ?? '',
+      dhtKey: context.dhtKey!.value,
+      address: context.address!.value,
     })),
     sendCookieRequest: emit(({ context }) => ({
       type: 'send.cookieRequest' as const,
-      dhtKey: context.dhtKey?.value ?? '',
-      address: context.address?.value ?? '',
+      dhtKey: context.dhtKey!.value,
+      address: context.address!.value,
       attempt: context.tries,
     })),
     sendHandshake: emit(({ context }) => ({
       type: 'send.handshake' as const,
-      dhtKey: context.dhtKey?.value ?? '',
-      address: context.address?.value ?? '',
+      dhtKey: context.dhtKey!.value,
+      address: context.address!.value,
       attempt: context.tries,
     })),
-    sendConfirm: emit(({ context }) => ({ type: 'send.confirm' as const, address: context.address?.value ?? '' })),
+    sendConfirm: emit(({ context }) => ({ type: 'send.confirm' as const, address: context.address!.value })),
     sendAlive: emit({ type: 'send.alive' as const }),
     closeWithKill: emit(({ event }) => ({ type: 'session.close' as const, sendKill: true, reason: reasonOf(event) })),
     closeSilently: emit(({ event }) => ({ type: 'session.close' as const, sendKill: false, reason: reasonOf(event) })),
