@@ -65,7 +65,8 @@ export function describeMachine(spec: MachineSpec): MachineDescription {
   };
   collect(tree);
   const transitions = allTransitions(machine).map((ref): TransitionRow => {
-    const sourceFull = ref.source === '' ? machine.id : `${machine.id}.${ref.source}`;
+    // A transition on the machine itself has the machine's id as its source (step.ts stateId).
+    const sourceFull = ref.source === machine.id ? machine.id : `${machine.id}.${ref.source}`;
     const actions = (byId.get(`${sourceFull}|${ref.event}|${ref.id.split('|')[2]}`) ?? []).map(actionName);
     const outputs = actions.flatMap((a) => (spec.outputsByAction[a] ? [spec.outputsByAction[a]!] : []));
     return { ...ref, actions, outputs };

@@ -77,11 +77,21 @@ export function loadReports(dir = REPORTS): Record<string, FileResult> {
   return files;
 }
 
-const md = (s: string): string => s.replace(/\|/g, '\\|').replace(/`/g, 'ˋ');
+/** Text for a table cell, and code for a code span in one (a backtick would end the span). */
+const md = (s: string): string => s.replace(/\|/g, '\\|');
+const code = (s: string): string => md(s).replace(/`/g, 'ˋ');
 const pct = (k: number, t: number): string => (t === 0 ? '100.0' : ((100 * k) / t).toFixed(1));
 
 function main(): void {
   const files = loadReports();
+  // A group's report is of the file as it was then: refuse to mix in one measured on other code.
+  const stale = Object.entries(files)
+    .filter(([file, result]) => !existsSync(join(ROOT, file)) || readFileSync(join(ROOT, file), 'utf8') !== result.source)
+    .map(([file]) => file);
+  if (stale.length) {
+    console.error(`Stryker's report is older than ${stale.join(', ')}: rerun their group (npx tsx scripts/mutation-run.ts --only <group>)`);
+    process.exit(1);
+  }
   const equivalents = JSON.parse(readFileSync(EQUIVALENTS, 'utf8')) as Record<string, string>;
   const used = new Set<string>();
   let killed = 0;
@@ -104,7 +114,7 @@ function main(): void {
       if (reason) used.add(key);
       else unexplained++;
       survivors.push(
-        `| ${file}:${m.location.start.line} | ${md(m.mutatorName)}: \`${md(original(result.source, m))}\` → \`${md(oneLine(m.replacement ?? ''))}\` | ${m.status} | ${reason ? `equivalent: ${md(reason)}` : '**not explained**'} |`,
+        `| ${file}:${m.location.start.line} | ${md(m.mutatorName)}: \`${code(original(result.source, m))}\` → \`${code(oneLine(m.replacement ?? ''))}\` | ${m.status} | ${reason ? `equivalent: ${md(reason)}` : '**not explained**'} |`,
       );
     }
   }
@@ -115,7 +125,7 @@ function main(): void {
     .map((n) => `machines/${n}`)
     .filter((f) => !measured.has(f));
   const cpu = cpus();
-  const stale = Object.keys(equivalents).filter((k) => !used.has(k));
+  const unused = Object.keys(equivalents).filter((k) => !used.has(k));
   const lines = [
     '# Mutation testing of the state core',
     '',
@@ -141,7 +151,7 @@ function main(): void {
     '',
     ...(survivors.length ? ['| where | mutation | status | verdict |', '|---|---|---|---|', ...survivors, ''] : []),
   ];
-  if (stale.length) lines.push('## Explanations no longer needed', '', ...stale.map((k) => `- \`${md(k)}\``), '');
+  if (unused.length) lines.push('## Explanations no longer needed', '', ...unused.map((k) => `- \`${code(k)}\``), '');
   writeFileSync(OUT, lines.join('\n'));
   console.log(score);
   console.log(`wrote docs/mutation.md: ${survivors.length} surviving mutants, ${unexplained} not explained`);

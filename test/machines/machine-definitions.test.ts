@@ -10,6 +10,11 @@ describe('machine definitions', () => {
   it('each machine is identified by its name', () => {
     for (const spec of Object.values(machineSpecs)) expect(spec.machine.id, spec.name).toBe(spec.name);
   });
+
+  it("each task carries the seed's key prefix (docs/architecture.md §1.3); the session has none", () => {
+    const prefixes = Object.fromEntries(Object.values(machineSpecs).map((s) => [s.name, s.taskPrefix]));
+    expect(prefixes).toEqual({ friendSession: null, toxidAnnounce: 'toxid', dhtkeyShare: 'dhtkey', connect: 'connect', friendRequest: 'request' });
+  });
 });
 
 describe('final states', () => {
