@@ -10,7 +10,7 @@
  * K counts the mutants the tests detected (killed or timed out), T every mutant that ran
  * (detected, survived, or covered by no test); mutants that did not compile are left out.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { machinesHash } from '../harness/mutation-hash.js';
@@ -70,7 +70,9 @@ export function mutantKey(file: string, source: string, m: Mutant): string {
 export function loadReports(dir = REPORTS): Record<string, FileResult> {
   if (!existsSync(dir)) throw new Error(`no Stryker reports in ${dir}: run npm run test:mutation`);
   const files: Record<string, FileResult> = {};
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  // Oldest first: a file in a newer report (a narrowed rerun) replaces the older result.
+  const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  for (const name of names.sort((a, b) => statSync(join(dir, a)).mtimeMs - statSync(join(dir, b)).mtimeMs)) {
     const report = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Report;
     for (const [file, result] of Object.entries(report.files)) files[file.replace(/^.*?(machines\/)/, '$1')] = result;
   }

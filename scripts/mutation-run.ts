@@ -9,7 +9,10 @@
  *
  * Each group writes reports/mutation/<group>.json; scripts/mutation-report.ts merges them.
  *
- *   tsx scripts/mutation-run.ts [--only group,group] [--concurrency N]
+ *   tsx scripts/mutation-run.ts [--only group,group] [--mutate file,file] [--concurrency N]
+ *
+ * --mutate narrows the groups to those files (reports/mutation/<group>-<n>.json); the report
+ * takes each file from the newest JSON that has it.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,11 +52,14 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const only = arg('only')?.split(',');
+  const narrow = arg('mutate')?.split(',');
   const concurrency = Number(arg('concurrency') ?? 1);
   const groups = MUTATION_GROUPS.filter((g) => !only || only.includes(g.name));
   if (groups.length === 0) throw new Error(`no such group: ${only?.join(', ')} (groups: ${MUTATION_GROUPS.map((g) => g.name).join(', ')})`);
   mkdirSync(join(ROOT, 'reports', 'mutation'), { recursive: true });
-  for (const g of groups) {
+  for (const group of groups) {
+    const g = narrow ? { ...group, mutate: group.mutate.filter((f) => narrow.includes(f)) } : group;
+    if (g.mutate.length === 0) continue;
     const started = Date.now();
     console.log(`== ${g.name}: ${g.mutate.join(', ')} against ${g.machines.length ? g.machines.join(', ') : 'every machine'}'s tests`);
     process.env['TOXSTATE_CORE_MACHINES'] = g.machines.join(',');
@@ -62,7 +68,7 @@ async function main(): Promise<void> {
       configFile: join(ROOT, 'stryker.config.json'),
       mutate: [...g.mutate],
       concurrency,
-      jsonReporter: { fileName: `reports/mutation/${g.name}.json` },
+      jsonReporter: { fileName: `reports/mutation/${g.name}${narrow ? `-${Date.now()}` : ''}.json` },
       reporters: ['json', 'progress'],
     });
     const results = await stryker.runMutationTest();

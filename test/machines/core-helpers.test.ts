@@ -17,8 +17,8 @@ const tiny = setup({ guards: { g: () => true, h: () => true }, actions: { resetI
   initial: 'A',
   on: { reset: { target: '.A', actions: ['resetIt'] } },
   states: {
-    A: { description: 'pipe | and\nnewline', on: { go: { target: 'B', guard: 'g', actions: [{ type: 'obj' }, function named() {}, () => {}, 'out'] } } },
-    B: { initial: 'B1', states: { B1: { on: { next: 'B2' } }, B2: {} }, on: { back: 'A' } },
+    A: { description: 'pipe | and\nnewline', on: { go: { target: 'B', guard: 'g', actions: [{ type: 'obj' }, function named() {}, () => {}, 'out'] }, jump: 'B.B2' } },
+    B: { initial: 'B1', states: { B1: { on: { next: 'B2', out: '#tiny.A', out2: '#tiny.A' } }, B2: {} }, on: { back: 'A' } },
   },
 });
 const spec = { name: 'tiny', machine: tiny, taskPrefix: null, nextDeadline: () => null, outputsByAction: { out: 'x.out' } } as unknown as MachineSpec;
@@ -44,8 +44,11 @@ describe('a machine with a transition on itself and nested states', () => {
     expect(d.transitions.map((t) => [t.id, t.actions, t.outputs])).toEqual([
       ['tiny|reset|0', ['resetIt'], []],
       ['A|go|0', ['obj', 'named', 'inline', 'out'], ['x.out']],
+      ['A|jump|0', [], []],
       ['B|back|0', [], []],
       ['B.B1|next|0', [], []],
+      ['B.B1|out|0', [], []],
+      ['B.B1|out2|0', [], []],
     ]);
     expect(d.states).toEqual([
       { id: 'A', description: 'pipe | and\nnewline', initial: true, children: [] },
@@ -57,7 +60,7 @@ describe('a machine with a transition on itself and nested states', () => {
 
   it('draws nested states inside their parent and edges in their scope', () => {
     expect(renderMermaid(spec)).toBe(
-      ['stateDiagram-v2', '  [*] --> A', '  state B {', '    [*] --> B1', '    B1 --> B2: next', '  }', '  tiny --> A: reset', '  A --> B: go [g]', '  B --> A: back'].join('\n'),
+      ['stateDiagram-v2', '  [*] --> A', '  state B {', '    [*] --> B1', '    B1 --> B2: next', '  }', '  tiny --> A: reset', '  A --> B: go [g]', '  A --> B2: jump', '  B --> A: back', '  B1 --> A: out, out2'].join('\n'),
     );
   });
 
