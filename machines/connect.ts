@@ -74,14 +74,7 @@ export const connectOutputsByAction = {
   stopSearch: 'dht.searchStop',
 } as const;
 
-type View = {
-  now: number;
-  dhtKey: string | null;
-  dhtKeyFreshUntil: number | null;
-  addressFreshUntil: number | null;
-  established: boolean;
-  policy: FriendPolicy;
-};
+type View = Omit<FactsEvent, 'type'>;
 
 /** The facts a guard judges: the event's for a `facts` event, the remembered ones for a `tick`. */
 function view(context: ConnectContext, event: ConnectEvent): View {
