@@ -404,10 +404,6 @@ export abstract class EngineCore {
   dhtKeyAtFriendAddress(dhtKeyHex: string, ipPort: IpPort): void {
     for (const friendHex of this.lastAddresses.friendsOf(ipPortKey(ipPort))) {
       if (this.dhtKeys.get(friendHex) === dhtKeyHex || this.lastProgress.get(friendHex) === 'Established') continue;
-      if (this.policyOf(friendHex) === 'RefusingToConnect') {
-        this.drop('policy.dht_message');
-        continue;
-      }
       this.counters.inc('dht.dhtkey_from_friend_address');
       this.deliverToSession(friendHex, { type: 'dhtKey.learned', now: this.now, dhtKey: dhtKeyHex, source: 'dhtMessage' });
     }

@@ -45,4 +45,31 @@ describe('a DHT message from a friend\'s last address names its new DHT key', ()
     // Once the handshake came, the key is held on the strongest evidence.
     expect(session.dhtKey.source).toBe('handshake');
   });
+
+  it('a refusing friend\'s old address names no DHT key: its DHT messages are never offered to its session', async () => {
+    const net = await makeScenario({ nodes: 24, seedBase: 7800 });
+    const { sim, nodes } = net;
+    const [a, b] = [nodes[6]!, nodes[15]!];
+    befriend(sim, a, b);
+    expect(sim.runUntilTrue(() => established(a, b), 15_000)).toBe(true);
+    sim.remove(b);
+    sim.runFor(170_000);
+    a.engine.setFriendPolicy(sim.now, b.engine.selfHex, 'RefusingToConnect');
+    const learned: string[] = [];
+    const engine = a.engine as unknown as { deliverToSession(f: string, e: { type: string; source?: string }): void };
+    const deliver = engine.deliverToSession.bind(engine);
+    engine.deliverToSession = (friendHex, event) => {
+      if (event.type === 'dhtKey.learned') learned.push(event.source!);
+      deliver(friendHex, event);
+    };
+    const restarted = net.engine(7899, { identity: b.engine.keys.real, nospam: b.engine.nospam, friends: [{ pk: a.engine.keys.real.publicKey }] });
+    const b2 = sim.add(restarted, b.address);
+    restarted.bootstrap(sim.now, a.address, a.engine.keys.dht.publicKey);
+    sim.flush([b2]);
+    sim.runFor(5_000);
+    // Switching to RefusingToConnect forgets where the friend's session was, so nothing at that address is asked back for it.
+    expect(a.engine.counters.get('dht.dhtkey_from_friend_address')).toBe(0);
+    expect(learned).not.toContain('dhtMessage');
+    expect(progress(a, b2)).toBe('AwaitingDHTKey');
+  });
 });
