@@ -72,6 +72,7 @@ const DHT = 'test/runtime/dht.test.ts';
 const MSG = 'test/runtime/messenger.test.ts';
 const CAP = 'test/protocol/dissect-capture.test.ts';
 const DIS = 'test/protocol/dissect.test.ts';
+const MON = 'test/conformance/monitor.test.ts';
 
 export const RULES: readonly Rule[] = [
   // ---- net_crypto timers (§4.4, §4.5, §10.5) --------------------------------------------------
@@ -94,7 +95,7 @@ export const RULES: readonly Rule[] = [
     ctoxcore: '8 tries (≈ 8 s per phase)',
     toxstate: `${mc.MAX_TEMP_PACKET_TRIES} tries`,
     implementedBy: fsIn(CONNECTING, 'tick', 3, 'isPhaseExhausted'),
-    provedBy: [ORACLE, T(SEED, 'cookie timeout: eight unanswered cookie requests')],
+    provedBy: [ORACLE, T(SEED, 'cookie timeout: eight unanswered cookie requests'), T(MON, 'a handshake re-sent past the 8 tries')],
   },
   {
     id: 'nc.cookie-timeout',
@@ -440,7 +441,7 @@ export const RULES: readonly Rule[] = [
     ctoxcore: 'as stated',
     toxstate: 'AcquiringCookie → AwaitingHandshake',
     implementedBy: [fs('AcquiringCookie|packet.cookieResponse|0')],
-    provedBy: [ORACLE, T(NCP, 'as the initiator: sends a cookie request')],
+    provedBy: [ORACLE, T(NCP, 'as the initiator: sends a cookie request'), T(MON, 'all cookie responses removed')],
   },
   {
     id: 'st.handshake-while-cookie',
@@ -516,6 +517,21 @@ export const RULES: readonly Rule[] = [
     toxstate: 'Established / AwaitingSessionPacket → AcquiringCookie',
     implementedBy: [fs('Established|packet.kill|0'), fs('AwaitingSessionPacket|packet.kill|0')],
     provedBy: [ORACLE, T(NC, 'a kill packet ends the session at once')],
+  },
+  {
+    id: 'st.session-after-handshake',
+    kind: 'transition',
+    section: '§4.4',
+    rule: 'Session (crypto data) packets go out only on a connection that has exchanged handshakes (NOT_CONFIRMED or ESTABLISHED).',
+    ctoxcore: 'net_crypto.c send_crypto_packets sends request packets only in NOT_CONFIRMED or ESTABLISHED; write_cryptpacket refuses anything but ESTABLISHED',
+    toxstate: 'send.confirm and send.alive only on the way into or inside AwaitingSessionPacket and Established; the conformance monitor flags a session packet sent in any earlier state',
+    implementedBy: [
+      fs('AwaitingDHTKey|packet.handshake|0'),
+      fs('AcquiringCookie|packet.handshake|0'),
+      fs('AwaitingHandshake|packet.handshake|0', 'isSameDhtKey'),
+      fs('AwaitingSessionPacket|packet.session|0'),
+    ],
+    provedBy: [ORACLE, T(MON, 'a session packet before any handshake')],
   },
   {
     id: 'st.cookie-exhausted',

@@ -8,12 +8,13 @@ import { fromHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { dissectDatagrams, type DissectInput, type DissectProfile, type JsonObject } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
-import { formatCaptureTime, parseCapture, udpFromFrame } from '../../protocol/pcap.js';
-import { formatSize, readRegularFile, UserFileError } from '../../runtime/adapters/read-regular-file.js';
+import { formatCaptureTime } from '../../protocol/pcap.js';
+import { formatSize } from '../../runtime/adapters/read-regular-file.js';
+import { readCaptureFile } from '../capture-file.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
 import type { Command } from '../command.js';
-import { openProfile } from './profile-common.js';
+import { openKeyProfile } from './profile-common.js';
 
 const USAGE = `Usage: toxstate dissect [--pcap FILE] [--profile FILE]...
 
@@ -46,11 +47,22 @@ Exit status: 0 on success; 2 on bad input (missing file, not a regular file, a c
 256 MiB, not a capture, a truncated capture — whose complete datagrams are printed first —,
 a bad hex line, a profile that does not load).`;
 
-/**
- * The largest capture read: 256 MiB. dissect holds the capture, every datagram and its JSON line
- * in memory at once (several times the capture's size); a larger capture is split first.
- */
-export const MAX_CAPTURE_FILE_BYTES = 256 * 1024 * 1024;
+async function fromPcap(path: string): Promise<{ lines: Line[]; notes: string[]; stopped: string | null }> {
+  const capture = await readCaptureFile(path, 'dissect');
+  const first = capture.frames.find((r) => r.timeNs !== null)?.timeNs ?? null;
+  const lines: Line[] = capture.frames.map((r) => {
+    const prefix: Record<string, string | number> = { frame: r.frame };
+    if (r.timeNs !== null) {
+      prefix.time = formatCaptureTime(r.timeNs, r.timeDigits);
+      if (first !== null) prefix.t = Number(r.timeNs - first) / 1e9;
+    }
+    prefix.src = formatIpPort(r.udp.src);
+    prefix.dst = formatIpPort(r.udp.dst);
+    return { prefix, input: { payload: r.udp.payload, size: r.udp.size, src: r.udp.src, dst: r.udp.dst } };
+  });
+  return { lines, notes: [...capture.notes], stopped: capture.stopped };
+}
+
 /**
  * The most hex text read from stdin: 64 MiB (32 MiB of datagrams). The text is held as bytes,
  * then as a string, then as lines, before the datagrams are: a smaller limit than a capture's.
@@ -60,43 +72,6 @@ export const MAX_STDIN_BYTES = 64 * 1024 * 1024;
 interface Line {
   readonly prefix: Record<string, string | number>;
   readonly input: DissectInput;
-}
-
-async function fromPcap(path: string): Promise<{ lines: Line[]; notes: string[] ; stopped: string | null }> {
-  let bytes: Uint8Array;
-  try {
-    // A regular file only (a FIFO or /dev/zero is refused at once), at most MAX_CAPTURE_FILE_BYTES.
-    bytes = await readRegularFile(path, MAX_CAPTURE_FILE_BYTES, 'for a capture (split it with editcap -c)');
-  } catch (e) {
-    throw new CliError(`dissect: cannot read ${path}: ${e instanceof UserFileError ? e.problem : e instanceof Error ? e.message : String(e)}`);
-  }
-  const capture = parseCapture(bytes);
-  if (!capture.ok) throw new CliError(`dissect: ${path}: ${capture.error}`);
-  const skipped = new Map<string, number>();
-  const lines: Line[] = [];
-  const first = capture.value.records.find((r) => r.timeNs !== null)?.timeNs ?? null;
-  for (const r of capture.value.records) {
-    const u = udpFromFrame(r.linktype, r.data);
-    if (!u.ok) {
-      skipped.set(u.skip, (skipped.get(u.skip) ?? 0) + 1);
-      continue;
-    }
-    const prefix: Record<string, string | number> = { frame: r.frame };
-    if (r.timeNs !== null) {
-      prefix.time = formatCaptureTime(r.timeNs, r.timeDigits);
-      if (first !== null) prefix.t = Number(r.timeNs - first) / 1e9;
-    }
-    prefix.src = formatIpPort(u.value.src);
-    prefix.dst = formatIpPort(u.value.dst);
-    lines.push({ prefix, input: { payload: u.value.payload, size: u.value.size, src: u.value.src, dst: u.value.dst } });
-  }
-  const notes: string[] = [];
-  const total = [...skipped.values()].reduce((a, b) => a + b, 0);
-  if (total > 0) {
-    const parts = [...skipped.entries()].map(([why, n]) => `${n} ${why}`).join(', ');
-    notes.push(`skipped ${total} of ${capture.value.records.length} frames (${parts})`);
-  }
-  return { lines, notes, stopped: capture.value.stoppedEarly };
 }
 
 async function readStdin(): Promise<string> {
@@ -137,10 +112,7 @@ export const command: Command = {
     const { values } = parse(argv, { pcap: { type: 'string' }, profile: { type: 'string', multiple: true } }, 'dissect');
     const crypto = await loadCrypto();
     const profiles: DissectProfile[] = [];
-    for (const path of values.profile ?? []) {
-      const p = (await openProfile(path, crypto)).profile;
-      profiles.push({ label: path, publicKey: p.keys.publicKey, secretKey: p.keys.secretKey, friendPks: p.friends.map((f) => f.publicKey) });
-    }
+    for (const path of values.profile ?? []) profiles.push(await openKeyProfile(path, crypto));
     const source =
       values.pcap !== undefined ? await fromPcap(values.pcap) : { lines: parseHexLines(await readStdin()), notes: [] as string[], stopped: null };
     const dissected: JsonObject[] = dissectDatagrams(

@@ -10,6 +10,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'export', load: () => import('./export.js') },
   { name: 'import', load: () => import('./import.js') },
   { name: 'dissect', load: () => import('./dissect.js') },
+  { name: 'check', load: () => import('./check.js') },
   { name: 'node', load: () => import('./node.js') },
   { name: 'conformance', load: () => import('./conformance.js') },
 ];

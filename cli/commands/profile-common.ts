@@ -18,6 +18,7 @@ import { isValidPublicKey } from '../../protocol/keys.js';
 import type { Profile } from '../../protocol/profile/savedata.js';
 import { parseToxId } from '../../protocol/tox-id.js';
 import { loadProfile, ProfileError, saveProfile, type LoadedProfile } from '../../runtime/adapters/profile-store.js';
+import type { DissectProfile } from '../../protocol/dissect/index.js';
 import { CliError } from '../errors.js';
 import { passphrase } from '../passphrase.js';
 
@@ -151,4 +152,10 @@ export async function copyProfile(cmd: string, src: string, dst: string, mode: C
 export function copyMode(cmd: string, encrypt: boolean | undefined, plain: boolean | undefined): CopyMode {
   if (encrypt && plain) throw new CliError(`${cmd}: --encrypt and --plain exclude each other`);
   return encrypt ? 'encrypt' : plain ? 'plain' : 'keep';
+}
+
+/** A profile's long-term keys and friend keys, as the capture readers (dissect, check) need them, labelled by file name. */
+export async function openKeyProfile(path: string, crypto: Crypto): Promise<DissectProfile> {
+  const p = (await openProfile(path, crypto)).profile;
+  return { label: path, publicKey: p.keys.publicKey, secretKey: p.keys.secretKey, friendPks: p.friends.map((f) => f.publicKey) };
 }

@@ -47,14 +47,20 @@ export interface KnowledgeInput {
   readonly src?: IpPort;
 }
 
+/** The sender's DHT key (uppercase hex) of a valid datagram whose kind carries it in the clear, else null. */
+export function dhtSenderPk(payload: Bytes): string | null {
+  const desc = describeDatagram(payload);
+  if (desc.error !== null || !DHT_SENDER_KINDS.has(desc.kind)) return null;
+  const pkHex = desc.fields.sender_pk;
+  return typeof pkHex === 'string' ? pkHex : null;
+}
+
 export function learnCapture(inputs: readonly KnowledgeInput[]): CaptureKnowledge {
   const byAddress = new Map<string, Bytes[]>();
   const all = new Map<string, Bytes>();
   for (const d of inputs) {
-    const desc = describeDatagram(d.payload);
-    if (desc.error !== null || !DHT_SENDER_KINDS.has(desc.kind)) continue;
-    const pkHex = desc.fields.sender_pk;
-    if (typeof pkHex !== 'string') continue;
+    const pkHex = dhtSenderPk(d.payload);
+    if (pkHex === null) continue;
     const parsed = fromHex(pkHex);
     if (!parsed.ok) continue;
     const pk = parsed.value;

@@ -12,7 +12,7 @@
  * |      0 |      1 | packet id → `kind` (packet-ids.ts)      |
  */
 export { describeDatagram, type Description } from './describe.js';
-export { learnCapture, type CaptureKnowledge, type KnowledgeInput } from './context.js';
+export { dhtSenderPk, learnCapture, type CaptureKnowledge, type KnowledgeInput } from './context.js';
 export {
   createOpenContext,
   MAX_DHT_KEY_CANDIDATES,

@@ -1,0 +1,132 @@
+/**
+ * The conformance monitor on real captures: the golden capture of two c-toxcore 0.2.18 peers
+ * checks clean, and doctored copies — each breaking one rule the way a faulty implementation
+ * would — are flagged with that rule, at that frame, and nothing else.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkCapture, type CheckReport } from '../../conformance/monitor/check.js';
+import { jsonLines } from '../../conformance/monitor/format.js';
+import { mappedTransitions, ruleOfTransition } from '../../conformance/monitor/rule-map.js';
+import type { CapturedDatagram } from '../../conformance/monitor/identify.js';
+import { allTransitions } from '../../machines/step.js';
+import { friendSession } from '../../machines/friend-session.js';
+import { RULES } from '../../conformance/rules.js';
+import type { DissectProfile } from '../../protocol/dissect/index.js';
+import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
+import { ALICE_ADDRESS, ALICE_TOX, BOB_ADDRESS, BOB_TOX, between, GOLDEN_PCAP, keyProfile, kindOf, pkOf, readDatagrams, without, withExtra } from './doctor.js';
+
+let crypto: Crypto;
+let golden: CapturedDatagram[];
+let alice: DissectProfile;
+let bob: DissectProfile;
+
+beforeAll(async () => {
+  crypto = await loadCrypto();
+  golden = await readDatagrams(GOLDEN_PCAP);
+  alice = await keyProfile(ALICE_TOX);
+  bob = await keyProfile(BOB_TOX);
+});
+
+const check = (list: readonly CapturedDatagram[], profiles = [alice, bob]): CheckReport => checkCapture(list, profiles, crypto);
+const findingsOf = (r: CheckReport) => r.findings.map((f) => ({ kind: f.kind, rule: f.rule, observer: f.observer, packets: f.packets }));
+const direction = (r: CheckReport, observer: DissectProfile) => r.pairs[0]!.directions.find((d) => d.observer === pkOf(observer))!;
+const states = (r: CheckReport, observer: DissectProfile) => direction(r, observer).progress.map((p) => p.state);
+const SESSION_KINDS = ['cookie_request', 'cookie_response', 'handshake', 'crypto_data'];
+
+describe('the golden c-toxcore 0.2.18 pair', () => {
+  it('checks clean, and each side reaches Established when its events say it came online', () => {
+    const r = check(golden);
+    expect(r.findings).toEqual([]);
+    expect(r.pairs).toHaveLength(1);
+    expect(r.peers.map((p) => [p.pk, p.addresses]).sort()).toEqual([[pkOf(alice), [ALICE_ADDRESS]], [pkOf(bob), [BOB_ADDRESS]]].sort());
+    // Alice asked for the cookie and handshook; Bob answered her handshake (README: online at ~9.67 s).
+    expect(states(r, alice)).toEqual(['AwaitingDHTKey', 'AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket', 'Established', 'AcquiringCookie']);
+    expect(states(r, bob)).toEqual(['AwaitingDHTKey', 'AwaitingSessionPacket', 'Established']);
+    const online = direction(r, alice).progress.find((p) => p.state === 'Established')!.t;
+    expect(online).toBeGreaterThan(9500);
+    expect(online).toBeLessThan(9700);
+    // Bob quit at 10.13 s with a kill packet; Alice's next cookie request is explained by it.
+    const reconnect = direction(r, alice).steps.find((s) => s.to === 'AcquiringCookie' && s.from === 'Established')!;
+    expect(reconnect.inferred).toEqual([expect.stringMatching(/^frame \d+ was a kill packet/)]);
+  });
+
+  it("one side's profile is enough to check both directions", () => {
+    for (const profiles of [[alice], [bob]]) {
+      const r = check(golden, profiles);
+      expect(r.findings).toEqual([]);
+      expect(r.pairs[0]!.directions.map((d) => d.progress.at(-1)!.state)).toEqual(check(golden).pairs[0]!.directions.map((d) => d.progress.at(-1)!.state));
+    }
+  });
+});
+
+describe('doctored copies of the golden capture', () => {
+  it('all cookie responses removed: a handshake without a cookie breaks st.cookie-response', () => {
+    const r = check(without(golden, (d) => kindOf(d) === 'cookie_response'));
+    const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
+    expect(findingsOf(r)).toEqual([{ kind: 'violation', rule: 'st.cookie-response', observer: pkOf(alice), packets: [handshake.n] }]);
+    expect(r.findings[0]!.transition).toBe('AcquiringCookie|packet.cookieResponse|0');
+  });
+
+  it('a handshake re-sent past the 8 tries breaks nc.max-tries (and Bob, who never answers it, st.new-connection)', () => {
+    const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
+    // Nothing of the session after Alice's first handshake, then nine copies of it one second apart.
+    const cut = without(golden, (d) => d.t > handshake.t && SESSION_KINDS.includes(kindOf(d)));
+    const doctored = withExtra(cut, Array.from({ length: 9 }, (_, i) => ({ ...handshake, t: handshake.t + (i + 1) * 1000 })));
+    const copies = doctored.filter((d) => d.n > handshake.n && kindOf(d) === 'handshake').map((d) => d.n);
+    const r = check(doctored);
+    expect(findingsOf(r)).toEqual([
+      { kind: 'violation', rule: 'st.new-connection', observer: pkOf(bob), packets: [handshake.n] },
+      // Eight copies are the phase (the first and seven resends); the ninth copy is one too many.
+      { kind: 'violation', rule: 'nc.max-tries', observer: pkOf(alice), packets: [copies[7]!] },
+    ]);
+  });
+
+  it('eight handshakes in a phase are allowed: the same doctoring with one copy fewer breaks only Bob', () => {
+    const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
+    const cut = without(golden, (d) => d.t > handshake.t && SESSION_KINDS.includes(kindOf(d)));
+    const r = check(withExtra(cut, Array.from({ length: 7 }, (_, i) => ({ ...handshake, t: handshake.t + (i + 1) * 1000 }))));
+    expect(findingsOf(r).map((f) => f.rule)).toEqual(['st.new-connection']);
+  });
+
+  it('a session packet before any handshake breaks st.session-after-handshake', () => {
+    const session = golden.find((d) => kindOf(d) === 'crypto_data' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
+    const response = golden.find((d) => kindOf(d) === 'cookie_response')!;
+    const doctored = withExtra(golden, [{ ...session, t: response.t - 10 }]);
+    const r = check(doctored);
+    expect(findingsOf(r)).toEqual([{ kind: 'violation', rule: 'st.session-after-handshake', observer: pkOf(alice), packets: [Math.max(...golden.map((d) => d.n)) + 1] }]);
+  });
+
+  it('a handshake sent in answer to nothing, late in the capture, is one violation, not a cascade', () => {
+    const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
+    const r = check(withExtra(golden, [{ ...handshake, t: 12_800 }]));
+    expect(findingsOf(r).map((f) => [f.rule, f.observer])).toEqual([['st.cookie-response', pkOf(alice)]]);
+  });
+});
+
+describe('the monitor itself', () => {
+  it('every friendSession transition that sends a packet names a conformance rule', () => {
+    const emitting = allTransitions(friendSession).filter((t) => {
+      const node = friendSession.getStateNodeById(`friendSession.${t.source}`);
+      const def = node.transitions.get(t.event)![Number(t.id.split('|')[2])]!;
+      return def.actions.some((a) => ['sendCookieRequest', 'sendHandshake', 'sendConfirm', 'sendAlive'].includes(String((a as { type?: string }).type ?? a)));
+    });
+    expect(emitting.length).toBeGreaterThan(10);
+    for (const t of emitting) expect(ruleOfTransition(t.id), t.id).not.toBe('unmapped');
+    for (const [transition, rule] of mappedTransitions()) expect(RULES.find((r) => r.id === rule), transition).toBeDefined();
+  });
+
+  it('JSON lines: progress per state change, findings, and a summary last', () => {
+    const lines = jsonLines(check(without(golden, (d) => kindOf(d) === 'cookie_response'))).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ ev: 'summary', pairs: 1, violations: 1, deviations: 0, packets: golden.length - 1 });
+    expect(lines.filter((l) => l.ev === 'violation')).toEqual([expect.objectContaining({ rule: 'st.cookie-response', observer: pkOf(alice), friend: pkOf(bob), t: expect.any(Number) })]);
+    expect(lines.filter((l) => l.ev === 'progress' && l.observer === pkOf(bob)).map((l) => l.state)).toEqual(['AwaitingDHTKey', 'AwaitingSessionPacket', 'Established']);
+    expect(lines.some((l) => l.ev === 'not_observable')).toBe(true);
+  });
+
+  it('a capture with no profile that reveals anyone checks no pair', () => {
+    const stranger = { label: 'stranger', publicKey: new Uint8Array(32).fill(7), secretKey: new Uint8Array(32).fill(9), friendPks: [] };
+    const r = check(golden, [stranger]);
+    expect(r.pairs).toEqual([]);
+    expect(r.notObservable.some((w) => w.includes('where stranger'))).toBe(true);
+  });
+});
