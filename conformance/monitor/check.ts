@@ -17,6 +17,7 @@ import type { Crypto } from '../../protocol/crypto.js';
 import { describeDatagram, hexUpper, type DissectProfile } from '../../protocol/dissect/index.js';
 import type { FriendSessionState } from '../../machines/types.js';
 import { identify, SESSION_KINDS, type CapturedDatagram } from './identify.js';
+import { monitorToxid, type TaskReport } from './toxid-monitor.js';
 import { monitorDirection, type DirectionResult, type Finding, type MonitorStep, type PairPacket, type WireKind } from './session-monitor.js';
 
 export interface CheckOptions {
@@ -62,6 +63,8 @@ export interface CheckReport {
   readonly sessionDatagrams: number;
   readonly peers: readonly PeerReport[];
   readonly pairs: readonly PairReport[];
+  /** The `toxid:` task of each profile whose self-announcing the capture shows. */
+  readonly tasks: readonly TaskReport[];
   readonly findings: readonly Finding[];
   readonly notObservable: readonly string[];
   readonly toleranceMs: number;
@@ -73,7 +76,7 @@ export interface CheckReport {
 export const ALWAYS_NOT_OBSERVABLE: readonly string[] = [
   'session packet contents (ALIVE, kill, messages, receipts): the session keys are in no profile — every session packet from the friend counts as its ALIVE, and a kill is inferred only when the observer\'s reaction needs one',
   'DHT-PK packets (onion data is sealed to the receiver\'s temporary data key, DHT-routed ones to DHT keys): when an observer learned its friend\'s DHT key and address is inferred from its first cookie request, and said so at that step',
-  'friend searches and DHT-key sharing (the dhtkey: and connect: tasks): their announce requests use temporary keys that are never saved',
+  'friend searches and DHT-key sharing (the dhtkey: and connect: tasks): their announce requests use temporary keys that are never saved (the toxid: task is shown for every profile whose own announces the capture holds)',
   'online and offline notifications, and toxstate\'s address checks (send.addressCheck): not on the wire as such',
 ];
 
@@ -121,7 +124,9 @@ export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: r
     sendTimes.set(k, list);
   }
   const activityOf = (pk: string) => {
-    const lists = ids.addressesOf(pk).map((a) => sendTimes.get(a) ?? []);
+    // Self-announce requests reach the network from relays, so they count for the profile too.
+    const own = ids.selfAnnounces.filter((a) => a.pk === pk && a.kind === 'request').map((a) => a.t);
+    const lists = [...ids.addressesOf(pk).map((a) => sendTimes.get(a) ?? []), own];
     return (from: number, until: number): boolean => lists.some((l) => firstAtOrAfter(l, from) <= until);
   };
 
@@ -171,9 +176,14 @@ export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: r
     const pk = hexUpper(p.publicKey);
     if (!peerKeys.has(pk)) notObservable.push(`where ${p.label} (${pk.slice(0, 8)}…) is: no announce response to its key and no handshake it opens is in the capture`);
   }
-  const findings = pairs.flatMap((p) => p.directions.flatMap((d) => d.findings)).sort((x, y) => x.t - y.t);
+  const nodesAt = (pk: string): number | null => {
+    const mine = new Set(ids.addressesOf(pk));
+    return datagrams.find((d) => d.payload[0] === 0x04 && mine.has(formatIpPort(d.dst)))?.t ?? null;
+  };
+  const tasks = [...new Set(ids.selfAnnounces.map((a) => a.pk))].map((pk) => monitorToxid(pk, ids.selfAnnounces, activityOf(pk), ids.dhtKeyAt, endT, toleranceMs, nodesAt(pk)));
+  const findings = [...pairs.flatMap((p) => p.directions.flatMap((d) => d.findings)), ...tasks.flatMap((t) => t.findings)].sort((x, y) => x.t - y.t);
   const sessionDatagrams = [...byPair.values()].reduce((s, p) => s + p.list.length, 0);
-  return { datagrams: datagrams.length, sessionDatagrams, peers, pairs, findings, notObservable, toleranceMs, durationMs: endT };
+  return { datagrams: datagrams.length, sessionDatagrams, peers, pairs, tasks, findings, notObservable, toleranceMs, durationMs: endT };
 }
 
 function violations(r: DirectionResult): number {

@@ -8,7 +8,7 @@
  * | ev             | fields                                                                          |
  * |----------------|---------------------------------------------------------------------------------|
  * | peer           | pk, profile (file or null), addresses                                           |
- * | progress       | observer, friend, state, t (s since the first frame), frame (or null)           |
+ * | progress       | observer, friend, state, t (s since the first frame), frame (or null); for the toxid: task friend is null and task is `toxid:<pk>` |
  * | violation      | rule, t, packets (frame numbers), expected, observed, observer, friend, transition |
  * | deviation      | the same fields as a violation                                                  |
  * | not_observable | what                                                                            |
@@ -48,6 +48,8 @@ export function jsonLines(report: CheckReport): string[] {
   for (const pair of report.pairs)
     for (const d of pair.directions)
       for (const p of progressWithFrames(d)) out.push(JSON.stringify({ ev: 'progress', observer: d.observer, friend: d.friend, state: p.state, t: sec(p.t), frame: p.frame }));
+  for (const task of report.tasks)
+    for (const p of task.progress) out.push(JSON.stringify({ ev: 'progress', observer: task.observer, friend: null, task: 'toxid', state: p.state, t: sec(p.t), frame: task.steps.find((x) => x.t === p.t && x.to === p.state)?.n ?? null }));
   for (const f of report.findings) out.push(JSON.stringify(findingJson(f)));
   for (const what of report.notObservable) out.push(JSON.stringify({ ev: 'not_observable', what }));
   const s = summaryOf(report);
@@ -90,6 +92,10 @@ export function textReport(report: CheckReport, source: string): string[] {
       if (d.presumedLost.length > 0) out.push(`    presumed lost before the observer read them: frames ${d.presumedLost.join(', ')}`);
       if (d.unjudged > 0) out.push(`    ${d.unjudged} expected packets not judged (the observer was silent then, or the capture ended)`);
     }
+  }
+  for (const task of report.tasks) {
+    out.push('', `Task toxid:${short(task.observer)} (self-announcing; ${task.requests} requests, ${task.responses} responses opened):`);
+    for (const p of task.progress) out.push(`    ${sec(p.t).toFixed(3).padStart(9)} s  ${p.state}`);
   }
   const block = (kind: 'violation' | 'deviation', title: string): void => {
     const list = report.findings.filter((f) => f.kind === kind);

@@ -61,8 +61,23 @@ export interface OpenedHandshake {
   sender: string | null;
 }
 
+/** A profile's own announce request (0x83, sender = its long-term key) or a response to one (0x84). */
+export interface SelfAnnounce {
+  readonly pk: string;
+  readonly n: number;
+  readonly t: number;
+  readonly kind: 'request' | 'response';
+  /** Responses: the node's is_stored (2: our announcement is stored there). */
+  readonly isStored: number | null;
+  /** Requests: the ping_id is all zero (a first request to that node, as after a start). */
+  readonly firstRequest: boolean;
+  /** The address it was sent from (requests arrive from the last onion relay) or delivered to (responses reach the client). */
+  readonly address: string;
+}
+
 export interface Identities {
   readonly anchors: readonly Anchor[];
+  readonly selfAnnounces: readonly SelfAnnounce[];
   readonly handshakes: ReadonlyMap<number, OpenedHandshake>;
   /** The key living at `address` around time `t`, or null. */
   peerAt(address: string, t: number): string | null;
@@ -95,8 +110,16 @@ export function identify(datagrams: readonly CapturedDatagram[], profiles: reado
   const handshakes = new Map<number, OpenedHandshake>();
   const dhtKeys = new Map<string, { t: number; n: number; dhtKey: string }[]>();
 
+  const selfAnnounces: SelfAnnounce[] = [];
   // Sendbacks first, so every response finds its request's announce node.
-  for (const d of whole) if (d.payload[0] === 0x83) openAnnounceRequestWithProfiles(open, d.payload, d.dst);
+  for (const d of whole) {
+    if (d.payload[0] !== 0x83) continue;
+    const r = openAnnounceRequestWithProfiles(open, d.payload, d.dst);
+    if (r.tried && 'decrypted' in r && r.decrypted.announce === 'self') {
+      const profile = profiles.find((p) => p.label === r.decrypted.profile)!;
+      selfAnnounces.push({ pk: hexUpper(profile.publicKey), n: d.n, t: d.t, kind: 'request', isStored: null, firstRequest: r.decrypted.first_request === true, address: formatIpPort(d.src) });
+    }
+  }
   for (const d of whole) {
     const kind = describeDatagram(d.payload).kind;
     const sender = dhtSenderPk(d.payload);
@@ -110,7 +133,9 @@ export function identify(datagrams: readonly CapturedDatagram[], profiles: reado
       const r = openAnnounceResponseWithProfiles(open, d.payload);
       if (r.tried && 'decrypted' in r) {
         const profile = profiles.find((p) => p.label === r.decrypted.profile)!;
-        anchors.push({ pk: hexUpper(profile.publicKey), address: formatIpPort(d.dst), t: d.t, n: d.n, how: 'announce response' });
+        const pk = hexUpper(profile.publicKey);
+        anchors.push({ pk, address: formatIpPort(d.dst), t: d.t, n: d.n, how: 'announce response' });
+        selfAnnounces.push({ pk, n: d.n, t: d.t, kind: 'response', isStored: Number(r.decrypted.is_stored), firstRequest: false, address: formatIpPort(d.dst) });
       }
     } else if (kind === 'handshake') {
       const r = openHandshakeWithProfiles(open, d.payload);
@@ -152,8 +177,10 @@ export function identify(datagrams: readonly CapturedDatagram[], profiles: reado
     }
   }
 
+  selfAnnounces.sort((a, b) => a.t - b.t || a.n - b.n);
   return {
     anchors,
+    selfAnnounces,
     handshakes,
     peerAt,
     addressesOf: (pk) => [...new Set(anchors.filter((a) => a.pk === pk).map((a) => a.address))],

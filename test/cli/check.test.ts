@@ -28,7 +28,8 @@ describe('toxstate check', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Established/);
     expect(r.stdout).toMatch(/Violations: none/);
-    expect(r.stdout).toMatch(/Summary: 1 pair, 0 violations, 0 deviations, 1118 datagrams/);
+    expect(r.stdout).toMatch(/Summary: 1 pair, 0 violations, 2 deviations, 1118 datagrams/);
+    expect(r.stdout).toMatch(/\[onion\.start-delay\]/);
   });
 
   it('a doctored capture: the violation with its rule, exit 1; --json ends with the summary', () => {
@@ -37,7 +38,7 @@ describe('toxstate check', () => {
     expect(text.stdout).toMatch(/\[st\.cookie-response\] at 9\.570 s/);
     const lines = json(toxstate(['check', '--pcap', noCookies, '--profile', BOB_TOX, '--json']).stdout);
     expect(lines.filter((l) => l.ev === 'violation').map((l) => l.rule)).toEqual(['st.cookie-response']);
-    expect(lines.at(-1)).toMatchObject({ ev: 'summary', pairs: 1, violations: 1, deviations: 0, packets: 1117 });
+    expect(lines.at(-1)).toMatchObject({ ev: 'summary', pairs: 1, violations: 1, deviations: 1, packets: 1117 });
   });
 
   it('the tolerance: a cookie request resent 1.6 s after the last passes at the default, not at 300 ms', async () => {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkCapture, type CheckReport } from '../../conformance/monitor/check.js';
 import { jsonLines } from '../../conformance/monitor/format.js';
 import { mappedTransitions, ruleOfTransition } from '../../conformance/monitor/rule-map.js';
-import type { CapturedDatagram } from '../../conformance/monitor/identify.js';
+import { identify, type CapturedDatagram } from '../../conformance/monitor/identify.js';
 import { allTransitions } from '../../machines/step.js';
 import { friendSession } from '../../machines/friend-session.js';
 import { RULES } from '../../conformance/rules.js';
@@ -29,6 +29,8 @@ beforeAll(async () => {
 
 const check = (list: readonly CapturedDatagram[], profiles = [alice, bob]): CheckReport => checkCapture(list, profiles, crypto);
 const findingsOf = (r: CheckReport) => r.findings.map((f) => ({ kind: f.kind, rule: f.rule, observer: f.observer, packets: f.packets }));
+/** The violations only (the golden capture's c-toxcore start-delay deviations are in every copy). */
+const violationsOf = (r: CheckReport) => findingsOf(r).filter((f) => f.kind === 'violation');
 const direction = (r: CheckReport, observer: DissectProfile) => r.pairs[0]!.directions.find((d) => d.observer === pkOf(observer))!;
 const states = (r: CheckReport, observer: DissectProfile) => direction(r, observer).progress.map((p) => p.state);
 const SESSION_KINDS = ['cookie_request', 'cookie_response', 'handshake', 'crypto_data'];
@@ -36,7 +38,11 @@ const SESSION_KINDS = ['cookie_request', 'cookie_response', 'handshake', 'crypto
 describe('the golden c-toxcore 0.2.18 pair', () => {
   it('checks clean, and each side reaches Established when its events say it came online', () => {
     const r = check(golden);
-    expect(r.findings).toEqual([]);
+    // No violation; each peer's c-toxcore start delay (announcing 2.5 s after it had DHT nodes) is a documented deviation.
+    expect(findingsOf(r)).toEqual([
+      { kind: 'deviation', rule: 'onion.start-delay', observer: pkOf(bob), packets: [expect.any(Number)] },
+      { kind: 'deviation', rule: 'onion.start-delay', observer: pkOf(alice), packets: [expect.any(Number)] },
+    ]);
     expect(r.pairs).toHaveLength(1);
     expect(r.peers.map((p) => [p.pk, p.addresses]).sort()).toEqual([[pkOf(alice), [ALICE_ADDRESS]], [pkOf(bob), [BOB_ADDRESS]]].sort());
     // Alice asked for the cookie and handshook; Bob answered her handshake (README: online at ~9.67 s).
@@ -53,7 +59,7 @@ describe('the golden c-toxcore 0.2.18 pair', () => {
   it("one side's profile is enough to check both directions", () => {
     for (const profiles of [[alice], [bob]]) {
       const r = check(golden, profiles);
-      expect(r.findings).toEqual([]);
+      expect(findingsOf(r).map((f) => [f.kind, f.rule, f.observer])).toEqual([['deviation', 'onion.start-delay', pkOf(profiles[0]!)]]);
       expect(r.pairs[0]!.directions.map((d) => d.progress.at(-1)!.state)).toEqual(check(golden).pairs[0]!.directions.map((d) => d.progress.at(-1)!.state));
     }
   });
@@ -63,8 +69,8 @@ describe('doctored copies of the golden capture', () => {
   it('all cookie responses removed: a handshake without a cookie breaks st.cookie-response', () => {
     const r = check(without(golden, (d) => kindOf(d) === 'cookie_response'));
     const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
-    expect(findingsOf(r)).toEqual([{ kind: 'violation', rule: 'st.cookie-response', observer: pkOf(alice), packets: [handshake.n] }]);
-    expect(r.findings[0]!.transition).toBe('AcquiringCookie|packet.cookieResponse|0');
+    expect(violationsOf(r)).toEqual([{ kind: 'violation', rule: 'st.cookie-response', observer: pkOf(alice), packets: [handshake.n] }]);
+    expect(r.findings.find((f) => f.kind === 'violation')!.transition).toBe('AcquiringCookie|packet.cookieResponse|0');
   });
 
   it('a handshake re-sent past the 8 tries breaks nc.max-tries (and Bob, who never answers it, st.new-connection)', () => {
@@ -74,7 +80,7 @@ describe('doctored copies of the golden capture', () => {
     const doctored = withExtra(cut, Array.from({ length: 9 }, (_, i) => ({ ...handshake, t: handshake.t + (i + 1) * 1000 })));
     const copies = doctored.filter((d) => d.n > handshake.n && kindOf(d) === 'handshake').map((d) => d.n);
     const r = check(doctored);
-    expect(findingsOf(r)).toEqual([
+    expect(violationsOf(r)).toEqual([
       { kind: 'violation', rule: 'st.new-connection', observer: pkOf(bob), packets: [handshake.n] },
       // Eight copies are the phase (the first and seven resends); the ninth copy is one too many.
       { kind: 'violation', rule: 'nc.max-tries', observer: pkOf(alice), packets: [copies[7]!] },
@@ -85,7 +91,7 @@ describe('doctored copies of the golden capture', () => {
     const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
     const cut = without(golden, (d) => d.t > handshake.t && SESSION_KINDS.includes(kindOf(d)));
     const r = check(withExtra(cut, Array.from({ length: 7 }, (_, i) => ({ ...handshake, t: handshake.t + (i + 1) * 1000 }))));
-    expect(findingsOf(r).map((f) => f.rule)).toEqual(['st.new-connection']);
+    expect(violationsOf(r).map((f) => f.rule)).toEqual(['st.new-connection']);
   });
 
   it('a session packet before any handshake breaks st.session-after-handshake', () => {
@@ -93,13 +99,37 @@ describe('doctored copies of the golden capture', () => {
     const response = golden.find((d) => kindOf(d) === 'cookie_response')!;
     const doctored = withExtra(golden, [{ ...session, t: response.t - 10 }]);
     const r = check(doctored);
-    expect(findingsOf(r)).toEqual([{ kind: 'violation', rule: 'st.session-after-handshake', observer: pkOf(alice), packets: [Math.max(...golden.map((d) => d.n)) + 1] }]);
+    expect(violationsOf(r)).toEqual([{ kind: 'violation', rule: 'st.session-after-handshake', observer: pkOf(alice), packets: [Math.max(...golden.map((d) => d.n)) + 1] }]);
   });
 
   it('a handshake sent in answer to nothing, late in the capture, is one violation, not a cascade', () => {
     const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
     const r = check(withExtra(golden, [{ ...handshake, t: 12_800 }]));
-    expect(findingsOf(r).map((f) => [f.rule, f.observer])).toEqual([['st.cookie-response', pkOf(alice)]]);
+    expect(violationsOf(r).map((f) => [f.rule, f.observer])).toEqual([['st.cookie-response', pkOf(alice)]]);
+  });
+});
+
+describe('the toxid: task, from a profile owner\'s own announces', () => {
+  it('the golden pair: each peer Offline → Announcing → Announced, with c-toxcore\'s start delay as a deviation', () => {
+    const r = check(golden);
+    expect(r.tasks.map((t) => [t.observer, t.progress.map((p) => p.state)])).toEqual([
+      [pkOf(bob), ['Offline', 'Announcing', 'Announced']],
+      [pkOf(alice), ['Offline', 'Announcing', 'Announced']],
+    ]);
+    const deviation = r.findings.find((f) => f.rule === 'onion.start-delay' && f.observer === pkOf(alice))!;
+    expect(deviation.observed).toMatch(/first self-announce request 2\.\d+ s later/);
+  });
+
+  it('self-announcing that stops while the observer is still up breaks onion.announce-intervals, once', () => {
+    const ids = identify(golden, [alice], crypto);
+    const own = ids.selfAnnounces.filter((a) => a.pk === pkOf(alice));
+    const firstRound = own[0]!.t;
+    // Alice never hears she is stored, and after her first round sends no self-announce request.
+    const drop = new Set(own.filter((a) => (a.kind === 'response' && a.isStored === 2) || (a.kind === 'request' && a.t > firstRound + 10)).map((a) => a.n));
+    const r = check(without(golden, (d) => drop.has(d.n)), [alice]);
+    expect(r.tasks[0]!.progress.map((p) => p.state)).toEqual(['Offline', 'Announcing']);
+    expect(violationsOf(r)).toEqual([{ kind: 'violation', rule: 'onion.announce-intervals', observer: pkOf(alice), packets: [] }]);
+    expect(r.findings.find((f) => f.kind === 'violation')!.t).toBeCloseTo(firstRound + 3000 + 1500, -1);
   });
 });
 
@@ -117,9 +147,11 @@ describe('the monitor itself', () => {
 
   it('JSON lines: progress per state change, findings, and a summary last', () => {
     const lines = jsonLines(check(without(golden, (d) => kindOf(d) === 'cookie_response'))).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.at(-1)).toMatchObject({ ev: 'summary', pairs: 1, violations: 1, deviations: 0, packets: golden.length - 1 });
+    expect(lines.at(-1)).toMatchObject({ ev: 'summary', pairs: 1, violations: 1, deviations: 2, packets: golden.length - 1 });
+    expect(lines.filter((l) => l.ev === 'deviation').map((l) => l.rule)).toEqual(['onion.start-delay', 'onion.start-delay']);
+    expect(lines.filter((l) => l.ev === 'progress' && l.task === 'toxid').map((l) => l.state)).toEqual(['Offline', 'Announcing', 'Announced', 'Offline', 'Announcing', 'Announced']);
     expect(lines.filter((l) => l.ev === 'violation')).toEqual([expect.objectContaining({ rule: 'st.cookie-response', observer: pkOf(alice), friend: pkOf(bob), t: expect.any(Number) })]);
-    expect(lines.filter((l) => l.ev === 'progress' && l.observer === pkOf(bob)).map((l) => l.state)).toEqual(['AwaitingDHTKey', 'AwaitingSessionPacket', 'Established']);
+    expect(lines.filter((l) => l.ev === 'progress' && l.observer === pkOf(bob) && l.friend === pkOf(alice)).map((l) => l.state)).toEqual(['AwaitingDHTKey', 'AwaitingSessionPacket', 'Established']);
     expect(lines.some((l) => l.ev === 'not_observable')).toBe(true);
   });
 
