@@ -11,6 +11,8 @@ interface Identity {
   readonly pk: string;
   readonly dhtpk: string;
   readonly port: number;
+  /** The libtoxcore version loaded (tox_version_major/minor/patch), e.g. "0.2.18". */
+  readonly toxcore?: string;
   readonly name: string;
   readonly self_connection: ConnStatus;
   readonly friend_count: number;

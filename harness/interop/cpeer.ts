@@ -15,7 +15,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseEventLine, type CPeerEvent, type CPeerEventName, type EventOf } from './cpeer-events.js';
-import { buildNative, tail } from './native-build.js';
+import { buildCPeerAt, buildNative, tail } from './native-build.js';
 import { EventWaits } from '../event-waits.js';
 
 /** Upper bound for any single wait in the interop tests (friend online takes ~10 s). */
@@ -46,6 +46,15 @@ export interface CPeerOptions {
   readonly verbose?: boolean;
   /** Path for the shim's datagram log (TOXSTATE_SHIM_LOG). */
   readonly shimLog?: string;
+  /**
+   * Run against the c-toxcore installed under this prefix (cpeer built by `buildCPeerAt`, e.g.
+   * 0.2.23 built with cmake) instead of Debian's libtoxcore 0.2.18.
+   */
+  readonly toxcorePrefix?: string;
+  /** Have the shim discard this fraction (per mille, 0..1000) of received UDP datagrams (TOXSTATE_SHIM_DROP_RECV_PERMILLE). */
+  readonly dropRecvPermille?: number;
+  /** Seed of the shim's loss PRNG (TOXSTATE_SHIM_SEED), for repeatable loss. */
+  readonly shimSeed?: number;
 }
 
 export interface ExitInfo {
@@ -110,6 +119,7 @@ export class CPeer {
   /** Builds if needed, spawns cpeer under the shim and waits for its `ready` event. */
   static async start(options: CPeerOptions = {}): Promise<CPeer> {
     const build = await buildNative();
+    const cpeer = options.toxcorePrefix !== undefined ? await buildCPeerAt(options.toxcorePrefix) : build.cpeer;
     const args: string[] = [];
     if (options.profile !== undefined) args.push('--profile', options.profile);
     if (options.port !== undefined) args.push('--port', String(options.port));
@@ -123,7 +133,11 @@ export class CPeer {
     const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: build.shim };
     delete env['TOXSTATE_SHIM_LOG'];
     if (options.shimLog !== undefined) env['TOXSTATE_SHIM_LOG'] = options.shimLog;
-    const child = spawn(build.cpeer, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    delete env['TOXSTATE_SHIM_DROP_RECV_PERMILLE'];
+    delete env['TOXSTATE_SHIM_SEED'];
+    if (options.dropRecvPermille !== undefined) env['TOXSTATE_SHIM_DROP_RECV_PERMILLE'] = String(options.dropRecvPermille);
+    if (options.shimSeed !== undefined) env['TOXSTATE_SHIM_SEED'] = String(options.shimSeed);
+    const child = spawn(cpeer, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const peer = new CPeer(child, options.label ?? options.name ?? `cpeer#${child.pid ?? '?'}`, options);
     try {
       await peer.waitForEvent('ready', undefined, READY_TIMEOUT_MS);

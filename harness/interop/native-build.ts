@@ -8,11 +8,14 @@
  * - `buildNative()` compiles the helpers into `harness/interop/build/` (content-addressed names, so
  *   concurrent callers never clash and nothing is rebuilt unless a source, flag or toolchain
  *   changed).
+ * - `prefixAvailability(prefix)` and `buildCPeerAt(prefix)` do the same for a c-toxcore installed
+ *   under a prefix (`$PREFIX/include/tox/tox.h`, `$PREFIX/lib/libtoxcore.so`, e.g. 0.2.23 built
+ *   with cmake): a separate cpeer, linked with an rpath to that prefix, under its own name.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export const NATIVE_DIR = path.join(import.meta.dirname, 'native');
@@ -189,4 +192,58 @@ export function buildNative(): Promise<NativeBuild> {
     buildPromise = undefined;
   });
   return buildPromise;
+}
+
+// ---------------------------------------------------------------------------------------------
+// c-toxcore installed under a prefix (another version beside Debian's 0.2.18)
+
+
+/** The version a prefix's pkg-config file names (`Version:` of lib/pkgconfig/toxcore.pc), or undefined. */
+export async function prefixVersion(prefix: string): Promise<string | undefined> {
+  try {
+    const pc = await readFile(path.join(prefix, 'lib', 'pkgconfig', 'toxcore.pc'), 'utf8');
+    return /^Version:\s*(\S+)/m.exec(pc)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether cpeer can be built against the c-toxcore under `prefix` (headers, shared library, a C compiler). */
+export async function prefixAvailability(prefix: string): Promise<Availability> {
+  if (process.platform !== 'linux') return { ok: false, reason: `needs Linux (LD_PRELOAD shim), this is ${process.platform}` };
+  const missing: string[] = [];
+  if (!existsSync(path.join(prefix, 'include', 'tox', 'tox.h'))) missing.push('include/tox/tox.h');
+  if (!existsSync(path.join(prefix, 'lib', 'libtoxcore.so'))) missing.push('lib/libtoxcore.so');
+  if (missing.length > 0) return { ok: false, reason: `no libtoxcore at ${prefix} (${missing.join(', ')} missing)` };
+  if (!(await run('cc', ['--version'])).ok) return { ok: false, reason: 'no C compiler (cc)' };
+  return { ok: true };
+}
+
+const prefixBuilds = new Map<string, Promise<string>>();
+
+/**
+ * Builds (or reuses) cpeer against the c-toxcore under `prefix`:
+ * `-I$PREFIX/include -L$PREFIX/lib -ltoxcore -Wl,-rpath,$PREFIX/lib`. Its own output name
+ * (`cpeer-tc<version>-<hash>`; the hash covers the prefix and the installed library's size and
+ * time), so it never replaces the Debian build. The shim and probe are the ones of `buildNative()`.
+ */
+export function buildCPeerAt(prefix: string): Promise<string> {
+  const abs = path.resolve(prefix);
+  let p = prefixBuilds.get(abs);
+  if (p === undefined) {
+    p = (async () => {
+      const a = await prefixAvailability(abs);
+      if (!a.ok) throw new Error(a.reason);
+      const version = (await prefixVersion(abs)) ?? 'unknown';
+      const lib = await stat(path.join(abs, 'lib', 'libtoxcore.so'));
+      const cc = await run('cc', ['--version']);
+      const toolchain = `${cc.stdout.split('\n')[0] ?? ''}|toxcore ${version} at ${abs} (${lib.size} bytes, ${lib.mtimeMs})`;
+      const common = ['-std=c11', '-O2', '-g', '-Wall', '-Wextra', '-Werror'];
+      const libdir = path.join(abs, 'lib');
+      return compile(`cpeer-tc${version.replace(/[^0-9A-Za-z.]/g, '_')}`, CPEER_FILES, [...common, `-I${path.join(abs, 'include')}`], [`-L${libdir}`, '-ltoxcore', `-Wl,-rpath,${libdir}`, '-ldl'], toolchain);
+    })();
+    prefixBuilds.set(abs, p);
+    p.catch(() => prefixBuilds.delete(abs));
+  }
+  return p;
 }

@@ -7,8 +7,8 @@
  * |---|---|---|
  * | 1 | `1732619000123456` | Unix time, microseconds (gettimeofday) |
  * | 2 | `4242` | pid of the process that logged it |
- * | 3 | `send` / `recv` / `drop` | direction; `drop` = non-loopback send swallowed by the shim |
- * | 4 | `127.0.0.1:33445` / `[::1]:33445` / `-` | source endpoint |
+ * | 3 | `send` / `recv` / `drop` / `rxdrop` | direction; `drop` = non-loopback send swallowed by the shim; `rxdrop` = a received datagram the shim discarded before the program saw it (`TOXSTATE_SHIM_DROP_RECV_PERMILLE`) |
+ * | 4 | `127.0.0.1:33445` / `[::1]:33445` / `-` | source endpoint (for `recv`/`rxdrop` the sender) |
  * | 5 | as 4 | destination endpoint |
  * | 6 | `82` | payload length in bytes |
  * | 7 | `00a1…` | payload, lowercase hex (empty for a 0-byte datagram) |
@@ -17,7 +17,7 @@
  */
 import { fromHex, type Bytes } from '../../protocol/bytes.js';
 
-export type ShimDirection = 'send' | 'recv' | 'drop';
+export type ShimDirection = 'send' | 'recv' | 'drop' | 'rxdrop';
 
 export interface Endpoint {
   readonly ip: string;
@@ -69,7 +69,7 @@ export function parseShimLog(text: string): ShimLog {
     if (f.length !== 7) return errors.push({ line: lineNo, error: `expected 7 fields, got ${f.length}` });
     const [ts, pid, dir, src, dst, len, hexPayload] = f as [string, string, string, string, string, string, string];
     if (!/^\d+$/.test(ts) || !/^\d+$/.test(pid) || !/^\d+$/.test(len)) return errors.push({ line: lineNo, error: 'bad number' });
-    if (dir !== 'send' && dir !== 'recv' && dir !== 'drop') return errors.push({ line: lineNo, error: `bad direction ${dir}` });
+    if (dir !== 'send' && dir !== 'recv' && dir !== 'drop' && dir !== 'rxdrop') return errors.push({ line: lineNo, error: `bad direction ${dir}` });
     const s = parseEndpoint(src);
     const d = parseEndpoint(dst);
     if (s === 'invalid' || d === 'invalid') return errors.push({ line: lineNo, error: 'bad endpoint' });

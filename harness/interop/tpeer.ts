@@ -12,12 +12,17 @@
  *   from; `restart()` closes the node and starts a new engine from that profile (new DHT key,
  *   new port), as a user restarting the program would.
  *
+ * - Harness-only hooks on the datagram path (off unless given; nothing in the product changes):
+ *   `tap` sees every datagram handed to the socket (and every one that arrived), for captures;
+ *   `dropReceived` discards chosen arrivals before the engine sees them (simulated loss).
+ *
  * Network rule: the socket binds 127.0.0.1, `UdpNode` refuses to send anywhere but loopback
  * (counted as `tx.refused_non_loopback`), and bootstrap addresses are always 127.0.0.1.
  */
 import { fromHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
-import { makeIpPort } from '../../protocol/ip-port.js';
+import { isLoopback, makeIpPort, unmapIpv4, type IpPort } from '../../protocol/ip-port.js';
+import type { Bytes } from '../../protocol/bytes.js';
 import type { Profile } from '../../protocol/profile/savedata.js';
 import { formatToxId } from '../../protocol/tox-id.js';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';
@@ -53,6 +58,45 @@ export interface TPeerOptions {
   readonly journalCapacity?: number;
   /** Serve as onion relay and announce node (the engine default, true). */
   readonly serveOnion?: boolean;
+  /** Sees the datagrams this peer sends and receives (test harness only; see DatagramTap). */
+  readonly tap?: DatagramTap;
+  /** Arrivals for which this returns true are discarded before the engine sees them (simulated receive loss). */
+  readonly dropReceived?: (from: IpPort, data: Bytes) => boolean;
+}
+
+/**
+ * A tap on a TPeer's datagrams. `sent` is called for each datagram the node is about to hand its
+ * socket (right before the send, in the same turn; datagrams UdpNode would refuse — off loopback,
+ * port 0, IPv6 on this IPv4 socket — are not reported); `received` for each arrival, with
+ * `dropped` when `dropReceived` discarded it. The bytes are copies.
+ */
+export interface DatagramTap {
+  sent(to: IpPort, data: Uint8Array): void;
+  received?(from: IpPort, data: Uint8Array, dropped: boolean): void;
+}
+
+/** Wraps an engine's datagram input and transmit output for `tap` / `dropReceived` (before the node starts). */
+function instrument(engine: Engine, options: TPeerOptions): void {
+  const { tap, dropReceived } = options;
+  if (tap === undefined && dropReceived === undefined) return;
+  if (tap !== undefined) {
+    const take = engine.takeTransmits.bind(engine);
+    engine.takeTransmits = () => {
+      const out = take();
+      for (const t of out) {
+        const to = unmapIpv4(t.to);
+        // What UdpNode (bound to 127.0.0.1) hands the socket; the rest it refuses and counts.
+        if (to.family === 'ipv4' && isLoopback(to) && Number.isInteger(to.port) && to.port >= 1 && to.port <= 0xffff) tap.sent(to, Uint8Array.from(t.data));
+      }
+      return out;
+    };
+  }
+  const handle = engine.handleDatagram.bind(engine);
+  engine.handleDatagram = (now: number, from: IpPort, data: Bytes): void => {
+    const dropped = dropReceived?.(from, data) ?? false;
+    tap?.received?.(from, Uint8Array.from(data), dropped);
+    if (!dropped) handle(now, from, data);
+  };
 }
 
 const live = new Set<TPeer>();
@@ -95,6 +139,7 @@ export class TPeer {
       ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
       ...(options.serveOnion !== undefined ? { serveOnion: options.serveOnion } : {}),
     });
+    instrument(engine, options);
     const node = await UdpNode.start(engine, { bind: '127.0.0.1', port: 0 });
     const peer = new TPeer(node, options.label ?? `toxstate:${engine.selfHex.slice(0, 8)}`, base, options, startedAtMs);
     node.run((e, now) => {

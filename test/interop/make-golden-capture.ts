@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { befriendByRequest, closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
 import { skipMessage, toxcoreAvailability } from '../../harness/interop/native-build.js';
-import { writePcap, type PcapDatagram } from './pcap-writer.js';
+import { writePcap, type PcapDatagram } from '../../harness/interop/pcap-writer.js';
 import { parseShimLog, type ShimRecord } from '../../harness/interop/shim-log.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -214,7 +214,7 @@ the files here belong together.
   **send** lines of both logs merged by timestamp, so each datagram appears once, stamped when it was sent.
   ${datagrams.length - unreceived} of the ${datagrams.length} sent datagrams appear in a receive log too; the other ${unreceived}
   were never read by a peer (for example those sent to Bob's port after he quit).
-- IPv4 and UDP headers are synthesised by \`test/interop/pcap-writer.ts\` (valid checksums, TTL 64, DF).
+- IPv4 and UDP headers are synthesised by \`harness/interop/pcap-writer.ts\` (valid checksums, TTL 64, DF).
 
 ## Identities
 

@@ -175,6 +175,8 @@ void emit_identity(Tox *tox, const char *event) {
   s_key_hex(&s, "pk", pk, sizeof pk);
   s_key_hex(&s, "dhtpk", dht, sizeof dht);
   s_fmt(&s, ",\"port\":%u", perr == TOX_ERR_GET_PORT_OK ? (unsigned)port : 0u);
+  /* The library actually loaded (0.2.18 from Debian, or another version under a prefix). */
+  s_fmt(&s, ",\"toxcore\":\"%u.%u.%u\"", (unsigned)tox_version_major(), (unsigned)tox_version_minor(), (unsigned)tox_version_patch());
   size_t nlen = tox_self_get_name_size(tox);
   uint8_t *name = malloc(nlen + 1);
   if (name == NULL) abort();

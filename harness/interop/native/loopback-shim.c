@@ -14,9 +14,18 @@
  *   logging    with TOXSTATE_SHIM_LOG=/path set, one line per UDP datagram sent, received or dropped
  *              (sendto, sendmsg, send, recvfrom, recvmsg, recv) is appended to that file with a
  *              single write(2) (O_APPEND), so two processes may share one file:
- *                <unix time µs> <pid> <send|recv|drop> <src ip:port> <dst ip:port> <length> <hex payload>
+ *                <unix time µs> <pid> <send|recv|drop|rxdrop> <src ip:port> <dst ip:port> <length> <hex payload>
+ *              The time is gettimeofday (CLOCK_REALTIME); a "send" is stamped just before the system call.
  *              IPv6 endpoints are written [addr]:port. For "send"/"drop", src is the socket's own
- *              address; for "recv", dst is.
+ *              address; for "recv"/"rxdrop", dst is.
+ *   loss       with TOXSTATE_SHIM_DROP_RECV_PERMILLE=N (0..1000), that fraction of the UDP datagrams
+ *              the kernel delivers to recvfrom/recvmsg/recv is discarded before the program sees
+ *              them (the call then reads the next datagram, or fails with EAGAIN on an empty
+ *              non-blocking socket); each one is logged as an "rxdrop" line and counted. The
+ *              choice is a counter-based PRNG (splitmix64) seeded by TOXSTATE_SHIM_SEED (decimal)
+ *              when given, else by time and pid. MSG_PEEK reads and non-UDP sockets are never
+ *              dropped. Senders' "send" lines are unaffected, so a capture built from them still
+ *              holds every datagram that was sent.
  *
  * c-toxcore 0.2.18 (toxcore/network.c) calls socket, bind, sendto, recvfrom, setsockopt, ioctl
  * (FIONREAD and, in LAN_discovery.c, SIOCGIFCONF) for UDP, and connect/send/recv/accept for TCP.
@@ -49,10 +58,12 @@ __attribute__((visibility("default"))) int toxstate_loopback_shim_active = 1;
 static atomic_ulong dropped_count;  /* non-loopback sends and connects swallowed */
 static atomic_ulong rebound_count;  /* binds rewritten to loopback */
 static atomic_ulong logged_count;   /* datagram lines written to the log */
+static atomic_ulong rx_dropped_count; /* received datagrams discarded (TOXSTATE_SHIM_DROP_RECV_PERMILLE) */
 
 __attribute__((visibility("default"))) unsigned long toxstate_shim_dropped(void) { return atomic_load(&dropped_count); }
 __attribute__((visibility("default"))) unsigned long toxstate_shim_rebound(void) { return atomic_load(&rebound_count); }
 __attribute__((visibility("default"))) unsigned long toxstate_shim_logged(void) { return atomic_load(&logged_count); }
+__attribute__((visibility("default"))) unsigned long toxstate_shim_rx_dropped(void) { return atomic_load(&rx_dropped_count); }
 
 /* ---- the real functions ---- */
 
@@ -76,6 +87,51 @@ static recvmsg_fn real_recvmsg;
 static recv_fn real_recv;
 
 static int log_fd = -1;
+
+/* ---- receive loss (TOXSTATE_SHIM_DROP_RECV_PERMILLE, TOXSTATE_SHIM_SEED) ---- */
+
+static unsigned drop_recv_permille; /* 0 = off */
+static uint64_t loss_seed;
+static atomic_ulong loss_draws;     /* the PRNG's counter: draw n is splitmix64(seed + n * golden) */
+
+static uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+static void loss_init(void) {
+  const char *p = getenv("TOXSTATE_SHIM_DROP_RECV_PERMILLE");
+  if (p == NULL || p[0] == '\0') return;
+  char *end = NULL;
+  unsigned long v = strtoul(p, &end, 10);
+  if (end == p || *end != '\0' || v > 1000) {
+    static const char msg[] = "loopback-shim: TOXSTATE_SHIM_DROP_RECV_PERMILLE must be 0..1000; loss off\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    return;
+  }
+  drop_recv_permille = (unsigned)v;
+  const char *seed = getenv("TOXSTATE_SHIM_SEED");
+  if (seed != NULL && seed[0] != '\0') {
+    loss_seed = strtoull(seed, NULL, 10);
+  } else {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    loss_seed = ((uint64_t)tv.tv_sec * 1000000ULL + (uint64_t)tv.tv_usec) ^ ((uint64_t)getpid() << 40);
+  }
+}
+
+static int is_udp(int fd);
+
+/* Whether this received datagram is to be discarded (one PRNG draw per UDP datagram while loss is on). */
+static int drop_this_recv(int fd, int flags) {
+  if (drop_recv_permille == 0 || (flags & MSG_PEEK) != 0 || !is_udp(fd)) return 0;
+  unsigned long n = atomic_fetch_add(&loss_draws, 1);
+  uint64_t r = splitmix64(loss_seed + (uint64_t)n * 0x9E3779B97F4A7C15ULL);
+  return (r % 1000) < drop_recv_permille;
+}
 
 static void *must_next(const char *name) {
   void *p = dlsym(RTLD_NEXT, name);
@@ -108,6 +164,7 @@ __attribute__((constructor)) static void shim_init(void) {
   if (path != NULL && path[0] != '\0') {
     log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   }
+  loss_init();
 }
 
 __attribute__((destructor)) static void shim_fini(void) {
@@ -178,8 +235,16 @@ static size_t fmt_addr(char *out, size_t cap, const struct sockaddr *sa, socklen
 }
 
 /* `data` is split over iov (one entry for the plain calls). `total` bytes are logged. */
+static long long now_us(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (long long)tv.tv_sec * 1000000LL + (long long)tv.tv_usec;
+}
+
+/* `at_us`: the line's time (Unix µs); 0 = now. Sends are stamped just before the system call, so a
+ * datagram's "send" time never follows the receiver's "recv" time of it. */
 static void log_datagram(const char *dir, int fd, const struct sockaddr *peer, socklen_t peer_len, const struct iovec *iov,
-                         size_t iovcnt, size_t total) {
+                         size_t iovcnt, size_t total, long long at_us) {
   if (log_fd < 0) return;
   if (!is_udp(fd)) return;
 
@@ -198,7 +263,7 @@ static void log_datagram(const char *dir, int fd, const struct sockaddr *peer, s
     }
   }
 
-  int receiving = strcmp(dir, "recv") == 0;
+  int receiving = strcmp(dir, "recv") == 0 || strcmp(dir, "rxdrop") == 0;
   const struct sockaddr *src = receiving ? peer : (const struct sockaddr *)&self;
   socklen_t src_len = receiving ? peer_len : self_len;
   const struct sockaddr *dst = receiving ? (const struct sockaddr *)&self : peer;
@@ -208,9 +273,7 @@ static void log_datagram(const char *dir, int fd, const struct sockaddr *peer, s
   char *line = malloc(cap);
   if (line == NULL) return;
 
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  int n = snprintf(line, cap, "%lld %d %s ", (long long)tv.tv_sec * 1000000LL + (long long)tv.tv_usec, (int)getpid(), dir);
+  int n = snprintf(line, cap, "%lld %d %s ", at_us != 0 ? at_us : now_us(), (int)getpid(), dir);
   size_t pos = n > 0 ? (size_t)n : 0;
   pos += fmt_addr(line + pos, cap - pos, src, src_len);
   line[pos++] = ' ';
@@ -286,13 +349,14 @@ __attribute__((visibility("default"))) ssize_t sendto(int fd, const void *buf, s
   struct iovec iov = {.iov_base = (void *)buf, .iov_len = n};
   if (!destination_allowed(addr, len)) {
     atomic_fetch_add(&dropped_count, 1);
-    log_datagram("drop", fd, addr, len, &iov, 1, n);
+    log_datagram("drop", fd, addr, len, &iov, 1, n, 0);
     return (ssize_t)n;
   }
+  long long t_sent = log_fd >= 0 ? now_us() : 0;
   ssize_t r = real_sendto(fd, buf, n, flags, addr, len);
   if (r >= 0) {
     int saved = errno;
-    log_datagram("send", fd, addr, addr != NULL ? len : 0, &iov, 1, (size_t)r);
+    log_datagram("send", fd, addr, addr != NULL ? len : 0, &iov, 1, (size_t)r, t_sent);
     errno = saved;
   }
   return r;
@@ -303,14 +367,15 @@ __attribute__((visibility("default"))) ssize_t sendmsg(int fd, const struct msgh
   if (msg != NULL && !destination_allowed((const struct sockaddr *)msg->msg_name, msg->msg_namelen)) {
     atomic_fetch_add(&dropped_count, 1);
     size_t total = iov_total(msg->msg_iov, msg->msg_iovlen);
-    log_datagram("drop", fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, msg->msg_iov, msg->msg_iovlen, total);
+    log_datagram("drop", fd, (const struct sockaddr *)msg->msg_name, msg->msg_namelen, msg->msg_iov, msg->msg_iovlen, total, 0);
     return (ssize_t)total;
   }
+  long long t_sent = log_fd >= 0 ? now_us() : 0;
   ssize_t r = real_sendmsg(fd, msg, flags);
   if (r >= 0 && msg != NULL) {
     int saved = errno;
     log_datagram("send", fd, (const struct sockaddr *)msg->msg_name, msg->msg_name != NULL ? msg->msg_namelen : 0, msg->msg_iov,
-                 msg->msg_iovlen, (size_t)r);
+                 msg->msg_iovlen, (size_t)r, t_sent);
     errno = saved;
   }
   return r;
@@ -329,11 +394,12 @@ __attribute__((visibility("default"))) int sendmmsg(int fd, struct mmsghdr *vec,
 
 __attribute__((visibility("default"))) ssize_t send(int fd, const void *buf, size_t n, int flags) {
   resolve();
+  long long t_sent = log_fd >= 0 ? now_us() : 0;
   ssize_t r = real_send(fd, buf, n, flags);
   if (r >= 0 && log_fd >= 0) {
     int saved = errno;
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = (size_t)r};
-    log_datagram("send", fd, NULL, 0, &iov, 1, (size_t)r);
+    log_datagram("send", fd, NULL, 0, &iov, 1, (size_t)r, t_sent);
     errno = saved;
   }
   return r;
@@ -342,46 +408,75 @@ __attribute__((visibility("default"))) ssize_t send(int fd, const void *buf, siz
 __attribute__((visibility("default"))) ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
                                                         socklen_t *len) {
   resolve();
-  if (log_fd < 0) return real_recvfrom(fd, buf, n, flags, addr, len);
-  struct sockaddr_storage from;
-  socklen_t from_len = sizeof from;
-  memset(&from, 0, sizeof from);
-  ssize_t r = real_recvfrom(fd, buf, n, flags, (struct sockaddr *)&from, &from_len);
-  if (r >= 0) {
+  if (log_fd < 0 && drop_recv_permille == 0) return real_recvfrom(fd, buf, n, flags, addr, len);
+  for (;;) {
+    struct sockaddr_storage from;
+    socklen_t from_len = sizeof from;
+    memset(&from, 0, sizeof from);
+    ssize_t r = real_recvfrom(fd, buf, n, flags, (struct sockaddr *)&from, &from_len);
+    if (r < 0) return r;
     int saved = errno;
+    /* With MSG_TRUNC, r may exceed n: log only what is in buf. */
+    struct iovec iov = {.iov_base = buf, .iov_len = (size_t)r < n ? (size_t)r : n};
+    if (drop_this_recv(fd, flags)) {
+      atomic_fetch_add(&rx_dropped_count, 1);
+      log_datagram("rxdrop", fd, (struct sockaddr *)&from, from_len, &iov, 1, iov.iov_len, 0);
+      errno = saved;
+      continue; /* the next datagram, or EAGAIN on an empty non-blocking socket */
+    }
     if (addr != NULL && len != NULL) {
       memcpy(addr, &from, *len < from_len ? *len : from_len);
       *len = from_len;
     }
-    /* With MSG_TRUNC, r may exceed n: log only what is in buf. */
-    struct iovec iov = {.iov_base = buf, .iov_len = (size_t)r < n ? (size_t)r : n};
-    if ((flags & MSG_PEEK) == 0) log_datagram("recv", fd, (struct sockaddr *)&from, from_len, &iov, 1, iov.iov_len);
+    if ((flags & MSG_PEEK) == 0) log_datagram("recv", fd, (struct sockaddr *)&from, from_len, &iov, 1, iov.iov_len, 0);
     errno = saved;
+    return r;
   }
-  return r;
 }
 
 __attribute__((visibility("default"))) ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   resolve();
-  ssize_t r = real_recvmsg(fd, msg, flags);
-  if (r >= 0 && log_fd >= 0 && msg != NULL && (flags & MSG_PEEK) == 0) {
+  socklen_t namelen = msg != NULL ? msg->msg_namelen : 0;
+  size_t controllen = msg != NULL ? msg->msg_controllen : 0;
+  for (;;) {
+    if (msg != NULL) {
+      msg->msg_namelen = namelen;
+      msg->msg_controllen = controllen;
+    }
+    ssize_t r = real_recvmsg(fd, msg, flags);
+    if (r < 0 || msg == NULL) return r;
     int saved = errno;
     size_t cap = iov_total(msg->msg_iov, msg->msg_iovlen);
-    log_datagram("recv", fd, (const struct sockaddr *)msg->msg_name, msg->msg_name != NULL ? msg->msg_namelen : 0, msg->msg_iov,
-                 msg->msg_iovlen, (size_t)r < cap ? (size_t)r : cap);
+    size_t got = (size_t)r < cap ? (size_t)r : cap;
+    const struct sockaddr *from = (const struct sockaddr *)msg->msg_name;
+    socklen_t from_len = msg->msg_name != NULL ? msg->msg_namelen : 0;
+    if (drop_this_recv(fd, flags)) {
+      atomic_fetch_add(&rx_dropped_count, 1);
+      log_datagram("rxdrop", fd, from, from_len, msg->msg_iov, msg->msg_iovlen, got, 0);
+      errno = saved;
+      continue;
+    }
+    if ((flags & MSG_PEEK) == 0) log_datagram("recv", fd, from, from_len, msg->msg_iov, msg->msg_iovlen, got, 0);
     errno = saved;
+    return r;
   }
-  return r;
 }
 
 __attribute__((visibility("default"))) ssize_t recv(int fd, void *buf, size_t n, int flags) {
   resolve();
-  ssize_t r = real_recv(fd, buf, n, flags);
-  if (r >= 0 && log_fd >= 0 && (flags & MSG_PEEK) == 0) {
+  for (;;) {
+    ssize_t r = real_recv(fd, buf, n, flags);
+    if (r < 0 || (log_fd < 0 && drop_recv_permille == 0)) return r;
     int saved = errno;
     struct iovec iov = {.iov_base = buf, .iov_len = (size_t)r < n ? (size_t)r : n};
-    log_datagram("recv", fd, NULL, 0, &iov, 1, iov.iov_len);
+    if (drop_this_recv(fd, flags)) {
+      atomic_fetch_add(&rx_dropped_count, 1);
+      log_datagram("rxdrop", fd, NULL, 0, &iov, 1, iov.iov_len, 0);
+      errno = saved;
+      continue;
+    }
+    if ((flags & MSG_PEEK) == 0) log_datagram("recv", fd, NULL, 0, &iov, 1, iov.iov_len, 0);
     errno = saved;
+    return r;
   }
-  return r;
 }

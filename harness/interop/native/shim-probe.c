@@ -3,6 +3,7 @@
  * one JSON object on stdout.
  *
  *   shim-probe [--netns] [--v6]
+ *   shim-probe --loss N      (receive loss: see below)
  *
  * Steps, in order (each later step depends on the earlier ones succeeding):
  *   1. refuses to run unless the shim is loaded (symbol toxstate_loopback_shim_active);
@@ -13,6 +14,11 @@
  *   5. drop: sendto 192.0.2.1, 255.255.255.255 (SO_BROADCAST), 10.1.2.3 via sendmsg, connect to
  *      192.0.2.1 (with --v6 also [2001:db8::1] and [ff02::1]) — each must report success while
  *      the shim's dropped counter grows by one.
+ *
+ * With --loss N it only binds (step 3), sends N numbered datagrams from one loopback socket to
+ * another and reads them back with non-blocking recvfrom until EAGAIN, printing
+ * {"ok":true,"loss":{"sent":N,"received":K,"rx_dropped":D,"first":[...]}} (first = the first 32
+ * sequence numbers received): with TOXSTATE_SHIM_DROP_RECV_PERMILLE set the shim discards some.
  *
  * Three layers keep step 5 from leaking: the shim itself; the sending socket is bound to
  * 127.0.0.1, and Linux refuses to route a 127/8 source out of a non-loopback device (EINVAL);
@@ -96,13 +102,46 @@ static void drop_result(int *first, const char *call, const char *dest, long rc,
   *first = 0;
 }
 
+/* --loss N: N datagrams a -> b on loopback, read back without blocking; the shim may discard some. */
+static int loss_probe(long count) {
+  counter_fn rx_dropped = (counter_fn)dlsym(RTLD_DEFAULT, "toxstate_shim_rx_dropped");
+  if (rx_dropped == NULL) fail("loss", "no toxstate_shim_rx_dropped");
+  int a = udp4_wildcard();
+  int b = udp4_wildcard();
+  int big = 4 * 1024 * 1024;
+  setsockopt(b, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  struct sockaddr_in nb = name4(b);
+  for (long i = 0; i < count; i++) {
+    char msg[32];
+    int len = snprintf(msg, sizeof msg, "loss-probe %ld", i);
+    if (sendto(a, msg, (size_t)len, 0, (struct sockaddr *)&nb, sizeof nb) != len) fail("loss", "sendto");
+  }
+  long received = 0;
+  printf("{\"ok\":true,\"loss\":{\"sent\":%ld,\"first\":[", count);
+  for (;;) {
+    char buf[64];
+    ssize_t r = recvfrom(b, buf, sizeof buf - 1, MSG_DONTWAIT, NULL, NULL);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      fail("loss", "recvfrom");
+    }
+    buf[r] = '\0';
+    if (received < 32) printf("%s%s", received > 0 ? "," : "", buf + strlen("loss-probe "));
+    received++;
+  }
+  printf("],\"received\":%ld,\"rx_dropped\":%lu}}\n", received, rx_dropped());
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int netns = 0, with_v6 = 0;
+  long loss = -1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--netns") == 0) netns = 1;
     else if (strcmp(argv[i], "--v6") == 0) with_v6 = 1;
+    else if (strcmp(argv[i], "--loss") == 0 && i + 1 < argc) loss = strtol(argv[++i], NULL, 10);
     else {
-      fprintf(stderr, "usage: shim-probe [--netns] [--v6]\n");
+      fprintf(stderr, "usage: shim-probe [--netns] [--v6] | --loss N\n");
       return 2;
     }
   }
@@ -117,6 +156,7 @@ int main(int argc, char **argv) {
   dropped = (counter_fn)dlsym(RTLD_DEFAULT, "toxstate_shim_dropped");
   if (dropped == NULL) fail("init", "no toxstate_shim_dropped");
   if (netns) lo_up();
+  if (loss >= 0) return loss_probe(loss > 100000 ? 100000 : loss);
 
   /* 3. bind */
   int a = udp4_wildcard();
