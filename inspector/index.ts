@@ -9,9 +9,13 @@
  *                                            run's access token (access.ts): print that one
  *   liveTarget(nodes, clock)                 a running node (read-only)
  *   simulationTarget(sim, nodes)             engines on the simulated network (Run/Pause/Step)
+ *   recordingTarget(report, source)          a capture as the conformance monitor reconstructed
+ *                                            it (read-only time travel, violations marked)
  */
 export { startInspector, type InspectorOptions, type RunningInspector } from './server.js';
 export { liveTarget, simulationTarget, type InspectNode, type InspectTarget } from './target.js';
 export { InspectorModel } from './model.js';
+export { buildRecording, recordingTarget, type Recording, type RecordingTarget } from './recording.js';
+export { RecordingModel } from './recording-model.js';
 export { openBrowser, canOpenBrowser } from './open-browser.js';
 export { simulatedDemo, udpDemo, type DemoTarget, type DemoTargetOptions } from './demo.js';

@@ -13,6 +13,10 @@
  *   GET  /api/journal/index      ?node&seq&friend                 row index of a seq
  *   GET  /api/view               ?node&friend&seq                 the selected friend's actors at a point
  *   POST /api/sim/run | pause | step {node?, until?} | speed {speed} | conditions {latencyMs, jitterMs, loss, duplicate}
+ *
+ * A recording (inspector/recording.ts, `toxstate inspect --pcap`) is served through the same
+ * endpoints by RecordingModel (its one "node" is the capture, its journal the monitor's steps;
+ * /api/view also takes `follow=1`); it has no simulation and no Stately stream.
  *   WS   /ws                     {type:'changed', …} whenever the journals or the clock move
  *   WS   /stately                ?node&friends&replay   Stately inspection events (inspector/stately.ts)
  *
@@ -34,6 +38,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { actorKeys, FAMILIES } from '../runtime/actor-keys.js';
 import { AccessPolicy, MIN_TOKEN_LENGTH, newAccessToken } from './access.js';
 import { InspectorModel } from './model.js';
+import type { RecordingTarget } from './recording.js';
+import { RecordingModel } from './recording-model.js';
 import { statelyActor, statelyNode, statelyStep } from './stately.js';
 import type { InspectTarget } from './target.js';
 
@@ -50,7 +56,7 @@ export interface InspectorOptions {
   readonly stalledClientMs?: number;
 }
 
-export interface RunningInspector {
+export interface RunningInspector<M = InspectorModel> {
   /** The page with the access token in its fragment, `http://127.0.0.1:PORT/#token=…`: what to print and open. */
   readonly url: string;
   /** `http://127.0.0.1:PORT`: the origin the page's requests come from. */
@@ -59,7 +65,7 @@ export interface RunningInspector {
   readonly token: string;
   readonly port: number;
   readonly host: string;
-  readonly model: InspectorModel;
+  readonly model: M;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,7 @@ const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map(
   ['/common.js', { file: 'common.js', type: 'text/javascript; charset=utf-8' }],
   ['/view.js', { file: 'view.js', type: 'text/javascript; charset=utf-8' }],
   ['/lists.js', { file: 'lists.js', type: 'text/javascript; charset=utf-8' }],
+  ['/recording.js', { file: 'recording.js', type: 'text/javascript; charset=utf-8' }],
   ['/app.css', { file: 'app.css', type: 'text/css; charset=utf-8' }],
   ['/stately.html', { file: 'stately.html', type: 'text/html; charset=utf-8' }],
 ]);
@@ -147,8 +154,10 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-/** Starts the inspector over a target; resolves once it listens. */
-export async function startInspector(target: InspectTarget, opts: InspectorOptions = {}): Promise<RunningInspector> {
+/** Starts the inspector over a target (engines, or a recording); resolves once it listens. */
+export async function startInspector(target: InspectTarget, opts?: InspectorOptions): Promise<RunningInspector>;
+export async function startInspector(target: RecordingTarget, opts?: InspectorOptions): Promise<RunningInspector<RecordingModel>>;
+export async function startInspector(target: InspectTarget | RecordingTarget, opts: InspectorOptions = {}): Promise<RunningInspector<InspectorModel | RecordingModel>> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? newAccessToken();
   if (token.length < MIN_TOKEN_LENGTH || !/^[A-Za-z0-9._~-]+$/.test(token)) {
@@ -156,7 +165,9 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
   }
   const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
   const stalledClientMs = opts.stalledClientMs ?? DEFAULT_STALLED_CLIENT_MS;
-  const model = new InspectorModel(target);
+  const model = target.mode === 'recording' ? new RecordingModel(target.recording, target.title) : new InspectorModel(target);
+  /** The engines' model (null for a recording: no journals to follow, no Stately stream). */
+  const engines = model instanceof InspectorModel ? model : null;
   const elkPath = elkBundlePath();
   // Set once the port is known (before the first request is accepted).
   let access: AccessPolicy | null = null;
@@ -187,12 +198,12 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
         case '/api/journal/index':
           return { index: model.journalIndexOf(node, intParam(u, 'seq') ?? 0, u.searchParams.get('friend') || null) };
         case '/api/view':
-          return model.view(node, { friend: u.searchParams.get('friend') || null, seq: intParam(u, 'seq') ?? null });
+          return model.view(node, { friend: u.searchParams.get('friend') || null, seq: intParam(u, 'seq') ?? null, follow: u.searchParams.get('follow') === '1' });
       }
     } else if (req.method === 'POST' && p.startsWith('/api/sim/')) {
       const body = await readBody(req);
       const control = model.control;
-      if (!control) throw new HttpError(409, 'not a simulation: the live mode is read-only');
+      if (!control) throw new HttpError(409, engines ? 'not a simulation: the live mode is read-only' : 'not a simulation: a recording is read-only');
       switch (p) {
         case '/api/sim/run':
           control.run();
@@ -283,7 +294,7 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
     const refused = access!.refusal(req, u, true);
     if (refused) return refuseUpgrade(socket, refused.status, refused.message);
     const wss = u.pathname === '/ws' ? changes : u.pathname === '/stately' ? stately : null;
-    if (!wss) return refuseUpgrade(socket, 404, 'no such stream');
+    if (!wss || (wss === stately && !engines)) return refuseUpgrade(socket, 404, 'no such stream');
     if (changes.clients.size + stately.clients.size >= maxClients) return refuseUpgrade(socket, 503, `too many stream clients (at most ${maxClients})`);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // An oversized or malformed frame is an error on that connection alone: drop it.
@@ -295,8 +306,8 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
 
   let dirty = true;
   const unsubscribers: Array<() => void> = [];
-  for (const h of model.histories) unsubscribers.push(h.onEntry(() => (dirty = true)));
-  if (model.control) unsubscribers.push(model.control.onChange(() => (dirty = true)));
+  for (const h of engines?.histories ?? []) unsubscribers.push(h.onEntry(() => (dirty = true)));
+  if (engines?.control) unsubscribers.push(engines.control.onChange(() => (dirty = true)));
   let beats = 0;
   const changeTimer = setInterval(() => {
     beats++;
@@ -307,7 +318,7 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
     const msg = toJson({
       type: 'changed',
       now: target.now(),
-      nodes: model.histories.map((h) => ({ firstSeq: h.firstSeq, lastSeq: h.lastSeq })),
+      nodes: (engines?.histories ?? []).map((h) => ({ firstSeq: h.firstSeq, lastSeq: h.lastSeq })),
       sim: model.control?.status() ?? null,
     });
     for (const c of changes.clients) {
@@ -321,6 +332,8 @@ export async function startInspector(target: InspectTarget, opts: InspectorOptio
 
   stately.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const u = new URL(req.url ?? '/', 'http://inspector.invalid');
+    if (!engines || target.mode === 'recording') return ws.close(1008, 'no Stately stream for a recording');
+    const model = engines;
     let nodeIndex: number;
     try {
       nodeIndex = model.nodeIndex(u.searchParams.get('node') ?? undefined);

@@ -11,6 +11,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'import', load: () => import('./import.js') },
   { name: 'dissect', load: () => import('./dissect.js') },
   { name: 'check', load: () => import('./check.js') },
+  { name: 'inspect', load: () => import('./inspect.js') },
   { name: 'node', load: () => import('./node.js') },
   { name: 'conformance', load: () => import('./conformance.js') },
 ];

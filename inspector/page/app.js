@@ -4,6 +4,7 @@
 // in lists.js.
 import { $, api, esc, qs, S, secs, setRefresh, TOKEN } from './common.js';
 import { moveCursor, renderFriends, renderTimeline, renderTravel, ROW_H, scrollTimelineToCursor, setCursor } from './lists.js';
+import { isRecording, setupRecording } from './recording.js';
 import { renderCharts, renderDetails } from './view.js';
 
 // ---- header: nodes, clock, simulation controls --------------------------------------------------------
@@ -16,7 +17,7 @@ function renderHeader() {
   $('mode').className = `badge ${info.mode}`;
   const sel = $('node');
   if (sel.options.length !== info.nodes.length) {
-    sel.innerHTML = info.nodes.map((n) => `<option value="${n.index}">${esc(n.name)} (${n.friends} friend${n.friends === 1 ? '' : 's'})</option>`).join('');
+    sel.innerHTML = info.nodes.map((n) => `<option value="${n.index}">${esc(n.name)} (${n.friends} ${isRecording() ? 'machine' : 'friend'}${n.friends === 1 ? '' : 's'})</option>`).join('');
   }
   sel.value = String(S.node);
   renderClock();
@@ -58,8 +59,11 @@ async function refresh(opts = {}) {
     renderHeader();
     const n = S.info.nodes[S.node];
     if (S.cursor !== null && S.cursor > n.lastSeq) S.cursor = n.lastSeq;
-    S.view = await api(`/api/view?${qs({ node: S.node, friend: S.friend, seq: S.cursor })}`);
-    if (!S.friend && S.view.friend) S.friend = S.view.friend.pk;
+    // A recording follows the cursor: a step of another group (pair) selects that group (follow=1).
+    const follow = isRecording() && S.followStep ? 1 : null;
+    S.followStep = false;
+    S.view = await api(`/api/view?${qs({ node: S.node, friend: S.friend, seq: S.cursor, follow })}`);
+    if (S.view.friend && (!S.friend || isRecording())) S.friend = S.view.friend.pk;
     renderTravel();
     await renderCharts();
     renderDetails();
@@ -191,10 +195,11 @@ async function main() {
   S.charts = await api('/api/charts');
   S.info = await api('/api/info');
   S.node = S.info.defaultNode;
+  if (isRecording()) setupRecording();
   const sf = $('state-filter');
   for (const st of S.info.progressStates) sf.insertAdjacentHTML('beforeend', `<option value="${st}">${st}</option>`);
   wire();
-  await refresh();
+  await refresh({ scrollToCursor: isRecording() });
   document.body.dataset.ready = 'true';
   connect();
 }

@@ -25,6 +25,7 @@ export const S = {
   q: '',
   stateFilter: '',
   followTimeline: true,
+  followStep: false, // recording mode: the next view may select the session of the step at the cursor
   timelineTotal: 0,
   friendsTotal: 0,
   account: null, // the friends page's account: its announce tasks (tox4id, tox6id)

@@ -1,6 +1,7 @@
 // toxstate inspector page: the friend list and the journal timeline (both virtualised, paged
 // from the server) and time travel (the cursor: live, or a seq of the selected node's journal).
 import { $, api, esc, leaf, qs, refresh, S, secs } from './common.js';
+import { isRecording, recordingRow } from './recording.js';
 
 export const ROW_H = 22; // timeline row height (px), fixed: the list is virtualised
 const FRIEND_H = 40; // friend row height (px)
@@ -19,7 +20,9 @@ export async function renderFriends() {
   $('friend-count').textContent = `${page.total} shown`;
   S.account = page.account;
   const tasks = page.account.tasks?.length ? page.account.tasks : [{ role: 'tox4id', state: page.account.state }];
-  $('account-row').innerHTML = `<strong>account</strong>${tasks.map((x) => ` · ${esc(x.role)}: <span class="mono">${esc(x.state)}</span>`).join('')}`;
+  $('account-row').innerHTML = page.summary !== undefined
+    ? `<span class="hint">${esc(page.summary)}</span>`
+    : `<strong>account</strong>${tasks.map((x) => ` · ${esc(x.role)}: <span class="mono">${esc(x.state)}</span>`).join('')}`;
   list.querySelector('.vspacer').style.height = `${page.total * FRIEND_H}px`;
   for (const r of [...list.querySelectorAll('.frow')]) r.remove();
   const frag = document.createDocumentFragment();
@@ -31,7 +34,8 @@ export async function renderFriends() {
     d.title = row.friend;
     d.innerHTML =
       `<div><span class="name">${esc(row.label)}</span> <span class="prog ${esc(row.progress)}">${esc(row.progress)}</span></div>` +
-      `<div class="tasks mono">dhtkey ${esc(leaf(row.dhtkey))} · connect ${esc(leaf(row.connect))}${row.request ? ` · request ${esc(leaf(row.request))}` : ''}${row.policy && row.policy !== 'TryingToConnect' ? ` · policy ${esc(row.policy)}` : ''}</div>`;
+      (row.note !== undefined ? `<div class="tasks${row.violations ? ' has-violation' : ''}">${esc(row.note)}</div>` :
+      `<div class="tasks mono">dhtkey ${esc(leaf(row.dhtkey))} · connect ${esc(leaf(row.connect))}${row.request ? ` · request ${esc(leaf(row.request))}` : ''}${row.policy && row.policy !== 'TryingToConnect' ? ` · policy ${esc(row.policy)}` : ''}</div>`);
     d.addEventListener('click', () => selectFriend(row.friend));
     frag.appendChild(d);
   });
@@ -71,6 +75,15 @@ export async function renderTimeline() {
     d.className = `trow${row.ignored ? ' ignored' : ''}${row.seq === cursorSeq ? ' cursor' : ''}`;
     d.style.top = `${(first + i) * ROW_H}px`;
     d.dataset.seq = row.seq;
+    if (row.verdict !== undefined) {
+      const r = recordingRow(row, cursorSeq);
+      d.className = r.cls;
+      d.dataset.verdict = row.verdict;
+      d.innerHTML = r.html;
+      d.addEventListener('click', () => setCursor(row.seq));
+      frag.appendChild(d);
+      return;
+    }
     const tr = !row.transition
       ? row.ignored
         ? `${esc(row.from)} (ignored)`
@@ -91,6 +104,11 @@ export async function renderTimeline() {
 export function setCursor(seq) {
   const n = S.info.nodes[S.node];
   if (seq !== null && seq >= n.lastSeq && S.info.mode === 'live') seq = null;
+  // A recording has no present to follow: "last" is its last step, and the charts follow the cursor.
+  if (isRecording()) {
+    if (seq === null) seq = n.lastSeq;
+    S.followStep = true;
+  }
   S.cursor = seq === null ? null : Math.max(n.firstSeq - 1, Math.min(n.lastSeq, seq));
   S.followTimeline = S.cursor === null;
   refresh({ scrollToCursor: true });
@@ -123,9 +141,11 @@ export function renderTravel() {
   scrub.value = String(S.cursor ?? n.lastSeq);
   $('live').classList.toggle('on', S.cursor === null);
   const v = S.view;
-  $('cursor-info').textContent = v
-    ? `${S.cursor === null ? 'live' : 'at'} #${v.seq} of ${n.lastSeq} · t=${secs(v.t)}`
-    : '';
+  $('cursor-info').textContent = !v
+    ? ''
+    : isRecording()
+      ? `step #${v.seq} of ${n.lastSeq} · t=${secs(v.t)}${v.cursor?.frame != null ? ` · frame ${v.cursor.frame}` : ''}`
+      : `${S.cursor === null ? 'live' : 'at'} #${v.seq} of ${n.lastSeq} · t=${secs(v.t)}`;
   document.body.dataset.lastSeq = String(n.lastSeq);
 }
 

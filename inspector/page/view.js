@@ -2,6 +2,7 @@
 // with ELK, drawn as SVG with the active states, the last transition and the passing candidates
 // marked) and the details panel of the selected actor.
 import { $, esc, S, secs } from './common.js';
+import { recordingLastText, stepDetails } from './recording.js';
 
 const CHAR_W = 6.7; // must match inspector/charts.ts CHAR_WIDTH_PX
 const ROW_LINE = 15; // ROW_HEIGHT_PX
@@ -40,13 +41,18 @@ function chartSvg(name, layout, actor, role) {
   const trans = new Map(chart.transitions.map((t) => [t.id, t]));
   const active = new Set(actor.active);
   const lastId = actor.last?.transition ? actor.last.transition.id : null;
+  // A recorded step may take several transitions (hidden inputs first): all are "last". Edges its
+  // findings say the model expected are marked `expected`.
+  const lastIds = new Set(actor.taken ?? (lastId ? [lastId] : []));
+  const expected = new Set(actor.expected ?? []);
   const passing = new Set(actor.candidates.filter((c) => c.selected).map((c) => c.id));
   const w = Math.ceil(layout.width);
   const h = Math.ceil(layout.height);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" data-machine="${name}" data-role="${role}" data-state-value="${esc(actor.state)}">`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>',
-    '<marker id="arrow-last" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>',
+    '<marker id="arrow-last" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>',
+    '<marker id="arrow-expected" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>',
   ];
   // States: parents before children, so children draw on top.
   for (const n of walkNodes(layout)) {
@@ -60,7 +66,7 @@ function chartSvg(name, layout, actor, role) {
     parts.push(`<text class="title" x="${n.x + 10}" y="${n.y + 17}">${s.initial ? '● ' : ''}${esc(s.name)}</text>`);
     s.rows.forEach((r, i) => {
       const t = trans.get(r.transition);
-      const cls2 = `row${r.transition === lastId ? ' last' : ''}`;
+      const cls2 = `row${lastIds.has(r.transition) ? ' last' : ''}${expected.has(r.transition) ? ' expected' : ''}`;
       parts.push(
         `<text class="${cls2}" data-transition="${esc(r.transition)}" x="${n.x + 10}" y="${n.y + TITLE_H + i * ROW_LINE + 8}"><title>${esc(t?.description ?? '')}</title>${esc(r.text)}</text>`,
       );
@@ -72,8 +78,9 @@ function chartSvg(name, layout, actor, role) {
     const info = edgeInfo.get(e.id);
     if (!info) continue;
     const ids = info.lines.map((l) => l.transition);
-    const isLast = ids.includes(lastId);
-    const cls = `edge${isLast ? ' last' : ''}${ids.some((id) => passing.has(id)) ? ' candidate-pass' : ''}`;
+    const isLast = ids.some((id) => lastIds.has(id));
+    const isExpected = ids.some((id) => expected.has(id));
+    const cls = `edge${isLast ? ' last' : ''}${isExpected ? ' expected' : ''}${ids.some((id) => passing.has(id)) ? ' candidate-pass' : ''}`;
     parts.push(`<g class="${cls}" data-edge="${esc(e.id)}">`);
     const tip = info.lines
       .map((l) => {
@@ -84,12 +91,13 @@ function chartSvg(name, layout, actor, role) {
     parts.push(`<title>${esc(`${info.source} → ${info.target}\n${tip}`)}</title>`);
     for (const sec of e.sections ?? []) {
       const pts = [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint];
-      parts.push(`<path d="M${pts.map((p) => `${p.x},${p.y}`).join(' L')}" marker-end="url(#${isLast ? 'arrow-last' : 'arrow'})"/>`);
+      parts.push(`<path d="M${pts.map((p) => `${p.x},${p.y}`).join(' L')}" marker-end="url(#${isExpected ? 'arrow-expected' : isLast ? 'arrow-last' : 'arrow'})"/>`);
     }
     const l = e.labels?.[0];
     if (l)
       info.lines.forEach((line, i) => {
-        const cls2 = line.transition === lastId ? ' class="last"' : '';
+        const c = `${lastIds.has(line.transition) ? 'last' : ''}${expected.has(line.transition) ? ' expected' : ''}`.trim();
+        const cls2 = c ? ` class="${c}"` : '';
         parts.push(`<text${cls2} data-transition="${esc(line.transition)}" x="${l.x}" y="${l.y + i * ROW_LINE + 10}">${esc(line.text)}</text>`);
       });
     parts.push('</g>');
@@ -128,7 +136,7 @@ export async function renderCharts() {
     let box = host.querySelector(`.chart[data-role="${a.role}"]`);
     if (!box) {
       box = document.createElement('div');
-      box.className = `chart${a.role === 'session' ? ' primary' : ''}`;
+      box.className = 'chart';
       box.dataset.role = a.role;
       box.addEventListener('click', () => {
         S.selectedRole = box.dataset.role;
@@ -136,19 +144,23 @@ export async function renderCharts() {
         renderDetails();
       });
       // Keep the role order stable.
-      const order = ['session', 'dhtkey', 'connect', 'request', 'tox4id', 'tox6id'];
+      const order = ['session', 'dhtkey', 'connect', 'request', 'tox4id', 'tox6id', ...roles];
       const after = [...host.children].find((c) => order.indexOf(c.dataset.role) > order.indexOf(a.role));
       host.insertBefore(box, after ?? null);
     }
     box.classList.toggle('selected', a.role === S.selectedRole);
-    const sig = JSON.stringify([a.key, a.state, a.last?.seq, a.last?.transition?.id, a.candidates.filter((c) => c.selected).map((c) => c.id), a.next?.text]);
+    // The session chart is the big one; a recording's friend sessions all are.
+    box.classList.toggle('primary', a.role === 'session' ? a.machine !== 'toxidAnnounce' : S.info.mode === 'recording' && a.machine === 'friendSession');
+    const sig = JSON.stringify([a.key, a.state, a.last?.seq, a.last?.transition?.id, a.taken, a.expected, a.candidates.filter((c) => c.selected).map((c) => c.id), a.next?.text]);
     if (chartCache.get(a.role) === sig) continue;
     const stateChanged = chartCache.has(a.role) && JSON.parse(chartCache.get(a.role))[1] !== a.state;
-    const lastText = a.last
+    const lastText = a.last?.verdict !== undefined
+      ? recordingLastText(a.last)
+      : a.last
       ? `last: ${a.last.transition ? `${a.last.eventType} → ${a.last.to}` : a.last.ignored ? `ignored ${a.last.eventType}` : `created in ${a.last.to}`} (#${a.last.seq})`
       : 'no step yet';
     box.innerHTML =
-      `<h3><span>${esc(ROLE_TITLES[a.role] ?? a.role)}</span><span class="sub mono">${esc(a.label)} · ${esc(a.machine)}</span>` +
+      `<h3><span>${esc(a.title ?? ROLE_TITLES[a.role] ?? a.role)}</span><span class="sub mono">${esc(a.label)} · ${esc(a.machine)}</span>` +
       `<span class="sub">state <strong class="mono" data-testid="state">${esc(a.state)}</strong></span>` +
       `<span class="sub">${esc(lastText)}</span>${a.next ? `<span class="sub">next: ${esc(a.next.text)}</span>` : ''}</h3>` +
       chartSvg(a.machine, layout, a, a.role);
@@ -221,6 +233,7 @@ export function renderDetails() {
       }</td></tr><tr><td>outputs</td><td class="mono">${esc(a.last.outputs.join(', ') || '—')}</td></tr></table>`
     : '<p class="hint">no journaled step yet</p>';
   el.innerHTML =
+    (S.info.mode === 'recording' ? stepDetails(v) : '') +
     `<h4>State</h4><div class="mono">${esc(a.state)}</div>` +
     `<h4>Next deadline</h4><div>${a.next ? esc(a.next.text) : '<span class="hint">none</span>'}</div>` +
     factsTable(a, v.t) +

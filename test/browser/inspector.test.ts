@@ -361,9 +361,9 @@ describe('inspector page', () => {
     const bobs = alice.journal.since(0).filter((e) => e.actor.endsWith(bob)).length;
     expect(bobs).toBeLessThan(alice.journal.size);
     await expect.poll(spacer).toBe(`${bobs * 22}px`);
-    const labels = await page.locator('#timeline .trow span:nth-child(3)').allTextContents();
-    expect(labels.length).toBeGreaterThan(0);
-    for (const l of labels) expect(l).toMatch(/:Bob$/);
+    // The spacer is set before the rows of the new page arrive: wait for the rows too.
+    const labels = (): Promise<string[]> => page.locator('#timeline .trow span:nth-child(3)').allTextContents();
+    await expect.poll(async () => (await labels()).length > 0 && (await labels()).every((l) => /:Bob$/.test(l))).toBe(true);
     // The other node is one choice away.
     await page.locator('#node').selectOption({ label: 'Bob (1 friend)' });
     await expect.poll(() => page.locator('#charts-head').textContent()).toContain('Alice');
