@@ -99,9 +99,19 @@ export function initialFriendSessionContext(input: FriendSessionInput): FriendSe
  * friend's long-term key, just now) beats a DHT-PK over the onion or a DHT route (signed by the
  * long-term key, replay-protected, but possibly delayed), which beats a DHT packet from the
  * friend's address carrying another key (it proves only that some node sent from there).
+ * A handshake outranks a DHT-PK only while its session lives: when that session ends (a kill,
+ * a timeout, an attempt that runs out) the key is kept as `pastHandshake`, ranked with a signed
+ * DHT-PK, so the friend's next DHT-PK naming a new key (it restarted) replaces it at once —
+ * c-toxcore's friend_connection.c dht_pk_callback takes any new key at any time, and the
+ * conformance campaign showed a c-toxcore peer doing so 40 s into the 122 s freshness window.
  */
 export const ADDRESS_SOURCE_RANK: Readonly<Record<AddressSource, number>> = { dhtSearch: 1, dhtKeyPacket: 2, sessionPacket: 3 };
-export const DHT_KEY_SOURCE_RANK: Readonly<Record<DhtKeySource, number>> = { dhtMessage: 1, onion: 2, dhtRoute: 2, handshake: 3 };
+export const DHT_KEY_SOURCE_RANK: Readonly<Record<DhtKeySource, number>> = { dhtMessage: 1, onion: 2, dhtRoute: 2, pastHandshake: 2, handshake: 3 };
+
+/** The DHT key once the session that proved it by handshake has ended (see DHT_KEY_SOURCE_RANK). */
+export function pastSession(fact: Fact<DhtKeySource>): Fact<DhtKeySource> {
+  return fact.source === 'handshake' ? { ...fact, source: 'pastHandshake' } : fact;
+}
 
 /** Whether a fact exists and has not reached its freshness deadline at `now`. */
 export const isFresh = (fact: Fact<string> | null, now: number): fact is Fact<string> => fact !== null && now < fact.freshUntil;

@@ -25,7 +25,9 @@
  * - An inbound valid handshake moves any earlier step straight to AwaitingSessionPacket.
  * - The first valid session packet confirms the session (Established): ALIVE every 8 s, and
  *   32 s without an ALIVE ends it. A kill packet ends it at once. A new DHT key (the friend
- *   restarted) ends it and reconnects toward the new key.
+ *   restarted) ends it and reconnects toward the new key. When a session (or a half-open one)
+ *   ends, the key its handshake proved is kept as `pastHandshake`: the friend's next signed
+ *   DHT-PK naming a new key replaces it at once.
  *
  * Timers owned (all deadlines in context, compared with the event's `now`):
  *   resendAt (temp packet), dhtKey.freshUntil, address.freshUntil, aliveSendAt, aliveDeadline.
@@ -47,6 +49,7 @@ import {
   friendSessionGuards,
   initialFriendSessionContext,
   NOTHING_KNOWN,
+  pastSession,
   reasonOf,
   reported,
   type FriendSessionContext,
@@ -133,10 +136,13 @@ export const friendSession = setup({
     /**
      * The DHT key counts as confirmed now, without a report: the session just ended, and
      * friend_connection.c handle_status restarts FRIEND_DHT_TIMEOUT when a friend goes offline.
+     * The session that proved it is over, so it no longer outranks a signed DHT-PK.
      */
     refreshDhtKey: assign(({ context, event }) => ({
-      dhtKey: { ...context.dhtKey!, confirmedAt: event.now, freshUntil: event.now + FRIEND_DHT_TIMEOUT_MS },
+      dhtKey: { ...pastSession(context.dhtKey!), confirmedAt: event.now, freshUntil: event.now + FRIEND_DHT_TIMEOUT_MS },
     })),
+    /** The half-open session that proved the DHT key by handshake ended: the key stays, as `pastHandshake`. */
+    demoteDhtKey: assign(({ context }) => ({ dhtKey: pastSession(context.dhtKey!) })),
     /** Forgets the DHT key and the address (c-toxcore: dht_delfriend after FRIEND_DHT_TIMEOUT). */
     forgetDhtKey: assign({ ...NOTHING_KNOWN }),
     /** Takes (or confirms) the event's address with its provenance. */
@@ -355,12 +361,12 @@ export const friendSession = setup({
         },
         'packet.kill': {
           target: 'AcquiringCookie',
-          actions: ['observe', 'closeSilently', 'beginPhase', 'sendCookieRequest'],
-          description: 'The peer killed the half-open session: start a new attempt.',
+          actions: ['observe', 'closeSilently', 'demoteDhtKey', 'beginPhase', 'sendCookieRequest'],
+          description: "The peer killed the half-open session: start a new attempt (the key no longer outranks the friend's next DHT-PK).",
         },
         tick: [
           FORGET_STALE_DHT_KEY,
-          SEARCH_FOR_STALE_ADDRESS,
+          { ...SEARCH_FOR_STALE_ADDRESS, actions: [...SEARCH_FOR_STALE_ADDRESS.actions, 'demoteDhtKey'] },
           {
             guard: 'isResendDue',
             actions: ['observe', 'countResend', 'sendHandshake', 'sendConfirm'],
@@ -369,8 +375,8 @@ export const friendSession = setup({
           {
             guard: 'isPhaseExhausted',
             target: 'AcquiringCookie',
-            actions: ['observe', 'closeSilently', 'beginPhase', 'sendCookieRequest'],
-            description: 'Never confirmed after 8 tries: start a new attempt with a fresh cookie.',
+            actions: ['observe', 'closeSilently', 'demoteDhtKey', 'beginPhase', 'sendCookieRequest'],
+            description: "Never confirmed after 8 tries: start a new attempt with a fresh cookie (the key no longer outranks the friend's next DHT-PK).",
           },
         ],
       },

@@ -20,8 +20,12 @@ export type ToxProgress = (typeof TOX_PROGRESS)[number];
 export const FRIEND_SESSION_STATES = [...TOX_PROGRESS, 'Established'] as const;
 export type FriendSessionState = (typeof FRIEND_SESSION_STATES)[number];
 
-/** Where a friend's DHT key came from (docs/architecture.md §1, seed "DHTKey"). */
-export type DhtKeySource = 'onion' | 'dhtRoute' | 'handshake' | 'dhtMessage';
+/**
+ * Where a friend's DHT key came from (docs/architecture.md §1, seed "DHTKey"). `pastHandshake`:
+ * proven by the handshake of a session that has since ended — kept, but no longer outranking the
+ * friend's next signed DHT-PK.
+ */
+export type DhtKeySource = 'onion' | 'dhtRoute' | 'handshake' | 'pastHandshake' | 'dhtMessage';
 /** Where a friend's address came from (seed "SockAddr"). */
 export type AddressSource = 'dhtKeyPacket' | 'dhtSearch' | 'sessionPacket';
 

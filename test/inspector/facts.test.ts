@@ -25,7 +25,7 @@ describe('fact formatters', () => {
   });
 
   it('lists the sources strongest first, equal ranks together', () => {
-    expect(rankText(DHT_KEY_SOURCE_RANK)).toBe('handshake > onion = dhtRoute > dhtMessage');
+    expect(rankText(DHT_KEY_SOURCE_RANK)).toBe('handshake > onion = dhtRoute = pastHandshake > dhtMessage');
     expect(rankText(ADDRESS_SOURCE_RANK)).toBe('sessionPacket > dhtKeyPacket > dhtSearch');
   });
 
@@ -38,7 +38,7 @@ describe('fact formatters', () => {
       full: KEY,
       source: 'onion',
       sourceHint: null,
-      ranks: 'handshake > onion = dhtRoute > dhtMessage',
+      ranks: 'handshake > onion = dhtRoute = pastHandshake > dhtMessage',
       learned: '22.3 s ago',
       confirmed: '12.3 s ago',
       freshUntil: 'in 109.7 s',
@@ -60,7 +60,7 @@ describe('fact formatters', () => {
   it('shows an absent fact as "—" in every column', () => {
     const absent = { present: false, value: '—', full: '', source: '—', sourceHint: null, learned: '—', confirmed: '—', freshUntil: '—', stale: false };
     expect(factRows({ dhtKey: null, address: null }, 5_000)).toEqual([
-      { fact: 'DHT key', ranks: 'handshake > onion = dhtRoute > dhtMessage', ...absent },
+      { fact: 'DHT key', ranks: 'handshake > onion = dhtRoute = pastHandshake > dhtMessage', ...absent },
       { fact: 'address', ranks: 'sessionPacket > dhtKeyPacket > dhtSearch', ...absent },
     ]);
     // One fact known, the other not; the DHT key row comes first.

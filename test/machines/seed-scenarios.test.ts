@@ -151,6 +151,35 @@ describe('seed scenarios', () => {
     expect((p.session as FriendSessionSnapshot).context.dhtKey).toMatchObject({ value: KEY2, source: 'onion' });
   });
 
+  it('a friend that quits (kill packet) and restarts: its next DHT-PK naming a new key is taken at once, not after 122 s', () => {
+    // Found by the conformance campaign (docs/conformance-campaign.md): a c-toxcore peer whose
+    // friend restarted took the new key from the friend's DHT-PK 40 s after the kill
+    // (friend_connection.c dht_pk_callback takes any new key); the model refused it until the
+    // handshake-proven key went stale.
+    const p = new Pair();
+    p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
+    p.send({ type: 'packet.session' });
+    p.now = 5_000;
+    p.send({ type: 'packet.kill' });
+    expect(p.state).toBe('AcquiringCookie');
+    expect((p.session as FriendSessionSnapshot).context.dhtKey).toMatchObject({ value: KEY, source: 'pastHandshake', confirmedAt: 5_000 });
+    p.take();
+    p.advanceTo(45_000);
+    p.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'onion' });
+    expect(p.state).toBe('AcquiringIPAddress');
+    expect((p.session as FriendSessionSnapshot).context.dhtKey).toMatchObject({ value: KEY2, source: 'onion', learnedAt: 45_000 });
+    expect(p.take()).toContain('session.close');
+  });
+
+  it('while a session lives, its handshake-proven key still outranks a DHT-PK naming another key', () => {
+    const p = new Pair();
+    p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
+    expect(p.state).toBe('AwaitingSessionPacket');
+    p.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'onion' });
+    expect(p.state).toBe('AwaitingSessionPacket');
+    expect((p.session as FriendSessionSnapshot).context.dhtKey).toMatchObject({ value: KEY, source: 'handshake' });
+  });
+
   it('a search result is a claim: held and checked, no cookie request until the DHT key answers from it', () => {
     const p = new Pair();
     p.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });

@@ -30,7 +30,7 @@ const TIMEOUT_MS = 32_000;
 /** SockAddr sources: a session packet > a packet from the friend's DHT key > a nodes response naming it (DHT.c addto_lists uses only the second and better). */
 const ADDRESS_RANK: Record<string, number> = { dhtSearch: 1, dhtKeyPacket: 2, sessionPacket: 3 };
 /** DHTKey sources: a handshake > a signed DHT-PK (onion or DHT route) > a DHT message from the friend's address. */
-const KEY_RANK: Record<string, number> = { dhtMessage: 1, onion: 2, dhtRoute: 2, handshake: 3 };
+const KEY_RANK: Record<string, number> = { dhtMessage: 1, onion: 2, dhtRoute: 2, pastHandshake: 2, handshake: 3 };
 
 type State = 'AwaitingDHTKey' | 'AcquiringIPAddress' | 'AcquiringCookie' | 'AwaitingHandshake' | 'AwaitingSessionPacket' | 'Established';
 type Ctx = FriendSessionContext;
@@ -75,6 +75,8 @@ const why = (e: Ev): string =>
 const fx = {
   key: ((c, e) => void (c.dhtKey = report(c.dhtKey, e.dhtKey!, keySource(e), KEY_RANK, e.now) as Ctx['dhtKey'])) as Effect,
   keyConfirmedNow: ((c, e) => void (c.dhtKey = c.dhtKey && { ...c.dhtKey, confirmedAt: e.now, freshUntil: e.now + FRESH_MS })) as Effect,
+  /** The session whose handshake proved the key is over: a signed DHT-PK may replace it now (friend_connection.c dht_pk_callback takes any new key). */
+  keyOfPastSession: ((c) => void (c.dhtKey = c.dhtKey && (c.dhtKey.source === 'handshake' ? { ...c.dhtKey, source: 'pastHandshake' } : c.dhtKey))) as Effect,
   forget: ((c) => void ((c.dhtKey = null), (c.address = null))) as Effect,
   address: ((c, e) => void (c.address = report(c.address, e.address!, e.type === 'packet.handshake' ? 'sessionPacket' : e.source!, ADDRESS_RANK, e.now) as Ctx['address'])) as Effect,
   addressByDhtKey: ((c, e) => void (c.address = c.address && (report(c.address, c.address.value, 'dhtKeyPacket', ADDRESS_RANK, e.now) as Ctx['address']))) as Effect,
@@ -135,19 +137,19 @@ export const FRIEND_SESSION_SPEC: readonly Rule[] = [
   { id: 'handshake-new-key-established', states: ['Established'], on: 'packet.handshake', when: restartKey, to: 'AwaitingSessionPacket', effects: [fx.closeWithKill, fx.notifyOffline, fx.offline, fx.key, fx.address, fx.firstTry, fx.handshake, fx.confirm], cite: 'net_crypto.c handle_new_connection_handshake: the old connection is killed' },
   { id: 'confirmed', states: ['AwaitingSessionPacket'], on: 'packet.session', to: 'Established', effects: [fx.addressBySession, fx.noPhase, fx.online, fx.notifyOnline, fx.alive], cite: 'net_crypto.c handle_data_packet_core: NOT_CONFIRMED → ESTABLISHED; friend_connection.c: ALIVE at once' },
   { id: 'alive-in', states: ['Established'], on: 'packet.alive', effects: [fx.addressBySession, fx.aliveIn], cite: 'friend_connection.c handle_packet PACKET_ID_ALIVE: ping_lastrecv' },
-  { id: 'kill-unconfirmed', states: ['AwaitingSessionPacket'], on: 'packet.kill', to: 'AcquiringCookie', effects: [fx.closeQuietly, fx.firstTry, fx.cookie], cite: 'net_crypto.c handle_data_packet_core PACKET_ID_KILL; friend_connection re-creates the connection' },
-  { id: 'kill-established', states: ['Established'], on: 'packet.kill', to: 'AcquiringCookie', effects: [fx.notifyOffline, fx.offline, fx.closeQuietly, fx.keyConfirmedNow, fx.firstTry, fx.cookie], cite: 'net_crypto.c PACKET_ID_KILL; friend_connection.c handle_status: dht_pk_lastrecv = now on going offline' },
+  { id: 'kill-unconfirmed', states: ['AwaitingSessionPacket'], on: 'packet.kill', to: 'AcquiringCookie', effects: [fx.closeQuietly, fx.keyOfPastSession, fx.firstTry, fx.cookie], cite: 'net_crypto.c handle_data_packet_core PACKET_ID_KILL; friend_connection re-creates the connection' },
+  { id: 'kill-established', states: ['Established'], on: 'packet.kill', to: 'AcquiringCookie', effects: [fx.notifyOffline, fx.offline, fx.closeQuietly, fx.keyOfPastSession, fx.keyConfirmedNow, fx.firstTry, fx.cookie], cite: 'net_crypto.c PACKET_ID_KILL; friend_connection.c handle_status: dht_pk_lastrecv = now on going offline' },
   // -- time
   { id: 'key-stale-searching', states: ['AcquiringIPAddress'], on: 'tick', when: keyStale, to: 'AwaitingDHTKey', effects: [fx.forget], cite: 'friend_connection.c do_friend_connections: dht_delfriend after FRIEND_DHT_TIMEOUT' },
   { id: 'claim-stale', states: ['AcquiringIPAddress'], on: 'tick', when: addressStale, effects: [fx.clearAddress], cite: 'friend_connection.c do_friend_connections: dht_ip_port unset after FRIEND_DHT_TIMEOUT' },
   { id: 'key-stale', states: CONNECTING, on: 'tick', when: keyStale, to: 'AwaitingDHTKey', effects: [fx.noPhase, fx.closeQuietly, fx.forget], cite: 'friend_connection.c do_friend_connections: FRIEND_DHT_TIMEOUT applies while FRIENDCONN_STATUS_CONNECTING, in every net_crypto state' },
-  { id: 'address-stale', states: CONNECTING, on: 'tick', when: addressStale, to: 'AcquiringIPAddress', effects: [fx.noPhase, fx.closeQuietly, fx.clearAddress], cite: 'friend_connection.c do_friend_connections: dht_ip_port unset after FRIEND_DHT_TIMEOUT; seed "while (dhtkey is fresh but sockaddr is stale) search{node} dhtkey"' },
+  { id: 'address-stale', states: CONNECTING, on: 'tick', when: addressStale, to: 'AcquiringIPAddress', effects: [fx.noPhase, fx.closeQuietly, fx.clearAddress, fx.keyOfPastSession], cite: 'friend_connection.c do_friend_connections: dht_ip_port unset after FRIEND_DHT_TIMEOUT; seed "while (dhtkey is fresh but sockaddr is stale) search{node} dhtkey"' },
   { id: 'resend-cookie', states: ['AcquiringCookie'], on: 'tick', when: resendDue, effects: [fx.nextTry, fx.cookie], cite: 'net_crypto.c send_temp_packet every CRYPTO_SEND_PACKET_INTERVAL' },
   { id: 'resend-handshake', states: ['AwaitingHandshake'], on: 'tick', when: resendDue, effects: [fx.nextTry, fx.handshake], cite: 'net_crypto.c send_temp_packet every CRYPTO_SEND_PACKET_INTERVAL' },
   { id: 'resend-unconfirmed', states: ['AwaitingSessionPacket'], on: 'tick', when: resendDue, effects: [fx.nextTry, fx.handshake, fx.confirm], cite: 'net_crypto.c send_temp_packet + the first data packet (NOT_CONFIRMED)' },
   { id: 'cookie-exhausted', states: ['AcquiringCookie'], on: 'tick', when: exhausted, to: 'AcquiringIPAddress', effects: [fx.noPhase, fx.closeQuietly, fx.clearAddress], cite: 'seed "getCookie { on timeout, consider sockaddr stale, set sockaddr to Nothing }"; net_crypto.c MAX_NUM_SENDPACKET_TRIES' },
-  { id: 'attempt-exhausted', states: ['AwaitingHandshake', 'AwaitingSessionPacket'], on: 'tick', when: exhausted, to: 'AcquiringCookie', effects: [fx.closeQuietly, fx.firstTry, fx.cookie], cite: 'net_crypto.c MAX_NUM_SENDPACKET_TRIES → crypto_kill; friend_connection.c friend_new_connection' },
-  { id: 'session-timeout', states: ['Established'], on: 'tick', when: timedOut, to: 'AcquiringIPAddress', effects: [fx.closeWithKill, fx.notifyOffline, fx.offline, fx.clearAddress, fx.keyConfirmedNow], cite: 'friend_connection.c do_friend_connections FRIEND_CONNECTION_TIMEOUT; handle_status: dht_pk_lastrecv = now' },
+  { id: 'attempt-exhausted', states: ['AwaitingHandshake', 'AwaitingSessionPacket'], on: 'tick', when: exhausted, to: 'AcquiringCookie', effects: [fx.closeQuietly, fx.keyOfPastSession, fx.firstTry, fx.cookie], cite: 'net_crypto.c MAX_NUM_SENDPACKET_TRIES → crypto_kill; friend_connection.c friend_new_connection' },
+  { id: 'session-timeout', states: ['Established'], on: 'tick', when: timedOut, to: 'AcquiringIPAddress', effects: [fx.closeWithKill, fx.notifyOffline, fx.offline, fx.clearAddress, fx.keyOfPastSession, fx.keyConfirmedNow], cite: 'friend_connection.c do_friend_connections FRIEND_CONNECTION_TIMEOUT; handle_status: dht_pk_lastrecv = now' },
   { id: 'alive-out', states: ['Established'], on: 'tick', when: aliveDue, effects: [fx.aliveOut, fx.alive], cite: 'friend_connection.c send_ping every FRIEND_PING_INTERVAL' },
 ];
 
