@@ -5,7 +5,7 @@
  */
 import type { CheckReport, DirectionReport } from './monitor/check.js';
 import { summaryOf } from './monitor/format.js';
-import { resolutionOf } from './campaign-resolutions.js';
+import { MODEL_CORRECTIONS, MONITOR_CORRECTIONS, resolutionOf } from './campaign-resolutions.js';
 
 export interface CheckedScenario {
   readonly name: string;
@@ -82,6 +82,13 @@ export function renderCampaign(scenarios: readonly CheckedScenario[], meta: Camp
     const m = summaryOf(s.report);
     out.push(`| [${s.name}](#${s.name}) | ${s.spec.peers.join(' + ')} | ${cell(outcomeLine(s.scenario))} | ${m.pairs} | ${m.violations} | ${m.deviations} | ${m.presumedLost} |`);
   }
+  out.push('', '## What the campaign taught the model', '');
+  out.push('Findings that proved the model wrong were fixed in the model, with a test, and no longer appear below:');
+  for (const c of MODEL_CORRECTIONS) {
+    out.push('', `- **${c.rule}** — ${c.finding}`, `  - seen in: ${c.seenIn.join(', ')}`, `  - c-toxcore: ${c.ctoxcore}`, `  - change: ${c.change}`, `  - test: ${c.test}`);
+  }
+  out.push('', 'The monitor learnt to read the wire better on the way (its own rules, in conformance/monitor/):', '');
+  for (const m of MONITOR_CORRECTIONS) out.push(`- ${m}`);
   for (const s of scenarios) {
     if (s.report === null) continue;
     const r = s.report;

@@ -8,7 +8,7 @@
  * Loss: the capture holds what was sent; a receiver may still have lost it. When the first
  * violation of a direction is explained by one input the observer never read, that input is
  * presumed lost and the direction is run again — at most `maxPresumedLost` times, and only when
- * it removes a violation. Every presumption is reported.
+ * that removes a violation and brings none earlier. Every presumption is reported.
  *
  * Pure: no files, no clock. The CLI (cli/commands/check.ts) and the inspector read captures.
  */
@@ -33,6 +33,8 @@ export interface CheckOptions {
  */
 export const DEFAULT_TOLERANCE_MS = 1500;
 export const DEFAULT_MAX_PRESUMED_LOST = 8;
+/** Loss candidates tried for one violation (the inputs that moved the machine in the phase before it). */
+const MAX_LOSS_TRIALS = 4;
 
 export interface DirectionReport {
   readonly observer: string;
@@ -148,23 +150,33 @@ export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: r
           observerAddress,
           friendAddress,
           friendDhtKey: ids.dhtKeyAt(friendAddress, d.t),
-          observerDhtKey: ids.dhtKeyAt(observerAddress, d.t),
           valid: h ? h.cookieHashOk : d.payload.length === d.size,
         };
       });
       const activity = activityOf(observer);
-      const run = (lost: ReadonlySet<number>): DirectionResult => monitorDirection(observer, friend, packets, activity, endT, { toleranceMs, lost });
+      // Every DHT key the observer's addresses used after its first: a restart each.
+      const runs = ids.addressesOf(observer).flatMap((a) => ids.dhtRuns(a)).sort((x, y) => x.t - y.t);
+      const restarts = runs.slice(1).filter((r, i) => r.dhtKey !== runs[i]!.dhtKey);
+      const run = (lost: ReadonlySet<number>): DirectionResult => monitorDirection(observer, friend, packets, activity, endT, { toleranceMs, lost, restarts });
       const lost = new Set<number>();
       let result = run(lost);
-      while (lost.size < maxLost && result.findings.some((f) => f.kind === 'violation') && result.suspectInputs.length > 0) {
-        const candidate = result.suspectInputs[0]!;
-        if (lost.has(candidate)) break;
-        const trial = run(new Set([...lost, candidate]));
-        if (violations(trial) >= violations(result)) break;
-        lost.add(candidate);
-        result = trial;
+      // Greedy: the first candidate whose loss removes a violation is kept; at most MAX_LOSS_TRIALS tried per round.
+      while (lost.size < maxLost && violations(result) > 0) {
+        let better: DirectionResult | null = null;
+        for (const candidate of result.suspectInputs.filter((n) => !lost.has(n)).slice(0, MAX_LOSS_TRIALS)) {
+          const trial = run(new Set([...lost, candidate]));
+          // Kept only when it removes a violation and brings none earlier (a peer that never
+          // answers is not explained away by presuming each of its inputs lost in turn).
+          if (firstViolationT(trial) > firstViolationT(result) && violations(trial) < violations(result)) {
+            lost.add(candidate);
+            better = trial;
+            break;
+          }
+        }
+        if (better === null) break;
+        result = better;
       }
-      return { observer, friend, progress: result.progress, steps: result.steps, findings: result.findings, unjudged: result.unjudged, presumedLost: [...lost] };
+      return { observer, friend, progress: result.progress, steps: result.steps, findings: collapseDeviations(result.findings), unjudged: result.unjudged, presumedLost: [...lost] };
     };
     pairs.push({ a, b, packets: list.length, directions: [direction(a, b), direction(b, a)] });
   }
@@ -180,10 +192,40 @@ export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: r
     const mine = new Set(ids.addressesOf(pk));
     return datagrams.find((d) => d.payload[0] === 0x04 && mine.has(formatIpPort(d.dst)))?.t ?? null;
   };
-  const tasks = [...new Set(ids.selfAnnounces.map((a) => a.pk))].map((pk) => monitorToxid(pk, ids.selfAnnounces, activityOf(pk), ids.dhtKeyAt, endT, toleranceMs, nodesAt(pk)));
+  const onionRequestsOf = (pk: string): number[] => {
+    const mine = new Set(ids.addressesOf(pk));
+    return datagrams.filter((d) => d.payload[0] === 0x80 && mine.has(formatIpPort(d.src))).map((d) => d.t);
+  };
+  const tasks = [...new Set(ids.selfAnnounces.map((a) => a.pk))].map((pk) => monitorToxid(pk, ids.selfAnnounces, activityOf(pk), ids.dhtKeyAt, endT, toleranceMs, nodesAt(pk), onionRequestsOf(pk)));
   const findings = [...pairs.flatMap((p) => p.directions.flatMap((d) => d.findings)), ...tasks.flatMap((t) => t.findings)].sort((x, y) => x.t - y.t);
   const sessionDatagrams = [...byPair.values()].reduce((s, p) => s + p.list.length, 0);
   return { datagrams: datagrams.length, sessionDatagrams, peers, pairs, tasks, findings, notObservable, toleranceMs, durationMs: endT };
+}
+
+/** One deviation per rule and direction: the first, saying how often it recurred and where. */
+function collapseDeviations(findings: readonly Finding[]): Finding[] {
+  const out: Finding[] = [];
+  const byRule = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.kind !== 'deviation') {
+      out.push(f);
+      continue;
+    }
+    const list = byRule.get(f.rule) ?? [];
+    if (list.length === 0) out.push(f);
+    list.push(f);
+    byRule.set(f.rule, list);
+  }
+  return out.map((f) => {
+    const list = f.kind === 'deviation' ? byRule.get(f.rule)! : [f];
+    if (list.length === 1) return f;
+    const packets = list.flatMap((x) => x.packets);
+    return { ...f, packets, observed: `${f.observed} — seen ${list.length} times (at ${list.map((x) => (x.t / 1000).toFixed(1)).join(', ')} s)` };
+  });
+}
+
+function firstViolationT(r: DirectionResult): number {
+  return r.findings.find((f) => f.kind === 'violation')?.t ?? Infinity;
 }
 
 function violations(r: DirectionResult): number {

@@ -37,7 +37,7 @@ export function summaryOf(report: CheckReport): { pairs: number; violations: num
     pairs: report.pairs.length,
     violations: report.findings.filter((f) => f.kind === 'violation').length,
     deviations: report.findings.filter((f) => f.kind === 'deviation').length,
-    presumedLost: dirs.reduce((s, d) => s + d.presumedLost.length, 0),
+    presumedLost: dirs.reduce((s, d) => s + d.presumedLost.length, 0) + report.tasks.reduce((s, t) => s + t.presumedLost, 0),
     unjudged: dirs.reduce((s, d) => s + d.unjudged, 0),
   };
 }
@@ -94,7 +94,7 @@ export function textReport(report: CheckReport, source: string): string[] {
     }
   }
   for (const task of report.tasks) {
-    out.push('', `Task toxid:${short(task.observer)} (self-announcing; ${task.requests} requests, ${task.responses} responses opened):`);
+    out.push('', `Task toxid:${short(task.observer)} (self-announcing; ${task.requests} requests, ${task.responses} responses opened${task.presumedLost > 0 ? `; ${task.presumedLost} rounds seen only as onion requests lost on their path` : ''}):`);
     for (const p of task.progress) out.push(`    ${sec(p.t).toFixed(3).padStart(9)} s  ${p.state}`);
   }
   const block = (kind: 'violation' | 'deviation', title: string): void => {

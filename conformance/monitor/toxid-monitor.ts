@@ -9,7 +9,9 @@
  *   c-toxcore's last_announce rule keeps at least one announce per ONION_NODE_PING_INTERVAL)
  *   must be covered by a self-announce request in the interval before it, shifted by the
  *   tolerance (so the previous round's own requests do not count). Which nodes get a request
- *   is the runtime's per-node schedule, so only "some request per round" is checked.
+ *   is the runtime's per-node schedule, so only "some request per round" is checked. A round
+ *   covered only by onion requests (0x80) the observer sent, none of which reached an announce
+ *   node on the wire, counts as presumed lost on the onion path (reported, not a violation).
  * - A new DHT key at the address the responses reach is a restart: the task starts over.
  * - Silence is judged only while the observer sends something else.
  *
@@ -19,7 +21,7 @@ import { toxidAnnounce, toxidAnnounceNextDeadline, type ToxidAnnounceSnapshot } 
 import { ANNOUNCE_INTERVAL_ANNOUNCED_MS, ANNOUNCE_INTERVAL_NOT_ANNOUNCED_MS } from '../../machines/constants.js';
 import { start, step } from '../../machines/step.js';
 import type { SelfAnnounce } from './identify.js';
-import { ACTIVITY_WINDOW_MS, type Finding } from './session-monitor.js';
+import { ACTIVITY_LEAD_MS, ACTIVITY_WINDOW_MS, type Finding } from './session-monitor.js';
 import { RULES } from '../rules.js';
 
 export interface TaskStep {
@@ -33,6 +35,8 @@ export interface TaskStep {
 }
 
 export interface TaskReport {
+  /** Rounds covered only by onion requests (0x80) whose self-announce never reached an announce node on the wire: presumed lost on the path. */
+  readonly presumedLost: number;
   /** `toxid:<pk>` */
   readonly task: string;
   readonly observer: string;
@@ -57,6 +61,8 @@ export function monitorToxid(
   toleranceMs: number,
   /** When the observer first received DHT nodes (a nodes response), or null. */
   nodesAvailableAt: number | null = null,
+  /** When the observer sent onion requests (0x80, first hop): a self-announce lost on its path shows only as one of these. */
+  onionRequestTimes: readonly number[] = [],
 ): TaskReport {
   const mine = announces.filter((a) => a.pk === pk);
   const requestTimes = mine.filter((a) => a.kind === 'request').map((a) => a.t);
@@ -67,6 +73,7 @@ export function monitorToxid(
   let run: string | null = null;
   /** After a violation, silence is not reported again until the observer's next request (one fault, one finding). */
   let quiet = false;
+  let presumedLost = 0;
   const state = (): string => String(snap.value);
 
   const apply = (event: { type: string; now: number }, n: number | null, what: string): void => {
@@ -84,7 +91,12 @@ export function monitorToxid(
       const from = event.now - interval + toleranceMs;
       const until = event.now + toleranceMs;
       if (quiet || until > endT || requestTimes.some((t) => t > from && t <= until)) continue;
-      if (!activity(from - ACTIVITY_WINDOW_MS, until + ACTIVITY_WINDOW_MS)) continue;
+      // An onion request that never came out of its path as an announce request: its relays lost it.
+      if (onionRequestTimes.some((t) => t > from && t <= until)) {
+        presumedLost++;
+        continue;
+      }
+      if (!activity(event.now - ACTIVITY_LEAD_MS, until + ACTIVITY_WINDOW_MS)) continue;
       quiet = true;
       findings.push({
         kind: 'violation',
@@ -143,5 +155,5 @@ export function monitorToxid(
     apply({ type: a.isStored === 2 ? 'announce.stored' : 'announce.response', now: a.t }, a.n, a.isStored === 2 ? 'announce response: stored' : 'announce response');
   }
   advance(endT);
-  return { task: `toxid:${pk}`, observer: pk, progress, steps, findings, requests: requestTimes.length, responses: mine.length - requestTimes.length };
+  return { task: `toxid:${pk}`, observer: pk, progress, steps, findings, requests: requestTimes.length, responses: mine.length - requestTimes.length, presumedLost };
 }

@@ -19,6 +19,10 @@ export const GOLDEN_PCAP = path.join(CAPTURES, 'ctoxcore-0.2.18-loopback.pcap');
 export const ALICE_TOX = path.join(CAPTURES, 'ctoxcore-0.2.18-alice.tox');
 export const BOB_TOX = path.join(CAPTURES, 'ctoxcore-0.2.18-bob.tox');
 export const ALICE_ADDRESS = '127.0.0.1:33445';
+/** toxstate ↔ c-toxcore 0.2.18 (test/interop/make-golden-mixed-capture.ts): alice is c-toxcore, bob toxstate. */
+export const MIXED_PCAP = path.join(CAPTURES, 'toxstate-ctoxcore-0.2.18.pcap');
+export const MIXED_ALICE_TOX = path.join(CAPTURES, 'toxstate-ctoxcore-0.2.18-alice.tox');
+export const MIXED_BOB_TOX = path.join(CAPTURES, 'toxstate-ctoxcore-0.2.18-bob.tox');
 export const BOB_ADDRESS = '127.0.0.1:33446';
 
 /** A capture file's UDP datagrams, numbered by frame, in ms since the first frame. */

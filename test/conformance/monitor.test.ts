@@ -12,8 +12,9 @@ import { allTransitions } from '../../machines/step.js';
 import { friendSession } from '../../machines/friend-session.js';
 import { RULES } from '../../conformance/rules.js';
 import type { DissectProfile } from '../../protocol/dissect/index.js';
+import { formatIpPort } from '../../protocol/ip-port.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
-import { ALICE_ADDRESS, ALICE_TOX, BOB_ADDRESS, BOB_TOX, between, GOLDEN_PCAP, keyProfile, kindOf, pkOf, readDatagrams, without, withExtra } from './doctor.js';
+import { ALICE_ADDRESS, ALICE_TOX, BOB_ADDRESS, BOB_TOX, between, GOLDEN_PCAP, keyProfile, kindOf, MIXED_ALICE_TOX, MIXED_BOB_TOX, MIXED_PCAP, pkOf, readDatagrams, without, withExtra } from './doctor.js';
 
 let crypto: Crypto;
 let golden: CapturedDatagram[];
@@ -62,6 +63,41 @@ describe('the golden c-toxcore 0.2.18 pair', () => {
       expect(findingsOf(r).map((f) => [f.kind, f.rule, f.observer])).toEqual([['deviation', 'onion.start-delay', pkOf(profiles[0]!)]]);
       expect(r.pairs[0]!.directions.map((d) => d.progress.at(-1)!.state)).toEqual(check(golden).pairs[0]!.directions.map((d) => d.progress.at(-1)!.state));
     }
+  });
+});
+
+describe('the golden toxstate ↔ c-toxcore 0.2.18 capture', () => {
+  let mixed: CapturedDatagram[];
+  let cAlice: DissectProfile;
+  let tBob: DissectProfile;
+  beforeAll(async () => {
+    mixed = await readDatagrams(MIXED_PCAP);
+    cAlice = await keyProfile(MIXED_ALICE_TOX);
+    tBob = await keyProfile(MIXED_BOB_TOX);
+  });
+
+  it("checks clean: toxstate's traffic breaks no rule and has no deviation; c-toxcore's only its start delay", () => {
+    const r = check(mixed, [cAlice, tBob]);
+    expect(findingsOf(r)).toEqual([{ kind: 'deviation', rule: 'onion.start-delay', observer: pkOf(cAlice), packets: [expect.any(Number)] }]);
+    expect(r.pairs[0]!.directions.map((d) => d.progress.at(-1)!.state)).toEqual(['Established', 'Established']);
+    expect(r.tasks.find((t) => t.observer === pkOf(tBob))!.progress.map((p) => p.state)).toEqual(['Offline', 'Announcing', 'Announced']);
+  });
+
+  it("ALIVE packets removed for 40 s: toxstate's session should have ended, and its session packets after that break fc.connection-timeout", () => {
+    const aliceAddress = formatIpPort(mixed.find((d) => kindOf(d) === 'cookie_request')!.src);
+    const online = check(mixed, [cAlice, tBob]).pairs[0]!.directions.find((d) => d.observer === pkOf(tBob))!.progress.find((p) => p.state === 'Established')!.t;
+    const gap = (d: CapturedDatagram) => kindOf(d) === 'crypto_data' && formatIpPort(d.src) === aliceAddress && d.t > online + 2_000 && d.t < online + 42_000;
+    const r = check(without(mixed, gap), [cAlice, tBob]);
+    expect(violationsOf(r)).toEqual([
+      // Seen from Alice's side the doctored capture shows her sending no ALIVE at all.
+      { kind: 'violation', rule: 'fc.ping-interval', observer: pkOf(cAlice), packets: [] },
+      { kind: 'violation', rule: 'fc.connection-timeout', observer: pkOf(tBob), packets: [expect.any(Number)] },
+    ]);
+    const f = r.findings.find((x) => x.kind === 'violation' && x.observer === pkOf(tBob))!;
+    expect(f.transition).toBe('Established|tick|0');
+    // The last session packet Bob got was at most 2 s after coming online; 32 s later the session ends.
+    expect(f.t).toBeGreaterThan(online + 32_000);
+    expect(f.t).toBeLessThan(online + 2_000 + 32_000 + 3_500 + 8_000);
   });
 });
 
@@ -124,12 +160,24 @@ describe('the toxid: task, from a profile owner\'s own announces', () => {
     const ids = identify(golden, [alice], crypto);
     const own = ids.selfAnnounces.filter((a) => a.pk === pkOf(alice));
     const firstRound = own[0]!.t;
-    // Alice never hears she is stored, and after her first round sends no self-announce request.
+    // Alice never hears she is stored, and after her first round sends no onion request at all.
     const drop = new Set(own.filter((a) => (a.kind === 'response' && a.isStored === 2) || (a.kind === 'request' && a.t > firstRound + 10)).map((a) => a.n));
-    const r = check(without(golden, (d) => drop.has(d.n)), [alice]);
+    const onionFromAlice = (d: CapturedDatagram) => d.payload[0] === 0x80 && formatIpPort(d.src) === ALICE_ADDRESS && d.t > firstRound + 10;
+    const r = check(without(golden, (d) => drop.has(d.n) || onionFromAlice(d)), [alice]);
     expect(r.tasks[0]!.progress.map((p) => p.state)).toEqual(['Offline', 'Announcing']);
     expect(violationsOf(r)).toEqual([{ kind: 'violation', rule: 'onion.announce-intervals', observer: pkOf(alice), packets: [] }]);
     expect(r.findings.find((f) => f.kind === 'violation')!.t).toBeCloseTo(firstRound + 3000 + 1500, -1);
+  });
+
+  it('a round whose onion requests never reach an announce node is presumed lost on the path, not a violation', () => {
+    const ids = identify(golden, [alice], crypto);
+    const own = ids.selfAnnounces.filter((a) => a.pk === pkOf(alice));
+    const firstRound = own[0]!.t;
+    // The relays lose every later self-announce of Alice's: her onion requests (0x80) stay, their 0x83 never appear.
+    const drop = new Set(own.filter((a) => (a.kind === 'response' && a.isStored === 2) || (a.kind === 'request' && a.t > firstRound + 10)).map((a) => a.n));
+    const r = check(without(golden, (d) => drop.has(d.n)), [alice]);
+    expect(violationsOf(r)).toEqual([]);
+    expect(r.tasks[0]!.presumedLost).toBeGreaterThan(0);
   });
 });
 
