@@ -126,9 +126,9 @@ export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: r
     sendTimes.set(k, list);
   }
   const activityOf = (pk: string) => {
-    // Self-announce requests reach the network from relays, so they count for the profile too.
-    const own = ids.selfAnnounces.filter((a) => a.pk === pk && a.kind === 'request').map((a) => a.t);
-    const lists = [...ids.addressesOf(pk).map((a) => sendTimes.get(a) ?? []), own];
+    // Only what left the side's own addresses: a relay's copy of its announce request is not
+    // proof it ran then (a relay may forward late, or replay).
+    const lists = ids.addressesOf(pk).map((a) => sendTimes.get(a) ?? []);
     return (from: number, until: number): boolean => lists.some((l) => firstAtOrAfter(l, from) <= until);
   };
 
@@ -150,7 +150,8 @@ export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: r
           observerAddress,
           friendAddress,
           friendDhtKey: ids.dhtKeyAt(friendAddress, d.t),
-          valid: h ? h.cookieHashOk : d.payload.length === d.size,
+          // A handshake counts only if it opened with the pair's keys and its cookie hash matches (a receiver drops any other).
+          valid: describeDatagram(d.payload).kind === 'handshake' ? (h?.cookieHashOk ?? false) : d.payload.length === d.size,
         };
       });
       const activity = activityOf(observer);

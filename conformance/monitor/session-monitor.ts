@@ -382,7 +382,7 @@ export function monitorDirection(
   /** Which rule an unexplained sent packet breaks, and the edge the model expected. */
   const blame = (p: PairPacket): { rule: string; transition: string | null; expected: string } => {
     // A timer that just ended what the observer is still sending (8 tries, the 32 s timeout).
-    const stopper = [...recent].reverse().find((r) => r.ref.event === 'tick' && r.ref.targets.length > 0 && p.t - r.t <= 1000 + 2 * tol && (p.kind === 'session' ? SESSION_STATES.has(r.from) : edgesEmitting(r.from, p.kind).some((e) => e.event === 'tick')));
+    const stopper = [...recent].reverse().find((r) => r.ref.event === 'tick' && r.ref.targets.length > 0 && p.t - r.t <= 1000 + 2 * tol + WHOLE_SECOND_SLACK_MS && (p.kind === 'session' ? SESSION_STATES.has(r.from) : edgesEmitting(r.from, p.kind).some((e) => e.event === 'tick')));
     if (stopper) return { rule: ruleOfTransition(stopper.ref.id), transition: stopper.ref.id, expected: `no more ${WORDS[p.kind]}s after ${stopper.ref.id} at ${(stopper.t / 1000).toFixed(3)} s (${stopper.ref.description ?? ''})` };
     if (p.kind === 'session') return { rule: SESSION_AFTER_HANDSHAKE_RULE, transition: null, expected: `no session packet in ${state()}: a session needs a handshake each way first` };
     const edge = edgesEmitting(state(), p.kind)[0] ?? null;
@@ -394,19 +394,13 @@ export function monitorDirection(
   };
 
   /**
-   * Re-anchors a suspended direction on the observer's own packet. In a state that resends this
-   * kind, the phase goes on with its timer restarted at the packet (tries kept); elsewhere the
-   * session starts over as the packet implies (key and address known, and for a handshake a cookie).
+   * Re-anchors a suspended direction on the observer's own packet: the session starts over as the
+   * packet implies (key and address known, and for a handshake a cookie). Where in its phase the
+   * observer was is not known, so a new phase begins here.
    */
   const resync = (p: PairPacket): boolean => {
     if (p.dir !== 'sent' || (p.kind !== 'cookieRequest' && p.kind !== 'handshake')) return false;
     pending = [];
-    const resends = edgesEmitting(state(), p.kind).some((e) => e.event === 'tick');
-    if (resends) {
-      const c = snap.context;
-      snap = resolveSnapshot(friendSession, state(), { ...c, now: p.t, resendAt: p.t + TEMP_PACKET_RESEND_INTERVAL_MS }) as FriendSessionSnapshot;
-      return true;
-    }
     snap = start(friendSession, { friendPk: friend, now: p.t }).snapshot as FriendSessionSnapshot;
     const events: FriendSessionEvent[] = [];
     if (p.friendDhtKey !== null) events.push({ type: 'dhtKey.learned', now: p.t, dhtKey: p.friendDhtKey, source: 'onion' });
@@ -434,14 +428,12 @@ export function monitorDirection(
   };
   /**
    * The friend's last session packet before `t`, if it may have been a kill the observer acted on
-   * at `t`: it came at most KILL_WINDOW_MS earlier, or the observer sent nothing at all between
-   * it and shortly before `t` (stopped or frozen, it read the kill late).
+   * at `t`: the observer sent nothing at all from it until KILL_WINDOW_MS before `t` — at once
+   * (the window is empty), or stopped or frozen in between and read the kill late.
    */
   const killCandidateAt = (t: number): number | null => {
     if (lastKillCandidate === null) return null;
-    const k = lastKillCandidate;
-    if (t - k.t <= KILL_WINDOW_MS) return k.n;
-    return activity(k.t + 1, t - KILL_WINDOW_MS) ? null : k.n;
+    return activity(lastKillCandidate.t + 1, t - KILL_WINDOW_MS) ? null : lastKillCandidate.n;
   };
   for (let i = 0; i < packets.length; i++) {
     const p = packets[i]!;

@@ -23,6 +23,10 @@ export const ALICE_ADDRESS = '127.0.0.1:33445';
 export const MIXED_PCAP = path.join(CAPTURES, 'toxstate-ctoxcore-0.2.18.pcap');
 export const MIXED_ALICE_TOX = path.join(CAPTURES, 'toxstate-ctoxcore-0.2.18-alice.tox');
 export const MIXED_BOB_TOX = path.join(CAPTURES, 'toxstate-ctoxcore-0.2.18-bob.tox');
+/** The campaign's toxstate-restart capture (alice c-toxcore, bob toxstate restarting on a new port). */
+export const RESTART_PCAP = path.join(CAPTURES, 'restart-toxstate-ctoxcore-0.2.18.pcap');
+export const RESTART_ALICE_TOX = path.join(CAPTURES, 'restart-toxstate-ctoxcore-0.2.18-alice.tox');
+export const RESTART_BOB_TOX = path.join(CAPTURES, 'restart-toxstate-ctoxcore-0.2.18-bob.tox');
 export const BOB_ADDRESS = '127.0.0.1:33446';
 
 /** A capture file's UDP datagrams, numbered by frame, in ms since the first frame. */

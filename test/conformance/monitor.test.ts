@@ -14,7 +14,7 @@ import { RULES } from '../../conformance/rules.js';
 import type { DissectProfile } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
-import { ALICE_ADDRESS, ALICE_TOX, BOB_ADDRESS, BOB_TOX, between, GOLDEN_PCAP, keyProfile, kindOf, MIXED_ALICE_TOX, MIXED_BOB_TOX, MIXED_PCAP, pkOf, readDatagrams, without, withExtra } from './doctor.js';
+import { ALICE_ADDRESS, ALICE_TOX, BOB_ADDRESS, BOB_TOX, between, GOLDEN_PCAP, keyProfile, kindOf, MIXED_ALICE_TOX, MIXED_BOB_TOX, MIXED_PCAP, pkOf, RESTART_ALICE_TOX, RESTART_BOB_TOX, RESTART_PCAP, readDatagrams, without, withExtra } from './doctor.js';
 
 let crypto: Crypto;
 let golden: CapturedDatagram[];
@@ -99,6 +99,81 @@ describe('the golden toxstate ↔ c-toxcore 0.2.18 capture', () => {
     expect(f.t).toBeGreaterThan(online + 32_000);
     expect(f.t).toBeLessThan(online + 2_000 + 32_000 + 3_500 + 8_000);
   });
+
+  it("ALIVE 9.5–10.5 s apart (c-toxcore's whole-second timer) is one deviation of fc.ping-interval, and the next deadline runs from each send", () => {
+    const aliceAddress = formatIpPort(mixed.find((d) => kindOf(d) === 'cookie_request')!.src);
+    const online = check(mixed, [cAlice, tBob]).pairs[0]!.directions.find((d) => d.observer === pkOf(cAlice))!.progress.find((p) => p.state === 'Established')!.t;
+    // Alice's session packets after the first 2 s online thinned to one every 9.5 s or more.
+    let last = online;
+    const keep = new Set<number>();
+    for (const d of mixed) {
+      if (kindOf(d) !== 'crypto_data' || formatIpPort(d.src) !== aliceAddress || d.t <= online + 2_000) continue;
+      if (d.t - last >= 9_500) {
+        keep.add(d.n);
+        last = d.t;
+      }
+    }
+    expect(keep.size).toBeGreaterThan(3);
+    const r = check(without(mixed, (d) => kindOf(d) === 'crypto_data' && formatIpPort(d.src) === aliceAddress && d.t > online + 2_000 && !keep.has(d.n)), [cAlice, tBob]);
+    expect(violationsOf(r)).toEqual([]);
+    const late = r.findings.filter((f) => f.rule === 'fc.ping-interval');
+    expect(late).toEqual([expect.objectContaining({ kind: 'deviation', observer: pkOf(cAlice) })]);
+    expect(late[0]!.observed).toMatch(/seen [3-9] times/);
+  });
+
+  it('a side that falls silent (everything it sent after some moment removed) is not blamed for the packets it did not send', () => {
+    const bobAddress = formatIpPort(mixed.find((d) => kindOf(d) === 'handshake' && formatIpPort(d.src) !== formatIpPort(mixed.find((x) => kindOf(x) === 'cookie_request')!.src))!.src);
+    const r = check(without(mixed, (d) => formatIpPort(d.src) === bobAddress && d.t > 15_000), [cAlice, tBob]);
+    const bob = r.pairs[0]!.directions.find((d) => d.observer === pkOf(tBob))!;
+    expect(r.findings.filter((f) => f.kind === 'violation' && f.observer === pkOf(tBob))).toEqual([]);
+    expect(bob.unjudged).toBeGreaterThan(0);
+    // Alice really kept receiving Bob's ALIVEs (only the copy is doctored), so she kept her session:
+    // from the wire that is a session kept 32 s past its friend's last ALIVE.
+    expect(violationsOf(r)).toEqual([{ kind: 'violation', rule: 'fc.connection-timeout', observer: pkOf(cAlice), packets: [expect.any(Number)] }]);
+  });
+});
+
+describe('the campaign capture of a toxstate restart (c-toxcore 0.2.18 friend)', () => {
+  it('checks clean: the restart is seen, and c-toxcore taking the new DHT key from a DHT-PK is the model\'s own path', async () => {
+    const list = await readDatagrams(RESTART_PCAP);
+    const alice = await keyProfile(RESTART_ALICE_TOX);
+    const bob = await keyProfile(RESTART_BOB_TOX);
+    const r = check(list, [alice, bob]);
+    expect(violationsOf(r)).toEqual([]);
+    expect(r.peers.find((p) => p.pk === pkOf(bob))!.addresses).toHaveLength(2);
+    const bobSide = r.pairs[0]!.directions.find((d) => d.observer === pkOf(bob))!;
+    expect(bobSide.steps.filter((s) => s.verdict === 'restart')).toHaveLength(1);
+    const aliceSide = r.pairs[0]!.directions.find((d) => d.observer === pkOf(alice))!;
+    // Alice's session with Bob ended by his kill packet, and came back on his new key.
+    expect(aliceSide.progress.map((p) => p.state)).toEqual(['AwaitingDHTKey', 'AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket', 'Established', 'AcquiringCookie', 'AwaitingHandshake', 'AwaitingSessionPacket', 'Established']);
+    // The switch is seen at Alice's first cookie request to Bob's new address, not later.
+    const switched = aliceSide.steps.find((s) => s.transitions.includes('AcquiringCookie|dhtKey.learned|1'))!;
+    expect(switched.what).toBe('sent cookie request');
+    expect(switched.inferred[0]).toMatch(/^the friend's DHT key/);
+    const newAddress = r.peers.find((p) => p.pk === pkOf(bob))!.addresses[1]!;
+    expect(formatIpPort(list.find((d) => d.n === switched.n)!.dst)).toBe(newAddress);
+    // Also when a resend to the old address was due then (its predecessor removed): a request to
+    // another address is never taken for the resend.
+    const previous = aliceSide.steps.filter((s) => s.what === 'sent cookie request' && s.t < switched.t).at(-1)!;
+    const r2 = check(without(list, (d) => d.n === previous.n!), [alice, bob]);
+    const switched2 = r2.pairs[0]!.directions.find((d) => d.observer === pkOf(alice))!.steps.find((s) => s.transitions.includes('AcquiringCookie|dhtKey.learned|1'))!;
+    expect(switched2.n).toBe(switched.n);
+  });
+
+  it('the same restart on the old port (as c-toxcore restarts): the cookie response from the new DHT key shows the observer had learnt it', async () => {
+    const list = await readDatagrams(RESTART_PCAP);
+    const alice = await keyProfile(RESTART_ALICE_TOX);
+    const bob = await keyProfile(RESTART_BOB_TOX);
+    const [oldAddress, newAddress] = check(list, [alice, bob]).peers.find((p) => p.pk === pkOf(bob))!.addresses;
+    const port = (a: string) => Number(a!.split(':')[1]);
+    const samePort = list.map((d) => ({ ...d, src: port(formatIpPort(d.src)) === port(newAddress!) ? { ...d.src, port: port(oldAddress!) } : d.src, dst: port(formatIpPort(d.dst)) === port(newAddress!) ? { ...d.dst, port: port(oldAddress!) } : d.dst }));
+    const r = check(samePort, [alice, bob]);
+    expect(violationsOf(r)).toEqual([]);
+    const aliceSide = r.pairs[0]!.directions.find((d) => d.observer === pkOf(alice))!;
+    const switched = aliceSide.steps.find((s) => s.transitions.includes('AcquiringCookie|dhtKey.learned|1'))!;
+    expect(switched.what).toBe('received cookie response');
+    expect(switched.note).toBe('the cookie request it answers went to the new DHT key');
+  });
 });
 
 describe('doctored copies of the golden capture', () => {
@@ -128,6 +203,31 @@ describe('doctored copies of the golden capture', () => {
     const cut = without(golden, (d) => d.t > handshake.t && SESSION_KINDS.includes(kindOf(d)));
     const r = check(withExtra(cut, Array.from({ length: 7 }, (_, i) => ({ ...handshake, t: handshake.t + (i + 1) * 1000 }))));
     expect(violationsOf(r).map((f) => f.rule)).toEqual(['st.new-connection']);
+  });
+
+  it('a handshake the friend never read: its unanswered copy is presumed lost, and the resend it answers checks clean', () => {
+    // Bob did not read Alice's first handshake: she resends it 1 s later and everything after
+    // comes 1 s later too. The capture shows Bob receiving the first copy and not answering it.
+    const handshake = golden.find((d) => kindOf(d) === 'handshake' && between(d, ALICE_ADDRESS, BOB_ADDRESS))!;
+    const later = golden.map((d) => (d.t > handshake.t ? { ...d, t: d.t + 1000 } : d));
+    const r = check(withExtra(later, [{ ...handshake, t: handshake.t + 1000 }]));
+    expect(violationsOf(r)).toEqual([]);
+    expect(r.pairs[0]!.directions.find((d) => d.observer === pkOf(bob))!.presumedLost).toEqual([handshake.n]);
+  });
+
+  it("c-toxcore's cookie phase: given up right after the eighth copy and retried at once, the documented deviation st.cookie-exhausted", () => {
+    // After Bob quits, Alice asks for cookies: eight copies a second apart, then a ninth 0.1 s after the eighth.
+    const first = golden.filter((d) => kindOf(d) === 'cookie_request' && between(d, ALICE_ADDRESS, BOB_ADDRESS) && d.t > 10_000)[0]!;
+    const tail = without(golden, (d) => kindOf(d) === 'cookie_request' && d.t > first.t);
+    const copies = [...Array.from({ length: 7 }, (_, i) => first.t + (i + 1) * 1000), first.t + 7_100].map((t) => ({ ...first, t }));
+    const r = check(withExtra(tail, copies));
+    expect(violationsOf(r)).toEqual([]);
+    const d = r.findings.filter((f) => f.rule === 'st.cookie-exhausted');
+    expect(d).toEqual([expect.objectContaining({ kind: 'deviation', observer: pkOf(alice), transition: 'AcquiringCookie|tick|3' })]);
+    expect(d[0]!.observed).toMatch(/0\.9\d\d s before the model's phase ends/);
+    // A retry when the model's phase ends is the model's own path (the DHT still knew the address).
+    const own = [...copies.slice(0, 7), { ...first, t: first.t + 8_000 }];
+    expect(check(withExtra(tail, own)).findings.filter((f) => f.rule === 'st.cookie-exhausted' || f.kind === 'violation')).toEqual([]);
   });
 
   it('a session packet before any handshake breaks st.session-after-handshake', () => {
