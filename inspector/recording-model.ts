@@ -21,7 +21,7 @@ import { FRIEND_SESSION_STATES, type MachineName } from '../machines/index.js';
 import { candidates, type Candidate } from './candidates.js';
 import { allCharts, transitionById, type MachineChart } from './charts.js';
 import { factRows, nextText, type FactRow, type JournalRow } from './format.js';
-import type { ActorView, Info, NodeInfo } from './model.js';
+import type { ActorView, Info, NodeInfo, FriendRow } from './model.js';
 import { activeStateIds, stateText } from './history.js';
 import { instanceStateAt, lastAtOrBefore, type RecordedMachine, type Recording, type RecordingEntry, type RecordingFinding, type RecordingSummary } from './recording.js';
 
@@ -52,14 +52,8 @@ export interface RecordingInfo extends Omit<Info, 'mode'> {
   };
 }
 
-export interface DirectionRow {
-  readonly friend: string;
-  readonly label: string;
-  readonly progress: string;
-  readonly dhtkey: string;
-  readonly connect: string;
-  readonly request: string;
-  readonly policy: string;
+/** A direction in the friend list: the live list's columns, and a note instead of the task states. */
+export interface DirectionRow extends FriendRow {
   /** `12 steps · 1 violation` (the page shows it instead of the task states). */
   readonly note: string;
   readonly violations: number;

@@ -113,14 +113,14 @@ const lower = (s: string): string => s.toLowerCase();
 
 // ---------------------------------------------------------------------------------------------
 
-class CToxcorePeer implements CampaignPeer {
+/** What both kinds of peer keep: the processes or engines of each run, and a record per run. */
+abstract class PeerRuns<P> {
   readonly incarnations: Incarnation[] = [];
-  private peers: CPeer[] = [];
-  private frozen = false;
+  protected peers: P[] = [];
 
   constructor(readonly setup: PeerSetup) {}
 
-  private get peer(): CPeer {
+  protected get peer(): P {
     const p = this.peers.at(-1);
     if (p === undefined) throw new Error(`${this.setup.label}: not started`);
     return p;
@@ -131,6 +131,10 @@ class CToxcorePeer implements CampaignPeer {
     if (i === undefined) throw new Error(`${this.setup.label}: not started`);
     return i;
   }
+}
+
+class CToxcorePeer extends PeerRuns<CPeer> implements CampaignPeer {
+  private frozen = false;
 
   get running(): boolean {
     const p = this.peers.at(-1);
@@ -298,27 +302,11 @@ interface TapRecord {
   readonly payload: Uint8Array;
 }
 
-class ToxstatePeer implements CampaignPeer {
-  readonly incarnations: Incarnation[] = [];
-  private peers: TPeer[] = [];
+class ToxstatePeer extends PeerRuns<TPeer> implements CampaignPeer {
   private readonly tapped: TapRecord[] = [];
   private readonly received: ReceiveLog = new Map();
   private rxDropped = 0;
   private rxDelivered = 0;
-
-  constructor(readonly setup: PeerSetup) {}
-
-  private get peer(): TPeer {
-    const p = this.peers.at(-1);
-    if (p === undefined) throw new Error(`${this.setup.label}: not started`);
-    return p;
-  }
-
-  get current(): Incarnation {
-    const i = this.incarnations.at(-1);
-    if (i === undefined) throw new Error(`${this.setup.label}: not started`);
-    return i;
-  }
 
   private stopped = true;
 
