@@ -7,7 +7,8 @@
  * violation in the timeline, and on it mark the edge the model expected and show the finding.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCapture } from '../../conformance/monitor/check.js';
@@ -19,6 +20,8 @@ import { ALICE_TOX, GOLDEN_PCAP, keyProfile, kindOf, readDatagrams, without } fr
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 const EXPECTED_EDGE = 'AcquiringCookie->AwaitingHandshake';
+/** docs/inspector-check.png is refreshed only on request (`npm run docs:screenshot`), at the violation. */
+const SCREENSHOT = process.env['TOXSTATE_UPDATE_SCREENSHOT'] === '1' ? new URL('../../docs/inspector-check.png', import.meta.url) : null;
 
 function ensureChromium(): string | null {
   if (existsSync(CHROMIUM)) return null;
@@ -97,6 +100,10 @@ describe('the inspector page over a recording', () => {
       const finding = page.locator('#details .finding.violation[data-rule="st.cookie-response"]');
       expect(await finding.isVisible()).toBe(true);
       expect(await finding.textContent()).toContain('AcquiringCookie|packet.cookieResponse|0');
+      if (SCREENSHOT) {
+        await page.screenshot({ path: fileURLToPath(SCREENSHOT) });
+        expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+      }
       // One step forward (Bob's step): the cursor and the page follow.
       await page.locator('#fwd').click();
       await page.waitForSelector(`body[data-view-seq="${seq + 1}"]`);
