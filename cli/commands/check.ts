@@ -14,6 +14,9 @@ import { CliError } from '../errors.js';
 import type { Command } from '../command.js';
 import { openKeyProfile } from './profile-common.js';
 
+/** From this many datagrams on, a terminal is told the check is under way. */
+const LARGE_CAPTURE_DATAGRAMS = 100_000;
+
 /** The smallest tolerance: below it an answer sent a few milliseconds after its trigger counts as late. */
 export const MIN_TOLERANCE_MS = 100;
 
@@ -71,6 +74,8 @@ export async function readCheckInput(pcap: string, profilePaths: readonly string
 export async function checkFile(pcap: string, profilePaths: readonly string[], toleranceMs: number | undefined, command: string): Promise<{ report: CheckReport; notes: string[]; stopped: string | null }> {
   if (profilePaths.length === 0) throw new CliError(`${command}: --profile is required (the long-term key of at least one peer in the capture)`);
   const input = await readCheckInput(pcap, profilePaths, command);
+  // A large capture takes a while (about 4 s per 20 MB here): say so on a terminal.
+  if (process.stderr.isTTY && input.datagrams.length >= LARGE_CAPTURE_DATAGRAMS) console.error(`toxstate: ${command}: checking ${input.datagrams.length.toLocaleString('en')} datagrams…`);
   const report = checkCapture(input.datagrams, input.profiles, await loadCrypto(), toleranceMs === undefined ? {} : { toleranceMs });
   return { report, notes: input.notes, stopped: input.stopped };
 }
