@@ -10,6 +10,8 @@
  * - Adapters: `UdpNode` (Node UDP, the only socket code) and `SimNetwork` (in-memory network
  *   with a virtual clock).
  * - Profiles (c-toxcore savedata, plain or encrypted), Tox IDs, the inspector.
+ * - The conformance monitor (`datagramsOfCapture`, `checkCapture`): any implementation's capture
+ *   checked against the statecharts, as `toxstate check` does.
  */
 import { loadCrypto, type Crypto } from './runtime/adapters/node-crypto.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
@@ -43,7 +45,13 @@ export { formatToxId, parseToxId, type ToxId } from './protocol/tox-id.js';
 export { loadProfile, saveProfile, ProfileError } from './runtime/adapters/profile-store.js';
 export { profileStart, profileOf, newProfile } from './runtime/profile-bridge.js';
 export { parseSavedata, serializeSavedata, profileToxId, type Profile } from './protocol/profile/savedata.js';
-export { startInspector, liveTarget, simulationTarget, type InspectTarget } from './inspector/index.js';
+export { startInspector, liveTarget, simulationTarget, recordingTarget, type InspectTarget } from './inspector/index.js';
+export { checkCapture, DEFAULT_TOLERANCE_MS, type CheckOptions, type CheckReport, type DirectionReport, type PairReport } from './conformance/monitor/check.js';
+export { datagramsOfCapture, type CaptureDatagrams } from './conformance/monitor/capture-datagrams.js';
+export { jsonLines as checkReportJsonLines, textReport as checkReportText } from './conformance/monitor/format.js';
+export type { CapturedDatagram } from './conformance/monitor/identify.js';
+export type { Finding, MonitorStep } from './conformance/monitor/session-monitor.js';
+export type { DissectProfile as KeyProfile } from './protocol/dissect/index.js';
 
 export interface CreateEngineOptions extends Partial<Omit<EngineOptions, 'crypto' | 'random' | 'identity' | 'nospam'>> {
   /** Long-term key pair; a fresh one when omitted. */

@@ -7,6 +7,7 @@ import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { checkCapture, DEFAULT_TOLERANCE_MS, type CheckReport } from '../../conformance/monitor/check.js';
 import { jsonLines, summaryOf, textReport } from '../../conformance/monitor/format.js';
 import type { CapturedDatagram } from '../../conformance/monitor/identify.js';
+import { datagramsOfFrames } from '../../conformance/monitor/capture-datagrams.js';
 import type { DissectProfile } from '../../protocol/dissect/index.js';
 import { intOption, parse } from '../args.js';
 import { readCaptureFile } from '../capture-file.js';
@@ -54,19 +55,9 @@ export async function readCheckInput(pcap: string, profilePaths: readonly string
   const profiles: DissectProfile[] = [];
   for (const path of profilePaths) profiles.push(await openKeyProfile(path, crypto));
   const capture = await readCaptureFile(pcap, command);
-  const first = capture.frames.find((f) => f.timeNs !== null)?.timeNs ?? null;
-  let last = 0;
-  const datagrams = capture.frames.map((f) => {
-    // A frame without a time stamp (pcapng Simple Packet Block) takes its predecessor's.
-    const t = f.timeNs !== null && first !== null ? Number(f.timeNs - first) / 1e6 : last;
-    last = t;
-    return { n: f.frame, t, src: f.udp.src, dst: f.udp.dst, payload: f.udp.payload, size: f.udp.size };
-  });
+  const { datagrams, reordered } = datagramsOfFrames(capture.frames);
   const notes = [...capture.notes];
-  if (datagrams.some((d, i) => i > 0 && d.t < datagrams[i - 1]!.t)) {
-    notes.push('frames are not in time order: checked in time order');
-    datagrams.sort((a, b) => a.t - b.t || a.n - b.n);
-  }
+  if (reordered) notes.push('frames are not in time order: checked in time order');
   return { datagrams, profiles, notes, stopped: capture.stopped };
 }
 

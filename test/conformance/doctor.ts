@@ -7,10 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCapture, udpFromFrame } from '../../protocol/pcap.js';
 import { describeDatagram, hexUpper, type DissectProfile } from '../../protocol/dissect/index.js';
 import { formatIpPort } from '../../protocol/ip-port.js';
 import type { CapturedDatagram } from '../../conformance/monitor/identify.js';
+import { datagramsOfCapture } from '../../conformance/monitor/capture-datagrams.js';
 import { loadProfile } from '../../runtime/adapters/profile-store.js';
 import { writePcap } from '../../harness/interop/pcap-writer.js';
 
@@ -31,15 +31,9 @@ export const BOB_ADDRESS = '127.0.0.1:33446';
 
 /** A capture file's UDP datagrams, numbered by frame, in ms since the first frame. */
 export async function readDatagrams(file: string): Promise<CapturedDatagram[]> {
-  const capture = parseCapture(new Uint8Array(await readFile(file)));
-  if (!capture.ok) throw new Error(capture.error);
-  const first = capture.value.records[0]!.timeNs!;
-  const out: CapturedDatagram[] = [];
-  for (const r of capture.value.records) {
-    const u = udpFromFrame(r.linktype, r.data);
-    if (u.ok) out.push({ n: r.frame, t: Number(r.timeNs! - first) / 1e6, src: u.value.src, dst: u.value.dst, payload: u.value.payload, size: u.value.size });
-  }
-  return out;
+  const r = datagramsOfCapture(new Uint8Array(await readFile(file)));
+  if (!r.ok) throw new Error(r.error);
+  return r.value.datagrams;
 }
 
 export async function keyProfile(file: string): Promise<DissectProfile> {
