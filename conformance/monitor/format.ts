@@ -26,7 +26,8 @@ const short = (pk: string): string => `${pk.slice(0, 8)}…`;
 function progressWithFrames(d: DirectionReport): { t: number; state: string; frame: number | null; why: string }[] {
   return d.progress.map((p, i) => {
     const s = i === 0 ? undefined : d.steps.find((x) => x.t === p.t && x.to === p.state && x.from !== x.to);
-    const why = i === 0 ? 'start of the capture' : s ? `${s.what}${s.inferred.length > 0 ? ` (inferred: ${s.inferred.join('; ')})` : ''}` : 'deadline';
+    const mark = s && s.verdict !== 'ok' && s.verdict !== 'inferred' ? ` [${s.verdict}]` : '';
+    const why = i === 0 ? 'start of the capture' : s ? `${s.what}${s.inferred.length > 0 ? ` (inferred: ${s.inferred.join('; ')})` : ''}${mark}` : 'deadline';
     return { t: p.t, state: p.state, frame: s?.n ?? null, why };
   });
 }
@@ -101,7 +102,8 @@ export function textReport(report: CheckReport, source: string): string[] {
     const list = report.findings.filter((f) => f.kind === kind);
     out.push('', `${title}: ${list.length === 0 ? 'none' : list.length}`);
     for (const f of list) {
-      out.push(`  [${f.rule}] at ${sec(f.t).toFixed(3)} s, ${short(f.observer)} → ${short(f.friend)}${f.packets.length > 0 ? `, frames ${f.packets.join(', ')}` : ''}`);
+      const who = f.observer === f.friend ? `toxid:${short(f.observer)}` : `${short(f.observer)} → ${short(f.friend)}`;
+      out.push(`  [${f.rule}] at ${sec(f.t).toFixed(3)} s, ${who}${f.packets.length > 0 ? `, frames ${f.packets.join(', ')}` : ''}`);
       out.push(`    expected: ${f.expected}`);
       out.push(`    observed: ${f.observed}`);
     }
