@@ -96,9 +96,11 @@ export function renderCampaign(scenarios: readonly CheckedScenario[], meta: Camp
     out.push(`${s.spec.peers.join(' and ')}; condition **${s.spec.condition}**: ${CONDITIONS[s.spec.condition] ?? s.spec.condition}. Outcome: ${outcomeLine(s.scenario)}. Capture: ${r.datagrams} datagrams over ${sec(r.durationMs)} s, ${r.sessionDatagrams} of them friend-connection packets.`);
     out.push('');
     for (const pair of r.pairs) for (const d of pair.directions) out.push(...timeline(r, d));
+    for (const task of r.tasks)
+      out.push(`toxid: task of ${peerName(r, task.observer)}: ${task.progress.map((p, i) => (i === 0 ? p.state : `${p.state} (${sec(p.t)} s)`)).join(' → ')}; ${task.requests} self-announce requests opened${task.presumedLost > 0 ? `, ${task.presumedLost} rounds lost on their onion path` : ''}.`, '');
     if (r.findings.length === 0) out.push('Findings: none — both sides behaved as the model says, within the tolerance.');
     else {
-      out.push('| kind | rule | t (s) | side | frames | expected | observed | what was done |', '|---|---|---:|---|---|---|---|---|');
+      out.push('Findings:', '', '| kind | rule | t (s) | side | frames | expected | observed | what was done |', '|---|---|---:|---|---|---|---|---|');
       for (const f of r.findings) {
         const res = resolutionOf(s.name, f);
         out.push(`| ${f.kind} | \`${f.rule}\` | ${sec(f.t)} | ${peerName(r, f.observer)} | ${f.packets.join(', ')} | ${cell(f.expected)} | ${cell(f.observed)} | ${res ? `**${res.action}**: ${cell(res.text)}` : '**UNRESOLVED**'} |`);
