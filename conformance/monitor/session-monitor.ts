@@ -117,6 +117,8 @@ export function monitorDirection(
     if (!r.taken) return null;
     snap = r.snapshot as FriendSessionSnapshot;
     recent = [...recent.filter((x) => x.t >= t - 10_000), { t, ref: r.taken, from }];
+    // A session or attempt that ends owes nothing more: what it still had to send is moot.
+    if (r.outputs.some((o) => o.type === 'session.close')) pending = [];
     for (const o of r.outputs) {
       const kind = KIND_OF_OUTPUT[o.type];
       // friend_connection's timers (ALIVE, the 32 s timeout) count whole seconds in c-toxcore.
