@@ -6,33 +6,20 @@
  * this process and served on 127.0.0.1; the page must start paused at the first step, mark the
  * violation in the timeline, and on it mark the edge the model expected and show the finding.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCapture } from '../../conformance/monitor/check.js';
 import { recordingTarget } from '../../inspector/recording.js';
 import { startInspector } from '../../inspector/server.js';
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from './chromium.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { ALICE_TOX, GOLDEN_PCAP, keyProfile, kindOf, readDatagrams, without } from '../conformance/doctor.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 const EXPECTED_EDGE = 'AcquiringCookie->AwaitingHandshake';
 /** docs/inspector-check.png is refreshed only on request (`npm run docs:screenshot`), at the violation. */
 const SCREENSHOT = process.env['TOXSTATE_UPDATE_SCREENSHOT'] === '1' ? new URL('../../docs/inspector-check.png', import.meta.url) : null;
-
-function ensureChromium(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  if (process.getuid?.() !== 0) return `${CHROMIUM} is missing and installing it needs root`;
-  const apt = (args: string[]): boolean => spawnSync('apt-get', args, { stdio: 'ignore', timeout: 480_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!apt(['install', '-y', '-qq', 'chromium'])) {
-    apt(['update', '-qq']);
-    apt(['install', '-y', '-qq', 'chromium']);
-  }
-  return existsSync(CHROMIUM) ? null : 'apt-get could not install chromium';
-}
 
 let skipReason: string | null = null;
 let browser: Browser | null = null;

@@ -7,8 +7,7 @@
  * (`apt-get install -y chromium`); otherwise the suite prints `SKIPPED: browser tests: <reason>`
  * (and fails instead under TOXSTATE_REQUIRE_BROWSER=1, which .ci/run sets when it runs as root).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,19 +20,8 @@ import { actorKeys } from '../../runtime/engine.js';
 import { simulatedDemo, type DemoTarget } from '../../inspector/demo.js';
 import { startInspector, type RunningInspector } from '../../inspector/server.js';
 import { liveTarget } from '../../inspector/target.js';
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** STACK.md: these flags keep Chromium from reaching outside hosts and let it run as root. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 /**
  * The README's screenshot is refreshed only on request (`npm run docs:screenshot`, which sets
  * TOXSTATE_UPDATE_SCREENSHOT=1), so that an ordinary test run leaves the tree unchanged.
@@ -41,18 +29,6 @@ const CHROMIUM_ARGS = [
 const SCREENSHOT = process.env['TOXSTATE_UPDATE_SCREENSHOT'] === '1'
   ? new URL('../../docs/inspector.png', import.meta.url)
   : new URL(`file://${join(tmpdir(), `toxstate-inspector-${process.pid}.png`)}`);
-
-function ensureChromium(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  if (process.getuid?.() !== 0) return `${CHROMIUM} is missing and installing it needs root`;
-  const apt = (args: string[]): boolean =>
-    spawnSync('apt-get', args, { stdio: 'ignore', timeout: 480_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!apt(['install', '-y', '-qq', 'chromium'])) {
-    apt(['update', '-qq']);
-    apt(['install', '-y', '-qq', 'chromium']);
-  }
-  return existsSync(CHROMIUM) ? null : `apt-get could not install chromium`;
-}
 
 let skipReason: string | null = null;
 let crypto: Crypto;

@@ -8,8 +8,7 @@
  * runs under the loopback shim). Needs c-toxcore and tcpdump (installed with apt-get when root);
  * skipped with the printed reason otherwise, and TOXSTATE_REQUIRE_INTEROP=1 makes that a failure.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,19 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeProcess } from '../../harness/node-process.js';
 import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
 import { interopAvailability } from '../../harness/interop/native-build.js';
+import { ensureDebianTool } from '../../harness/debian-tool.js';
 import { toxstate } from '../cli/run.js';
 
 const TCPDUMP = '/usr/bin/tcpdump';
 
 function tcpdumpAvailability(): string | null {
-  if (existsSync(TCPDUMP)) return null;
-  if (process.getuid?.() !== 0) return `${TCPDUMP} is missing and installing it needs root`;
-  const apt = (args: string[]): boolean => spawnSync('apt-get', args, { stdio: 'ignore', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-  if (!apt(['install', '-y', '-qq', 'tcpdump'])) {
-    apt(['update', '-qq']);
-    apt(['install', '-y', '-qq', 'tcpdump']);
-  }
-  if (!existsSync(TCPDUMP)) return 'apt-get could not install tcpdump';
+  const missing = ensureDebianTool(TCPDUMP, 'tcpdump', 300_000);
+  if (missing !== null) return missing;
   return process.getuid?.() === 0 ? null : 'capturing on lo needs root';
 }
 
