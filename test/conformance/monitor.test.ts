@@ -57,6 +57,14 @@ describe('the golden c-toxcore 0.2.18 pair', () => {
     expect(reconnect.inferred).toEqual([expect.stringMatching(/^frame \d+ was a kill packet/)]);
   });
 
+  it('the same capture over IPv6 (every address moved to ::1) checks the same', () => {
+    const v6 = golden.map((d) => ({ ...d, src: { family: 'ipv6' as const, ip: '::1', port: d.src.port }, dst: { family: 'ipv6' as const, ip: '::1', port: d.dst.port } }));
+    const r = check(v6);
+    expect(findingsOf(r)).toEqual(findingsOf(check(golden)));
+    expect(r.peers.map((p) => p.addresses).flat().sort()).toEqual(['[::1]:33445', '[::1]:33446']);
+    expect(states(r, alice)).toEqual(states(check(golden), alice));
+  });
+
   it("one side's profile is enough to check both directions", () => {
     for (const profiles of [[alice], [bob]]) {
       const r = check(golden, profiles);
