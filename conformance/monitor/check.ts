@@ -25,6 +25,8 @@ export interface CheckOptions {
   readonly toleranceMs?: number;
   /** The most inputs per direction presumed lost. */
   readonly maxPresumedLost?: number;
+  /** Directions with more friend-connection datagrams are not rerun for loss trials (default MAX_LOSS_TRIAL_PACKETS). */
+  readonly maxLossTrialPackets?: number;
 }
 
 /**
@@ -33,6 +35,8 @@ export interface CheckOptions {
  */
 export const DEFAULT_TOLERANCE_MS = 1500;
 export const DEFAULT_MAX_PRESUMED_LOST = 8;
+/** A direction with more friend-connection datagrams than this is not rerun for loss trials (bounded work on a flood). */
+export const MAX_LOSS_TRIAL_PACKETS = 20_000;
 /** Loss candidates tried for one violation (the inputs that moved the machine in the phase before it). */
 const MAX_LOSS_TRIALS = 4;
 
@@ -92,6 +96,7 @@ const KIND: Partial<Record<string, WireKind>> = {
 export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: readonly DissectProfile[], crypto: Crypto, options: CheckOptions = {}): CheckReport {
   const toleranceMs = options.toleranceMs ?? DEFAULT_TOLERANCE_MS;
   const maxLost = options.maxPresumedLost ?? DEFAULT_MAX_PRESUMED_LOST;
+  const maxLossPackets = options.maxLossTrialPackets ?? MAX_LOSS_TRIAL_PACKETS;
   const ids = identify(datagrams, profiles, crypto);
   const notObservable = [...ALWAYS_NOT_OBSERVABLE];
   const endT = datagrams.length > 0 ? datagrams[datagrams.length - 1]!.t : 0;
@@ -162,7 +167,10 @@ export function checkCapture(datagrams: readonly CapturedDatagram[], profiles: r
       const lost = new Set<number>();
       let result = run(lost);
       // Greedy: the first candidate whose loss removes a violation is kept; at most MAX_LOSS_TRIALS tried per round.
-      while (lost.size < maxLost && violations(result) > 0) {
+      // Each loss trial runs the direction again: a huge direction (a flood) is checked once, said so.
+      const tryLoss = packets.length <= maxLossPackets;
+      if (!tryLoss && violations(result) > 0) notObservable.push(`losses were not presumed between ${observer.slice(0, 8)}… and ${friend.slice(0, 8)}…: ${packets.length} friend-connection datagrams, over the ${maxLossPackets} a loss trial reruns`);
+      while (tryLoss && lost.size < maxLost && violations(result) > 0) {
         let better: DirectionResult | null = null;
         for (const candidate of result.suspectInputs.filter((n) => !lost.has(n)).slice(0, MAX_LOSS_TRIALS)) {
           const trial = run(new Set([...lost, candidate]));

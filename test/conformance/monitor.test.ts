@@ -221,6 +221,10 @@ describe('doctored copies of the golden capture', () => {
     const r = check(withExtra(later, [{ ...handshake, t: handshake.t + 1000 }]));
     expect(violationsOf(r)).toEqual([]);
     expect(r.pairs[0]!.directions.find((d) => d.observer === pkOf(bob))!.presumedLost).toEqual([handshake.n]);
+    // Loss trials rerun a direction: over the bound (a flood) they are skipped, and that is said.
+    const bounded = checkCapture(withExtra(later, [{ ...handshake, t: handshake.t + 1000 }]), [alice, bob], crypto, { maxLossTrialPackets: 10 });
+    expect(violationsOf(bounded).map((f) => f.observer)).toEqual([pkOf(bob)]);
+    expect(bounded.notObservable.some((w) => w.startsWith('losses were not presumed'))).toBe(true);
   });
 
   it("c-toxcore's cookie phase: given up right after the eighth copy and retried at once, the documented deviation st.cookie-exhausted", () => {
