@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCapture } from '../../conformance/monitor/check.js';
 import { recordingTarget } from '../../inspector/recording.js';
 import { startInspector } from '../../inspector/server.js';
-import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from './chromium.js';
+import { browserSkipReason, CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import { ALICE_TOX, GOLDEN_PCAP, keyProfile, kindOf, readDatagrams, without } from '../conformance/doctor.js';
 
@@ -25,12 +25,8 @@ let skipReason: string | null = null;
 let browser: Browser | null = null;
 
 beforeAll(async () => {
-  skipReason = ensureChromium();
-  if (skipReason) {
-    console.log(`SKIPPED: browser tests: ${skipReason}`);
-    if (process.env['TOXSTATE_REQUIRE_BROWSER'] === '1') throw new Error(`SKIPPED: browser tests: ${skipReason}`);
-    return;
-  }
+  skipReason = browserSkipReason();
+  if (skipReason) return;
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }, 600_000);
 

@@ -20,7 +20,7 @@ import { actorKeys } from '../../runtime/engine.js';
 import { simulatedDemo, type DemoTarget } from '../../inspector/demo.js';
 import { startInspector, type RunningInspector } from '../../inspector/server.js';
 import { liveTarget } from '../../inspector/target.js';
-import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from './chromium.js';
+import { browserSkipReason, CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 
 /**
  * The README's screenshot is refreshed only on request (`npm run docs:screenshot`, which sets
@@ -37,13 +37,8 @@ let profileDir: string | null = null;
 const running: Array<{ inspector: RunningInspector; demo: DemoTarget }> = [];
 
 beforeAll(async () => {
-  skipReason = ensureChromium();
-  if (skipReason) {
-    console.log(`SKIPPED: browser tests: ${skipReason}`);
-    // CI (.ci/run, as root) requires the suite: a skipped browser suite must not pass there.
-    if (process.env['TOXSTATE_REQUIRE_BROWSER'] === '1') throw new Error(`SKIPPED: browser tests: ${skipReason}`);
-    return;
-  }
+  skipReason = browserSkipReason();
+  if (skipReason) return;
   crypto = await loadCrypto();
   mkdirSync(new URL('../../docs/', import.meta.url), { recursive: true });
   profileDir = mkdtempSync(join(tmpdir(), 'toxstate-chromium-'));
