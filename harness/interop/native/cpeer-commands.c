@@ -9,26 +9,38 @@
 /* The network rule: bootstrap only to loopback, spelled exactly 127.0.0.1 or ::1 (no names). */
 bool bootstrap_address_allowed(const char *ip) { return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0; }
 
-bool do_bootstrap(Tox *tox, const char *ip, long port, const char *pkhex) {
+typedef bool (*node_fn)(Tox *, const char *, uint16_t, const uint8_t *, Tox_Err_Bootstrap *);
+
+/* tox_bootstrap or tox_add_tcp_relay (same signature and error codes in tox.h), after the checks of
+ * the network rule; errors are reported as `what`. */
+static bool add_node(Tox *tox, node_fn fn, const char *what, const char *ip, long port, const char *pkhex) {
   uint8_t pk[TOX_PUBLIC_KEY_SIZE];
   if (!bootstrap_address_allowed(ip)) {
-    ev_error("bootstrap", "only 127.0.0.1 and ::1 are allowed (network rule)", -1);
+    ev_error(what, "only 127.0.0.1 and ::1 are allowed (network rule)", -1);
     return false;
   }
   if (port < 1 || port > 65535) {
-    ev_error("bootstrap", "bad port", -1);
+    ev_error(what, "bad port", -1);
     return false;
   }
   if (!hex_decode(pk, sizeof pk, pkhex)) {
-    ev_error("bootstrap", "DHT public key must be 64 hex digits", -1);
+    ev_error(what, "public key must be 64 hex digits", -1);
     return false;
   }
   Tox_Err_Bootstrap err;
-  if (!tox_bootstrap(tox, ip, (uint16_t)port, pk, &err)) {
-    ev_error("bootstrap", NAME_OF(err_bootstrap_names, err), (int)err);
+  if (!fn(tox, ip, (uint16_t)port, pk, &err)) {
+    ev_error(what, NAME_OF(err_bootstrap_names, err), (int)err);
     return false;
   }
   return true;
+}
+
+bool do_bootstrap(Tox *tox, const char *ip, long port, const char *pkhex) {
+  return add_node(tox, tox_bootstrap, "bootstrap", ip, port, pkhex);
+}
+
+bool do_add_tcp_relay(Tox *tox, const char *ip, long port, const char *pkhex) {
+  return add_node(tox, tox_add_tcp_relay, "tcprelay", ip, port, pkhex);
 }
 
 /* Splits off the next space-separated word; returns NULL at the end. Modifies the line. */
@@ -136,17 +148,18 @@ static void handle_line(Tox *tox, char *line) {
     if (!tox_self_set_status_message(tox, (const uint8_t *)rest, strlen(rest), &err))
       ev_error("status", NAME_OF(err_set_info_names, err), (int)err);
     else emit_identity(tox, "info");
-  } else if (strcmp(cmd, "bootstrap") == 0) {
+  } else if (strcmp(cmd, "bootstrap") == 0 || strcmp(cmd, "tcprelay") == 0) {
+    bool relay = strcmp(cmd, "tcprelay") == 0;
     char *ip = next_word(&rest), *port = next_word(&rest), *pk = next_word(&rest);
     if (ip == NULL || port == NULL || pk == NULL) {
-      ev_error("bootstrap", "usage: bootstrap IP PORT DHTPK", -1);
+      ev_error(cmd, relay ? "usage: tcprelay IP PORT PK" : "usage: bootstrap IP PORT DHTPK", -1);
       return;
     }
     char *end;
     long p = strtol(port, &end, 10);
     if (*end != '\0') p = -1;
-    if (do_bootstrap(tox, ip, p, pk)) {
-      Str s = ev_begin("bootstrapped");
+    if (relay ? do_add_tcp_relay(tox, ip, p, pk) : do_bootstrap(tox, ip, p, pk)) {
+      Str s = ev_begin(relay ? "tcp_relay_added" : "bootstrapped");
       s_key_cstr(&s, "ip", ip);
       s_fmt(&s, ",\"port\":%ld", p);
       ev_end(&s);

@@ -7,24 +7,38 @@
  *
  * Usage: cpeer [--profile PATH] [--port N] [--name NAME] [--status-message TEXT]
  *              [--bootstrap 127.0.0.1:PORT:DHTPKHEX | [::1]:PORT:DHTPKHEX]... [--ipv6]
+ *              [--udp-off] [--tcp-port N] [--tcp-relay 127.0.0.1:PORT:PKHEX | [::1]:PORT:PKHEX]...
  *              [--accept-all] [--echo] [--verbose]
  *
  * --port N: the first UDP port tried; like c-toxcore's default 33445..33545, it then tries up to N+99
  * (the port actually bound is in the `ready` event). --profile PATH: loaded when the file exists,
  * written (atomically) on `save` and on exit.
  *
- * Always: local discovery off, UDP on, no TCP relay server, no proxy; IPv4 only unless --ipv6,
- * which enables c-toxcore's IPv6 socket (it binds [::], which the shim turns into [::1]: the peer
- * then speaks IPv6 on ::1 only). It refuses to start unless loopback-shim.so is preloaded (it looks
- * up the symbol the shim exports), because libtoxcore 0.2.18 binds 0.0.0.0 / :: and cannot be
- * told otherwise. Bootstrap nodes must be 127.0.0.1 or ::1.
+ * Always: local discovery off, no proxy; IPv4 only unless --ipv6, which enables c-toxcore's IPv6
+ * socket (it binds [::], which the shim turns into [::1]: the peer then speaks IPv6 on ::1 only).
+ * It refuses to start unless loopback-shim.so is preloaded (it looks up the symbol the shim
+ * exports), because libtoxcore 0.2.18 binds 0.0.0.0 / :: and cannot be told otherwise. Bootstrap
+ * nodes and TCP relays must be 127.0.0.1 or ::1.
+ *
+ * TCP (tox.h tox_options udp_enabled / tcp_port, tox_add_tcp_relay):
+ *   --udp-off      no UDP socket at all: a TCP-only client (Tor users run this). Its bootstrap
+ *                  nodes then only seed its onion paths (tox.c tox_bootstrap: onion_add_bs_path_node).
+ *   --tcp-port N   serve as a TCP relay on port N (Messenger.c new_messenger → TCP_server.c
+ *                  new_TCP_server, keyed by the DHT key). It listens on 0.0.0.0:N, or dual-stack
+ *                  [::]:N with --ipv6 (TCP_server.c new_listening_TCP_socket); the shim turns that
+ *                  into 127.0.0.1:N, or [::1]:N with --ipv6 (then IPv6 only: no 127.0.0.1).
+ *   --tcp-relay    a TCP relay to connect to (repeatable): IP:PORT:PK, PK its DHT key.
+ *   `ready`/`info` add "udp" (false with --udp-off), "tcp_port" (tox_self_get_tcp_port, 0 when no
+ *   relay is served) and "tcp_pk" (the relay key = tox_self_get_dht_id, only when tcp_port > 0);
+ *   friend_connection "status" is "tcp" or "udp" (TOX_CONNECTION_TCP / _UDP).
  *
  * stdout: one JSON object per line, each with "t" (ms since tox_new) and "event":
- *   ready, self_connection, friend_request, friend_added, friend_connection, friend_name,
+ *   ready, self_connection, friend_request, tcp_relay_added, friend_added, friend_connection, friend_name,
  *   friend_status_message, message, receipt, sent, flood, friends, info, saved, error, bye.
  * stdin: line commands (read without blocking the tox loop):
  *   add TOXID MESSAGE...     addnr PK                send N TEXT...      action N TEXT...
  *   sendhex N HEX            name NAME...            status TEXT...      bootstrap IP PORT DHTPK
+ *   tcprelay IP PORT PK      (tox_add_tcp_relay; event tcp_relay_added)
  *   friends                  info                    save                quit
  *   flood N COUNT SIZE       (COUNT messages of SIZE bytes to friend N, each enqueued as soon as
  *                            tox_friend_send_message accepts it; text = 8-digit sequence number
@@ -35,6 +49,7 @@
 #include "cpeer.h"
 
 #define MAX_BOOTSTRAPS 16
+#define MAX_TCP_RELAYS 16
 #define PORT_RANGE_SPAN 100 /* ports tried after --port, like c-toxcore's default 33445..33545 */
 
 /* ---------- options and global state ---------- */
@@ -55,6 +70,10 @@ bool opt_verbose = false;
 static bool opt_ipv6 = false;
 static Bootstrap bootstraps[MAX_BOOTSTRAPS];
 static int n_bootstraps = 0;
+bool opt_udp_off = false;
+static int opt_tcp_port = 0;
+static Bootstrap tcp_relays[MAX_TCP_RELAYS];
+static int n_tcp_relays = 0;
 
 struct timespec t0;
 static volatile sig_atomic_t stop_requested = 0;
@@ -72,11 +91,13 @@ static void usage(void) {
   fprintf(stderr,
           "usage: cpeer [--profile PATH] [--port N] [--name NAME] [--status-message TEXT]\n"
           "             [--bootstrap 127.0.0.1:PORT:DHTPKHEX | [::1]:PORT:DHTPKHEX]... [--ipv6]\n"
+          "             [--udp-off] [--tcp-port N] [--tcp-relay 127.0.0.1:PORT:PKHEX | [::1]:PORT:PKHEX]...\n"
           "             [--accept-all] [--echo] [--verbose]\n");
 }
 
-static bool parse_bootstrap_arg(const char *arg) {
-  if (n_bootstraps >= MAX_BOOTSTRAPS) return false;
+/* Parses IP:PORT:KEY into list[*n] (what: "bootstrap" or "TCP relay", for the refusal message). */
+static bool parse_node_arg(const char *arg, Bootstrap *list, int *n, int max, const char *what) {
+  if (*n >= max) return false;
   /* 127.0.0.1:PORT:KEY, or [::1]:PORT:KEY (an IPv6 address in brackets). */
   const char *host = arg;
   const char *host_end;
@@ -91,12 +112,12 @@ static bool parse_bootstrap_arg(const char *arg) {
     host_end = c1;
   }
   const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-  if (c1 == NULL || c2 == NULL || (size_t)(host_end - host) >= sizeof bootstraps[0].ip) return false;
-  Bootstrap *b = &bootstraps[n_bootstraps];
+  if (c1 == NULL || c2 == NULL || (size_t)(host_end - host) >= sizeof list[0].ip) return false;
+  Bootstrap *b = &list[*n];
   memcpy(b->ip, host, (size_t)(host_end - host));
   b->ip[host_end - host] = '\0';
   if (!bootstrap_address_allowed(b->ip)) {
-    fprintf(stderr, "cpeer: refusing bootstrap address %s: only 127.0.0.1 and ::1 are allowed\n", b->ip);
+    fprintf(stderr, "cpeer: refusing %s address %s: only 127.0.0.1 and ::1 are allowed\n", what, b->ip);
     exit(2);
   }
   char *end;
@@ -104,7 +125,7 @@ static bool parse_bootstrap_arg(const char *arg) {
   if (end != c2 || port < 1 || port > 65535) return false;
   b->port = (uint16_t)port;
   if (!hex_decode(b->pk, sizeof b->pk, c2 + 1)) return false;
-  n_bootstraps++;
+  (*n)++;
   return true;
 }
 
@@ -123,9 +144,21 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--name") == 0 && v) { opt_name = v; i++; }
     else if (strcmp(a, "--status-message") == 0 && v) { opt_status = v; i++; }
     else if (strcmp(a, "--bootstrap") == 0 && v) {
-      if (!parse_bootstrap_arg(v)) { fprintf(stderr, "cpeer: bad --bootstrap %s (want 127.0.0.1:PORT:DHTPKHEX or [::1]:PORT:DHTPKHEX)\n", v); return 2; }
+      if (!parse_node_arg(v, bootstraps, &n_bootstraps, MAX_BOOTSTRAPS, "bootstrap")) { fprintf(stderr, "cpeer: bad --bootstrap %s (want 127.0.0.1:PORT:DHTPKHEX or [::1]:PORT:DHTPKHEX)\n", v); return 2; }
       i++;
     }
+    else if (strcmp(a, "--tcp-relay") == 0 && v) {
+      if (!parse_node_arg(v, tcp_relays, &n_tcp_relays, MAX_TCP_RELAYS, "TCP relay")) { fprintf(stderr, "cpeer: bad --tcp-relay %s (want 127.0.0.1:PORT:PKHEX or [::1]:PORT:PKHEX)\n", v); return 2; }
+      i++;
+    }
+    else if (strcmp(a, "--tcp-port") == 0 && v) {
+      char *end;
+      long p = strtol(v, &end, 10);
+      if (*end != '\0' || p < 1 || p > 65535) { usage(); return 2; }
+      opt_tcp_port = (int)p;
+      i++;
+    }
+    else if (strcmp(a, "--udp-off") == 0) opt_udp_off = true;
     else if (strcmp(a, "--accept-all") == 0) opt_accept_all = true;
     else if (strcmp(a, "--echo") == 0) opt_echo = true;
     else if (strcmp(a, "--verbose") == 0) opt_verbose = true;
@@ -150,10 +183,10 @@ int main(int argc, char **argv) {
   struct Tox_Options *opts = tox_options_new(NULL);
   if (opts == NULL) return 1;
   tox_options_set_ipv6_enabled(opts, opt_ipv6);
-  tox_options_set_udp_enabled(opts, true);
+  tox_options_set_udp_enabled(opts, !opt_udp_off);
   tox_options_set_local_discovery_enabled(opts, false);
   tox_options_set_proxy_type(opts, TOX_PROXY_TYPE_NONE);
-  tox_options_set_tcp_port(opts, 0);
+  tox_options_set_tcp_port(opts, (uint16_t)opt_tcp_port);
   if (opt_port != 0) {
     int end = opt_port + PORT_RANGE_SPAN - 1;
     tox_options_set_start_port(opts, (uint16_t)opt_port);
@@ -191,6 +224,11 @@ int main(int argc, char **argv) {
     char pkhex[2 * TOX_PUBLIC_KEY_SIZE + 1];
     hex_encode(pkhex, bootstraps[i].pk, sizeof bootstraps[i].pk);
     do_bootstrap(tox, bootstraps[i].ip, bootstraps[i].port, pkhex);
+  }
+  for (int i = 0; i < n_tcp_relays; i++) {
+    char pkhex[2 * TOX_PUBLIC_KEY_SIZE + 1];
+    hex_encode(pkhex, tcp_relays[i].pk, sizeof tcp_relays[i].pk);
+    do_add_tcp_relay(tox, tcp_relays[i].ip, tcp_relays[i].port, pkhex);
   }
 
   int status = 0;

@@ -175,6 +175,13 @@ void emit_identity(Tox *tox, const char *event) {
   s_key_hex(&s, "pk", pk, sizeof pk);
   s_key_hex(&s, "dhtpk", dht, sizeof dht);
   s_fmt(&s, ",\"port\":%u", perr == TOX_ERR_GET_PORT_OK ? (unsigned)port : 0u);
+  /* TCP: whether UDP is on, the TCP relay port this peer serves (0: none) and, when it serves one,
+   * the relay's key, which is the DHT key (Messenger.c new_messenger passes the DHT secret key). */
+  Tox_Err_Get_Port terr;
+  uint16_t tcp_port = tox_self_get_tcp_port(tox, &terr);
+  if (terr != TOX_ERR_GET_PORT_OK) tcp_port = 0;
+  s_fmt(&s, ",\"udp\":%s,\"tcp_port\":%u", opt_udp_off ? "false" : "true", (unsigned)tcp_port);
+  if (tcp_port != 0) s_key_hex(&s, "tcp_pk", dht, sizeof dht);
   /* The library actually loaded (0.2.18 from Debian, or another version under a prefix). */
   s_fmt(&s, ",\"toxcore\":\"%u.%u.%u\"", (unsigned)tox_version_major(), (unsigned)tox_version_minor(), (unsigned)tox_version_patch());
   size_t nlen = tox_self_get_name_size(tox);

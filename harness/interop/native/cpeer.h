@@ -34,6 +34,8 @@ extern const char *opt_profile;
 extern bool opt_accept_all;
 extern bool opt_echo;
 extern bool opt_verbose;
+/* --udp-off: a TCP-only client (no UDP socket). */
+extern bool opt_udp_off;
 /* tox_new's time: "t" of every event counts from here. */
 extern struct timespec t0;
 /* Set by the quit command; the main loop ends. */
@@ -104,6 +106,8 @@ void emit_friends(Tox *tox);
 /* Whether a bootstrap address is allowed by the network rule: exactly 127.0.0.1 or ::1. */
 bool bootstrap_address_allowed(const char *ip);
 bool do_bootstrap(Tox *tox, const char *ip, long port, const char *pkhex);
+/* tox_add_tcp_relay under the same network rule (pkhex: the relay's DHT key). */
+bool do_add_tcp_relay(Tox *tox, const char *ip, long port, const char *pkhex);
 /* Enqueues flood messages until done or the send queue refuses one (then the next loop retries). */
 void flood_step(Tox *tox);
 /* Reads whatever stdin has without blocking; handles complete lines. Returns false on EOF. */
