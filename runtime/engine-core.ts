@@ -34,13 +34,14 @@ import { AnnounceServer } from './onion/announce-server.js';
 import { OnionClient } from './onion/client.js';
 import type { OnionContext, OnionFact } from './onion/context.js';
 import { OnionRelay } from './onion/relay.js';
-import type { LayerContext, Reports } from './layer.js';
+import type { LayerContext, Reports, TimedLayer } from './layer.js';
 import type { Random } from './random.js';
 import { actorKeys, FAMILIES, lastKeyPart } from './actor-keys.js';
 import { FriendIndex } from './friend-index.js';
 import { routeFact } from './fact-routes.js';
 import { routeOutput } from './routes.js';
 import type { Transmit } from './tox-engine.js';
+import { DEFAULT_MAX_STREAMS, StreamTable, type StreamOwner } from './tcp/streams.js';
 
 export interface EngineOptions {
   readonly crypto: Crypto;
@@ -65,6 +66,23 @@ export interface EngineOptions {
    * instead (the UDP adapter does, from its socket). One announce task runs per family.
    */
   readonly families?: readonly IpFamily[];
+  /** Serve as a TCP relay for other nodes (the adapter listens; `toxstate node --tcp-port`). Default false. */
+  readonly tcpServer?: boolean;
+  /**
+   * Use UDP (default true). With `false` the node sends no datagram at all and reaches the
+   * network through TCP relays only (c-toxcore's udp_enabled = false; `toxstate node --udp-off`).
+   */
+  readonly udp?: boolean;
+  /** Bound on TCP streams at once, both ways (default DEFAULT_MAX_STREAMS). */
+  readonly maxStreams?: number;
+}
+
+/** What the engine needs of the TCP relay server layer (runtime/tcp/server.ts). */
+export interface TcpServerLayer extends StreamOwner, TimedLayer {
+  /** Whether another client connection may be accepted (its own bound). */
+  canAccept(): boolean;
+  /** A client connected to our TCP port; its stream is `id`. */
+  onAccepted(id: number, from: IpPort): void;
 }
 
 /** The families given, as a set (at least one: an engine that reaches nothing is a mistake). */
@@ -93,6 +111,14 @@ export abstract class EngineCore {
   readonly messenger: Messenger;
   readonly epochMs: number;
   readonly serveOnion: boolean;
+  /** Whether the node uses UDP at all (EngineOptions.udp). */
+  readonly udpEnabled: boolean;
+  /** Whether the node serves as a TCP relay (EngineOptions.tcpServer). */
+  readonly servesTcp: boolean;
+  /** The node's TCP streams (relay connections both ways), sans-IO: runtime/tcp/streams.ts. */
+  readonly streams: StreamTable;
+  /** The TCP relay we serve (runtime/tcp/server.ts), null unless EngineOptions.tcpServer. */
+  readonly tcpServer: TcpServerLayer | null = null;
   nospam: Bytes;
   name: string;
   statusMessage: string;
@@ -123,6 +149,9 @@ export abstract class EngineCore {
     this.statusMessage = opts.statusMessage ?? '';
     this.epochMs = opts.epochMs ?? 0;
     this.serveOnion = opts.serveOnion ?? true;
+    this.udpEnabled = opts.udp ?? true;
+    this.servesTcp = opts.tcpServer ?? false;
+    this.streams = new StreamTable(opts.maxStreams ?? DEFAULT_MAX_STREAMS);
     this.familySet = familiesOf(opts.families ?? ['ipv4']);
     this.journal = new Journal(opts.journalCapacity ?? 100_000, opts.journalContext ?? true);
     this.actors = new Actors(this.journal);
@@ -237,6 +266,7 @@ export abstract class EngineCore {
    * has one address); one of a family the node cannot reach is dropped and counted.
    */
   send(to: IpPort, data: Bytes): void {
+    if (!this.udpEnabled) return this.drop('tx_udp_off');
     const dest = unmapIpv4(to);
     if (!this.familySet.has(dest.family)) return this.drop(`tx_${dest.family}_unreachable`);
     this.counters.inc('tx.datagrams');

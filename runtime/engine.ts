@@ -22,7 +22,7 @@ import type { LayerDeadline, TimedLayer } from './layer.js';
 import { actorKeys, FAMILIES } from './actor-keys.js';
 import { dispatchDatagram } from './dispatch.js';
 import { EngineCore, familiesOf, type EngineOptions } from './engine-core.js';
-import type { ToxEngine, Transmit } from './tox-engine.js';
+import type { StreamOp, ToxEngine, Transmit } from './tox-engine.js';
 import { PUBLIC_KEY_SIZE_BYTES } from '../protocol/crypto.js';
 import { MAX_NAME_LENGTH_BYTES, MAX_ONION_FRIEND_REQUEST_MESSAGE_BYTES, MAX_STATUSMESSAGE_LENGTH_BYTES } from '../protocol/messenger/index.js';
 import { NOSPAM_SIZE_BYTES } from '../protocol/tox-id.js';
@@ -113,6 +113,42 @@ export class Engine extends EngineCore implements ToxEngine {
     dispatchDatagram(this, from, data);
   }
 
+  handleStreamOpened(now: number, id: number): void {
+    this.now = Math.max(this.now, now);
+    this.guarded(() => this.streams.opened(id));
+    this.flush();
+  }
+
+  handleStreamData(now: number, id: number, data: Bytes): void {
+    this.now = Math.max(this.now, now);
+    this.counters.inc('rx.stream_bytes', data.length);
+    this.guarded(() => this.streams.data(id, data));
+    this.flush();
+  }
+
+  handleStreamClosed(now: number, id: number): void {
+    this.now = Math.max(this.now, now);
+    this.guarded(() => this.streams.closed(id));
+    this.flush();
+  }
+
+  acceptStream(now: number, from: IpPort): number | null {
+    this.now = Math.max(this.now, now);
+    const server = this.servesTcp ? this.tcpServer : null;
+    if (server === null || !server.canAccept()) {
+      this.drop('tcp_server.refused');
+      return null;
+    }
+    const id = this.streams.accept(unmapIpv4(from), server);
+    if (id === null) {
+      this.drop('tcp_server.streams_full');
+      return null;
+    }
+    this.guarded(() => server.onAccepted(id, unmapIpv4(from)));
+    this.flush();
+    return id;
+  }
+
   handleTimeout(now: number): void {
     this.now = Math.max(this.now, now);
     for (let round = 0; round < 64; round++) {
@@ -133,7 +169,9 @@ export class Engine extends EngineCore implements ToxEngine {
   }
 
   private layers(): TimedLayer[] {
-    return [this.dht, this.relay, this.announceServer, this.onion, this.netCrypto, this.messenger];
+    const layers: TimedLayer[] = [this.dht, this.relay, this.announceServer, this.onion, this.netCrypto, this.messenger];
+    if (this.tcpServer !== null) layers.push(this.tcpServer);
+    return layers;
   }
 
   // ---- commands --------------------------------------------------------------------------
@@ -367,6 +405,10 @@ export class Engine extends EngineCore implements ToxEngine {
     const t = this.transmits;
     this.transmits = [];
     return t;
+  }
+
+  takeStreamOps(): StreamOp[] {
+    return this.streams.take();
   }
 
   takeEvents(): AppEvent[] {

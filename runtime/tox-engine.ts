@@ -15,6 +15,9 @@ import type { Journal } from './journal.js';
 import type { LayerDeadline } from './layer.js';
 import type { AutoAcceptOptions } from './messenger/auto-accept.js';
 import type { MessageKind, SendMessageResult } from './messenger/messenger.js';
+import type { StreamOp } from './tcp/streams.js';
+
+export type { StreamOp } from './tcp/streams.js';
 
 /** A datagram the engine wants sent. */
 export interface Transmit {
@@ -65,6 +68,18 @@ export interface ToxEngine {
   readonly families: readonly IpFamily[];
   handleDatagram(now: number, from: IpPort, data: Bytes): void;
   handleTimeout(now: number): void;
+  /** An outbound TCP stream (a `StreamOp` open) connected. */
+  handleStreamOpened(now: number, id: number): void;
+  /** Bytes arrived on a TCP stream, in order. */
+  handleStreamData(now: number, id: number, data: Bytes): void;
+  /** A TCP stream ended: closed by the peer, an error, or a connect that failed. */
+  handleStreamClosed(now: number, id: number): void;
+  /**
+   * A connection arrived on the node's TCP server port (EngineOptions.tcpServer): its stream id,
+   * or null when the engine refuses it (no relay served, or at its connection bound); the adapter
+   * then closes the socket.
+   */
+  acceptStream(now: number, from: IpPort): number | null;
 
   // ---- commands
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void;
@@ -85,6 +100,8 @@ export interface ToxEngine {
 
   // ---- outputs
   takeTransmits(): Transmit[];
+  /** TCP streams to open, bytes to write, streams to close (relay connections, both ways). */
+  takeStreamOps(): StreamOp[];
   takeEvents(): AppEvent[];
   /** When to call `handleTimeout` next, and why. */
   nextDeadline(): LayerDeadline | null;
