@@ -9,6 +9,7 @@
  * | `CRYPTO_PAYLOAD_ID` | first byte of a net_crypto data payload            | net_crypto.h, friend_connection.h, Messenger.h `PACKET_ID_*` |
  * | `DHT_REQUEST_ID`    | request id inside a DHT request 0x20               | DHT.h `CRYPTO_PACKET_*`               |
  * | `ONION_DATA_ID`     | type byte of onion data (inside 0x85/0x86)         | onion_client.h `ONION_DATA_*`         |
+ * | `TCP_PACKET_ID`     | first plaintext byte of a TCP relay frame          | TCP_common.h `TCP_PACKET_*`           |
  *
  * The UDP packet ids are docs/protocol.md §2.7. Serialized form (every UDP packet):
  *
@@ -92,6 +93,27 @@ export const DHT_REQUEST_ID = {
 export const ONION_DATA_ID = {
   friend_request: DHT_REQUEST_ID.friend_request, // ONION_DATA_FRIEND_REQ = CRYPTO_PACKET_FRIEND_REQ (onion_client.h)
   dht_pk: DHT_REQUEST_ID.dht_pk, // ONION_DATA_DHTPK = CRYPTO_PACKET_DHTPK (onion_client.h)
+} as const;
+
+/**
+ * TCP relay packet ids (docs/protocol.md §14.3): the first plaintext byte of a TCP relay frame
+ * (TCP_common.h `TCP_PACKET_*`). A first byte of 16 or more (`NUM_RESERVED_PORTS`,
+ * protocol/tcp/constants.ts) is a route id, not a packet id. 10 and 11 (forwarding) are
+ * recognised but not used by toxstate.
+ */
+export const TCP_PACKET_ID = {
+  routing_request: 0, // TCP_PACKET_ROUTING_REQUEST
+  routing_response: 1, // TCP_PACKET_ROUTING_RESPONSE
+  connection_notification: 2, // TCP_PACKET_CONNECTION_NOTIFICATION
+  disconnect_notification: 3, // TCP_PACKET_DISCONNECT_NOTIFICATION
+  ping: 4, // TCP_PACKET_PING
+  pong: 5, // TCP_PACKET_PONG
+  oob_send: 6, // TCP_PACKET_OOB_SEND
+  oob_recv: 7, // TCP_PACKET_OOB_RECV
+  onion_request: 8, // TCP_PACKET_ONION_REQUEST
+  onion_response: 9, // TCP_PACKET_ONION_RESPONSE
+  forward_request: 10, // TCP_PACKET_FORWARD_REQUEST
+  forwarding: 11, // TCP_PACKET_FORWARDING
 } as const;
 
 const KIND_BY_ID: ReadonlyMap<number, PacketKind> = new Map(

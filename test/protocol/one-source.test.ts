@@ -2,7 +2,8 @@
  * One source for each fact (issue 14), checked on the sources:
  *
  * - Every packet id is defined once, in a table of protocol/packet-ids.ts (`PACKET_ID`,
- *   `CRYPTO_PAYLOAD_ID`, `DHT_REQUEST_ID`, `ONION_DATA_ID`; one table per id space, the "role").
+ *   `CRYPTO_PAYLOAD_ID`, `DHT_REQUEST_ID`, `ONION_DATA_ID`, `TCP_PACKET_ID`; one table per id
+ *   space, the "role").
  *   Within a table no two names share a value, and no other exported constant of protocol/ names
  *   an id: a scalar or table whose name says it is an id (`…_ID`, `…_IDS`, `PACKET_ID_…`,
  *   `NET_PACKET_…`; sizes and ranges aside) is a second name for a table entry, or an id kept
@@ -127,9 +128,9 @@ async function scanProtocol(): Promise<{ tables: Map<string, Record<string, numb
 }
 
 describe('one source for each fact', () => {
-  it('packet-ids.ts has the four id tables, and no table names one value twice', async () => {
+  it('packet-ids.ts has the five id tables, and no table names one value twice', async () => {
     const { tables } = await scanProtocol();
-    expect([...tables.keys()].sort()).toEqual(['CRYPTO_PAYLOAD_ID', 'DHT_REQUEST_ID', 'ONION_DATA_ID', 'PACKET_ID']);
+    expect([...tables.keys()].sort()).toEqual(['CRYPTO_PAYLOAD_ID', 'DHT_REQUEST_ID', 'ONION_DATA_ID', 'PACKET_ID', 'TCP_PACKET_ID']);
     const twice: string[] = [];
     for (const [table, entries] of tables) {
       const byValue = new Map<number, string[]>();
