@@ -11,6 +11,12 @@ interface Identity {
   readonly pk: string;
   readonly dhtpk: string;
   readonly port: number;
+  /** false when the peer runs with `udpOff` (a TCP-only client). */
+  readonly udp?: boolean;
+  /** The TCP relay port it serves (tox_self_get_tcp_port); 0 when it serves none. */
+  readonly tcp_port?: number;
+  /** Its TCP relay's public key (= its DHT key); present only when tcp_port > 0. */
+  readonly tcp_pk?: string;
   /** The libtoxcore version loaded (tox_version_major/minor/patch), e.g. "0.2.18". */
   readonly toxcore?: string;
   readonly name: string;
@@ -67,6 +73,7 @@ export type CPeerEvent =
     }
   | { readonly event: 'saved'; readonly t: number; readonly path: string; readonly bytes: number }
   | { readonly event: 'bootstrapped'; readonly t: number; readonly ip: string; readonly port: number }
+  | { readonly event: 'tcp_relay_added'; readonly t: number; readonly ip: string; readonly port: number }
   | { readonly event: 'error'; readonly t: number; readonly what: string; readonly detail?: string; readonly code?: number }
   | { readonly event: 'bye'; readonly t: number };
 
@@ -89,6 +96,7 @@ const EVENT_NAMES: ReadonlySet<string> = new Set<CPeerEventName>([
   'friends',
   'saved',
   'bootstrapped',
+  'tcp_relay_added',
   'error',
   'bye',
 ]);

@@ -8,11 +8,15 @@
  * - Availability and building (`interopAvailability()`, `buildNative()`) are in native-build.ts,
  *   the /proc socket reader in proc-udp.ts, the shim probe in shim-probe.ts.
  *
+ * - TCP: `udpOff` (a TCP-only client), `tcpPort` (serve a TCP relay; `tcpRelayOf(peer)` gives its
+ *   port and key), `tcpRelays` (connect to relays; tox.h tox_add_tcp_relay).
+ *
  * Network rule: cpeer runs with local discovery off, IPv4 only (IPv6 on ::1 with `ipv6`),
- * bootstrap to 127.0.0.1 or ::1 only, and the shim rebinds wildcard binds to 127.0.0.1 / ::1 and
- * swallows any non-loopback send.
+ * bootstrap and TCP relays on 127.0.0.1 or ::1 only, and the shim rebinds wildcard binds (UDP and
+ * the TCP relay's listen socket) to 127.0.0.1 / ::1 and swallows any non-loopback send or connect.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseEventLine, type CPeerEvent, type CPeerEventName, type EventOf } from './cpeer-events.js';
 import { buildCPeerAt, buildNative, tail } from './native-build.js';
@@ -55,6 +59,31 @@ export interface CPeerOptions {
   readonly dropRecvPermille?: number;
   /** Seed of the shim's loss PRNG (TOXSTATE_SHIM_SEED), for repeatable loss. */
   readonly shimSeed?: number;
+  /** No UDP socket at all (tox_options udp_enabled false): a TCP-only client, reachable only through TCP relays. */
+  readonly udpOff?: boolean;
+  /**
+   * Serve as a TCP relay on this port (tox_options tcp_port). The shim puts the listen socket on
+   * 127.0.0.1, or on ::1 only when `ipv6` is set (`tcpRelayOf` says which).
+   */
+  readonly tcpPort?: number;
+  /** TCP relays to connect to (tox_add_tcp_relay); `pk` is the relay's DHT key (`tcpRelayOf(relay).pk`). */
+  readonly tcpRelays?: readonly TcpRelay[];
+}
+
+/** A TCP relay as cpeer's `--tcp-relay` takes it (127.0.0.1 unless `ip` says ::1). */
+export interface TcpRelay {
+  readonly port: number;
+  readonly pk: string;
+  readonly ip?: '127.0.0.1' | '::1';
+}
+
+/** The TCP relay a peer started with `tcpPort` serves, from its `ready` event; throws when it serves none. */
+export function tcpRelayOf(peer: CPeer): Required<TcpRelay> {
+  const id = peer.identity;
+  if (id.tcp_port === undefined || id.tcp_port === 0 || id.tcp_pk === undefined) {
+    throw new Error(`${peer.label}: serves no TCP relay (start it with tcpPort; ready: tcp_port ${String(id.tcp_port)})`);
+  }
+  return { port: id.tcp_port, pk: id.tcp_pk, ip: peer.options.ipv6 === true ? '::1' : '127.0.0.1' };
 }
 
 export interface ExitInfo {
@@ -127,6 +156,9 @@ export class CPeer {
     if (options.statusMessage !== undefined) args.push('--status-message', options.statusMessage);
     for (const b of options.bootstrap ?? []) args.push('--bootstrap', b.ip === '::1' ? `[::1]:${b.port}:${b.dhtpk}` : `127.0.0.1:${b.port}:${b.dhtpk}`);
     if (options.ipv6 === true) args.push('--ipv6');
+    if (options.udpOff === true) args.push('--udp-off');
+    if (options.tcpPort !== undefined) args.push('--tcp-port', String(options.tcpPort));
+    for (const r of options.tcpRelays ?? []) args.push('--tcp-relay', r.ip === '::1' ? `[::1]:${r.port}:${r.pk}` : `127.0.0.1:${r.port}:${r.pk}`);
     if (options.acceptAll === true) args.push('--accept-all');
     if (options.echo === true) args.push('--echo');
     if (options.verbose === true) args.push('--verbose');
@@ -235,6 +267,11 @@ export class CPeer {
     return e.id;
   }
 
+  /** Adds a TCP relay at run time (the `tcprelay` command, tox_add_tcp_relay); loopback only. */
+  async addTcpRelay(relay: TcpRelay): Promise<void> {
+    await this.request(`tcprelay ${relay.ip ?? '127.0.0.1'} ${relay.port} ${relay.pk}`, 'tcp_relay_added');
+  }
+
   /** Asks for `info` (identity, connection, shim counters). */
   info(): Promise<EventOf<'info'>> {
     return this.request('info', 'info');
@@ -266,6 +303,38 @@ export class CPeer {
   }
 }
 
+/** A TCP port that was free on `host` a moment ago (the kernel's pick; another process may take it before it is used). */
+export function freeTcpPort(host: '127.0.0.1' | '::1' = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts a peer that serves a TCP relay on a free loopback port (`options.tcpPort` unless given).
+ * c-toxcore's tox_new fails when the port is taken (Messenger.c new_messenger), so a lost race
+ * for the port is retried with another one, up to `attempts` times.
+ */
+export async function startTcpRelay(options: CPeerOptions = {}, attempts = 3): Promise<CPeer> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const tcpPort = options.tcpPort ?? (await freeTcpPort(options.ipv6 === true ? '::1' : '127.0.0.1'));
+    try {
+      return await CPeer.start({ label: 'relay', ...options, tcpPort });
+    } catch (e) {
+      last = e;
+      if (options.tcpPort !== undefined) break;
+    }
+  }
+  throw last;
+}
+
 /** Closes every peer still running (for afterAll/afterEach). */
 export async function closeAllPeers(graceMs = CLOSE_GRACE_MS): Promise<void> {
   await Promise.all([...live].map((p) => p.close(graceMs)));
@@ -294,20 +363,22 @@ export async function startPeers(n: number, options: (i: number) => CPeerOptions
 
 /**
  * `from` sends a friend request to `to` (which must run with acceptAll); resolves when both report
- * the friend connection as UDP, with each side's time since its own tox_new.
+ * the friend connection over `path` (UDP unless told; 'tcp' for peers that meet through a TCP
+ * relay), with each side's time since its own tox_new.
  */
 export async function befriendByRequest(
   from: CPeer,
   to: CPeer,
   message = 'toxstate interop friend request',
   timeoutMs = DEFAULT_WAIT_MS,
+  path: 'udp' | 'tcp' = 'udp',
 ): Promise<{ fromFriend: number; toFriend: number; fromOnlineT: number; toOnlineT: number }> {
   if (to.options.acceptAll !== true) throw new Error(`${to.label} must run with acceptAll`);
   const added = await from.request(`add ${to.identity.toxid} ${message}`, 'friend_added');
   const accepted = await to.waitForEvent('friend_added', (e) => e.pk === from.identity.pk, timeoutMs);
   const [a, b] = await Promise.all([
-    from.waitForEvent('friend_connection', (e) => e.friend === added.friend && e.status === 'udp', timeoutMs),
-    to.waitForEvent('friend_connection', (e) => e.friend === accepted.friend && e.status === 'udp', timeoutMs),
+    from.waitForEvent('friend_connection', (e) => e.friend === added.friend && e.status === path, timeoutMs),
+    to.waitForEvent('friend_connection', (e) => e.friend === accepted.friend && e.status === path, timeoutMs),
   ]);
   return { fromFriend: added.friend, toFriend: accepted.friend, fromOnlineT: a.t, toOnlineT: b.t };
 }
