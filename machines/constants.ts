@@ -97,3 +97,21 @@ export const FRIEND_REQUEST_TIMEOUT_MS = 5 * SECOND_MS;
  * c-toxcore never stops doubling, toxstate stops at one hour.
  */
 export const FRIEND_REQUEST_MAX_TIMEOUT_MS = 3600 * SECOND_MS;
+
+// ---- TCP relay connections (tcpRelay; c-toxcore TCP_client.h, TCP_connection.h) -------------
+
+/** TCP_CONNECTION_TIMEOUT: from opening the socket to a confirmed connection. */
+export const TCP_CONNECTION_TIMEOUT_MS = 10 * SECOND_MS;
+/** TCP_PING_FREQUENCY: a confirmed connection pings the relay this often. */
+export const TCP_PING_FREQUENCY_MS = 30 * SECOND_MS;
+/** TCP_PING_TIMEOUT: the pong must arrive within this. */
+export const TCP_PING_TIMEOUT_MS = 10 * SECOND_MS;
+/** TCP_CONNECTION_ANNOUNCE_TIMEOUT: a relay used only by direct friends sleeps this long after confirming. */
+export const TCP_CONNECTION_ANNOUNCE_TIMEOUT_MS = TCP_CONNECTION_TIMEOUT_MS;
+/**
+ * toxstate's choice (c-toxcore drops a relay that never confirmed until it is named again): the
+ * first pause before retrying a relay that failed, doubling with each failure up to RELAY_RETRY_MAX_MS.
+ */
+export const RELAY_RETRY_MIN_MS = 10 * SECOND_MS;
+/** toxstate's choice: the longest pause between attempts at a relay that keeps failing. */
+export const RELAY_RETRY_MAX_MS = 300 * SECOND_MS;

@@ -9,6 +9,7 @@
  *   dhtkeyShare    `dhtkey:<ours>:<friend>`  find the friend on the onion, send our DHT key
  *   connect        `connect:<ours>:<friend>` stale address → DHT search; fresh → handshakes
  *   friendRequest  `request:<ours>:<friend>` an outgoing friend request until accepted
+ *   tcpRelay       `relay:<relay key>`       one connection to a TCP relay (handshake, pings, sleep)
  */
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { connect, connectNextDeadline, connectOutputsByAction, type ConnectSnapshot } from './connect.js';
@@ -16,6 +17,7 @@ import { dhtkeyShare, dhtkeyShareNextDeadline, dhtkeyShareOutputsByAction, type 
 import { friendSession, friendSessionNextDeadline, friendSessionOutputsByAction, type FriendSessionSnapshot } from './friend-session.js';
 import { toxidAnnounce, toxidAnnounceNextDeadline, toxidAnnounceOutputsByAction, type ToxidAnnounceSnapshot } from './toxid-announce.js';
 import { friendRequest, friendRequestNextDeadline, friendRequestOutputsByAction, type FriendRequestSnapshot } from './friend-request.js';
+import { tcpRelay, tcpRelayNextDeadline, tcpRelayOutputsByAction, type TcpRelaySnapshot } from './tcp-relay.js';
 import type { Deadline } from './types.js';
 
 /** The machines, by name. */
@@ -25,6 +27,7 @@ export const machines = {
   dhtkeyShare,
   connect,
   friendRequest,
+  tcpRelay,
 } as const;
 
 export type MachineName = keyof typeof machines;
@@ -34,7 +37,7 @@ export interface MachineSpec {
   readonly name: MachineName;
   readonly machine: AnyStateMachine;
   /** The task key prefix of the seed (`toxid:`, `dhtkey:`, `connect:`), or null for the session. */
-  readonly taskPrefix: 'toxid' | 'dhtkey' | 'connect' | 'request' | null;
+  readonly taskPrefix: 'toxid' | 'dhtkey' | 'connect' | 'request' | 'relay' | null;
   readonly nextDeadline: (snapshot: AnyMachineSnapshot) => Deadline | null;
   /** Named action → the output type it emits. */
   readonly outputsByAction: Readonly<Record<string, string>>;
@@ -76,6 +79,13 @@ export const machineSpecs: Readonly<Record<MachineName, MachineSpec>> = {
     nextDeadline: (s) => friendRequestNextDeadline(s as FriendRequestSnapshot),
     outputsByAction: friendRequestOutputsByAction,
   },
+  tcpRelay: {
+    name: 'tcpRelay',
+    machine: tcpRelay,
+    taskPrefix: 'relay',
+    nextDeadline: (s) => tcpRelayNextDeadline(s as TcpRelaySnapshot),
+    outputsByAction: tcpRelayOutputsByAction,
+  },
 };
 
 export * from './types.js';
@@ -86,3 +96,4 @@ export * from './toxid-announce.js';
 export * from './dhtkey-share.js';
 export * from './connect.js';
 export * from './friend-request.js';
+export * from './tcp-relay.js';
