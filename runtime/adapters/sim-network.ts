@@ -9,7 +9,7 @@
  * a socket. A node has an IPv4 address, an IPv6 address (`addressFor6`: `[::1]:port`), or both
  * (dual-stack): its engine is started with those families, a datagram leaves from its address of
  * the destination's family, and one to a family the sender has no address of is unreachable. Besides engines, an address can be served by a plain function (`addEndpoint`: a
- * scripted peer such as an attacker).
+ * scripted peer such as an attacker). A node may sit behind a NAT (`add`'s `nat` option, sim-nat.ts).
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import { ipPortKey, unmapIpv4, type IpFamily, type IpPort } from '../../protocol/ip-port.js';
@@ -19,6 +19,7 @@ import type { Engine } from '../engine.js';
 import type { ToxEngine } from '../tox-engine.js';
 import { fromHex } from '../../protocol/bytes.js';
 import { seededRandom, type Random } from '../random.js';
+import { SimNats, type NatType, type SimNat } from './sim-nat.js';
 
 export interface LinkConditions {
   /** One-way base latency. */
@@ -75,6 +76,8 @@ export interface SimNode<E extends ToxEngine = Engine> {
   /** The node left the network for good (`remove`): its address is free again. */
   removed: boolean;
   readonly events: Array<AppEvent & { node: number }>;
+  /** The NAT in front of the node (`add`'s `nat` option; sim-nat.ts), if any. */
+  nat?: SimNat;
 }
 
 interface Flight {
@@ -176,6 +179,8 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   private readonly endpoints = new Map<string, { endpoint: SimEndpoint; handler: SimEndpointHandler }>();
   private seq = 0;
   private readonly maxInFlight: number;
+  /** The NATs in front of nodes (sim-nat.ts). */
+  readonly nats = new SimNats();
   /** Keep each node's app events in `node.events` (tests read them; big simulations turn it off). */
   recordEvents = true;
 
@@ -226,7 +231,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
    * Attaches an engine and starts it at the current virtual time with the families of its
    * address(es): one address (default addressFor(id), IPv4), or a node's addresses by family.
    */
-  add(engine: E, address?: IpPort | SimAddresses): SimNode<E> {
+  add(engine: E, address?: IpPort | SimAddresses, opts: { nat?: NatType } = {}): SimNode<E> {
     const id = this.nodesById.length;
     const addresses = toAddresses(address ?? SimNetwork.addressFor(id));
     const at = addresses.ipv4 ?? addresses.ipv6!;
@@ -249,6 +254,8 @@ export class SimNetwork<E extends ToxEngine = Engine> {
       events: [],
     };
     this.nodesById.push(node);
+    const nat = addresses.ipv4 ? this.nats.attach(opts.nat ?? 'none', addresses.ipv4) : undefined;
+    if (nat) node.nat = nat;
     for (const a of addressList(addresses)) this.byAddress.set(ipPortKey(a), node);
     engine.start(this.now, { families: addressList(addresses).map((a) => a.family) });
     this.pump(node);
@@ -259,8 +266,8 @@ export class SimNetwork<E extends ToxEngine = Engine> {
    * A node joins a running network: its engine is added and bootstrapped to `via` (nodes
    * already on the network, by address and DHT key), and its outputs go out at once.
    */
-  join(engine: E, via: readonly SimNode<E>[], address?: IpPort | SimAddresses): SimNode<E> {
-    const node = this.add(engine, address);
+  join(engine: E, via: readonly SimNode<E>[], address?: IpPort | SimAddresses, opts: { nat?: NatType } = {}): SimNode<E> {
+    const node = this.add(engine, address, opts);
     for (const v of via) {
       // Through an address of a family both have (the newcomer's IPv4 first).
       const at = (node.addresses.ipv4 && v.addresses.ipv4) ?? (node.addresses.ipv6 && v.addresses.ipv6);
@@ -327,7 +334,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   /** Replaces a node's engine (a restart: new engine, same or new address); the old node is removed. */
   replace(node: SimNode<E>, engine: E, address?: IpPort | SimAddresses): SimNode<E> {
     this.remove(node);
-    return this.add(engine, address ?? node.addresses);
+    return this.add(engine, address ?? node.addresses, { nat: node.nat?.type ?? 'none' });
   }
 
   /** After commands given to engines directly (outside an input): move their outputs onto the network. */
@@ -356,7 +363,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
       this.stats.unreachable++;
       return;
     }
-    this.transmitFrom(source, from.extraLoss, to, data, from.extraLatencyMs);
+    this.transmitFrom(from.nat ? from.nat.outbound(this.now, source, to) : source, from.extraLoss, to, data, from.extraLatencyMs);
   }
 
   private transmitFrom(fromAddress: IpPort, fromExtraLoss: number, to: IpPort, data: Bytes, fromExtraLatencyMs = 0): void {
@@ -424,14 +431,16 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   }
 
   private deliverFlight(f: Flight): void {
-    const node = this.byAddress.get(f.to);
+    const natTo = this.nats.inbound(this.now, f.from, f.to); // sim-nat.ts: a NAT's public address → its node's private one
+    if (natTo === null) return void this.stats.unreachable++;
+    const node = this.byAddress.get(natTo ?? f.to);
     const raw = node === undefined ? this.endpoints.get(f.to) : undefined;
     if (raw !== undefined) {
       this.stats.delivered++;
       raw.handler(this.now, f.from, f.data, raw.endpoint);
       return;
     }
-    const sender = this.byAddress.get(ipPortKey(f.from));
+    const sender = this.byAddress.get(this.nats.privateOf(f.from) ?? ipPortKey(f.from));
     if (!node || !node.up || node.suspendedUntil !== null || (sender && sender.group !== node.group)) {
       this.stats.unreachable++;
       return;
