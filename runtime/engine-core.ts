@@ -42,6 +42,7 @@ import { routeFact } from './fact-routes.js';
 import { routeOutput } from './routes.js';
 import type { Transmit } from './tox-engine.js';
 import { DEFAULT_MAX_STREAMS, StreamTable, type StreamOwner } from './tcp/streams.js';
+import { TcpServer, type TcpServerOptions } from './tcp/server.js';
 
 export interface EngineOptions {
   readonly crypto: Crypto;
@@ -75,6 +76,8 @@ export interface EngineOptions {
   readonly udp?: boolean;
   /** Bound on TCP streams at once, both ways (default DEFAULT_MAX_STREAMS). */
   readonly maxStreams?: number;
+  /** The TCP relay server's bounds (runtime/tcp/server.ts: connections at once, relayed bytes per second per connection). */
+  readonly tcpServerLimits?: TcpServerOptions;
 }
 
 /** What the engine needs of the TCP relay server layer (runtime/tcp/server.ts). */
@@ -118,7 +121,7 @@ export abstract class EngineCore {
   /** The node's TCP streams (relay connections both ways), sans-IO: runtime/tcp/streams.ts. */
   readonly streams: StreamTable;
   /** The TCP relay we serve (runtime/tcp/server.ts), null unless EngineOptions.tcpServer. */
-  readonly tcpServer: TcpServerLayer | null = null;
+  readonly tcpServer: TcpServerLayer | null;
   nospam: Bytes;
   name: string;
   statusMessage: string;
@@ -169,6 +172,7 @@ export abstract class EngineCore {
       { dht: this.dht, hostOf: hostKey, friend: (pkHex: string) => this.friends.get(pkHex) },
     );
     this.relay = new OnionRelay(onionContext);
+    this.tcpServer = this.servesTcp ? this.createTcpServer(opts.tcpServerLimits) : null;
     this.announceServer = new AnnounceServer(onionContext);
     this.onion = new OnionClient(onionContext);
     this.netCrypto = new NetCrypto(
@@ -196,6 +200,19 @@ export abstract class EngineCore {
       ),
     );
     for (const f of opts.friends ?? []) this.friends.add(f);
+  }
+
+  /** The TCP relay server (EngineOptions.tcpServer): DHT key pair, our streams, the onion relay as first hop. */
+  private createTcpServer(limits: TcpServerOptions | undefined): TcpServer {
+    const server = new TcpServer(
+      Object.assign(
+        this.layerContext<never>(() => undefined),
+        { streams: this.streams, onion: this.serveOnion ? this.relay : null },
+      ),
+      limits,
+    );
+    if (this.serveOnion) this.relay.onTcpResponse((source, data) => server.onionResponse(source, data));
+    return server;
   }
 
   get selfHex(): string {
