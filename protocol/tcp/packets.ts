@@ -89,7 +89,8 @@ function requireBytes(what: string, b: Bytes, n: number): void {
 
 /**
  * The plaintext of one frame. Throws RangeError on what cannot be put on the wire at all: wrong
- * key or ping-id lengths, route ids out of range, OOB data outside 1..1024 (oobSend, as c-toxcore
+ * key or ping-id lengths, route ids out of range (data and disconnect 16..255, the others
+ * 0..255), OOB data outside 1..1024 (oobSend, as c-toxcore
  * send_oob_packet) or empty (oobRecv), or a packet longer than 2032 bytes (one frame).
  */
 export function encodeTcpPacket(p: TcpPacket): Bytes {
@@ -105,7 +106,8 @@ export function encodeTcpPacket(p: TcpPacket): Bytes {
       w.u8(TCP_PACKET_ID.routing_response).u8(p.connectionId).bytes(p.publicKey);
       break;
     case 'connectNotification':
-      requireRouteId('connectNotification', p.connectionId, NUM_RESERVED_PORTS);
+      // Any byte: the relay takes (and ignores) any id here; only a client insists on 16..255.
+      requireRouteId('connectNotification', p.connectionId, 0);
       w.u8(TCP_PACKET_ID.connection_notification).u8(p.connectionId);
       break;
     case 'disconnectNotification':
@@ -177,7 +179,7 @@ export function decodeTcpPacket(plain: Bytes, receiver?: TcpReceiver): Result<Tc
       if (len !== 2) return err(`tcp connect notification: length ${len}, expected 2`);
       const connectionId = r.u8();
       // The relay takes any id here and ignores the packet (TCP_server.c handle_TCP_packet).
-      if (receiver !== 'server' && connectionId < NUM_RESERVED_PORTS) return err(`tcp connect notification: connection id ${connectionId} < 16`);
+      if (receiver === 'client' && connectionId < NUM_RESERVED_PORTS) return err(`tcp connect notification: connection id ${connectionId} < 16`);
       return ok({ type: 'connectNotification', connectionId });
     }
     case TCP_PACKET_ID.disconnect_notification: {
