@@ -29,8 +29,12 @@ if (availability.ok && !available0223.ok) {
   console.log(`SKIPPED: c-toxcore 0.2.23 interop: not found at ${prefix} (${available0223.reason}); it is built from its source (harness/campaign/README.md)`);
 }
 
-/** Bound on every wait (a UDP c-toxcore pair needs ~10 s; through a relay it is of that order). */
-const WAIT_MS = 60_000;
+/**
+ * Bound on every wait. Measured on loopback: a 0.2.18 pair comes online through the relay ~9.4 s
+ * after starting; a 0.2.23 pair ~39.5 s, every run, also when both add each other without a request
+ * (so it is not the request-before-DHT-PK race; the cause is in 0.2.23 and not pinned down yet).
+ */
+const WAIT_MS = 75_000;
 
 afterAll(() => closeAllPeers());
 
@@ -109,7 +113,7 @@ async function relayPair(version: string, extra: CPeerOptions): Promise<void> {
 describe.skipIf(!availability.ok)('c-toxcore 0.2.18 TCP relay', () => {
   it('two TCP-only peers befriend through a c-toxcore relay and exchange messages both ways, connected over TCP', async () => {
     await relayPair('0.2.18', {});
-  }, 150_000);
+  }, 180_000);
 
   it('with ipv6 the relay listens on ::1 only (the shim rebinds the dual-stack wildcard listen), and --tcp-relay refuses a non-loopback address', async () => {
     const r = await startTcpRelay({ label: 'R6', ipv6: true });
@@ -145,5 +149,5 @@ describe.skipIf(!availability.ok)('c-toxcore 0.2.18 TCP relay', () => {
 describe.skipIf(!available0223.ok)('c-toxcore 0.2.23 TCP relay', () => {
   it('two TCP-only 0.2.23 peers befriend through a 0.2.23 relay and exchange messages both ways, connected over TCP', async () => {
     await relayPair('0.2.23', { toxcorePrefix: prefix });
-  }, 150_000);
+  }, 180_000);
 });
