@@ -15,12 +15,16 @@
  * - Connecting: the socket is opening; our handshake goes out the moment it connects.
  *   Unconfirmed: our handshake is out, the relay's is awaited. Both together have 10 s
  *   (TCP_CONNECTION_TIMEOUT, `kill_at`).
- * - Confirmed: a ping every 30 s (TCP_PING_FREQUENCY); no pong within 10 s (TCP_PING_TIMEOUT)
- *   drops the connection. Friend connections and the onion use it.
+ * - Confirmed: a ping at once and every 30 s after (TCP_PING_FREQUENCY; a new connection's
+ *   last_pinged is 0, so do_confirmed_TCP pings in the pass that confirms it); no pong within 10 s
+ *   (TCP_PING_TIMEOUT) drops the connection. Friend connections and the onion use it.
  * - Sleeping: every friend connection that uses this relay is direct (UDP) now and none of them
  *   needs it, it carries no onion traffic, and it has been confirmed for 10 s
  *   (TCP_CONNECTION_ANNOUNCE_TIMEOUT): the socket is closed and the relay remembered. A use that
  *   needs it again wakes it (a new connection).
+ * - A new attempt and a closed socket start with nothing riding on the relay (uses 0, no onion):
+ *   its routes died with the old connection (reconnect_, sleep_ and unsleep_tcp_relay_connection
+ *   zero lock_count, sleep_count and onion); the layer reports them again as routes come online.
  * - A confirmed relay whose connection drops reconnects at once (reconnect_tcp_relay_connection).
  *   One that never confirmed is, in c-toxcore, removed until someone names it again; toxstate
  *   instead retries it after a growing pause (RELAY_RETRY_MIN_MS doubling up to RELAY_RETRY_MAX_MS)
@@ -62,7 +66,7 @@ export interface TcpRelayContext {
   pingAt: number | null;
   /** The outstanding ping's pong is due by then. */
   pongDeadline: number | null;
-  /** Friend connections that use this relay, and how many of those are direct (sleeping) now. */
+  /** Friend connections online through this relay (lock_count), and how many of those are direct (sleeping) now (sleep_count). */
   uses: number;
   sleepingUses: number;
   /** The relay carries onion traffic (TCP_connection.c `onion`): it never sleeps. */
@@ -126,6 +130,8 @@ export function relayRetryPause(failures: number): number {
 }
 
 const ATTEMPT = { actions: ['observe', 'beginAttempt', 'openSocket'] } as const;
+/** In every state but Stopped (a root handler would reach the final state too). */
+const KEEP_USES = { actions: ['observe', 'takeUses'], description: 'What rides on the relay changed: remembered (it decides when the relay may sleep).' } as const;
 
 export const tcpRelay = setup({
   types: {
@@ -141,8 +147,8 @@ export const tcpRelay = setup({
     isPongOverdue: ({ context, event }) => event.now >= (context.pongDeadline ?? Infinity),
     isPongAwaited: ({ context }) => context.pongDeadline !== null,
     isSleepDue: ({ context, event }) => event.now >= (sleepAt(context) ?? Infinity),
-    /** The uses now include one that needs the relay (not all direct), or onion traffic. */
-    isNeededAgain: ({ event }) => event.type === 'uses' && !(event.uses === event.sleepingUses && !event.onion) && event.uses + (event.onion ? 1 : 0) > 0,
+    /** The uses now include one that needs the relay (not direct), or onion traffic. */
+    isNeededAgain: ({ event }) => event.type === 'uses' && (event.onion || event.uses > event.sleepingUses),
     isRetryDue: ({ context, event }) => event.now >= (context.retryAt ?? Infinity),
   },
   actions: {
@@ -153,22 +159,19 @@ export const tcpRelay = setup({
       pingAt: null,
       pongDeadline: null,
       retryAt: null,
+      uses: 0,
+      sleepingUses: 0,
+      onion: false,
     }),
-    confirm: assign({
-      connectDeadline: null,
-      confirmedAt: ({ event }) => event.now,
-      pingAt: ({ event }) => event.now + TCP_PING_FREQUENCY_MS,
-      pongDeadline: null,
-      failures: 0,
-    }),
+    confirm: assign({ connectDeadline: null, confirmedAt: ({ event }) => event.now, failures: 0 }),
     armPong: assign({
       pingAt: ({ event }) => event.now + TCP_PING_FREQUENCY_MS,
       pongDeadline: ({ event }) => event.now + TCP_PING_TIMEOUT_MS,
     }),
     clearPong: assign({ pongDeadline: null }),
     takeUses: assign(({ event }) => (event.type === 'uses' ? { uses: event.uses, sleepingUses: event.sleepingUses, onion: event.onion } : {})),
-    /** Asleep or stopped: no connection, no timers. */
-    disarm: assign({ connectDeadline: null, confirmedAt: null, pingAt: null, pongDeadline: null, retryAt: null }),
+    /** Asleep or stopped: no connection, no timers, nothing riding on it. */
+    disarm: assign({ connectDeadline: null, confirmedAt: null, pingAt: null, pongDeadline: null, retryAt: null, uses: 0, sleepingUses: 0, onion: false }),
     /** An attempt failed without confirming: try again after a pause that doubles each time. */
     scheduleRetry: assign(({ context, event }) => {
       const failures = context.failures + 1;
@@ -199,15 +202,13 @@ export const tcpRelay = setup({
     failures: 0,
   }),
   initial: 'Idle',
-  on: {
-    uses: { actions: ['observe', 'takeUses'], description: 'What rides on the relay changed: remembered (it decides when the relay may sleep).' },
-  },
   states: {
     Idle: {
       description: 'Known, not connected yet.',
       on: {
         'cmd.connect': { target: 'Connecting', ...ATTEMPT, description: 'Open a connection to the relay (new_TCP_connection).' },
-        'cmd.stop': { target: 'Stopped', actions: ['observe'], description: 'No longer wanted.' },
+        'cmd.stop': { target: 'Stopped', actions: ['observe', 'disarm'], description: 'No longer wanted.' },
+        uses: KEEP_USES,
       },
     },
     Connecting: {
@@ -222,6 +223,7 @@ export const tcpRelay = setup({
           description: 'Not connected within 10 s (kill_at): give up this attempt, try again after a pause.',
         },
         'cmd.stop': { target: 'Stopped', actions: ['observe', 'disarm', 'closeSocket'], description: 'No longer wanted.' },
+        uses: KEEP_USES,
       },
     },
     Unconfirmed: {
@@ -229,8 +231,8 @@ export const tcpRelay = setup({
       on: {
         'handshake.accepted': {
           target: 'Confirmed',
-          actions: ['observe', 'confirm', 'notifyOnline'],
-          description: "The relay's handshake opened: confirmed (TCP_CLIENT_CONFIRMED); routes can be requested; first ping in 30 s.",
+          actions: ['observe', 'confirm', 'armPong', 'sendPing', 'notifyOnline'],
+          description: "The relay's handshake opened: confirmed (TCP_CLIENT_CONFIRMED); the first ping at once (do_confirmed_TCP); routes can be requested.",
         },
         'stream.failed': {
           target: 'Disconnected',
@@ -244,6 +246,7 @@ export const tcpRelay = setup({
           description: 'No handshake from the relay within 10 s of the start: give up this attempt.',
         },
         'cmd.stop': { target: 'Stopped', actions: ['observe', 'disarm', 'closeSocket'], description: 'No longer wanted.' },
+        uses: KEEP_USES,
       },
     },
     Confirmed: {
@@ -272,17 +275,21 @@ export const tcpRelay = setup({
           { guard: 'isPingDue', actions: ['observe', 'armPong', 'sendPing'], description: 'Ping the relay (every 30 s).' },
         ],
         'cmd.stop': { target: 'Stopped', actions: ['observe', 'notifyOffline', 'disarm', 'closeSocket'], description: 'No longer wanted (a surplus unused relay, or shutting down).' },
+        uses: KEEP_USES,
       },
     },
     Sleeping: {
       description: 'No socket: everything that used the relay is direct now. A use that needs it again wakes it.',
       on: {
-        uses: {
-          guard: 'isNeededAgain',
-          target: 'Connecting',
-          actions: ['observe', 'takeUses', 'beginAttempt', 'openSocket'],
-          description: 'A friend connection needs the relay again (or the onion does): connect anew (unsleep_tcp_relay_connection).',
-        },
+        uses: [
+          {
+            guard: 'isNeededAgain',
+            target: 'Connecting',
+            actions: ['observe', 'beginAttempt', 'openSocket'],
+            description: 'A friend connection needs the relay again (or the onion does): connect anew (unsleep_tcp_relay_connection); its routes are reported again once online.',
+          },
+          KEEP_USES,
+        ],
         'cmd.stop': { target: 'Stopped', actions: ['observe', 'disarm'], description: 'No longer wanted.' },
       },
     },
@@ -291,6 +298,7 @@ export const tcpRelay = setup({
       on: {
         tick: { guard: 'isRetryDue', target: 'Connecting', ...ATTEMPT, description: 'The pause is over: try again.' },
         'cmd.stop': { target: 'Stopped', actions: ['observe', 'disarm'], description: 'No longer wanted.' },
+        uses: KEEP_USES,
       },
     },
     Stopped: {
