@@ -10,6 +10,7 @@ import { connectDeadline, connectInitial, connectOracle } from './oracles/connec
 import { dhtkeyShareDeadline, dhtkeyShareInitial, dhtkeyShareOracle } from './oracles/dhtkey-share.oracle.js';
 import { toxidAnnounceDeadline, toxidAnnounceInitial, toxidAnnounceOracle } from './oracles/toxid-announce.oracle.js';
 import { friendRequestDeadline, friendRequestInitial, friendRequestOracle } from './oracles/friend-request.oracle.js';
+import { tcpRelayDeadline, tcpRelayInitial, tcpRelayOracle } from './oracles/tcp-relay.oracle.js';
 
 export const K1 = 'aa'.repeat(32);
 export const K2 = 'bb'.repeat(32);
@@ -49,6 +50,24 @@ const TOXID_TIMES = ['roundAt', 'stableAt', 'offlineAt', 'announcedSince'] as co
 const REQUEST_TIMES = ['resendAt'] as const;
 
 const nowOf = (s: AnyMachineSnapshot): number => (s.context as { now: number }).now;
+
+const RELAY = 'c0'.repeat(32);
+const RELAY_TIMES = ['connectDeadline', 'pingAt', 'pongDeadline', 'retryAt'] as const;
+/** tcpRelay: when an idle confirmed relay may sleep (confirmed + 10 s, only while every use is direct and no onion). */
+function relaySleepAt(s: AnyMachineSnapshot): number | null {
+  const c = s.context as { confirmedAt: number | null; uses: number; sleepingUses: number; onion: boolean };
+  return c.confirmedAt !== null && !c.onion && c.uses > 0 && c.uses === c.sleepingUses ? c.confirmedAt + 10_000 : null;
+}
+/** Every `uses` report worth trying: none, needed, all direct, some direct, onion only, all direct but onion. */
+const RELAY_USES: readonly [number, number, boolean][] = [
+  [0, 0, false],
+  [1, 0, false],
+  [1, 1, false],
+  [2, 1, false],
+  [2, 2, false],
+  [0, 0, true],
+  [2, 2, true],
+];
 
 export const modelConfigs: Record<MachineName, ModelConfig> = {
   friendSession: friendSessionModel,
@@ -128,5 +147,35 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     initial: friendRequestInitial,
     oracle: friendRequestOracle,
     deadline: friendRequestDeadline,
+  },
+  tcpRelay: {
+    spec: machineSpecs.tcpRelay,
+    input: { relayPk: RELAY, address: A1, now: T0 },
+    events: (s) => {
+      const now = nowOf(s);
+      return [
+        { type: 'cmd.connect', now },
+        { type: 'stream.opened', now },
+        { type: 'handshake.accepted', now },
+        { type: 'stream.failed', now, reason: 'closed' },
+        { type: 'stream.failed', now, reason: 'bad handshake' },
+        { type: 'pong', now },
+        ...RELAY_USES.map(([uses, sleepingUses, onion]) => ({ type: 'uses', now, uses, sleepingUses, onion })),
+        { type: 'cmd.stop', now, reason: 'surplus' },
+      ];
+    },
+    // Each deadline just before (the harness adds t − 1), at, and just after.
+    tickTimes: (s) => [...numbers(s, RELAY_TIMES), relaySleepAt(s)].filter((t): t is number => t !== null).flatMap((t) => [t, t + 1]),
+    // The failure count only sets the pause (capped at 5 min from the 6th failure): 0…6, then "more".
+    // When the relay was confirmed matters only through when it may sleep.
+    serialize: (s) => {
+      const c = s.context as { failures: number; now: number };
+      const sleepAt = relaySleepAt(s);
+      const view = { ...c, failures: Math.min(c.failures, 7), confirmedAt: (s.context as { confirmedAt: number | null }).confirmedAt === null ? 'none' : 'set', sleepIn: sleepAt === null ? 'none' : sleepAt <= c.now ? 'due' : sleepAt - c.now };
+      return relativeTimes({ ...s, context: view } as AnyMachineSnapshot, RELAY_TIMES, true);
+    },
+    initial: tcpRelayInitial,
+    oracle: tcpRelayOracle,
+    deadline: tcpRelayDeadline,
   },
 };
