@@ -13,7 +13,7 @@ describe('machine definitions', () => {
 
   it("each task carries the seed's key prefix (docs/architecture.md §1.3); the session has none", () => {
     const prefixes = Object.fromEntries(Object.values(machineSpecs).map((s) => [s.name, s.taskPrefix]));
-    expect(prefixes).toEqual({ friendSession: null, toxidAnnounce: 'toxid', dhtkeyShare: 'dhtkey', connect: 'connect', friendRequest: 'request' });
+    expect(prefixes).toEqual({ friendSession: null, toxidAnnounce: 'toxid', dhtkeyShare: 'dhtkey', connect: 'connect', friendRequest: 'request', tcpRelay: 'relay' });
   });
 });
 
