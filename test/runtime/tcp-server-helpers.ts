@@ -50,6 +50,7 @@ export class Relay {
     if (id === null) return null;
     const c = new HandClient(this, id, keys);
     this.clients.set(id, c);
+    this.pump();
     return c;
   }
 
