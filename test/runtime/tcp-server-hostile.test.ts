@@ -20,7 +20,8 @@ let alice: KeyPair, bob: KeyPair;
 
 beforeAll(async () => {
   crypto = await loadCrypto();
-  [alice, bob] = await Promise.all([701, 702].map((s) => keyPair(s)));
+  const k = await Promise.all([701, 702].map((s) => keyPair(s)));
+  [alice, bob] = [k[0]!, k[1]!];
 });
 
 async function relay(seed = 1, extra = {}): Promise<Relay> {

@@ -17,7 +17,8 @@ let alice: KeyPair, bob: KeyPair, carol: KeyPair;
 
 beforeAll(async () => {
   crypto = await loadCrypto();
-  [alice, bob, carol] = await Promise.all([501, 502, 503].map((s) => keyPair(s)));
+  const k = await Promise.all([501, 502, 503].map((s) => keyPair(s)));
+  [alice, bob, carol] = [k[0]!, k[1]!, k[2]!];
 });
 
 async function relay(seed = 1, extra = {}): Promise<Relay> {
