@@ -34,6 +34,7 @@ export const MUTATION_GROUPS: readonly MutationGroup[] = [
   { name: 'dhtkeyShare', mutate: ['machines/dhtkey-share.ts'], machines: ['dhtkeyShare'] },
   { name: 'toxidAnnounce', mutate: ['machines/toxid-announce.ts'], machines: ['toxidAnnounce'] },
   { name: 'friendRequest', mutate: ['machines/friend-request.ts'], machines: ['friendRequest'] },
+  { name: 'tcpRelay', mutate: ['machines/tcp-relay.ts'], machines: ['tcpRelay'] },
   { name: 'friendSession', mutate: ['machines/friend-session.ts', 'machines/friend-session-rules.ts'], machines: ['friendSession'] },
   {
     name: 'shared',
@@ -41,7 +42,7 @@ export const MUTATION_GROUPS: readonly MutationGroup[] = [
     machines: [],
     // Every test but the friendSession traversal (most of a minute per mutant); friendSession's
     // seed scenarios and property tests still run.
-    models: ['connect', 'dhtkeyShare', 'toxidAnnounce', 'friendRequest'],
+    models: ['connect', 'dhtkeyShare', 'toxidAnnounce', 'friendRequest', 'tcpRelay'],
   },
 ];
 
