@@ -58,3 +58,22 @@ export const DHT_KEYS_PER_HOST_PER_SEARCH = 2;
 export const DHT_KEYS_PER_HOST_PER_ANSWER = 1;
 /** While no node is good, re-ask the bootstrap nodes this often. */
 export const DHT_REBOOTSTRAP_INTERVAL_MS = 5000;
+
+// ---- hole punching (hole-punch.ts; DHT.c do_NAT, punch_holes) --------------------------------
+
+/** NAT pings to a friend, and punching rounds, at most this often (strictly more apart, as c-toxcore compares). DHT.c PUNCH_INTERVAL = 3 s. */
+export const NAT_PUNCH_INTERVAL_MS = 3000;
+/** After this long without punching, the port guesses start over. DHT.c PUNCH_RESET_TIME = 40 s. */
+export const NAT_PUNCH_RESET_MS = 40_000;
+/** Guessed ports per punching round (and per sweep of the low ports). DHT.c MAX_PUNCHING_PORTS = 48. */
+export const NAT_MAX_PUNCHING_PORTS = 48;
+/** Rounds of guesses around the reported ports before the low ports (from 1024 up) are swept too. DHT.c MAX_NORMAL_PUNCHING_TRIES = 5. */
+export const NAT_MAX_NORMAL_PUNCHING_TRIES = 5;
+/** Where that sweep starts. DHT.c punch_holes: 1024. */
+export const NAT_PUNCH_LOW_PORT = 1024;
+/** Reports of a friend's address needed before NAT pings start, and on one IP before punching. DHT.c do_NAT: MAX_FRIEND_CLIENTS / 2. */
+export const NAT_MIN_REPORTS = 4;
+/** A NAT ping request is answered at most once per friend per this interval (toxstate's bound: the copies routed by several nodes, and replays, get one answer). */
+export const NAT_PING_ANSWER_INTERVAL_MS = 1000;
+/** Friends that punch in one round, at most (toxstate's bound: 96 pings each, so that the 512 pending requests are not all punches). */
+export const NAT_PUNCH_FRIENDS_PER_ROUND = 4;

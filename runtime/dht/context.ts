@@ -32,4 +32,6 @@ export interface DhtContext extends LayerContext, Reports<DhtFact> {
   isFriend(realPkHex: string): boolean;
   /** Whether a friend's session last had a checked address at `ipPort` (a DHT message from there may name its new DHT key). */
   isFriendAddress(ipPort: IpPort): boolean;
+  /** Answer LAN discovery packets from LAN addresses (EngineOptions.lanDiscovery, default false; toxstate never sends them). */
+  readonly lanDiscovery?: boolean;
 }

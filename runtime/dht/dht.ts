@@ -9,7 +9,9 @@
  *   - pending.ts: our requests in flight (8-byte ping ids, valid 5 s, at most 512) and the global
  *     token buckets;
  *   - tables.ts: all of that together, the queries over it and the nodes request;
- *   - packets.ts: the packet handlers, and what they report upward.
+ *   - packets.ts: the packet handlers, and what they report upward;
+ *   - hole-punch.ts: NAT pings and hole punching toward searched keys we cannot reach directly
+ *     (do_NAT, run at the end of each round).
  * This file: the commands from the engine and the connect task (bootstrap, the friend searches)
  * and the one-second round (do_dht): every node not heard for 182 s is dropped; every node gets
  * a nodes request for its list's key every 60 s; one random good node every 20 s and on the
@@ -38,6 +40,7 @@ import {
 } from './constants.js';
 import type { DhtContext } from './context.js';
 import { toPacked, type DhtNode } from './node.js';
+import { HolePunch } from './hole-punch.js';
 import { DhtPackets } from './packets.js';
 import { DhtTables } from './tables.js';
 import { MAX_SENT_NODES } from '../../protocol/packed-node.js';
@@ -50,13 +53,15 @@ export type { DhtPk };
 export class Dht implements TimedLayer {
   private readonly t: DhtTables;
   private readonly packets: DhtPackets;
+  private readonly punch: HolePunch;
   private readonly bootstrapNodes: Array<{ ipPort: IpPort; pk: Bytes }> = [];
   private lastRound: number | null = null;
   private lastBootstrap = -Infinity;
 
   constructor(private readonly ctx: DhtContext) {
     this.t = new DhtTables(ctx);
-    this.packets = new DhtPackets(this.t);
+    this.punch = new HolePunch(this.t);
+    this.packets = new DhtPackets(this.t, this.punch);
   }
 
   static toPacked(n: DhtNode): PackedNode {
@@ -109,6 +114,19 @@ export class Dht implements TimedLayer {
   /** Nodes known close to a searched key (for DHT-routed packets to a friend). */
   searchNodes(dhtKeyHex: string): DhtNode[] {
     return this.t.searches.get(dhtKeyHex)?.nodes.filter((n) => this.t.isGood(n)) ?? [];
+  }
+
+  /** Whether holes are punched (c-toxcore hole_punching_enabled, default true; tests turn it off to show what punching adds). */
+  get holePunchingEnabled(): boolean {
+    return this.punch.enabled;
+  }
+  set holePunchingEnabled(on: boolean) {
+    this.punch.enabled = on;
+  }
+
+  /** Hole punching's tables (hole-punch.ts): friends with NAT state and the address reports they hold. */
+  natStats(): { friends: number; reports: number } {
+    return this.punch.stats();
   }
 
   /** Sizes of the tables (bounded; reported by the reliability figures). */
@@ -230,5 +248,7 @@ export class Dht implements TimedLayer {
       for (const b of this.bootstrapNodes) t.sendNodesRequest(b.pk, b.ipPort, t.ownPk);
     }
     t.wasConnected = connected;
+    // Friends we cannot reach directly: NAT pings and hole punching (do_NAT).
+    this.punch.round(now);
   }
 }

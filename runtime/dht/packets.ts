@@ -1,7 +1,7 @@
 /**
- * The DHT's packet handlers (docs/protocol.md §2.2, §2.5; c-toxcore DHT.c / ping.c): ping and
- * nodes requests and responses, and DHT requests (0x20: routed to a close-list node, or for us:
- * a friend's DHT-PK).
+ * The DHT's packet handlers (docs/protocol.md §2.2, §2.5, §2.6, §2.8; c-toxcore DHT.c / ping.c):
+ * ping and nodes requests and responses, DHT requests (0x20: routed to a close-list node, or for
+ * us: a friend's DHT-PK, a NAT ping for hole-punch.ts), and received LAN discovery (0x21).
  *
  * A response counts only with a ping id we gave, from the node and address we asked; it enters
  * or refreshes our lists. A request from an unknown node that would enter a list is answered
@@ -27,6 +27,7 @@ import {
   decodeDhtHeader,
   decodeDhtPkRoutedHeader,
   decodeDhtRequestHeader,
+  decodeLanDiscovery,
   DHT_REQUEST_ID,
   openDhtPkRouted,
   openDhtRequest,
@@ -54,6 +55,7 @@ import { hostKey } from './hosts.js';
 import { toPacked } from './node.js';
 import { TokenBucket } from './pending.js';
 import type { DhtTables } from './tables.js';
+import type { HolePunch } from './hole-punch.js';
 import { PACKET_ID } from '../../protocol/packet-ids.js';
 import { MAX_SENT_NODES } from '../../protocol/packed-node.js';
 
@@ -64,17 +66,16 @@ export class DhtPackets {
   /** Global budget of full answers to unverified requesters (answerSize). */
   private readonly unverifiedBudget = new TokenBucket(DHT_UNVERIFIED_FULL_ANSWERS_BURST, DHT_UNVERIFIED_FULL_ANSWERS_PER_S, 1000);
 
-  constructor(private readonly t: DhtTables) {
+  constructor(
+    private readonly t: DhtTables,
+    private readonly punch: HolePunch,
+  ) {
     this.ctx = t.ctx;
   }
 
   handlePacket(from: IpPort, data: Bytes): void {
     const id = data[0];
-    if (id === PACKET_ID.lan_discovery) {
-      // LAN discovery: toxstate never sends it and does not answer it (docs/architecture.md §3).
-      this.ctx.count('ignored.lan_discovery');
-      return;
-    }
+    if (id === PACKET_ID.lan_discovery) return this.handleLanDiscovery(from, data);
     if (id === PACKET_ID.dht_request) return this.handleDhtRequest(from, data);
     const h = decodeDhtHeader(data);
     if (!h.ok) return this.ctx.drop(`dht.malformed`);
@@ -152,7 +153,8 @@ export class DhtPackets {
     ctx.keys.rememberDht(header.senderPk, shared);
     if (!this.t.pending.takePending(r.value.pingId, header.senderPk, from, ctx.now)) return ctx.drop('dht.nodes_response_unexpected');
     this.heardFrom(header.senderPk, from, true);
-    for (const node of r.value.nodes) this.considerCandidate(node);
+    const senderHex = toHex(header.senderPk);
+    for (const node of r.value.nodes) this.considerCandidate(node, senderHex);
   }
 
   /**
@@ -161,7 +163,7 @@ export class DhtPackets {
    * family); an IPv4-mapped address is taken as IPv4, and a node of a family our socket does not
    * reach is passed over (counted), as c-toxcore's sendpacket cannot reach it either.
    */
-  private considerCandidate(named: PackedNode): void {
+  private considerCandidate(named: PackedNode, fromHex: string): void {
     const { ctx, t } = this;
     if (named.transport !== 'udp') return;
     const node: PackedNode = { ...named, ipPort: unmapIpv4(named.ipPort) };
@@ -178,6 +180,8 @@ export class DhtPackets {
     if (search) {
       // A search result names the friend's node: report the claim and verify it directly.
       ctx.report({ type: 'dht.addressFound', dhtKey: hex, ipPort: node.ipPort, source: 'dhtSearch' });
+      // What the nodes close to the friend see of it: its NAT's mapping toward them (hole-punch.ts).
+      this.punch.reported(hex, fromHex, node.ipPort);
     }
     const known = t.findAny(hex, node.publicKey);
     if (known && ctx.now - known.lastAsked < DHT_PING_TIMEOUT_MS) return;
@@ -223,8 +227,30 @@ export class DhtPackets {
       ctx.report({ type: 'dht.dhtPkReceived', friendPk, dhtPk: d.value });
       return;
     }
-    // NAT ping (254) is for hole punching, which loopback and LAN never need.
+    // NAT ping (254): hole punching (hole-punch.ts).
+    if (req.value.requestId === DHT_REQUEST_ID.nat_ping) return this.punch.handleNatPing(toHex(header.senderPk), req.value.data);
     ctx.count(`ignored.dht_request_${req.value.requestId}`);
+  }
+
+  /**
+   * LAN discovery 0x21 (docs/protocol.md §2.6; DHT.c handle_LANdiscovery). toxstate never sends
+   * it. Received, it is answered only when the engine's `lanDiscovery` option is on, from a LAN or
+   * loopback address (ip_is_lan), exactly 33 bytes: a nodes request for our own DHT key to the
+   * source (c-toxcore's dht_bootstrap), within the ask-back budget (toxstate's bound: a flood of
+   * them cannot make us a sender of requests). Off (the default), it is counted and ignored.
+   */
+  private handleLanDiscovery(from: IpPort, data: Bytes): void {
+    const ctx = this.ctx;
+    if (!ctx.lanDiscovery) return void ctx.count('ignored.lan_discovery');
+    if (!isLanAddress(from)) return ctx.drop('dht.lan_discovery_not_lan');
+    const d = decodeLanDiscovery(data);
+    if (!d.ok) return ctx.drop('dht.lan_discovery_malformed');
+    if (equalBytes(d.value.dhtPk, this.t.ownPk)) return ctx.drop('dht.lan_discovery_from_self');
+    if (!isValidPublicKey(d.value.dhtPk)) return ctx.drop('dht.invalid_public_key');
+    if (this.t.pending.isAsking(toHex(d.value.dhtPk), from, ctx.now)) return void ctx.count('dht.lan_discovery_already_asking');
+    if (!this.askBackBudget.take(ctx.now)) return void ctx.count('dht.ask_back_limited');
+    ctx.count('dht.lan_discovery_answered');
+    this.t.sendNodesRequest(d.value.dhtPk, from, this.t.ownPk);
   }
 
   /** A valid packet from a node: it enters or refreshes our lists; `answered` marks a response. */
