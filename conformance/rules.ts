@@ -23,7 +23,7 @@ export type RuleKind = 'timer' | 'constant' | 'packet' | 'transition' | 'differe
 export type ImplRef =
   | {
       readonly transition: string;
-      readonly machine: 'friendSession' | 'toxidAnnounce' | 'dhtkeyShare' | 'connect' | 'friendRequest';
+      readonly machine: 'friendSession' | 'toxidAnnounce' | 'dhtkeyShare' | 'connect' | 'friendRequest' | 'tcpRelay';
       /** The transition's guard (null: none), checked against the definition so a shifted index cannot point at another rule. */
       readonly guard?: string | null;
     }
@@ -73,6 +73,8 @@ const MSG = 'test/runtime/messenger.test.ts';
 const CAP = 'test/protocol/dissect-capture.test.ts';
 const DIS = 'test/protocol/dissect.test.ts';
 const MON = 'test/conformance/monitor.test.ts';
+const TR = 'test/machines/tcp-relay.test.ts';
+const tr = (t: string, guard: string | null = null): ImplRef => ({ machine: 'tcpRelay', transition: t, guard });
 
 export const RULES: readonly Rule[] = [
   // ---- net_crypto timers (§4.4, §4.5, §10.5) --------------------------------------------------
@@ -643,6 +645,77 @@ export const RULES: readonly Rule[] = [
     toxstate: 'same (crypto.seal throws on an empty plaintext; open returns null)',
     implementedBy: [{ file: 'protocol/crypto.ts', symbol: 'empty plaintext' }],
     provedBy: [T('test/protocol/core/crypto-kat.test.ts', 'refuses zero-length plaintexts, as toxcore does')],
+  },
+  // ---- TCP relays (§14) -----------------------------------------------------------------------
+  // The client's timers and relay bookkeeping (tcpRelay, §14.5) first; rules for the TCP wire
+  // (§14.1–§14.3) and the relay server (§14.4) belong in this section too.
+  {
+    id: 'tcp.connection-timeout',
+    kind: 'timer',
+    section: '§14.5',
+    rule: 'A relay connection that is not confirmed (the relay’s handshake received) TCP_CONNECTION_TIMEOUT after it was created is dropped.',
+    ctoxcore: '10 s (TCP_client.c new_TCP_connection sets kill_at, do_TCP_connection drops the connection at kill_at)',
+    toxstate: `${s(mc.TCP_CONNECTION_TIMEOUT_MS)}, counted from the start of the attempt (connecting and unconfirmed together)`,
+    implementedBy: [tr('Connecting|tick|0', 'isConnectTimedOut'), tr('Unconfirmed|tick|0', 'isConnectTimedOut')],
+    provedBy: [ORACLE, T(TR, 'a full life'), T(TR, 'a relay that never confirms is retried')],
+  },
+  {
+    id: 'tcp.ping-frequency',
+    kind: 'timer',
+    section: '§14.5',
+    rule: 'A confirmed relay connection pings the relay at once and then every TCP_PING_FREQUENCY.',
+    ctoxcore: '30 s; the first ping in the pass that confirms (a new connection’s last_pinged is 0; TCP_client.c do_confirmed_TCP)',
+    toxstate: `${s(mc.TCP_PING_FREQUENCY_MS)}; the first ping on confirmation`,
+    implementedBy: [tr('Unconfirmed|handshake.accepted|0'), tr('Confirmed|tick|2', 'isPingDue')],
+    provedBy: [ORACLE, T(TR, 'a full life')],
+  },
+  {
+    id: 'tcp.ping-timeout',
+    kind: 'timer',
+    section: '§14.5',
+    rule: 'No pong with the id of our ping within TCP_PING_TIMEOUT: the connection is dead.',
+    ctoxcore: '10 s (TCP_client.c do_confirmed_TCP; handle_TCP_client_pong clears only our ping’s id)',
+    toxstate: `${s(mc.TCP_PING_TIMEOUT_MS)}; the layer reports only a pong carrying our ping's id`,
+    implementedBy: [tr('Confirmed|tick|0', 'isPongOverdue'), tr('Confirmed|pong|0', 'isPongAwaited')],
+    provedBy: [ORACLE, T(TR, 'a full life'), T(TR, 'a pong counts only while a ping is out'), T(TR, 'a missing pong wins over sleep')],
+  },
+  {
+    id: 'tcp.sleep',
+    kind: 'timer',
+    section: '§14.5',
+    rule: 'A relay connection whose online routes are all direct (sleeping) and that carries no onion traffic sleeps TCP_CONNECTION_ANNOUNCE_TIMEOUT after coming online: closed, remembered, woken when a route or the onion needs it.',
+    ctoxcore: '10 s after connected_time, also restarted by a routing request for a peer added later (TCP_connection.c do_tcp_conns, sleep_tcp_relay_connection, unsleep_tcp_relay_connection)',
+    toxstate: `${s(mc.TCP_CONNECTION_ANNOUNCE_TIMEOUT_MS)} after confirmation; wakes on a use that is not direct, or onion use`,
+    difference: 'toxstate counts the 10 s from confirmation only: the machine is not told about routing requests sent later (a peer added to an online relay).',
+    implementedBy: [tr('Confirmed|tick|1', 'isSleepDue'), tr('Sleeping|uses|0', 'isNeededAgain')],
+    provedBy: [ORACLE, T(TR, 'sleeps 10 s after confirmation'), T(TR, 'does not sleep while the onion uses it'), T(TR, 'wakes when a use needs it again')],
+  },
+  {
+    id: 'tcp.reconnect',
+    kind: 'transition',
+    section: '§14.5',
+    rule: 'A relay connection that drops after it was online is reconnected at once: a new connection to the same relay, its routes gone until requested again.',
+    ctoxcore: 'TCP_connection.c do_tcp_conns → reconnect_tcp_relay_connection (lock_count, sleep_count, onion zeroed)',
+    toxstate: 'same: relayOffline, the socket closed, a new attempt at once with no uses',
+    implementedBy: [tr('Confirmed|stream.failed|0'), tr('Confirmed|tick|0', 'isPongOverdue')],
+    provedBy: [ORACLE, T(TR, 'a confirmed connection that drops reconnects at once'), T(TR, 'a full life')],
+  },
+  {
+    id: 'tcp.retry',
+    kind: 'difference',
+    section: '§14.5',
+    rule: 'A relay connection that fails before it was ever confirmed.',
+    ctoxcore: 'removed (TCP_connection.c do_tcp_conns → kill_tcp_relay_connection) until the relay is named again',
+    toxstate: `retried after ${s(mc.RELAY_RETRY_MIN_MS)}, the pause doubling with every failure in a row up to ${s(mc.RELAY_RETRY_MAX_MS)}; a confirmation resets it`,
+    difference: 'A relay the user configured stays in use after a network outage; the growing pause keeps a dead relay cheap (machines/constants.ts RELAY_RETRY_MIN_MS).',
+    implementedBy: [
+      tr('Connecting|stream.failed|0'),
+      tr('Connecting|tick|0', 'isConnectTimedOut'),
+      tr('Unconfirmed|stream.failed|0'),
+      tr('Unconfirmed|tick|0', 'isConnectTimedOut'),
+      tr('Disconnected|tick|0', 'isRetryDue'),
+    ],
+    provedBy: [ORACLE, T(TR, 'a relay that never confirms is retried after 10 s'), T(TR, 'relayRetryPause')],
   },
   // ---- not implemented ------------------------------------------------------------------------
   ...(
