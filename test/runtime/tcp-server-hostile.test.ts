@@ -59,7 +59,7 @@ describe('TCP relay server: hostile streams', () => {
     expect(impostor.closed).toBe(true);
     expect(r.engine.counters.get('drop.tcp_server.malformed_packet')).toBe(1);
 
-    // A zero-length pong id and a forward request: the first kills (c-toxcore), the second is only counted.
+    // A forward request is only counted (not served); a pong with an all-zero id kills (c-toxcore).
     const fwd = r.connect(bob);
     fwd.raw(fwd.cipher!.seal(Uint8Array.of(10, 1, 2, 3)));
     expect(fwd.closed).toBe(false);
