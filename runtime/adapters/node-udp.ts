@@ -22,6 +22,13 @@
  * or the engine itself. Each is counted (`error.listener`, `error.command`, `error.input`),
  * remembered (`lastError`), and reported as an `error` app event to the listeners (an `error`
  * event whose own listener throws is only counted); the node keeps running.
+ *
+ * TCP (runtime/adapters/node-tcp.ts): the engine's byte streams (relay connections) run over
+ * `node:net` sockets under the same destination rule; `tcpPort` also serves a TCP port for
+ * relay clients. `udp: false` binds no UDP socket at all (c-toxcore's udp_enabled = false): the
+ * node then reaches the network through TCP relays only, its families are those of the bind
+ * address, `address` is the bind address with port 0, and a datagram the engine still wants sent
+ * is counted `tx.refused_udp_off`.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +36,7 @@ import type { Bytes } from '../../protocol/bytes.js';
 import { isLoopback, makeIpPort, parseIp, unmapIpv4, type IpFamily, type IpPort } from '../../protocol/ip-port.js';
 import type { AppEvent } from '../app-events.js';
 import type { ToxEngine } from '../tox-engine.js';
+import { NodeTcp } from './node-tcp.js';
 
 /**
  * Socket send and receive buffer size asked for, as c-toxcore does (network.c new_networking_ex:
@@ -51,6 +59,14 @@ export interface UdpNodeOptions {
   readonly allowPublic?: boolean;
   /** Monotonic clock in ms (default: performance.now()). */
   readonly clock?: () => number;
+  /** Bind a UDP socket (default true); false: TCP only (see the header). */
+  readonly udp?: boolean;
+  /** Serve TCP on this port (0: any free port) for relay clients; omitted: no TCP server. */
+  readonly tcpPort?: number;
+  /** Address the TCP server listens on (default: `bind`). */
+  readonly tcpBind?: string;
+  /** Unsent bytes a TCP stream may hold before it is cut (default MAX_STREAM_BUFFER_BYTES, 1 MiB). */
+  readonly tcpBufferCap?: number;
 }
 
 export type UdpNodeListener = (event: AppEvent) => void;
@@ -63,16 +79,42 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
   /** The last exception caught in a handler, listener or command (each also counted, see the header). */
   lastError: string | null = null;
 
+  /** The node's TCP streams and server (runtime/adapters/node-tcp.ts). */
+  readonly tcp: NodeTcp;
+
   private constructor(
     readonly engine: E,
-    private readonly socket: Socket,
+    /** The UDP socket; null with `udp: false`. */
+    private readonly socket: Socket | null,
+    /** The UDP socket's address; with `udp: false` the bind address and port 0. */
     readonly address: IpPort,
     private readonly allowPublic: boolean,
     clock: () => number,
-    /** The address families the socket reaches. */
+    /** The address families the socket reaches (without UDP: those of the bind address). */
     readonly families: readonly IpFamily[],
+    tcpBufferCap?: number,
   ) {
     this.clock = clock;
+    const host = {
+      engine,
+      clock,
+      allowPublic,
+      families,
+      isClosed: () => this.closed,
+      input: (fn: () => void) => this.contained('input', fn),
+      pump: () => this.pump(),
+    };
+    this.tcp = new NodeTcp(host, tcpBufferCap !== undefined ? { bufferCap: tcpBufferCap } : {});
+  }
+
+  /** The TCP server's port, null when the node serves no TCP. */
+  get tcpPort(): number | null {
+    return this.tcp.serverAddress?.port ?? null;
+  }
+
+  /** The TCP server's address, null when the node serves no TCP. */
+  get tcpAddress(): IpPort | null {
+    return this.tcp.serverAddress;
   }
 
   /** Binds a socket, starts the engine and begins serving. Errors (port in use, bad address) reject with a clear message. */
@@ -81,6 +123,12 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
     const parsed = parseIp(bind);
     if (!parsed.ok) throw new Error(`cannot bind ${bind}: ${parsed.error}`);
     const families = socketFamilies(parsed.value.family, parsed.value.ip);
+    if (opts.udp === false) {
+      const t0 = performance.now();
+      const clock = opts.clock ?? (() => performance.now() - t0);
+      const node = new UdpNode(engine, null, { ...parsed.value, port: 0 }, opts.allowPublic ?? false, clock, families, opts.tcpBufferCap);
+      return UdpNode.begin(node, bind, opts);
+    }
     const ports = opts.port !== undefined ? [opts.port] : range(DEFAULT_PORT_FROM, DEFAULT_PORT_TO);
     let lastError: Error | null = null;
     for (const port of ports) {
@@ -111,15 +159,29 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
       if (!address.ok) throw new Error(`bound to an address toxstate cannot represent: ${local.address}`);
       const t0 = performance.now();
       const clock = opts.clock ?? (() => performance.now() - t0);
-      const node = new UdpNode(engine, socket, address.value, opts.allowPublic ?? false, clock, families);
-      node.serve();
-      return node;
+      const node = new UdpNode(engine, socket, address.value, opts.allowPublic ?? false, clock, families, opts.tcpBufferCap);
+      return UdpNode.begin(node, bind, opts);
     }
     const code = (lastError as NodeJS.ErrnoException | null)?.code;
     const what = opts.port !== undefined ? `port ${opts.port}` : `any port in ${DEFAULT_PORT_FROM}..${DEFAULT_PORT_TO}`;
     if (code === 'EADDRINUSE') throw new Error(`cannot bind ${bind}:${opts.port ?? ''}: ${what} is in use`);
     if (code === 'EADDRNOTAVAIL') throw new Error(`cannot bind ${bind}: not an address of this machine`);
     throw new Error(`cannot bind ${bind} (${what}): ${lastError?.message ?? 'unknown error'}`);
+  }
+
+  /** Opens the TCP server when asked (a failure closes the node and rejects), then serves. */
+  private static async begin<E extends ToxEngine>(node: UdpNode<E>, bind: string, opts: UdpNodeOptions): Promise<UdpNode<E>> {
+    if (opts.tcpPort !== undefined) {
+      try {
+        await node.tcp.listen(opts.tcpBind ?? bind, opts.tcpPort);
+      } catch (e) {
+        node.closed = true;
+        if (node.socket) await new Promise<void>((resolve) => node.socket!.close(() => resolve()));
+        throw e;
+      }
+    }
+    node.serve();
+    return node;
   }
 
   /**
@@ -136,14 +198,14 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
   private readonly early: AppEvent[] = [];
 
   private serve(): void {
-    this.socket.on('message', (msg, rinfo) => {
+    this.socket?.on('message', (msg, rinfo) => {
       if (this.closed) return;
       const from = makeIpPort(rinfo.address, rinfo.port);
       if (!from.ok) return;
       this.contained('input', () => this.engine.handleDatagram(this.clock(), unmapIpv4(from.value), new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
       this.pump();
     });
-    this.socket.on('error', () => {
+    this.socket?.on('error', () => {
       this.engine.counters.inc('udp.socket_error');
     });
     this.engine.start(this.clock(), { families: this.families });
@@ -169,18 +231,18 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
     }
   }
 
-  /** Sends what the engine produced, delivers its events, re-arms the one timer. */
+  /** Sends what the engine produced, executes its stream ops, delivers its events, re-arms the one timer. */
   pump(): void {
     if (this.closed || this.pumping) return;
     this.pumping = true;
     try {
-      for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
+      this.moveOutputs();
       // Events raised while delivering (a listener's commands, a reported error) are delivered
       // in this same loop, in order.
       for (let events = this.takeEvents(); events.length > 0 && !this.closed; events = this.takeEvents()) {
         for (const e of events) this.deliver(e);
         if (this.closed) break;
-        for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
+        this.moveOutputs();
       }
     } finally {
       this.pumping = false;
@@ -197,6 +259,12 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
       this.contained('input', () => this.engine.handleTimeout(this.clock()));
       this.pump();
     }, delay);
+  }
+
+  /** Datagrams to the socket, stream ops to the TCP side. */
+  private moveOutputs(): void {
+    for (const t of this.engine.takeTransmits()) this.transmit(t.to, t.data);
+    this.tcp.execute(this.engine.takeStreamOps());
   }
 
   private pumping = false;
@@ -248,6 +316,10 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
   }
 
   private transmit(to: IpPort, data: Bytes, done?: () => void): void {
+    if (this.socket === null) {
+      this.engine.counters.inc('tx.refused_udp_off');
+      return done?.();
+    }
     const ip = this.destination(to);
     if (ip === null) return done?.();
     try {
@@ -285,9 +357,10 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
   }
 
   /**
-   * Stops serving and closes the socket. By default the engine shuts down first (kill packets to
-   * every friend with a session, as c-toxcore's tox_kill), and those are sent before the socket
-   * closes; `{ sendKills: false }` closes silently (what a crash looks like to friends).
+   * Stops serving and closes the sockets (UDP, TCP streams, TCP server). By default the engine
+   * shuts down first (kill packets to every friend with a session, as c-toxcore's tox_kill), and
+   * those are sent before the sockets close (datagrams, and bytes the shutdown wrote to streams);
+   * `{ sendKills: false }` closes silently (what a crash looks like to friends).
    */
   async close(opts: { readonly sendKills?: boolean } = {}): Promise<void> {
     if (this.closed) return;
@@ -298,14 +371,19 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
       // Kill packets to friends and the announce tasks stopped (ToxEngine.shutdown).
       this.engine.shutdown(this.clock());
       const sent = this.engine.takeTransmits().map((t) => new Promise<void>((resolve) => this.transmit(t.to, t.data, resolve)));
-      await Promise.all(sent);
-    } else if (this.engine.started) {
-      // Closed silently (what a crash looks like to friends): nothing is sent, but the announce
-      // tasks still end here.
-      this.engine.stop(this.clock());
-      this.engine.takeTransmits();
+      this.tcp.execute(this.engine.takeStreamOps());
+      await Promise.all([...sent, this.tcp.close()]);
+    } else {
+      if (this.engine.started) {
+        // Closed silently (what a crash looks like to friends): nothing is sent, but the announce
+        // tasks still end here.
+        this.engine.stop(this.clock());
+        this.engine.takeTransmits();
+        this.engine.takeStreamOps();
+      }
+      await this.tcp.close(0);
     }
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    if (this.socket) await new Promise<void>((resolve) => this.socket!.close(() => resolve()));
   }
 }
 
