@@ -154,7 +154,7 @@ describe('friends behind simulated NATs', () => {
       expect(punches(e)).toBeGreaterThan(5 * NAT_MAX_PUNCHING_PORTS);
       // At most two sweeps of 48 per punching round, one round per 4 s.
       expect(punches(e)).toBeLessThanOrEqual(rounds * 2 * NAT_MAX_PUNCHING_PORTS);
-      // NAT pings: at most one per reporting node (8) per 4 s.
+      // NAT ping requests go out at most once per 4 s (each time through at most the 8 listed nodes).
       expect(e.counters.get('dht.nat_ping_requests_sent')).toBeLessThanOrEqual(rounds);
       expect(e.dht.natStats().reports).toBeLessThanOrEqual(16);
       expect(e.counters.get('error.handler')).toBe(0);
