@@ -9,10 +9,13 @@
  *   - Handshaking: DHT key and address are fresh → the friendSession machine runs cookie and
  *     handshakes; this task keeps the address fresh by querying the friend's own DHT node
  *     every 60 s (DHT.h PING_INTERVAL), as c-toxcore's DHT does for every node of a search.
- * Idle when established, when no fresh DHT key is known (then the dhtkey task works), or when
- * the friend's policy is not TryingToConnect: the seed's rule is "while (policy=TryingToConnect
+ * Idle when established directly, when no fresh DHT key is known (then the dhtkey task works), or
+ * when the friend's policy is not TryingToConnect: the seed's rule is "while (policy=TryingToConnect
  * and friend session is not established) …", so a friend we are only open to (or refuse) is
- * never searched for; an inbound handshake still reaches the friendSession machine.
+ * never searched for; an inbound handshake still reaches the friendSession machine. A session
+ * established through a TCP relay is not established *directly*: the search goes on, as
+ * c-toxcore's DHT keeps searching for a friend whose DHT key it holds (DHT.c dht_addfriend stays
+ * until the key changes), so that the session can move to UDP when the friend's node is found.
  *
  * Inputs are the session's facts (`facts`, sent by the runtime after every friendSession
  * transition) and `tick`. Freshness is a guard over the deadlines those facts carry.
@@ -34,6 +37,8 @@ export interface ConnectContext {
   dhtKeyFreshUntil: number | null;
   addressFreshUntil: number | null;
   established: boolean;
+  /** Established directly over UDP (not through a relay). */
+  direct: boolean;
   /** The friend's policy from the latest facts (TryingToConnect until told otherwise). */
   policy: FriendPolicy;
   /** Search rounds sent for the current key, saturating at the burst length. */
@@ -55,6 +60,8 @@ export interface FactsEvent {
   dhtKeyFreshUntil: number | null;
   addressFreshUntil: number | null;
   established: boolean;
+  /** Established directly over UDP (a session on a TCP relay is established but not direct). */
+  direct: boolean;
   /** What we do about this friend (machines/types.ts FriendPolicy). */
   policy: FriendPolicy;
 }
@@ -84,8 +91,8 @@ function view(context: ConnectContext, event: ConnectEvent): View {
 // Fresh while `now` is before the freshness deadline; a fact without one (null) is not fresh (`now` is never negative).
 const dhtKeyFresh = (v: View): boolean => v.dhtKey !== null && v.now < (v.dhtKeyFreshUntil ?? 0);
 const addressFresh = (v: View): boolean => v.now < (v.addressFreshUntil ?? 0);
-/** The seed's gate: work only while (policy=TryingToConnect and friend session is not established). */
-const wanted = (v: View): boolean => v.policy === 'TryingToConnect' && !v.established;
+/** The seed's gate: work only while (policy=TryingToConnect and friend session is not established directly). */
+const wanted = (v: View): boolean => v.policy === 'TryingToConnect' && !(v.established && v.direct);
 
 /**
  * The key searched for. SearchingAddress and Handshaking are entered only with a fresh DHT key
@@ -132,6 +139,7 @@ export const connect = setup({
             dhtKeyFreshUntil: event.dhtKeyFreshUntil,
             addressFreshUntil: event.addressFreshUntil,
             established: event.established,
+            direct: event.direct,
             policy: event.policy,
           }
         : { now: event.now },
@@ -163,6 +171,7 @@ export const connect = setup({
     dhtKeyFreshUntil: null,
     addressFreshUntil: null,
     established: false,
+    direct: false,
     policy: 'TryingToConnect',
     rounds: 0,
     searchAt: null,

@@ -40,7 +40,20 @@ export interface FriendSessionContext {
   aliveDeadline: number | null;
   /** When the session became established. */
   onlineSince: number | null;
+  /**
+   * A TCP relay of ours can reach the friend's DHT key (a route registered or online at a relay,
+   * TCP_connection.c): cookie requests and handshakes can go through it without an address.
+   */
+  relayed: boolean;
+  /**
+   * Established: how the session's packets travel — `udp` while a packet arrived directly within
+   * the last 8 s (net_crypto.c UDP_DIRECT_TIMEOUT), else `tcp` through a relay. Null otherwise.
+   */
+  path: SessionPath | null;
 }
+
+/** How an established session's packets travel: directly over UDP, or through a TCP relay. */
+export type SessionPath = 'udp' | 'tcp';
 
 export interface FriendSessionInput {
   friendPk: string;
@@ -51,20 +64,27 @@ export type FriendSessionEvent =
   | { type: 'dhtKey.learned'; now: number; dhtKey: string; source: DhtKeySource }
   | { type: 'address.learned'; now: number; address: string; source: AddressSource }
   | { type: 'packet.cookieResponse'; now: number }
-  | { type: 'packet.handshake'; now: number; dhtKey: string; address: string }
-  | { type: 'packet.session'; now: number }
-  | { type: 'packet.alive'; now: number }
+  /** `address` is where it came from over UDP; null when it came through a TCP relay. */
+  | { type: 'packet.handshake'; now: number; dhtKey: string; address: string | null }
+  | { type: 'packet.session'; now: number; via: SessionPath }
+  | { type: 'packet.alive'; now: number; via: SessionPath }
+  /** Whether a relay of ours can reach the friend's DHT key now. */
+  | { type: 'relay.route'; now: number; routed: boolean }
+  /** net_crypto saw the session's path change (a direct packet arrived, or none for 8 s). */
+  | { type: 'path.changed'; now: number; path: SessionPath }
   | { type: 'packet.kill'; now: number }
   | { type: 'tick'; now: number };
 
 export type FriendSessionOutput =
   | { type: 'send.addressCheck'; dhtKey: string; address: string }
-  | { type: 'send.cookieRequest'; dhtKey: string; address: string; attempt: number }
-  | { type: 'send.handshake'; dhtKey: string; address: string; attempt: number }
-  | { type: 'send.confirm'; address: string }
+  /** `address` null: only through the friend's relay route (net_crypto sends to both when it has both). */
+  | { type: 'send.cookieRequest'; dhtKey: string; address: string | null; attempt: number }
+  | { type: 'send.handshake'; dhtKey: string; address: string | null; attempt: number }
+  | { type: 'send.confirm'; address: string | null }
   | { type: 'send.alive' }
   | { type: 'session.close'; sendKill: boolean; reason: string }
-  | { type: 'notify.online' }
+  | { type: 'notify.online'; path: SessionPath }
+  | { type: 'notify.path'; path: SessionPath }
   | { type: 'notify.offline'; reason: string };
 
 /** No DHT key and no address: where a session starts, and what forgetting the key leaves. */
@@ -81,6 +101,8 @@ export function initialFriendSessionContext(input: FriendSessionInput): FriendSe
     aliveSendAt: null,
     aliveDeadline: null,
     onlineSince: null,
+    relayed: false,
+    path: null,
   };
 }
 
@@ -138,8 +160,8 @@ type GuardArgs = { readonly context: FriendSessionContext; readonly event: Frien
 /*
  * Invariants the states keep, which the guards and actions rely on instead of re-checking (a
  * check that can never fail is dead code): every state after AwaitingDHTKey holds a DHT key;
- * AcquiringCookie, AwaitingHandshake and AwaitingSessionPacket hold an address and a pending
- * temp packet (resendAt); Established holds its ALIVE timers. A broken invariant throws (a
+ * AcquiringCookie, AwaitingHandshake and AwaitingSessionPacket hold a pending temp packet
+ * (resendAt) and an address or a relay route (or both); Established holds its ALIVE timers and a path. A broken invariant throws (a
  * `!` on null), which the engine counts as a handler error.
  */
 
@@ -187,6 +209,23 @@ export const friendSessionGuards = {
   isResendDue: ({ context, event }: GuardArgs) => event.now >= context.resendAt! && context.tries < MAX_TEMP_PACKET_TRIES,
   /** The temp packet was sent 8 times and its last interval passed without an answer. */
   isPhaseExhausted: ({ context, event }: GuardArgs) => event.now >= context.resendAt! && context.tries >= MAX_TEMP_PACKET_TRIES,
+  /** The session packet came directly over UDP (from the session's address). */
+  isViaUdp: ({ event }: GuardArgs) => {
+    assertEvent(event, ['packet.session', 'packet.alive']);
+    return event.via === 'udp';
+  },
+  /** A relay route to the friend's DHT key has come up. */
+  isRouted: ({ event }: GuardArgs) => {
+    assertEvent(event, 'relay.route');
+    return event.routed;
+  },
+  /** Eight cookie requests went unanswered, but a relay still reaches the friend: try again through it. */
+  isPhaseExhaustedRelayed: ({ context, event }: GuardArgs) => context.relayed && event.now >= context.resendAt! && context.tries >= MAX_TEMP_PACKET_TRIES,
+  /** The path changed to one the session is not on. */
+  isOtherPath: ({ context, event }: GuardArgs) => {
+    assertEvent(event, 'path.changed');
+    return event.path !== context.path;
+  },
   /** No ALIVE arrived within FRIEND_CONNECTION_TIMEOUT. */
   isSessionTimedOut: ({ context, event }: GuardArgs) => event.now >= context.aliveDeadline!,
   /** Our next ALIVE is due. */
@@ -197,3 +236,45 @@ export const friendSessionGuards = {
 export const reasonOf = (event: FriendSessionEvent): string =>
   // Sessions end on a kill packet, a timer, or a new DHT key (a DHT-PK or a handshake).
   event.type === 'packet.kill' ? 'kill packet received' : event.type === 'tick' ? 'timed out' : 'friend has a new DHT key (restart)';
+
+// ---- transitions several states share (each state still lists them in the docs) ----------------
+
+export const SAME_DHT_KEY = {
+  guard: 'isSameDhtKey',
+  actions: ['observe', 'learnDhtKey'],
+  description: 'The same DHT key again: confirmed, fresh for another 122 s.',
+} as const;
+
+export const CHECKED_ADDRESS = {
+  guard: 'isCheckedAddress',
+  actions: ['observe', 'learnAddress'],
+  description: "An address the friend's DHT key or session answered from (never a weaker one over a fresh stronger one): resends go there.",
+} as const;
+
+export const FORGET_STALE_DHT_KEY = {
+  guard: 'isDhtKeyStale',
+  target: 'AwaitingDHTKey',
+  actions: ['observe', 'endPhase', 'closeSilently', 'forgetDhtKey'],
+  description: 'The DHT key was not confirmed for 122 s: stop this attempt, forget key and address, wait for a new key.',
+} as const;
+
+export const SEARCH_FOR_STALE_ADDRESS = {
+  guard: 'isAddressStale',
+  target: 'AcquiringIPAddress',
+  actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress'],
+  description: 'The address was not confirmed for 122 s: stop this attempt, clear it and search the DHT again.',
+} as const;
+
+export const abandonForNewDhtKey = (what: 'attempt' | 'session') =>
+  ({
+    guard: 'isNewDhtKey',
+    target: 'AcquiringIPAddress',
+    actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
+    description: `A different DHT key from a source at least as strong (the friend restarted): abandon this ${what} and search for the new key.`,
+  }) as const;
+
+/** An inbound valid handshake before any session: key and address at once, answered with ours. */
+export const ACCEPT_HANDSHAKE = {
+  target: 'AwaitingSessionPacket',
+  actions: ['observe', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
+} as const;

@@ -44,14 +44,20 @@ import {
   TEMP_PACKET_RESEND_INTERVAL_MS,
 } from './constants.js';
 import {
+  abandonForNewDhtKey,
+  ACCEPT_HANDSHAKE,
   ADDRESS_SOURCE_RANK,
+  CHECKED_ADDRESS,
   DHT_KEY_SOURCE_RANK,
+  FORGET_STALE_DHT_KEY,
   friendSessionGuards,
   initialFriendSessionContext,
   NOTHING_KNOWN,
   pastSession,
   reasonOf,
   reported,
+  SAME_DHT_KEY,
+  SEARCH_FOR_STALE_ADDRESS,
   type FriendSessionContext,
   type FriendSessionEvent,
   type FriendSessionInput,
@@ -59,7 +65,7 @@ import {
 } from './friend-session-rules.js';
 import { deadline, earliest, type Deadline, type FriendSessionState } from './types.js';
 
-export type { Fact, FriendSessionContext, FriendSessionEvent, FriendSessionInput, FriendSessionOutput } from './friend-session-rules.js';
+export type { Fact, FriendSessionContext, FriendSessionEvent, FriendSessionInput, FriendSessionOutput, SessionPath } from './friend-session-rules.js';
 
 /** Which named action emits which output (used by the generated documentation). */
 export const friendSessionOutputsByAction = {
@@ -71,49 +77,8 @@ export const friendSessionOutputsByAction = {
   closeWithKill: 'session.close',
   closeSilently: 'session.close',
   notifyOnline: 'notify.online',
+  notifyPath: 'notify.path',
   notifyOffline: 'notify.offline',
-} as const;
-
-// ---- transitions several states share (each state still lists them in the docs) ----------------
-
-const SAME_DHT_KEY = {
-  guard: 'isSameDhtKey',
-  actions: ['observe', 'learnDhtKey'],
-  description: 'The same DHT key again: confirmed, fresh for another 122 s.',
-} as const;
-
-const CHECKED_ADDRESS = {
-  guard: 'isCheckedAddress',
-  actions: ['observe', 'learnAddress'],
-  description: "An address the friend's DHT key or session answered from (never a weaker one over a fresh stronger one): resends go there.",
-} as const;
-
-const FORGET_STALE_DHT_KEY = {
-  guard: 'isDhtKeyStale',
-  target: 'AwaitingDHTKey',
-  actions: ['observe', 'endPhase', 'closeSilently', 'forgetDhtKey'],
-  description: 'The DHT key was not confirmed for 122 s: stop this attempt, forget key and address, wait for a new key.',
-} as const;
-
-const SEARCH_FOR_STALE_ADDRESS = {
-  guard: 'isAddressStale',
-  target: 'AcquiringIPAddress',
-  actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress'],
-  description: 'The address was not confirmed for 122 s: stop this attempt, clear it and search the DHT again.',
-} as const;
-
-const abandonForNewDhtKey = (what: 'attempt' | 'session') =>
-  ({
-    guard: 'isNewDhtKey',
-    target: 'AcquiringIPAddress',
-    actions: ['observe', 'endPhase', 'closeSilently', 'clearAddress', 'learnDhtKey'],
-    description: `A different DHT key from a source at least as strong (the friend restarted): abandon this ${what} and search for the new key.`,
-  }) as const;
-
-/** An inbound valid handshake before any session: key and address at once, answered with ours. */
-const ACCEPT_HANDSHAKE = {
-  target: 'AwaitingSessionPacket',
-  actions: ['observe', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
 } as const;
 
 export const friendSession = setup({
@@ -148,8 +113,20 @@ export const friendSession = setup({
     /** Takes (or confirms) the event's address with its provenance. */
     learnAddress: assign(({ context, event }) => {
       assertEvent(event, ['address.learned', 'packet.handshake']);
+      // A handshake through a relay has no address: the one we hold (if any) stays as it is.
+      if (event.address === null) return {};
       const source = event.type === 'packet.handshake' ? ('sessionPacket' as const) : event.source;
       return { address: reported(context.address, event.address, source, ADDRESS_SOURCE_RANK, event.now) };
+    }),
+    /** Whether a relay of ours reaches the friend's DHT key. */
+    takeRoute: assign(({ event }) => {
+      assertEvent(event, 'relay.route');
+      return { relayed: event.routed };
+    }),
+    /** The path the session's packets take: the confirming packet's, or the one net_crypto reports. */
+    takePath: assign(({ event }) => {
+      assertEvent(event, ['packet.session', 'path.changed']);
+      return { path: event.type === 'path.changed' ? event.path : event.via };
     }),
     /** A packet from the friend's DHT key (a cookie response) confirms the address it was sent to. */
     confirmAddressByDhtKey: assign(({ context, event }) => ({
@@ -181,7 +158,7 @@ export const friendSession = setup({
     /** Our ALIVE went out; the next is due in 8 s. */
     rearmAliveSend: assign({ aliveSendAt: ({ event }) => event.now + FRIEND_PING_INTERVAL_MS }),
     /** The session is over; its timers stop. */
-    disarmAlive: assign({ aliveSendAt: null, aliveDeadline: null, onlineSince: null }),
+    disarmAlive: assign({ aliveSendAt: null, aliveDeadline: null, onlineSince: null, path: null }),
 
     sendAddressCheck: emit(({ context }) => ({
       type: 'send.addressCheck' as const,
@@ -191,20 +168,21 @@ export const friendSession = setup({
     sendCookieRequest: emit(({ context }) => ({
       type: 'send.cookieRequest' as const,
       dhtKey: context.dhtKey!.value,
-      address: context.address!.value,
+      address: context.address?.value ?? null,
       attempt: context.tries,
     })),
     sendHandshake: emit(({ context }) => ({
       type: 'send.handshake' as const,
       dhtKey: context.dhtKey!.value,
-      address: context.address!.value,
+      address: context.address?.value ?? null,
       attempt: context.tries,
     })),
-    sendConfirm: emit(({ context }) => ({ type: 'send.confirm' as const, address: context.address!.value })),
+    sendConfirm: emit(({ context }) => ({ type: 'send.confirm' as const, address: context.address?.value ?? null })),
     sendAlive: emit({ type: 'send.alive' as const }),
     closeWithKill: emit(({ event }) => ({ type: 'session.close' as const, sendKill: true, reason: reasonOf(event) })),
     closeSilently: emit(({ event }) => ({ type: 'session.close' as const, sendKill: false, reason: reasonOf(event) })),
-    notifyOnline: emit({ type: 'notify.online' as const }),
+    notifyOnline: emit(({ context }) => ({ type: 'notify.online' as const, path: context.path! })),
+    notifyPath: emit(({ context }) => ({ type: 'notify.path' as const, path: context.path! })),
     notifyOffline: emit(({ event }) => ({ type: 'notify.offline' as const, reason: reasonOf(event) })),
   },
 }).createMachine({
@@ -212,6 +190,12 @@ export const friendSession = setup({
   description: "One friend's connection: from an unknown DHT key to an established net_crypto session (docs/protocol.md §4.4, §5).",
   context: ({ input }) => initialFriendSessionContext(input),
   initial: 'AwaitingDHTKey',
+  on: {
+    'relay.route': {
+      actions: ['observe', 'takeRoute'],
+      description: "Whether a relay of ours reaches the friend's DHT key: remembered (a new attempt can go through it).",
+    },
+  },
   states: {
     AwaitingDHTKey: {
       description: "We do not know the friend's current DHT key; the dhtkey task is searching for the friend over the onion.",
@@ -251,6 +235,12 @@ export const friendSession = setup({
             description: "A node claims the friend's DHT key is at an address: hold the claim and ask that address (no cookie request yet).",
           },
         ],
+        'relay.route': {
+          guard: 'isRouted',
+          target: 'AcquiringCookie',
+          actions: ['observe', 'takeRoute', 'beginPhase', 'sendCookieRequest'],
+          description: "A relay of ours reaches the friend's DHT key: ask for a cookie through it (net_crypto.c send_packet_to sends over TCP without an address).",
+        },
         'packet.handshake': {
           ...ACCEPT_HANDSHAKE,
           description: 'An inbound valid handshake: accept it and answer with ours.',
@@ -291,6 +281,14 @@ export const friendSession = setup({
             guard: 'isResendDue',
             actions: ['observe', 'countResend', 'sendCookieRequest'],
             description: 'No cookie yet: resend the cookie request (1 s, up to 8 copies).',
+          },
+          {
+            guard: 'isPhaseExhaustedRelayed',
+            target: 'AcquiringCookie',
+            reenter: true,
+            actions: ['observe', 'closeSilently', 'clearAddress', 'beginPhase', 'sendCookieRequest'],
+            description:
+              'Eight cookie requests unanswered, but a relay still reaches the friend: the address (if any) is stale; start a new attempt through the relay (friend_connection re-creates the connection at once).',
           },
           {
             guard: 'isPhaseExhausted',
@@ -354,11 +352,19 @@ export const friendSession = setup({
             description: 'A valid handshake from a new DHT key (the friend restarted): drop this session and accept the new one.',
           },
         ],
-        'packet.session': {
-          target: 'Established',
-          actions: ['observe', 'confirmAddressBySession', 'endPhase', 'armAlive', 'notifyOnline', 'sendAlive'],
-          description: 'The first valid data packet confirms the session: online; ALIVE now and every 8 s.',
-        },
+        'packet.session': [
+          {
+            guard: 'isViaUdp',
+            target: 'Established',
+            actions: ['observe', 'confirmAddressBySession', 'takePath', 'endPhase', 'armAlive', 'notifyOnline', 'sendAlive'],
+            description: 'The first valid data packet, directly over UDP, confirms the session: online on UDP; ALIVE now and every 8 s.',
+          },
+          {
+            target: 'Established',
+            actions: ['observe', 'takePath', 'endPhase', 'armAlive', 'notifyOnline', 'sendAlive'],
+            description: 'The first valid data packet came through a relay: online on TCP; ALIVE now and every 8 s.',
+          },
+        ],
         'packet.kill': {
           target: 'AcquiringCookie',
           actions: ['observe', 'closeSilently', 'demoteDhtKey', 'beginPhase', 'sendCookieRequest'],
@@ -404,9 +410,23 @@ export const friendSession = setup({
           actions: ['observe', 'closeWithKill', 'notifyOffline', 'disarmAlive', 'learnDhtKey', 'learnAddress', 'beginPhase', 'sendHandshake', 'sendConfirm'],
           description: 'A valid handshake from a new DHT key (the friend restarted): kill the old session and accept the new one.',
         },
-        'packet.alive': {
-          actions: ['observe', 'confirmAddressBySession', 'receiveAlive'],
-          description: 'ALIVE from the peer: it has another 32 s; the address is confirmed.',
+        'packet.alive': [
+          {
+            guard: 'isViaUdp',
+            actions: ['observe', 'confirmAddressBySession', 'receiveAlive'],
+            description: 'ALIVE from the peer, directly: it has another 32 s; the address is confirmed.',
+          },
+          { actions: ['observe', 'receiveAlive'], description: 'ALIVE from the peer through a relay: it has another 32 s.' },
+        ],
+        'path.changed': {
+          guard: 'isOtherPath',
+          actions: ['observe', 'takePath', 'notifyPath'],
+          description:
+            'net_crypto saw the path change: a direct packet arrived (UDP), or none for 8 s while a relay carries the session (TCP). The session stays up.',
+        },
+        'address.learned': {
+          ...CHECKED_ADDRESS,
+          description: "The friend's DHT key answered from an address: direct packets can be tried there (a session on a relay moves to UDP once one arrives).",
         },
         'packet.kill': {
           target: 'AcquiringCookie',
@@ -467,24 +487,4 @@ export function friendSessionNextDeadline(snapshot: FriendSessionSnapshot): Dead
         deadline(c.aliveSendAt, 'ALIVE ping (every 8 s)'),
       );
   }
-}
-
-/** The friend-session facts other machines (the connect and dhtkey tasks) react to. */
-export interface FriendFacts {
-  readonly dhtKey: string | null;
-  readonly dhtKeyFreshUntil: number | null;
-  /** When the address stops being fresh — null while there is none or it is only a claim (not usable). */
-  readonly addressFreshUntil: number | null;
-  readonly established: boolean;
-}
-
-export function friendFacts(snapshot: FriendSessionSnapshot): FriendFacts {
-  const c = snapshot.context;
-  const checked = c.address !== null && c.address.source !== 'dhtSearch';
-  return {
-    dhtKey: c.dhtKey?.value ?? null,
-    dhtKeyFreshUntil: c.dhtKey?.freshUntil ?? null,
-    addressFreshUntil: checked ? c.address!.freshUntil : null,
-    established: friendSessionState(snapshot) === 'Established',
-  };
 }

@@ -92,6 +92,7 @@ export * from './types.js';
 export * from './constants.js';
 export * from './step.js';
 export * from './friend-session.js';
+export * from './friend-session-facts.js';
 export * from './toxid-announce.js';
 export * from './dhtkey-share.js';
 export * from './connect.js';

@@ -6,7 +6,7 @@
  * never needs more UTF-8 bytes than arrived (runtime/messenger/text.ts); a `message` also
  * carries the exact bytes, which is what an echo should send back.
  */
-import type { FriendPolicy, FriendSessionState } from '../machines/index.js';
+import type { FriendPolicy, FriendSessionState, SessionPath } from '../machines/index.js';
 import type { IpFamily } from '../protocol/ip-port.js';
 
 /** What automatic acceptance of friend requests did with one (runtime/messenger/auto-accept.ts). */
@@ -28,7 +28,12 @@ export type AppEvent =
   | { type: 'unannounced'; family: IpFamily; reason: string; t: number }
   | { type: 'friend_request'; pk: string; message: string; t: number }
   | { type: 'auto_accept'; pk: string; outcome: AutoAcceptOutcome; t: number }
-  | { type: 'friend_online'; friend: string; t: number }
+  /** The friend's session is established; `path` says how its packets travel (directly over UDP, or through a TCP relay). */
+  | { type: 'friend_online'; friend: string; path: SessionPath; t: number }
+  /** An established session moved between UDP and a TCP relay (it stays up). */
+  | { type: 'friend_path'; friend: string; path: SessionPath; t: number }
+  /** A relay connection of ours came up or went down (`relay` is its key, hex). */
+  | { type: 'relay_status'; relay: string; address: string; online: boolean; t: number }
   | { type: 'friend_offline'; friend: string; reason: string; t: number }
   | { type: 'friend_name'; friend: string; name: string; t: number }
   | { type: 'friend_status_message'; friend: string; statusMessage: string; t: number }

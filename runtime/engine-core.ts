@@ -16,6 +16,7 @@ import {
 } from '../machines/index.js';
 import { toHex, type Bytes } from '../protocol/bytes.js';
 import { isValidPublicKey } from '../protocol/keys.js';
+import type { PackedNode } from '../protocol/packed-node.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { parseIpPort, ipPortKey, formatIpPort, unmapIpv4, type IpFamily, type IpPort } from '../protocol/ip-port.js';
 import { Actors } from './actors.js';
@@ -44,56 +45,10 @@ import type { Transmit } from './tox-engine.js';
 import { DEFAULT_MAX_STREAMS, StreamTable, type StreamOwner } from './tcp/streams.js';
 import { TcpServer, type TcpServerOptions } from './tcp/server.js';
 
-export interface EngineOptions {
-  readonly crypto: Crypto;
-  readonly random: Random;
-  /** Long-term key pair (from the profile). */
-  readonly identity: KeyPair;
-  /** 4 nospam bytes (Tox ID bytes 32..35). */
-  readonly nospam: Bytes;
-  readonly name?: string;
-  readonly statusMessage?: string;
-  readonly friends?: readonly FriendInit[];
-  /** Wall-clock Unix milliseconds at engine time 0 (DHT-PK no_replay is Unix seconds, as c-toxcore's). */
-  readonly epochMs?: number;
-  /** A fixed DHT key pair (tests); by default a fresh one per engine, as c-toxcore does. */
-  readonly dhtKeyPair?: KeyPair;
-  readonly journalCapacity?: number;
-  readonly journalContext?: boolean;
-  /** Serve as onion relay and announce node (default true). */
-  readonly serveOnion?: boolean;
-  /**
-   * The address families the node's socket reaches (default IPv4 only); `start` may set them
-   * instead (the UDP adapter does, from its socket). One announce task runs per family.
-   */
-  readonly families?: readonly IpFamily[];
-  /** Serve as a TCP relay for other nodes (the adapter listens; `toxstate node --tcp-port`). Default false. */
-  readonly tcpServer?: boolean;
-  /**
-   * Use UDP (default true). With `false` the node sends no datagram at all and reaches the
-   * network through TCP relays only (c-toxcore's udp_enabled = false; `toxstate node --udp-off`).
-   */
-  readonly udp?: boolean;
-  /** Bound on TCP streams at once, both ways (default DEFAULT_MAX_STREAMS). */
-  readonly maxStreams?: number;
-  /** The TCP relay server's bounds (runtime/tcp/server.ts: connections at once, relayed bytes per second per connection). */
-  readonly tcpServerLimits?: TcpServerOptions;
-}
-
-/** What the engine needs of the TCP relay server layer (runtime/tcp/server.ts). */
-export interface TcpServerLayer extends StreamOwner, TimedLayer {
-  /** Whether another client connection may be accepted (its own bound). */
-  canAccept(): boolean;
-  /** A client connected to our TCP port; its stream is `id`. */
-  onAccepted(id: number, from: IpPort): void;
-}
-
-/** The families given, as a set (at least one: an engine that reaches nothing is a mistake). */
-export function familiesOf(families: readonly IpFamily[]): ReadonlySet<IpFamily> {
-  const set = new Set(families.filter((f) => f === 'ipv4' || f === 'ipv6'));
-  if (set.size === 0) throw new Error('an engine needs at least one address family (ipv4, ipv6)');
-  return set;
-}
+import { familiesOf, type EngineOptions, type TcpServerLayer } from './engine-options.js';
+export { familiesOf, type EngineOptions, type TcpServerLayer } from './engine-options.js';
+import { TcpClient, type TcpFact } from './tcp/client.js';
+import { TcpWiring } from './tcp/wiring.js';
 
 /** Bound on events processed for one input, a guard against a feedback loop between machines. */
 const MAX_STEPS_PER_INPUT = 100_000;
@@ -122,6 +77,8 @@ export abstract class EngineCore {
   readonly streams: StreamTable;
   /** The TCP relay we serve (runtime/tcp/server.ts), null unless EngineOptions.tcpServer. */
   readonly tcpServer: TcpServerLayer | null;
+  /** Our TCP relay connections and routes (runtime/tcp/client.ts), with the engine's side of them (wiring.ts). */
+  readonly tcp: TcpWiring;
   nospam: Bytes;
   name: string;
   statusMessage: string;
@@ -164,12 +121,13 @@ export abstract class EngineCore {
         {
           isFriend: (pkHex: string) => this.friends.has(pkHex),
           isFriendAddress: (ipPort: IpPort) => this.lastAddresses.size > 0 && this.lastAddresses.has(ipPortKey(ipPort)),
+          lanDiscovery: opts.lanDiscovery ?? false,
         },
       ),
     );
     const onionContext: OnionContext = Object.assign(
       this.layerContext<OnionFact>((fact) => routeFact(this, fact)),
-      { dht: this.dht, hostOf: hostKey, friend: (pkHex: string) => this.friends.get(pkHex) },
+      { dht: this.dht, hostOf: hostKey, friend: (pkHex: string) => this.friends.get(pkHex), tcpRelays: (max: number) => this.tcp.client.connectedRelays(max) },
     );
     this.relay = new OnionRelay(onionContext);
     this.tcpServer = this.servesTcp ? this.createTcpServer(opts.tcpServerLimits) : null;
@@ -183,6 +141,10 @@ export abstract class EngineCore {
           isFriend: (pkHex: string) => this.friends.has(pkHex),
           friendCount: () => this.friends.size,
           friendsWithDhtKey: (dhtKeyHex: string) => this.friendsWithDhtKey(dhtKeyHex),
+          tcp: {
+            routed: (peerHex: string) => this.tcp.client.isRouted(peerHex),
+            send: (peerHex: string, packet: Bytes) => this.tcp.client.sendToPeer(peerHex, packet),
+          },
         },
       ),
     );
@@ -196,9 +158,25 @@ export abstract class EngineCore {
           channel: this.netCrypto,
           acceptFriendRequest: (pkHex: string) => void this.acceptFriendRequest(this.now, pkHex),
           removeFriend: (pkHex: string) => this.removeFriend(this.now, pkHex),
+          relays: {
+            ours: (max: number) => this.tcp.client.connectedRelays(max),
+            link: (f: Friend, relays: readonly PackedNode[]) => this.linkRelays(f, relays),
+          },
         },
       ),
     );
+    const tcpClient = new TcpClient(
+      Object.assign(
+        this.layerContext<TcpFact>((fact) => routeFact(this, fact)),
+        {
+          streams: this.streams,
+          isDirect: (peerHex: string) => this.tcp.isDirect(peerHex),
+          isFriendDhtKey: (peerHex: string) => this.friendsWithDhtKey(peerHex).length > 0,
+          carriesOnion: () => false,
+        },
+      ),
+    );
+    this.tcp = new TcpWiring(this, tcpClient);
     for (const f of opts.friends ?? []) this.friends.add(f);
   }
 
@@ -358,6 +336,7 @@ export abstract class EngineCore {
         if (d.actor.machine === 'friendSession') this.tellNetCryptoSession((d.actor.snapshot as FriendSessionSnapshot).context.friendPk);
         for (const out of d.outputs) this.guarded(() => this.route(key, d.actor.machine, out));
         if (d.actor.machine === 'friendSession') this.guarded(() => this.afterSessionStep(d.actor.snapshot as FriendSessionSnapshot));
+        else if (d.actor.machine === 'tcpRelay') this.guarded(() => this.tcp.afterRelayStep(key, d.actor.snapshot));
       }
     } finally {
       this.flushing = false;
@@ -372,6 +351,7 @@ export abstract class EngineCore {
   /** After a session step: report progress changes and pass the facts on to the friend's tasks. */
   protected afterSessionStep(snapshot: FriendSessionSnapshot): void {
     const friendHex = snapshot.context.friendPk;
+    this.tcp.afterSessionStep(snapshot, this.dhtKeys.get(friendHex) ?? null);
     const state = snapshot.value as FriendSessionState;
     if (this.lastProgress.get(friendHex) !== state) {
       this.lastProgress.set(friendHex, state);
@@ -438,7 +418,8 @@ export abstract class EngineCore {
   /** The DHT saw (or was told of) the node of a searched DHT key at an address. */
   dhtAddressFound(dhtKeyHex: string, ipPort: IpPort, source: AddressSource): void {
     for (const f of this.friendsWithDhtKey(dhtKeyHex)) {
-      if (this.lastProgress.get(f.pkHex) === 'Established') continue;
+      // An established session hears of addresses only while it rides a relay (it may move to UDP).
+      if (this.lastProgress.get(f.pkHex) === 'Established' && this.tcp.isDirect(dhtKeyHex)) continue;
       this.deliverToSession(f.pkHex, { type: 'address.learned', now: this.now, address: formatIpPort(ipPort), source });
     }
   }
@@ -481,13 +462,24 @@ export abstract class EngineCore {
     this.counters.inc(`dhtpk.accepted_${via}`);
     this.deliverToSession(friend.pkHex, { type: 'dhtKey.learned', now: this.now, dhtKey: toHex(d.dhtPk), source: via });
     for (const n of d.nodes) {
-      if (n.transport !== 'udp') continue;
+      // The friend's TCP relays: connect to them and route to its DHT key there (friend_connection.c tcp_relay_node_callback).
+      if (n.transport === 'tcp') {
+        if (isValidPublicKey(n.publicKey)) this.tcp.addRelay(unmapIpv4(n.ipPort), n.publicKey, toHex(d.dhtPk));
+        continue;
+      }
       const ipPort = unmapIpv4(n.ipPort);
       if (!isValidPublicKey(n.publicKey)) this.drop('dhtpk.node_invalid_public_key');
       else if (ipPort.port === 0) this.drop('dhtpk.node_port_zero');
       else if (!this.reaches(ipPort)) this.count('dhtpk.node_other_family');
       else this.dht.sendNodesRequest(n.publicKey, ipPort, d.dhtPk);
     }
+  }
+
+  /** Relays shared with a friend (either way) are linked to its session's DHT key. */
+  protected linkRelays(f: Friend, relays: readonly PackedNode[]): void {
+    const peer = this.dhtKeys.get(f.pkHex);
+    if (!peer) return this.drop('tcp.share_relays_no_dht_key');
+    for (const r of relays) if (r.transport === 'tcp' && isValidPublicKey(r.publicKey)) this.tcp.addRelay(unmapIpv4(r.ipPort), r.publicKey, peer);
   }
 
   /** Accepting and removing friends are commands of the API (engine.ts); auto-accept uses them. */

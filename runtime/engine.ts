@@ -399,6 +399,22 @@ export class Engine extends EngineCore implements ToxEngine {
     this.flush();
   }
 
+  /**
+   * Adds a TCP relay to connect to (c-toxcore tox_add_tcp_relay): `pk` is the relay's key (a
+   * c-toxcore or toxstate node's DHT key). Its `relay:<key>` actor starts at once. Returns false
+   * when it was refused (our own key, an invalid key, or the relay table is full; counted).
+   */
+  addTcpRelay(now: number, ipPort: IpPort, pk: Bytes): boolean {
+    this.now = Math.max(this.now, now);
+    if (pk.length !== PUBLIC_KEY_SIZE_BYTES || !isValidPublicKey(pk)) {
+      this.drop('tcp.relay_invalid_key');
+      return false;
+    }
+    const added = this.tcp.addRelay(unmapIpv4(ipPort), pk);
+    this.flush();
+    return added;
+  }
+
   // ---- outputs ---------------------------------------------------------------------------
 
   takeTransmits(): Transmit[] {

@@ -15,9 +15,10 @@ import type { Friend } from './friends.js';
 import type { MessengerFact } from './messenger/context.js';
 import type { NetCryptoFact } from './net-crypto/context.js';
 import type { OnionFact } from './onion/context.js';
+import type { TcpFact } from './tcp/client.js';
 
 /** Every fact of every protocol layer. */
-export type LayerFact = DhtFact | OnionFact | NetCryptoFact | MessengerFact;
+export type LayerFact = DhtFact | OnionFact | NetCryptoFact | MessengerFact | TcpFact;
 
 /** What the fact routes act on: the engine's machine queue, its own state reads and the layers that act next. */
 export interface FactTarget {
@@ -41,6 +42,10 @@ export interface FactTarget {
   dhtKeyAtFriendAddress(dhtKeyHex: string, ipPort: IpPort): void;
   onDhtConnected(): void;
   onDhtPk(friend: Friend, d: DhtPk, via: 'onion' | 'dhtRoute'): void;
+  /** How the friend's latest valid net_crypto packet arrived. */
+  readonly netCrypto: { lastVia(f: Friend): 'udp' | 'tcp' | null };
+  /** The engine's side of the TCP relay client (runtime/tcp/wiring.ts). */
+  readonly tcp: { onFact(fact: TcpFact): void };
 }
 
 type FactRoutes = { readonly [K in LayerFact['type']]: (t: FactTarget, fact: Extract<LayerFact, { type: K }>) => void };
@@ -100,19 +105,29 @@ export const FACT_ROUTES = {
   'net_crypto.cookieReceived': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.cookieResponse', now: t.now }),
   'net_crypto.handshakeReceived': (t, f) =>
     t.deliverToSession(f.friend.pkHex, { type: 'packet.handshake', now: t.now, dhtKey: f.dhtKey, address: f.address }),
-  'net_crypto.sessionConfirmed': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.session', now: t.now }),
+  'net_crypto.sessionConfirmed': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.session', now: t.now, via: f.via }),
+  'net_crypto.pathChanged': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'path.changed', now: t.now, path: f.path }),
   'net_crypto.killReceived': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.kill', now: t.now }),
   'net_crypto.sessionClosed': (t, f) => t.messenger.onSessionClosed(f.friend),
   'net_crypto.lossless': (t, f) => t.messenger.handleLossless(f.friend, f.payload),
   'net_crypto.peerAck': (t, f) => t.messenger.onPeerAck(f.friend),
 
   // the messenger (runtime/messenger/context.ts)
-  'messenger.alive': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.alive', now: t.now }),
+  'messenger.alive': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.alive', now: t.now, via: t.netCrypto.lastVia(f.friend) ?? 'udp' }),
+
+  // the TCP relay client (runtime/tcp/client.ts), through the engine's side of it (runtime/tcp/wiring.ts)
+  'tcp.relayAdded': (t, f) => t.tcp.onFact(f),
+  'tcp.relayEvent': (t, f) => t.tcp.onFact(f),
+  'tcp.routeChanged': (t, f) => t.tcp.onFact(f),
+  'tcp.packet': (t, f) => t.tcp.onFact(f),
+  'tcp.onionResponse': (t, f) => t.tcp.onFact(f),
+  'tcp.relayStatus': (t, f) => t.tcp.onFact(f),
 } as const satisfies FactRoutes;
 
 /** Which layer reports each fact (for the generated docs). */
-export function factLayer(type: LayerFact['type']): 'dht' | 'onion' | 'net_crypto' | 'messenger' {
+export function factLayer(type: LayerFact['type']): 'dht' | 'onion' | 'net_crypto' | 'messenger' | 'tcp' {
   if (type.startsWith('dht.')) return 'dht';
+  if (type.startsWith('tcp.')) return 'tcp';
   if (type.startsWith('net_crypto.')) return 'net_crypto';
   if (type.startsWith('messenger.')) return 'messenger';
   return 'onion';

@@ -4,16 +4,16 @@
  * machine exactly once. The generated architecture diagram and docs read their output-to-layer
  * map from it (`OUTPUT_LAYER`). Machines decide; the layers named here execute.
  */
-import type { ConnectOutput, DhtkeyShareOutput, FriendRequestOutput, FriendSessionOutput, ToxidAnnounceOutput } from '../machines/index.js';
+import type { ConnectOutput, DhtkeyShareOutput, FriendRequestOutput, FriendSessionOutput, TcpRelayOutput, ToxidAnnounceOutput } from '../machines/index.js';
 import type { IpFamily } from '../protocol/ip-port.js';
 import { announceFamilyOf } from './actor-keys.js';
 import type { AppEvent } from './app-events.js';
 import type { Friend } from './friends.js';
 
 /** Every output of every machine of the state core. */
-export type MachineOutput = FriendSessionOutput | ToxidAnnounceOutput | DhtkeyShareOutput | ConnectOutput | FriendRequestOutput;
+export type MachineOutput = FriendSessionOutput | ToxidAnnounceOutput | DhtkeyShareOutput | ConnectOutput | FriendRequestOutput | TcpRelayOutput;
 
-export type OutputLayer = 'dht' | 'onion client' | 'net_crypto' | 'messenger' | 'application';
+export type OutputLayer = 'dht' | 'onion client' | 'net_crypto' | 'messenger' | 'tcp client' | 'application';
 
 /** What the routes act on: the engine's layers and the few engine services an output needs. */
 export interface RouteTarget {
@@ -34,10 +34,18 @@ export interface RouteTarget {
     sendFriendRequest(f: Friend, nospam: Friend['requestNospam'], message: string): number;
   };
   readonly netCrypto: {
-    sendCookieRequest(f: Friend, dhtKeyHex: string, address: string): void;
+    sendCookieRequest(f: Friend, dhtKeyHex: string, address: string | null): void;
     sendHandshake(f: Friend): void;
     sendConfirm(f: Friend): void;
     close(f: Friend, sendKill: boolean, reason: string): void;
+  };
+  /** The relay client (runtime/tcp/client.ts); a relay actor's key names the relay (`relay:<relay key>`). */
+  readonly tcp: {
+    open(relayKey: string): void;
+    close(relayKey: string, reason: string): void;
+    ping(relayKey: string): void;
+    relayOnline(relayKey: string): void;
+    relayOffline(relayKey: string, reason: string): void;
   };
   readonly messenger: {
     sendAlive(f: Friend): void;
@@ -68,12 +76,13 @@ export const OUTPUT_ROUTES = {
   'send.alive': { layer: 'messenger', run: (t, _o, f) => f && t.messenger.sendAlive(f) },
   'notify.online': {
     layer: 'messenger',
-    run: (t, _o, f) => {
+    run: (t, o, f) => {
       if (!f) return;
       t.messenger.onOnline(f);
-      t.app({ type: 'friend_online', friend: f.pkHex, t: t.now });
+      t.app({ type: 'friend_online', friend: f.pkHex, path: o.path, t: t.now });
     },
   },
+  'notify.path': { layer: 'application', run: (t, o, f) => f && t.app({ type: 'friend_path', friend: f.pkHex, path: o.path, t: t.now }) },
   'notify.offline': {
     layer: 'messenger',
     run: (t, o, f) => {
@@ -83,6 +92,12 @@ export const OUTPUT_ROUTES = {
       t.app({ type: 'friend_offline', friend: f.pkHex, reason: o.reason, t: t.now });
     },
   },
+  // tcpRelay: the actor's key (`relay:<relay key>`) names the relay
+  'tcp.open': { layer: 'tcp client', run: (t, _o, _f, key) => t.tcp.open(key) },
+  'tcp.close': { layer: 'tcp client', run: (t, o, _f, key) => t.tcp.close(key, o.reason) },
+  'tcp.ping': { layer: 'tcp client', run: (t, _o, _f, key) => t.tcp.ping(key) },
+  'notify.relayOnline': { layer: 'tcp client', run: (t, _o, _f, key) => t.tcp.relayOnline(key) },
+  'notify.relayOffline': { layer: 'tcp client', run: (t, o, _f, key) => t.tcp.relayOffline(key, o.reason) },
   // connect
   'dht.search': { layer: 'dht', run: (t, o, f) => f && t.dht.search(f.pkHex, o.dhtKey) },
   'dht.searchRound': { layer: 'dht', run: (t, _o, f) => f && t.dht.searchRound(f.pkHex) },

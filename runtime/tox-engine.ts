@@ -83,6 +83,8 @@ export interface ToxEngine {
 
   // ---- commands
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void;
+  /** Adds a TCP relay to connect to (its key is the relay node's DHT key); false when refused. */
+  addTcpRelay(now: number, ipPort: IpPort, pk: Bytes): boolean;
   addFriend(now: number, pk: Bytes, init?: Omit<FriendInit, 'pk'>): Friend;
   removeFriend(now: number, pkHex: string): boolean;
   sendFriendRequest(now: number, toxId: string, message: string): Friend;

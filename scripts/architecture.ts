@@ -16,10 +16,11 @@ const LAYER_NODE: Record<string, string> = {
   'onion client': 'onion["runtime/onion — onion client, relay, announce node"]',
   net_crypto: 'nc["runtime/net-crypto — cookies, handshakes, sessions"]',
   messenger: 'ms["runtime/messenger — ALIVE, ONLINE, messages, requests"]',
+  'tcp client': 'tcp["runtime/tcp — relay connections and routes"]',
   application: 'app(["application events"])',
 };
 /** The diagram node of the layer reporting a fact. */
-const FACT_LAYER_NODE: Record<ReturnType<typeof factLayer>, string> = { dht: 'dht', onion: 'onion', net_crypto: 'nc', messenger: 'ms' };
+const FACT_LAYER_NODE: Record<ReturnType<typeof factLayer>, string> = { dht: 'dht', onion: 'onion', net_crypto: 'nc', messenger: 'ms', tcp: 'tcp' };
 const layerId = (layer: string): string => LAYER_NODE[layer]!.split('[')[0]!.split('(')[0]!;
 
 export function renderArchitecture(): string {

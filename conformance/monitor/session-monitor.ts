@@ -380,7 +380,8 @@ export function monitorDirection(
       }
       else if (p.kind === 'session') {
         lastKillCandidate = { n: p.n, t: p.t };
-        event = from === 'AwaitingSessionPacket' ? { type: 'packet.session', now: p.t } : from === 'Established' ? { type: 'packet.alive', now: p.t } : null;
+        // A capture holds UDP datagrams: every session packet in it came directly.
+        event = from === 'AwaitingSessionPacket' ? { type: 'packet.session', now: p.t, via: 'udp' } : from === 'Established' ? { type: 'packet.alive', now: p.t, via: 'udp' } : null;
       }
       const taken = event ? apply(event, p.t, p.n) : null;
       if (taken && taken.targets.length > 0) movingInputs.push({ n: p.n, t: p.t });

@@ -20,6 +20,7 @@ import type { ToxEngine } from '../tox-engine.js';
 import { fromHex } from '../../protocol/bytes.js';
 import { seededRandom, type Random } from '../random.js';
 import { SimNats, type NatType, type SimNat } from './sim-nat.js';
+import { earliest, SimStreams } from './sim-streams.js';
 
 export interface LinkConditions {
   /** One-way base latency. */
@@ -78,6 +79,8 @@ export interface SimNode<E extends ToxEngine = Engine> {
   readonly events: Array<AppEvent & { node: number }>;
   /** The NAT in front of the node (`add`'s `nat` option; sim-nat.ts), if any. */
   nat?: SimNat;
+  /** The node serves TCP (relay clients) on this port of its addresses (sim-streams.ts). */
+  tcpPort?: number;
 }
 
 interface Flight {
@@ -181,6 +184,8 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   private readonly maxInFlight: number;
   /** The NATs in front of nodes (sim-nat.ts). */
   readonly nats = new SimNats();
+  /** TCP streams between nodes (sim-streams.ts). */
+  readonly streams: SimStreams<SimNode<E>> = new SimStreams({ net: this, nodes: () => this.nodesById, pump: (n) => this.pump(n) });
   /** Keep each node's app events in `node.events` (tests read them; big simulations turn it off). */
   recordEvents = true;
 
@@ -346,6 +351,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   private pump(node: SimNode<E>): void {
     const e = node.engine;
     for (const t of e.takeTransmits()) this.transmit(node, t.to, t.data);
+    this.streams.pump(node);
     for (const ev of e.takeEvents()) {
       if (this.recordEvents) node.events.push({ ...ev, node: node.id });
       for (const l of this.listeners) l(node, ev);
@@ -404,7 +410,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   /** The time of the next event, or null when nothing will ever happen. */
   nextEventAt(): number | null {
     const f = this.flights.peek()?.at ?? null;
-    const d = this.deadlines.peek()?.at ?? null;
+    const d = earliest(this.deadlines.peek()?.at, this.streams.nextAt()); // timers, TCP streams
     if (f === null) return d;
     if (d === null) return f;
     return Math.min(f, d);
@@ -422,6 +428,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
       this.deliverFlight(f);
       return true;
     }
+    if (this.streams.stepIfDue(at)) return true;
     const top = this.deadlines.peek()!;
     const node = this.nodesById[Number(top.key)]!;
     if (node.suspendedUntil !== null && node.suspendedUntil <= this.now) node.suspendedUntil = null;

@@ -8,6 +8,7 @@
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import type { AppEvent } from '../app-events.js';
+import type { PackedNode } from '../../protocol/packed-node.js';
 import type { Friend } from '../friends.js';
 import type { LayerContext, Reports } from '../layer.js';
 
@@ -74,6 +75,12 @@ export type MessengerContext = LayerContext &
     acceptFriendRequest(pkHex: string): void;
     /** Automatic acceptance removes a friend again; false when it was not a friend. */
     removeFriend(pkHex: string): boolean;
+    /**
+     * TCP relays shared with a friend (friend_connection.c send_relays / SHARE_RELAYS): ours to
+     * send (`ours`), and the relays on either side linked to the friend's session (`link`), which
+     * is what puts both friends on the same relay.
+     */
+    readonly relays: { ours(max: number): PackedNode[]; link(f: Friend, relays: readonly PackedNode[]): void };
   };
 
 /** The friend-request receiver's slice (friend-requests.ts). */

@@ -6,7 +6,8 @@
  * The friend's `friendSession` machine owns liveness: it asks for ALIVE (`sendAlive`), and an
  * ALIVE received here is reported (fact `messenger.alive`) for the engine to deliver to it. This layer owns what travels inside an established session:
  *   - friend_connection payloads, handled whatever the messenger status: ALIVE (16) →
- *     `messenger.alive`; SHARE_RELAYS (17) accepted and ignored (no TCP relays); FRIEND_REQUESTS (18)
+ *     `messenger.alive`; SHARE_RELAYS (17) → the relays are linked to the friend's session (ours go
+ *     out on going online and then with an ALIVE at least 120 s after the last); FRIEND_REQUESTS (18)
  *     → the friend-request receiver (friend-requests.ts), the same rules as onion id 32.
  *     Sending friend requests is the `friendRequest` machine's and the onion client's.
  *   - Messenger payloads. On `notify.online` we send ONLINE (24) first, then NICKNAME,
@@ -41,7 +42,10 @@
 import type { Bytes } from '../../protocol/bytes.js';
 import {
   decodeMessengerPacket,
+  decodeShareRelays,
   encodeAlive,
+  encodeShareRelays,
+  MAX_SHARED_RELAYS,
   encodeMessage,
   encodeAction,
   encodeNickname,
@@ -61,6 +65,9 @@ import { isChannelRefusal, type MessengerContext } from './context.js';
 import { FriendRequestReceiver, type FriendRequestRefusal } from './friend-requests.js';
 import { decodeUtf8WithinLength } from './text.js';
 import { CRYPTO_PAYLOAD_ID } from '../../protocol/packet-ids.js';
+
+/** friend_connection.h SHARE_RELAYS_INTERVAL: our relays go to a friend at most this often. */
+export const SHARE_RELAYS_INTERVAL_MS = 120_000;
 
 export { RECENT_FRIEND_REQUESTS_RING_SIZE, type FriendRequestRefusal } from './friend-requests.js';
 
@@ -92,6 +99,8 @@ interface Session {
   peerOnline: boolean;
   /** Our ONLINE, name, status message and user status went out (notify.online). */
   selfInfoSent: boolean;
+  /** When our relays may be shared again (friend_connection.c SHARE_RELAYS_INTERVAL after the last). */
+  shareRelaysAt: number;
   receipts: Array<{ readonly packetNumber: number; readonly id: number }>;
 }
 
@@ -120,7 +129,7 @@ export class Messenger implements TimedLayer {
   private session(f: Friend): Session {
     let s = this.sessions.get(f.pkHex);
     if (!s) {
-      s = { peerOnline: false, selfInfoSent: false, receipts: [] };
+      s = { peerOnline: false, selfInfoSent: false, shareRelaysAt: 0, receipts: [] };
       this.sessions.set(f.pkHex, s);
     }
     return s;
@@ -136,6 +145,19 @@ export class Messenger implements TimedLayer {
   /** `send.alive`: ALIVE (16) on the session. */
   sendAlive(f: Friend): void {
     this.trySend(f, encodeAlive(), 'alive');
+    this.shareRelays(f);
+  }
+
+  /** SHARE_RELAYS with up to three of our connected relays, when there are any and it is time (friend_connection.c send_relays). */
+  private shareRelays(f: Friend): void {
+    const s = this.sessions.get(f.pkHex);
+    if (!s || this.ctx.now < s.shareRelaysAt) return;
+    const relays = this.ctx.relays.ours(MAX_SHARED_RELAYS);
+    if (relays.length === 0) return;
+    s.shareRelaysAt = this.ctx.now + SHARE_RELAYS_INTERVAL_MS;
+    // Our own relays are linked to the friend too: the friend does the same with them on receipt.
+    this.ctx.relays.link(f, relays);
+    this.trySend(f, encodeShareRelays(relays), 'share_relays');
   }
 
   /** `notify.online`: ONLINE first, then our name, status message and user status. */
@@ -145,6 +167,7 @@ export class Messenger implements TimedLayer {
     this.autoAccept?.cameOnline(f.pkHex);
     this.trySend(f, encodeOnline(), 'online');
     this.sendSelfInfo(f);
+    this.shareRelays(f);
     f.lastSeen = BigInt(this.ctx.unixSeconds());
   }
 
@@ -277,7 +300,13 @@ export class Messenger implements TimedLayer {
       this.ctx.report({ type: 'messenger.alive', friend: f });
       return;
     }
-    if (id === CRYPTO_PAYLOAD_ID.share_relays) return void this.ctx.count('messenger.share_relays_ignored');
+    if (id === CRYPTO_PAYLOAD_ID.share_relays) {
+      const r = decodeShareRelays(payload);
+      if (!r.ok) return this.ctx.drop('messenger.share_relays_malformed');
+      this.ctx.count('messenger.share_relays_received');
+      this.ctx.relays.link(f, r.value.relays);
+      return;
+    }
     const decoded = decodeMessengerPacket(payload);
     if (id === CRYPTO_PAYLOAD_ID.friend_requests) {
       if (!decoded.ok || decoded.value.kind !== 'friendRequest') return this.ctx.drop('messenger.friend_request_malformed');

@@ -206,4 +206,12 @@ export interface Connection {
   /** A lossless packet arrived that our peer has not seen acknowledged yet: a request packet is due by then (ACK_DELAY_MS). */
   ackDueAt: number | null;
   readonly createdAt: number;
+  /** When a valid packet last arrived directly over UDP (c-toxcore direct_lastrecv_timev). */
+  lastUdpAt: number | null;
+  /** Not before then is another small packet tried over UDP while the session rides a relay (direct_send_attempt_time + 4 s). */
+  udpTryAt: number;
+  /** How the latest valid packet arrived. */
+  lastVia: 'udp' | 'tcp' | null;
+  /** The path last reported for the confirmed session (paths.ts), null before. */
+  path: 'udp' | 'tcp' | null;
 }

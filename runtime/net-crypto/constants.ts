@@ -131,3 +131,8 @@ export const COOKIE_UNKNOWN_KEY_REFILL_MS = 5;
  * (a friend whose session has not learned its DHT key yet is then not held up by junk).
  */
 export const COOKIE_REQUESTER_KEYS_LIMIT = 1024;
+
+/** net_crypto.c UDP_DIRECT_TIMEOUT: a session is direct while a UDP packet arrived within this. */
+export const UDP_DIRECT_TIMEOUT_MS = 8_000;
+/** net_crypto.c send_packet_to: a data packet shorter than this also probes the direct path while on a relay. */
+export const UDP_PROBE_MAX_BYTES = 96;

@@ -13,6 +13,7 @@
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import type { FriendSessionState } from '../../machines/types.js';
+import type { IpPort } from '../../protocol/ip-port.js';
 import type { Friend } from '../friends.js';
 import type { LayerContext, Reports } from '../layer.js';
 
@@ -25,7 +26,30 @@ export interface SessionView {
   readonly dhtKey: string | null;
 }
 
+/** A packet that came through a TCP relay: the peer's DHT key, and the way back the same relay. */
+export interface TcpSource {
+  readonly tcp: string;
+  reply(packet: Bytes): void;
+}
+
+/** Where a net_crypto packet came from: a UDP address, or a TCP relay route to the peer's DHT key. */
+export type Source = IpPort | TcpSource;
+
+export function isTcpSource(s: Source): s is TcpSource {
+  return 'tcp' in s;
+}
+
+/** What net_crypto needs of the TCP relay client (runtime/tcp/client.ts; TCP_connection.c). */
+export interface TcpPeerPort {
+  /** Whether a relay of ours can reach this DHT key (a route registered or online). */
+  routed(peerDhtHex: string): boolean;
+  /** Sends a packet to the DHT key through a relay: an online route first, else out of band (send_packet_tcp_connection). */
+  send(peerDhtHex: string, packet: Bytes): boolean;
+}
+
 export interface NetCryptoContext extends LayerContext, Reports<NetCryptoFact> {
+  /** The relay client. */
+  readonly tcp: TcpPeerPort;
   /** The friend with this long-term key (hex), if it is one. */
   friend(pkHex: string): Friend | undefined;
   isFriend(pkHex: string): boolean;
@@ -39,9 +63,11 @@ export type NetCryptoFact =
   /** A cookie response with our echo id came from the friend's node while we asked for a cookie. */
   | { readonly type: 'net_crypto.cookieReceived'; readonly friend: Friend }
   /** A valid handshake from the friend's DHT key `dhtKey` (hex) arrived from `address` ("ip:port"). */
-  | { readonly type: 'net_crypto.handshakeReceived'; readonly friend: Friend; readonly dhtKey: string; readonly address: string }
-  /** The first valid data packet arrived on the friend's connection: the session is confirmed. */
-  | { readonly type: 'net_crypto.sessionConfirmed'; readonly friend: Friend }
+  | { readonly type: 'net_crypto.handshakeReceived'; readonly friend: Friend; readonly dhtKey: string; readonly address: string | null }
+  /** The first valid data packet arrived on the friend's connection (directly, or through a relay): the session is confirmed. */
+  | { readonly type: 'net_crypto.sessionConfirmed'; readonly friend: Friend; readonly via: 'udp' | 'tcp' }
+  /** The confirmed session's path changed: a direct packet arrived, or none for 8 s while a relay reaches the friend. */
+  | { readonly type: 'net_crypto.pathChanged'; readonly friend: Friend; readonly path: 'udp' | 'tcp' }
   /** The friend sent a kill packet: it closed the session. */
   | { readonly type: 'net_crypto.killReceived'; readonly friend: Friend }
   /** The friend's connection was closed or replaced: whatever rode on the old session is gone. */

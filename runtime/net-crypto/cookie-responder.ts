@@ -22,11 +22,11 @@
  * recently used evicted).
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
-import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
+import { ipPortKey } from '../../protocol/ip-port.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
 import { COOKIE_REQUEST_SIZE_BYTES, decodeCookieRequestHeader, openCookieRequest, sealCookie, sealCookieResponse } from '../../protocol/net-crypto/index.js';
 import { COOKIE_GUARD_CLEANUP_INTERVAL_MS, COOKIE_REQUESTER_KEYS_LIMIT, COOKIE_UNKNOWN_KEY_BURST, COOKIE_UNKNOWN_KEY_REFILL_MS } from './constants.js';
-import type { NetCryptoContext } from './context.js';
+import { isTcpSource, type NetCryptoContext, type Source } from './context.js';
 import { CookieGuard, TokenBucket } from './cookie-guard.js';
 
 export class CookieResponder {
@@ -49,8 +49,8 @@ export class CookieResponder {
     return this.requesterKeys.size;
   }
 
-  /** 0x18: answered with a fresh cookie at the source address, or dropped (see the header). */
-  handleCookieRequest(from: IpPort, data: Bytes): void {
+  /** 0x18: answered with a fresh cookie at the source address (or back through the relay it came by), or dropped (see the header). */
+  handleCookieRequest(from: Source, data: Bytes): void {
     const ctx = this.ctx;
     if (data.length !== COOKIE_REQUEST_SIZE_BYTES) return ctx.drop('net_crypto.cookie_request_malformed');
     const h = decodeCookieRequestHeader(data);
@@ -80,7 +80,7 @@ export class CookieResponder {
     // A friend we refuse to connect to (machines/types.ts FriendPolicy) gets no cookie either.
     if (friend.policy === 'RefusingToConnect') return ctx.drop('policy.cookie_request');
     if (!sessionKey) this.rememberRequester(senderHex, shared, known);
-    const source = ipPortKey(from);
+    const source = isTcpSource(from) ? `tcp ${from.tcp}` : ipPortKey(from);
     if (!this.guard.allow(sessionKey ? `${source} ${senderHex}` : source, now)) return ctx.drop('net_crypto.cookie_request_rate_limited');
     this.cleanupAt ??= now + COOKIE_GUARD_CLEANUP_INTERVAL_MS;
     const cookie = sealCookie(crypto, this.cookieKey, random.bytes(24), {
@@ -88,7 +88,9 @@ export class CookieResponder {
       realPk: req.value.realPk,
       dhtPk: senderPk,
     });
-    ctx.send(from, sealCookieResponse(crypto, shared, random.bytes(24), { cookie, echoId: req.value.echoId }));
+    const response = sealCookieResponse(crypto, shared, random.bytes(24), { cookie, echoId: req.value.echoId });
+    if (isTcpSource(from)) from.reply(response);
+    else ctx.send(from, response);
     ctx.count('net_crypto.cookie_responses_sent');
   }
 

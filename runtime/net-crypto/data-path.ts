@@ -22,7 +22,6 @@
  *     Congestion control is a fixed window of SEND_WINDOW_PACKETS first sends.
  */
 import type { Bytes } from '../../protocol/bytes.js';
-import type { IpPort } from '../../protocol/ip-port.js';
 import { incrementNonce } from '../../protocol/nonce.js';
 import {
   advanceRecvNonce,
@@ -55,7 +54,8 @@ import {
   SEND_PUMP_INTERVAL_MS,
   SEND_WINDOW_PACKETS,
 } from './constants.js';
-import type { NetCryptoContext } from './context.js';
+import type { NetCryptoContext, Source } from './context.js';
+import { noteArrival, transmit, updatePath } from './paths.js';
 import { NetCryptoError } from './errors.js';
 import type { ConnectionTable } from './table.js';
 
@@ -68,11 +68,11 @@ export class DataPath {
   // ---- receiving -----------------------------------------------------------------------------
 
   /** 0x1b: matched by source address; nonce recovery; then the payload. */
-  handleCryptoData(from: IpPort, data: Bytes): void {
+  handleCryptoData(from: Source, data: Bytes): void {
     const ctx = this.ctx;
     const h = decodeCryptoDataHeader(data);
     if (!h.ok) return ctx.drop('net_crypto.data_malformed');
-    const conns = this.table.connsAt(from);
+    const conns = this.table.connsFrom(from);
     if (conns.length === 0) return ctx.drop('net_crypto.data_unknown_address');
     for (const conn of conns) {
       if (conn.sessionKey === null || conn.recvNonce === null || conn.killed) continue;
@@ -80,7 +80,9 @@ export class DataPath {
       const r = openCryptoData(ctx.crypto, conn.sessionKey, nonce, data);
       if (!r.ok) continue;
       conn.recvNonce = advanceRecvNonce(conn.recvNonce, diff);
+      noteArrival(conn, from, ctx.now);
       this.onData(conn, r.value);
+      updatePath(ctx, conn);
       return;
     }
     ctx.drop('net_crypto.data_invalid');
@@ -119,7 +121,7 @@ export class DataPath {
       conn.confirmed = true;
       conn.lastRequestSentAt ??= now;
       ctx.count('net_crypto.sessions_confirmed');
-      ctx.report({ type: 'net_crypto.sessionConfirmed', friend: f });
+      ctx.report({ type: 'net_crypto.sessionConfirmed', friend: f, via: conn.lastVia ?? 'udp' });
     }
     switch (classifyPayloadId(id)) {
       case 'request': {
@@ -229,7 +231,7 @@ export class DataPath {
 
   /** Seals and sends one data packet with our next nonce. */
   transmitData(conn: Connection, packetNumber: number, payload: Bytes): boolean {
-    if (conn.sessionKey === null || conn.address === null) {
+    if (conn.sessionKey === null || (conn.address === null && !this.ctx.tcp.routed(conn.peerDhtHex))) {
       this.ctx.count('net_crypto.data_without_session');
       return false;
     }
@@ -238,7 +240,7 @@ export class DataPath {
     // Every data packet carries our buffer_start: a pending acknowledgement goes with it.
     conn.ackDueAt = null;
     conn.sentNonce = incrementNonce(conn.sentNonce);
-    this.ctx.send(conn.address, packet);
+    transmit(this.ctx, conn, packet, 'data');
     this.ctx.count('net_crypto.data_sent');
     return true;
   }

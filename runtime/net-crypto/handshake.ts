@@ -19,7 +19,7 @@
  *     restart: the pending connection is installed when the machine drops the old session.
  */
 import { equalBytes, toHex, type Bytes } from '../../protocol/bytes.js';
-import { formatIpPort, ipPortKey, parseIpPort, type IpPort } from '../../protocol/ip-port.js';
+import { formatIpPort, ipPortKey, parseIpPort } from '../../protocol/ip-port.js';
 import {
   COOKIE_RESPONSE_SIZE_BYTES,
   decodeHandshakeHeader,
@@ -34,7 +34,8 @@ import {
 } from '../../protocol/net-crypto/index.js';
 import type { Friend } from '../friends.js';
 import type { Connection } from './connection.js';
-import type { NetCryptoContext } from './context.js';
+import { isTcpSource, type NetCryptoContext, type Source } from './context.js';
+import { noteArrival, transmit } from './paths.js';
 import type { ConnectionTable } from './table.js';
 
 export class Handshakes {
@@ -45,12 +46,16 @@ export class Handshakes {
     private readonly cookieKey: Bytes,
   ) {}
 
-  /** `send.cookieRequest`: 0x18 to the friend's node, creating the connection if there is none. */
-  sendCookieRequest(f: Friend, dhtKeyHex: string, address: string): void {
+  /**
+   * `send.cookieRequest`: 0x18 to the friend's node (and through a relay that reaches its DHT key,
+   * paths.ts), creating the connection if there is none. `address` null: through the relay only.
+   */
+  sendCookieRequest(f: Friend, dhtKeyHex: string, address: string | null): void {
     const { ctx, table } = this;
-    const to = parseIpPort(address);
-    if (!to.ok) return ctx.drop('net_crypto.cookie_request_no_address');
+    const to = address === null ? null : parseIpPort(address);
+    if (to !== null && !to.ok) return ctx.drop('net_crypto.cookie_request_no_address');
     if (!/^[0-9a-f]{64}$/.test(dhtKeyHex)) return ctx.drop('net_crypto.cookie_request_no_dht_key');
+    if (to === null && !ctx.tcp.routed(dhtKeyHex)) return ctx.drop('net_crypto.cookie_request_no_path');
     let conn = table.promote(f);
     if (!conn || conn.peerDhtHex !== dhtKeyHex || conn.sessionKey !== null || conn.killed) {
       if (conn) table.remove(conn);
@@ -58,13 +63,13 @@ export class Handshakes {
       table.install(conn);
       ctx.report({ type: 'net_crypto.sessionClosed', friend: f });
     }
-    table.setAddress(conn, to.value);
+    if (to !== null) table.setAddress(conn, to.value);
     const { crypto, keys, random } = ctx;
     const packet = sealCookieRequest(crypto, keys.dhtShared(conn.peerDhtPk), keys.dht.publicKey, random.bytes(24), {
       realPk: keys.real.publicKey,
       echoId: conn.echoId,
     });
-    ctx.send(to.value, packet);
+    transmit(ctx, conn, packet, 'cookieRequest');
     ctx.count('net_crypto.cookie_requests_sent');
   }
 
@@ -75,7 +80,7 @@ export class Handshakes {
     if (!conn) return ctx.count('net_crypto.handshake_without_connection');
     table.syncAddress(conn);
     if (conn.peerCookie === null) return ctx.count('net_crypto.handshake_without_cookie');
-    if (conn.address === null) return ctx.count('net_crypto.handshake_without_address');
+    if (conn.address === null && !ctx.tcp.routed(conn.peerDhtHex)) return ctx.count('net_crypto.handshake_without_address');
     if (conn.handshake === null || conn.handshake.cookie !== conn.peerCookie) {
       const { crypto, keys, random } = ctx;
       const otherCookie = sealCookie(crypto, this.cookieKey, random.bytes(24), {
@@ -91,15 +96,15 @@ export class Handshakes {
       });
       conn.handshake = { cookie: conn.peerCookie, packet };
     }
-    ctx.send(conn.address, conn.handshake.packet);
+    transmit(ctx, conn, conn.handshake.packet, 'handshake');
     ctx.count('net_crypto.handshakes_sent');
   }
 
-  /** 0x19: for the connection at that exact address, in AcquiringCookie, with our echo id. */
-  handleCookieResponse(from: IpPort, data: Bytes): void {
+  /** 0x19: for the connection at that exact address (or whose peer the relay names), in AcquiringCookie, with our echo id. */
+  handleCookieResponse(from: Source, data: Bytes): void {
     const { ctx, table } = this;
     if (data.length !== COOKIE_RESPONSE_SIZE_BYTES) return ctx.drop('net_crypto.cookie_response_malformed');
-    const conns = table.connsAt(from);
+    const conns = table.connsFrom(from);
     if (conns.length === 0) return ctx.drop('net_crypto.cookie_response_unknown_address');
     for (const conn of conns) {
       if (table.session(conn.friend.pkHex)?.state !== 'AcquiringCookie') continue;
@@ -108,6 +113,7 @@ export class Handshakes {
       if (!equalBytes(r.value.echoId, conn.echoId)) return ctx.drop('net_crypto.cookie_response_wrong_echo');
       conn.peerCookie = r.value.cookie;
       conn.handshake = null;
+      noteArrival(conn, from, ctx.now);
       ctx.count('net_crypto.cookie_responses_accepted');
       ctx.report({ type: 'net_crypto.cookieReceived', friend: conn.friend });
       return;
@@ -116,7 +122,7 @@ export class Handshakes {
   }
 
   /** 0x1a: our cookie (fresh), a friend's real key, the box and the cookie hash; then §4.4. */
-  handleHandshake(from: IpPort, data: Bytes): void {
+  handleHandshake(from: Source, data: Bytes): void {
     const { ctx, table } = this;
     const h = decodeHandshakeHeader(data);
     if (!h.ok) return ctx.drop('net_crypto.handshake_malformed');
@@ -137,22 +143,26 @@ export class Handshakes {
     if (session === undefined) return ctx.drop('net_crypto.handshake_no_session');
     const state = session.state;
     const conn = table.conns.get(peerHex);
-    const fromKey = ipPortKey(from);
+    const udp = isTcpSource(from) ? null : from;
+    // Through a relay there is no address to compare: the route names the peer's DHT key, which the cookie proved.
+    const fromKey = udp === null ? null : ipPortKey(udp);
 
     if (state === 'Established' && session.dhtKey === dhtHex) return ctx.drop('net_crypto.handshake_while_established');
     if (conn && conn.peerDhtHex === dhtHex) {
       if (conn.confirmed) return ctx.drop('net_crypto.handshake_while_established');
       // NOT_CONFIRMED takes a repeated handshake only from its own address (c-toxcore by-address path).
-      if (conn.sessionKey !== null && state === 'AwaitingSessionPacket' && conn.addressKey !== fromKey) {
+      if (conn.sessionKey !== null && state === 'AwaitingSessionPacket' && fromKey !== null && conn.addressKey !== fromKey) {
         return ctx.drop('net_crypto.handshake_not_adopted');
       }
       this.acceptKeys(conn, hs.value);
-      table.setAddress(conn, from);
+      if (udp !== null) table.setAddress(conn, udp);
+      noteArrival(conn, from, ctx.now);
       ctx.count('net_crypto.handshakes_adopted');
     } else {
       const fresh = table.newConnection(friend, c.value.dhtPk);
       this.acceptKeys(fresh, hs.value);
-      table.setAddress(fresh, from);
+      if (udp !== null) table.setAddress(fresh, udp);
+      noteArrival(fresh, from, ctx.now);
       if (conn) {
         // Another DHT key: the friend restarted. The machine drops the old session first.
         table.pending.set(peerHex, fresh);
@@ -163,7 +173,7 @@ export class Handshakes {
         ctx.count('net_crypto.handshakes_accepted');
       }
     }
-    ctx.report({ type: 'net_crypto.handshakeReceived', friend, dhtKey: dhtHex, address: formatIpPort(from) });
+    ctx.report({ type: 'net_crypto.handshakeReceived', friend, dhtKey: dhtHex, address: udp === null ? null : formatIpPort(udp) });
   }
 
   private acceptKeys(conn: Connection, hs: Handshake): void {

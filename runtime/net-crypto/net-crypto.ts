@@ -22,13 +22,14 @@
  * and receive window (RECV_WINDOW_PACKETS).
  */
 import type { Bytes } from '../../protocol/bytes.js';
-import type { IpPort } from '../../protocol/ip-port.js';
+import { PACKET_ID } from '../../protocol/packet-ids.js';
 import { CRYPTO_PAYLOAD_ID } from '../../protocol/net-crypto/index.js';
 import type { Friend } from '../friends.js';
 import type { LayerDeadline, TimedLayer } from '../layer.js';
 import type { Connection } from './connection.js';
 import { PENDING_CONNECTION_TTL_MS } from './constants.js';
-import type { NetCryptoContext, SessionView } from './context.js';
+import type { NetCryptoContext, SessionView, Source, TcpSource } from './context.js';
+import { pathTimerAt, updatePath } from './paths.js';
 import { CookieResponder } from './cookie-responder.js';
 import type { CookieGuard, TokenBucket } from './cookie-guard.js';
 import { DataPath } from './data-path.js';
@@ -132,7 +133,7 @@ export class NetCrypto implements TimedLayer {
   // ---- machine outputs -----------------------------------------------------------------------
 
   /** `send.cookieRequest`: 0x18 to the friend's node, creating the connection if there is none. */
-  sendCookieRequest(f: Friend, dhtKeyHex: string, address: string): void {
+  sendCookieRequest(f: Friend, dhtKeyHex: string, address: string | null): void {
     this.changes++;
     this.handshakes.sendCookieRequest(f, dhtKeyHex, address);
   }
@@ -195,27 +196,58 @@ export class NetCrypto implements TimedLayer {
   // ---- packets -------------------------------------------------------------------------------
 
   /** 0x18: a friend's cookie request (cookie-responder.ts). */
-  handleCookieRequest(from: IpPort, data: Bytes): void {
+  handleCookieRequest(from: Source, data: Bytes): void {
     this.changes++;
     this.responder.handleCookieRequest(from, data);
   }
 
   /** 0x19: the cookie we asked for (handshake.ts). */
-  handleCookieResponse(from: IpPort, data: Bytes): void {
+  handleCookieResponse(from: Source, data: Bytes): void {
     this.changes++;
     this.handshakes.handleCookieResponse(from, data);
   }
 
   /** 0x1a: a friend's handshake (handshake.ts). */
-  handleHandshake(from: IpPort, data: Bytes): void {
+  handleHandshake(from: Source, data: Bytes): void {
     this.changes++;
     this.handshakes.handleHandshake(from, data);
   }
 
   /** 0x1b: crypto data (data-path.ts). */
-  handleCryptoData(from: IpPort, data: Bytes): void {
+  handleCryptoData(from: Source, data: Bytes): void {
     this.changes++;
     this.data.handleCryptoData(from, data);
+  }
+
+  /**
+   * A net_crypto packet that came through a TCP relay from the peer with DHT key `peerDhtHex`
+   * (routed data or out of band, runtime/tcp/client.ts); `reply` sends back the same way.
+   */
+  handleTcpPacket(peerDhtHex: string, data: Bytes, reply: (packet: Bytes) => void): void {
+    const source: TcpSource = { tcp: peerDhtHex, reply };
+    switch (data[0]) {
+      case PACKET_ID.cookie_request:
+        return this.handleCookieRequest(source, data);
+      case PACKET_ID.cookie_response:
+        return this.handleCookieResponse(source, data);
+      case PACKET_ID.handshake:
+        return this.handleHandshake(source, data);
+      case PACKET_ID.crypto_data:
+        return this.handleCryptoData(source, data);
+      default:
+        return this.ctx.drop('net_crypto.tcp_unknown_packet');
+    }
+  }
+
+  /** How the friend's latest valid packet arrived (null before any). */
+  lastVia(f: Friend): 'udp' | 'tcp' | null {
+    return this.table.conns.get(f.pkHex)?.lastVia ?? null;
+  }
+
+  /** A relay route to a DHT key came or went: confirmed sessions with that peer re-check their path. */
+  routeChanged(peerDhtHex: string): void {
+    this.changes++;
+    for (const conn of this.table.connsFrom({ tcp: peerDhtHex, reply: () => undefined })) updatePath(this.ctx, conn);
   }
 
   // ---- timers --------------------------------------------------------------------------------
@@ -249,6 +281,7 @@ export class NetCrypto implements TimedLayer {
       if (!ctx.isFriend(conn.friend.pkHex)) consider(ctx.now, 'net_crypto connection of a removed friend');
       consider(data.requestDueAt(conn), `net_crypto request packet to ${conn.friend.pkHex.slice(0, 8)}`);
       consider(data.sendableAt(conn, table.lastPumpAt.get(conn.friend.pkHex) ?? ctx.now), 'net_crypto send queue');
+      consider(pathTimerAt(ctx, conn), 'net_crypto: no direct packet for 8 s (session moves to its relay)');
     }
     for (const p of table.pending.values()) consider(p.createdAt + PENDING_CONNECTION_TTL_MS, 'net_crypto pending connection expires');
     consider(this.responder.cleanupAt, 'cookie guard cleanup');
@@ -264,6 +297,7 @@ export class NetCrypto implements TimedLayer {
         continue;
       }
       this.data.onTimer(conn, now);
+      updatePath(ctx, conn);
     }
     for (const hex of table.lastCloseReason.keys()) if (!ctx.isFriend(hex)) table.lastCloseReason.delete(hex);
     for (const [hex, p] of table.pending) {

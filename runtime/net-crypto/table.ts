@@ -13,7 +13,7 @@ import type { Friend } from '../friends.js';
 import { generateKeyPair } from '../keys.js';
 import { RecvBuffer, SendBuffer, type Connection } from './connection.js';
 import { DEFAULT_RTT_MS, RESEND_BURST_PACKETS } from './constants.js';
-import type { NetCryptoContext, SessionView } from './context.js';
+import { isTcpSource, type NetCryptoContext, type SessionView, type Source } from './context.js';
 
 export class ConnectionTable {
   readonly conns = new Map<string, Connection>();
@@ -76,6 +76,10 @@ export class ConnectionTable {
       lastStoredAt: null,
       ackDueAt: null,
       createdAt: this.ctx.now,
+      lastUdpAt: null,
+      udpTryAt: 0,
+      lastVia: null,
+      path: null,
     };
   }
 
@@ -125,6 +129,17 @@ export class ConnectionTable {
     if (!a) return;
     const p = parseIpPort(a);
     if (p.ok) this.setAddress(conn, p.value);
+  }
+
+  /** Connections a packet from `source` may belong to: by exact address over UDP, by the peer's DHT key through a relay. */
+  connsFrom(source: Source): Connection[] {
+    if (!isTcpSource(source)) return this.connsAt(source);
+    const out: Connection[] = [];
+    for (const f of this.ctx.friendsWithDhtKey(source.tcp)) {
+      const c = this.conns.get(f.pkHex);
+      if (c && c.peerDhtHex === source.tcp) out.push(c);
+    }
+    return out;
   }
 
   /** Connections whose address is `from`. */

@@ -63,6 +63,8 @@ export interface OnionPathContext extends LayerContext {
 /** What the onion client is given. */
 export interface OnionClientContext extends OnionPathContext, Reports<OnionClientFact> {
   readonly dht: DhtNodeView;
+  /** Our confirmed TCP relays, at most `max` (listed first in our DHT-PK, as c-toxcore's send_dhtpk_announce). */
+  tcpRelays(max: number): PackedNode[];
   /** The friend with this long-term key (hex), if it is one. */
   friend(pkHex: string): Friend | undefined;
 }
@@ -114,5 +116,6 @@ export type OnionFact = OnionClientFact | AnnounceFact;
 /** The context the engine builds once for the whole onion layer (relay, announce node, client). */
 export interface OnionContext extends OnionPathContext, Reports<OnionFact> {
   readonly dht: DhtNodeView;
+  tcpRelays(max: number): PackedNode[];
   friend(pkHex: string): Friend | undefined;
 }

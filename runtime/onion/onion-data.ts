@@ -21,7 +21,7 @@ import { fromHex, toHex, type Bytes } from '../../protocol/bytes.js';
 import { DHT_REQUEST_ID, encodeDhtPkPayload, sealDhtPkRouted, sealDhtRequest, type DhtPk } from '../../protocol/dht/index.js';
 import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
-import type { PackedNode } from '../../protocol/packed-node.js';
+import { MAX_SENT_NODES, type PackedNode } from '../../protocol/packed-node.js';
 import {
   decodeOnionDataPayload,
   decodeOnionDataResponse,
@@ -188,13 +188,15 @@ export class OnionData {
     const noReplay = now > last ? now : last + 1n;
     this.noReplaySent.set(f.pkHex, noReplay);
     const ownDht = this.ctx.keys.dht.publicKey;
-    // c-toxcore lists its connected TCP relays and close-list nodes; we have no relays. The
-    // receiver asks each node for our DHT key at once, and these nodes know our address. We
-    // also list ourselves under the address another node reported for us (docs/protocol.md
-    // §10.4 b): our answer to that request is what makes a c-toxcore friend find us.
+    // Like c-toxcore (onion_client.c send_dhtpk_announce): up to two of our connected TCP relays
+    // first (the friend connects to them and reaches us there), then DHT nodes. The receiver asks
+    // each DHT node for our DHT key at once, and these nodes know our address. We also list
+    // ourselves under the address another node reported for us (docs/protocol.md §10.4 b): our
+    // answer to that request is what makes a c-toxcore friend find us.
+    const nodes: PackedNode[] = this.ctx.tcpRelays(MAX_SENT_NODES / 2);
     const self = this.ctx.dht.apparentAddress();
-    const nodes: PackedNode[] = self ? [{ transport: 'udp', ipPort: self, publicKey: ownDht }] : [];
-    nodes.push(...this.ctx.dht.closest(ownDht, 4 - nodes.length).map(toPackedNode));
+    if (self) nodes.push({ transport: 'udp', ipPort: self, publicKey: ownDht });
+    nodes.push(...this.ctx.dht.closest(ownDht, MAX_SENT_NODES - nodes.length).map(toPackedNode));
     return { noReplay, dhtPk: ownDht, nodes };
   }
 }

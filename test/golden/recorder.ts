@@ -30,6 +30,15 @@ export function canonical(v: unknown): string {
     // runs were recorded. Its default is left out so that the recorded hashes still prove the
     // default behaviour unchanged step by step; any other policy is hashed.
     if (k === 'policy' && x === 'TryingToConnect') return undefined;
+    // TCP relays (issue 17) added the session's path and relay route, packets' `via` and the
+    // facts' `direct`. Without relays they are always the UDP defaults (path null or udp, via udp,
+    // relayed false, direct equal to established): left out, so the recorded hashes still prove
+    // the UDP behaviour unchanged step by step; a TCP value is hashed.
+    if ((k === 'path' && (x === null || x === 'udp')) || (k === 'via' && x === 'udp') || (k === 'relayed' && x === false)) return undefined;
+    if (x !== null && typeof x === 'object' && 'direct' in x && 'established' in x && (x as { direct: unknown }).direct === (x as { established: unknown }).established) {
+      const { direct: _direct, ...rest } = x as Record<string, unknown>;
+      return rest;
+    }
     if (typeof x === 'bigint') return `${x}n`;
     if (x instanceof Uint8Array) return `0x${toHex(x)}`;
     if (x instanceof Map) return { map: [...x.entries()] };

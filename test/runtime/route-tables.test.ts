@@ -51,6 +51,7 @@ function recordingTarget(returns: Record<string, unknown> = {}): RouteTarget & {
     onion: layer('onion') as RouteTarget['onion'],
     netCrypto: layer('netCrypto') as RouteTarget['netCrypto'],
     messenger: layer('messenger') as RouteTarget['messenger'],
+    tcp: layer('tcp') as RouteTarget['tcp'],
     app: (e) => calls.push(`app.${e.type}`),
     count: (n, by) => calls.push(`count(${n}, ${by ?? 1})`),
     removeActor: (k) => calls.push(`removeActor(${k})`),
@@ -67,6 +68,21 @@ describe('the output router (runtime/routes.ts)', () => {
     routeOutput(t, { type: 'send.cookieRequest', dhtKey: 'k', address: '127.0.0.1:1', attempt: 1 } as never, friend(), 'session:x', 'friendSession');
     routeOutput(t, { type: 'session.close', sendKill: true, reason: 'timeout' } as never, friend(), 'session:x', 'friendSession');
     expect(t.calls).toEqual(['netCrypto.sendCookieRequest(friend, k, 127.0.0.1:1)', 'netCrypto.close(friend, true, timeout)']);
+  });
+
+  it('relay outputs go to the TCP client, naming the relay by the actor key', () => {
+    const t = recordingTarget();
+    routeOutput(t, { type: 'tcp.open', address: '127.0.0.1:1', relayPk: 'r' } as never, undefined, 'relay:r', 'tcpRelay');
+    routeOutput(t, { type: 'tcp.ping' } as never, undefined, 'relay:r', 'tcpRelay');
+    routeOutput(t, { type: 'notify.relayOffline', reason: 'timeout' } as never, undefined, 'relay:r', 'tcpRelay');
+    expect(t.calls).toEqual(['tcp.open(relay:r)', 'tcp.ping(relay:r)', 'tcp.relayOffline(relay:r, timeout)']);
+  });
+
+  it('online and path changes reach the application with the session path', () => {
+    const t = recordingTarget();
+    routeOutput(t, { type: 'notify.online', path: 'tcp' } as never, friend(), 'session:x', 'friendSession');
+    routeOutput(t, { type: 'notify.path', path: 'udp' } as never, friend(), 'session:x', 'friendSession');
+    expect(t.calls).toEqual(['messenger.onOnline(friend)', 'app.friend_online', 'app.friend_path']);
   });
 
   it('going offline tells the messenger, resets the DHT-PK no_replay (c-toxcore accepts any no_replay again after offline) and reports friend_offline', () => {
@@ -122,6 +138,8 @@ function factTarget(states: Record<string, unknown>): FactTarget & { calls: stri
     dhtKeyAtFriendAddress: rec('dhtKeyAtFriendAddress'),
     onDhtConnected: rec('onDhtConnected'),
     onDhtPk: rec('onDhtPk'),
+    netCrypto: { lastVia: () => 'tcp' },
+    tcp: { onFact: rec('tcp.onFact') },
   };
 }
 
@@ -186,7 +204,7 @@ describe('the fact router (runtime/fact-routes.ts)', () => {
     const t = factTarget({});
     routeFact(t, { type: 'net_crypto.cookieReceived', friend: friend() });
     routeFact(t, { type: 'net_crypto.handshakeReceived', friend: friend(), dhtKey: 'k', address: 'a' });
-    routeFact(t, { type: 'net_crypto.sessionConfirmed', friend: friend() });
+    routeFact(t, { type: 'net_crypto.sessionConfirmed', friend: friend(), via: 'udp' });
     routeFact(t, { type: 'net_crypto.killReceived', friend: friend() });
     routeFact(t, { type: 'net_crypto.sessionClosed', friend: friend() });
     routeFact(t, { type: 'messenger.alive', friend: friend() });
@@ -212,7 +230,8 @@ describe('the fact router (runtime/fact-routes.ts)', () => {
       [
         'announce.friendSighted', 'dht.addressFound', 'dht.connected', 'dht.dhtPkReceived', 'dht.keyAtFriendAddress', 'messenger.alive',
         'net_crypto.cookieReceived', 'net_crypto.handshakeReceived', 'net_crypto.killReceived', 'net_crypto.lossless',
-        'net_crypto.peerAck', 'net_crypto.sessionClosed', 'net_crypto.sessionConfirmed',
+        'net_crypto.pathChanged', 'net_crypto.peerAck', 'net_crypto.sessionClosed', 'net_crypto.sessionConfirmed',
+        'tcp.onionResponse', 'tcp.packet', 'tcp.relayAdded', 'tcp.relayEvent', 'tcp.relayStatus', 'tcp.routeChanged',
         'onion.announceAnswered', 'onion.dhtPkReceived', 'onion.friendReachability', 'onion.friendRequestReceived', 'onion.selfStored',
       ].sort(),
     );
