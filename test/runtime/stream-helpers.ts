@@ -10,22 +10,32 @@ import type { Engine } from '../../runtime/engine.js';
 import type { TcpServerLayer } from '../../runtime/engine-core.js';
 import type { StreamOwner } from '../../runtime/tcp/streams.js';
 
-/** Records what happens to the streams it owns. */
+/** Records what happens to the streams it owns (with `clock`, also when: `log`). */
 export class RecordingOwner implements StreamOwner {
   readonly opened: number[] = [];
   readonly closed: number[] = [];
   readonly received = new Map<number, Bytes[]>();
+  /** `what id @time` lines, when a clock is given. */
+  readonly log: string[] = [];
 
+  constructor(private readonly clock?: () => number) {}
+
+  protected note(what: string, id: number, extra = ''): void {
+    if (this.clock) this.log.push(`${what} ${id}${extra} @${this.clock()}`);
+  }
   onOpened(id: number): void {
     this.opened.push(id);
+    this.note('opened', id);
   }
   onData(id: number, data: Bytes): void {
     const list = this.received.get(id) ?? [];
     list.push(data.slice());
     this.received.set(id, list);
+    this.note('data', id, ` ${data.length}`);
   }
   onClosed(id: number): void {
     this.closed.push(id);
+    this.note('closed', id);
   }
 
   /** Everything received on `id`, concatenated. */
@@ -40,8 +50,11 @@ export class EchoServer extends RecordingOwner implements TcpServerLayer {
   refuse = false;
   echo = true;
 
-  constructor(private readonly engine: Engine) {
-    super();
+  constructor(
+    private readonly engine: Engine,
+    clock?: () => number,
+  ) {
+    super(clock);
   }
 
   canAccept(): boolean {
@@ -49,6 +62,7 @@ export class EchoServer extends RecordingOwner implements TcpServerLayer {
   }
   onAccepted(id: number, from: IpPort): void {
     this.accepted.push({ id, from });
+    this.note('accepted', id, ` from ${from.ip}:${from.port}`);
   }
   override onData(id: number, data: Bytes): void {
     super.onData(id, data);
@@ -64,8 +78,8 @@ export class EchoServer extends RecordingOwner implements TcpServerLayer {
  * Installs an echo server as the engine's TCP relay layer (the engine must have been made with
  * `tcpServer: true`; whatever layer it built is replaced for the test).
  */
-export function installEchoServer(engine: Engine): EchoServer {
-  const server = new EchoServer(engine);
+export function installEchoServer(engine: Engine, clock?: () => number): EchoServer {
+  const server = new EchoServer(engine, clock);
   Object.assign(engine, { tcpServer: server });
   return server;
 }
