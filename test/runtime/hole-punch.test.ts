@@ -70,6 +70,11 @@ async function pair(natA: NatType, natB: NatType, seed: number, opts: { punching
 
 const established = (x: Engine, y: Engine): boolean => x.progressOf(y.selfHex) === 'Established';
 
+/** The path x's session with y takes (no TCP relay serves in these networks: it must be UDP). */
+function sessionPath(x: Engine, y: Engine): string | null | undefined {
+  return (x.actors.get(actorKeys.session(y.selfHex))?.snapshot as FriendSessionSnapshot | undefined)?.context.path;
+}
+
 /** The address x's session with y holds. */
 function sessionAddress(x: Engine, y: Engine): string | undefined {
   return (x.actors.get(actorKeys.session(y.selfHex))?.snapshot as FriendSessionSnapshot | undefined)?.context.address?.value;
@@ -103,6 +108,7 @@ describe('friends behind simulated NATs', () => {
     it(`${na} ↔ ${nb}: direct, without NAT pings; each session holds the other's public mapping`, async () => {
       const { sim, a, b, connected } = await pair(na, nb, 11);
       expect(connected).toBe(true);
+      expect([sessionPath(a.engine, b.engine), sessionPath(b.engine, a.engine)]).toEqual(['udp', 'udp']);
       for (const e of [a.engine, b.engine]) {
         expect(natPings(e)).toBe(0);
         expect(punches(e)).toBe(0);
@@ -117,6 +123,7 @@ describe('friends behind simulated NATs', () => {
     it(`symmetric ↔ portRestricted (seed ${seed}): only after NAT pings and punching at a guessed port`, async () => {
       const { sim, a, b, connected } = await pair('symmetric', 'portRestricted', seed);
       expect(connected).toBe(true);
+      expect([sessionPath(a.engine, b.engine), sessionPath(b.engine, a.engine)]).toEqual(['udp', 'udp']);
       // Both sent NAT pings through the DHT nodes and both answered.
       for (const e of [a.engine, b.engine]) {
         expect(e.counters.get('dht.nat_ping_requests_sent')).toBeGreaterThan(0);
