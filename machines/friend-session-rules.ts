@@ -63,7 +63,8 @@ export interface FriendSessionInput {
 export type FriendSessionEvent =
   | { type: 'dhtKey.learned'; now: number; dhtKey: string; source: DhtKeySource }
   | { type: 'address.learned'; now: number; address: string; source: AddressSource }
-  | { type: 'packet.cookieResponse'; now: number }
+  /** `via`: directly over UDP from the address we asked, or through a relay (which proves nothing about the address). */
+  | { type: 'packet.cookieResponse'; now: number; via: SessionPath }
   /** `address` is where it came from over UDP; null when it came through a TCP relay. */
   | { type: 'packet.handshake'; now: number; dhtKey: string; address: string | null }
   | { type: 'packet.session'; now: number; via: SessionPath }
@@ -209,10 +210,14 @@ export const friendSessionGuards = {
   isResendDue: ({ context, event }: GuardArgs) => event.now >= context.resendAt! && context.tries < MAX_TEMP_PACKET_TRIES,
   /** The temp packet was sent 8 times and its last interval passed without an answer. */
   isPhaseExhausted: ({ context, event }: GuardArgs) => event.now >= context.resendAt! && context.tries >= MAX_TEMP_PACKET_TRIES,
-  /** The session packet came directly over UDP (from the session's address). */
-  isViaUdp: ({ event }: GuardArgs) => {
-    assertEvent(event, ['packet.session', 'packet.alive']);
-    return event.via === 'udp';
+  /**
+   * The packet came directly over UDP and we hold an address (net_crypto matched it by that
+   * address): it confirms the address. Through a relay, or with no address held (a session that
+   * started on a relay), it confirms nothing about an address.
+   */
+  isViaUdp: ({ context, event }: GuardArgs) => {
+    assertEvent(event, ['packet.cookieResponse', 'packet.session', 'packet.alive']);
+    return event.via === 'udp' && context.address !== null;
   },
   /** A relay route to the friend's DHT key has come up. */
   isRouted: ({ event }: GuardArgs) => {

@@ -113,8 +113,8 @@ export const friendSession = setup({
     /** Takes (or confirms) the event's address with its provenance. */
     learnAddress: assign(({ context, event }) => {
       assertEvent(event, ['address.learned', 'packet.handshake']);
-      // A handshake through a relay has no address: the one we hold (if any) stays as it is.
-      if (event.address === null) return {};
+      // A handshake through a relay has no address: a checked address we hold stays; a claim is dropped (never a handshake's destination).
+      if (event.address === null) return context.address?.source === 'dhtSearch' ? { address: null } : {};
       const source = event.type === 'packet.handshake' ? ('sessionPacket' as const) : event.source;
       return { address: reported(context.address, event.address, source, ADDRESS_SOURCE_RANK, event.now) };
     }),
@@ -128,13 +128,13 @@ export const friendSession = setup({
       assertEvent(event, ['packet.session', 'path.changed']);
       return { path: event.type === 'path.changed' ? event.path : event.via };
     }),
-    /** A packet from the friend's DHT key (a cookie response) confirms the address it was sent to. */
+    /** A packet from the friend's DHT key (a cookie response) confirms the address it was sent to (none held: it came through a relay). */
     confirmAddressByDhtKey: assign(({ context, event }) => ({
-      address: reported(context.address, context.address!.value, 'dhtKeyPacket', ADDRESS_SOURCE_RANK, event.now),
+      address: context.address && reported(context.address, context.address.value, 'dhtKeyPacket', ADDRESS_SOURCE_RANK, event.now),
     })),
-    /** A session packet from the friend confirms the address. */
+    /** A session packet from the friend confirms the address (if one is held). */
     confirmAddressBySession: assign(({ context, event }) => ({
-      address: reported(context.address, context.address!.value, 'sessionPacket', ADDRESS_SOURCE_RANK, event.now),
+      address: context.address && reported(context.address, context.address.value, 'sessionPacket', ADDRESS_SOURCE_RANK, event.now),
     })),
     /** The address failed to answer or went stale: cleared (seed: "set sockaddr to Nothing"). */
     clearAddress: assign({ address: null }),
@@ -238,8 +238,9 @@ export const friendSession = setup({
         'relay.route': {
           guard: 'isRouted',
           target: 'AcquiringCookie',
-          actions: ['observe', 'takeRoute', 'beginPhase', 'sendCookieRequest'],
-          description: "A relay of ours reaches the friend's DHT key: ask for a cookie through it (net_crypto.c send_packet_to sends over TCP without an address).",
+          actions: ['observe', 'takeRoute', 'clearAddress', 'beginPhase', 'sendCookieRequest'],
+          description:
+            "A relay of ours reaches the friend's DHT key: ask for a cookie through it (net_crypto.c send_packet_to sends over TCP without an address); a claim held is dropped, never asked for a cookie.",
         },
         'packet.handshake': {
           ...ACCEPT_HANDSHAKE,
@@ -265,11 +266,19 @@ export const friendSession = setup({
       on: {
         'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('attempt')],
         'address.learned': CHECKED_ADDRESS,
-        'packet.cookieResponse': {
-          target: 'AwaitingHandshake',
-          actions: ['observe', 'confirmAddressByDhtKey', 'beginPhase', 'sendHandshake'],
-          description: 'A valid cookie: send our handshake with it (HANDSHAKE_SENT).',
-        },
+        'packet.cookieResponse': [
+          {
+            guard: 'isViaUdp',
+            target: 'AwaitingHandshake',
+            actions: ['observe', 'confirmAddressByDhtKey', 'beginPhase', 'sendHandshake'],
+            description: 'A valid cookie from the address we asked: send our handshake with it (HANDSHAKE_SENT).',
+          },
+          {
+            target: 'AwaitingHandshake',
+            actions: ['observe', 'beginPhase', 'sendHandshake'],
+            description: 'A valid cookie through a relay: send our handshake with it (HANDSHAKE_SENT); it proves nothing about an address.',
+          },
+        ],
         'packet.handshake': {
           ...ACCEPT_HANDSHAKE,
           description: "Their handshake crossed our cookie request: adopt it and answer with our handshake (c-toxcore: COOKIE_REQUESTING + handshake → NOT_CONFIRMED).",

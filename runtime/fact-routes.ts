@@ -102,7 +102,7 @@ export const FACT_ROUTES = {
   'announce.friendSighted': (t, f) => t.onion.friendAnnouncedHere(f.friend, f.retIpPort, f.ret, f.dataPk),
 
   // net_crypto (runtime/net-crypto/context.ts): packets to the friend's session, sessions and payloads to the messenger
-  'net_crypto.cookieReceived': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.cookieResponse', now: t.now }),
+  'net_crypto.cookieReceived': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.cookieResponse', now: t.now, via: f.via }),
   'net_crypto.handshakeReceived': (t, f) =>
     t.deliverToSession(f.friend.pkHex, { type: 'packet.handshake', now: t.now, dhtKey: f.dhtKey, address: f.address }),
   'net_crypto.sessionConfirmed': (t, f) => t.deliverToSession(f.friend.pkHex, { type: 'packet.session', now: t.now, via: f.via }),

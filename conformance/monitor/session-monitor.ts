@@ -301,7 +301,7 @@ export function monitorDirection(
     const events: FriendSessionEvent[] = [];
     if (p.friendDhtKey !== null) events.push({ type: 'dhtKey.learned', now: p.t, dhtKey: p.friendDhtKey, source: 'onion' });
     events.push({ type: 'address.learned', now: p.t, address: p.friendAddress, source: 'dhtKeyPacket' });
-    if (p.kind === 'handshake') events.push({ type: 'packet.cookieResponse', now: p.t });
+    if (p.kind === 'handshake') events.push({ type: 'packet.cookieResponse', now: p.t, via: 'udp' });
     for (const e of events) apply(e, p.t, null);
     consume(p.kind, p.t);
     return true;
@@ -362,7 +362,7 @@ export function monitorDirection(
         consume('cookieRequest', p.t + tol);
         pending = pending.filter((e) => e.kind !== 'cookieRequest');
       }
-      if (p.kind === 'cookieResponse') event = { type: 'packet.cookieResponse', now: p.t };
+      if (p.kind === 'cookieResponse') event = { type: 'packet.cookieResponse', now: p.t, via: 'udp' };
       else if (p.kind === 'handshake' && p.valid && p.friendDhtKey !== null) {
         event = { type: 'packet.handshake', now: p.t, dhtKey: p.friendDhtKey, address: p.friendAddress };
         // Established ignores a handshake with the session's key; if the observer answers it

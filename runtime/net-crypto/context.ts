@@ -61,7 +61,7 @@ export interface NetCryptoContext extends LayerContext, Reports<NetCryptoFact> {
 
 export type NetCryptoFact =
   /** A cookie response with our echo id came from the friend's node while we asked for a cookie. */
-  | { readonly type: 'net_crypto.cookieReceived'; readonly friend: Friend }
+  | { readonly type: 'net_crypto.cookieReceived'; readonly friend: Friend; readonly via: 'udp' | 'tcp' }
   /** A valid handshake from the friend's DHT key `dhtKey` (hex) arrived from `address` ("ip:port"). */
   | { readonly type: 'net_crypto.handshakeReceived'; readonly friend: Friend; readonly dhtKey: string; readonly address: string | null }
   /** The first valid data packet arrived on the friend's connection (directly, or through a relay): the session is confirmed. */

@@ -115,7 +115,7 @@ export class Handshakes {
       conn.handshake = null;
       noteArrival(conn, from, ctx.now);
       ctx.count('net_crypto.cookie_responses_accepted');
-      ctx.report({ type: 'net_crypto.cookieReceived', friend: conn.friend });
+      ctx.report({ type: 'net_crypto.cookieReceived', friend: conn.friend, via: isTcpSource(from) ? 'tcp' : 'udp' });
       return;
     }
     ctx.drop('net_crypto.cookie_response_invalid');

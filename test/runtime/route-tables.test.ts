@@ -202,7 +202,7 @@ describe('the fact router (runtime/fact-routes.ts)', () => {
 
   it('net_crypto packets become the session’s events; sessions and payloads go to the messenger', () => {
     const t = factTarget({});
-    routeFact(t, { type: 'net_crypto.cookieReceived', friend: friend() });
+    routeFact(t, { type: 'net_crypto.cookieReceived', friend: friend(), via: 'udp' });
     routeFact(t, { type: 'net_crypto.handshakeReceived', friend: friend(), dhtKey: 'k', address: 'a' });
     routeFact(t, { type: 'net_crypto.sessionConfirmed', friend: friend(), via: 'udp' });
     routeFact(t, { type: 'net_crypto.killReceived', friend: friend() });
