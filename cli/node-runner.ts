@@ -43,6 +43,16 @@ export interface NodeOptions {
   readonly port: number | undefined;
   readonly bootstrap: readonly string[];
   readonly network: 'local' | 'public';
+  /** --tcp-port: serve as a TCP relay on this port (0: any free port). */
+  readonly tcpPort?: number | undefined;
+  /** Where the TCP server listens: --bind when given, else 127.0.0.1. */
+  readonly tcpBind?: string;
+  /** --tcp-relay IP:PORT:PK arguments (checked by runNode). */
+  readonly tcpRelays?: readonly string[];
+  /** False with --udp-off: no UDP socket, TCP relays only. */
+  readonly udp?: boolean;
+  /** --lan-discovery: answer received LAN discovery (EngineOptions.lanDiscovery). */
+  readonly lanDiscovery?: boolean;
   readonly send: string | undefined;
   readonly echo: boolean;
   readonly runSeconds: number | undefined;
@@ -52,18 +62,33 @@ export interface NodeOptions {
 }
 
 
-/** Parses `IP:PORT:DHTPK` (IPv6 as `[addr]:port:pk`) with an error naming what is wrong. */
-export function parseBootstrap(text: string): BootstrapNode {
+/** Parses `IP:PORT:DHTPK` (IPv6 as `[addr]:port:pk`) with an error naming what is wrong (and the option). */
+export function parseBootstrap(text: string, option = '--bootstrap'): BootstrapNode {
   const m = /^\[([^\]]+)\]:(\d+):([0-9a-fA-F]+)$/.exec(text) ?? /^([^:\[\]]+):(\d+):([0-9a-fA-F]+)$/.exec(text);
-  if (!m) throw new CliError(`--bootstrap ${JSON.stringify(text)}: expected IP:PORT:DHTPK (IPv6 as [addr]:PORT:DHTPK)`);
+  if (!m) throw new CliError(`${option} ${JSON.stringify(text)}: expected IP:PORT:DHTPK (IPv6 as [addr]:PORT:DHTPK)`);
   const ip = parseIp(m[1]!);
-  if (!ip.ok) throw new CliError(`--bootstrap ${JSON.stringify(text)}: ${ip.error}`);
+  if (!ip.ok) throw new CliError(`${option} ${JSON.stringify(text)}: ${ip.error}`);
   const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new CliError(`--bootstrap ${JSON.stringify(text)}: port ${port} is out of range`);
+  if (port < 1 || port > 65535) throw new CliError(`${option} ${JSON.stringify(text)}: port ${port} is out of range`);
   const pk = fromHex(m[3]!);
-  if (!pk.ok || pk.value.length !== 32) throw new CliError(`--bootstrap ${JSON.stringify(text)}: the DHT key must be 64 hex characters`);
-  if (!isValidPublicKey(pk.value)) throw new CliError(`--bootstrap ${JSON.stringify(text)}: not a valid DHT key (last byte ≥ 0x80)`);
+  if (!pk.ok || pk.value.length !== 32) throw new CliError(`${option} ${JSON.stringify(text)}: the DHT key must be 64 hex characters`);
+  if (!isValidPublicKey(pk.value)) throw new CliError(`${option} ${JSON.stringify(text)}: not a valid DHT key (last byte ≥ 0x80)`);
   return { ipPort: { ...ip.value, port }, pk: pk.value };
+}
+
+/** Parses a --tcp-relay `IP:PORT:PK`; off loopback only with --network public (nothing leaves the machine unasked). */
+export function parseTcpRelay(text: string, network: 'local' | 'public'): BootstrapNode {
+  const relay = parseBootstrap(text, '--tcp-relay');
+  if (network !== 'public' && !isLoopback(relay.ipPort)) {
+    throw new CliError(`--tcp-relay ${JSON.stringify(text)}: ${relay.ipPort.ip} is not a loopback address; a relay elsewhere needs --network public`);
+  }
+  return relay;
+}
+
+/** The address others reach our TCP relay at, as IP:PORT:DHTPK (a wildcard bind shown as loopback). */
+function relayLine(at: IpPort, dhtPkHex: string): string {
+  const ip = at.ip === '0.0.0.0' ? '127.0.0.1' : at.ip === '::' ? '::1' : at.ip;
+  return `${at.family === 'ipv6' ? `[${ip}]` : ip}:${at.port}:${dhtPkHex}`;
 }
 
 function parsePk(text: string, option: string): Uint8Array {
@@ -105,7 +130,8 @@ export async function runNode(o: NodeOptions): Promise<number> {
   const crypto = await loadCrypto();
   const random = secureRandom();
   // Validate every argument before touching the profile or the network.
-  const bootstrap = o.bootstrap.map(parseBootstrap);
+  const bootstrap = o.bootstrap.map((b) => parseBootstrap(b));
+  const tcpRelays = (o.tcpRelays ?? []).map((r) => parseTcpRelay(r, o.network));
   const friendPks = o.friends.map((f) => parsePk(f, '--friend'));
   const requests = o.addFriends.map(parseFriendRequestArg);
   const policies = o.policies.map(parsePolicyArg);
@@ -160,12 +186,21 @@ export async function runNode(o: NodeOptions): Promise<number> {
     statusMessage: start.statusMessage,
     friends: start.friends,
     epochMs: Date.now(),
+    tcpServer: o.tcpPort !== undefined,
+    udp: o.udp ?? true,
+    lanDiscovery: o.lanDiscovery ?? false,
   });
 
   const allowPublic = o.network === 'public' || bootstrap.some((b) => !isLoopback(b.ipPort));
   let node: UdpNode;
   try {
-    node = await UdpNode.start(engine, { bind: o.bind, ...(o.port !== undefined ? { port: o.port } : {}), allowPublic });
+    node = await UdpNode.start(engine, {
+      bind: o.bind,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      allowPublic,
+      udp: o.udp ?? true,
+      ...(o.tcpPort !== undefined ? { tcpPort: o.tcpPort, tcpBind: o.tcpBind ?? '127.0.0.1' } : {}),
+    });
   } catch (e) {
     throw new CliError(e instanceof Error ? e.message : String(e));
   }
@@ -185,9 +220,19 @@ export async function runNode(o: NodeOptions): Promise<number> {
   };
   const short = (hex: string): string => `${hex.slice(0, 8)}…`;
 
+  // Without UDP `port` is 0 (nothing to bootstrap to); a TCP relay is shown as IP:PORT:DHTPK.
+  const relay = node.tcpAddress ? relayLine(node.tcpAddress, engine.keys.dhtPkHex) : null;
   print(
-    { ev: 'self', toxid: profileToxId({ ...profile, keys: { ...profile.keys, nospam: engine.nospam } }), pk: engine.selfHex, dhtpk: engine.keys.dhtPkHex, port: node.address.port },
-    `toxstate node ${formatIpPort(node.address)}\n  Tox ID  ${profileToxId(profile)}\n  DHT key ${engine.keys.dhtPkHex}`,
+    {
+      ev: 'self',
+      toxid: profileToxId({ ...profile, keys: { ...profile.keys, nospam: engine.nospam } }),
+      pk: engine.selfHex,
+      dhtpk: engine.keys.dhtPkHex,
+      port: node.address.port,
+      udp: o.udp ?? true,
+      ...(relay !== null ? { tcp_relay: relay } : {}),
+    },
+    `toxstate node ${o.udp === false ? 'without UDP' : formatIpPort(node.address)}\n  Tox ID  ${profileToxId(profile)}\n  DHT key ${engine.keys.dhtPkHex}${relay !== null ? `\n  TCP relay ${relay}` : ''}`,
   );
 
   // Policies loaded with the profile (changes are friend_policy events below).
@@ -270,6 +315,9 @@ export async function runNode(o: NodeOptions): Promise<number> {
       for (const r of requests) eng.sendFriendRequest(now, r.toxId, r.message);
       for (const p of policies) eng.setFriendPolicy(now, p.pkHex, p.policy);
       for (const b of bootstrap) eng.bootstrap(now, b.ipPort, b.pk);
+      for (const r of tcpRelays) {
+        if (!eng.addTcpRelay(now, r.ipPort, r.pk)) throw new Error(`--tcp-relay ${formatIpPort(r.ipPort)}: refused (our own key, or too many relays)`);
+      }
       if (o.network === 'public') for (const b of PUBLIC_BOOTSTRAP_NODES) eng.bootstrap(now, b.ipPort, b.pk);
     });
   } catch (e) {

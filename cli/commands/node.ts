@@ -39,6 +39,14 @@ Network:
   --bootstrap IP:PORT:PK   bootstrap node (IPv6 as [addr]:port:pk); may repeat. Without it, and
                            without --network public, nothing is sent anywhere.
   --network public         use the built-in public bootstrap nodes (contacts the public Tox network)
+  --tcp-port N             also serve as a TCP relay on port N (0: any free port), on the --bind
+                           address (127.0.0.1 unless --bind is given); the self line shows the
+                           relay as IP:PORT:DHTPK for others' --tcp-relay
+  --tcp-relay IP:PORT:PK   TCP relay to connect through (IPv6 as [addr]:port:pk, PK the relay's
+                           DHT key); may repeat. Off loopback only with --network public.
+  --udp-off                no UDP at all: reach the network through --tcp-relay relays only
+  --lan-discovery          answer LAN discovery packets from LAN addresses (off by default;
+                           toxstate never sends them)
 Behaviour:
   --send TEXT              send TEXT to each friend when it comes online
   --echo                   send every received message back
@@ -71,6 +79,10 @@ export const command: Command = {
         port: { type: 'string' },
         bootstrap: { type: 'string', multiple: true },
         network: { type: 'string' },
+        'tcp-port': { type: 'string' },
+        'tcp-relay': { type: 'string', multiple: true },
+        'udp-off': { type: 'boolean' },
+        'lan-discovery': { type: 'boolean' },
         send: { type: 'string' },
         echo: { type: 'boolean' },
         'run-seconds': { type: 'string' },
@@ -82,6 +94,9 @@ export const command: Command = {
     );
     if ((values['accept-max'] !== undefined || values['accept-rate'] !== undefined) && values['accept-friends'] !== true) {
       throw new CliError('--accept-max and --accept-rate bound --accept-friends, which is not given');
+    }
+    if (values['udp-off'] === true && (values['tcp-relay'] ?? []).length === 0) {
+      throw new CliError('--udp-off needs at least one --tcp-relay IP:PORT:PK (without UDP the node reaches the network only through TCP relays)');
     }
     const { runNode } = await import('../node-runner.js');
     const profilePath = values.profile;
@@ -100,6 +115,12 @@ export const command: Command = {
       port: intOption(values.port, 'port', 0, 65535),
       bootstrap: values.bootstrap ?? [],
       network: parseNetwork(values.network),
+      tcpPort: intOption(values['tcp-port'], 'tcp-port', 0, 65535),
+      // The TCP server listens on the wildcard only when asked to explicitly (never by default).
+      tcpBind: values.bind ?? '127.0.0.1',
+      tcpRelays: values['tcp-relay'] ?? [],
+      udp: !(values['udp-off'] ?? false),
+      lanDiscovery: values['lan-discovery'] ?? false,
       send: values.send,
       echo: values.echo ?? false,
       runSeconds: intOption(values['run-seconds'], 'run-seconds', 0, 10_000_000),
