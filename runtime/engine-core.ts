@@ -330,7 +330,8 @@ export abstract class EngineCore {
           break;
         }
         const { key, event } = this.queue.shift()!;
-        const d = this.actors.deliver(key, event);
+        // A step that throws (a broken machine invariant) is counted like a layer's error; the rest of the queue goes on.
+        const d = this.deliverGuarded(key, event);
         if (!d) continue;
         // net_crypto's copy of the session follows every step, before the step's outputs reach it.
         if (d.actor.machine === 'friendSession') this.tellNetCryptoSession((d.actor.snapshot as FriendSessionSnapshot).context.friendPk);
@@ -340,6 +341,16 @@ export abstract class EngineCore {
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  private deliverGuarded(key: string, event: MachineEvent & { now: number }): ReturnType<Actors['deliver']> {
+    try {
+      return this.actors.deliver(key, event);
+    } catch (e) {
+      this.counters.inc('error.handler');
+      this.lastError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      return null;
     }
   }
 

@@ -62,6 +62,12 @@ export interface TPeerOptions {
   readonly tap?: DatagramTap;
   /** Arrivals for which this returns true are discarded before the engine sees them (simulated receive loss). */
   readonly dropReceived?: (from: IpPort, data: Bytes) => boolean;
+  /** TCP relays to connect to (loopback; the key is the relay node's DHT key, hex). */
+  readonly tcpRelays?: readonly LoopbackNode[];
+  /** Serve as a TCP relay on an ephemeral loopback port (`tcpRelay` then names it). */
+  readonly tcpServer?: boolean;
+  /** No UDP at all: relays only (`toxstate node --udp-off`). */
+  readonly udpOff?: boolean;
 }
 
 /**
@@ -138,15 +144,30 @@ export class TPeer {
       epochMs: Date.now(),
       ...(options.journalCapacity !== undefined ? { journalCapacity: options.journalCapacity } : {}),
       ...(options.serveOnion !== undefined ? { serveOnion: options.serveOnion } : {}),
+      ...(options.tcpServer === true ? { tcpServer: true } : {}),
+      ...(options.udpOff === true ? { udp: false } : {}),
     });
     instrument(engine, options);
-    const node = await UdpNode.start(engine, { bind: '127.0.0.1', port: 0 });
+    const node = await UdpNode.start(engine, {
+      bind: '127.0.0.1',
+      port: 0,
+      ...(options.tcpServer === true ? { tcpPort: 0 } : {}),
+      ...(options.udpOff === true ? { udp: false } : {}),
+    });
     const peer = new TPeer(node, options.label ?? `toxstate:${engine.selfHex.slice(0, 8)}`, base, options, startedAtMs);
     node.run((e, now) => {
       for (const f of options.friends ?? []) e.addFriend(now, hexBytes(f));
       for (const b of options.bootstrap ?? []) e.bootstrap(now, loopback(b.port), hexBytes(b.dhtpk));
+      for (const r of options.tcpRelays ?? []) e.addTcpRelay(now, loopback(r.port), hexBytes(r.dhtpk));
     });
     return peer;
+  }
+
+  /** This peer's TCP relay (with `tcpServer`): its loopback port and key (the DHT key). */
+  get tcpRelay(): LoopbackNode {
+    const port = this.node.tcpPort;
+    if (port === null) throw new Error(`${this.label} serves no TCP relay (start it with tcpServer: true)`);
+    return { port, dhtpk: this.dhtpkHex };
   }
 
   get engine(): Engine {
