@@ -17,6 +17,7 @@ import { isValidPublicKey } from '../protocol/keys.js';
 import { MAX_MESSAGE_LENGTH_BYTES, MAX_NAME_LENGTH_BYTES } from '../protocol/messenger/index.js';
 import { parseToxId } from '../protocol/tox-id.js';
 import { profileToxId, type Profile } from '../protocol/profile/savedata.js';
+import type { PackedNode } from '../protocol/packed-node.js';
 import type { AppEvent } from '../runtime/app-events.js';
 import { Engine } from '../runtime/engine.js';
 import { UdpNode } from '../runtime/adapters/node-udp.js';
@@ -63,6 +64,11 @@ export interface NodeOptions {
 
 
 /** Parses `IP:PORT:DHTPK` (IPv6 as `[addr]:port:pk`) with an error naming what is wrong (and the option). */
+/** The TCP relays saved in a profile that this run may use: loopback ones, or all with the public network. */
+export function savedTcpRelays(profile: Profile, publicNetwork: boolean): PackedNode[] {
+  return (profile.tcpRelays?.nodes ?? []).filter((n) => n.transport === 'tcp' && (publicNetwork || isLoopback(n.ipPort)));
+}
+
 export function parseBootstrap(text: string, option = '--bootstrap'): BootstrapNode {
   const m = /^\[([^\]]+)\]:(\d+):([0-9a-fA-F]+)$/.exec(text) ?? /^([^:\[\]]+):(\d+):([0-9a-fA-F]+)$/.exec(text);
   if (!m) throw new CliError(`${option} ${JSON.stringify(text)}: expected IP:PORT:DHTPK (IPv6 as [addr]:PORT:DHTPK)`);
@@ -318,6 +324,9 @@ export async function runNode(o: NodeOptions): Promise<number> {
       for (const r of tcpRelays) {
         if (!eng.addTcpRelay(now, r.ipPort, r.pk)) throw new Error(`--tcp-relay ${formatIpPort(r.ipPort)}: refused (our own key, or too many relays)`);
       }
+      // The profile's saved relays (c-toxcore's TCP_RELAY section): used like --tcp-relay, but only
+      // on loopback unless the public network was asked for (a qTox profile lists public relays).
+      for (const r of savedTcpRelays(profile, o.network === 'public')) eng.addTcpRelay(now, r.ipPort, r.publicKey);
       if (o.network === 'public') for (const b of PUBLIC_BOOTSTRAP_NODES) eng.bootstrap(now, b.ipPort, b.pk);
     });
   } catch (e) {

@@ -1,14 +1,15 @@
 /**
  * Between a c-toxcore profile (savedata) and an engine: what an engine starts from, and the
- * profile an engine's current state saves to. Everything the engine does not model (DHT and
- * relay node lists, conferences, unknown sections, the trailer) is carried over untouched.
+ * profile an engine's current state saves to (good DHT nodes and connected TCP relays replace the
+ * saved ones when there are any). Everything the engine does not model (onion path nodes,
+ * conferences, unknown sections, the trailer) is carried over untouched.
  * Each friend's connection policy travels with its record (toxstate's own section; a friend with
  * the default policy adds nothing to the file).
  */
 import type { Bytes } from '../protocol/bytes.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { FRIEND_STATUS_ADDED, FRIEND_STATUS_CONFIRMED, FRIEND_STATUS_REQUESTED, type SavedFriend } from '../protocol/profile/friend-record.js';
-import { dhtNodesSection, emptyProfile, type Profile } from '../protocol/profile/savedata.js';
+import { dhtNodesSection, emptyProfile, NUM_SAVED_TCP_RELAYS, tcpRelaysSection, type Profile } from '../protocol/profile/savedata.js';
 import type { Engine } from './engine.js';
 import type { FriendInit, FriendStatus } from './friends.js';
 import { generateKeyPair, type KeyPair } from './keys.js';
@@ -72,6 +73,8 @@ export function profileOf(engine: Engine, base: Profile): Profile {
     // Only a non-default policy is saved (its own section, protocol/profile/friend-policies.ts).
     ...(f.policy !== 'TryingToConnect' ? { policy: f.policy } : {}),
   }));
+  // Our connected relays (c-toxcore saves its relays the same way, Messenger.c tcp_relays_save).
+  const relays = engine.tcp.client.connectedRelays(NUM_SAVED_TCP_RELAYS);
   const goodNodes = engine.dht.goodNodes().slice(0, 64).map((n) => ({ transport: 'udp' as const, ipPort: n.ipPort, publicKey: n.pk }));
   return {
     ...base,
@@ -81,5 +84,6 @@ export function profileOf(engine: Engine, base: Profile): Profile {
     statusMessage: bytes(engine.statusMessage).slice(0, 1007),
     userStatus: engine.userStatus,
     dht: goodNodes.length > 0 ? dhtNodesSection(goodNodes) : base.dht,
+    tcpRelays: relays.length > 0 ? tcpRelaysSection(relays) : base.tcpRelays,
   };
 }
