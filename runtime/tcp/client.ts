@@ -336,7 +336,9 @@ export class TcpClient implements StreamOwner {
         const route = r.routes.get(peer);
         if (!route) return this.drop('unrequested_route');
         if (p.connectionId < NUM_RESERVED_PORTS) {
-          // Refused (the relay's table for us is full): this relay cannot reach the peer.
+          // Refused (the relay's table for us is full): this relay cannot reach the peer. An id it
+          // had given the route before is forgotten with it (nothing may arrive on it any more).
+          if (route.id !== null) r.byId.delete(route.id);
           r.routes.delete(peer);
           this.peers.get(peer)?.delete(r.hex);
           this.setRouted(peer);
@@ -357,6 +359,9 @@ export class TcpClient implements StreamOwner {
         return ctx.count(p.type === 'connectNotification' ? 'tcp.peer_online' : 'tcp.peer_offline');
       }
       case 'ping':
+        // Id 0 is never answered: c-toxcore's client keeps 0 for "no pong pending"
+        // (TCP_client.c tcp_send_ping_response), and a relay kills on a pong with id 0.
+        if (p.pingId.every((b) => b === 0)) return this.drop('ping_zero_id');
         this.write(r, { type: 'pong', pingId: p.pingId });
         return;
       case 'pong':
