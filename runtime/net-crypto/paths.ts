@@ -72,10 +72,10 @@ export function currentPath(ctx: NetCryptoContext, conn: Connection): 'udp' | 't
 export function updatePath(ctx: NetCryptoContext, conn: Connection): void {
   if (!conn.confirmed || conn.killed) return;
   const path = currentPath(ctx, conn);
-  if (conn.path === null) {
-    conn.path = path;
-    return;
-  }
+  // The session was told the confirming packet's way (net_crypto.sessionConfirmed's `via`); a
+  // direct packet shortly before a confirmation through the relay makes the path UDP already,
+  // and that must be reported too or the session keeps believing it rides the relay.
+  if (conn.path === null) conn.path = conn.lastVia ?? 'udp';
   if (path === conn.path) return;
   conn.path = path;
   ctx.count(`net_crypto.path_${path}`);
