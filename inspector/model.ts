@@ -50,6 +50,11 @@ export interface FriendRow {
   readonly request: string;
   /** The friend's connection policy (TryingToConnect, OpenToConnect, RefusingToConnect), as it is now. */
   readonly policy: string;
+  /**
+   * How the session reaches the friend: `udp` or `tcp` (through a relay) once established; while
+   * connecting, `relay` when a relay of ours can reach the friend's DHT key; '' otherwise.
+   */
+  readonly path: string;
 }
 
 export interface ActorsPage {
@@ -211,6 +216,14 @@ export class InspectorModel {
     return s ? stateText(s.value) : '';
   }
 
+  /** A friend session's path (FriendRow.path) now (seq null) or after entry `seq`. */
+  private pathOf(h: NodeHistory, key: string, seq: number | null): string {
+    const context = seq === null ? h.engine.actors.get(key)?.snapshot.context : h.stateAt(key, seq)?.context;
+    const c = (context ?? {}) as { path?: unknown; relayed?: unknown };
+    if (c.path === 'udp' || c.path === 'tcp') return c.path;
+    return c.relayed === true ? 'relay' : '';
+  }
+
   actors(nodeArg: number | string | undefined, query: ActorsQuery = {}): ActorsPage {
     const node = this.nodeIndex(nodeArg);
     const h = this.history(node);
@@ -237,6 +250,7 @@ export class InspectorModel {
           connect: this.stateOf(h, actorKeys.connect(self, f.pkHex), seq),
           request: this.stateOf(h, actorKeys.request(self, f.pkHex), seq),
           policy: f.policy,
+          path: this.pathOf(h, actorKeys.session(f.pkHex), seq),
         });
       total++;
     }

@@ -173,6 +173,8 @@ export class RecordingModel {
           progress,
           dhtkey: '',
           connect: '',
+          // A capture holds UDP only: a monitored session is never on a relay.
+          path: '',
           request: '',
           policy: '',
           note: [plural(d.seqs.length, 'step'), ...findings].join(' · '),

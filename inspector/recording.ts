@@ -23,7 +23,8 @@
  * - time travel: an instance's state at seq S is the state after its last entry with seq ≤ S, or
  *   its initial state before its first entry (seq 0 is "before the first step").
  */
-import { friendSession, friendSessionNextDeadline, type FriendSessionSnapshot } from '../machines/friend-session.js';
+import { friendSessionNextDeadline } from '../machines/friend-session-facts.js';
+import { friendSession, type FriendSessionSnapshot } from '../machines/friend-session.js';
 import { toxidAnnounce, toxidAnnounceNextDeadline, type ToxidAnnounceSnapshot } from '../machines/toxid-announce.js';
 import { start } from '../machines/step.js';
 import type { CheckReport } from '../conformance/monitor/check.js';

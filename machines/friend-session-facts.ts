@@ -1,8 +1,42 @@
 /**
- * What a friend session tells the friend's tasks (connect, dhtkeyShare, friendRequest) after every
- * step: the facts they react to, read from its snapshot.
+ * Readers of a friend session's snapshot: the next moment it needs a `tick`, and the facts the
+ * friend's tasks (connect, dhtkeyShare, friendRequest) react to after every step.
  */
+import { MAX_TEMP_PACKET_TRIES } from './constants.js';
 import { friendSessionState, type FriendSessionSnapshot } from './friend-session.js';
+import { deadline, earliest, type Deadline } from './types.js';
+
+/** The next moment this session needs a `tick`, and why. */
+export function friendSessionNextDeadline(snapshot: FriendSessionSnapshot): Deadline | null {
+  const c = snapshot.context;
+  const keyExpiry = deadline(c.dhtKey?.freshUntil ?? null, 'DHT key expires (not confirmed for 122 s)');
+  const addressExpiry = deadline(c.address?.freshUntil ?? null, c.address?.source === 'dhtSearch' ? 'address claim expires (never confirmed)' : 'address expires (not confirmed for 122 s)');
+  const phase = (what: string): Deadline | null =>
+    deadline(
+      c.resendAt,
+      c.tries < MAX_TEMP_PACKET_TRIES
+        ? `${what} retry ${c.tries + 1}/${MAX_TEMP_PACKET_TRIES}`
+        : `${what} gives up after ${MAX_TEMP_PACKET_TRIES} tries`,
+    );
+  switch (friendSessionState(snapshot)) {
+    case 'AwaitingDHTKey':
+      return null;
+    case 'AcquiringIPAddress':
+      return earliest(keyExpiry, addressExpiry);
+    case 'AcquiringCookie':
+      return earliest(keyExpiry, addressExpiry, phase('cookie request'));
+    case 'AwaitingHandshake':
+      return earliest(keyExpiry, addressExpiry, phase('handshake'));
+    case 'AwaitingSessionPacket':
+      return earliest(keyExpiry, addressExpiry, phase('handshake (awaiting session packet)'));
+    case 'Established':
+      return earliest(
+        deadline(c.aliveDeadline, 'session timeout (no ALIVE for 32 s)'),
+        deadline(c.aliveSendAt, 'ALIVE ping (every 8 s)'),
+      );
+  }
+}
+
 
 /** The friend-session facts other machines (the connect and dhtkey tasks) react to. */
 export interface FriendFacts {

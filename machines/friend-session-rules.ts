@@ -244,6 +244,11 @@ export const reasonOf = (event: FriendSessionEvent): string =>
 
 // ---- transitions several states share (each state still lists them in the docs) ----------------
 
+export const REMEMBER_ROUTE = {
+  actions: ['observe', 'takeRoute'],
+  description: "Whether a relay of ours reaches the friend's DHT key: remembered (an attempt can go through it).",
+} as const;
+
 export const SAME_DHT_KEY = {
   guard: 'isSameDhtKey',
   actions: ['observe', 'learnDhtKey'],

@@ -40,7 +40,6 @@ import {
   FRIEND_CONNECTION_TIMEOUT_MS,
   FRIEND_DHT_TIMEOUT_MS,
   FRIEND_PING_INTERVAL_MS,
-  MAX_TEMP_PACKET_TRIES,
   TEMP_PACKET_RESEND_INTERVAL_MS,
 } from './constants.js';
 import {
@@ -56,6 +55,7 @@ import {
   pastSession,
   reasonOf,
   reported,
+  REMEMBER_ROUTE,
   SAME_DHT_KEY,
   SEARCH_FOR_STALE_ADDRESS,
   type FriendSessionContext,
@@ -63,7 +63,7 @@ import {
   type FriendSessionInput,
   type FriendSessionOutput,
 } from './friend-session-rules.js';
-import { deadline, earliest, type Deadline, type FriendSessionState } from './types.js';
+import type { FriendSessionState } from './types.js';
 
 export type { Fact, FriendSessionContext, FriendSessionEvent, FriendSessionInput, FriendSessionOutput, SessionPath } from './friend-session-rules.js';
 
@@ -190,16 +190,11 @@ export const friendSession = setup({
   description: "One friend's connection: from an unknown DHT key to an established net_crypto session (docs/protocol.md §4.4, §5).",
   context: ({ input }) => initialFriendSessionContext(input),
   initial: 'AwaitingDHTKey',
-  on: {
-    'relay.route': {
-      actions: ['observe', 'takeRoute'],
-      description: "Whether a relay of ours reaches the friend's DHT key: remembered (a new attempt can go through it).",
-    },
-  },
   states: {
     AwaitingDHTKey: {
       description: "We do not know the friend's current DHT key; the dhtkey task is searching for the friend over the onion.",
       on: {
+        'relay.route': REMEMBER_ROUTE,
         'dhtKey.learned': {
           target: 'AcquiringIPAddress',
           actions: ['observe', 'learnDhtKey'],
@@ -235,13 +230,16 @@ export const friendSession = setup({
             description: "A node claims the friend's DHT key is at an address: hold the claim and ask that address (no cookie request yet).",
           },
         ],
-        'relay.route': {
-          guard: 'isRouted',
-          target: 'AcquiringCookie',
-          actions: ['observe', 'takeRoute', 'clearAddress', 'beginPhase', 'sendCookieRequest'],
-          description:
-            "A relay of ours reaches the friend's DHT key: ask for a cookie through it (net_crypto.c send_packet_to sends over TCP without an address); a claim held is dropped, never asked for a cookie.",
-        },
+        'relay.route': [
+          {
+            guard: 'isRouted',
+            target: 'AcquiringCookie',
+            actions: ['observe', 'takeRoute', 'clearAddress', 'beginPhase', 'sendCookieRequest'],
+            description:
+              "A relay of ours reaches the friend's DHT key: ask for a cookie through it (net_crypto.c send_packet_to sends over TCP without an address); a claim held is dropped, never asked for a cookie.",
+          },
+          REMEMBER_ROUTE,
+        ],
         'packet.handshake': {
           ...ACCEPT_HANDSHAKE,
           description: 'An inbound valid handshake: accept it and answer with ours.',
@@ -264,6 +262,7 @@ export const friendSession = setup({
     AcquiringCookie: {
       description: "We ask the friend's node for a cookie (net_crypto COOKIE_REQUESTING); the request is resent every 1 s, 8 times.",
       on: {
+        'relay.route': REMEMBER_ROUTE,
         'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('attempt')],
         'address.learned': CHECKED_ADDRESS,
         'packet.cookieResponse': [
@@ -311,6 +310,7 @@ export const friendSession = setup({
     AwaitingHandshake: {
       description: 'Our handshake is out (HANDSHAKE_SENT); we wait for theirs, resending ours every 1 s, 8 times.',
       on: {
+        'relay.route': REMEMBER_ROUTE,
         'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('attempt')],
         'address.learned': CHECKED_ADDRESS,
         'packet.handshake': [
@@ -346,6 +346,7 @@ export const friendSession = setup({
     AwaitingSessionPacket: {
       description: 'Handshakes exchanged: the session is accepted but not confirmed (NOT_CONFIRMED) until a valid data packet arrives.',
       on: {
+        'relay.route': REMEMBER_ROUTE,
         'dhtKey.learned': [SAME_DHT_KEY, abandonForNewDhtKey('session')],
         'address.learned': CHECKED_ADDRESS,
         'packet.handshake': [
@@ -399,6 +400,7 @@ export const friendSession = setup({
     Established: {
       description: 'The session is confirmed (ESTABLISHED): ALIVE every 8 s; 32 s without one from the peer ends it. Freshness timers do not run (c-toxcore checks them only while connecting).',
       on: {
+        'relay.route': REMEMBER_ROUTE,
         'dhtKey.learned': [
           {
             guard: 'isSameDhtKey',
@@ -467,33 +469,3 @@ export function friendSessionState(snapshot: FriendSessionSnapshot): FriendSessi
   return snapshot.value as FriendSessionState;
 }
 
-/** The next moment this session needs a `tick`, and why. */
-export function friendSessionNextDeadline(snapshot: FriendSessionSnapshot): Deadline | null {
-  const c = snapshot.context;
-  const keyExpiry = deadline(c.dhtKey?.freshUntil ?? null, 'DHT key expires (not confirmed for 122 s)');
-  const addressExpiry = deadline(c.address?.freshUntil ?? null, c.address?.source === 'dhtSearch' ? 'address claim expires (never confirmed)' : 'address expires (not confirmed for 122 s)');
-  const phase = (what: string): Deadline | null =>
-    deadline(
-      c.resendAt,
-      c.tries < MAX_TEMP_PACKET_TRIES
-        ? `${what} retry ${c.tries + 1}/${MAX_TEMP_PACKET_TRIES}`
-        : `${what} gives up after ${MAX_TEMP_PACKET_TRIES} tries`,
-    );
-  switch (friendSessionState(snapshot)) {
-    case 'AwaitingDHTKey':
-      return null;
-    case 'AcquiringIPAddress':
-      return earliest(keyExpiry, addressExpiry);
-    case 'AcquiringCookie':
-      return earliest(keyExpiry, addressExpiry, phase('cookie request'));
-    case 'AwaitingHandshake':
-      return earliest(keyExpiry, addressExpiry, phase('handshake'));
-    case 'AwaitingSessionPacket':
-      return earliest(keyExpiry, addressExpiry, phase('handshake (awaiting session packet)'));
-    case 'Established':
-      return earliest(
-        deadline(c.aliveDeadline, 'session timeout (no ALIVE for 32 s)'),
-        deadline(c.aliveSendAt, 'ALIVE ping (every 8 s)'),
-      );
-  }
-}

@@ -14,9 +14,10 @@
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { connect, connectNextDeadline, connectOutputsByAction, type ConnectSnapshot } from './connect.js';
 import { dhtkeyShare, dhtkeyShareNextDeadline, dhtkeyShareOutputsByAction, type DhtkeyShareSnapshot } from './dhtkey-share.js';
-import { friendSession, friendSessionNextDeadline, friendSessionOutputsByAction, type FriendSessionSnapshot } from './friend-session.js';
+import { friendSession, friendSessionOutputsByAction, type FriendSessionSnapshot } from './friend-session.js';
 import { toxidAnnounce, toxidAnnounceNextDeadline, toxidAnnounceOutputsByAction, type ToxidAnnounceSnapshot } from './toxid-announce.js';
 import { friendRequest, friendRequestNextDeadline, friendRequestOutputsByAction, type FriendRequestSnapshot } from './friend-request.js';
+import { friendSessionNextDeadline } from './friend-session-facts.js';
 import { tcpRelay, tcpRelayNextDeadline, tcpRelayOutputsByAction, type TcpRelaySnapshot } from './tcp-relay.js';
 import type { Deadline } from './types.js';
 

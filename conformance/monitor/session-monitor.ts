@@ -20,7 +20,8 @@
  *
  * Pure: the observations in, steps and findings out.
  */
-import { friendSession, friendSessionNextDeadline, friendSessionState, type FriendSessionSnapshot } from '../../machines/friend-session.js';
+import { friendSessionNextDeadline } from '../../machines/friend-session-facts.js';
+import { friendSession, friendSessionState, type FriendSessionSnapshot } from '../../machines/friend-session.js';
 import type { FriendSessionEvent, FriendSessionOutput } from '../../machines/friend-session-rules.js';
 import { start, step, type TransitionRef } from '../../machines/step.js';
 import { MAX_TEMP_PACKET_TRIES, TEMP_PACKET_RESEND_INTERVAL_MS } from '../../machines/constants.js';

@@ -145,7 +145,7 @@ function actionsOf(t: TransitionRef): string[] {
 export function deviationAfter(before: { t: number; ref: TransitionRef }, p: PairPacket): { rule: string; expected: string; observed: string } | null {
   // c-toxcore gives up in the loop right after the eighth copy, well before the model's phase
   // ends; a retry at the phase's end is the model's own path (the DHT still knew the address).
-  if (before.ref.id === 'AcquiringCookie|tick|3' && p.kind === 'cookieRequest' && before.t - p.t > TEMP_PACKET_RESEND_INTERVAL_MS / 2) {
+  if (before.ref.source === 'AcquiringCookie' && before.ref.event === 'tick' && before.ref.guard === 'isPhaseExhausted' && p.kind === 'cookieRequest' && before.t - p.t > TEMP_PACKET_RESEND_INTERVAL_MS / 2) {
     const when = `${((before.t - p.t) / 1000).toFixed(3)} s before the model's phase ends`;
     return {
       rule: 'st.cookie-exhausted',

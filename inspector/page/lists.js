@@ -33,7 +33,7 @@ export async function renderFriends() {
     d.dataset.friend = row.friend;
     d.title = row.friend;
     d.innerHTML =
-      `<div><span class="name">${esc(row.label)}</span> <span class="prog ${esc(row.progress)}">${esc(row.progress)}</span></div>` +
+      `<div><span class="name">${esc(row.label)}</span> <span class="prog ${esc(row.progress)}">${esc(row.progress)}</span>${row.path ? ` <span class="path mono" title="${row.path === 'relay' ? 'a TCP relay of ours reaches this friend' : row.path === 'tcp' ? 'the session travels through a TCP relay' : 'the session travels directly over UDP'}">${esc(row.path)}</span>` : ''}</div>` +
       (row.note !== undefined ? `<div class="tasks${row.violations ? ' has-violation' : ''}">${esc(row.note)}</div>` :
       `<div class="tasks mono">dhtkey ${esc(leaf(row.dhtkey))} · connect ${esc(leaf(row.connect))}${row.request ? ` · request ${esc(leaf(row.request))}` : ''}${row.policy && row.policy !== 'TryingToConnect' ? ` · policy ${esc(row.policy)}` : ''}</div>`);
     d.addEventListener('click', () => selectFriend(row.friend));

@@ -235,7 +235,7 @@ describe('doctored copies of the golden capture', () => {
     const r = check(withExtra(tail, copies));
     expect(violationsOf(r)).toEqual([]);
     const d = r.findings.filter((f) => f.rule === 'st.cookie-exhausted');
-    expect(d).toEqual([expect.objectContaining({ kind: 'deviation', observer: pkOf(alice), transition: 'AcquiringCookie|tick|3' })]);
+    expect(d).toEqual([expect.objectContaining({ kind: 'deviation', observer: pkOf(alice), transition: 'AcquiringCookie|tick|4' })]);
     expect(d[0]!.observed).toMatch(/0\.9\d\d s before the model's phase ends/);
     // A retry when the model's phase ends is the model's own path (the DHT still knew the address).
     const own = [...copies.slice(0, 7), { ...first, t: first.t + 8_000 }];
