@@ -143,6 +143,7 @@ export abstract class EngineCore {
           friendsWithDhtKey: (dhtKeyHex: string) => this.friendsWithDhtKey(dhtKeyHex),
           tcp: {
             routed: (peerHex: string) => this.tcp.client.isRouted(peerHex),
+            linked: (peerHex: string) => this.tcp.client.hasRelays(peerHex),
             send: (peerHex: string, packet: Bytes) => this.tcp.client.sendToPeer(peerHex, packet),
           },
         },

@@ -43,6 +43,12 @@ export function isTcpSource(s: Source): s is TcpSource {
 export interface TcpPeerPort {
   /** Whether a relay of ours can reach this DHT key (a route registered or online). */
   routed(peerDhtHex: string): boolean;
+  /**
+   * Whether a relay of ours is linked to this DHT key, routed now or not (asleep or reconnecting):
+   * a session that loses its direct path then wants it (net_crypto.c do_tcp sets the peer's TCP
+   * connection online whenever the session is not direct, which wakes its sleeping relays).
+   */
+  linked(peerDhtHex: string): boolean;
   /** Sends a packet to the DHT key through a relay: an online route first, else out of band (send_packet_tcp_connection). */
   send(peerDhtHex: string, packet: Bytes): boolean;
 }

@@ -10,7 +10,8 @@
  *   bytes) also to the address at most every 4 s, which is how a session on a relay finds out that
  *   the direct path works.
  * - A confirmed session reports its path when it changes (`net_crypto.pathChanged`): UDP on a
- *   direct packet; TCP after 8 s without one while a relay reaches the peer.
+ *   direct packet; TCP after 8 s without one while a relay is linked to the peer — even one asleep
+ *   because the session was direct: the report is what wakes it (net_crypto.c do_tcp).
  */
 import type { Bytes } from '../../protocol/bytes.js';
 import type { Connection } from './connection.js';
@@ -62,10 +63,14 @@ export function noteArrival(conn: Connection, source: Source, now: number): void
   }
 }
 
-/** The path a confirmed session is on now. */
+/**
+ * The path a confirmed session is on now: UDP while direct, else TCP when a relay is linked to the
+ * peer — routed now, or asleep because the session was direct: reporting TCP is what wakes it
+ * (wiring.ts: the session is no longer direct), as c-toxcore's do_tcp does.
+ */
 export function currentPath(ctx: NetCryptoContext, conn: Connection): 'udp' | 'tcp' {
   if (isDirect(conn, ctx.now)) return 'udp';
-  return ctx.tcp.routed(conn.peerDhtHex) ? 'tcp' : (conn.path ?? conn.lastVia ?? 'udp');
+  return ctx.tcp.routed(conn.peerDhtHex) || ctx.tcp.linked(conn.peerDhtHex) ? 'tcp' : (conn.path ?? conn.lastVia ?? 'udp');
 }
 
 /** Reports the confirmed session's path when it changed. */
@@ -85,6 +90,6 @@ export function updatePath(ctx: NetCryptoContext, conn: Connection): void {
 /** When a session on UDP falls back to its relay if nothing direct arrives (null: not applicable). */
 export function pathTimerAt(ctx: NetCryptoContext, conn: Connection): number | null {
   if (!conn.confirmed || conn.killed || conn.path !== 'udp' || conn.lastUdpAt === null) return null;
-  if (!ctx.tcp.routed(conn.peerDhtHex)) return null;
+  if (!ctx.tcp.linked(conn.peerDhtHex)) return null;
   return conn.lastUdpAt + UDP_DIRECT_TIMEOUT_MS;
 }

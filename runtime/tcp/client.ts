@@ -163,6 +163,11 @@ export class TcpClient implements StreamOwner {
     return this.routed.get(peerHex) ?? false;
   }
 
+  /** Whether any relay is linked to the peer's DHT key, routed now or not (asleep, reconnecting). */
+  hasRelays(peerHex: string): boolean {
+    return (this.peers.get(peerHex)?.size ?? 0) > 0;
+  }
+
   /** The peer's DHT key is no longer any friend's: its routes are released (kill_tcp_connection_to). */
   dropPeer(peerHex: string): void {
     const set = this.peers.get(peerHex);

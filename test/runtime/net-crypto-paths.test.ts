@@ -31,7 +31,7 @@ function recorder(routed: boolean) {
   const log: Array<{ via: 'udp' | 'tcp'; bytes: number }> = [];
   const facts: NetCryptoFact[] = [];
   const counts = new Map<string, number>();
-  const state = { now: 100_000, routed };
+  const state = { now: 100_000, routed, linked: routed };
   const ctx = {
     get now() {
       return state.now;
@@ -39,7 +39,7 @@ function recorder(routed: boolean) {
     send: (_to: IpPort, data: Bytes) => void log.push({ via: 'udp', bytes: data.length }),
     count: (name: string) => void counts.set(name, (counts.get(name) ?? 0) + 1),
     report: (f: NetCryptoFact) => void facts.push(f),
-    tcp: { routed: () => state.routed, send: (_peer: string, data: Bytes) => (state.routed ? (log.push({ via: 'tcp', bytes: data.length }), true) : false) },
+    tcp: { routed: () => state.routed, linked: () => state.linked, send: (_peer: string, data: Bytes) => (state.routed ? (log.push({ via: 'tcp', bytes: data.length }), true) : false) },
   } as unknown as NetCryptoContext;
   const conn = { peerDhtHex: PEER, address: ADDRESS, lastUdpAt: null, udpTryAt: 0, lastVia: null, path: null, confirmed: false, killed: false, friend: { pkHex: 'f' } as Friend } as unknown as Connection;
   const take = () => log.splice(0).map((l) => l.via);
@@ -113,6 +113,30 @@ describe('net_crypto paths: one connection', () => {
     expect(r.facts.map((f) => (f as { path: string }).path)).toEqual(['udp', 'tcp']);
   });
 
+  it('a session on UDP whose relay sleeps (linked, not routed): TCP reported 8 s after the last direct packet, which wakes the relay', () => {
+    const r = recorder(false);
+    r.state.linked = true;
+    r.conn.lastVia = 'udp';
+    r.conn.lastUdpAt = r.state.now;
+    r.conn.confirmed = true;
+    updatePath(r.ctx, r.conn);
+    expect(r.facts).toEqual([]);
+    expect(pathTimerAt(r.ctx, r.conn)).toBe(r.state.now + UDP_DIRECT_TIMEOUT_MS);
+    r.state.now += UDP_DIRECT_TIMEOUT_MS;
+    updatePath(r.ctx, r.conn);
+    expect(r.facts.map((f) => (f as { path: string }).path)).toEqual(['tcp']);
+    // With no relay linked at all nothing is reported and no timer runs (UDP-only sessions unchanged).
+    const u = recorder(false);
+    u.conn.lastVia = 'udp';
+    u.conn.lastUdpAt = u.state.now;
+    u.conn.confirmed = true;
+    updatePath(u.ctx, u.conn);
+    expect(pathTimerAt(u.ctx, u.conn)).toBe(null);
+    u.state.now += 60_000;
+    updatePath(u.ctx, u.conn);
+    expect(u.facts).toEqual([]);
+  });
+
   it('a session confirmed over the path it reports stays silent (no change to report)', () => {
     for (const via of ['udp', 'tcp'] as const) {
       const r = recorder(true);
@@ -166,5 +190,43 @@ describe('net_crypto paths: two engines and a relay', () => {
       for (let i = 1; i < probes.length; i++) expect(probes[i]!.at - probes[i - 1]!.at).toBeGreaterThanOrEqual(PROBE_INTERVAL_MS);
     }
     expect(p.offline()).toEqual([]);
+  });
+
+  it('UDP restored: a probe gets through, both sessions report udp and send only UDP; cut again: tcp after 8 s; the session never drops', async () => {
+    const p = await RelayPair.create(33, { blocked: true });
+    expect(p.connect()).toBe(true);
+    p.run(10_000);
+    p.blocked = false;
+    const restoredAt = p.sim.now;
+    p.run(2 * PROBE_INTERVAL_MS + 1000);
+    for (const [x, y] of [[p.a, p.b], [p.b, p.a]] as const) expect(p.paths(x, y)).toEqual(['tcp', 'udp']);
+    // On UDP for a while (long enough for the relays to go to sleep): nothing more goes through TCP.
+    const udpSince = p.sim.now;
+    p.message(p.a, p.b, 'over udp');
+    p.run(30_000);
+    expect(p.received(p.b, p.a)).toContain('over udp');
+    for (const x of [p.a, p.b]) expect(p.sent(x).filter((s) => s.via === 'tcp' && s.at >= udpSince)).toEqual([]);
+    expect(restoredAt).toBeLessThan(udpSince);
+    // Everything on the relays is direct: they went to sleep (tcpRelay Sleeping, no socket).
+    expect([p.relayState(p.a), p.relayState(p.b)]).toEqual(['Sleeping', 'Sleeping']);
+
+    // Cut again: 8 s after the last direct packet each session is on its relay, and messages still flow.
+    p.blocked = true;
+    const cutAt = p.sim.now;
+    p.run(UDP_DIRECT_TIMEOUT_MS + 2000);
+    for (const [x, y] of [[p.a, p.b], [p.b, p.a]] as const) {
+      expect(p.paths(x, y)).toEqual(['tcp', 'udp', 'tcp']);
+      const back = p.pathEvents(x, y).at(-1)!;
+      expect(back.t).toBeGreaterThan(cutAt);
+      expect(back.t).toBeLessThanOrEqual(cutAt + UDP_DIRECT_TIMEOUT_MS + 1000);
+    }
+    expect([p.relayState(p.a), p.relayState(p.b)]).toEqual(['Confirmed', 'Confirmed']);
+    p.message(p.a, p.b, 'over tcp again');
+    p.message(p.b, p.a, 'and back');
+    p.run(60_000);
+    expect(p.received(p.b, p.a)).toContain('over tcp again');
+    expect(p.received(p.a, p.b)).toContain('and back');
+    expect(p.offline()).toEqual([]);
+    for (const x of [p.a, p.b]) expect(x.engine.counters.get('error.handler')).toBe(0);
   });
 });

@@ -14,6 +14,7 @@ import type { AppEvent } from '../../runtime/app-events.js';
 import type { NatType } from '../../runtime/adapters/sim-nat.js';
 import { SimNetwork, type SimNode } from '../../runtime/adapters/sim-network.js';
 import type { Engine } from '../../runtime/engine.js';
+import { relayActorKey } from '../../runtime/tcp/wiring.js';
 import { makeEngine } from './helpers.js';
 
 export const RELAY_TCP_PORT = 33446;
@@ -78,6 +79,11 @@ export class RelayPair {
 
   get relayAddress(): IpPort {
     return { ...this.relayNode.address, port: RELAY_TCP_PORT };
+  }
+
+  /** The state of x's tcpRelay actor for the relay (machines/tcp-relay.ts). */
+  relayState(x: SimNode): unknown {
+    return x.engine.actors.get(relayActorKey(this.relayNode.engine.dhtKeyHex))?.snapshot.value;
   }
 
   /** The friends add each other; runs until both sessions are established (at most `maxMs`). */
