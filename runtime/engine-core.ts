@@ -48,7 +48,7 @@ import { TcpServer, type TcpServerOptions } from './tcp/server.js';
 import { familiesOf, type EngineOptions, type TcpServerLayer } from './engine-options.js';
 export { familiesOf, type EngineOptions, type TcpServerLayer } from './engine-options.js';
 import { TcpClient, type TcpFact } from './tcp/client.js';
-import { TcpWiring } from './tcp/wiring.js';
+import { tcpOnionPort, TcpWiring } from './tcp/wiring.js';
 
 /** Bound on events processed for one input, a guard against a feedback loop between machines. */
 const MAX_STEPS_PER_INPUT = 100_000;
@@ -128,6 +128,7 @@ export abstract class EngineCore {
     const onionContext: OnionContext = Object.assign(
       this.layerContext<OnionFact>((fact) => routeFact(this, fact)),
       { dht: this.dht, hostOf: hostKey, friend: (pkHex: string) => this.friends.get(pkHex), tcpRelays: (max: number) => this.tcp.client.connectedRelays(max) },
+      { tcpOnion: tcpOnionPort(() => this.tcp.client, this.udpEnabled) },
     );
     this.relay = new OnionRelay(onionContext);
     this.tcpServer = this.servesTcp ? this.createTcpServer(opts.tcpServerLimits) : null;
@@ -173,7 +174,7 @@ export abstract class EngineCore {
           streams: this.streams,
           isDirect: (peerHex: string) => this.tcp.isDirect(peerHex),
           isFriendDhtKey: (peerHex: string) => this.friendsWithDhtKey(peerHex).length > 0,
-          carriesOnion: () => false,
+          onionWanted: () => !this.udpEnabled || this.dht.goodNodes().length === 0, // set_tcp_onion_status(!udp_connected)
         },
       ),
     );
@@ -300,8 +301,6 @@ export abstract class EngineCore {
   deliver(key: string, event: MachineEvent & { now: number }): void {
     this.queue.push({ key, event });
   }
-
-
 
   /** Tells net_crypto the friend session's state, address and DHT key (null once the session is gone). */
   protected tellNetCryptoSession(friendHex: string): void {
@@ -455,6 +454,7 @@ export abstract class EngineCore {
     for (const family of FAMILIES) this.deliver(actorKeys.announce(family, this.selfHex), { type: 'nodes.available', now: this.now });
     this.onion.onDhtNodes();
     for (const f of this.friends.all()) this.deliver(actorKeys.dhtkey(this.selfHex, f.pkHex), { type: 'nodes.available', now: this.now });
+    this.tcp.onionNodesChanged(); // relays carry the onion no more (runtime/tcp/wiring.ts)
   }
 
   /**

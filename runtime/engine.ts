@@ -390,12 +390,15 @@ export class Engine extends EngineCore implements ToxEngine {
   /**
    * Adds a bootstrap node (IPv4, IPv6, or IPv4-mapped IPv6, which counts as IPv4). One of a
    * family the node does not reach is ignored and counted (`drop.bootstrap_<family>_unreachable`).
+   * It is also an onion path node for paths through a TCP relay; with UDP off that is all it is
+   * (tox.c tox_bootstrap, onion_client.c onion_add_bs_path_node; runtime/onion/paths.ts).
    */
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void {
     this.now = Math.max(this.now, now);
     const at = unmapIpv4(ipPort);
     if (!this.reaches(at)) return this.drop(`bootstrap_${at.family}_unreachable`);
-    this.dht.bootstrap(at, dhtPk);
+    if (this.udpEnabled) this.dht.bootstrap(at, dhtPk);
+    if (this.onion.addBootstrapNode(at, dhtPk)) this.tcp.onionNodesChanged();
     this.flush();
   }
 

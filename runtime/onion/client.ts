@@ -30,6 +30,12 @@
  *     and also when the fact disagrees with the dhtkey task's state (found while it still
  *     searches, …), so a fact learned while the task was elsewhere (Idle) is not lost.
  *
+ * Through a TCP relay (docs/protocol.md §14.7): while UDP is off or the DHT has no good node, paths
+ * start at one of our relays that carries the onion (paths.ts), lists are populated from the path
+ * nodes (requests.ts), bootstrap nodes are path nodes (`addBootstrapNode`, onion_add_bs_path_node),
+ * and answers that come back over a relay (`handleTcpResponse`, onion_client.c handle_tcp_onion)
+ * reach the same handlers as UDP ones, matched by their sendbacks.
+ *
  * Differences from c-toxcore, all allowed by the protocol: paths are drawn from the DHT's good
  * nodes and the relays proven to work, host first (paths.ts; c-toxcore draws uniformly from a
  * ring of 32 recent DHT and responsive nodes); a new announce node is
@@ -167,9 +173,22 @@ export class OnionClient implements TimedLayer {
     this.requests.forgetFriend(pkHex);
   }
 
-  /** The DHT has its first good node: searches that found no node to start from go out now. */
+  /** The DHT has its first good node (or a relay carries the onion): searches that found no node to start from go out now. */
   onDhtNodes(): void {
     this.searches.onDhtNodes();
+  }
+
+  /**
+   * A bootstrap node (engine.bootstrap) is a path node for paths through a TCP relay
+   * (onion_client.c onion_add_bs_path_node). False when its key or port is unusable.
+   */
+  addBootstrapNode(ipPort: IpPort, pk: Bytes): boolean {
+    return this.relays.addBootstrap(pk, ipPort);
+  }
+
+  /** Whether there are path nodes besides the DHT's (proven relays, bootstrap nodes) for paths through a relay. */
+  hasPathNodes(): boolean {
+    return this.relays.pathNodes().length > 0;
   }
 
   /**
@@ -186,6 +205,19 @@ export class OnionClient implements TimedLayer {
   handleResponse(from: IpPort, data: Uint8Array): void {
     if (data[0] === PACKET_ID.announce_response) this.handleAnnounceResponse(from, data);
     else this.data.handleDataResponse(data);
+  }
+
+  /**
+   * An onion response that came back through the TCP relay at `relayAddress` (its ONION_RESPONSE;
+   * onion_client.c handle_tcp_onion): only announce (0x84) and onion data (0x86) responses are
+   * taken, and they go where UDP ones go. The relay's address stands for the source (c-toxcore
+   * gives a TCP family, which is never LAN): nodes an answer names are asked if LAN ones may be.
+   */
+  handleTcpResponse(relayAddress: IpPort, data: Uint8Array): void {
+    const id = data[0];
+    if (id !== PACKET_ID.announce_response && id !== PACKET_ID.onion_data_response) return this.ctx.drop('onion.tcp_response_unexpected');
+    this.ctx.count('onion.tcp_responses');
+    this.handleResponse(relayAddress, data);
   }
 
   private handleAnnounceResponse(from: IpPort, data: Bytes): void {

@@ -42,6 +42,11 @@ export const ONION_PATH_MAX_NO_RESPONSE_USES = 4;
  * announce node), preferred as path nodes. onion_client.h MAX_PATH_NODES = 32.
  */
 export const ONION_PROVEN_RELAYS_MAX = 32;
+/**
+ * Bootstrap nodes kept as path nodes (onion_client.c onion_add_bs_path_node: tox_bootstrap seeds
+ * them, and with UDP off that is all it does); the oldest dropped beyond this. MAX_PATH_NODES = 32.
+ */
+export const ONION_BOOTSTRAP_PATH_NODES_MAX = 32;
 /** A proven relay not proven again within this is just another node. toxstate's own. */
 export const ONION_PROVEN_RELAY_TTL_MS = 600 * SECOND_MS;
 /** A host's path failures (a path through it died unanswered) are forgotten after this. toxstate's own. */

@@ -53,11 +53,31 @@ export function toPackedNode(n: DhtNodeInfo): PackedNode {
 /** What the onion relay is given: the common context only. */
 export type OnionRelayContext = LayerContext;
 
+/**
+ * Our TCP relays as the first hop of onion paths (runtime/tcp/client.ts; c-toxcore 0.2.18
+ * TCP_connection.c: the relays marked `onion` by set_tcp_onion_status, get_random_tcp_onion_conn_number,
+ * tcp_send_onion_request).
+ */
+export interface TcpOnionPort {
+  /** UDP is off: every path must start at a relay (c-toxcore's udp_disabled). */
+  readonly required: boolean;
+  /** Whether a confirmed relay is marked for onion use now (no randomness drawn). */
+  hasRelay(): boolean;
+  /** A random confirmed relay marked for onion use, or null when there is none. */
+  randomRelay(): { readonly pk: Bytes; readonly hex: string; readonly ipPort: IpPort } | null;
+  /** Whether this relay is still confirmed and marked for onion use. */
+  isUsable(relayHex: string): boolean;
+  /** Sends an ONION_REQUEST body (protocol/onion/onion-request-tcp.ts) through the relay; false when it cannot. */
+  send(relayHex: string, body: Bytes): boolean;
+}
+
 /** What the client's path sets and relay record are given (paths.ts). */
 export interface OnionPathContext extends LayerContext {
   readonly dht: Pick<DhtNodeView, 'goodNodes'>;
   /** The host an address stands for (an IP; IP and port on loopback). */
   hostOf(ipPort: IpPort): string;
+  /** Our TCP relays for paths that start at one (when the DHT has no good node, or UDP is off). */
+  readonly tcpOnion: TcpOnionPort;
 }
 
 /** What the onion client is given. */

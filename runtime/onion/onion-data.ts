@@ -21,6 +21,7 @@ import { fromHex, toHex, type Bytes } from '../../protocol/bytes.js';
 import { DHT_REQUEST_ID, encodeDhtPkPayload, sealDhtPkRouted, sealDhtRequest, type DhtPk } from '../../protocol/dht/index.js';
 import { ipPortKey, type IpPort } from '../../protocol/ip-port.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
+import type { Crypto } from '../../protocol/crypto.js';
 import { MAX_SENT_NODES, type PackedNode } from '../../protocol/packed-node.js';
 import {
   decodeOnionDataPayload,
@@ -124,7 +125,9 @@ export class OnionData {
     const h = decodeOnionDataResponse(data);
     if (!h.ok) return this.ctx.drop('onion.data_response_malformed');
     const { crypto, keys } = this.ctx;
-    const outer = openOnionDataOuter(crypto, crypto.precompute(h.value.tempPk, this.dataKey.secretKey), h.value);
+    const outerKey = sharedOrNull(crypto, h.value.tempPk, this.dataKey.secretKey);
+    if (outerKey === null) return this.ctx.drop('onion.data_low_order_key');
+    const outer = openOnionDataOuter(crypto, outerKey, h.value);
     if (!outer.ok) return this.ctx.drop('onion.data_outer_invalid');
     // c-toxcore public_key_valid: no real key has its top bit set; X25519 ignores the bit, so the
     // boxes of such a sender open, but it could never be a friend (issue 13: it crashed the CLI).
@@ -132,7 +135,8 @@ export class OnionData {
     const senderHex = toHex(outer.value.senderRealPk);
     const friend = this.ctx.friend(senderHex);
     // Friends' shared keys are cached; a stranger's (a friend request) is computed once.
-    const innerKey = friend ? keys.realShared(friend.pk) : crypto.precompute(outer.value.senderRealPk, keys.real.secretKey);
+    const innerKey = friend ? keys.realShared(friend.pk) : sharedOrNull(crypto, outer.value.senderRealPk, keys.real.secretKey);
+    if (innerKey === null) return this.ctx.drop('onion.data_low_order_key');
     const inner = openOnionDataInner(crypto, innerKey, h.value.nonce, outer.value.innerBox);
     if (!inner.ok) return this.ctx.drop('onion.data_inner_invalid');
     const p = decodeOnionDataPayload(inner.value);
@@ -198,5 +202,18 @@ export class OnionData {
     if (self) nodes.push({ transport: 'udp', ipPort: self, publicKey: ownDht });
     nodes.push(...this.ctx.dht.closest(ownDht, MAX_SENT_NODES - nodes.length).map(toPackedNode));
     return { noReplay, dhtPk: ownDht, nodes };
+  }
+}
+
+/**
+ * shared(sk, pk), or null for a key libsodium refuses (an all-zero or other low-order point:
+ * crypto_box_beforenm fails, and libsodium-wrappers throws). Such keys come from the network in
+ * 0x86 packets (a temporary key, a stranger's real key) and are dropped, not thrown.
+ */
+function sharedOrNull(crypto: Crypto, pk: Bytes, sk: Bytes): Bytes | null {
+  try {
+    return crypto.precompute(pk, sk);
+  } catch {
+    return null;
   }
 }

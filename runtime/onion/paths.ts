@@ -28,6 +28,18 @@
  * Path ids encode their slot (id % 6 = slot), as c-toxcore's path_num does: a node remembers
  * the id of the path its last response came through, and re-announcing along the same slot
  * keeps the same exit relay C, to whose address the announce node bound our ping_id.
+ *
+ * Paths through a TCP relay (docs/protocol.md §14.7; onion_client.c random_nodes_path_onion,
+ * send_onion_packet_tcp_udp): while the DHT has no good node (c-toxcore: dht_isconnected false), or
+ * always with UDP off, a new path's first hop is one of our confirmed relays marked for onion use
+ * (TCP_connection.c get_random_tcp_onion_conn_number), and the request goes to it over TCP with no
+ * layer of its own (protocol/onion/onion-request-tcp.ts). Hops 2 and 3 are drawn as above from the
+ * good DHT nodes, the proven relays (c-toxcore's path_nodes) and the bootstrap nodes
+ * (path_nodes_bs, onion_add_bs_path_node: with UDP off, tox_bootstrap only seeds these), on hosts
+ * other than the relay's when there are enough. The relay itself is never proven or blamed as a
+ * UDP path node (c-toxcore's onion_add_path_node refuses its TCP address too). A path whose relay
+ * is no longer confirmed or marked is rebuilt when next used. With a good DHT node and UDP on,
+ * nothing of this runs: paths are built exactly as before (golden journals).
  */
 import { toHex, type Bytes } from '../../protocol/bytes.js';
 import type { IpPort } from '../../protocol/ip-port.js';
@@ -35,6 +47,7 @@ import type { OnionPath } from '../../protocol/onion/index.js';
 import { generateKeyPair } from '../keys.js';
 import type { Random } from '../random.js';
 import {
+  ONION_BOOTSTRAP_PATH_NODES_MAX,
   ONION_PATH_FIRST_TIMEOUT_MS,
   ONION_PATH_LENGTH,
   ONION_PATH_MAX_LIFETIME_MS,
@@ -72,8 +85,35 @@ interface ProvenRelay extends Candidate {
 export class RelayRecord {
   private readonly proven = new Map<string, ProvenRelay>();
   private readonly failures = new Map<string, { count: number; at: number }>();
+  /** Bootstrap nodes (onion_add_bs_path_node), ≤ 32, the oldest dropped; used by paths through a TCP relay. */
+  private readonly bootstrap = new Map<string, Candidate>();
 
   constructor(private readonly ctx: OnionPathContext) {}
+
+  /**
+   * A bootstrap node becomes a path node (onion_client.c onion_add_bs_path_node; a key already
+   * held keeps its first address, as there). False when the key or port is unusable.
+   */
+  addBootstrap(pk: Bytes, ipPort: IpPort): boolean {
+    if (pk.length !== 32 || ipPort.port === 0) return false;
+    const pkHex = toHex(pk);
+    if (this.bootstrap.has(pkHex)) return true;
+    this.bootstrap.set(pkHex, { pk: pk.slice(), pkHex, ipPort, host: this.ctx.hostOf(ipPort) });
+    if (this.bootstrap.size > ONION_BOOTSTRAP_PATH_NODES_MAX) this.bootstrap.delete(this.bootstrap.keys().next().value as string);
+    return true;
+  }
+
+  /**
+   * The path nodes besides the DHT's (c-toxcore's path_nodes, or path_nodes_bs while it has none):
+   * the proven relays, then the bootstrap nodes not among them. Announce lists are populated from
+   * these while the DHT has no good node and a TCP relay carries the onion (requests.ts).
+   */
+  pathNodes(): Candidate[] {
+    const out: Candidate[] = this.provenRelays();
+    const seen = new Set(out.map((c) => c.pkHex));
+    for (const b of this.bootstrap.values()) if (!seen.has(b.pkHex)) out.push(b);
+    return out;
+  }
 
   /** These nodes carried a response (a path's hops), or answered as an announce node. */
   proved(nodes: readonly PathHop[]): void {
@@ -136,16 +176,19 @@ export class RelayRecord {
    * `count` path nodes (see the header): distinct hosts while there are enough, each drawn host
    * first from the best tier that has one — proven (but one draw in 4 tries an untried node
    * while one is left), untried, then the least failed hosts. Empty when there is no candidate.
+   * For a path through a TCP relay, `tcp` adds the bootstrap nodes to the candidates and counts
+   * the relay's host as used.
    */
-  pick(count: number): Candidate[] {
+  pick(count: number, tcp?: { readonly relayHost: string }): Candidate[] {
     const byKey = new Map<string, Candidate>();
     for (const n of this.ctx.dht.goodNodes()) byKey.set(n.pkHex, { pk: n.pk, pkHex: n.pkHex, ipPort: n.ipPort, host: n.host });
     for (const r of this.provenRelays()) if (!byKey.has(r.pkHex)) byKey.set(r.pkHex, r);
+    if (tcp) for (const b of this.bootstrap.values()) if (!byKey.has(b.pkHex)) byKey.set(b.pkHex, b);
     const all = [...byKey.values()];
     if (all.length === 0) return [];
     const random = this.ctx.random;
     const out: Candidate[] = [];
-    const usedHosts = new Set<string>();
+    const usedHosts = new Set<string>(tcp ? [tcp.relayHost] : []);
     for (let i = 0; i < count; i++) {
       const fresh = all.filter((c) => !usedHosts.has(c.host));
       if (fresh.length === 0) {
@@ -191,6 +234,13 @@ export interface Path {
   usesSinceResponse: number;
   /** Keys of the nodes asked through this path since its last response (requests that expect one). */
   readonly unansweredBy: Set<string>;
+  /** The TCP relay (key, hex) that is the first hop, or null for a path that starts with a datagram. */
+  readonly tcpRelay: string | null;
+}
+
+/** The hops of a path that are UDP onion relays (a TCP relay first hop is not one). */
+function udpHops(p: Path): readonly PathHop[] {
+  return p.tcpRelay === null ? p.hops : p.hops.slice(1);
 }
 
 export class PathSet {
@@ -224,7 +274,7 @@ export class PathSet {
     this.ctx.count(`onion.path_expired`);
     if (!PathSet.diedUnanswered(p, now) || p.unansweredBy.size === 0) return;
     for (const pkHex of p.unansweredBy) if (!this.relays.isProven(pkHex)) return;
-    this.relays.failed(p.hops);
+    this.relays.failed(udpHops(p));
   }
 
   /** When a path of this set times out next (null: no path). */
@@ -279,6 +329,12 @@ export class PathSet {
       slot = working.length > 0 ? working[this.ctx.random.int(working.length)]! : this.ctx.random.int(ONION_PATHS_PER_SET);
     }
     let p = this.slots[slot] ?? null;
+    if (p && p.tcpRelay !== null && !this.ctx.tcpOnion.isUsable(p.tcpRelay)) {
+      // Its relay is gone (or no longer carries the onion): nothing is to blame, a new path is built.
+      this.slots[slot] = null;
+      this.ctx.count('onion.path_relay_gone');
+      p = null;
+    }
     if (!p || PathSet.isTimedOut(p, now)) {
       if (p) {
         this.slots[slot] = null;
@@ -301,14 +357,32 @@ export class PathSet {
     p.lastSuccess = this.ctx.now;
     p.usesSinceResponse = 0;
     p.unansweredBy.clear();
-    this.relays.proved(p.hops);
+    this.relays.proved(udpHops(p));
     return id;
   }
 
+  /**
+   * A new path for `slot`: through a TCP relay while UDP is off or the DHT has no good node and a
+   * relay carries the onion (see the header), else from UDP path nodes. Null when there are not
+   * enough nodes (or, with UDP off, no relay).
+   */
   private build(slot: number, now: number): Path | null {
-    const picked = this.relays.pick(ONION_PATH_LENGTH);
-    if (picked.length < ONION_PATH_LENGTH) return null;
-    const hops: PathHop[] = picked.map((n) => ({ pk: n.pk, ipPort: n.ipPort }));
+    const tcp = this.ctx.tcpOnion;
+    let hops: PathHop[];
+    let tcpRelay: string | null = null;
+    if (tcp.required || (tcp.hasRelay() && this.ctx.dht.goodNodes().length === 0)) {
+      const relay = tcp.randomRelay();
+      if (relay === null) return null;
+      const picked = this.relays.pick(ONION_PATH_LENGTH - 1, { relayHost: this.ctx.hostOf(relay.ipPort) });
+      if (picked.length < ONION_PATH_LENGTH - 1) return null;
+      hops = [{ pk: relay.pk, ipPort: relay.ipPort }, ...picked.map((n) => ({ pk: n.pk, ipPort: n.ipPort }))];
+      tcpRelay = relay.hex;
+      this.ctx.count('onion.path_built_tcp');
+    } else {
+      const picked = this.relays.pick(ONION_PATH_LENGTH);
+      if (picked.length < ONION_PATH_LENGTH) return null;
+      hops = picked.map((n) => ({ pk: n.pk, ipPort: n.ipPort }));
+    }
     const { crypto, keys, random } = this.ctx;
     const pair2 = generateKeyPair(crypto, random);
     const pair3 = generateKeyPair(crypto, random);
@@ -334,6 +408,7 @@ export class PathSet {
       lastUsed: now,
       usesSinceResponse: ONION_PATH_MAX_NO_RESPONSE_USES / 2,
       unansweredBy: new Set(),
+      tcpRelay,
     };
   }
 }

@@ -12,7 +12,15 @@
  *
  * Also here, the requests to nodes not in a list yet: up to a few random good DHT nodes of
  * distinct hosts (populating a list), and the nodes an answer names that would enter the list
- * (not one asked within the last 10 s).
+ * (not one asked within the last 10 s). While the DHT has no good node and a TCP relay carries the
+ * onion (UDP off, or not connected yet), a list is populated from the path nodes instead: the
+ * relays proven and the bootstrap nodes (onion_client.c do_announce and do_friend draw from
+ * path_nodes, or path_nodes_bs while it is empty).
+ *
+ * A request along a path through a TCP relay goes to the relay as an ONION_REQUEST
+ * (send_onion_packet_tcp_udp → onion.c create_onion_packet_tcp → TCP_connection.c
+ * tcp_send_onion_request); its answer comes back over the relay and is matched by its sendback
+ * like any other (client.ts handleTcpResponse).
  */
 import { toHex, type Bytes } from '../../protocol/bytes.js';
 import { isLanAddress, unmapIpv4, type IpFamily, type IpPort } from '../../protocol/ip-port.js';
@@ -25,6 +33,7 @@ import {
   type AnnounceResponse,
   type AnnounceResponseHeader,
 } from '../../protocol/onion/index.js';
+import { sealOnionRequestTcp } from '../../protocol/onion/onion-request-tcp.js';
 import type { Friend } from '../friends.js';
 import type { KeyPair } from '../keys.js';
 import { ONION_LAST_PINGED_MAX, ONION_MIN_NODE_PING_TIME_MS, ONION_SENDBACK_LIMIT, ONION_SENDBACK_TIMEOUT_MS } from './constants.js';
@@ -82,10 +91,18 @@ export function searchShared(ctx: Pick<OnionClientContext, 'crypto'>, s: SearchK
   return key;
 }
 
-/** Seals `payload` for `dest` in the three layers of `path` and sends it to the path's first node. */
-export function sendThrough(ctx: Pick<OnionClientContext, 'crypto' | 'random' | 'send'>, path: Path, dest: IpPort, payload: Bytes): void {
-  const packet = sealOnionRequest(ctx.crypto, path.codec, ctx.random.bytes(24), dest, payload);
-  ctx.send(path.hops[0]!.ipPort, packet);
+/**
+ * Seals `payload` for `dest` in the three layers of `path` and sends it to the path's first node;
+ * along a path through a TCP relay, in layers 2 and 3 only, to the relay (create_onion_packet_tcp).
+ */
+export function sendThrough(ctx: Pick<OnionClientContext, 'crypto' | 'random' | 'send' | 'tcpOnion' | 'count'>, path: Path, dest: IpPort, payload: Bytes): void {
+  const nonce = ctx.random.bytes(24);
+  if (path.tcpRelay !== null) {
+    if (ctx.tcpOnion.send(path.tcpRelay, sealOnionRequestTcp(ctx.crypto, path.codec, nonce, dest, payload))) ctx.count('onion.tcp_requests_sent');
+    else ctx.count('onion.tcp_request_unsent');
+    return;
+  }
+  ctx.send(path.hops[0]!.ipPort, sealOnionRequest(ctx.crypto, path.codec, nonce, dest, payload));
 }
 
 export class AnnounceRequests {
@@ -141,15 +158,16 @@ export class AnnounceRequests {
   }
 
   /**
-   * Announce requests (ping_id zero) to up to `count` random good DHT nodes that are not in the
-   * list yet (c-toxcore also picks list members, which only repeats their requests), drawn host
+   * Announce requests (ping_id zero) to up to `count` random good DHT nodes (path nodes, see the
+   * header, while the DHT has none and a relay carries the onion) that are not in the list yet (c-toxcore also picks list members, which only repeats their requests), drawn host
    * first and from distinct hosts (keys made by the thousand on one IP get one request, not most
    * of them); returns how many went out.
    */
   populate(target: AnnounceTarget, list: NodeList, count: number): number {
-    const good = this.ctx.dht
-      .goodNodes()
-      .filter((n) => (target.kind !== 'self' || n.ipPort.family === target.family) && !list.nodes.some((x) => x.pkHex === n.pkHex));
+    let candidates: readonly DhtNodeInfo[] = this.ctx.dht.goodNodes();
+    // No good DHT node: through a TCP relay, the path nodes are where announce nodes are found (see the header).
+    if (candidates.length === 0 && this.ctx.tcpOnion.hasRelay()) candidates = this.relays.pathNodes();
+    const good = candidates.filter((n) => (target.kind !== 'self' || n.ipPort.family === target.family) && !list.nodes.some((x) => x.pkHex === n.pkHex));
     if (good.length === 0) return 0;
     list.lastPopulated = this.ctx.now;
     const byHost = new Map<string, DhtNodeInfo[]>();

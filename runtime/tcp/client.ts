@@ -18,6 +18,7 @@
  * - Received: routed data and out-of-band packets go to net_crypto with a way back; an
  *   out-of-band packet from the DHT key of a friend's session links that relay to the peer, as
  *   c-toxcore does when it accepts a handshake that came out of band.
+ * - The onion: relays marked for it (`onion`, onion-relays.ts) never sleep; ONION_RESPONSE is reported with its relay.
  *
  * Bounds (everything here can be driven from outside): at most MAX_RELAYS relays, at most
  * MAX_FRIEND_TCP_CONNECTIONS per peer, at most MAX_TCP_PEERS peers; a relay that sends anything
@@ -43,6 +44,7 @@ import {
 } from '../../protocol/tcp/index.js';
 import { generateKeyPair } from '../keys.js';
 import type { LayerContext, Reports } from '../layer.js';
+import { OnionRelayMarks } from './onion-relays.js';
 import type { StreamOwner, StreamPort } from './streams.js';
 
 /** How many relays we hold at once (ours and our friends'). */
@@ -60,8 +62,8 @@ export type TcpFact =
   | { readonly type: 'tcp.routeChanged'; readonly peer: string; readonly routed: boolean }
   /** A net_crypto packet from a peer through a relay; `reply` answers the same way. */
   | { readonly type: 'tcp.packet'; readonly peer: string; readonly data: Bytes; readonly reply: (packet: Bytes) => void }
-  /** An onion response came back through a relay (we used it as the first hop). */
-  | { readonly type: 'tcp.onionResponse'; readonly data: Bytes }
+  /** An onion response came back through relay `relay` at `address` (we used it as the first hop). */
+  | { readonly type: 'tcp.onionResponse'; readonly relay: string; readonly address: IpPort; readonly data: Bytes }
   /** A relay became usable or stopped being usable. */
   | { readonly type: 'tcp.relayStatus'; readonly relay: string; readonly address: string; readonly online: boolean };
 
@@ -79,8 +81,8 @@ export interface TcpClientContext extends LayerContext, Reports<TcpFact> {
   isDirect(peerHex: string): boolean;
   /** Whether a friend's session names this DHT key (only then does an out-of-band packet link a relay). */
   isFriendDhtKey(peerHex: string): boolean;
-  /** Whether this relay carries our onion traffic (it never sleeps then). */
-  carriesOnion(relayHex: string): boolean;
+  /** Whether the onion wants relays now: UDP off, or the DHT has no good node (onion-relays.ts). */
+  onionWanted(): boolean;
 }
 
 type RouteStatus = 'requested' | 'registered' | 'online';
@@ -108,8 +110,11 @@ export class TcpClient implements StreamOwner {
   /** peer DHT key → relays linked to it. */
   private readonly peers = new Map<string, Set<string>>();
   private readonly routed = new Map<string, boolean>();
+  readonly onion: OnionRelayMarks; // relays marked for onion use (TCP_connection.c `onion`; onion-relays.ts)
 
-  constructor(private readonly ctx: TcpClientContext) {}
+  constructor(private readonly ctx: TcpClientContext) {
+    this.onion = new OnionRelayMarks(ctx, this.relays, (hex) => this.refreshUses(this.relays.get(hex)!));
+  }
 
   get relayCount(): number {
     return this.relays.size;
@@ -262,6 +267,9 @@ export class TcpClient implements StreamOwner {
     if (!r) return;
     this.ctx.report({ type: 'tcp.relayStatus', relay: r.hex, address: formatIpPort(r.address), online: true });
     for (const peer of r.routes.keys()) this.requestRoute(r, peer);
+    r.lastUses = ''; // the actor starts every attempt with no uses: it hears them again, the onion's mark included
+    this.onion.refresh();
+    this.refreshUses(r);
   }
 
   /** `notify.relayOffline`: every route through it is gone. */
@@ -388,7 +396,7 @@ export class TcpClient implements StreamOwner {
         return;
       }
       case 'onionResponse':
-        ctx.report({ type: 'tcp.onionResponse', data: p.data });
+        ctx.report({ type: 'tcp.onionResponse', relay: r.hex, address: r.address, data: p.data });
         return;
       default:
         return this.drop(`unexpected_${p.type}`);
@@ -451,7 +459,7 @@ export class TcpClient implements StreamOwner {
     const uses = r.routes.size;
     let sleeping = 0;
     for (const peer of r.routes.keys()) if (this.ctx.isDirect(peer)) sleeping++;
-    const onion = this.ctx.carriesOnion(r.hex);
+    const onion = this.onion.has(r.hex);
     const sig = `${uses}/${sleeping}/${onion}`;
     if (sig === r.lastUses) return;
     r.lastUses = sig;

@@ -11,14 +11,33 @@
  * - A session in AcquiringIPAddress whose friend is routed is told again after each of its steps
  *   (it may have come back there from a failed attempt while the route stayed up).
  * - Packets from peers go to net_crypto; relay status changes go to the application.
+ * - The onion through relays (docs/protocol.md §14.7): onion responses that come back over a relay
+ *   go to the onion client (onion_client.c handle_tcp_onion). When a relay first carries the onion
+ *   and path nodes exist (a bootstrap node, a proven relay) while the DHT has no good node — always,
+ *   with UDP off — the announce tasks and every friend's dhtkey task hear `nodes.available`, as
+ *   they do when the DHT connects (engine-core.ts onDhtConnected): the onion can start now although
+ *   the DHT never connects. Once no relay carries it, the next one that does says so again.
  */
 import type { FriendSessionSnapshot, FriendSessionState, MachineEvent } from '../../machines/index.js';
 import type { Bytes } from '../../protocol/bytes.js';
 import type { IpPort } from '../../protocol/ip-port.js';
+import { actorKeys, FAMILIES } from '../actor-keys.js';
 import type { Actors } from '../actors.js';
 import type { AppEvent } from '../app-events.js';
 import type { Friend } from '../friends.js';
+import type { TcpOnionPort } from '../onion/context.js';
 import type { TcpClient, TcpFact } from './client.js';
+
+/** The onion's port to our relays (runtime/onion/context.ts TcpOnionPort); `client` is read late (the engine builds it after the onion). */
+export function tcpOnionPort(client: () => TcpClient, udpEnabled: boolean): TcpOnionPort {
+  return {
+    required: !udpEnabled,
+    hasRelay: () => client().onion.refresh(),
+    randomRelay: () => client().onion.pick(),
+    isUsable: (relayHex) => client().onion.has(relayHex),
+    send: (relayHex, body) => client().sendOnionRequest(relayHex, body),
+  };
+}
 
 /** The actor key of a relay connection. */
 export const relayActorKey = (relayHex: string): string => `relay:${relayHex}`;
@@ -36,11 +55,20 @@ export interface TcpEngineSide {
     handleTcpPacket(peerDhtHex: string, data: Bytes, reply: (packet: Bytes) => void): void;
     routeChanged(peerDhtHex: string): void;
   };
+  readonly selfHex: string;
+  readonly friends: { all(): Iterable<Friend> };
+  readonly onion: {
+    handleTcpResponse(relayAddress: IpPort, data: Bytes): void;
+    onDhtNodes(): void;
+    hasPathNodes(): boolean;
+  };
 }
 
 export class TcpWiring {
   /** DHT keys of friends' sessions whose path is direct (UDP) and established. */
   private readonly direct = new Set<string>();
+  /** The onion's tasks were told that a relay carries it (see the header). */
+  private onionReady = false;
 
   constructor(
     private readonly engine: TcpEngineSide,
@@ -68,8 +96,7 @@ export class TcpWiring {
         e.netCrypto.handleTcpPacket(fact.peer, fact.data, fact.reply);
         return;
       case 'tcp.onionResponse':
-        // Onion paths through a relay are not built yet (README: Not done yet); counted so it shows.
-        e.count('tcp.onion_response_unused');
+        e.onion.handleTcpResponse(fact.address, fact.data);
         return;
       case 'tcp.relayStatus':
         e.app({ type: 'relay_status', relay: fact.relay, address: fact.address, online: fact.online, t: e.now });
@@ -120,10 +147,31 @@ export class TcpWiring {
 
   relayOnline(key: string): void {
     this.client.relayOnline(key.slice('relay:'.length));
+    this.onionNodesChanged();
   }
 
   relayOffline(key: string, reason: string): void {
     this.client.relayOffline(key.slice('relay:'.length), reason);
+    this.onionNodesChanged();
+  }
+
+  /**
+   * What the onion can build paths from may have changed (a relay came or went, a bootstrap node
+   * was added, the DHT connected): the relays' onion marks are brought up to date, and the onion's
+   * tasks hear `nodes.available` when a relay now carries it with path nodes to go on (see the header).
+   */
+  onionNodesChanged(): void {
+    const ready = this.client.onion.refresh() && this.engine.onion.hasPathNodes();
+    if (!ready || this.onionReady) {
+      this.onionReady = ready;
+      return;
+    }
+    this.onionReady = true;
+    const e = this.engine;
+    e.count('tcp.onion_ready');
+    for (const family of FAMILIES) e.deliver(actorKeys.announce(family, e.selfHex), { type: 'nodes.available', now: e.now });
+    e.onion.onDhtNodes();
+    for (const f of e.friends.all()) e.deliver(actorKeys.dhtkey(e.selfHex, f.pkHex), { type: 'nodes.available', now: e.now });
   }
 
   /** Whether the established session with this DHT key is direct. */
