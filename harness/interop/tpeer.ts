@@ -14,7 +14,8 @@
  *
  * - Harness-only hooks on the datagram path (off unless given; nothing in the product changes):
  *   `tap` sees every datagram handed to the socket (and every one that arrived), for captures;
- *   `dropReceived` discards chosen arrivals before the engine sees them (simulated loss).
+ *   `dropReceived` discards chosen arrivals before the engine sees them (simulated loss);
+ *   `dropSent` discards chosen datagrams before the socket sees them.
  *
  * Network rule: the socket binds 127.0.0.1, `UdpNode` refuses to send anywhere but loopback
  * (counted as `tx.refused_non_loopback`), and bootstrap addresses are always 127.0.0.1.
@@ -62,6 +63,8 @@ export interface TPeerOptions {
   readonly tap?: DatagramTap;
   /** Arrivals for which this returns true are discarded before the engine sees them (simulated receive loss). */
   readonly dropReceived?: (from: IpPort, data: Bytes) => boolean;
+  /** Datagrams for which this returns true are discarded before the socket sees them (with `dropReceived`: a simulated firewall). */
+  readonly dropSent?: (to: IpPort, data: Bytes) => boolean;
   /** TCP relays to connect to (loopback; the key is the relay node's DHT key, hex). */
   readonly tcpRelays?: readonly LoopbackNode[];
   /** Serve as a TCP relay on an ephemeral loopback port (`tcpRelay` then names it). */
@@ -81,14 +84,16 @@ export interface DatagramTap {
   received?(from: IpPort, data: Uint8Array, dropped: boolean): void;
 }
 
-/** Wraps an engine's datagram input and transmit output for `tap` / `dropReceived` (before the node starts). */
+/** Wraps an engine's datagram input and transmit output for `tap` / `dropReceived` / `dropSent` (before the node starts). */
 function instrument(engine: Engine, options: TPeerOptions): void {
-  const { tap, dropReceived } = options;
-  if (tap === undefined && dropReceived === undefined) return;
-  if (tap !== undefined) {
+  const { tap, dropReceived, dropSent } = options;
+  if (tap === undefined && dropReceived === undefined && dropSent === undefined) return;
+  if (tap !== undefined || dropSent !== undefined) {
     const take = engine.takeTransmits.bind(engine);
     engine.takeTransmits = () => {
-      const out = take();
+      const all = take();
+      const out = dropSent === undefined ? all : all.filter((t) => !dropSent(unmapIpv4(t.to), t.data));
+      if (tap === undefined) return out;
       for (const t of out) {
         const to = unmapIpv4(t.to);
         // What UdpNode (bound to 127.0.0.1) hands the socket; the rest it refuses and counts.

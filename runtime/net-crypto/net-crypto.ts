@@ -128,6 +128,14 @@ export class NetCrypto implements TimedLayer {
    */
   sessionChanged(friendHex: string, view: SessionView | null): void {
     this.table.sessionChanged(friendHex, view);
+    // An established session that learns where the friend's DHT key answers from (it rides a
+    // relay, connected before any address was known) points its connection there at once: the
+    // friend's direct packets from there are then the session's, and our probes go there. c-toxcore
+    // does the same (friend_connection.c dht_ip_callback → net_crypto.c set_direct_ip_port).
+    if (view?.state === 'Established' && view.address !== null) {
+      const conn = this.table.conns.get(friendHex);
+      if (conn && conn.confirmed && !conn.killed) this.table.syncAddress(conn);
+    }
   }
 
   // ---- machine outputs -----------------------------------------------------------------------
