@@ -285,6 +285,14 @@ export async function runNode(o: NodeOptions): Promise<number> {
       case 'profile_changed':
         markDirty();
         return;
+      case 'friend_path':
+        print({ ev: 'friend_path', friend: e.friend, path: e.path, t }, `[${t.toFixed(2)}s] ${short(e.friend)} now ${e.path === 'tcp' ? 'through a TCP relay' : 'direct over UDP'}`);
+        return;
+      case 'relay_status':
+        print({ ev: 'relay_status', relay: e.relay, address: e.address, online: e.online, t }, `[${t.toFixed(2)}s] TCP relay ${e.address} ${e.online ? 'connected' : 'disconnected'}`);
+        // A connected relay is saved with the profile (its TCP_RELAY section).
+        if (e.online) markDirty();
+        return;
       case 'friend_request':
         print({ ev: 'friend_request', pk: e.pk, message: e.message, t }, `[${t.toFixed(2)}s] friend request from ${e.pk}: ${e.message}`);
         return;
@@ -295,7 +303,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
         print({ ev: 'auto_accept', pk: e.pk, outcome: e.outcome, t }, `[${t.toFixed(2)}s] friend request from ${short(e.pk)}: ${e.outcome}`);
         return;
       case 'friend_online':
-        print({ ev: 'friend_online', friend: e.friend, t }, `[${t.toFixed(2)}s] ${short(e.friend)} online`);
+        print({ ev: 'friend_online', friend: e.friend, path: e.path, t }, `[${t.toFixed(2)}s] ${short(e.friend)} online (${e.path === 'tcp' ? 'through a TCP relay' : 'UDP'})`);
         if (o.send !== undefined) send(e.friend, o.send, 'normal', 'send');
         return;
       case 'message':

@@ -57,8 +57,10 @@ Behaviour:
 
 JSON events: self, progress, dht_connected, announced, unannounced, friend_request, auto_accept,
 friend_added, friend_policy (at start for each friend whose policy is not the default, then on
-every change), friend_online, friend_offline, friend_name, message, receipt, send_refused, error
-(each with "t" in seconds), and last stopped (friends and counters).`;
+every change), friend_online (with path: udp, or tcp through a relay), friend_path (an established
+session moved between udp and tcp), relay_status (a TCP relay connected or disconnected),
+friend_offline, friend_name, message, receipt, send_refused, error (each with "t" in seconds), and
+last stopped (friends and counters).`;
 
 export const command: Command = {
   summary: 'run a toxstate node on UDP',
