@@ -43,47 +43,16 @@ import {
   type TcpSessionSecrets,
 } from '../../protocol/tcp/index.js';
 import { generateKeyPair } from '../keys.js';
-import type { LayerContext, Reports } from '../layer.js';
+import type { RelayEvent, TcpClientContext } from './context.js';
 import { OnionRelayMarks } from './onion-relays.js';
-import type { StreamOwner, StreamPort } from './streams.js';
+import type { StreamOwner } from './streams.js';
 
 /** How many relays we hold at once (ours and our friends'). */
 export const MAX_RELAYS = 64;
 /** How many peers' routes we keep at once. */
 export const MAX_TCP_PEERS = 1024;
 
-/** What the client tells the engine. */
-export type TcpFact =
-  /** Tell the relay's actor what happened on its connection. */
-  | { readonly type: 'tcp.relayEvent'; readonly relay: string; readonly event: RelayEvent }
-  /** A new relay is known: create its actor and start it. */
-  | { readonly type: 'tcp.relayAdded'; readonly relay: string; readonly address: string }
-  /** Whether any relay reaches this peer's DHT key changed. */
-  | { readonly type: 'tcp.routeChanged'; readonly peer: string; readonly routed: boolean }
-  /** A net_crypto packet from a peer through a relay; `reply` answers the same way. */
-  | { readonly type: 'tcp.packet'; readonly peer: string; readonly data: Bytes; readonly reply: (packet: Bytes) => void }
-  /** An onion response came back through relay `relay` at `address` (we used it as the first hop). */
-  | { readonly type: 'tcp.onionResponse'; readonly relay: string; readonly address: IpPort; readonly data: Bytes }
-  /** A relay became usable or stopped being usable. */
-  | { readonly type: 'tcp.relayStatus'; readonly relay: string; readonly address: string; readonly online: boolean };
-
-export type RelayEvent =
-  | { readonly type: 'stream.opened' }
-  | { readonly type: 'handshake.accepted' }
-  | { readonly type: 'stream.failed'; readonly reason: string }
-  | { readonly type: 'pong' }
-  | { readonly type: 'uses'; readonly uses: number; readonly sleepingUses: number; readonly onion: boolean }
-  | { readonly type: 'cmd.stop'; readonly reason: string };
-
-export interface TcpClientContext extends LayerContext, Reports<TcpFact> {
-  readonly streams: StreamPort;
-  /** Whether the session with this peer's DHT key is established directly (the relay is not needed for it). */
-  isDirect(peerHex: string): boolean;
-  /** Whether a friend's session names this DHT key (only then does an out-of-band packet link a relay). */
-  isFriendDhtKey(peerHex: string): boolean;
-  /** Whether the onion wants relays now: UDP off, or the DHT has no good node (onion-relays.ts). */
-  onionWanted(): boolean;
-}
+export type { RelayEvent, TcpClientContext, TcpFact } from './context.js';
 
 type RouteStatus = 'requested' | 'registered' | 'online';
 
