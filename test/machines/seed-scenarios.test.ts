@@ -107,7 +107,7 @@ describe('seed scenarios', () => {
     expect(p.state).toBe('AwaitingSessionPacket');
     expect(p.take()).toEqual(['send.handshake', 'send.confirm']);
     p.now = 350;
-    p.send({ type: 'packet.session' });
+    p.send({ type: 'packet.session', via: 'udp' });
     expect(p.state).toBe('Established');
     expect(p.mode).toBe('Idle');
     expect(p.take()).toEqual(['notify.online', 'send.alive', 'dht.searchStop']);
@@ -116,7 +116,7 @@ describe('seed scenarios', () => {
   it('friend silent for 32 s: the session ends and the search starts again', () => {
     const p = new Pair();
     p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
-    p.send({ type: 'packet.session' });
+    p.send({ type: 'packet.session', via: 'udp' });
     expect(p.state).toBe('Established');
     p.take();
     p.advanceTo(31_999);
@@ -131,9 +131,9 @@ describe('seed scenarios', () => {
   it('an ALIVE keeps a session up past 32 s', () => {
     const p = new Pair();
     p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
-    p.send({ type: 'packet.session' });
+    p.send({ type: 'packet.session', via: 'udp' });
     p.advanceTo(20_000);
-    p.send({ type: 'packet.alive' });
+    p.send({ type: 'packet.alive', via: 'udp' });
     p.advanceTo(51_999);
     expect(p.state).toBe('Established');
     p.advanceTo(52_000);
@@ -143,7 +143,7 @@ describe('seed scenarios', () => {
   it('a friend restart (new DHT key) ends the session and reconnects toward the new key', () => {
     const p = new Pair();
     p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
-    p.send({ type: 'packet.session' });
+    p.send({ type: 'packet.session', via: 'udp' });
     p.take();
     p.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'onion' });
     expect(p.state).toBe('AcquiringIPAddress');
@@ -158,7 +158,7 @@ describe('seed scenarios', () => {
     // handshake-proven key went stale.
     const p = new Pair();
     p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
-    p.send({ type: 'packet.session' });
+    p.send({ type: 'packet.session', via: 'udp' });
     p.now = 5_000;
     p.send({ type: 'packet.kill' });
     expect(p.state).toBe('AcquiringCookie');
@@ -216,7 +216,7 @@ describe('seed scenarios', () => {
     p.send({ type: 'address.learned', address: ADDR, source: 'dhtKeyPacket' });
     // Every cookie request is answered at once; no handshake ever comes back.
     for (let guard = 0; guard < 1000 && p.state !== 'AwaitingDHTKey'; guard++) {
-      if (p.state === 'AcquiringCookie') p.send({ type: 'packet.cookieResponse' });
+      if (p.state === 'AcquiringCookie') p.send({ type: 'packet.cookieResponse', via: 'udp' });
       const d = friendSessionNextDeadline(p.session as FriendSessionSnapshot)!;
       p.now = d.at;
       p.send({ type: 'tick' });
@@ -235,7 +235,7 @@ describe('seed scenarios', () => {
   it('a DHT message from another key never ends a session, and never displaces a signed key', () => {
     const p = new Pair();
     p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
-    p.send({ type: 'packet.session' });
+    p.send({ type: 'packet.session', via: 'udp' });
     p.take();
     p.send({ type: 'dhtKey.learned', dhtKey: KEY2, source: 'dhtMessage' });
     expect(p.state).toBe('Established');

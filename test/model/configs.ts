@@ -76,8 +76,9 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     input: { friendPk: FRIEND, now: T0 },
     events: (s) => {
       const now = nowOf(s);
-      const facts = (dhtKey: string | null, keyFor: number | null, addrFor: number | null, established: boolean, policy = 'TryingToConnect'): TimedEvent =>
-        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: keyFor === null ? null : now + keyFor, addressFreshUntil: addrFor === null ? null : now + addrFor, established, policy }) as TimedEvent;
+      // `direct`: established over UDP; established but not direct is a session on a TCP relay.
+      const facts = (dhtKey: string | null, keyFor: number | null, addrFor: number | null, established: boolean, policy = 'TryingToConnect', direct = established): TimedEvent =>
+        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: keyFor === null ? null : now + keyFor, addressFreshUntil: addrFor === null ? null : now + addrFor, established, direct, policy }) as TimedEvent;
       return [
         facts(null, null, null, false),
         facts(K1, 122_000, null, false),
@@ -86,6 +87,9 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
         facts(K1, 122_000, 60_000, false),
         facts(K2, 122_000, null, false),
         facts(K1, 122_000, 122_000, true),
+        // Established through a relay: the search goes on, with or without a fresh address.
+        facts(K1, 122_000, null, true, 'TryingToConnect', false),
+        facts(K1, 122_000, 122_000, true, 'TryingToConnect', false),
         facts(K1, 122_000, null, false, 'OpenToConnect'),
         facts(K1, 122_000, 122_000, false, 'RefusingToConnect'),
       ];
@@ -101,9 +105,10 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     input: { friendPk: FRIEND, now: T0 },
     events: (s) => {
       const now = nowOf(s);
-      const facts = (dhtKey: string | null, established: boolean, policy = 'TryingToConnect'): TimedEvent =>
-        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: dhtKey ? now + 122_000 : null, addressFreshUntil: null, established, policy }) as TimedEvent;
-      return [facts(null, false), facts(K1, false), facts(K1, true), facts(K1, false, 'OpenToConnect'), facts(null, false, 'RefusingToConnect'), { type: 'nodes.available', now }, { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
+      // A session on a relay (established, not direct) is online: the DHT key share stops (onion_client.c onion_set_friend_online on any connection).
+      const facts = (dhtKey: string | null, established: boolean, policy = 'TryingToConnect', direct = established): TimedEvent =>
+        ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: dhtKey ? now + 122_000 : null, addressFreshUntil: null, established, direct, policy }) as TimedEvent;
+      return [facts(null, false), facts(K1, false), facts(K1, true), facts(K1, true, 'TryingToConnect', false), facts(K1, false, 'OpenToConnect'), facts(null, false, 'RefusingToConnect'), { type: 'nodes.available', now }, { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
     },
     tickTimes: (s) => numbers(s, ['searchAt', 'onionShareAt', 'dhtShareAt']),
     serialize: (s) => relativeTimes(s, DHTKEY_TIMES),
@@ -138,7 +143,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
     input: { friendPk: FRIEND, now: T0 },
     events: (s) => {
       const now = nowOf(s);
-      const facts = (established: boolean, policy = 'TryingToConnect'): TimedEvent => ({ type: 'facts', now, dhtKey: null, dhtKeyFreshUntil: null, addressFreshUntil: null, established, policy });
+      const facts = (established: boolean, policy = 'TryingToConnect'): TimedEvent => ({ type: 'facts', now, dhtKey: null, dhtKeyFreshUntil: null, addressFreshUntil: null, established, direct: established, policy });
       return [{ type: 'search.found', now }, { type: 'search.lost', now }, facts(false), facts(true), facts(false, 'OpenToConnect'), facts(false, 'RefusingToConnect')];
     },
     tickTimes: (s) => numbers(s, ['resendAt']),

@@ -1,8 +1,9 @@
 /**
  * The friendSession's model-based test configuration: which events to try in each state (DHT
- * keys and addresses from every source, so every rank comparison is exercised), which tick
- * times, and how a snapshot is abstracted for the traversal (facts as value, source and whether
- * fresh; other times as none/due/pending).
+ * keys and addresses from every source, so every rank comparison is exercised; relay routes coming
+ * and going, packets over UDP and through a relay, path changes both ways), which tick times, and
+ * how a snapshot is abstracted for the traversal (facts as value, source and whether fresh; other
+ * times as none/due/pending; whether a relay reaches the friend and the session's path).
  */
 import type { AnyMachineSnapshot } from 'xstate';
 import { machineSpecs } from '../../machines/index.js';
@@ -17,7 +18,7 @@ const A2 = '127.0.0.1:33446';
 const T0 = 1_000_000;
 
 type FactView = { value: string; source: string; freshUntil: number } | null;
-type Ctx = Record<string, unknown> & { now: number; dhtKey: FactView; address: FactView };
+type Ctx = Record<string, unknown> & { now: number; dhtKey: FactView; address: FactView; relayed: boolean; tries: number };
 
 const TIMERS = ['resendAt', 'aliveSendAt', 'aliveDeadline', 'onlineSince'] as const;
 
@@ -31,7 +32,11 @@ function serialize(s: AnyMachineSnapshot): string {
   const order = c.dhtKey && c.address ? Math.sign(c.dhtKey.freshUntil - c.address.freshUntil) : null;
   const resendAt = c.resendAt as number | null;
   const beforeResend = (f: FactView) => (f !== null && resendAt !== null ? f.freshUntil <= resendAt : null);
-  return JSON.stringify([s.value, fact(c.dhtKey), fact(c.address), order, beforeResend(c.dhtKey), beforeResend(c.address), c.tries, ...TIMERS.map((k) => timer(c[k]))]);
+  // Whether a relay reaches the friend decides only what a cookie phase that has run out does (a
+  // route may come or go at any try: the traversal offers relay.route at the last one); the path
+  // is set only while Established.
+  const relayed = s.value === 'AcquiringCookie' && c.tries === 8 ? c.relayed : null;
+  return JSON.stringify([s.value, fact(c.dhtKey), fact(c.address), order, beforeResend(c.dhtKey), beforeResend(c.address), c.tries, relayed, c['path'], ...TIMERS.map((k) => timer(c[k]))]);
 }
 
 function tickTimes(s: AnyMachineSnapshot): number[] {
@@ -69,16 +74,38 @@ export const friendSessionModel: ModelConfig = {
       { type: 'address.learned', now, address: A1, source: 'dhtKeyPacket' },
       { type: 'address.learned', now, address: A2, source: 'dhtKeyPacket' },
       { type: 'address.learned', now, address: A2, source: 'dhtSearch' },
-      { type: 'packet.cookieResponse', now },
+      { type: 'packet.cookieResponse', now, via: 'udp' },
       { type: 'packet.handshake', now, dhtKey: K1, address: A1 },
       { type: 'packet.handshake', now, dhtKey: K2, address: A2 },
-      { type: 'packet.session', now },
-      { type: 'packet.alive', now },
+      // Handshakes through a relay carry no address: a checked one held stays, a claim is dropped.
+      // Offered where no address or a claim is held, and as a restart while established (a
+      // checked address kept): in every freshness variant of every state they would double the
+      // traversal (test/machines/friend-session-tcp.test.ts keeps a held address the other ways).
+      ...(c.address === null || c.address.source === 'dhtSearch' ? [{ type: 'packet.handshake', now, dhtKey: K1, address: null }] : []),
+      ...(s.value === 'Established' ? [{ type: 'packet.handshake', now, dhtKey: K2, address: null }] : []),
+      { type: 'packet.session', now, via: 'udp' },
+      { type: 'packet.alive', now, via: 'udp' },
+      // A route coming up, or going away once there is one; both in AcquiringIPAddress, which
+      // leaves for a cookie request when one comes up.
+      ...(s.value === 'AcquiringIPAddress' ? [true, false] : [!c.relayed]).map((routed) => ({ type: 'relay.route', now, routed })),
       { type: 'packet.kill', now },
+      // What comes through a relay, and path changes, where a state listens for them (elsewhere
+      // their UDP twins above already show that they are ignored).
+      ...(s.value === 'AcquiringCookie' ? [{ type: 'packet.cookieResponse', now, via: 'tcp' }] : []),
+      ...(s.value === 'AwaitingSessionPacket' || s.value === 'Established' ? [{ type: 'packet.session', now, via: 'tcp' }] : []),
+      ...(s.value === 'Established'
+        ? [
+            { type: 'packet.alive', now, via: 'tcp' },
+            { type: 'path.changed', now, path: 'udp' },
+            { type: 'path.changed', now, path: 'tcp' },
+          ]
+        : []),
     ] as TimedEvent[];
   },
   tickTimes,
   serialize,
   oracle: friendSessionOracle,
   deadline: friendSessionDeadline,
+  // About 6,000 abstract states × 30 events once relay routes, paths and relayed packets are in.
+  limit: 400_000,
 };

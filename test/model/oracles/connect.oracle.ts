@@ -6,6 +6,14 @@
  *
  * Seed: "while (policy=TryingToConnect and friend session is not established): if DHTKey is
  * fresh and SockAddr is stale, search the DHT for DHTKey; if both are fresh, handshake".
+ *
+ * TCP relays: "established" in the gate means established *directly* (over UDP). A session that
+ * runs through a relay keeps the search going, as c-toxcore's DHT keeps searching for every DHT
+ * key a friend connection holds whatever the connection's status (friend_connection.c
+ * change_dht_pk → DHT.c dht_addfriend; dht_delfriend only when the key changes or goes stale in
+ * do_friend_connections), so that the friend's node can be found and the session move to UDP
+ * (net_crypto.c send_packet_to prefers a direct path). toxstate stops once the session is direct:
+ * the seed's gate.
  */
 import type { Expectation, ModelState, TimedEvent } from '../harness.js';
 import { applyTable, at, earliestOf, type ModelDeadline, type Output, type Rule, type TableModel } from './rule-table.js';
@@ -30,6 +38,7 @@ interface Ctx {
   dhtKeyFreshUntil: number | null;
   addressFreshUntil: number | null;
   established: boolean;
+  direct: boolean;
   policy: Policy;
   rounds: number;
   searchAt: number | null;
@@ -41,6 +50,8 @@ interface Facts {
   dhtKeyFreshUntil: number | null;
   addressFreshUntil: number | null;
   established: boolean;
+  /** Established over UDP, not through a relay (net_crypto.c crypto_connection_status direct_connected). */
+  direct: boolean;
   policy: Policy;
 }
 
@@ -48,7 +59,7 @@ const factsOf = (e: TimedEvent): Facts => e as unknown as Facts;
 
 /** The seed's rule: which mode the facts call for at `now`. */
 function modeFor(f: Facts, now: number): Mode {
-  const trying = f.policy === 'TryingToConnect' && !f.established;
+  const trying = f.policy === 'TryingToConnect' && !(f.established && f.direct);
   const keyFresh = f.dhtKey !== null && f.dhtKeyFreshUntil !== null && now < f.dhtKeyFreshUntil;
   if (!trying || !keyFresh) return 'Idle';
   const addressFresh = f.addressFreshUntil !== null && now < f.addressFreshUntil;
@@ -64,6 +75,7 @@ function takeFacts(c: Ctx, e: TimedEvent): void {
   c.dhtKeyFreshUntil = f.dhtKeyFreshUntil;
   c.addressFreshUntil = f.addressFreshUntil;
   c.established = f.established;
+  c.direct = f.direct;
   c.policy = f.policy;
 }
 
@@ -88,7 +100,7 @@ function searchRound(c: Ctx, now: number): Output[] {
   return [{ type: 'dht.searchRound', dhtKey: c.dhtKey, round: c.rounds }];
 }
 
-const SEED_GATE = 'seed: while (policy=TryingToConnect and friend session is not established)';
+const SEED_GATE = 'seed: while (policy=TryingToConnect and friend session is not established directly; DHT.c dht_addfriend keeps a relayed session searching)';
 const SEED_STALE = 'seed: if DHTKey is fresh and SockAddr is stale: search the DHT for DHTKey';
 const SEED_FRESH = 'seed: if DHTKey and SockAddr are fresh: handshake (friendSession does it)';
 
@@ -191,6 +203,7 @@ export function connectInitial(input: unknown): Expectation {
     dhtKeyFreshUntil: null,
     addressFreshUntil: null,
     established: false,
+    direct: false,
     policy: 'TryingToConnect',
     rounds: 0,
     searchAt: null,
