@@ -50,13 +50,19 @@ async function main(): Promise<void> {
   }
   if (quick) return;
   const file = join(root, 'bench', 'results.json');
-  let previous: { results?: Record<string, unknown> } = {};
+  let previous: { date?: string; machine?: string; results?: Record<string, unknown> } = {};
   try {
     previous = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     /* first run */
   }
-  const merged = { date, machine, results: { ...(previous.results ?? {}), ...results } };
+  // Each table keeps when and where it was measured (older entries: the file's date and machine then).
+  const earlier: Record<string, unknown> = {};
+  for (const [name, r] of Object.entries(previous.results ?? {})) {
+    earlier[name] = { measured: { date: previous.date, machine: previous.machine }, ...(r as object) };
+  }
+  const fresh = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { ...r, measured: { date, machine } }]));
+  const merged = { date, machine, results: { ...earlier, ...fresh } };
   writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
   updateReadme(merged);
   console.log(`wrote ${file} and the figures in README.md`);
@@ -70,9 +76,15 @@ function updateReadme(all: { date: string; machine: string; results: Record<stri
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   if (i < 0 || j < i) return;
-  const parts: string[] = [`Measured ${all.date} on ${all.machine} (\`npm run bench\`).`, ''];
-  for (const [, r] of Object.entries(all.results) as Array<[string, { title: string } & BenchResult]>) {
-    parts.push(`**${r.title}**`, '', renderTable(r.rows), '');
+  type Entry = { title: string; measured?: { date?: string; machine?: string } } & BenchResult;
+  const entries = Object.values(all.results) as Entry[];
+  const when = (r: Entry): string => `${r.measured?.date ?? all.date} on ${r.measured?.machine ?? all.machine}`;
+  const oneRun = entries.every((r) => when(r) === `${all.date} on ${all.machine}`);
+  const parts: string[] = [oneRun ? `Measured ${all.date} on ${all.machine} (\`npm run bench\`).` : 'Measured with `npm run bench`; each table says when and on what.', ''];
+  for (const r of entries) {
+    parts.push(`**${r.title}**`, '');
+    if (!oneRun) parts.push(`Measured ${when(r)}.`, '');
+    parts.push(renderTable(r.rows), '');
     for (const n of r.notes) parts.push(`- ${n}`);
     if (r.notes.length) parts.push('');
   }
