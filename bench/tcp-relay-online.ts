@@ -14,6 +14,7 @@
  * its DHT-PK (onion_client.c send_dhtpk_announce); the friend connects to them
  * (friend_connection.c tcp_relay_node_callback), so the UDP toxstate peer is given no relay.
  */
+import { cpus, loadavg } from 'node:os';
 import { CPeer, startTcpRelay, tcpRelayOf, type TcpRelay } from '../harness/interop/cpeer.js';
 import { TPeer, type LoopbackNode } from '../harness/interop/tpeer.js';
 import { BENCH_WAIT_MS, cAvailability, closeEverything, secondsFigure, sleep, stats } from './pairs.js';
@@ -117,6 +118,7 @@ export const tcpRelayOnlineBench: Bench = {
   title: 'Time to friend online through one TCP relay, on loopback (s)',
   async run({ quick }): Promise<BenchResult> {
     const avail = await cAvailability();
+    const loadAtStart = loadavg()[0]!;
     const trials = quick ? 1 : FULL_TRIALS;
     const notes: string[] = [];
     if (!avail.ok) notes.push(`c-toxcore rows n/a: ${avail.reason}`);
@@ -165,8 +167,15 @@ export const tcpRelayOnlineBench: Bench = {
         'Toxstate peers run in this process; c-toxcore times include starting cpeer (a few ms) and one pipe hop.',
     );
     notes.push(
-      "Rows with a TCP-only c-toxcore peer are bounded by c-toxcore's onion: its first announce goes out ~2-3 s after tox_new, and a friend's DHT-PK, " +
-        'which carries the relays to meet at, travels onion paths that start at the relay.',
+      "What bounds the rows with a TCP-only c-toxcore peer is c-toxcore's onion client: it announces from 3 s after it first runs and looks for friends " +
+        '(and sends them its DHT-PK, which names the relays to meet at) only once it has counted itself announced for 3 s more (onion_client.c ' +
+        'do_onion_client, onion_connection_status, ONION_CONNECTION_SECONDS). In a traced run the TCP-only peer reported itself connected 7.4 s after ' +
+        "tox_new and toxstate held its DHT-PK 1 s later. toxstate's shortcut with a UDP c-toxcore peer (2.7 s in the cold-start table: it answers the " +
+        "first announce with its own DHT-PK) cannot help here: the TCP-only peer has no address to reach, and toxstate, on UDP, has no relay to name.",
+    );
+    notes.push(
+      `1-min load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end, on ${cpus().length} cores` +
+        (Math.max(loadAtStart, loadavg()[0]!) > cpus().length ? ': the machine was shared with other work while this ran.' : '.'),
     );
     return { rows, notes };
   },

@@ -11,6 +11,7 @@
  * for both. Figures, never assertions.
  */
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { fromHex, type Bytes } from '../protocol/bytes.js';
 import { loadCrypto } from '../runtime/adapters/node-crypto.js';
@@ -164,6 +165,7 @@ export const tcpRelayThroughputBench: Bench = {
     if (quick) notes.push(`quick: ${QUICK.pairs} pairs, ${QUICK.sendMs / 1000} s of sending`);
     const rows: Array<Record<string, string | number>> = [];
     const children: ChildProcess[] = [];
+    const measured: Measured[] = [];
     for (const relay of RELAYS) {
       if (relay === 'c-toxcore relay' && !avail.ok) {
         rows.push(row(relay, null));
@@ -172,6 +174,7 @@ export const tcpRelayThroughputBench: Bench = {
       try {
         const m = await measure(relay === 'toxstate relay' ? () => startToxstateRelay(children) : startCRelay, sizes);
         rows.push(row(relay, m));
+        measured.push(m);
         const extra = [
           m.load.bad > 0 ? `${m.load.bad} packets misrouted, reordered or unreadable` : '',
           m.load.closedByRelay > 0 ? `${m.load.closedByRelay} connections closed by the relay while sending` : '',
@@ -180,6 +183,7 @@ export const tcpRelayThroughputBench: Bench = {
         ].filter((x) => x !== '');
         notes.push(
           `${relay}: routes of all ${m.load.clients} clients online ${(m.load.setupMs / 1000).toFixed(2)} s after the first connect; ` +
+            `sending phase ${(m.load.sendMs / 1000).toFixed(2)} s (1-min load average then ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores); ` +
             `${m.load.sent} packets sent, ${m.load.received} received in all${extra.length ? `; ${extra.join('; ')}` : ''}.`,
         );
       } catch (e) {
@@ -191,6 +195,13 @@ export const tcpRelayThroughputBench: Bench = {
         for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       }
       await sleep(300);
+    }
+    const busiest = Math.max(0, ...measured.flatMap((m) => [m.relayCpuMs, m.generatorCpuMs].map((cpu) => cpu / m.load.sendMs)));
+    if (measured.length > 0 && busiest < 0.9 && !quick) {
+      notes.push(
+        `Neither relay nor generator used a whole core (at most ${Math.round(busiest * 100)} %): with other work on the machine each process ran on the share of the ` +
+          `${cpus().length} cores it got, so msgs/s is bounded by that share, not by the relay; relay CPU µs/msg is the figure that compares the two relays.`,
+      );
     }
     notes.push(
       `Every client sends data packets of ${PAYLOAD_BYTES} bytes (${WIRE_BYTES} on the wire) to its partner, keeping at most ${WINDOW} on the way ` +
