@@ -69,6 +69,11 @@ export function savedTcpRelays(profile: Profile, publicNetwork: boolean): Packed
   return (profile.tcpRelays?.nodes ?? []).filter((n) => n.transport === 'tcp' && (publicNetwork || isLoopback(n.ipPort)));
 }
 
+/** The onion path nodes saved in a profile that this run may use (same rule as savedTcpRelays). */
+export function savedPathNodes(profile: Profile, publicNetwork: boolean): PackedNode[] {
+  return (profile.pathNodes?.nodes ?? []).filter((n) => n.transport === 'udp' && (publicNetwork || isLoopback(n.ipPort)));
+}
+
 export function parseBootstrap(text: string, option = '--bootstrap'): BootstrapNode {
   const m = /^\[([^\]]+)\]:(\d+):([0-9a-fA-F]+)$/.exec(text) ?? /^([^:\[\]]+):(\d+):([0-9a-fA-F]+)$/.exec(text);
   if (!m) throw new CliError(`${option} ${JSON.stringify(text)}: expected IP:PORT:DHTPK (IPv6 as [addr]:PORT:DHTPK)`);
@@ -335,6 +340,8 @@ export async function runNode(o: NodeOptions): Promise<number> {
       // The profile's saved relays (c-toxcore's TCP_RELAY section): used like --tcp-relay, but only
       // on loopback unless the public network was asked for (a qTox profile lists public relays).
       for (const r of savedTcpRelays(profile, o.network === 'public')) eng.addTcpRelay(now, r.ipPort, r.publicKey);
+      // Its saved onion path nodes (PATH_NODE), under the same rule: paths through a relay can start at once.
+      for (const n of savedPathNodes(profile, o.network === 'public')) eng.addPathNode(now, n.ipPort, n.publicKey);
       if (o.network === 'public') for (const b of PUBLIC_BOOTSTRAP_NODES) eng.bootstrap(now, b.ipPort, b.pk);
     });
   } catch (e) {

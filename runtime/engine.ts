@@ -403,6 +403,23 @@ export class Engine extends EngineCore implements ToxEngine {
   }
 
   /**
+   * Adds an onion path node only (a profile's saved PATH_NODE entries; c-toxcore's
+   * onion_add_bs_path_node): used for onion paths through a TCP relay, never asked as a DHT node.
+   */
+  addPathNode(now: number, ipPort: IpPort, pk: Bytes): boolean {
+    this.now = Math.max(this.now, now);
+    const at = unmapIpv4(ipPort);
+    if (pk.length !== PUBLIC_KEY_SIZE_BYTES || !isValidPublicKey(pk) || !this.reaches(at)) {
+      this.drop('onion.path_node_refused');
+      return false;
+    }
+    const added = this.onion.addBootstrapNode(at, pk);
+    if (added) this.tcp.onionNodesChanged();
+    this.flush();
+    return added;
+  }
+
+  /**
    * Adds a TCP relay to connect to (c-toxcore tox_add_tcp_relay): `pk` is the relay's key (a
    * c-toxcore or toxstate node's DHT key). Its `relay:<key>` actor starts at once. Returns false
    * when it was refused (our own key, an invalid key, or the relay table is full; counted).

@@ -1,15 +1,14 @@
 /**
  * Between a c-toxcore profile (savedata) and an engine: what an engine starts from, and the
- * profile an engine's current state saves to (good DHT nodes and connected TCP relays replace the
- * saved ones when there are any). Everything the engine does not model (onion path nodes,
- * conferences, unknown sections, the trailer) is carried over untouched.
+ * profile an engine's current state saves to (good DHT nodes, connected TCP relays and onion path
+ * nodes replace the saved ones when there are any). Everything the engine does not model (conferences, unknown sections, the trailer) is carried over untouched.
  * Each friend's connection policy travels with its record (toxstate's own section; a friend with
  * the default policy adds nothing to the file).
  */
 import type { Bytes } from '../protocol/bytes.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { FRIEND_STATUS_ADDED, FRIEND_STATUS_CONFIRMED, FRIEND_STATUS_REQUESTED, type SavedFriend } from '../protocol/profile/friend-record.js';
-import { dhtNodesSection, emptyProfile, NUM_SAVED_TCP_RELAYS, tcpRelaysSection, type Profile } from '../protocol/profile/savedata.js';
+import { dhtNodesSection, emptyProfile, NUM_SAVED_PATH_NODES, NUM_SAVED_TCP_RELAYS, pathNodesSection, tcpRelaysSection, type Profile } from '../protocol/profile/savedata.js';
 import type { Engine } from './engine.js';
 import type { FriendInit, FriendStatus } from './friends.js';
 import { generateKeyPair, type KeyPair } from './keys.js';
@@ -75,6 +74,8 @@ export function profileOf(engine: Engine, base: Profile): Profile {
   }));
   // Our connected relays (c-toxcore saves its relays the same way, Messenger.c tcp_relays_save).
   const relays = engine.tcp.client.connectedRelays(NUM_SAVED_TCP_RELAYS);
+  // Onion path nodes besides the DHT's (proven relays, bootstrap nodes), as c-toxcore saves path_nodes.
+  const pathNodes = engine.onion.pathNodes(NUM_SAVED_PATH_NODES);
   const goodNodes = engine.dht.goodNodes().slice(0, 64).map((n) => ({ transport: 'udp' as const, ipPort: n.ipPort, publicKey: n.pk }));
   return {
     ...base,
@@ -85,5 +86,6 @@ export function profileOf(engine: Engine, base: Profile): Profile {
     userStatus: engine.userStatus,
     dht: goodNodes.length > 0 ? dhtNodesSection(goodNodes) : base.dht,
     tcpRelays: relays.length > 0 ? tcpRelaysSection(relays) : base.tcpRelays,
+    pathNodes: pathNodes.length > 0 ? pathNodesSection(pathNodes) : base.pathNodes,
   };
 }

@@ -83,6 +83,8 @@ export interface ToxEngine {
 
   // ---- commands
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void;
+  /** Adds an onion path node only (for paths through a TCP relay; never asked as a DHT node); false when refused. */
+  addPathNode(now: number, ipPort: IpPort, pk: Bytes): boolean;
   /** Adds a TCP relay to connect to (its key is the relay node's DHT key); false when refused. */
   addTcpRelay(now: number, ipPort: IpPort, pk: Bytes): boolean;
   addFriend(now: number, pk: Bytes, init?: Omit<FriendInit, 'pk'>): Friend;

@@ -42,6 +42,7 @@
  * announced to at once (no skipped round); a friend search round asks every node of the
  * friend's list (c-toxcore spreads them out over the interval).
  */
+import type { PackedNode } from '../../protocol/packed-node.js';
 import type { Bytes } from '../../protocol/bytes.js';
 import type { IpFamily, IpPort } from '../../protocol/ip-port.js';
 import { decodeAnnounceResponseHeader } from '../../protocol/onion/index.js';
@@ -184,6 +185,11 @@ export class OnionClient implements TimedLayer {
    */
   addBootstrapNode(ipPort: IpPort, pk: Bytes): boolean {
     return this.relays.addBootstrap(pk, ipPort);
+  }
+
+  /** Up to `max` path nodes besides the DHT's, proven relays first (saved in a profile's PATH_NODE section). */
+  pathNodes(max: number): PackedNode[] {
+    return this.relays.pathNodes().slice(0, max).map((c) => ({ transport: 'udp' as const, ipPort: c.ipPort, publicKey: c.pk }));
   }
 
   /** Whether there are path nodes besides the DHT's (proven relays, bootstrap nodes) for paths through a relay. */

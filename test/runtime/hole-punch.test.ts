@@ -11,8 +11,7 @@
  *     port the symmetric NAT opened toward it (the next one after those the DHT nodes saw), and
  *     with punching turned off the pair does not connect;
  *   - symmetric ↔ symmetric: not over UDP. Both punch for the whole bound, bounded in packets,
- *     and never meet. A TCP relay is what connects them (not built yet: that case is to be added
- *     when TCP relays exist).
+ *     and never meet. A TCP relay is what connects them: test/runtime/tcp-sim.test.ts.
  * Hostile input: NAT pings from keys we do not search are dropped without an answer or a table
  * entry; a flood of NAT ping requests from a friend's key gets one answer per second; responses
  * that do not carry our current id arm nothing.
@@ -152,7 +151,7 @@ describe('friends behind simulated NATs', () => {
     }
   });
 
-  it('symmetric ↔ symmetric: both punch, bounded, and never connect over UDP within the bound (a TCP relay case, to be added)', async () => {
+  it('symmetric ↔ symmetric: both punch, bounded, and never connect over UDP within the bound (the relay case: tcp-sim.test.ts)', async () => {
     const { sim, a, b, connected } = await pair('symmetric', 'symmetric', 11);
     expect(connected).toBe(false);
     const rounds = Math.ceil(BOUND_MS / (NAT_PUNCH_INTERVAL_MS + 1000));

@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
-import { parseSavedata, serializeSavedata, tcpRelaysSection, type Profile } from '../../protocol/profile/savedata.js';
+import { parseSavedata, pathNodesSection, serializeSavedata, tcpRelaysSection, type Profile } from '../../protocol/profile/savedata.js';
 import { SimNetwork } from '../../runtime/adapters/sim-network.js';
 import { profileOf } from '../../runtime/profile-bridge.js';
-import { savedTcpRelays } from '../../cli/node-runner.js';
+import { savedPathNodes, savedTcpRelays } from '../../cli/node-runner.js';
 import { makeEngine } from './helpers.js';
 import { newProfile } from '../../runtime/profile-bridge.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
@@ -51,5 +51,25 @@ describe('TCP relays in profiles', () => {
     expect(savedTcpRelays(profile, false).map((n) => n.ipPort.ip)).toEqual(['127.0.0.1']);
     expect(savedTcpRelays(profile, true).map((n) => n.ipPort.ip)).toEqual(['127.0.0.1', '203.0.113.5']);
     expect(savedTcpRelays({ tcpRelays: null } as Profile, true)).toEqual([]);
+  });
+
+  it('saves onion path nodes (PATH_NODE) and loads them only on loopback unless public; a path node is never asked as a DHT node', async () => {
+    const engine = await makeEngine(51);
+    const crypto = await loadCrypto();
+    const base = newProfile(crypto, seededRandom(52));
+    expect(profileOf(engine, base).pathNodes).toBeNull();
+    const pk = (await makeEngine(53)).keys.dht.publicKey;
+    expect(engine.addPathNode(0, { family: 'ipv4', ip: '127.0.0.7', port: 33445 }, pk)).toBe(true);
+    expect(engine.addPathNode(0, { family: 'ipv4', ip: '127.0.0.8', port: 33445 }, new Uint8Array(31))).toBe(false);
+    expect(engine.counters.get('drop.onion.path_node_refused')).toBe(1);
+    // Not a DHT bootstrap: nothing was sent to it.
+    expect(engine.takeTransmits()).toEqual([]);
+    const saved = profileOf(engine, base);
+    expect(saved.pathNodes?.nodes?.map((n) => [n.transport, `${n.ipPort.ip}:${n.ipPort.port}`, toHex(n.publicKey)])).toEqual([['udp', '127.0.0.7:33445', toHex(pk)]]);
+
+    const at = (ip: string) => ({ transport: 'udp' as const, ipPort: { family: 'ipv4' as const, ip, port: 33445 }, publicKey: pk });
+    const profile = { pathNodes: pathNodesSection([at('127.0.0.1'), at('198.51.100.4')]) } as Profile;
+    expect(savedPathNodes(profile, false).map((n) => n.ipPort.ip)).toEqual(['127.0.0.1']);
+    expect(savedPathNodes(profile, true).map((n) => n.ipPort.ip)).toEqual(['127.0.0.1', '198.51.100.4']);
   });
 });
