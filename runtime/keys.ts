@@ -5,11 +5,14 @@
  * evictions are counted. Keys for packets from unknown senders are computed tentatively and
  * cached only once the packet authenticates (unauthenticated input leaves no state).
  */
-import { toHex, type Bytes } from '../protocol/bytes.js';
+import { concat, toHex, type Bytes } from '../protocol/bytes.js';
 import type { Crypto } from '../protocol/crypto.js';
 import type { Random } from './random.js';
 
 /** Bound on cached shared keys (c-toxcore caches per peer with KEYS_TIMEOUT 600 s; we bound by count). */
+/** Mixed into the unusable key a low-order public key gets (SharedKeyCache.compute). */
+const LOW_ORDER_LABEL = new TextEncoder().encode('toxstate low-order public key');
+
 export const SHARED_KEY_CACHE_LIMIT = 16_384;
 
 export interface KeyPair {
@@ -45,7 +48,20 @@ export class SharedKeyCache {
     const hit = this.map.get(`${ourTag}:${toHex(theirPublic)}`);
     if (hit) return hit;
     this.computed++;
-    return this.crypto.precompute(theirPublic, ourSecret);
+    return this.compute(theirPublic, ourSecret);
+  }
+
+  /** Public keys libsodium refused (low-order points such as all zeros): each got an unusable key. */
+  lowOrderKeys = 0;
+
+  /**
+   * crypto_box_beforenm, which libsodium refuses for a low-order public key (all zeros, for one),
+   * as any packet from the network may name. Such a key gets a key derived from our own secret
+   * that nobody else can compute: every box "from" it fails to open and is dropped as invalid by
+   * its layer, never thrown (a constant such as all zeros would let anyone forge those boxes).
+   */
+  private compute(theirPublic: Bytes, ourSecret: Bytes): Bytes {
+    return sharedKeyOf(this.crypto, theirPublic, ourSecret, () => this.lowOrderKeys++);
   }
 
   /** Caches a key from `tentative` (its packet authenticated). */
@@ -69,7 +85,7 @@ export class SharedKeyCache {
       this.map.set(k, hit);
       return hit;
     }
-    const key = this.crypto.precompute(theirPublic, ourSecret);
+    const key = this.compute(theirPublic, ourSecret);
     this.computed++;
     this.map.set(k, key);
     if (this.map.size > this.limit) {
@@ -78,6 +94,22 @@ export class SharedKeyCache {
       this.evictions++;
     }
     return key;
+  }
+}
+
+/**
+ * crypto_box_beforenm for a public key from the network, never throwing: libsodium refuses a
+ * low-order public key (all zeros, for one); such a key gets a key derived from our own secret
+ * that nobody else can compute, so every box "from" it fails to open and its layer drops the packet
+ * as invalid (a constant such as all zeros would let anyone forge those boxes). `onLowOrder` is
+ * told when that happened.
+ */
+export function sharedKeyOf(crypto: Crypto, theirPublic: Bytes, ourSecret: Bytes, onLowOrder?: () => void): Bytes {
+  try {
+    return crypto.precompute(theirPublic, ourSecret);
+  } catch {
+    onLowOrder?.();
+    return crypto.sha512(concat(ourSecret, theirPublic, LOW_ORDER_LABEL)).slice(0, 32);
   }
 }
 

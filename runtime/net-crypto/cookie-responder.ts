@@ -26,6 +26,7 @@ import { ipPortKey } from '../../protocol/ip-port.js';
 import { isValidPublicKey } from '../../protocol/keys.js';
 import { COOKIE_REQUEST_SIZE_BYTES, decodeCookieRequestHeader, openCookieRequest, sealCookie, sealCookieResponse } from '../../protocol/net-crypto/index.js';
 import { COOKIE_GUARD_CLEANUP_INTERVAL_MS, COOKIE_REQUESTER_KEYS_LIMIT, COOKIE_UNKNOWN_KEY_BURST, COOKIE_UNKNOWN_KEY_REFILL_MS } from './constants.js';
+import { sharedKeyOf } from '../keys.js';
 import { isTcpSource, type NetCryptoContext, type Source } from './context.js';
 import { CookieGuard, TokenBucket } from './cookie-guard.js';
 
@@ -68,7 +69,7 @@ export class CookieResponder {
     if (shared === undefined) {
       if (!this.unknownKeyBudget.take(now)) return ctx.drop('net_crypto.cookie_request_unknown_key_rate_limited');
       // Not through the shared-key cache: junk with random keys leaves nothing behind.
-      shared = crypto.precompute(senderPk, keys.dht.secretKey);
+      shared = sharedKeyOf(crypto, senderPk, keys.dht.secretKey);
     }
     const req = openCookieRequest(crypto, shared, data);
     if (!req.ok) return ctx.drop('net_crypto.cookie_request_invalid');

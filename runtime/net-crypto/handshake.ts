@@ -34,6 +34,7 @@ import {
 } from '../../protocol/net-crypto/index.js';
 import type { Friend } from '../friends.js';
 import type { Connection } from './connection.js';
+import { sharedKeyOf } from '../keys.js';
 import { isTcpSource, type NetCryptoContext, type Source } from './context.js';
 import { noteArrival, transmit } from './paths.js';
 import type { ConnectionTable } from './table.js';
@@ -179,7 +180,7 @@ export class Handshakes {
   private acceptKeys(conn: Connection, hs: Handshake): void {
     conn.recvNonce = hs.baseNonce;
     conn.peerSessionPk = hs.sessionPk;
-    conn.sessionKey = this.ctx.crypto.precompute(hs.sessionPk, conn.session.secretKey);
+    conn.sessionKey = sharedKeyOf(this.ctx.crypto, hs.sessionPk, conn.session.secretKey);
     conn.peerCookie = hs.otherCookie;
     conn.handshake = null;
   }

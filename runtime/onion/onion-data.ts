@@ -36,7 +36,7 @@ import {
   sealOnionDataRequestWithInner,
 } from '../../protocol/onion/index.js';
 import type { Friend } from '../friends.js';
-import { generateKeyPair, type KeyPair } from '../keys.js';
+import { generateKeyPair, sharedKeyOf, type KeyPair } from '../keys.js';
 import { toPackedNode, type OnionClientContext } from './context.js';
 import type { FriendSearch, FriendSearches } from './friend-search.js';
 import type { PathSet } from './paths.js';
@@ -170,7 +170,7 @@ export class OnionData {
     if (local !== null) {
       // What our announce node would forward for a 0x85 from us: the 0x86 along the friend's return path.
       const temp = generateKeyPair(crypto, random);
-      const box = crypto.seal(crypto.precompute(local.dataPk, temp.secretKey), nonce, inner);
+      const box = crypto.seal(sharedKeyOf(crypto, local.dataPk, temp.secretKey), nonce, inner);
       this.ctx.send(local.retIpPort, encodeOnionResponse(3, local.ret, encodeOnionDataResponse({ nonce, tempPk: temp.publicKey, box })));
       this.ctx.count('onion.data_sent_local');
       sent++;
@@ -179,7 +179,7 @@ export class OnionData {
       const path = this.friendPaths.use(null, { preferWorking: true });
       if (!path) break;
       const temp = generateKeyPair(crypto, random);
-      const request = sealOnionDataRequestWithInner(crypto, friendPk, nonce, temp.publicKey, crypto.precompute(n.dataPk!, temp.secretKey), inner);
+      const request = sealOnionDataRequestWithInner(crypto, friendPk, nonce, temp.publicKey, sharedKeyOf(crypto, n.dataPk!, temp.secretKey), inner);
       sendThrough(this.ctx, path, n.ipPort, request);
       sent++;
     }

@@ -44,7 +44,7 @@
 import { toHex, type Bytes } from '../../protocol/bytes.js';
 import type { IpPort } from '../../protocol/ip-port.js';
 import type { OnionPath } from '../../protocol/onion/index.js';
-import { generateKeyPair } from '../keys.js';
+import { generateKeyPair, sharedKeyOf } from '../keys.js';
 import type { Random } from '../random.js';
 import {
   ONION_BOOTSTRAP_PATH_NODES_MAX,
@@ -392,10 +392,10 @@ export class PathSet {
       sharedKey1: keys.dhtShared(a.pk),
       ipPort2: b.ipPort,
       publicKey2: pair2.publicKey,
-      sharedKey2: crypto.precompute(b.pk, pair2.secretKey),
+      sharedKey2: sharedKeyOf(crypto, b.pk, pair2.secretKey),
       ipPort3: c.ipPort,
       publicKey3: pair3.publicKey,
-      sharedKey3: crypto.precompute(c.pk, pair3.secretKey),
+      sharedKey3: sharedKeyOf(crypto, c.pk, pair3.secretKey),
     };
     this.counter++;
     this.ctx.count('onion.path_built');

@@ -35,7 +35,7 @@ import {
 } from '../../protocol/onion/index.js';
 import { sealOnionRequestTcp } from '../../protocol/onion/onion-request-tcp.js';
 import type { Friend } from '../friends.js';
-import type { KeyPair } from '../keys.js';
+import { sharedKeyOf, type KeyPair } from '../keys.js';
 import { ONION_LAST_PINGED_MAX, ONION_MIN_NODE_PING_TIME_MS, ONION_SENDBACK_LIMIT, ONION_SENDBACK_TIMEOUT_MS } from './constants.js';
 import type { DhtNodeInfo, OnionClientContext } from './context.js';
 import { wouldEnter, ZERO_32, type NodeList } from './node-list.js';
@@ -85,7 +85,7 @@ export function searchShared(ctx: Pick<OnionClientContext, 'crypto'>, s: SearchK
   const hex = toHex(nodePk);
   const hit = s.sharedKeys.get(hex);
   if (hit) return hit;
-  const key = ctx.crypto.precompute(nodePk, s.temp.secretKey);
+  const key = sharedKeyOf(ctx.crypto, nodePk, s.temp.secretKey);
   s.sharedKeys.set(hex, key);
   if (s.sharedKeys.size > ONION_SEARCH_SHARED_KEYS_MAX) s.sharedKeys.delete(s.sharedKeys.keys().next().value as string);
   return key;
