@@ -35,7 +35,7 @@ export const MUTATION_GROUPS: readonly MutationGroup[] = [
   { name: 'toxidAnnounce', mutate: ['machines/toxid-announce.ts'], machines: ['toxidAnnounce'] },
   { name: 'friendRequest', mutate: ['machines/friend-request.ts'], machines: ['friendRequest'] },
   { name: 'tcpRelay', mutate: ['machines/tcp-relay.ts'], machines: ['tcpRelay'] },
-  { name: 'friendSession', mutate: ['machines/friend-session.ts', 'machines/friend-session-rules.ts'], machines: ['friendSession'] },
+  { name: 'friendSession', mutate: ['machines/friend-session.ts', 'machines/friend-session-rules.ts', 'machines/friend-session-facts.ts'], machines: ['friendSession'] },
   {
     name: 'shared',
     mutate: ['machines/step.ts', 'machines/xstate-adapter.ts', 'machines/describe.ts', 'machines/types.ts', 'machines/constants.ts', 'machines/index.ts'],
