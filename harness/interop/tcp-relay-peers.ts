@@ -13,7 +13,7 @@
 import { prefix0223 } from '../campaign/scenarios.js';
 import { CPeer, type CPeerOptions, startTcpRelay, tcpRelayOf } from './cpeer.js';
 import { interopAvailability, prefixAvailability } from './native-build.js';
-import { TPeer, type TPeerOptions } from './tpeer.js';
+import { TPeer, type AppEventOf, type TPeerOptions } from './tpeer.js';
 
 /** One c-toxcore version a scenario runs on: its name, the CPeer options that select it, and whether it is there. */
 export interface CVersion {
@@ -59,6 +59,37 @@ export async function startRelayTrio(
     TPeer.start({ label: 'toxstate', name: 'toxstate', bootstrap: [viaR], ...opts.tOptions }),
   ]);
   return { r, c, t, startedAt: performance.now() };
+}
+
+/**
+ * A friend request from `who` (toxstate T or c-toxcore C) to the other, which accepts (the other
+ * must run with acceptAll); waits until T reports C online and C reports a connection. Returns C's
+ * friend number of T and both reports. The request text must arrive intact (else it throws).
+ */
+export async function befriendEitherWay(
+  t: TPeer,
+  c: CPeer,
+  who: 'toxstate' | 'c-toxcore',
+  text: string,
+  waitMs: number,
+): Promise<{ cFriend: number; online: AppEventOf<'friend_online'>; cConn: { status: string; t: number } }> {
+  const cPk = c.identity.pk.toLowerCase();
+  let cFriend: number;
+  if (who === 'toxstate') {
+    t.sendFriendRequest(c.identity.toxid, text);
+    const req = await c.waitForEvent('friend_request', (e) => e.pk.toLowerCase() === t.pkHex, waitMs);
+    if (req.message !== text) throw new Error(`request text ${JSON.stringify(req.message)}, sent ${JSON.stringify(text)}`);
+    cFriend = (await c.waitForEvent('friend_added', (e) => e.pk.toLowerCase() === t.pkHex && e.via === 'accept-all', waitMs)).friend;
+  } else {
+    cFriend = (await c.request(`add ${t.toxId} ${text}`, 'friend_added')).friend;
+    const req = await t.waitForEvent('friend_request', (e) => e.pk === cPk, waitMs);
+    if (req.message !== text) throw new Error(`request text ${JSON.stringify(req.message)}, sent ${JSON.stringify(text)}`);
+  }
+  const [online, cConn] = await Promise.all([
+    t.waitForEvent('friend_online', (e) => e.friend === cPk, waitMs),
+    c.waitForEvent('friend_connection', (e) => e.friend === cFriend && e.status !== 'none', waitMs),
+  ]);
+  return { cFriend, online, cConn };
 }
 
 /** T → C and C → T, each with its receipt; `tag` makes the texts unique. */

@@ -19,7 +19,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { befriendByRequest, closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { cStatuses, countersWith, cVersions, exchange, expectedLoopbackOnly, seconds, startRelayTrio, type CVersion } from '../../harness/interop/tcp-relay-peers.js';
+import { befriendEitherWay, cStatuses, countersWith, cVersions, exchange, expectedLoopbackOnly, seconds, startRelayTrio, type CVersion } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
 const versions = await cVersions();
@@ -44,21 +44,7 @@ async function toxstateMeetsTcpOnlyPeer(v: CVersion, who: 'toxstate' | 'c-toxcor
   const relayKey = r.identity.dhtpk.toLowerCase();
   const text = `hello from ${who} through the relay (${v.version})`;
 
-  let cFriend: number;
-  if (who === 'toxstate') {
-    t.sendFriendRequest(c.identity.toxid, text);
-    const req = await c.waitForEvent('friend_request', (e) => e.pk.toLowerCase() === t.pkHex, WAIT_MS);
-    expect(req.message).toBe(text);
-    cFriend = (await c.waitForEvent('friend_added', (e) => e.pk.toLowerCase() === t.pkHex && e.via === 'accept-all', WAIT_MS)).friend;
-  } else {
-    cFriend = (await c.request(`add ${t.toxId} ${text}`, 'friend_added')).friend;
-    const req = await t.waitForEvent('friend_request', (e) => e.pk === cPk, WAIT_MS);
-    expect(req.message).toBe(text);
-  }
-  const [online, cConn] = await Promise.all([
-    t.waitForEvent('friend_online', (e) => e.friend === cPk, WAIT_MS),
-    c.waitForEvent('friend_connection', (e) => e.friend === cFriend && e.status !== 'none', WAIT_MS),
-  ]);
+  const { cFriend, online, cConn } = await befriendEitherWay(t, c, who, text, WAIT_MS);
   console.log(
     `scenario 1 (${v.version}, ${who} requests): toxstate online over ${online.path} ${seconds(t.seenAtMs[t.events.indexOf(online)]! - startedAt)} ` +
       `after both were started; c-toxcore reported ${cConn.status} at t=${seconds(cConn.t)} since its tox_new`,

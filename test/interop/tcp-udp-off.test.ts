@@ -21,7 +21,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeAllPeers, CPeer, startTcpRelay, tcpRelayOf } from '../../harness/interop/cpeer.js';
 import { TCP_ESTABLISHED, tcpSocketsOfPid } from '../../harness/interop/proc-tcp.js';
-import { cStatuses, countersWith, cVersions, exchange, expectedLoopbackOnly, seconds, type CVersion } from '../../harness/interop/tcp-relay-peers.js';
+import { befriendEitherWay, cStatuses, countersWith, cVersions, exchange, expectedLoopbackOnly, seconds, type CVersion } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer, type LoopbackNode } from '../../harness/interop/tpeer.js';
 
 const versions = await cVersions();
@@ -86,21 +86,7 @@ async function udpOffPair(v: CVersion, relayKind: 'c-toxcore' | 'toxstate', who:
   const cPk = c.identity.pk.toLowerCase();
   const text = `hello from ${who}, UDP off, through a ${relayKind} relay (${v.version})`;
 
-  let cFriend: number;
-  if (who === 'toxstate') {
-    t.sendFriendRequest(c.identity.toxid, text);
-    const req = await c.waitForEvent('friend_request', (e) => e.pk.toLowerCase() === t.pkHex, WAIT_MS);
-    expect(req.message).toBe(text);
-    cFriend = (await c.waitForEvent('friend_added', (e) => e.pk.toLowerCase() === t.pkHex && e.via === 'accept-all', WAIT_MS)).friend;
-  } else {
-    cFriend = (await c.request(`add ${t.toxId} ${text}`, 'friend_added')).friend;
-    const req = await t.waitForEvent('friend_request', (e) => e.pk === cPk, WAIT_MS);
-    expect(req.message).toBe(text);
-  }
-  const [online, cConn] = await Promise.all([
-    t.waitForEvent('friend_online', (e) => e.friend === cPk, WAIT_MS),
-    c.waitForEvent('friend_connection', (e) => e.friend === cFriend && e.status !== 'none', WAIT_MS),
-  ]);
+  const { cFriend, online, cConn } = await befriendEitherWay(t, c, who, text, WAIT_MS);
   console.log(
     `UDP off (${v.version}, ${relayKind} relay, ${who} requests): toxstate online over ${online.path} ${seconds(t.seenAtMs[t.events.indexOf(online)]! - started)} ` +
       `after both were started; c-toxcore reported ${cConn.status} at t=${seconds(cConn.t)} since its tox_new`,
