@@ -255,3 +255,25 @@ export function secondsFigure(ms: number): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One table row per pairing name: median, min and max seconds, trials, and the ratio of the median
+ * to the reference pairing's median ("n/a" where a pairing has no time, or the reference none).
+ */
+export function medianRows(names: readonly string[], results: ReadonlyMap<string, readonly number[]>, reference: string): Array<Record<string, string | number>> {
+  const base = results.get(reference);
+  const baseMedian = base !== undefined && base.length > 0 ? stats(base).median : null;
+  return names.map((name) => {
+    const times = results.get(name) ?? [];
+    if (times.length === 0) return { pairing: name, 'median s': 'n/a', 'min s': 'n/a', 'max s': 'n/a', trials: 'n/a', 'ratio to c-toxcore pair': 'n/a' };
+    const s = stats(times);
+    return {
+      pairing: name,
+      'median s': secondsFigure(s.median),
+      'min s': secondsFigure(s.min),
+      'max s': secondsFigure(s.max),
+      trials: times.length,
+      'ratio to c-toxcore pair': baseMedian === null ? 'n/a' : `${(s.median / baseMedian).toFixed(2)}×`,
+    };
+  });
+}

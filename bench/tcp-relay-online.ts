@@ -17,7 +17,7 @@
 import { cpus, loadavg } from 'node:os';
 import { CPeer, startTcpRelay, tcpRelayOf, type TcpRelay } from '../harness/interop/cpeer.js';
 import { TPeer, type LoopbackNode } from '../harness/interop/tpeer.js';
-import { BENCH_WAIT_MS, cAvailability, closeEverything, secondsFigure, sleep, stats } from './pairs.js';
+import { BENCH_WAIT_MS, cAvailability, closeEverything, medianRows, sleep } from './pairs.js';
 import type { Bench, BenchResult } from './types.js';
 
 const FULL_TRIALS = 7;
@@ -146,21 +146,7 @@ export const tcpRelayOnlineBench: Bench = {
       }
       results.set(c.name, times);
     }
-    const base = results.get(REFERENCE.name);
-    const baseMedian = base !== undefined && base.length > 0 ? stats(base).median : null;
-    const rows = CASES.map((c) => {
-      const times = results.get(c.name) ?? [];
-      if (times.length === 0) return { pairing: c.name, 'median s': 'n/a', 'min s': 'n/a', 'max s': 'n/a', trials: 'n/a', 'ratio to c-toxcore pair': 'n/a' };
-      const s = stats(times);
-      return {
-        pairing: c.name,
-        'median s': secondsFigure(s.median),
-        'min s': secondsFigure(s.min),
-        'max s': secondsFigure(s.max),
-        trials: times.length,
-        'ratio to c-toxcore pair': baseMedian === null ? 'n/a' : `${(s.median / baseMedian).toFixed(2)}×`,
-      };
-    });
+    const rows = medianRows(CASES.map((c) => c.name), results, REFERENCE.name);
     notes.push(
       'Each trial starts a fresh relay (UDP on: a c-toxcore peer with tox_options tcp_port, or a toxstate engine with tcpServer in this process), then the two peers, ' +
         "timed from there; the TCP-only peers bootstrap to the relay's UDP node (tox_bootstrap, which with UDP off only seeds onion paths) and use it as their TCP relay. " +

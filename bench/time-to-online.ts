@@ -6,7 +6,7 @@
  * report the other online (UDP for c-toxcore). Medians of several trials, with the ratio to the
  * c-toxcore pair. Figures, never assertions.
  */
-import { cAvailability, closeEverything, connectPair, pairing, secondsFigure, sleep, stats, type Pairing } from './pairs.js';
+import { cAvailability, closeEverything, connectPair, medianRows, pairing, sleep, type Pairing } from './pairs.js';
 import type { Bench, BenchResult } from './types.js';
 
 const FULL_TRIALS = 7;
@@ -52,21 +52,7 @@ export const timeToOnlineBench: Bench = {
       }
       results.set(p.name, times);
     }
-    const base = results.get(C_PAIR.name);
-    const baseMedian = base && base.length > 0 ? stats(base).median : null;
-    const rows = PAIRINGS.map((p) => {
-      const times = results.get(p.name) ?? [];
-      if (times.length === 0) return { pairing: p.name, 'median s': 'n/a', 'min s': 'n/a', 'max s': 'n/a', trials: 'n/a', 'ratio to c-toxcore pair': 'n/a' };
-      const s = stats(times);
-      return {
-        pairing: p.name,
-        'median s': secondsFigure(s.median),
-        'min s': secondsFigure(s.min),
-        'max s': secondsFigure(s.max),
-        trials: times.length,
-        'ratio to c-toxcore pair': baseMedian === null ? 'n/a' : `${(s.median / baseMedian).toFixed(2)}×`,
-      };
-    });
+    const rows = medianRows(PAIRINGS.map((c) => c.name), results, C_PAIR.name);
     notes.push(
       'toxstate runs in this process (Engine + UdpNode): its times exclude starting Node; c-toxcore times include starting cpeer (a few ms). ' +
         'Goals: toxstate pair ≤ 0.1× (< 1 s), toxstate ↔ c-toxcore ≤ 0.4× (< 4 s).',
