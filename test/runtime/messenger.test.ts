@@ -16,6 +16,8 @@ import {
 import { MessengerError } from '../../runtime/messenger/messenger.js';
 import { SEND_BUFFER_LIMIT_PACKETS } from '../../runtime/net-crypto/constants.js';
 import { bothEstablished, eventsOf, introduce, makePair, progress, tap, type Pair } from './net-crypto-helpers.js';
+import { makeEngine } from './helpers.js';
+import { toHex } from '../../protocol/bytes.js';
 
 async function established(): Promise<Pair> {
   const p = await makePair();
@@ -202,14 +204,20 @@ describe('messenger', () => {
     expect(m.isPeerOnline(bob)).toBe(false);
   });
 
-  it('accepts share relays and ignores them; a friend request over net_crypto from a friend is not surfaced', async () => {
+  it('takes the relays a friend shares (linked to its DHT key) and drops a malformed share; a friend request over net_crypto from a friend is not surfaced', async () => {
     const { sim, a, b } = await established();
     const alice = b.engine.friends.get(a.engine.selfHex)!;
-    b.engine.netCrypto.sendLossless(alice, encodeShareRelays([]));
+    const relayKey = (await makeEngine(977)).keys.dht.publicKey;
+    b.engine.netCrypto.sendLossless(alice, encodeShareRelays([{ transport: 'tcp', ipPort: { family: 'ipv4', ip: '127.0.0.77', port: 3389 }, publicKey: relayKey }]));
+    b.engine.netCrypto.sendLossless(alice, Uint8Array.of(17, 130, 1));
     b.engine.netCrypto.sendLossless(alice, encodeFriendRequest(a.engine.nospam, new TextEncoder().encode('be my friend')));
     sim.flush([b]);
     sim.runFor(50);
-    expect(a.engine.counters.get('messenger.share_relays_ignored')).toBe(1);
+    expect(a.engine.counters.get('messenger.share_relays_received')).toBe(1);
+    expect(a.engine.counters.get('drop.messenger.share_relays_malformed')).toBe(1);
+    // A relay actor for the shared relay, which routes to b's DHT key once it is confirmed.
+    expect(a.engine.actors.get(`relay:${toHex(relayKey)}`)).toBeDefined();
+    expect(a.engine.tcp.client.relayCount).toBe(1);
     expect(a.engine.counters.get('drop.messenger.friend_request_already_friend')).toBe(1);
     expect(eventsOf(a, 'friend_request')).toEqual([]);
   });

@@ -37,6 +37,10 @@ class Probe {
   takeEvents(): [] {
     return [];
   }
+  /** A probe opens no TCP streams. */
+  takeStreamOps(): [] {
+    return [];
+  }
   nextDeadline(): null {
     return null;
   }
