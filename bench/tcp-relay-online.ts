@@ -22,8 +22,6 @@ import type { Bench, BenchResult } from './types.js';
 
 const FULL_TRIALS = 7;
 const PAUSE_MS = 300;
-/** Bound on the TCP-only toxstate pair (it needs the onion over TCP, in progress: see `pending`). */
-const PENDING_WAIT_MS = { full: 30_000, quick: 15_000 };
 
 type RelayKind = 'c-toxcore' | 'toxstate';
 
@@ -35,8 +33,6 @@ interface RelayCase {
   readonly needsC: boolean;
   /** Runs in the quick smoke. */
   readonly quick: boolean;
-  /** Known not to work yet: a failure is a note, also in the smoke run, and ends the row. */
-  readonly pending?: string;
 }
 
 const REFERENCE: RelayCase = { name: 'c-toxcore ↔ c-toxcore (both UDP off), c-toxcore relay', relay: 'c-toxcore', peers: 'c-c', needsC: true, quick: false };
@@ -44,14 +40,7 @@ const CASES: readonly RelayCase[] = [
   REFERENCE,
   { name: 'c-toxcore ↔ c-toxcore (both UDP off), toxstate relay', relay: 'toxstate', peers: 'c-c', needsC: true, quick: true },
   { name: 'toxstate (UDP on) ↔ c-toxcore (UDP off), c-toxcore relay', relay: 'c-toxcore', peers: 't-c', needsC: true, quick: false },
-  {
-    name: 'toxstate ↔ toxstate (both UDP off), toxstate relay',
-    relay: 'toxstate',
-    peers: 't-t',
-    needsC: false,
-    quick: true,
-    pending: 'a UDP-off toxstate peer needs the onion over TCP to find its friend, which runtime/onion does not do yet',
-  },
+  { name: 'toxstate ↔ toxstate (both UDP off), toxstate relay', relay: 'toxstate', peers: 't-t', needsC: false, quick: true },
 ];
 
 /** A running relay: its TCP relay (for clients) and its UDP node (for bootstrapping; the key is the DHT key for both). */
@@ -103,7 +92,8 @@ async function trial(c: RelayCase, waitMs: number): Promise<number> {
     const [x, y] = await Promise.all([tOnlineAt(t, cp.identity.pk, waitMs), cOnlineAt(cp, t.pkHex, waitMs)]);
     return Math.max(x, y) - started;
   }
-  const viaRelay = { udpOff: true, tcpRelays: [{ port: relay.tcp.port, dhtpk: relay.tcp.pk }], journalCapacity: 10_000 };
+  // As the c-toxcore peers: the relay is also the bootstrap node (with UDP off, an onion path node only).
+  const viaRelay = { udpOff: true, tcpRelays: [{ port: relay.tcp.port, dhtpk: relay.tcp.pk }], bootstrap: [relay.udp], journalCapacity: 10_000 };
   const [a, b] = await Promise.all([TPeer.start({ label: 'A', name: 'A', ...viaRelay }), TPeer.start({ label: 'B', name: 'B', ...viaRelay })]);
   a.addFriend(b.pkHex);
   b.addFriend(a.pkHex);
@@ -126,7 +116,7 @@ export const tcpRelayOnlineBench: Bench = {
     const results = new Map<string, number[]>();
     for (const c of CASES) {
       if ((c.needsC && !avail.ok) || (quick && !c.quick)) continue;
-      const waitMs = c.pending === undefined ? BENCH_WAIT_MS : quick ? PENDING_WAIT_MS.quick : PENDING_WAIT_MS.full;
+      const waitMs = BENCH_WAIT_MS;
       const times: number[] = [];
       let failures = 0;
       for (let i = 0; i < trials; i++) {
@@ -135,8 +125,8 @@ export const tcpRelayOnlineBench: Bench = {
         } catch (e) {
           failures++;
           // A smoke run must fail loudly (unless the row is known not to work yet); a full run records the failure and goes on.
-          if (quick && c.pending === undefined) throw e;
-          notes.push(`${c.name}, trial ${i + 1}: ${firstLine(e)}${c.pending !== undefined ? ` (expected for now: ${c.pending})` : ''}`);
+          if (quick) throw e;
+          notes.push(`${c.name}, trial ${i + 1}: ${firstLine(e)}`);
         } finally {
           await closeEverything();
         }
