@@ -26,6 +26,7 @@ import type { Engine } from '../../runtime/engine.js';
 import type { KeyPair } from '../../runtime/keys.js';
 import type { StreamOp } from '../../runtime/tox-engine.js';
 import { relayActorKey } from '../../runtime/tcp/wiring.js';
+import { takePackets } from './tcp-server-helpers.js';
 
 /** One connection the engine opened to a hand-played relay. */
 export class HandConn {
@@ -110,15 +111,7 @@ export class HandConn {
 
   /** Removes and returns the received packets of one type. */
   take<T extends TcpPacket['type']>(type: T): Array<Extract<TcpPacket, { type: T }>> {
-    const out: Array<Extract<TcpPacket, { type: T }>> = [];
-    for (let i = 0; i < this.packets.length; ) {
-      const p = this.packets[i]!;
-      if (p.type === type) {
-        out.push(p as Extract<TcpPacket, { type: T }>);
-        this.packets.splice(i, 1);
-      } else i++;
-    }
-    return out;
+    return takePackets(this.packets, type);
   }
 }
 

@@ -139,14 +139,19 @@ export class HandClient {
 
   /** Removes and returns the received packets of one type. */
   take<T extends TcpPacket['type']>(type: T): Array<Extract<TcpPacket, { type: T }>> {
-    const out: Array<Extract<TcpPacket, { type: T }>> = [];
-    for (let i = 0; i < this.packets.length; ) {
-      const p = this.packets[i]!;
-      if (p.type === type) {
-        out.push(p as Extract<TcpPacket, { type: T }>);
-        this.packets.splice(i, 1);
-      } else i++;
-    }
-    return out;
+    return takePackets(this.packets, type);
   }
+}
+
+/** Removes the packets of one type from `packets` (in place) and returns them, in order. */
+export function takePackets<T extends TcpPacket['type']>(packets: TcpPacket[], type: T): Array<Extract<TcpPacket, { type: T }>> {
+  const out: Array<Extract<TcpPacket, { type: T }>> = [];
+  for (let i = 0; i < packets.length; ) {
+    const p = packets[i]!;
+    if (p.type === type) {
+      out.push(p as Extract<TcpPacket, { type: T }>);
+      packets.splice(i, 1);
+    } else i++;
+  }
+  return out;
 }
