@@ -130,6 +130,18 @@ describe('friend sessions over TCP relays', () => {
     expect(friendFacts(p.session as FriendSessionSnapshot)).toMatchObject({ established: true, direct: false });
   });
 
+  it("the facts the friend's tasks read: established only once Established, direct only there and on udp", () => {
+    const p = new Pair();
+    p.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });
+    p.send({ type: 'address.learned', address: ADDR, source: 'dhtKeyPacket' });
+    p.send({ type: 'packet.handshake', dhtKey: KEY, address: ADDR });
+    expect(p.state).toBe('AwaitingSessionPacket');
+    // Not online yet: dhtkeyShare and friendRequest (which read `established`) keep working.
+    expect(friendFacts(p.session as FriendSessionSnapshot)).toEqual({ dhtKey: KEY, dhtKeyFreshUntil: 122_000, addressFreshUntil: 122_000, established: false, direct: false });
+    p.send({ type: 'packet.session', via: 'udp' });
+    expect(friendFacts(p.session as FriendSessionSnapshot)).toMatchObject({ established: true, direct: true });
+  });
+
   it('eight cookie requests unanswered while a relay reaches the friend: a new attempt through the relay at once', () => {
     const p = new Pair();
     p.send({ type: 'dhtKey.learned', dhtKey: KEY, source: 'onion' });
