@@ -126,8 +126,13 @@ export class TcpWiring {
       else this.direct.delete(key);
       this.client.directChanged(key);
     }
-    if (snapshot.value === 'AcquiringIPAddress' && this.client.isRouted(key)) {
+    const routed = this.client.isRouted(key);
+    if (snapshot.value === 'AcquiringIPAddress' && routed) {
       this.engine.deliverToSession(c.friendPk, { type: 'relay.route', now: this.engine.now, routed: true });
+    } else if (c.relayed !== routed) {
+      // The session's `relayed` belongs to the DHT key it held when it was told (a new key has
+      // its own routes): it hears again whether a relay reaches the key it holds now.
+      this.engine.deliverToSession(c.friendPk, { type: 'relay.route', now: this.engine.now, routed });
     }
   }
 
