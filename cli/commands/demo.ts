@@ -3,9 +3,11 @@
  * (DHT nodes, Alice and Bob) in which Bob sends Alice a friend request, she accepts, their
  * sessions walk the ToxProgress states to Established and they exchange a message.
  *
- * The terminal shows one line per friend (who → whom, current state, elapsed time), updated in
- * place on a terminal and as plain lines when piped, plus the inspector URL (with the run's
- * access token in its fragment, inspector/access.ts). By default the network is the simulated
+ * The terminal shows the story as it happens (cli/demo-view.ts): an event log (the request
+ * sent and accepted, every state change of both sessions, online, each message sent and
+ * received) and, on a terminal, a status block below it with both sides' six states, redrawn in
+ * place only when it changed; piped, plain log lines only. Plus the inspector URL (with the
+ * run's access token in its fragment, inspector/access.ts). By default the network is the simulated
  * one (virtual clock), which the inspector can Run, Pause and Step;
  * `--udp` runs the same nodes over real UDP on 127.0.0.1. It runs until Ctrl-C; `--once` exits
  * 0 after the message round trip and prints the timeline.
@@ -13,6 +15,8 @@
 import { intOption, parse } from '../args.js';
 import { CliError } from '../errors.js';
 import type { Command } from '../command.js';
+import { DemoView } from '../demo-view.js';
+import { DEMO_HELLO, DEMO_REPLY, DEMO_REQUEST_MESSAGE } from '../../runtime/scenarios/demo-network.js';
 
 const DEFAULT_INSPECT_PORT = 4242;
 const ONCE_LIMIT_MS = 120_000;
@@ -32,11 +36,6 @@ Options:
   --no-open            do not open a browser (the URL is printed either way)
   --seed N             seed of the simulated network and the demo identities (default 2026)
   --extra-friends N    give Alice N more friends with no node behind them (big friend lists)`;
-
-interface Row {
-  readonly label: string;
-  state: string;
-}
 
 export const command: Command = {
   summary: 'run the local demo network (Alice befriends Bob) with the visual inspector',
@@ -60,42 +59,54 @@ export const command: Command = {
     if (values.once && inspectPort !== undefined) throw new CliError('demo: --once runs without the inspector; drop --inspect');
 
     const { loadCrypto } = await import('../../runtime/adapters/node-crypto.js');
-    const { simulatedDemo, udpDemo } = await import('../../inspector/demo.js');
+    const { demoInspectorOptions, simulatedDemo, udpDemo } = await import('../../inspector/demo.js');
     const crypto = await loadCrypto();
     const opts = { crypto, ...(seed !== undefined ? { seed } : {}), ...(extraFriends !== undefined ? { extraFriends } : {}) };
     const demo = values.udp ? await udpDemo(opts) : simulatedDemo(opts);
     const story = demo.story;
     const now = (): number => demo.target.now();
-    const alice = story.alice.engine;
-    const bob = story.bob.engine;
-    const rows: Row[] = [
-      { label: 'Alice → Bob  ', state: alice.progressOf(bob.selfHex) ?? '(not a friend yet)' },
-      { label: 'Bob   → Alice', state: bob.progressOf(alice.selfHex) ?? '(not a friend yet)' },
-    ];
     const tty = process.stdout.isTTY === true && !values.once;
     const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-    const render = (): string[] => rows.map((r) => `  ${r.label}  ${r.state.padEnd(22)} ${secs(now()).padStart(10)}`);
-    let drawn = 0;
-    const redraw = (): void => {
-      if (!tty) return;
-      if (drawn) process.stdout.write(`\x1b[${drawn}A`);
-      const lines = render();
-      for (const l of lines) process.stdout.write(`\x1b[2K${l}\n`);
-      drawn = lines.length;
+    // The live view (cli/demo-view.ts): an event log appended above a status block that is
+    // redrawn in place on a terminal (only when its text changed); plain log lines when piped.
+    const view = new DemoView({ request: DEMO_REQUEST_MESSAGE, hello: DEMO_HELLO, reply: DEMO_REPLY });
+    const clockName = demo.demo ? 'virtual' : 'since start';
+    let control: { readonly running: boolean } | null = null;
+    let drawn: string[] = [];
+    const paint = (log: readonly string[]): void => {
+      if (values.once) return;
+      if (!tty) {
+        for (const l of log) console.log(l);
+        return;
+      }
+      const note = control && !control.running ? 'virtual clock paused (Run it in the inspector page)' : '';
+      const block = view.status(now(), clockName, note);
+      // Only what changed is written: the lines from the first that differs (usually the clock
+      // line alone), or the new log lines and the whole block. The cursor moves up to the first
+      // line rewritten and each line is cleared as it is written over (no screen clear); the log
+      // scrolls away above the block naturally.
+      let from = log.length ? 0 : block.findIndex((l, i) => l !== drawn[i]);
+      if (from < 0) return;
+      if (drawn.length === 0) from = 0;
+      const up = drawn.length - from ? `\x1b[${drawn.length - from}A\r` : '';
+      process.stdout.write(up + [...log, ...block.slice(from)].map((l) => `\x1b[2K${l}\n`).join(''));
+      drawn = block;
     };
 
     console.log(`toxstate demo — ${values.udp ? 'real UDP sockets on 127.0.0.1' : 'simulated network, virtual clock'}; Bob sends Alice a friend request`);
-    // Progress: tracked from the story's timeline (fed by both users' events).
+    // Every line of the story's timeline (fed by both users' events) in order: no state is lost
+    // however far the clock moved since the last look.
     let shown = 0;
+    const pending: string[] = view.begin(0);
+    let wasRunning: boolean | null = null;
     const follow = (): void => {
-      for (; shown < story.timeline.length; shown++) {
-        const l = story.timeline[shown]!;
-        const row = rows[l.who === 'Alice' ? 0 : 1]!;
-        const isState = /^[A-Z][A-Za-z]+$/.test(l.what);
-        if (isState) row.state = l.what;
-        if (!tty && !values.once) console.log(`[${secs(l.t).padStart(10)}] ${l.who}: ${isState ? `${l.who === 'Alice' ? 'Bob' : 'Alice'} → ${l.what}` : l.what}`);
+      for (; shown < story.timeline.length; shown++) pending.push(...view.add(story.timeline[shown]!));
+      // The inspector's Run / Pause of the virtual clock, said once per change.
+      if (control && control.running !== wasRunning) {
+        pending.push(`[${secs(now()).padStart(10)}] ${control.running ? 'virtual clock running' : 'virtual clock paused: waiting for the inspector page (Run there starts it)'}`);
+        wasRunning = control.running;
       }
-      redraw();
+      paint(pending.splice(0));
     };
 
     if (values.once) {
@@ -126,14 +137,14 @@ export const command: Command = {
     const { openBrowser } = await import('../../inspector/open-browser.js');
     let inspector;
     try {
-      inspector = await startInspector(demo.target, { port: inspectPort ?? DEFAULT_INSPECT_PORT });
+      inspector = await startInspector(demo.target, { port: inspectPort ?? DEFAULT_INSPECT_PORT, ...demoInspectorOptions(demo) });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (inspectPort !== undefined || code !== 'EADDRINUSE') {
         await demo.close();
         throw new CliError(`demo: cannot serve the inspector on 127.0.0.1:${inspectPort ?? DEFAULT_INSPECT_PORT}: ${code === 'EADDRINUSE' ? 'the port is in use' : (e as Error).message}`);
       }
-      inspector = await startInspector(demo.target, { port: 0 });
+      inspector = await startInspector(demo.target, { port: 0, ...demoInspectorOptions(demo) });
     }
     console.log(`inspector: ${inspector.url}${demo.demo ? '  (Run, Pause and Step the virtual clock there)' : ''}`);
     if (!values['no-open']) {
@@ -141,7 +152,8 @@ export const command: Command = {
       if (why !== null) console.log(`(not opening a browser: ${why})`);
     }
     console.log('Ctrl-C to stop.');
-    if (inspector.model.control) inspector.model.control.run();
+    // The simulated clock stays at t = 0 until the page connects (inspector/demo.ts demoInspectorOptions).
+    control = inspector.model.control ?? null; // the terminal view shows whether the clock runs
     follow();
     const ticker = setInterval(follow, 100);
     await new Promise<void>((resolve) => {
