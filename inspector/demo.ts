@@ -30,25 +30,44 @@ export interface DemoTarget {
   readonly udp: readonly UdpNode<Engine>[];
   /** Alice and Bob's story (friend request, Established, message round trip). */
   readonly story: DemoStory;
+  /**
+   * Simulation only: rebuilds the network from the same seed and options, paused at t = 0 (the
+   * inspector's Restart). `target`, `demo` and `story` name the new network afterwards.
+   */
+  readonly restart?: () => InspectTarget;
   close(): Promise<void>;
 }
 
 const DEFAULT_SEED = 2026;
 
 export function simulatedDemo(opts: DemoTargetOptions): DemoTarget {
-  const demo = createDemoNetwork({
-    crypto: opts.crypto,
-    seed: opts.seed ?? DEFAULT_SEED,
-    ...(opts.extraFriends !== undefined ? { extraFriends: opts.extraFriends } : {}),
-    ...(opts.dhtNodes !== undefined ? { dhtNodes: opts.dhtNodes } : {}),
-  });
-  const nodes: InspectNode[] = demo.nodes.map((d) => ({ name: d.name, engine: d.node.engine }));
-  return {
+  const build = (): { demo: DemoNetwork; target: InspectTarget } => {
+    const demo = createDemoNetwork({
+      crypto: opts.crypto,
+      seed: opts.seed ?? DEFAULT_SEED,
+      ...(opts.extraFriends !== undefined ? { extraFriends: opts.extraFriends } : {}),
+      ...(opts.dhtNodes !== undefined ? { dhtNodes: opts.dhtNodes } : {}),
+    });
+    const nodes: InspectNode[] = demo.nodes.map((d) => ({ name: d.name, engine: d.node.engine }));
     // Bob is shown first: he sends the friend request, so his session with Alice exists from the start.
-    target: { ...simulationTarget(demo.sim, nodes, 'toxstate demo (simulated network)'), defaultNode: nodes.findIndex((n) => n.name === 'Bob') },
-    demo,
-    story: demo.story,
+    return { demo, target: { ...simulationTarget(demo.sim, nodes, 'toxstate demo (simulated network)'), defaultNode: nodes.findIndex((n) => n.name === 'Bob') } };
+  };
+  let current = build();
+  return {
+    get target() {
+      return current.target;
+    },
+    get demo() {
+      return current.demo;
+    },
+    get story() {
+      return current.demo.story;
+    },
     udp: [],
+    restart() {
+      current = build();
+      return current.target;
+    },
     async close() {},
   };
 }
@@ -95,4 +114,13 @@ export async function udpDemo(opts: DemoTargetOptions): Promise<DemoTarget> {
       await Promise.all(udp.map((n) => n.close()));
     },
   };
+}
+
+/**
+ * How `toxstate demo` serves a demo: a simulation waits paused at t = 0 until the first page
+ * connects (the first 0.6 s are the interesting ones), and the page's Restart rebuilds it from
+ * the same seed. The UDP demo has no virtual clock: neither applies.
+ */
+export function demoInspectorOptions(d: DemoTarget): { runOnFirstClient: boolean; restart?: () => InspectTarget } {
+  return d.restart ? { runOnFirstClient: true, restart: d.restart } : { runOnFirstClient: false };
 }

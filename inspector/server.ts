@@ -13,6 +13,8 @@
  *   GET  /api/journal/index      ?node&seq&friend                 row index of a seq
  *   GET  /api/view               ?node&friend&seq                 the selected friend's actors at a point
  *   POST /api/sim/run | pause | step {node?, until?} | speed {speed} | conditions {latencyMs, jitterMs, loss, duplicate}
+ *   POST /api/sim/restart        rebuild the simulation from its seed, paused at t = 0 (when the
+ *                                caller gave `restart`; /api/info's `epoch` counts the restarts)
  *
  * A recording (inspector/recording.ts, `toxstate inspect --pcap`) is served through the same
  * endpoints by RecordingModel (its one "node" is the capture, its journal the monitor's steps;
@@ -54,6 +56,10 @@ export interface InspectorOptions {
   readonly maxClients?: number;
   /** A /stately client whose unsent events have not drained for this long is dropped (ms). Default 10,000. */
   readonly stalledClientMs?: number;
+  /** Simulation: Run the clock when the first /ws client (a page) connects, once. Default false. */
+  readonly runOnFirstClient?: boolean;
+  /** Simulation: rebuilds the target from its seed at t = 0 (the page's Restart); without it, restart is refused. */
+  readonly restart?: () => InspectTarget;
 }
 
 export interface RunningInspector<M = InspectorModel> {
@@ -65,6 +71,7 @@ export interface RunningInspector<M = InspectorModel> {
   readonly token: string;
   readonly port: number;
   readonly host: string;
+  /** The model of the current target (a Restart replaces it). */
   readonly model: M;
   close(): Promise<void>;
 }
@@ -165,9 +172,12 @@ export async function startInspector(target: InspectTarget | RecordingTarget, op
   }
   const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
   const stalledClientMs = opts.stalledClientMs ?? DEFAULT_STALLED_CLIENT_MS;
-  const model = target.mode === 'recording' ? new RecordingModel(target.recording, target.title) : new InspectorModel(target);
+  let model = target.mode === 'recording' ? new RecordingModel(target.recording, target.title) : new InspectorModel(target);
   /** The engines' model (null for a recording: no journals to follow, no Stately stream). */
-  const engines = model instanceof InspectorModel ? model : null;
+  let engines = model instanceof InspectorModel ? model : null;
+  /** Restarts so far: the page reloads its state when this changes. */
+  let epoch = 0;
+  let runOnConnect = opts.runOnFirstClient === true;
   const elkPath = elkBundlePath();
   // Set once the port is known (before the first request is accepted).
   let access: AccessPolicy | null = null;
@@ -178,7 +188,7 @@ export async function startInspector(target: InspectTarget | RecordingTarget, op
     if (req.method === 'GET') {
       switch (p) {
         case '/api/info':
-          return model.info();
+          return { ...model.info(), epoch, restartable: opts.restart !== undefined && model.control !== null };
         case '/api/charts':
           return model.charts();
         case '/api/actors':
@@ -211,6 +221,10 @@ export async function startInspector(target: InspectTarget | RecordingTarget, op
         case '/api/sim/pause':
           control.pause();
           return control.status();
+        case '/api/sim/restart':
+          if (!opts.restart) throw new HttpError(409, 'this simulation cannot be restarted');
+          restart(opts.restart());
+          return { epoch, status: model.control!.status() };
         case '/api/sim/step': {
           const n = body['node'];
           const nodeIndex = n === undefined || n === null ? undefined : model.nodeIndex(n as number | string);
@@ -301,13 +315,34 @@ export async function startInspector(target: InspectTarget | RecordingTarget, op
       ws.on('error', () => ws.terminate());
       ws.on('message', () => undefined);
       wss.emit('connection', ws, req);
+      // The demo waits at t = 0 until someone watches (opts.runOnFirstClient).
+      if (wss === changes && runOnConnect && model.control) {
+        runOnConnect = false;
+        model.control.run();
+      }
     });
   });
 
   let dirty = true;
   const unsubscribers: Array<() => void> = [];
-  for (const h of engines?.histories ?? []) unsubscribers.push(h.onEntry(() => (dirty = true)));
-  if (engines?.control) unsubscribers.push(engines.control.onChange(() => (dirty = true)));
+  const subscribe = (): void => {
+    for (const h of engines?.histories ?? []) unsubscribers.push(h.onEntry(() => (dirty = true)));
+    if (engines?.control) unsubscribers.push(engines.control.onChange(() => (dirty = true)));
+  };
+  subscribe();
+  /** Restart: the old model is closed, Stately clients (bound to the old engines) are dropped, pages told. */
+  const restart = (next: InspectTarget): void => {
+    if (next.mode !== 'simulation') throw new HttpError(409, 'a restart must give a simulation');
+    for (const u of unsubscribers.splice(0)) u();
+    for (const c of stately.clients) c.terminate();
+    model.close();
+    target = next;
+    model = engines = new InspectorModel(next);
+    epoch++;
+    runOnConnect = false;
+    subscribe();
+    dirty = true;
+  };
   let beats = 0;
   const changeTimer = setInterval(() => {
     beats++;
@@ -317,6 +352,7 @@ export async function startInspector(target: InspectTarget | RecordingTarget, op
     dirty = false;
     const msg = toJson({
       type: 'changed',
+      epoch,
       now: target.now(),
       nodes: (engines?.histories ?? []).map((h) => ({ firstSeq: h.firstSeq, lastSeq: h.lastSeq })),
       sim: model.control?.status() ?? null,
@@ -332,8 +368,9 @@ export async function startInspector(target: InspectTarget | RecordingTarget, op
 
   stately.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const u = new URL(req.url ?? '/', 'http://inspector.invalid');
-    if (!engines || target.mode === 'recording') return ws.close(1008, 'no Stately stream for a recording');
+    if (!engines) return ws.close(1008, 'no Stately stream for a recording');
     const model = engines;
+    const target = model.target;
     let nodeIndex: number;
     try {
       nodeIndex = model.nodeIndex(u.searchParams.get('node') ?? undefined);
@@ -445,7 +482,9 @@ export async function startInspector(target: InspectTarget | RecordingTarget, op
     token,
     port,
     host,
-    model,
+    get model() {
+      return model;
+    },
     async close() {
       clearInterval(changeTimer);
       for (const u of unsubscribers) u();
