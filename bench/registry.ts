@@ -1,5 +1,6 @@
 /** Every benchmark, in the order `npm run bench` runs them. */
 import { cryptoBench } from './crypto.js';
+import { dhtServeBench } from './dht-serve.js';
 import { floodBench } from './flood.js';
 import { reconnectBench } from './reconnect.js';
 import { scaleBench } from './scale.js';
@@ -10,4 +11,4 @@ import { throughputBench } from './throughput.js';
 import { timeToOnlineBench } from './time-to-online.js';
 import type { Bench } from './types.js';
 
-export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench, floodBench, timeToOnlineBench, reconnectBench, throughputBench, tcpRelayOnlineBench, tcpRelayThroughputBench];
+export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench, floodBench, timeToOnlineBench, reconnectBench, throughputBench, tcpRelayOnlineBench, tcpRelayThroughputBench, dhtServeBench];
