@@ -8,9 +8,10 @@
  * - `scrypt` (encrypted saves' key derivation, protocol/profile/encrypted-save.ts).
  *
  * Built by `createSodiumCrypto(platform)` on libsodium-wrappers (WebAssembly, runs in browsers
- * too); this build of libsodium-wrappers has neither SHA-256 nor scrypt, so those two come from
- * the platform: Node's are wired in by `loadCrypto()` (runtime/adapters/node-crypto.ts). Nothing
- * in protocol/ imports a Node module.
+ * too): the 'wasm' backend. On Node, `loadCrypto()` (runtime/adapters/node-crypto.ts) prefers the
+ * 'native' backend on sodium-native (runtime/adapters/crypto-native.ts), which passes the same
+ * tests. This build of libsodium-wrappers has neither SHA-256 nor scrypt, so those two come from
+ * the platform: Node's are wired in by `loadCrypto()`. Nothing in protocol/ imports a Node module.
  * There is no randomness here: keys and nonces are arguments. `randomBytes` lives in the
  * runtime's `Random` (runtime/random.ts), which may be seeded for tests.
  * Like toxcore's wrappers, zero-length plaintexts are refused (§11.12).
@@ -33,7 +34,12 @@ export const MAC_SIZE_BYTES = 16;
 /** crypto_core.h `CRYPTO_SHA512_SIZE`. */
 export const SHA512_SIZE_BYTES = 64;
 
+/** Which implementation a `Crypto` is: 'wasm' (this file) or 'native' (runtime/adapters/crypto-native.ts, Node only). */
+export type CryptoBackend = 'wasm' | 'native';
+
 export interface Crypto {
+  /** The implementation, reported in the CLI's `self` event and the crypto bench; absent on hand-made fakes. */
+  readonly backend?: CryptoBackend;
   /** Shared key for (their public key, our secret key); symmetric between the two sides. */
   precompute(publicKey: Bytes, secretKey: Bytes): Bytes;
   /** Encrypts a non-empty plaintext with a precomputed key; returns MAC ‖ ciphertext. */
@@ -77,6 +83,7 @@ export async function createSodiumCrypto(platform: CryptoPlatform): Promise<Cryp
 
 function makeSodiumCrypto(platform: CryptoPlatform): Crypto {
   return {
+    backend: 'wasm',
     precompute(publicKey, secretKey) {
       return sodium.crypto_box_beforenm(publicKey, secretKey);
     },
