@@ -241,6 +241,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
       dhtpk: engine.keys.dhtPkHex,
       port: node.address.port,
       udp: o.udp ?? true,
+      crypto: crypto.backend, // the crypto backend loadCrypto() chose (TOXSTATE_CRYPTO)
       ...(relay !== null ? { tcp_relay: relay } : {}),
     },
     `toxstate node ${o.udp === false ? 'without UDP' : formatIpPort(node.address)}\n  Tox ID  ${profileToxId(profile)}\n  DHT key ${engine.keys.dhtPkHex}${relay !== null ? `\n  TCP relay ${relay}` : ''}`,
