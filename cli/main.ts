@@ -21,10 +21,11 @@ function version(): string {
   return 'unknown';
 }
 
+/** `toxstate --help`: the summaries come from the command list, so no command is loaded. */
 async function usage(): Promise<string> {
   const lines = [`toxstate ${version()} — a Tox engine built on verified statecharts`, '', 'Usage: toxstate <command> [options]', '', 'Commands:'];
-  for (const { name, load } of COMMANDS) lines.push(`  ${name.padEnd(12)} ${(await load()).command.summary}`);
-  lines.push('', "Run 'toxstate <command> --help' for a command's options.");
+  for (const { name, summary, load } of COMMANDS) lines.push(`  ${name.padEnd(12)} ${summary ?? (await load()).command.summary}`);
+  lines.push('', 'Options:', '  -h, --help     show this help', '  -v, --version  print the version', '', "Run 'toxstate <command> --help' for a command's options.");
   return lines.join('\n');
 }
 
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(await usage());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === '-V') {
+  if (name === '--version' || name === '-v' || name === '-V') {
     console.log(version());
     return 0;
   }
