@@ -12,17 +12,35 @@ export type Parsed<T extends OptionSpec> = ReturnType<typeof parseArgs<{ args: s
 
 export function parse<T extends OptionSpec>(argv: readonly string[], options: T, command: string, allowPositionals = false): Parsed<T> {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals });
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     throw new CliError(`${command}: ${msg.replace(/^TypeError \[[A-Z_]+\]: /, '')} (see 'toxstate ${command} --help')`);
   }
 }
 
-/** Parses a whole number within a range, or fails naming the option. */
+/**
+ * `--port -1` as `--port=-1`: parseArgs would call a value that starts with '-' ambiguous; a
+ * negative number after an option taking a value is that option's value (checked by intOption).
+ */
+function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const spec = a.startsWith('--') ? options[a.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Parses a whole number within a range, or fails naming the option and the range. */
 export function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new CliError(`--${name} must be a whole number, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value)) throw new CliError(`--${name} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`);
   const n = Number(value);
   if (n < min || n > max) throw new CliError(`--${name} must be between ${min} and ${max}, got ${n}`);
   return n;

@@ -24,8 +24,10 @@ import { UdpNode } from '../runtime/adapters/node-udp.js';
 import { loadProfile, ProfileError, saveProfile } from '../runtime/adapters/profile-store.js';
 import { newProfile, profileOf, profileStart } from '../runtime/profile-bridge.js';
 import { secureRandom } from '../runtime/random.js';
+import type { NodeConsole } from './node-console.js';
+import { printable } from './printable.js';
 import { PUBLIC_BOOTSTRAP_NODES, type BootstrapNode } from './public-nodes.js';
-import { CliError } from './errors.js';
+import { CliError, cliError, explainError } from './errors.js';
 
 export interface NodeOptions {
   readonly profilePath: string | undefined;
@@ -40,7 +42,8 @@ export interface NodeOptions {
   /** --accept-rate: requests accepted automatically per minute. */
   readonly acceptRate: number | undefined;
   readonly name: string | undefined;
-  readonly bind: string;
+  /** --bind; undefined: 127.0.0.1 (UdpNode's default), 0.0.0.0 when the public network is allowed. */
+  readonly bind: string | undefined;
   readonly port: number | undefined;
   readonly bootstrap: readonly string[];
   readonly network: 'local' | 'public';
@@ -60,6 +63,8 @@ export interface NodeOptions {
   readonly json: boolean;
   readonly inspectPort: number | undefined;
   readonly openBrowser: boolean;
+  /** Read commands from stdin (cli/node-console.ts): --interactive, or stdin is a terminal. */
+  readonly interactive?: boolean;
 }
 
 
@@ -169,9 +174,9 @@ export async function runNode(o: NodeOptions): Promise<number> {
         try {
           profile = (await loadProfile(o.profilePath, { crypto, passphrase: secret })).profile;
         } catch (e2) {
-          throw new CliError(e2 instanceof Error ? e2.message : String(e2));
+          throw cliError(e2);
         }
-      } else throw new CliError(e instanceof Error ? e.message : String(e));
+      } else throw cliError(e);
     }
   } else {
     profile = newProfile(crypto, random);
@@ -184,7 +189,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
   }
   // A dangling symbolic link is refused here (never a new identity behind the user's link).
   if (created && o.profilePath) await saveProfile(o.profilePath, profile, { crypto }).catch((e: unknown) => {
-    throw new CliError(e instanceof Error ? e.message : String(e));
+    throw cliError(e);
   });
 
   const start = profileStart(profile);
@@ -203,26 +208,37 @@ export async function runNode(o: NodeOptions): Promise<number> {
   });
 
   const allowPublic = o.network === 'public' || bootstrap.some((b) => !isLoopback(b.ipPort));
+  // Loopback like UdpNode unless the public network is allowed: then every interface (IPv4), as
+  // c-toxcore binds by default (network.c new_networking_ex).
+  const bind = o.bind ?? (allowPublic ? '0.0.0.0' : '127.0.0.1');
   let node: UdpNode;
   try {
     node = await UdpNode.start(engine, {
-      bind: o.bind,
+      bind,
       ...(o.port !== undefined ? { port: o.port } : {}),
       allowPublic,
       udp: o.udp ?? true,
       ...(o.tcpPort !== undefined ? { tcpPort: o.tcpPort, tcpBind: o.tcpBind ?? '127.0.0.1' } : {}),
     });
   } catch (e) {
-    throw new CliError(e instanceof Error ? e.message : String(e));
+    throw cliError(e);
   }
   // Stop requests are honoured from here on, before anything is printed: a SIGTERM right after
   // the `self` line still saves the profile.
   let requestStop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     requestStop = resolve;
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
   });
+  const onSignal = (): void => requestStop();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  /** A failure after the socket is open: the socket closed, signals left alone, one error line (exit 2). */
+  const abort = async (e: unknown): Promise<never> => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await node.close({ sendKills: false });
+    throw cliError(e);
+  };
   const t0 = node.clock();
   const seconds = (t: number): number => Math.round((t - t0) / 10) / 100;
 
@@ -230,6 +246,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
     process.stdout.write(o.json ? `${JSON.stringify(obj)}\n` : `${human}\n`);
   };
   const short = (hex: string): string => `${hex.slice(0, 8)}…`;
+  let nodeConsole: NodeConsole | null = null;
 
   // Without UDP `port` is 0 (nothing to bootstrap to); a TCP relay is shown as IP:PORT:DHTPK.
   const relay = node.tcpAddress ? relayLine(node.tcpAddress, engine.keys.dhtPkHex) : null;
@@ -261,7 +278,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
     const snapshot = profileOf(engine, profile);
     profile = snapshot;
     saving = saving.then(() => saveProfile(o.profilePath!, snapshot, { crypto, ...(secret !== undefined ? { passphrase: secret } : {}) })).catch((e: unknown) => {
-      process.stderr.write(`toxstate: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`toxstate: ${explainError(e)}\n`);
     });
     return saving;
   };
@@ -300,7 +317,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
         if (e.online) markDirty();
         return;
       case 'friend_request':
-        print({ ev: 'friend_request', pk: e.pk, message: e.message, t }, `[${t.toFixed(2)}s] friend request from ${e.pk}: ${e.message}`);
+        print({ ev: 'friend_request', pk: e.pk, message: e.message, t }, `[${t.toFixed(2)}s] friend request from ${e.pk}: ${printable(e.message)}`);
         return;
       case 'friend_policy':
         print({ ev: 'friend_policy', friend: e.friend, policy: e.policy, t }, `[${t.toFixed(2)}s] ${short(e.friend)} policy ${e.policy}`);
@@ -309,11 +326,14 @@ export async function runNode(o: NodeOptions): Promise<number> {
         print({ ev: 'auto_accept', pk: e.pk, outcome: e.outcome, t }, `[${t.toFixed(2)}s] friend request from ${short(e.pk)}: ${e.outcome}`);
         return;
       case 'friend_online':
+        nodeConsole?.online(e.friend, true);
+        nodeConsole?.talkingWith(e.friend);
         print({ ev: 'friend_online', friend: e.friend, path: e.path, t }, `[${t.toFixed(2)}s] ${short(e.friend)} online (${e.path === 'tcp' ? 'through a TCP relay' : 'UDP'})`);
         if (o.send !== undefined) send(e.friend, o.send, 'normal', 'send');
         return;
       case 'message':
-        print({ ev: 'message', friend: e.friend, text: e.text, kind: e.kind, t }, `[${t.toFixed(2)}s] ${short(e.friend)}: ${e.kind === 'action' ? '* ' : ''}${e.text}`);
+        nodeConsole?.talkingWith(e.friend);
+        print({ ev: 'message', friend: e.friend, text: e.text, kind: e.kind, t }, `[${t.toFixed(2)}s] ${short(e.friend)}: ${e.kind === 'action' ? '* ' : ''}${printable(e.text)}`);
         // The bytes as received: an echo is exactly what arrived, never longer.
         if (o.echo) send(e.friend, e.bytes, e.kind, 'echo');
         return;
@@ -321,8 +341,9 @@ export async function runNode(o: NodeOptions): Promise<number> {
         print({ ev: 'error', source: e.source, message: e.message, t }, `[${t.toFixed(2)}s] error (${e.source}): ${e.message}`);
         return;
       default: {
+        if (e.type === 'friend_offline') nodeConsole?.online(e.friend, false);
         const { type, t: _t, ...rest } = e as AppEvent & Record<string, unknown>;
-        print({ ev: type, ...rest, t }, `[${t.toFixed(2)}s] ${type}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''}`);
+        print({ ev: type, ...rest, t }, `[${t.toFixed(2)}s] ${type}${readableFields(rest)}`);
       }
     }
   });
@@ -348,18 +369,27 @@ export async function runNode(o: NodeOptions): Promise<number> {
   } catch (e) {
     // A request to our own Tox ID, a message too long for c-toxcore, …: a one-line error, and
     // the socket closed (an open socket would keep the process running).
-    await node.close({ sendKills: false });
-    throw new CliError(e instanceof Error ? e.message : String(e));
+    return abort(e);
   }
 
   let stopInspector: (() => Promise<void>) | null = null;
   if (o.inspectPort !== undefined) {
-    const { startLiveInspector } = await import('./inspect-live.js');
-    stopInspector = await startLiveInspector(node, { port: o.inspectPort, open: o.openBrowser });
+    // A port in use: the same as a bad argument (the node does not run on without it).
+    try {
+      const { startLiveInspector } = await import('./inspect-live.js');
+      stopInspector = await startLiveInspector(node, { port: o.inspectPort, open: o.openBrowser });
+    } catch (e) {
+      return abort(e);
+    }
+  }
+  if (o.interactive === true) {
+    const { startConsole } = await import('./node-console.js');
+    nodeConsole = startConsole({ node, input: process.stdin, print, seconds: () => seconds(node.clock()), stop: requestStop, stopAtEnd: process.stdin.isTTY === true });
   }
 
   if (o.runSeconds !== undefined) setTimeout(requestStop, o.runSeconds * 1000).unref();
   await stopped;
+  nodeConsole?.close();
   if (saveTimer) clearTimeout(saveTimer);
   dirty = dirty || o.profilePath !== undefined;
   await save();
@@ -368,4 +398,10 @@ export async function runNode(o: NodeOptions): Promise<number> {
   // The last line: what the node did, for scripts and tests (drops, refusals, contained errors).
   print({ ev: 'stopped', friends: engine.friends.size, counters: engine.counters.toJSON() }, `stopped (${engine.friends.size} friends)`);
   return 0;
+}
+
+/** An event's fields for the readable output: `key=value`, strings as they are, never raw JSON. */
+function readableFields(fields: Record<string, unknown>): string {
+  const parts = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? printable(v) : v instanceof Uint8Array ? toHex(v) : String(v)}`);
+  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }

@@ -33,8 +33,10 @@ Identity and friends:
                              RefusingToConnect  drop everything it sends; a session is closed
   --name NAME              set our name
 Network:
-  --bind ADDR              address to bind (default 0.0.0.0; tests use 127.0.0.1); :: for one
-                           dual-stack socket (IPv4 and IPv6), ::1 for IPv6 on loopback
+  --bind ADDR              address to bind: default 127.0.0.1 (as the UdpNode adapter), and
+                           0.0.0.0 when the public network is allowed (--network public or a
+                           --bootstrap off loopback); :: for one dual-stack socket (IPv4 and
+                           IPv6), ::1 for IPv6 on loopback
   --port N                 UDP port (default: the first free port in 33445..33545)
   --bootstrap IP:PORT:PK   bootstrap node (IPv6 as [addr]:port:pk); may repeat. Without it, and
                            without --network public, nothing is sent anywhere.
@@ -48,6 +50,14 @@ Network:
   --lan-discovery          answer LAN discovery packets from LAN addresses (off by default;
                            toxstate never sends them)
 Behaviour:
+  --interactive            read commands from stdin, one a line (the default on a terminal):
+                             /msg FRIEND TEXT   FRIEND: its key, a unique start of it, or its name
+                             /add TOXID [MSG]   send a friend request
+                             /friends           list friends (key, online, name, policy)
+                             /quit              stop (also Ctrl-D on a terminal)
+                             TEXT               to the last friend that talked or came online
+                           (stdin from a pipe: its end does not stop the node)
+  --no-interactive         do not read stdin even on a terminal
   --send TEXT              send TEXT to each friend when it comes online
   --echo                   send every received message back
   --run-seconds N          stop after N seconds
@@ -55,12 +65,14 @@ Behaviour:
   --inspect PORT           serve the visual inspector on 127.0.0.1:PORT
   --no-open                do not open a browser for --inspect (the URL is printed anyway)
 
-JSON events: self, progress, dht_connected, announced, unannounced, friend_request, auto_accept,
-friend_added, friend_policy (at start for each friend whose policy is not the default, then on
-every change), friend_online (with path: udp, or tcp through a relay), friend_path (an established
-session moved between udp and tcp), relay_status (a TCP relay connected or disconnected),
-friend_offline, friend_name, message, receipt, send_refused, error (each with "t" in seconds), and
-last stopped (friends and counters).`;
+Events (one line each; with --json one object with "ev" and "t" in seconds): self (first),
+progress, dht_connected, announced, unannounced, friend_request, auto_accept, friend_added,
+friend_policy (at start for each friend whose policy is not the default, then on every change),
+friend_online (with path: udp, or tcp through a relay), friend_path (an established session moved
+between udp and tcp), relay_status (a TCP relay connected or disconnected), friend_offline,
+friend_name, friend_status_message, friend_user_status, friend_typing, message, receipt,
+send_refused, error, and last stopped (friends and counters). Interactive commands answer with
+sent, request_sent, friends, help and console_error.`;
 
 export const command: Command = {
   summary: 'run a toxstate node on UDP',
@@ -91,12 +103,15 @@ export const command: Command = {
         json: { type: 'boolean' },
         inspect: { type: 'string' },
         'no-open': { type: 'boolean' },
+        interactive: { type: 'boolean' },
+        'no-interactive': { type: 'boolean' },
       },
       'node',
     );
     if ((values['accept-max'] !== undefined || values['accept-rate'] !== undefined) && values['accept-friends'] !== true) {
       throw new CliError('--accept-max and --accept-rate bound --accept-friends, which is not given');
     }
+    if (values.interactive === true && values['no-interactive'] === true) throw new CliError('--interactive and --no-interactive exclude each other');
     if (values['udp-off'] === true && (values['tcp-relay'] ?? []).length === 0) {
       throw new CliError('--udp-off needs at least one --tcp-relay IP:PORT:PK (without UDP the node reaches the network only through TCP relays)');
     }
@@ -113,7 +128,7 @@ export const command: Command = {
       acceptMax: intOption(values['accept-max'], 'accept-max', 0, 1_000_000),
       acceptRate: intOption(values['accept-rate'], 'accept-rate', 1, 1_000_000),
       name: values.name,
-      bind: values.bind ?? '0.0.0.0',
+      bind: values.bind,
       port: intOption(values.port, 'port', 0, 65535),
       bootstrap: values.bootstrap ?? [],
       network: parseNetwork(values.network),
@@ -129,6 +144,7 @@ export const command: Command = {
       json: values.json ?? false,
       inspectPort: intOption(values.inspect, 'inspect', 1, 65535),
       openBrowser: !(values['no-open'] ?? false),
+      interactive: values['no-interactive'] === true ? false : (values.interactive ?? process.stdin.isTTY === true),
     });
   },
 };
