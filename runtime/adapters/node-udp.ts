@@ -203,7 +203,8 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
       const from = makeIpPort(rinfo.address, rinfo.port);
       if (!from.ok) return;
       this.contained('input', () => this.engine.handleDatagram(this.clock(), unmapIpv4(from.value), new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
-      this.pump();
+      // Outputs and events move at once; the timer is re-armed once per event-loop turn (see pump).
+      this.pump(true);
     });
     this.socket?.on('error', () => {
       this.engine.counters.inc('udp.socket_error');
@@ -231,8 +232,14 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
     }
   }
 
-  /** Sends what the engine produced, executes its stream ops, delivers its events, re-arms the one timer. */
-  pump(): void {
+  /**
+   * Sends what the engine produced, executes its stream ops, delivers its events, re-arms the one
+   * timer. With `batched` (a datagram) the re-arm waits for the end of this event-loop turn
+   * (setImmediate, before the next timers phase): libuv hands over up to 32 datagrams per socket
+   * wake-up, and the deadline is computed once for all of them instead of once each — under a
+   * flood of requests (bench/dht-serve.ts) that was a tenth of the time per request.
+   */
+  pump(batched = false): void {
     if (this.closed || this.pumping) return;
     this.pumping = true;
     try {
@@ -248,10 +255,28 @@ export class UdpNode<E extends ToxEngine = ToxEngine> {
       this.pumping = false;
     }
     if (this.closed) return;
+    if (!batched) return this.rearm();
+    if (this.rearmQueued) return;
+    this.rearmQueued = true;
+    setImmediate(() => {
+      this.rearmQueued = false;
+      if (!this.closed) this.rearm();
+    });
+  }
+
+  private rearmQueued = false;
+
+  /** The deadline the timer is armed for (meaningful while `timer` is set). */
+  private timerAt = 0;
+
+  /** The one timer, at the engine's next deadline (left alone when that has not moved). */
+  private rearm(): void {
+    const d = this.engine.nextDeadline();
+    if (this.timer && d !== null && d.at === this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const d = this.engine.nextDeadline();
     if (d === null) return;
+    this.timerAt = d.at;
     const delay = Math.max(0, Math.min(d.at - this.clock(), 2_147_000_000));
     this.timer = setTimeout(() => {
       this.timer = null;
