@@ -34,19 +34,23 @@ export interface ConsoleOptions {
   readonly stop: () => void;
   /** Whether the end of the input stops the node (a terminal's Ctrl-D does; a pipe's end does not). */
   readonly stopAtEnd: boolean;
+  /** Kept by the caller from the node's events, from its start (the console starts later). */
+  readonly talk: Talk;
+}
+
+/** Who is online, and the friend plain lines go to (the last that messaged us or came online). */
+export interface Talk {
+  readonly online: Set<string>;
+  last: string | null;
 }
 
 export interface NodeConsole {
-  /** The friend plain lines go to from now on (it messaged us, or came online). */
-  talkingWith(friendHex: string): void;
-  online(friendHex: string, isOnline: boolean): void;
   close(): void;
 }
 
 export function startConsole(o: ConsoleOptions): NodeConsole {
   const engine = o.node.engine;
-  const online = new Set<string>();
-  let last: string | null = null;
+  const { talk } = o;
   const short = (hex: string): string => `${hex.slice(0, 8)}…`;
   const say = (obj: Record<string, unknown>, human: string): void => o.print({ ...obj, t: o.seconds() }, human);
   const refuse = (why: string): void => say({ ev: 'console_error', message: why }, `! ${why}`);
@@ -65,7 +69,7 @@ export function startConsole(o: ConsoleOptions): NodeConsole {
     if (bytes === 0) return;
     if (bytes > MAX_MESSAGE_LENGTH_BYTES) return refuse(`message is ${bytes} bytes; at most ${MAX_MESSAGE_LENGTH_BYTES}`);
     const r = o.node.run((eng, now) => eng.sendMessage(now, friend, text, 'normal'));
-    last = friend;
+    talk.last = friend;
     if (r.ok) say({ ev: 'sent', friend, id: r.id }, `> ${short(friend)}: ${text}`);
     else say({ ev: 'send_refused', friend, for: 'console', error: r.error, message: r.message }, `! not sent to ${short(friend)} (${r.error}): ${r.message}`);
   };
@@ -73,7 +77,7 @@ export function startConsole(o: ConsoleOptions): NodeConsole {
   const listFriends = (): void => {
     const all = [...engine.friends.all()];
     if (all.length === 0) say({ ev: 'friends', friends: [] }, 'no friends yet (/add TOXID MESSAGE)');
-    const rows = all.map((f) => ({ pk: f.pkHex, name: f.name, online: online.has(f.pkHex), status: f.status, policy: f.policy }));
+    const rows = all.map((f) => ({ pk: f.pkHex, name: f.name, online: talk.online.has(f.pkHex), status: f.status, policy: f.policy }));
     if (all.length > 0) say({ ev: 'friends', friends: rows }, rows.map((r) => `  ${r.pk} ${r.online ? 'online ' : 'offline'} ${r.status === 'confirmed' ? '' : `(${r.status}) `}${r.name === '' ? '(no name)' : printable(r.name)}${r.policy === 'TryingToConnect' ? '' : ` [${r.policy}]`}`).join('\n'));
   };
 
@@ -82,8 +86,8 @@ export function startConsole(o: ConsoleOptions): NodeConsole {
     if (line.trim() === '') return;
     if (line.length > MAX_LINE_CHARS) return refuse(`line of ${line.length} characters ignored (at most ${MAX_LINE_CHARS})`);
     if (!line.startsWith('/')) {
-      if (last === null) return refuse('no friend to talk to yet: /msg FRIEND TEXT');
-      return send(last, line);
+      if (talk.last === null) return refuse('no friend to talk to yet: /msg FRIEND TEXT');
+      return send(talk.last, line);
     }
     const [cmd, ...rest] = line.split(' ');
     switch (cmd) {
@@ -105,7 +109,7 @@ export function startConsole(o: ConsoleOptions): NodeConsole {
           return refuse(`/add: ${e instanceof Error ? e.message : String(e)}`);
         }
         const pk = toHex(id.value.publicKey);
-        last = pk;
+        talk.last = pk;
         return say({ ev: 'request_sent', friend: pk }, `friend request sent to ${short(pk)}`);
       }
       case '/friends':
@@ -130,13 +134,6 @@ export function startConsole(o: ConsoleOptions): NodeConsole {
   });
   if (o.stopAtEnd) rl.on('close', o.stop);
   return {
-    talkingWith: (friend) => {
-      last = friend;
-    },
-    online: (friend, isOnline) => {
-      if (isOnline) online.add(friend);
-      else online.delete(friend);
-    },
     close: () => {
       rl.removeListener('close', o.stop);
       rl.close();

@@ -24,7 +24,7 @@ import { UdpNode } from '../runtime/adapters/node-udp.js';
 import { loadProfile, ProfileError, saveProfile } from '../runtime/adapters/profile-store.js';
 import { newProfile, profileOf, profileStart } from '../runtime/profile-bridge.js';
 import { secureRandom } from '../runtime/random.js';
-import type { NodeConsole } from './node-console.js';
+import type { NodeConsole, Talk } from './node-console.js';
 import { printable } from './printable.js';
 import { PUBLIC_BOOTSTRAP_NODES, type BootstrapNode } from './public-nodes.js';
 import { CliError, cliError, explainError } from './errors.js';
@@ -247,6 +247,8 @@ export async function runNode(o: NodeOptions): Promise<number> {
   };
   const short = (hex: string): string => `${hex.slice(0, 8)}…`;
   let nodeConsole: NodeConsole | null = null;
+  /** For the interactive console (cli/node-console.ts): who is online, who we talk with. */
+  const talk: Talk = { online: new Set(), last: null };
 
   // Without UDP `port` is 0 (nothing to bootstrap to); a TCP relay is shown as IP:PORT:DHTPK.
   const relay = node.tcpAddress ? relayLine(node.tcpAddress, engine.keys.dhtPkHex) : null;
@@ -326,13 +328,13 @@ export async function runNode(o: NodeOptions): Promise<number> {
         print({ ev: 'auto_accept', pk: e.pk, outcome: e.outcome, t }, `[${t.toFixed(2)}s] friend request from ${short(e.pk)}: ${e.outcome}`);
         return;
       case 'friend_online':
-        nodeConsole?.online(e.friend, true);
-        nodeConsole?.talkingWith(e.friend);
+        talk.online.add(e.friend);
+        talk.last = e.friend;
         print({ ev: 'friend_online', friend: e.friend, path: e.path, t }, `[${t.toFixed(2)}s] ${short(e.friend)} online (${e.path === 'tcp' ? 'through a TCP relay' : 'UDP'})`);
         if (o.send !== undefined) send(e.friend, o.send, 'normal', 'send');
         return;
       case 'message':
-        nodeConsole?.talkingWith(e.friend);
+        talk.last = e.friend;
         print({ ev: 'message', friend: e.friend, text: e.text, kind: e.kind, t }, `[${t.toFixed(2)}s] ${short(e.friend)}: ${e.kind === 'action' ? '* ' : ''}${printable(e.text)}`);
         // The bytes as received: an echo is exactly what arrived, never longer.
         if (o.echo) send(e.friend, e.bytes, e.kind, 'echo');
@@ -341,7 +343,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
         print({ ev: 'error', source: e.source, message: e.message, t }, `[${t.toFixed(2)}s] error (${e.source}): ${e.message}`);
         return;
       default: {
-        if (e.type === 'friend_offline') nodeConsole?.online(e.friend, false);
+        if (e.type === 'friend_offline') talk.online.delete(e.friend);
         const { type, t: _t, ...rest } = e as AppEvent & Record<string, unknown>;
         print({ ev: type, ...rest, t }, `[${t.toFixed(2)}s] ${type}${readableFields(rest)}`);
       }
@@ -384,7 +386,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
   }
   if (o.interactive === true) {
     const { startConsole } = await import('./node-console.js');
-    nodeConsole = startConsole({ node, input: process.stdin, print, seconds: () => seconds(node.clock()), stop: requestStop, stopAtEnd: process.stdin.isTTY === true });
+    nodeConsole = startConsole({ node, input: process.stdin, print, seconds: () => seconds(node.clock()), stop: requestStop, stopAtEnd: process.stdin.isTTY === true, talk });
   }
 
   if (o.runSeconds !== undefined) setTimeout(requestStop, o.runSeconds * 1000).unref();
