@@ -1,5 +1,5 @@
-/* Native libsodium cost of the operations toxstate does per packet, for comparison with the
- * WebAssembly build (bench/crypto.ts). Prints one line per operation: "<name> <ops/s>".
+/* Native libsodium cost of the operations toxstate does per packet, for comparison with its
+ * crypto backends, WebAssembly and sodium-native (bench/crypto.ts). Prints one line per operation: "<name> <ops/s>".
  * Usage: sodium-bench MILLISECONDS_PER_OPERATION */
 #include <sodium.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
   double budget = (argc > 1 ? atof(argv[1]) : 500) / 1000.0;
   if (sodium_init() < 0) return 1;
   crypto_box_keypair(pk, sk);
-  crypto_box_beforenm(k, pk, sk);
+  if (crypto_box_beforenm(k, pk, sk) != 0) return 2;
   randombytes_buf(nonce, sizeof nonce);
   randombytes_buf(msg, sizeof msg);
   MEASURE("seal_64", crypto_box_easy_afternm(boxed, msg, 64, nonce, k));
@@ -40,6 +40,6 @@ int main(int argc, char **argv) {
   MEASURE("seal_1024", crypto_box_easy_afternm(boxed, msg, 1024, nonce, k));
   crypto_box_easy_afternm(boxed, msg, 1024, nonce, k);
   MEASURE("open_1024", if (crypto_box_open_easy_afternm(out, boxed, 1024 + crypto_box_MACBYTES, nonce, k) != 0) return 2);
-  MEASURE("precompute", crypto_box_beforenm(k, pk, sk));
+  MEASURE("precompute", if (crypto_box_beforenm(k, pk, sk) != 0) return 2);
   return 0;
 }
