@@ -87,6 +87,8 @@ export interface DhtLoadStep {
   readonly serverCpuMs: number | null;
   /** This process's CPU over the step, ms. */
   readonly generatorCpuMs: number;
+  /** The server's resident memory after the step (MB), null without a pid. */
+  readonly serverRssMb: number | null;
 }
 
 export interface DhtLoadResult {
@@ -108,6 +110,12 @@ export function processCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** Resident memory of a process in MB (/proc/<pid>/status VmRSS). */
+export function processRssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
 }
 
 interface Client {
@@ -311,7 +319,7 @@ export class DhtLoad {
       const own = process.cpuUsage(own0);
       await sleep(DRAIN_MS);
       const serverCpuMs = o.serverPid !== undefined ? processCpuMs(o.serverPid) - cpu0 : null;
-      const step: DhtLoadStep = { rate, sent: packets.length, sendMs, answered: this.stepAnswered, serverCpuMs, generatorCpuMs: (own.user + own.system) / 1000 };
+      const step: DhtLoadStep = { rate, sent: packets.length, sendMs, answered: this.stepAnswered, serverCpuMs, generatorCpuMs: (own.user + own.system) / 1000, serverRssMb: o.serverPid !== undefined ? processRssMb(o.serverPid) : null };
       steps.push(step);
       if (step.answered < (o.stopBelow ?? 0.95) * step.sent) {
         stoppedBy = 'answers';

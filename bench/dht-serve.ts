@@ -62,7 +62,7 @@ async function measure(start: () => Promise<DhtServer>, sizes: typeof FULL): Pro
   return { server: server.name, load, says };
 }
 
-const NA = { 'rate (req/s)': 'n/a', 'sent/s': 'n/a', 'answered/s': 'n/a', 'answered %': 'n/a', 'server CPU %': 'n/a', 'CPU µs/req': 'n/a' };
+const NA = { 'rate (req/s)': 'n/a', 'sent/s': 'n/a', 'answered/s': 'n/a', 'answered %': 'n/a', 'server CPU %': 'n/a', 'CPU µs/req': 'n/a', 'RSS MB': 'n/a' };
 
 function stepRow(server: string, s: DhtLoadStep): Record<string, string | number> {
   const secs = s.sendMs / 1000;
@@ -74,6 +74,7 @@ function stepRow(server: string, s: DhtLoadStep): Record<string, string | number
     'answered %': Number(((100 * s.answered) / s.sent).toFixed(1)),
     'server CPU %': s.serverCpuMs === null ? 'n/a' : Math.round((100 * s.serverCpuMs) / s.sendMs),
     'CPU µs/req': s.serverCpuMs === null || s.answered === 0 ? 'n/a' : Number(((1000 * s.serverCpuMs) / s.answered).toFixed(1)),
+    'RSS MB': s.serverRssMb ?? 'n/a',
   };
 }
 
@@ -104,13 +105,14 @@ export const dhtServeBench: Bench = {
         continue;
       }
       try {
+        const load0 = loadavg()[0]!;
         const m = await measure(start, sizes);
         measured.push(m);
         for (const s of m.load.steps) rows.push(stepRow(name, s));
         const why = { answers: `fewer than ${STOP_BELOW * 100} % answered`, generator: 'the generator could not keep the rate', cap: 'last step' }[m.load.stoppedBy];
         notes.push(
           `${name}: stopped after ${m.load.steps.length} steps (${why}); ${m.load.invalid} invalid answers; other packets ${JSON.stringify(m.load.other)}; ${m.load.serverRequests} requests from the server ` +
-            `(${m.load.serverRequestsAnswered} answered)${m.says ? `; ${m.says}` : ''}.`,
+            `(${m.load.serverRequestsAnswered} answered)${m.says ? `; ${m.says}` : ''}; 1-min load average ${load0.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after.`,
         );
       } catch (e) {
         if (quick) throw e;
@@ -133,7 +135,8 @@ export const dhtServeBench: Bench = {
         'then waits 0.5 s for late answers; an answer counts when it comes from the server’s key, opens with the client’s shared key and echoes a ping id that ' +
         `client sent, of the same kind, once. Server CPU is its utime + stime over the step and the wait (100 % = one core), per answered request. ` +
         `Both servers start empty; the generator answers their pings and nodes requests, so their tables fill with the clients. ` +
-        `1-min load average at the end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (shared with the generator).`,
+        `The machine has ${cpus().length} cores, shared by the server, the generator and anything else running: a server that gets less than a core drops ` +
+        'requests at a lower rate than its CPU µs/req allows, so compare the rates only between runs on a quiet machine.',
     );
     if (measured.some((m) => m.server === 'tox-bootstrapd')) {
       notes.push('tox-bootstrapd reads its socket once per loop and sleeps 30 ms between loops (tox-bootstrapd.c main: networking_poll, sleep_milliseconds(30)); what arrives meanwhile waits in its 2 MiB socket buffer (network.c new_networking_ex).');
