@@ -4,7 +4,7 @@
  * notifications, and the `@statelyai/inspect` event stream.
  *
  *   GET  /                       the page (also its modules /app.js, /common.js, /view.js, /lists.js,
- *                                and /app.css, /stately.html)
+ *                                /recording.js, /zoom.js, and /app.css, /stately.html)
  *   GET  /vendor/elk.bundled.js  elkjs, from node_modules
  *   GET  /api/info               mode, nodes, clock, simulation status
  *   GET  /api/charts             every machine: states, transitions, ELK layout input
@@ -78,14 +78,11 @@ export interface RunningInspector<M = InspectorModel> {
 
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
 /** The only files served: a fixed map (no path from a request ever reaches the file system). */
+const PAGE_MODULES = ['app', 'common', 'view', 'lists', 'recording', 'zoom'];
 const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map([
   ['/', { file: 'index.html', type: 'text/html; charset=utf-8' }],
   ['/index.html', { file: 'index.html', type: 'text/html; charset=utf-8' }],
-  ['/app.js', { file: 'app.js', type: 'text/javascript; charset=utf-8' }],
-  ['/common.js', { file: 'common.js', type: 'text/javascript; charset=utf-8' }],
-  ['/view.js', { file: 'view.js', type: 'text/javascript; charset=utf-8' }],
-  ['/lists.js', { file: 'lists.js', type: 'text/javascript; charset=utf-8' }],
-  ['/recording.js', { file: 'recording.js', type: 'text/javascript; charset=utf-8' }],
+  ...PAGE_MODULES.map((m) => [`/${m}.js`, { file: `${m}.js`, type: 'text/javascript; charset=utf-8' }] as const),
   ['/app.css', { file: 'app.css', type: 'text/css; charset=utf-8' }],
   ['/stately.html', { file: 'stately.html', type: 'text/html; charset=utf-8' }],
 ]);

@@ -5,7 +5,7 @@
 import { $, api, esc, qs, S, secs, setRefresh, TOKEN } from './common.js';
 import { moveCursor, renderFriends, renderTimeline, renderTravel, ROW_H, scrollTimelineToCursor, setCursor } from './lists.js';
 import { isRecording, setupRecording } from './recording.js';
-import { renderCharts, renderDetails } from './view.js';
+import { renderCharts, renderDetails, wireCharts, zoomBy } from './view.js';
 
 // ---- header: nodes, clock, simulation controls --------------------------------------------------------
 
@@ -26,6 +26,8 @@ function renderHeader() {
   if (sim) {
     $('run').classList.toggle('on', sim.running);
     $('pause').classList.toggle('on', !sim.running);
+    $('restart').hidden = !info.restartable;
+    document.body.dataset.running = String(sim.running);
     const sp = $('speed');
     if (!sp.options.length) {
       sp.innerHTML = [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 64].map((x) => `<option value="${x}">${x}×</option>`).join('');
@@ -41,7 +43,8 @@ function renderHeader() {
 function renderClock() {
   const sim = S.info.sim;
   const next = sim && sim.nextEventAt !== null ? ` · next event in ${((sim.nextEventAt - S.info.now) / 1000).toFixed(3)} s` : '';
-  $('clock').textContent = `t = ${secs(S.info.now)}${sim ? (sim.running ? ' · running' : ' · paused') : ''}${next}`;
+  const state = !sim ? '' : sim.running ? ' · running' : S.info.now === 0 ? ' · paused at the start: Run or Step' : ' · paused';
+  $('clock').textContent = `t = ${secs(S.info.now)}${state}${next}`;
 }
 
 // ---- refresh cycle -------------------------------------------------------------------------------------
@@ -114,6 +117,13 @@ function wire() {
     S.followTimeline = true;
     sim('step', { node: S.node });
   });
+  // Restart: the server rebuilds the network from its seed at t = 0; the page starts over with it.
+  $('restart').addEventListener('click', () =>
+    api('/api/sim/restart', {}).then(
+      (r) => startOver(r.epoch),
+      (e) => ($('conn').textContent = `error: ${e.message}`),
+    ),
+  );
   $('speed').addEventListener('change', (e) => sim('speed', { speed: Number(e.target.value) }));
   $('loss').addEventListener('change', (e) => sim('conditions', { loss: Math.min(100, Math.max(0, Number(e.target.value))) / 100 }));
   $('latency').addEventListener('change', (e) => sim('conditions', { latencyMs: Math.max(0, Number(e.target.value)) }));
@@ -164,11 +174,26 @@ function wire() {
     S.onlyFriend = e.target.checked;
     refresh({ scrollToCursor: true });
   });
+  // ← → step through the timeline, + − 0 zoom the chart; not while typing or choosing.
   document.addEventListener('keydown', (e) => {
-    if (e.target instanceof HTMLInputElement && e.target.type !== 'range') return;
-    if (e.key === 'ArrowLeft') moveCursor(-1);
-    else if (e.key === 'ArrowRight') moveCursor(1);
+    const t = e.target;
+    if ((t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'checkbox') || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement || t?.isContentEditable) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const keys = { ArrowLeft: () => moveCursor(-1), ArrowRight: () => moveCursor(1), '+': () => zoomBy(1), '=': () => zoomBy(1), '-': () => zoomBy(-1), '0': () => zoomBy(0) };
+    const act = keys[e.key];
+    if (!act) return;
+    e.preventDefault(); // the slider would move a second time
+    act();
   });
+  wireCharts();
+}
+
+/** After a Restart (ours or another page's): the present of the new network, from the start. */
+function startOver(epoch) {
+  if (S.info) S.info.epoch = epoch;
+  S.cursor = null;
+  S.followTimeline = true;
+  refresh({ scrollToCursor: false });
 }
 
 function connect() {
@@ -176,6 +201,7 @@ function connect() {
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     if (msg.type !== 'changed' || !S.info) return;
+    if (msg.epoch !== undefined && msg.epoch !== S.info.epoch) return startOver(msg.epoch);
     S.info.now = msg.now;
     if (msg.sim) S.info.sim = msg.sim;
     msg.nodes.forEach((n, i) => Object.assign(S.info.nodes[i], n));

@@ -21,6 +21,7 @@ export const S = {
   cursor: null, // null = live, else a seq
   onlyFriend: false,
   selectedRole: 'session',
+  allLabels: false, // draw every chart in full (view.js; otherwise big machines are drawn compact)
   view: null,
   q: '',
   stateFilter: '',

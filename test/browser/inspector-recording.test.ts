@@ -40,7 +40,7 @@ describe('the inspector page over a recording', () => {
     const datagrams = without(await readDatagrams(GOLDEN_PCAP), (d) => kindOf(d) === 'cookie_response');
     const report = checkCapture(datagrams, [await keyProfile(ALICE_TOX)], await loadCrypto());
     const inspector = await startInspector(recordingTarget(report, 'no-cookie-response.pcap'), { port: 0 });
-    const page = await browser!.newPage({ viewport: { width: 1600, height: 1050 } });
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
     try {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));

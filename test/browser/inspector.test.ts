@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FRIEND_SESSION_STATES, TOX_PROGRESS } from '../../machines/index.js';
+import { describeMachine } from '../../machines/describe.js';
+import { FRIEND_SESSION_STATES, machineSpecs, TOX_PROGRESS } from '../../machines/index.js';
 import { loadCrypto, type Crypto } from '../../runtime/adapters/node-crypto.js';
 import { actorKeys } from '../../runtime/engine.js';
 import { simulatedDemo, type DemoTarget } from '../../inspector/demo.js';
@@ -140,6 +141,14 @@ describe('inspector page', () => {
     for (const m of ['dhtkeyShare', 'connect', 'toxidAnnounce']) expect(await page.locator(`svg[data-machine=${m}]`).count(), m).toBe(1);
     expect(await page.locator('svg[data-machine=dhtkeyShare] g.state.compound[data-state=Active]').count()).toBe(1);
     expect(await activeSession(page)).toBe('AwaitingDHTKey');
+    // Too big to fit at a readable size, it is drawn compact (one line per state); "all labels"
+    // draws every stay transition as a row of its state.
+    expect(await chart.getAttribute('data-compact')).toBe('true');
+    expect(await chart.locator('text.row').count()).toBe(FRIEND_SESSION_STATES.length);
+    await page.locator('#all-labels').check();
+    await expect.poll(() => page.locator('svg[data-machine=friendSession]').getAttribute('data-compact')).toBe('false');
+    const stays = describeMachine(machineSpecs.friendSession).transitions.filter((t) => t.source !== '' && t.targets.length === 0).length;
+    expect(await page.locator('svg[data-machine=friendSession] text.row').count()).toBe(stays);
   }, 60_000);
 
   it('Pause then Step advances the timeline', async (ctx) => {
@@ -223,6 +232,7 @@ describe('inspector page', () => {
     const inspector = await startInspector(demo.target, { port: 0 });
     running.push({ inspector, demo });
     const page = await context!.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 }); // a laptop (issue 19)
     await page.goto(inspector.url);
     await page.waitForSelector('body[data-ready=true]');
     await expect.poll(() => activeSession(page)).toBe(viewer.progressOf(friend)!);
@@ -304,7 +314,7 @@ describe('inspector page', () => {
       ['address', '—', '—', '—', '—', '—'],
     ]);
     // Only a friend session has facts: the connect task's details have none.
-    await page.locator('.chart[data-role=connect]').click();
+    await page.locator('#chart-tabs .tab[data-role=connect]').click();
     await expect.poll(() => page.locator('#details-title').textContent()).toContain('connect');
     expect(await page.locator('#facts').count()).toBe(0);
     await page.close();
@@ -419,7 +429,7 @@ describe('inspector page', () => {
     await page.locator('#filter').fill(target.pkHex.slice(0, 24));
     await expect.poll(() => page.locator('.frow').count()).toBe(1);
     await page.locator(`.frow[data-friend="${target.pkHex}"]`).click();
-    await expect.poll(() => page.locator('#charts-head').textContent()).toContain(target.pkHex);
+    await expect.poll(() => page.locator('#charts-head [data-pk]').getAttribute('data-pk')).toBe(target.pkHex);
     await expect.poll(() => page.locator('svg[data-machine=friendSession]').getAttribute('data-state-value')).toBe(viewer.progressOf(target.pkHex)!);
   }, 90_000);
 });
