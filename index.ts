@@ -6,7 +6,10 @@
  * - The verified state core: the pure statecharts (`machines`, `machineSpecs`, `step`, `start`,
  *   `ToxProgress`, every machine's `nextDeadline`), usable with your own I/O and clock.
  * - The sans-IO engine (`ToxEngine`, `createEngine`): inputs carry `now`; outputs are datagrams,
- *   application events and the next deadline.
+ *   application events and the next deadline. `engine.toxId()` is the Tox ID to share;
+ *   `bootstrap` takes `"IP:PORT:DHTKEY"` or an address and a key (bytes or hex). A friend's
+ *   progress is a `FriendSessionState` (`ToxProgress` and then `Established`); every event's
+ *   `t` is in milliseconds on the clock the engine is fed (runtime/app-events.ts).
  * - Adapters: `UdpNode` (Node UDP, the only socket code) and `SimNetwork` (in-memory network
  *   with a virtual clock).
  * - Profiles (c-toxcore savedata, plain or encrypted), Tox IDs, the inspector.
@@ -16,10 +19,13 @@
 import { loadCrypto, type Crypto } from './runtime/adapters/node-crypto.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
 import type { ToxEngine } from './runtime/tox-engine.js';
+export type { ToxEngine, FriendsView, ActorsView } from './runtime/tox-engine.js';
 import type { FriendInit } from './runtime/friends.js';
 import { generateKeyPair, type KeyPair } from './runtime/keys.js';
 import { secureRandom, seededRandom, type Random } from './runtime/random.js';
 import { NOSPAM_SIZE_BYTES } from './protocol/tox-id.js';
+import { profileStart } from './runtime/profile-bridge.js';
+import type { Profile } from './protocol/profile/savedata.js';
 
 export * from './machines/index.js';
 export { Engine, actorKeys } from './runtime/engine.js';
@@ -40,6 +46,7 @@ export { generateKeyPair, type KeyPair } from './runtime/keys.js';
 export { loadCrypto } from './runtime/adapters/node-crypto.js';
 export type { Crypto } from './protocol/crypto.js';
 export { toHex, fromHex, type Bytes } from './protocol/bytes.js';
+export type { Result } from './protocol/result.js';
 export { formatIpPort, parseIpPort, type IpPort } from './protocol/ip-port.js';
 export { formatToxId, parseToxId, type ToxId } from './protocol/tox-id.js';
 export { loadProfile, saveProfile, ProfileError } from './runtime/adapters/profile-store.js';
@@ -54,9 +61,16 @@ export type { Finding, MonitorStep } from './conformance/monitor/session-monitor
 export type { DissectProfile as KeyProfile } from './protocol/dissect/index.js';
 
 export interface CreateEngineOptions extends Partial<Omit<EngineOptions, 'crypto' | 'random' | 'identity' | 'nospam'>> {
-  /** Long-term key pair; a fresh one when omitted. */
+  /**
+   * A profile (c-toxcore savedata, `loadProfile` / `parseSavedata`) to start from: its identity,
+   * nospam, name, status message and friends, unless given separately. With a profile the
+   * engine reports `profile_changed` whenever something the profile saves changes (save
+   * `profileOf(engine, profile)` then); without one it never does (`profileEvents` overrides).
+   */
+  readonly profile?: Profile;
+  /** Long-term key pair; the profile's, or a fresh one when omitted. */
   readonly identity?: KeyPair;
-  /** 4 nospam bytes; random when omitted. */
+  /** 4 nospam bytes; the profile's, or random when omitted. */
   readonly nospam?: Uint8Array;
   /** Seed for deterministic randomness (tests, simulations); the OS's randomness when omitted. */
   readonly seed?: number;
@@ -66,13 +80,19 @@ export interface CreateEngineOptions extends Partial<Omit<EngineOptions, 'crypto
 }
 
 /**
- * An engine with sensible defaults: libsodium loaded, OS randomness (or `seed`), a fresh
- * identity and nospam unless given, the wall clock as the epoch for DHT-PK replay counters.
+ * An engine with sensible defaults: libsodium loaded, OS randomness (or `seed`), the profile's
+ * identity or a fresh one, the wall clock as the epoch for DHT-PK replay counters.
+ *
+ * Its inputs take `now` in milliseconds on a monotonic clock of yours (a `UdpNode` feeds its
+ * own: milliseconds since `UdpNode.start`); every event's `t` is on that same clock.
  */
 export async function createEngine(opts: CreateEngineOptions = {}): Promise<ToxEngine> {
   const crypto = opts.crypto ?? (await loadCrypto());
   const random = opts.random ?? (opts.seed !== undefined ? seededRandom(opts.seed) : secureRandom());
-  const identity = opts.identity ?? generateKeyPair(crypto, random);
-  const nospam = opts.nospam ?? random.bytes(NOSPAM_SIZE_BYTES);
-  return new Engine({ epochMs: Date.now(), ...opts, crypto, random, identity, nospam });
+  const { profile, ...rest } = opts;
+  const saved = profile ? profileStart(profile) : null;
+  const identity = opts.identity ?? saved?.identity ?? generateKeyPair(crypto, random);
+  const nospam = opts.nospam ?? saved?.nospam ?? random.bytes(NOSPAM_SIZE_BYTES);
+  const fromProfile = saved ? { name: saved.name, statusMessage: saved.statusMessage, friends: saved.friends } : {};
+  return new Engine({ epochMs: Date.now(), profileEvents: profile !== undefined, ...fromProfile, ...rest, crypto, random, identity, nospam });
 }

@@ -24,7 +24,7 @@ export function toHex(b: Bytes): string {
   return ASCII.decode(out);
 }
 
-/** Parses an even-length hex string (either case). Returns an error for anything else. */
+/** Parses an even-length hex string (either case): `{ ok: true, value }` (the bytes), or `{ ok: false, error }` for anything else; never throws. */
 export function fromHex(s: string): Result<Bytes> {
   if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) return err(`not a hex string: ${JSON.stringify(s.slice(0, 16))}`);
   const out = new Uint8Array(s.length / 2);
@@ -211,8 +211,12 @@ export class Writer {
     return this.len;
   }
 
+  /**
+   * The bytes written. A writer sized exactly hands over its buffer without a copy (most
+   * encoders size theirs): any later write finds it full and moves to a new buffer first.
+   */
   finish(): Bytes {
-    return this.buf.slice(0, this.len);
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
 }
 

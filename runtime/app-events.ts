@@ -1,6 +1,12 @@
 /**
  * What the engine tells the application: progress of each friend, announcements, requests,
- * messages. `t` is engine time in milliseconds (the CLI prints seconds).
+ * messages.
+ *
+ * `t`, in every event: milliseconds on the engine's clock — the `now` of the input that raised
+ * it, on the monotonic clock the embedder feeds (a `UdpNode`: milliseconds since
+ * `UdpNode.start`, unless `UdpNodeOptions.clock`; a `SimNetwork`: virtual milliseconds since
+ * the simulation began). The CLI (`toxstate node --json`, `toxstate demo`) prints the same time
+ * in seconds since the node started; nothing in the API is in seconds.
  *
  * Text from friends (`message`, names, status messages, request messages) is decoded so that it
  * never needs more UTF-8 bytes than arrived (runtime/messenger/text.ts); a `message` also
@@ -21,6 +27,11 @@ export type AutoAcceptOutcome =
   | 'expired';
 
 export type AppEvent =
+  /**
+   * A friend session's state changed (after each step of its machine that ends in another
+   * state). `state` is a FriendSessionState — the five ToxProgress states, then `Established`
+   * (`FRIEND_SESSION_STATES` lists them in order); `friend` is the friend's long-term key, hex.
+   */
   | { type: 'progress'; friend: string; state: FriendSessionState; t: number }
   | { type: 'dht_connected'; t: number }
   /** The announce task of `family` (tox4id: / tox6id:) is stored at an announce node. */
@@ -44,6 +55,11 @@ export type AppEvent =
   | { type: 'friend_added'; friend: string; t: number }
   /** The friend's connection policy changed (`setFriendPolicy`). */
   | { type: 'friend_policy'; friend: string; policy: FriendPolicy; t: number }
+  /**
+   * Something a profile saves changed (friends, their names and policies, our name, status,
+   * nospam): save it now (`profileOf`, `saveProfile`). Only from an engine that keeps a
+   * profile (`createEngine({ profile })`, or EngineOptions.profileEvents).
+   */
   | { type: 'profile_changed'; t: number }
   /**
    * Raised by the UdpNode adapter, never by the engine: an application listener or a command run

@@ -48,6 +48,12 @@ export interface EngineOptions {
   readonly maxStreams?: number;
   /** The TCP relay server's bounds (runtime/tcp/server.ts: connections at once, relayed bytes per second per connection). */
   readonly tcpServerLimits?: TcpServerOptions;
+  /**
+   * Report `profile_changed` when something a profile saves changes (friends, name, status,
+   * nospam, policies): for an application that keeps a profile (`profileOf`, `saveProfile`).
+   * Default true here; `createEngine` sets it only when given a `profile`.
+   */
+  readonly profileEvents?: boolean;
 }
 
 /** What the engine needs of the TCP relay server layer (runtime/tcp/server.ts). */

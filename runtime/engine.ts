@@ -21,6 +21,7 @@ import type { MessageKind, SendMessageResult } from './messenger/messenger.js';
 import type { LayerDeadline, TimedLayer } from './layer.js';
 import { actorKeys, FAMILIES } from './actor-keys.js';
 import { dispatchDatagram } from './dispatch.js';
+import { bootstrapNode } from './bootstrap-node.js';
 import { EngineCore, familiesOf, type EngineOptions } from './engine-core.js';
 import type { StreamOp, ToxEngine, Transmit } from './tox-engine.js';
 import { PUBLIC_KEY_SIZE_BYTES } from '../protocol/crypto.js';
@@ -39,6 +40,18 @@ export { OUTPUT_LAYER } from './routes.js';
 
 
 export class Engine extends EngineCore implements ToxEngine {
+  /** EngineOptions.profileEvents: whether `profile_changed` is reported (default true). */
+  private readonly profileEvents: boolean;
+
+  constructor(opts: EngineOptions) {
+    super(opts);
+    this.profileEvents = opts.profileEvents ?? true;
+  }
+
+  override app(event: AppEvent): void {
+    if (event.type !== 'profile_changed' || this.profileEvents) super.app(event);
+  }
+
   /** Our DHT public key, hex (a fresh one per engine, as c-toxcore's). */
   get dhtKeyHex(): string {
     return this.keys.dhtPkHex;
@@ -392,8 +405,11 @@ export class Engine extends EngineCore implements ToxEngine {
    * family the node does not reach is ignored and counted (`drop.bootstrap_<family>_unreachable`).
    * It is also an onion path node for paths through a TCP relay; with UDP off that is all it is
    * (tox.c tox_bootstrap, onion_client.c onion_add_bs_path_node; runtime/onion/paths.ts).
+   * The node is an `IpPort` and a key (bytes or hex), or one `"IP:PORT:DHTKEY"` string; bad
+   * arguments throw a TypeError naming the argument (bootstrap-node.ts).
    */
-  bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void {
+  bootstrap(now: number, node: IpPort | string, dhtKey?: Bytes | string): void {
+    const { ipPort, dhtPk } = bootstrapNode(node, dhtKey);
     this.now = Math.max(this.now, now);
     const at = unmapIpv4(ipPort);
     if (!this.reaches(at)) return this.drop(`bootstrap_${at.family}_unreachable`);

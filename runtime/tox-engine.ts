@@ -82,7 +82,16 @@ export interface ToxEngine {
   acceptStream(now: number, from: IpPort): number | null;
 
   // ---- commands
-  bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes): void;
+  /**
+   * Adds a bootstrap node: its address and DHT key (32 bytes or 64 hex characters), or one
+   * `"IP:PORT:DHTKEY"` string (IPv6 as `"[addr]:PORT:DHTKEY"`). A bad argument throws a
+   * TypeError naming it (`bootstrap: dhtPk must be 64 hex characters or 32 bytes, …`).
+   *
+   * @example engine.bootstrap(now, '127.0.0.1:33445:' + dhtKeyHex)
+   * @example engine.bootstrap(now, { family: 'ipv4', ip: '127.0.0.1', port: 33445 }, dhtKeyHex)
+   */
+  bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes | string): void;
+  bootstrap(now: number, node: string): void;
   /** Adds an onion path node only (for paths through a TCP relay; never asked as a DHT node); false when refused. */
   addPathNode(now: number, ipPort: IpPort, pk: Bytes): boolean;
   /** Adds a TCP relay to connect to (its key is the relay node's DHT key); false when refused. */
