@@ -3,6 +3,7 @@
  * Every bad input ends as a one-line error and a non-zero exit (cli/errors.ts).
  */
 import { readFileSync } from 'node:fs';
+import { CRYPTO_ENV_VAR, cryptoChoiceFromEnv, type CryptoChoice } from '../runtime/adapters/crypto-choice.js';
 import { COMMANDS } from './commands/index.js';
 import { CliError } from './errors.js';
 
@@ -29,6 +30,19 @@ async function usage(): Promise<string> {
   return lines.join('\n');
 }
 
+/** A bad TOXSTATE_CRYPTO, or =native where sodium-native cannot load, is a one-line error (runtime/adapters/crypto-choice.ts). */
+async function checkCryptoChoice(): Promise<void> {
+  let choice: CryptoChoice;
+  try {
+    choice = cryptoChoiceFromEnv();
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  if (choice !== 'native') return;
+  const native = (await import('../runtime/adapters/node-crypto.js')).nativeCryptoAvailability();
+  if (!native.ok) throw new CliError(`${CRYPTO_ENV_VAR}=native: ${native.reason} (${CRYPTO_ENV_VAR}=auto falls back to wasm)`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -46,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
+  await checkCryptoChoice();
   return command.run(rest);
 }
 

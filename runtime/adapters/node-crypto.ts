@@ -16,9 +16,11 @@
 import { createHash, scryptSync } from 'node:crypto';
 import type { Bytes } from '../../protocol/bytes.js';
 import { createSodiumCrypto, type Crypto, type CryptoPlatform, type ScryptParams } from '../../protocol/crypto.js';
+import { CRYPTO_ENV_VAR, cryptoChoiceFromEnv, type CryptoChoice } from './crypto-choice.js';
 import { loadNativeCrypto } from './crypto-native.js';
 
 export type { Crypto, CryptoBackend } from '../../protocol/crypto.js';
+export { CRYPTO_CHOICES, CRYPTO_ENV_VAR, cryptoChoiceFromEnv, type CryptoChoice } from './crypto-choice.js';
 
 /** Memory bound passed to scryptSync at least: N = 2^14, r = 8 needs about 16 MiB; leave headroom (bytes). */
 const SCRYPT_MIN_MAXMEM_BYTES = 64 * 1024 * 1024;
@@ -32,19 +34,6 @@ export const nodeCryptoPlatform: CryptoPlatform = {
     return new Uint8Array(scryptSync(password, salt, keyLength, { N, r, p, maxmem }));
   },
 };
-
-/** The environment variable that picks the backend, and its values. */
-export const CRYPTO_ENV_VAR = 'TOXSTATE_CRYPTO';
-export const CRYPTO_CHOICES = ['auto', 'native', 'wasm'] as const;
-export type CryptoChoice = (typeof CRYPTO_CHOICES)[number];
-
-/** The choice `TOXSTATE_CRYPTO` makes (unset or empty: auto); throws on any other value. */
-export function cryptoChoiceFromEnv(env: NodeJS.ProcessEnv = process.env): CryptoChoice {
-  const v = env[CRYPTO_ENV_VAR];
-  if (v === undefined || v === '') return 'auto';
-  if ((CRYPTO_CHOICES as readonly string[]).includes(v)) return v as CryptoChoice;
-  throw new Error(`${CRYPTO_ENV_VAR}=${JSON.stringify(v)} is not a crypto backend: use one of ${CRYPTO_CHOICES.join(', ')}`);
-}
 
 let wasm: Promise<Crypto> | undefined;
 let native: NativeLoad | undefined;
