@@ -138,6 +138,13 @@ export const dhtServeBench: Bench = {
         `The machine has ${cpus().length} cores, shared by the server, the generator and anything else running: a server that gets less than a core drops ` +
         'requests at a lower rate than its CPU µs/req allows, so compare the rates only between runs on a quiet machine.',
     );
+    notes.push(
+      'Both answer a nodes request with up to 4 nodes; toxstate answers a requester whose address it has not verified with 1 node once a global budget ' +
+        'is spent (dht.nodes_response_shortened: the amplification bound of runtime/dht/packets.ts answerSize), so most of its answers here are smaller. ' +
+        'c-toxcore caches 1,024 shared keys (DHT.c get_shared_key: 256 slots of 4 chosen by one key byte, the least used replaced), toxstate 16,384 ' +
+        '(runtime/keys.ts): with 2,000 clients, about 8 a slot, c-toxcore computes the key (X25519) again for every request from the clients beyond ' +
+        'a slot’s 4 — a real bootstrap node with many clients pays that too.',
+    );
     if (measured.some((m) => m.server === 'tox-bootstrapd')) {
       notes.push('tox-bootstrapd reads its socket once per loop and sleeps 30 ms between loops (tox-bootstrapd.c main: networking_poll, sleep_milliseconds(30)); what arrives meanwhile waits in its 2 MiB socket buffer (network.c new_networking_ex).');
     }
