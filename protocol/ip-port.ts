@@ -64,6 +64,28 @@ function parseIpv4(s: string): Bytes | null {
   return out;
 }
 
+/** `s` is a dotted quad exactly as formatIpv4 writes it (what parseIpv4 accepts and formats back unchanged), without a regex. */
+function isCanonicalIpv4(s: string): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  let first = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (c === 46) {
+      if (digits === 0 || (digits > 1 && first === 48) || value > 255) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) first = c;
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    } else return false;
+  }
+  return parts === 4;
+}
+
 function parseIpv6(s: string): Bytes | null {
   if (s.length === 0 || s.length > 45) return null;
   const halves = s.split('::');
@@ -221,6 +243,9 @@ export function unmapIpv4(ipPort: IpPort): IpPort {
  * `ipport_equal` treats as equal share a key.
  */
 export function ipPortKey(ipPort: IpPort): string {
+  // Fast path (every simulated datagram takes two keys): a canonical dotted quad is its own
+  // canonical form, so the key is the text as given; anything else takes the general path.
+  if (ipPort.family === 'ipv4' && isCanonicalIpv4(ipPort.ip)) return `${ipPort.ip}:${ipPort.port}`;
   const u = unmapIpv4(ipPort);
   const canonical = parseIp(u.ip);
   return formatIpPort(canonical.ok ? { family: canonical.value.family, ip: canonical.value.ip, port: u.port } : u);

@@ -55,6 +55,12 @@ export class CloseList {
     return n;
   }
 
+  /** Some node is good (stops at the first: checked after every answer). */
+  hasGood(now: number): boolean {
+    for (const b of this.buckets.values()) for (const x of b) if (isGood(x, now)) return true;
+    return false;
+  }
+
   /** A node by key (`pk`, when the caller has the bytes, finds its bucket directly). */
   find(pkHex: string, pk?: Bytes): DhtNode | undefined {
     if (pk !== undefined) return this.buckets.get(bucketIndex(this.ownPk, pk))?.find((n) => n.pkHex === pkHex);

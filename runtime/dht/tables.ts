@@ -56,7 +56,7 @@ export class DhtTables {
 
   /** True when at least one close-list node is good. */
   isConnected(): boolean {
-    return this.close.goodCount(this.ctx.now) > 0;
+    return this.close.hasGood(this.ctx.now);
   }
 
   /** Any known node (close list or search lists) by key. */

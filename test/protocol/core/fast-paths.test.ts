@@ -1,0 +1,42 @@
+/**
+ * Fast paths added for large simulations (issue 18) give what the general paths give:
+ * ipPortKey of an IPv4 address (no regex for a canonical dotted quad) and Writer.finish
+ * (no copy for a writer sized exactly, and a later write never changes bytes handed out).
+ */
+import { describe, expect, it } from 'vitest';
+import { Writer } from '../../../protocol/bytes.js';
+import { formatIpPort, ipPortKey, parseIp, type IpPort } from '../../../protocol/ip-port.js';
+
+/** The general definition: the canonical form of the parsed address, or the address as given. */
+function referenceKey(a: IpPort): string {
+  const c = parseIp(a.ip);
+  return formatIpPort(c.ok ? { family: c.value.family, ip: c.value.ip, port: a.port } : a);
+}
+
+describe('ipPortKey fast path', () => {
+  const ips = ['127.0.0.1', '0.0.0.0', '255.255.255.255', '10.0.0.255', '198.18.0.1', '256.1.1.1', '01.2.3.4', '127.0.0.01', '0.0.0.00', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', 'a.b.c.d', '1.2.3.-4', ' 1.2.3.4', '1.2.3.4 ', '', '1234.1.1.1', '::1'];
+  it.each(ips)('IPv4 %j keys as the general path does', (ip) => {
+    expect(ipPortKey({ family: 'ipv4', ip, port: 33445 })).toBe(referenceKey({ family: 'ipv4', ip, port: 33445 }));
+  });
+  it('a canonical IPv4 address keys as ip:port', () => {
+    expect(ipPortKey({ family: 'ipv4', ip: '127.0.39.17', port: 1 })).toBe('127.0.39.17:1');
+  });
+});
+
+describe('Writer.finish', () => {
+  it('an exactly sized writer hands over its bytes; a later write does not change them', () => {
+    const w = new Writer(3).u8(1).u8(2).u8(3);
+    const out = w.finish();
+    expect([...out]).toEqual([1, 2, 3]);
+    w.u8(4);
+    expect([...out]).toEqual([1, 2, 3]);
+    expect([...w.finish()]).toEqual([1, 2, 3, 4]);
+  });
+  it('a writer with room left hands over a copy of what was written', () => {
+    const w = new Writer(8).u16(0x0102);
+    const out = w.finish();
+    expect([...out]).toEqual([1, 2]);
+    w.u8(9);
+    expect([...out]).toEqual([1, 2]);
+  });
+});
