@@ -15,7 +15,7 @@ import type { DhtLoadCase, DhtLoadResult, DhtLoadStep } from './dht-serve-load.j
 import { bootstrapdAvailability, startBootstrapd, startToxstateNode, type DhtServer } from './dht-serve-servers.js';
 import type { Bench, BenchResult } from './types.js';
 
-const FULL = { keys: 2000, rates: [1000, 2000, 4000, 8000, 16_000, 32_000, 64_000], stepMs: 2500, warmupMs: 2000 };
+const FULL = { keys: 2000, rates: [1000, 2000, 3000, 4000, 6000, 8000, 12_000, 16_000, 24_000, 32_000, 48_000, 64_000], stepMs: 2500, warmupMs: 2000 };
 const QUICK = { keys: 50, rates: [500, 1000], stepMs: 400, warmupMs: 0 };
 const STOP_BELOW = 0.95;
 const GENERATOR = resolve(fileURLToPath(import.meta.url), '..', 'dht-serve-load.ts');
@@ -84,6 +84,16 @@ export function maxCleanRate(load: DhtLoadResult): number {
   return Math.max(0, ...clean.map((s) => Math.round((s.answered * 1000) / s.sendMs)));
 }
 
+/**
+ * Server CPU µs per answered request over every step with at least STOP_BELOW answered but the
+ * first (whose per-request figure carries the server's idle cost over few requests); null without one.
+ */
+export function cleanCpuPerRequest(load: DhtLoadResult): number | null {
+  const clean = load.steps.slice(1).filter((s) => s.answered >= STOP_BELOW * s.sent && s.serverCpuMs !== null);
+  const answered = clean.reduce((n, s) => n + s.answered, 0);
+  return answered > 0 ? (1000 * clean.reduce((n, s) => n + s.serverCpuMs!, 0)) / answered : null;
+}
+
 export const dhtServeBench: Bench = {
   name: 'dht-serve',
   title: 'Serving the DHT: nodes requests and pings from 2,000 keys at rising rates, tox-bootstrapd beside toxstate node',
@@ -129,6 +139,14 @@ export const dhtServeBench: Bench = {
         `Most answered per second with ≥ ${STOP_BELOW * 100} % answered: toxstate node ${ts.toLocaleString('en-US')}, tox-bootstrapd ${cs.toLocaleString('en-US')} ` +
           `(toxstate / tox-bootstrapd = ${cs > 0 ? (ts / cs).toFixed(2) : 'n/a'})${capped ? '; a server that never fell below is bounded by the generator or the last step, not by itself' : ''}.`,
       );
+      const [tc, cc] = ['toxstate node', 'tox-bootstrapd'].map((n) => cleanCpuPerRequest(measured.find((m) => m.server === n)!.load));
+      if (tc !== null && tc !== undefined && cc !== null && cc !== undefined) {
+        notes.push(
+          `Server CPU per answered request over the fully answered steps after the first: toxstate node ${tc.toFixed(1)} µs, tox-bootstrapd ${cc.toFixed(1)} µs; ` +
+            `the rates one whole core would allow are ${Math.round(1e6 / tc).toLocaleString('en-US')} and ${Math.round(1e6 / cc).toLocaleString('en-US')} req/s ` +
+            `(toxstate / tox-bootstrapd = ${(cc / tc).toFixed(2)}).`,
+        );
+      }
     }
     notes.push(
       `Each step sends for ${sizes.stepMs / 1000} s (${sizes.keys} client keys round robin, nodes requests and pings alternating, sealed before the step), ` +
