@@ -1,4 +1,5 @@
 /** Every benchmark, in the order `npm run bench` runs them. */
+import { cliStartBench } from './cli-start.js';
 import { cryptoBench } from './crypto.js';
 import { dhtServeBench } from './dht-serve.js';
 import { floodBench } from './flood.js';
@@ -11,4 +12,4 @@ import { throughputBench } from './throughput.js';
 import { timeToOnlineBench } from './time-to-online.js';
 import type { Bench } from './types.js';
 
-export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench, floodBench, timeToOnlineBench, reconnectBench, throughputBench, tcpRelayOnlineBench, tcpRelayThroughputBench, dhtServeBench];
+export const benches: readonly Bench[] = [cryptoBench, scaleBench, simSizeBench, floodBench, timeToOnlineBench, reconnectBench, throughputBench, tcpRelayOnlineBench, tcpRelayThroughputBench, dhtServeBench, cliStartBench];
