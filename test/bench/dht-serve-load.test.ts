@@ -70,6 +70,16 @@ describe('DHT serving load generator', () => {
     const crypto = await loadCrypto();
     const node = await UdpNode.start(await makeEngine(4101), { bind: '127.0.0.1', port: 0 });
     nodes.push(node);
+    // Hostile bytes first: each is counted and dropped, and the node serves on.
+    const random = seededRandom(4106);
+    const garbage = random.bytes(113);
+    garbage[0] = PACKET_ID.nodes_request;
+    garbage[32] = 0x80; // the sender key's top bit: not a DHT key
+    const short = random.bytes(60);
+    short[0] = PACKET_ID.nodes_request;
+    const sock = createSocket('udp4');
+    sockets.push(sock);
+    for (const d of [garbage, short]) await new Promise<void>((done) => sock.send(d, node.address.port, '127.0.0.1', () => done()));
     const r = await runDhtLoad({ crypto, port: node.address.port, serverPk: node.engine.keys.dht.publicKey, serverPid: process.pid, ...SMALL });
     expect(r.steps).toHaveLength(1);
     const [s] = r.steps;
@@ -81,6 +91,9 @@ describe('DHT serving load generator', () => {
     expect(r.serverRequests).toBeGreaterThan(0);
     expect(r.serverRequestsAnswered).toBe(r.serverRequests);
     expect(node.engine.counters.get('drop.dht.nodes_request_invalid') ?? 0).toBe(0);
+    expect(node.engine.counters.get('drop.dht.invalid_public_key')).toBe(1);
+    expect(node.engine.counters.get('drop.dht.malformed')).toBe(1);
+    expect(node.engine.counters.get('error.input') ?? 0).toBe(0);
   });
 
   it('aimed at the wrong key: nothing is answered, the run stops at the first step', async () => {
