@@ -146,7 +146,9 @@ export const command: Command = {
         const now = performance.now();
         if (now - lastDraw < 250 && p.virtualS < p.seconds) return;
         lastDraw = now;
-        process.stderr.write(`\r\x1b[K${progressText(p)}`);
+        // Cut to the terminal's width: a wrapped line could not be redrawn in place.
+        const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
+        process.stderr.write(`\r\x1b[K${progressText(p).slice(0, width)}`);
         drawn = true;
       } else if (p.virtualS >= nextLine) {
         while (nextLine <= p.virtualS) nextLine += 10;
