@@ -51,7 +51,7 @@ function runToExit(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise
   });
 }
 
-describe.skipIf(skip)('cpeer safety checks', () => {
+describe.skipIf(skip)('cpeer safety checks [c-toxcore 0.2.18]', () => {
   it('refuses to start without the loopback shim preloaded', async () => {
     const { cpeer } = await buildNative();
     const env = { ...process.env };
@@ -84,7 +84,7 @@ describe.skipIf(skip)('cpeer safety checks', () => {
   });
 });
 
-describe.skipIf(skip)('loopback shim', () => {
+describe.skipIf(skip)('loopback shim [c-toxcore 0.2.18]', () => {
   it('rewrites wildcard binds to 127.0.0.1, passes loopback traffic and swallows non-loopback sends (probe, no netns)', async () => {
     const log = path.join(dir, 'probe.log');
     const { result, run } = await runShimProbe({ netns: false, shimLog: log });
@@ -146,7 +146,7 @@ describe.skipIf(skip)('loopback shim', () => {
   });
 });
 
-describe.skipIf(skip)('two c-toxcore peers on loopback', () => {
+describe.skipIf(skip)('two c-toxcore peers on loopback [c-toxcore 0.2.18]', () => {
   it('become friends by request + accept-all, reach UDP, exchange messages and receipts both ways', async () => {
     const profiles = [path.join(dir, 'alice.tox'), path.join(dir, 'bob.tox')];
     const [alice, bob] = await startPeers(2, (i) => ({ name: i === 0 ? 'Alice' : 'Bob', acceptAll: i === 0, profile: profiles[i]! }));

@@ -28,7 +28,7 @@ const enc = new TextEncoder();
 const tmp = mkdtempSync(join(tmpdir(), 'toxstate-profile-interop-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('profiles: toxstate → c-toxcore', () => {
+describe('profiles: toxstate → c-toxcore [c-toxcore 0.2.18]', () => {
   it.skipIf(!harness)('c-toxcore loads a profile toxstate wrote: same Tox ID, name, status and friends; its re-save parses back the same', () => {
     const sk = new Uint8Array(32).map((_, i) => i + 1);
     const confirmed: SavedFriend = {

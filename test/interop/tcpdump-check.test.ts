@@ -47,7 +47,7 @@ afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(skip !== null)('toxstate check on a tcpdump capture of toxstate node and c-toxcore', () => {
+describe.skipIf(skip !== null)('toxstate check on a tcpdump capture of toxstate node and c-toxcore [c-toxcore 0.2.18]', () => {
   it('finds the pair from the node profile alone: both sides Established, no violation', async () => {
     const pcap = path.join(dir, 'lo.pcap');
     // -U: write each packet at once; -Z root: keep writing into this root-owned directory.

@@ -2,12 +2,15 @@
  * The package as a user gets it: `npm pack` builds dist/ (JavaScript + declarations), the
  * tarball installs into a fresh project, its types check, the `toxstate` bin runs, and the
  * echo bot from examples/ runs against it — a toxstate engine befriends the bot over UDP on
- * 127.0.0.1 and gets its message echoed back.
+ * 127.0.0.1 and gets its message echoed back. The package stands alone: its LICENSE is shipped,
+ * every source map carries the sources it names, every file the README links to is in it, the
+ * installed help offers only commands that work there, and the Node types its declarations use
+ * are declared (an optional peer dependency).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';
@@ -32,6 +35,68 @@ beforeAll(() => {
 afterAll(() => {
   bot?.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
+});
+
+/** Every file under `dir`, as paths relative to it. */
+function filesUnder(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(dir, join(rel, d.name)) : [join(rel, d.name)]));
+}
+
+describe('the packed package stands alone', () => {
+  const pkg = (): string => join(project, 'node_modules', 'toxstate');
+
+  it('ships the MIT LICENSE its package.json names', () => {
+    const manifest = JSON.parse(readFileSync(join(pkg(), 'package.json'), 'utf8')) as { license: string };
+    expect(manifest.license).toBe('MIT');
+    const license = readFileSync(join(pkg(), 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License\n/);
+    expect(license).toMatch(/Permission is hereby granted, free of charge/);
+  });
+
+  it('every source map carries the sources it names (none points at a file that is not shipped)', () => {
+    const maps = filesUnder(pkg()).filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(50);
+    const missing: string[] = [];
+    for (const m of maps) {
+      const map = JSON.parse(readFileSync(join(pkg(), m), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null>; sourceRoot?: string };
+      map.sources.forEach((src, i) => {
+        const inline = typeof map.sourcesContent?.[i] === 'string' && map.sourcesContent[i]!.length > 0;
+        if (!inline && !existsSync(resolve(dirname(join(pkg(), m)), map.sourceRoot ?? '', src))) missing.push(`${m} → ${src}`);
+      });
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('every file the README links to or shows is shipped', () => {
+    const readme = readFileSync(join(pkg(), 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)|src="([^"]+)"/g)].map((m) => (m[1] ?? m[2])!).filter((t) => !/^[a-z]+:|^#/.test(t));
+    expect(targets.length).toBeGreaterThan(5);
+    const broken = [...new Set(targets.map((t) => t.split('#')[0]!))].filter((t) => !existsSync(join(pkg(), t)));
+    expect(broken).toEqual([]);
+  });
+
+  it('the installed help offers only commands that work installed (each one\'s --help runs; conformance, which needs a checkout, is not offered)', () => {
+    const bin = join(project, 'node_modules', '.bin', 'toxstate');
+    const help = execFileSync(bin, ['--help'], { encoding: 'utf8' });
+    const offered = [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);
+    expect(offered).toContain('node');
+    expect(offered).toContain('friends');
+    expect(offered).not.toContain('conformance');
+    for (const name of offered) {
+      const out = execFileSync(bin, [name, '--help'], { encoding: 'utf8', timeout: 30_000 });
+      expect(out, name).toMatch(new RegExp(`^Usage: toxstate ${name}\\b`));
+    }
+  }, 120_000);
+
+  it('declares @types/node (optional peer) because its declarations use Node\'s types', () => {
+    const usesNode = filesUnder(join(pkg(), 'dist'))
+      .filter((f) => f.endsWith('.d.ts'))
+      .filter((f) => /\bNodeJS\.|from 'node:|reference types="node"/.test(readFileSync(join(pkg(), 'dist', f), 'utf8')));
+    expect(usesNode).toContain(join('inspector', 'open-browser.d.ts'));
+    const manifest = JSON.parse(readFileSync(join(pkg(), 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+    expect(manifest.peerDependencies?.['@types/node']).toBeDefined();
+    expect(manifest.peerDependenciesMeta?.['@types/node']?.optional).toBe(true);
+  });
 });
 
 describe('the packed package', () => {
