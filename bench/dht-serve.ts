@@ -164,7 +164,12 @@ export const dhtServeBench: Bench = {
         'a slot’s 4 — a real bootstrap node with many clients pays that too.',
     );
     if (measured.some((m) => m.server === 'tox-bootstrapd')) {
-      notes.push('tox-bootstrapd reads its socket once per loop and sleeps 30 ms between loops (tox-bootstrapd.c main: networking_poll, sleep_milliseconds(30)); what arrives meanwhile waits in its 2 MiB socket buffer (network.c new_networking_ex).');
+      notes.push(
+        'tox-bootstrapd reads its socket once per loop and sleeps 30 ms between loops (tox-bootstrapd.c main: networking_poll, sleep_milliseconds(30)); ' +
+          'what arrives meanwhile waits in its 2 MiB socket buffer (network.c new_networking_ex). toxstate answers each request as it arrives (one ' +
+          'event-loop wake-up, one sendmsg); on loopback a sendmsg also pays for delivering to and waking the receiver, so at the lowest rates, where ' +
+          'nothing is batched, toxstate’s CPU per request is highest.',
+      );
     }
     return { rows, notes };
   },
