@@ -225,7 +225,7 @@ export async function renderCharts() {
   $('chart-tabs').innerHTML = v.actors
     .map((a) => {
       const on = a.role === S.selectedRole;
-      return `<button type="button" role="tab" class="tab${on ? ' on' : ''}" aria-selected="${on}" data-role="${esc(a.role)}" title="${esc(`${a.title ?? ROLE_TITLES[a.role] ?? a.role}: ${a.state}`)}">${esc(a.title ?? ROLE_TABS[a.role] ?? a.role)}</button>`;
+      return `<button type="button" role="tab" class="tab${on ? ' on' : ''}" aria-selected="${on}" data-role="${esc(a.role)}" title="${esc(`${a.title ?? ROLE_TITLES[a.role] ?? a.role}: ${a.state}`)}">${esc(a.title ? a.label.replace(`${a.machine} `, '') : ROLE_TABS[a.role] ?? a.role)}</button>`;
     })
     .join('');
   for (const a of v.actors) {
@@ -266,10 +266,13 @@ export async function renderCharts() {
       : a.last
       ? `last: ${a.last.transition ? `${a.last.eventType} → ${a.last.to}` : a.last.ignored ? `ignored ${a.last.eventType}` : `created in ${a.last.to}`} (#${a.last.seq})`
       : 'no step yet';
-    box.querySelector('h3').innerHTML =
-      `<span title="${esc(`${a.label} · ${a.machine}`)}">${esc(a.title ?? ROLE_TITLES[a.role] ?? a.role)}</span>` +
-      `<span class="sub">state <strong class="mono" data-testid="state">${esc(a.state)}</strong></span>` +
-      `<span class="sub">${esc(lastText)}</span>`;
+    // One line, so that the chart keeps the height: the step just taken is in the tooltip, the
+    // timeline's cursor row and the details.
+    const h3 = box.querySelector('h3');
+    h3.title = `${a.title ?? ROLE_TITLES[a.role] ?? a.role} (${a.label} · ${a.machine})\n${lastText}`;
+    h3.innerHTML =
+      `<span>${esc(a.title ? a.label : ROLE_TITLES[a.role] ?? a.role)}</span>` +
+      `<span class="sub">state <strong class="mono" data-testid="state">${esc(a.state)}</strong></span>`;
     // Redrawn at the scale it had, where it was scrolled to.
     const view = box.querySelector('.chart-view');
     const old = view.querySelector('svg');
