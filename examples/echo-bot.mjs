@@ -1,6 +1,6 @@
 // A Tox echo bot: accepts friend requests and sends every message back.
 //
-//   node examples/echo-bot.mjs [--port N] [--bootstrap IP:PORT:DHTPK]
+//   node examples/echo-bot.mjs [--port N] [--bootstrap IP:PORT:DHTKEY]
 //
 // Prints one JSON line with its Tox ID, DHT key and port, then one line per event.
 // Binds 127.0.0.1 and talks only to loopback unless you change the UdpNode options.
@@ -10,7 +10,7 @@
 // echo (the friend's send queue is full, it went offline) is reported as a result, and the
 // UdpNode contains an exception in this listener (it is counted and reported as an 'error' event).
 import { parseArgs } from 'node:util';
-import { createEngine, UdpNode, fromHex, toHex } from 'toxstate';
+import { createEngine, UdpNode, toHex } from 'toxstate';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, bootstrap: { type: 'string' } } });
 
@@ -37,12 +37,9 @@ node.onEvent((event) => {
 
 node.run((e, now) => e.setAutoAccept(now, { maxFriends: 100, perMinute: 10 }));
 
-if (values.bootstrap) {
-  const [ip, port, key] = values.bootstrap.split(':');
-  const pk = fromHex(key ?? '');
-  if (!pk.ok) throw new Error(`--bootstrap: ${pk.error}`);
-  node.run((e, now) => e.bootstrap(now, { family: 'ipv4', ip, port: Number(port) }, pk.value));
-}
+// "IP:PORT:DHTKEY" as it is (IPv6 as "[addr]:PORT:DHTKEY"); a bad one stops the bot with a
+// TypeError that says what is wrong.
+if (values.bootstrap) node.run((e, now) => e.bootstrap(now, values.bootstrap));
 
 const stop = async () => {
   await node.close();
