@@ -45,14 +45,54 @@ export function onePerHost(nodes: DhtNode[], count: number): DhtNode[] {
   return out;
 }
 
-/** Inserts `n` into `best` (sorted by distance to `target`, at most `count` long) if it belongs there. */
-export function insertClosest(best: DhtNode[], n: DhtNode, target: Bytes, count: number): void {
-  if (count <= 0) return;
-  if (best.length === count && compareDistance(target, n.pk, best[count - 1]!.pk) >= 0) return;
-  let i = best.length;
-  while (i > 0 && compareDistance(target, n.pk, best[i - 1]!.pk) < 0) i--;
-  best.splice(i, 0, n);
-  if (best.length > count) best.length = count;
+/** The first 4 bytes of a key as an unsigned 32-bit number. */
+function prefix32(k: Bytes): number {
+  return ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;
+}
+
+/**
+ * The nodes closest to a target, at most `limit`, sorted by XOR distance (a node goes after
+ * those at its distance, so the order offered breaks ties): each node's distance prefix (its
+ * key's first 4 bytes XOR the target's) is computed once and compared as a number; only equal
+ * prefixes compare the whole keys. The closest() hot loop.
+ */
+export class ClosestNodes {
+  readonly nodes: DhtNode[] = [];
+  private readonly dist: number[] = [];
+  private readonly t32: number;
+
+  constructor(
+    private readonly target: Bytes,
+    private readonly limit: number,
+  ) {
+    this.t32 = prefix32(target);
+  }
+
+  get length(): number {
+    return this.nodes.length;
+  }
+
+  offer(n: DhtNode): void {
+    const { nodes, dist, limit } = this;
+    if (limit <= 0) return;
+    const d = (this.t32 ^ prefix32(n.pk)) >>> 0;
+    let i = nodes.length;
+    if (i === limit && this.compare(d, n, i - 1) >= 0) return;
+    while (i > 0 && this.compare(d, n, i - 1) < 0) i--;
+    nodes.splice(i, 0, n);
+    dist.splice(i, 0, d);
+    if (nodes.length > limit) {
+      nodes.length = limit;
+      dist.length = limit;
+    }
+  }
+
+  /** Distance of (`d`, `n`) against the node at `j`: negative when closer. */
+  private compare(d: number, n: DhtNode, j: number): number {
+    const dj = this.dist[j]!;
+    if (d !== dj) return d < dj ? -1 : 1;
+    return compareDistance(this.target, n.pk, this.nodes[j]!.pk);
+  }
 }
 
 /** xorDistanceCompare without its length checks (every key in the tables is 32 bytes): the closest() hot loop. */

@@ -11,7 +11,7 @@ import { sealNodesRequest } from '../../protocol/dht/index.js';
 import { isLanAddress, type IpPort } from '../../protocol/ip-port.js';
 import { CloseList } from './close-list.js';
 import type { DhtContext } from './context.js';
-import { insertClosest, isGood, onePerHost, type DhtNode } from './node.js';
+import { ClosestNodes, isGood, onePerHost, type DhtNode } from './node.js';
 import { PendingRequests } from './pending.js';
 import { SearchLists } from './searches.js';
 
@@ -80,12 +80,14 @@ export class DhtTables {
     // that is an answer a little short, never one host's answer.
     const lanOk = opts.lan ?? true;
     const keep = count * 3;
-    const good: DhtNode[] = [];
-    const other: DhtNode[] = [];
+    const now = this.ctx.now;
+    const exclude = opts.exclude;
+    const good = new ClosestNodes(target, keep);
+    const other = new ClosestNodes(target, keep);
     const consider = (n: DhtNode): void => {
-      if (n.pkHex === opts.exclude || (!lanOk && isLanAddress(n.ipPort))) return;
-      if (this.isGood(n)) insertClosest(good, n, target, keep);
-      else if (good.length === 0) insertClosest(other, n, target, keep);
+      if (n.pkHex === exclude || (!lanOk && isLanAddress(n.ipPort))) return;
+      if (isGood(n, now)) good.offer(n);
+      else if (good.length === 0) other.offer(n);
     };
     this.close.forEach(consider);
     if (this.searches.size > 0) {
@@ -97,7 +99,7 @@ export class DhtTables {
           consider(n);
         }
     }
-    return onePerHost(good.length > 0 ? good : other, count);
+    return onePerHost(good.length > 0 ? good.nodes : other.nodes, count);
   }
 
   /** Sends a nodes request for `target` and remembers its ping id for 5 s. */
