@@ -16,6 +16,7 @@
  * the TCP relay's listen socket) to 127.0.0.1 / ::1 and swallows any non-loopback send or connect.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseEventLine, type CPeerEvent, type CPeerEventName, type EventOf } from './cpeer-events.js';
@@ -48,6 +49,8 @@ export interface CPeerOptions {
   readonly echo?: boolean;
   /** c-toxcore's own log on stderr. */
   readonly verbose?: boolean;
+  /** Also append everything cpeer writes on stderr (with `verbose`: c-toxcore's whole log) to this file. */
+  readonly stderrFile?: string;
   /** Path for the shim's datagram log (TOXSTATE_SHIM_LOG). */
   readonly shimLog?: string;
   /**
@@ -140,9 +143,12 @@ export class CPeer {
     });
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
     child.stderr.setEncoding('utf8');
+    const copy = options.stderrFile !== undefined ? createWriteStream(options.stderrFile, { flags: 'a' }) : undefined;
     child.stderr.on('data', (chunk: string) => {
       this.stderrText = (this.stderrText + chunk).slice(-64 * 1024);
+      copy?.write(chunk);
     });
+    child.stderr.on('end', () => copy?.end());
   }
 
   /** Builds if needed, spawns cpeer under the shim and waits for its `ready` event. */

@@ -4,8 +4,9 @@
  * wait for them the way it waits for a c-toxcore peer's (`CPeer` in cpeer.ts).
  *
  * - `TPeer.start(options)` builds an engine from a profile (or a fresh identity), binds
- *   127.0.0.1 on any free port, bootstraps to the given c-toxcore/toxstate nodes (127.0.0.1 only)
- *   and adds the given friends without a request.
+ *   127.0.0.1 on any free port, bootstraps to the given c-toxcore/toxstate nodes (127.0.0.1 only),
+ *   adds the given friends without a request and, like `toxstate node`, uses the profile's saved
+ *   TCP relays and onion path nodes (loopback ones).
  * - `waitFor`/`waitForEvent` resolve with the first matching event from a mark on, or reject
  *   after a bounded wait with the engine's counters in the message.
  * - `profile()` is the engine's current state as a c-toxcore profile (`profileOf`), to restart
@@ -164,6 +165,13 @@ export class TPeer {
       for (const f of options.friends ?? []) e.addFriend(now, hexBytes(f));
       for (const b of options.bootstrap ?? []) e.bootstrap(now, loopback(b.port), hexBytes(b.dhtpk));
       for (const r of options.tcpRelays ?? []) e.addTcpRelay(now, loopback(r.port), hexBytes(r.dhtpk));
+      // As cli/node-runner.ts does: the profile's saved relays (TCP_RELAY) and onion path nodes
+      // (PATH_NODE), loopback ones only — a restarted peer is back on its relay at once and names it
+      // in its DHT-PK, so a TCP-only friend can reach its new DHT key through the relay right away.
+      if (options.profile !== undefined) {
+        for (const r of options.profile.tcpRelays?.nodes ?? []) if (r.transport === 'tcp' && isLoopback(r.ipPort)) e.addTcpRelay(now, r.ipPort, r.publicKey);
+        for (const n of options.profile.pathNodes?.nodes ?? []) if (n.transport === 'udp' && isLoopback(n.ipPort)) e.addPathNode(now, n.ipPort, n.publicKey);
+      }
     });
     return peer;
   }
@@ -269,10 +277,15 @@ export class TPeer {
     return profileOf(this.engine, this.base);
   }
 
-  /** Closes this node and starts a new engine from its profile: same identity and friends, new DHT key, new port. */
-  async restart(options: Omit<TPeerOptions, 'profile' | 'friends'> = {}): Promise<TPeer> {
+  /**
+   * Closes this node and starts a new engine from its profile: same identity and friends, new DHT
+   * key, new port. `between` runs after the close and before the start (a process restart is not
+   * instantaneous; a test can wait there for what the friends do about the close).
+   */
+  async restart(options: Omit<TPeerOptions, 'profile' | 'friends'> = {}, between?: () => Promise<void>): Promise<TPeer> {
     const profile = this.profile();
     await this.close();
+    if (between !== undefined) await between();
     return TPeer.start({ ...this.options, ...options, profile, friends: [] });
   }
 
