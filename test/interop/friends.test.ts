@@ -1,5 +1,7 @@
 /**
- * toxstate and c-toxcore 0.2.18 become friends by friend request, each way, on loopback: the
+ * toxstate and c-toxcore become friends by friend request, each way, on loopback, once with
+ * Debian's c-toxcore 0.2.18 and once with 0.2.23 (built from ../shared/vendor; the test names say
+ * which; TOXSTATE_REQUIRE_0223=1 makes a missing 0.2.23 fail): the
  * request crosses the onion, the accepting side adds the friend, both report it online, and
  * messages go both ways with receipts. toxstate runs in-process (`TPeer`: Engine + UdpNode on
  * 127.0.0.1), c-toxcore as `cpeer` under the loopback shim.
@@ -10,10 +12,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { interopAvailability } from '../../harness/interop/native-build.js';
+import { cVersions } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
-const availability = await interopAvailability();
+const versions = await cVersions();
+if (versions[0].available && !versions[1].available && process.env['TOXSTATE_REQUIRE_0223'] === '1') {
+  throw new Error('SKIPPED: c-toxcore 0.2.23 interop: not built, and TOXSTATE_REQUIRE_0223=1 requires it');
+}
 
 /** Bound on every wait (c-toxcore's own onion search, the slowest path, takes ~10 s). */
 const WAIT_MS = 40_000;
@@ -50,10 +55,10 @@ function expectClean(t: TPeer): void {
   expect(t.engine.counters.get('tx.refused_non_loopback')).toBe(0);
 }
 
-describe.skipIf(!availability.ok)('friend requests between toxstate and c-toxcore 0.2.18', () => {
+for (const v of versions) describe.skipIf(!v.available)(`friend requests between toxstate and c-toxcore [c-toxcore ${v.version}]`, () => {
   it('toxstate requests, c-toxcore (--accept-all) accepts: both online, messages both ways with receipts', async () => {
     const started = performance.now();
-    const c = await CPeer.start({ label: 'c-toxcore', name: 'c-toxcore', acceptAll: true });
+    const c = await CPeer.start({ ...v.extra, label: 'c-toxcore', name: 'c-toxcore', acceptAll: true });
     const t = await TPeer.start({ label: 'toxstate', name: 'toxstate', bootstrap: [{ port: c.identity.port, dhtpk: c.identity.dhtpk }] });
     const cPk = c.identity.pk.toLowerCase();
     t.sendFriendRequest(c.identity.toxid, 'hello from toxstate');
@@ -84,7 +89,7 @@ describe.skipIf(!availability.ok)('friend requests between toxstate and c-toxcor
   it('c-toxcore requests (add TOXID MESSAGE), toxstate accepts: both online, messages both ways with receipts', async () => {
     const started = performance.now();
     const t = await TPeer.start({ label: 'toxstate', name: 'toxstate' });
-    const c = await CPeer.start({ label: 'c-toxcore', name: 'c-toxcore', bootstrap: [t.asBootstrap] });
+    const c = await CPeer.start({ ...v.extra, label: 'c-toxcore', name: 'c-toxcore', bootstrap: [t.asBootstrap] });
     const cPk = c.identity.pk.toLowerCase();
     const added = await c.request(`add ${t.toxId} hello from c-toxcore`, 'friend_added');
 
