@@ -17,7 +17,7 @@
  *   (crypto_scalarmult_base); scrypt comes from the platform (node:crypto), as for wasm.
  *
  * Outputs: sodium-native writes into caller-supplied arrays. Allocating a fresh ArrayBuffer per
- * packet costs more than the cipher, so box outputs are carved from 8 KiB slabs (like Node's
+ * packet costs more than the cipher, so box outputs are carved from slabs (like Node's
  * Buffer pool): each returned array is a view of its own region, never handed out or written
  * again (no aliasing), and a slab is freed when its last view is. Keys and digests get their own
  * arrays. Inputs are checked before the call: sodium-native asserts on wrong lengths.
@@ -48,22 +48,42 @@ interface SodiumNative {
   sodium_memzero(b: Uint8Array): void;
 }
 
-/** Slab size for box outputs (bytes); outputs larger than a quarter of it get their own array. */
-const SLAB_BYTES = 8192;
-const SLAB_MAX_TAKE_BYTES = SLAB_BYTES / 4;
+/**
+ * sodium-native's compiled binding for the two per-packet calls: the same C functions without the
+ * JS wrapper's assertions (a fifth of a 64-byte seal's cost). Only ever called after the exact
+ * byte-length checks below (the C side asserts them too); the load-time self-test runs through it.
+ */
+interface SecretboxBinding {
+  crypto_secretbox_easy(c: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): number;
+  crypto_secretbox_open_easy(m: Uint8Array, c: Uint8Array, n: Uint8Array, k: Uint8Array): boolean;
+}
+
+/**
+ * Box outputs up to 256 bytes (most control packets) come from 8 KiB slabs, larger ones up to
+ * 8 KiB (data packets, mostly short-lived) from 64 KiB slabs, so a long-lived small output pins
+ * at most 8 KiB; an ArrayBuffer costs about the same whatever its size, so a slab must hold many
+ * outputs to pay off. Larger outputs (profiles) get their own array.
+ */
+const SMALL_SLAB_BYTES = 8192;
+const SMALL_MAX_TAKE_BYTES = 256;
+const LARGE_SLAB_BYTES = 65536;
+const LARGE_MAX_TAKE_BYTES = 8192;
 /** crypto_auth_BYTES (HMAC-SHA-512-256 tag) and crypto_hash_sha256_BYTES. */
 const AUTH_TAG_BYTES = 32;
 const SHA256_BYTES = 32;
 
 /** Hands out fresh, never-reused regions of shared slabs (see the header). */
 class Slab {
-  private buf = new ArrayBuffer(SLAB_BYTES);
+  private buf: ArrayBuffer;
   private used = 0;
 
+  constructor(private readonly size: number) {
+    this.buf = new ArrayBuffer(size);
+  }
+
   take(length: number): Uint8Array {
-    if (length > SLAB_MAX_TAKE_BYTES) return new Uint8Array(length);
-    if (this.used + length > SLAB_BYTES) {
-      this.buf = new ArrayBuffer(SLAB_BYTES);
+    if (this.used + length > this.size) {
+      this.buf = new ArrayBuffer(this.size);
       this.used = 0;
     }
     const view = new Uint8Array(this.buf, this.used, length);
@@ -78,13 +98,29 @@ class Slab {
 }
 
 /** Loads sodium-native: the module, or why it could not be loaded. */
-export function requireSodiumNative(): { ok: true; sodium: SodiumNative } | { ok: false; reason: string } {
+export function requireSodiumNative(): { ok: true; sodium: SodiumNative; binding: SecretboxBinding } | { ok: false; reason: string } {
   try {
     const require = createRequire(import.meta.url);
-    return { ok: true, sodium: require('sodium-native') as SodiumNative };
+    const sodium = require('sodium-native') as SodiumNative;
+    return { ok: true, sodium, binding: bindingOf(require, sodium) };
   } catch (e) {
     return { ok: false, reason: `sodium-native did not load: ${(e as Error).message.split('\n')[0]}` };
   }
+}
+
+/** The raw binding when it has both calls with the expected arity, else the checked wrappers (whose results have the same meaning). */
+function bindingOf(require: NodeJS.Require, sodium: SodiumNative): SecretboxBinding {
+  const checked: SecretboxBinding = {
+    crypto_secretbox_easy: (c, m, n, k) => (sodium.crypto_secretbox_easy(c, m, n, k), 0),
+    crypto_secretbox_open_easy: (m, c, n, k) => sodium.crypto_secretbox_open_easy(m, c, n, k),
+  };
+  try {
+    const raw = require('sodium-native/binding') as Partial<SecretboxBinding>;
+    if (typeof raw.crypto_secretbox_easy === 'function' && typeof raw.crypto_secretbox_open_easy === 'function') return raw as SecretboxBinding;
+  } catch {
+    // the wrappers then
+  }
+  return checked;
 }
 
 function isAllZero(b: Uint8Array): boolean {
@@ -94,22 +130,26 @@ function isAllZero(b: Uint8Array): boolean {
 }
 
 /** The native Crypto on a loaded sodium-native. */
-export function makeNativeCrypto(sodium: SodiumNative, platform: CryptoPlatform): Crypto {
-  const slab = new Slab();
+export function makeNativeCrypto(sodium: SodiumNative, binding: SecretboxBinding, platform: CryptoPlatform): Crypto {
+  const small = new Slab(SMALL_SLAB_BYTES);
+  const large = new Slab(LARGE_SLAB_BYTES);
+  const take = (length: number): Uint8Array =>
+    length <= SMALL_MAX_TAKE_BYTES ? small.take(length) : length <= LARGE_MAX_TAKE_BYTES ? large.take(length) : new Uint8Array(length);
   const point = new Uint8Array(PUBLIC_KEY_SIZE_BYTES); // X25519 output, wiped after each use
 
   const box = (op: string, key: Bytes, nonce: Bytes, plain: Bytes): Bytes => {
-    if (plain.length === 0) throw new Error(`crypto.${op}: empty plaintext (toxcore refuses zero-length boxes)`);
-    if (key.length !== SHARED_KEY_SIZE_BYTES || nonce.length !== NONCE_SIZE_BYTES) throw new RangeError(`crypto.${op}: key must be 32 bytes and nonce 24`);
-    const out = slab.take(plain.length + MAC_SIZE_BYTES);
-    sodium.crypto_secretbox_easy(out, plain, nonce, key);
+    if (plain.byteLength === 0) throw new Error(`crypto.${op}: empty plaintext (toxcore refuses zero-length boxes)`);
+    if (key.byteLength !== SHARED_KEY_SIZE_BYTES || nonce.byteLength !== NONCE_SIZE_BYTES) throw new RangeError(`crypto.${op}: key must be 32 bytes and nonce 24`);
+    const out = take(plain.byteLength + MAC_SIZE_BYTES);
+    if (binding.crypto_secretbox_easy(out, plain, nonce, key) !== 0) throw new Error(`crypto.${op}: libsodium failed`);
     return out;
   };
   const unbox = (key: Bytes, nonce: Bytes, boxed: Bytes): Bytes | null => {
-    if (boxed.length <= MAC_SIZE_BYTES || nonce.length !== NONCE_SIZE_BYTES || key.length !== SHARED_KEY_SIZE_BYTES) return null;
-    const out = slab.take(boxed.length - MAC_SIZE_BYTES);
-    if (sodium.crypto_secretbox_open_easy(out, boxed, nonce, key)) return out;
-    slab.untake(out);
+    if (boxed.byteLength <= MAC_SIZE_BYTES || nonce.byteLength !== NONCE_SIZE_BYTES || key.byteLength !== SHARED_KEY_SIZE_BYTES) return null;
+    const out = take(boxed.byteLength - MAC_SIZE_BYTES);
+    if (binding.crypto_secretbox_open_easy(out, boxed, nonce, key) === true) return out;
+    small.untake(out);
+    large.untake(out);
     return null;
   };
 
@@ -174,7 +214,7 @@ export function loadNativeCrypto(platform: CryptoPlatform): { ok: true; crypto: 
   const loaded = requireSodiumNative();
   if (!loaded.ok) return loaded;
   try {
-    const crypto = makeNativeCrypto(loaded.sodium, platform);
+    const crypto = makeNativeCrypto(loaded.sodium, loaded.binding, platform);
     const k = crypto.precompute(fromHex(SELF_TEST.bobPk), fromHex(SELF_TEST.aliceSk));
     if (Buffer.from(k).toString('hex') !== SELF_TEST.sharedKey) return { ok: false, reason: 'sodium-native failed its known-answer self-test' };
     const nonce = new Uint8Array(NONCE_SIZE_BYTES);
