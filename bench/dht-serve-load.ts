@@ -98,6 +98,8 @@ export interface DhtLoadResult {
   readonly stoppedBy: 'answers' | 'generator' | 'cap';
   /** Packets that looked like answers but were not valid ones (wrong key, unknown or repeated ping id, wrong kind). */
   readonly invalid: number;
+  /** The invalid packets by reason. */
+  readonly invalidBy: Readonly<Record<string, number>>;
   /** Other packets from the server (neither answers nor pings and nodes requests), by packet id in hex. */
   readonly other: Readonly<Record<string, number>>;
   /** The server's own requests received, and how many were answered. */
@@ -139,6 +141,7 @@ export class DhtLoad {
   private stepFirst = 0;
   private stepAnswered = 0;
   private invalid = 0;
+  private readonly invalidBy = new Map<string, number>();
   /** Packets from the server that are neither answers nor requests we answer, by packet id. */
   private readonly other = new Map<number, number>();
   private serverRequests = 0;
@@ -228,26 +231,24 @@ export class DhtLoad {
       return;
     }
     const h = decodeDhtHeader(data);
-    if (!h.ok || !equalBytes(h.value.senderPk, this.o.serverPk)) {
-      this.invalid++;
-      return;
-    }
+    if (!h.ok || !equalBytes(h.value.senderPk, this.o.serverPk)) return this.bad(h.ok ? 'another sender key' : 'malformed');
     if (id === PACKET_ID.ping_request || id === PACKET_ID.nodes_request) return this.answerServer(ci, id, h.value);
     const opened = id === PACKET_ID.nodes_response ? openNodesResponse(this.o.crypto, c.shared, h.value) : openPingResponse(this.o.crypto, c.shared, h.value);
-    if (!opened.ok) {
-      this.invalid++;
-      return;
-    }
+    if (!opened.ok) return this.bad(`${id === PACKET_ID.nodes_response ? 'nodes' : 'ping'} response does not open`);
     const pingId = opened.value.pingId;
     const seq = new DataView(pingId.buffer, pingId.byteOffset, 8).getUint32(0);
     const kind = id === PACKET_ID.nodes_response ? NODES : PING;
     // Ours, to this client, of this kind, once.
-    if (!equalBytes(pingId.subarray(4), this.tag) || seq >= this.nextSeq || this.sentBy[seq] !== ci || (seq & 1) !== kind || this.answeredSeq[seq] !== 0) {
-      this.invalid++;
-      return;
-    }
+    if (!equalBytes(pingId.subarray(4), this.tag) || seq >= this.nextSeq || this.sentBy[seq] !== ci) return this.bad('ping id not sent by this client');
+    if ((seq & 1) !== kind) return this.bad('wrong kind of answer');
+    if (this.answeredSeq[seq] !== 0) return this.bad('answered again');
     this.answeredSeq[seq] = 1;
     if (seq >= this.stepFirst) this.stepAnswered++;
+  }
+
+  private bad(reason: string): void {
+    this.invalid++;
+    this.invalidBy.set(reason, (this.invalidBy.get(reason) ?? 0) + 1);
   }
 
   /** The server's ping or nodes request to client `ci`: answered like a client, within a budget. */
@@ -266,11 +267,11 @@ export class DhtLoad {
     let out: Bytes;
     if (id === PACKET_ID.ping_request) {
       const p = openPingRequest(crypto, c.shared, header);
-      if (!p.ok) return void this.invalid++;
+      if (!p.ok) return this.bad('ping request does not open');
       out = sealPingResponse(crypto, c.shared, c.pk, nonce, { pingId: p.value.pingId });
     } else {
       const r = openNodesRequest(crypto, c.shared, header);
-      if (!r.ok) return void this.invalid++;
+      if (!r.ok) return this.bad('nodes request does not open');
       const nodes: PackedNode[] = [];
       for (let k = 1; k <= 4 && k < this.clients.length; k++) {
         const other = this.clients[(ci + k) % this.clients.length]!;
@@ -330,7 +331,7 @@ export class DhtLoad {
         break;
       }
     }
-    return { keys: this.clients.length, steps, stoppedBy, invalid: this.invalid, other: Object.fromEntries([...this.other].map(([id, n]) => [`0x${id.toString(16).padStart(2, '0')}`, n])), serverRequests: this.serverRequests, serverRequestsAnswered: this.serverRequestsAnswered };
+    return { keys: this.clients.length, steps, stoppedBy, invalid: this.invalid, invalidBy: Object.fromEntries(this.invalidBy), other: Object.fromEntries([...this.other].map(([id, n]) => [`0x${id.toString(16).padStart(2, '0')}`, n])), serverRequests: this.serverRequests, serverRequestsAnswered: this.serverRequestsAnswered };
   }
 }
 

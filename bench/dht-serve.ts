@@ -121,7 +121,7 @@ export const dhtServeBench: Bench = {
         for (const s of m.load.steps) rows.push(stepRow(name, s));
         const why = { answers: `fewer than ${STOP_BELOW * 100} % answered`, generator: 'the generator could not keep the rate', cap: 'last step' }[m.load.stoppedBy];
         notes.push(
-          `${name}: stopped after ${m.load.steps.length} steps (${why}); ${m.load.invalid} invalid answers; other packets ${JSON.stringify(m.load.other)}; ${m.load.serverRequests} requests from the server ` +
+          `${name}: stopped after ${m.load.steps.length} steps (${why}); ${m.load.invalid} invalid answers${m.load.invalid > 0 ? ` ${JSON.stringify(m.load.invalidBy)}` : ''}; other packets ${JSON.stringify(m.load.other)}; ${m.load.serverRequests} requests from the server ` +
             `(${m.load.serverRequestsAnswered} answered)${m.says ? `; ${m.says}` : ''}; 1-min load average ${load0.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after.`,
         );
       } catch (e) {
