@@ -1,5 +1,6 @@
 /**
- * `toxstate node --json` (the CLI, as a user runs it) with a c-toxcore 0.2.18 peer on loopback:
+ * `toxstate node --json` (the CLI, as a user runs it) with a c-toxcore peer on loopback, once per
+ * version (Debian's 0.2.18; 0.2.23 from ../shared/vendor, required under TOXSTATE_REQUIRE_0223):
  * c-toxcore's friend request is accepted by `--accept-friends`, c-toxcore's messages come back
  * from `--echo` with receipts; the node is stopped (SIGTERM saves its profile) and started again
  * from the profile alone, on a new port with a new DHT key, and c-toxcore reaches it again
@@ -16,9 +17,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeProcess, type NodeProcess } from '../../harness/node-process.js';
 import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { interopAvailability } from '../../harness/interop/native-build.js';
+import { cVersions } from '../../harness/interop/tcp-relay-peers.js';
 
-const availability = await interopAvailability();
+const versions = await cVersions();
+if (versions[0].available && !versions[1].available && process.env['TOXSTATE_REQUIRE_0223'] === '1') {
+  throw new Error('SKIPPED: c-toxcore 0.2.23 interop: not built, and TOXSTATE_REQUIRE_0223=1 requires it');
+}
 
 const WAIT_MS = 40_000;
 
@@ -35,13 +39,13 @@ afterAll(async () => {
 
 const startCli = (args: readonly string[]): NodeProcess => startNodeProcess(args, children);
 
-describe.skipIf(!availability.ok)('toxstate node (CLI) with c-toxcore 0.2.18', () => {
+for (const v of versions) describe.skipIf(!v.available)(`toxstate node (CLI) with c-toxcore [c-toxcore ${v.version}]`, () => {
   it('accepts c-toxcore\'s friend request, echoes its messages, and after a restart from its profile is reached again', async () => {
-    const profile = path.join(dir, 'node.tox');
+    const profile = path.join(dir, `node-${v.version}.tox`);
     const started = performance.now();
     const node = startCli(['--profile', profile, '--name', 'toxstate cli', '--accept-friends', '--echo']);
     const self = await node.waitFor((e) => e.ev === 'self', 20_000, 'self event');
-    const c = await CPeer.start({ label: 'c-toxcore', name: 'c-toxcore', bootstrap: [{ port: Number(self['port']), dhtpk: String(self['dhtpk']) }] });
+    const c = await CPeer.start({ ...v.extra, label: 'c-toxcore', name: 'c-toxcore', bootstrap: [{ port: Number(self['port']), dhtpk: String(self['dhtpk']) }] });
     const added = await c.request(`add ${String(self['toxid'])} hello toxstate cli`, 'friend_added');
 
     const req = await node.waitFor((e) => e.ev === 'friend_request', WAIT_MS, 'friend_request');
