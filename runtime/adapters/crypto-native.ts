@@ -108,7 +108,7 @@ export function requireSodiumNative(): { ok: true; sodium: SodiumNative; binding
   }
 }
 
-/** The raw binding when it has both calls with the expected arity, else the checked wrappers (whose results have the same meaning). */
+/** The raw binding when it has both calls, else the checked wrappers (whose results mean the same); the self-test runs through whichever it is. */
 function bindingOf(require: NodeJS.Require, sodium: SodiumNative): SecretboxBinding {
   const checked: SecretboxBinding = {
     crypto_secretbox_easy: (c, m, n, k) => (sodium.crypto_secretbox_easy(c, m, n, k), 0),
