@@ -28,8 +28,8 @@ const availability = await interopAvailability();
 const prefix = prefix0223();
 const available0223 = availability.ok ? await prefixAvailability(prefix) : availability;
 if (availability.ok && !available0223.ok) {
-  // .ci/run builds it from ../shared/vendor and sets TOXSTATE_REQUIRE_0223=1: then a missing 0.2.23 fails.
-  const why = `SKIPPED: c-toxcore 0.2.23 interop: not found at ${prefix} (${available0223.reason}); build it with ../shared/vendor/build-c-toxcore.sh (harness/campaign/README.md)`;
+  // .ci/run builds it from the vendored sources and sets TOXSTATE_REQUIRE_0223=1: then a missing 0.2.23 fails.
+  const why = `SKIPPED: c-toxcore 0.2.23 interop: not found at ${prefix} (${available0223.reason}); build it with build-c-toxcore.sh from the vendored c-toxcore sources, as .ci/run does (harness/campaign/README.md)`;
   console.log(why);
   if (process.env['TOXSTATE_REQUIRE_0223'] === '1') throw new Error(why);
 }

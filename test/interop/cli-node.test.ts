@@ -1,6 +1,6 @@
 /**
  * `toxstate node --json` (the CLI, as a user runs it) with a c-toxcore peer on loopback, once per
- * version (Debian's 0.2.18; 0.2.23 from ../shared/vendor, required under TOXSTATE_REQUIRE_0223):
+ * version (Debian's 0.2.18; 0.2.23 built by .ci/run, required under TOXSTATE_REQUIRE_0223):
  * c-toxcore's friend request is accepted by `--accept-friends`, c-toxcore's messages come back
  * from `--echo` with receipts; the node is stopped (SIGTERM saves its profile) and started again
  * from the profile alone, on a new port with a new DHT key, and c-toxcore reaches it again

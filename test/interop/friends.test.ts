@@ -1,7 +1,7 @@
 /**
  * toxstate and c-toxcore become friends by friend request, each way, on loopback, once with
- * Debian's c-toxcore 0.2.18 and once with 0.2.23 (built from ../shared/vendor; the test names say
- * which; TOXSTATE_REQUIRE_0223=1 makes a missing 0.2.23 fail): the
+ * Debian's c-toxcore 0.2.18 and once with 0.2.23 (built from the vendored sources by .ci/run; the test
+ * names say which; TOXSTATE_REQUIRE_0223=1 makes a missing 0.2.23 fail): the
  * request crosses the onion, the accepting side adds the friend, both report it online, and
  * messages go both ways with receipts. toxstate runs in-process (`TPeer`: Engine + UdpNode on
  * 127.0.0.1), c-toxcore as `cpeer` under the loopback shim.
