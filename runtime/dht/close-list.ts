@@ -17,7 +17,7 @@ import {
   DHT_KILL_NODE_TIMEOUT_MS,
 } from './constants.js';
 import { hostKey } from './hosts.js';
-import { isGood, type DhtNode } from './node.js';
+import { isGood, keyPrefix24, type DhtNode } from './node.js';
 
 export class CloseList {
   private readonly buckets = new Map<number, DhtNode[]>();
@@ -91,7 +91,7 @@ export class CloseList {
         }
       }
     }
-    const node: DhtNode = existing ?? { pk, pkHex: hex, ipPort: from, host, lastHeard: now, lastAsked: now, addedAt: now };
+    const node: DhtNode = existing ?? { pk, pkHex: hex, p24: keyPrefix24(pk), ipPort: from, host, lastHeard: now, lastAsked: now, addedAt: now };
     const b = this.buckets.get(idx) ?? [];
     if (b.includes(node)) return;
     const slot = this.slot(b, host, now);

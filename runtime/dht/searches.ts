@@ -11,7 +11,7 @@ import { equalIpPort, type IpPort } from '../../protocol/ip-port.js';
 import { xorDistanceCompare } from '../../protocol/keys.js';
 import { DHT_BOOTSTRAP_BURST_ROUNDS, DHT_KEYS_PER_HOST_PER_SEARCH, DHT_SEARCH_LIMIT, DHT_SEARCH_LIST_SIZE } from './constants.js';
 import { hostKey } from './hosts.js';
-import type { DhtNode } from './node.js';
+import { keyPrefix24, type DhtNode } from './node.js';
 
 export interface SearchList {
   readonly target: Bytes;
@@ -104,7 +104,7 @@ export class SearchLists {
     if (slot === null) return;
     if (slot !== 'insert') s.nodes.splice(slot, 1);
     const wasEmpty = s.nodes.length === 0;
-    s.nodes.push({ pk, pkHex: hex, ipPort: from, host, lastHeard: answered ? now : null, lastAsked: 0, addedAt: now });
+    s.nodes.push({ pk, pkHex: hex, p24: keyPrefix24(pk), ipPort: from, host, lastHeard: answered ? now : null, lastAsked: 0, addedAt: now });
     s.nodes.sort((a, b) => xorDistanceCompare(s.target, a.pk, b.pk));
     if (s.nodes.length > DHT_SEARCH_LIST_SIZE) s.nodes.length = DHT_SEARCH_LIST_SIZE;
     if (wasEmpty) s.burstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;

@@ -84,10 +84,12 @@ export class DhtTables {
     const exclude = opts.exclude;
     const good = new ClosestNodes(target, keep);
     const other = new ClosestNodes(target, keep);
+    // Distance first, the key text only for a node that would be kept (fewer memory reads).
     const consider = (n: DhtNode): void => {
+      const set = isGood(n, now) ? good : good.length === 0 ? other : null;
+      if (set === null || !set.wouldTake(n)) return;
       if (n.pkHex === exclude || (!lanOk && isLanAddress(n.ipPort))) return;
-      if (isGood(n, now)) good.offer(n);
-      else if (good.length === 0) other.offer(n);
+      set.insert(n);
     };
     this.close.forEach(consider);
     if (this.searches.size > 0) {

@@ -5,11 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { xorDistanceCompare } from '../../protocol/keys.js';
-import { ClosestNodes, type DhtNode } from '../../runtime/dht/node.js';
+import { ClosestNodes, keyPrefix24, type DhtNode } from '../../runtime/dht/node.js';
 import { seededRandom } from '../../runtime/random.js';
 
 function node(pk: Uint8Array, i: number): DhtNode {
-  return { pk, pkHex: String(i), ipPort: { family: 'ipv4', ip: '127.0.0.1', port: i }, host: String(i), lastHeard: 0, lastAsked: 0, addedAt: 0 };
+  // As the tables make them (with the prefix), and every other one without it (as tests make them).
+  return { pk, pkHex: String(i), ...(i % 2 === 0 ? { p24: keyPrefix24(pk) } : {}), ipPort: { family: 'ipv4', ip: '127.0.0.1', port: i }, host: String(i), lastHeard: 0, lastAsked: 0, addedAt: 0 };
 }
 
 describe('ClosestNodes', () => {
