@@ -85,10 +85,9 @@ export interface ToxEngine {
   /**
    * Adds a bootstrap node: its address and DHT key (32 bytes or 64 hex characters), or one
    * `"IP:PORT:DHTKEY"` string (IPv6 as `"[addr]:PORT:DHTKEY"`). A bad argument throws a
-   * TypeError naming it (`bootstrap: dhtPk must be 64 hex characters or 32 bytes, …`).
-   *
-   * @example engine.bootstrap(now, '127.0.0.1:33445:' + dhtKeyHex)
-   * @example engine.bootstrap(now, { family: 'ipv4', ip: '127.0.0.1', port: 33445 }, dhtKeyHex)
+   * TypeError naming it (`bootstrap: dhtPk must be 64 hex characters or 32 bytes, …`). For
+   * example `bootstrap(now, '127.0.0.1:33445:' + dhtKeyHex)`, or
+   * `bootstrap(now, { family: 'ipv4', ip: '127.0.0.1', port: 33445 }, dhtKeyHex)`.
    */
   bootstrap(now: number, ipPort: IpPort, dhtPk: Bytes | string): void;
   bootstrap(now: number, node: string): void;
