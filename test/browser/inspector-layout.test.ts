@@ -56,6 +56,18 @@ async function open(size: { width: number; height: number }, opts: { established
   return { demo, inspector, page, bob, alice };
 }
 
+/** The browser globals the probes below use, loosely typed (the project compiles without the DOM library). */
+interface Dom {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly document: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly element: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  getComputedStyle(el: any): { fontSize: string; fontFamily: string; paddingLeft: string; paddingRight: string };
+  readonly innerWidth: number;
+  readonly innerHeight: number;
+}
+
 interface StateBox {
   readonly state: string;
   readonly box: { left: number; top: number; right: number; bottom: number };
@@ -66,9 +78,11 @@ interface StateBox {
 /** Every state of the friend session chart: where it is drawn and how big its label is. */
 const stateBoxes = (page: Page): Promise<{ states: StateBox[]; view: StateBox['box']; window: { width: number; height: number } }> =>
   page.evaluate(() => {
-    const svg = document.querySelector('.chart:not([hidden]) svg[data-machine=friendSession]') as SVGSVGElement;
+    // This runs in the page; the project's TypeScript has no DOM types.
+    const { document, getComputedStyle, innerWidth, innerHeight } = globalThis as unknown as Dom;
+    const svg = document.querySelector('.chart:not([hidden]) svg[data-machine=friendSession]');
     const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-    const r = (el: Element) => {
+    const r = (el: Dom['element']) => {
       const b = el.getBoundingClientRect();
       return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
     };
@@ -83,10 +97,11 @@ const stateBoxes = (page: Page): Promise<{ states: StateBox[]; view: StateBox['b
 /** Text that does not fit where it is drawn: elements whose content is wider (or taller) than their box. */
 const clipped = (page: Page): Promise<string[]> =>
   page.evaluate(() => {
+    const { document, getComputedStyle, innerWidth } = globalThis as unknown as Dom;
     const out: string[] = [];
-    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
+    const name = (el: Dom['element']) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
     // The filter's placeholder, measured in the input's own font against its content box.
-    const input = document.getElementById('filter') as HTMLInputElement;
+    const input = document.getElementById('filter');
     const cs = getComputedStyle(input);
     const ctx = document.createElement('canvas').getContext('2d')!;
     ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
@@ -100,7 +115,7 @@ const clipped = (page: Page): Promise<string[]> =>
       ...document.querySelectorAll('.trow.head > span, #chart-tabs .tab, #zoom button, #zoom label, .chart:not([hidden]) h3 > span, #charts-head > *, #top button, #top label, #travel button, #cursor-info, .panel-head span'),
     ];
     for (const el of checked) {
-      if (!(el as HTMLElement).offsetParent) continue; // not displayed
+      if (!el.offsetParent) continue; // not displayed
       if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) out.push(name(el));
     }
     // Every header cell of the timeline is inside the window.
@@ -156,7 +171,7 @@ describe('the inspector at laptop and desktop sizes', () => {
     if (skipReason) return ctx.skip();
     const { page } = await open({ width: 1280, height: 800 }, { established: true });
     const svg = page.locator('.chart:not([hidden]) svg[data-machine=friendSession]');
-    const scale = (): Promise<number> => svg.evaluate((el) => el.getBoundingClientRect().width / (el as SVGSVGElement).viewBox.baseVal.width);
+    const scale = (): Promise<number> => svg.evaluate((el) => el.getBoundingClientRect().width / Number(el.getAttribute('data-w')));
     const fit = await scale();
     expect(fit).toBeGreaterThanOrEqual(1);
     await page.locator('#zoom-in').click();
