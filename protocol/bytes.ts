@@ -13,15 +13,33 @@ export type Bytes = Uint8Array;
 const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
 const ASCII = new TextDecoder();
 
+/** Scratch for the hex digits of a 32-byte key (the common case: no buffer allocated per call). */
+const KEY_HEX_SCRATCH = new Uint8Array(64);
+
 /** Lowercase hex, two digits a byte (no Node Buffer: protocol/ runs in browsers too). */
 export function toHex(b: Bytes): string {
-  const out = new Uint8Array(b.length * 2);
-  for (let i = 0, j = 0; i < b.length; i++, j += 2) {
+  return ASCII.decode(writeHex(b, b.length === 32 ? KEY_HEX_SCRATCH : new Uint8Array(b.length * 2), 0));
+}
+
+/**
+ * `${tag}:${toHex(b)}` (tag in ASCII) built as one flat string: a map key with no
+ * concatenation left to flatten when it is hashed.
+ */
+export function taggedHex(tag: string, b: Bytes): string {
+  const out = new Uint8Array(tag.length + 1 + b.length * 2);
+  for (let i = 0; i < tag.length; i++) out[i] = tag.charCodeAt(i) & 0x7f;
+  out[tag.length] = 0x3a; // ':'
+  return ASCII.decode(writeHex(b, out, tag.length + 1));
+}
+
+/** Writes the hex digits of `b` into `out` from `at`; returns `out`. */
+function writeHex(b: Bytes, out: Uint8Array, at: number): Uint8Array {
+  for (let i = 0, j = at; i < b.length; i++, j += 2) {
     const v = b[i]!;
     out[j] = HEX_DIGITS[v >> 4]!;
     out[j + 1] = HEX_DIGITS[v & 15]!;
   }
-  return ASCII.decode(out);
+  return out;
 }
 
 /** Parses an even-length hex string (either case): `{ ok: true, value }` (the bytes), or `{ ok: false, error }` for anything else; never throws. */

@@ -5,7 +5,7 @@
  * evictions are counted. Keys for packets from unknown senders are computed tentatively and
  * cached only once the packet authenticates (unauthenticated input leaves no state).
  */
-import { concat, toHex, type Bytes } from '../protocol/bytes.js';
+import { concat, taggedHex, toHex, type Bytes } from '../protocol/bytes.js';
 import type { Crypto } from '../protocol/crypto.js';
 import type { Random } from './random.js';
 
@@ -45,7 +45,7 @@ export class SharedKeyCache {
    * leaves nothing behind and does not push real peers' keys out of the cache.
    */
   tentative(ourTag: string, ourSecret: Bytes, theirPublic: Bytes): Bytes {
-    const hit = this.map.get(`${ourTag}:${toHex(theirPublic)}`);
+    const hit = this.map.get(taggedHex(ourTag, theirPublic));
     if (hit) return hit;
     this.computed++;
     return this.compute(theirPublic, ourSecret);
@@ -66,7 +66,7 @@ export class SharedKeyCache {
 
   /** Caches a key from `tentative` (its packet authenticated). */
   remember(ourTag: string, theirPublic: Bytes, key: Bytes): void {
-    const k = `${ourTag}:${toHex(theirPublic)}`;
+    const k = taggedHex(ourTag, theirPublic);
     if (this.map.has(k)) return;
     this.map.set(k, key);
     if (this.map.size > this.limit) {
@@ -78,7 +78,7 @@ export class SharedKeyCache {
 
   /** shared(our secret key, their public key); `ourTag` names which of our keys (e.g. 'dht'). */
   get(ourTag: string, ourSecret: Bytes, theirPublic: Bytes): Bytes {
-    const k = `${ourTag}:${toHex(theirPublic)}`;
+    const k = taggedHex(ourTag, theirPublic);
     const hit = this.map.get(k);
     if (hit) {
       this.map.delete(k);

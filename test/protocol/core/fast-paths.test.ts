@@ -40,3 +40,17 @@ describe('Writer.finish', () => {
     expect([...out]).toEqual([1, 2]);
   });
 });
+
+describe('hex', () => {
+  it('toHex of a 32-byte key (scratch buffer) and of other lengths; taggedHex is tag:hex', async () => {
+    const { taggedHex, toHex } = await import('../../../protocol/bytes.js');
+    const k = Uint8Array.from({ length: 32 }, (_, i) => i * 8);
+    const want = [...k].map((v) => v.toString(16).padStart(2, '0')).join('');
+    expect(toHex(k)).toBe(want);
+    expect(toHex(k.subarray(0, 5))).toBe(want.slice(0, 10));
+    expect(toHex(new Uint8Array(0))).toBe('');
+    expect(toHex(Uint8Array.of(255))).toBe('ff');
+    expect(toHex(k)).toBe(want); // the scratch buffer is reused, not left over
+    expect(taggedHex('dht', k)).toBe(`dht:${want}`);
+  });
+});
