@@ -92,11 +92,13 @@ export function startConsole(o: ConsoleOptions): NodeConsole {
     const [cmd, ...rest] = line.split(' ');
     switch (cmd) {
       case '/msg': {
-        const [who, ...words] = rest;
-        if (who === undefined || words.length === 0) return refuse('usage: /msg FRIEND TEXT');
+        // The text is the rest of the line as typed (its spaces kept).
+        const m = /^\/msg +(\S+) (.*)$/.exec(line);
+        if (m === null || m[2]!.trim() === '') return refuse('usage: /msg FRIEND TEXT');
+        const who = m[1]!;
         const f = findFriend(who);
         if (typeof f !== 'string') return refuse(f.length === 0 ? `no friend ${JSON.stringify(who)} (/friends lists them)` : `${JSON.stringify(who)} names ${f.length} friends; give more of the key`);
-        return send(f, words.join(' '));
+        return send(f, m[2]!);
       }
       case '/add': {
         const [toxId, ...words] = rest;

@@ -104,11 +104,11 @@ describe('toxstate node --interactive', () => {
     const list = await waitB((e) => e.ev === 'friends', 10_000);
     expect(list['friends']).toEqual([{ pk: a.pk, name: '', online: true, status: 'confirmed', policy: 'TryingToConnect' }]);
 
-    type(`/msg ${a.pk.slice(0, 10)} hello from the console`);
+    type(`/msg ${a.pk.slice(0, 10)} hello  from the console`);
     type('/frobnicate');
     type('and a plain line');
     const first = await nodeA.waitFor((e) => e.ev === 'message' && e['friend'] === b.pk, 15_000, 'the /msg message');
-    expect(first['text']).toBe('hello from the console');
+    expect(first['text']).toBe('hello  from the console'); // as typed, both spaces
     await nodeA.waitFor((e) => e.ev === 'message' && e['text'] === 'and a plain line', 15_000, 'the plain line');
     expect(waits.events.filter((e) => e.ev === 'sent').map((e) => e['friend'])).toEqual([a.pk, a.pk]);
     expect(waits.events.find((e) => e.ev === 'console_error' && /unknown command "\/frobnicate"/.test(String(e['message'])))).toBeDefined();
