@@ -16,7 +16,7 @@
 //   next to a source (inspector/page/, package.json, createRequire) are found as before.
 //
 // TOXSTATE_NO_CLI_CACHE=1 skips all this (tsx only).
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -24,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const FORMAT = 1;
 /** A lock older than this is a crashed build's; it is taken over. */
 const LOCK_STALE_MS = 120_000;
-/** Older builds are removed after this long (a long-running process may still load chunks of one). */
+/** A build replaced by a newer one is removed this long after (a running process may still load its chunks). */
 const OLD_BUILD_MS = 60 * 60_000;
 
 const stamp = (st) => [st.mtimeMs, st.size];
@@ -98,9 +98,13 @@ export async function buildCompiledCli(root) {
     const tmp = join(dir, `current.json.${process.pid}`);
     writeFileSync(tmp, JSON.stringify({ format: FORMAT, build: build_, inputs }));
     renameSync(tmp, join(dir, 'current.json'));
+    // An older build is marked retired now and removed an hour after that, not before: a process
+    // that read the previous current.json a moment ago may still be loading its chunks.
     for (const name of readdirSync(dir)) {
       if (!name.startsWith('b-') || name === build_) continue;
-      if (Date.now() - statSync(join(dir, name)).mtimeMs > OLD_BUILD_MS) rmSync(join(dir, name), { recursive: true, force: true });
+      const retired = join(dir, name, 'retired');
+      if (!existsSync(retired)) writeFileSync(retired, '');
+      else if (Date.now() - statSync(retired).mtimeMs > OLD_BUILD_MS) rmSync(join(dir, name), { recursive: true, force: true });
     }
     return pathToFileURL(join(dir, build_, 'main.js')).href;
   } catch {

@@ -5,8 +5,9 @@
  * running stale code: a build is fresh only while every file it was built from is unchanged.
  * (How fast it starts is a benchmark, `npm run bench -- cli-start`, never asserted here.)
  */
-import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/commands/index.js';
 // @ts-expect-error: a plain .mjs script without declarations
@@ -82,11 +83,23 @@ describe('the compiled CLI of a checkout (scripts/cli-cache.mjs)', () => {
     expect(((await import(second)) as { value: string }).value).toBe('two');
     expect(freshCompiledCli(root)).toBe(second);
 
+    // The replaced build stays (a process may still be loading it), marked retired.
+    const firstDir = fileURLToPath(new URL('.', first));
+    expect(existsSync(join(firstDir, 'retired'))).toBe(true);
+
     // Same mtime, another size: stale too.
     write('cli/dep.ts', "export const value: string = 'three!';\n");
     const when = new Date(Date.now() - 60_000);
     utimesSync(join(root, 'cli/dep.ts'), when, when);
     expect(freshCompiledCli(root)).toBeNull();
+
+    // An hour after it was retired, the next build removes it.
+    const longAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(firstDir, 'retired'), longAgo, longAgo);
+    const third = (await buildCompiledCli(root)) as string;
+    expect(((await import(third)) as { value: string }).value).toBe('three!');
+    expect(existsSync(firstDir)).toBe(false);
+    expect(existsSync(fileURLToPath(new URL('.', second)))).toBe(true);
   });
 
   it('a deleted source, a changed tsconfig.json or an unreadable stamp means stale', async () => {
