@@ -164,7 +164,8 @@ export function applyZoom(role = S.selectedRole) {
   const size = viewSize(view);
   const z = zoomOf.get(role) ?? fitScale(Number(svg.dataset.w), Number(svg.dataset.h), size.w, size.h);
   if (Number(svg.dataset.z) !== z || !svg.dataset.z) setScale(view, z);
-  $('zoom-level').textContent = `${Math.round(z * 100)} %${zoomOf.has(role) ? '' : ' · fit'}`;
+  const bigger = Number(svg.dataset.w) * z > size.w + 1 || Number(svg.dataset.h) * z > size.h + 1;
+  $('zoom-level').textContent = `${Math.round(z * 100)} %${zoomOf.has(role) ? '' : ' · fit'}${bigger ? ' · drag to pan' : ''}`;
   $('zoom-fit').classList.toggle('on', !zoomOf.has(role));
 }
 
@@ -246,6 +247,7 @@ export async function renderCharts() {
       const after = [...host.children].find((c) => order.indexOf(c.dataset.role) > order.indexOf(a.role));
       host.insertBefore(box, after ?? null);
     }
+    if (box.hidden && a.role === S.selectedRole) box.dataset.reveal = 'true'; // shown again: bring its active state into sight
     box.hidden = a.role !== S.selectedRole;
     box.classList.toggle('selected', a.role === S.selectedRole);
     if (!box.hidden && $('zoom').parentElement !== box.firstElementChild) box.firstElementChild.appendChild($('zoom'));
@@ -289,14 +291,17 @@ export async function renderCharts() {
     // Remembered only once drawn: a chart that failed to draw is tried again on the next view.
     chartCache.set(a.role, sig);
     if (a.role === S.selectedRole) applyZoom(a.role);
-    // Keep the session's active state in sight when it changes (not on every redraw: the user may be reading elsewhere).
-    if (a.role === 'session' && !box.hidden && (stateChanged || !box.dataset.shown)) {
-      box.dataset.shown = 'true';
-      const g = view.querySelector('g.state[data-active=true] > rect');
-      if (g) scrollIntoChart(view, g);
-    }
+    // Keep the active state in sight when it changes or the drawing is new (not on every redraw:
+    // the user may be reading elsewhere).
+    if (!keep || (a.role === 'session' && stateChanged)) box.dataset.reveal = 'true';
   }
   applyZoom();
+  const shown = host.querySelector(`.chart[data-role="${S.selectedRole}"]`);
+  if (shown?.dataset.reveal) {
+    delete shown.dataset.reveal;
+    const g = shown.querySelector('g.state[data-active=true] > rect');
+    if (g) scrollIntoChart(shown.querySelector('.chart-view'), g);
+  }
 }
 
 /** Scrolls a chart view (only it, not the page) so that an element of its drawing is in sight. */
