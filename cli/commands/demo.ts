@@ -63,15 +63,15 @@ export const command: Command = {
     const crypto = await loadCrypto();
     const opts = { crypto, ...(seed !== undefined ? { seed } : {}), ...(extraFriends !== undefined ? { extraFriends } : {}) };
     const demo = values.udp ? await udpDemo(opts) : simulatedDemo(opts);
-    const story = demo.story;
     const now = (): number => demo.target.now();
     const tty = process.stdout.isTTY === true && !values.once;
     const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     // The live view (cli/demo-view.ts): an event log appended above a status block that is
     // redrawn in place on a terminal (only when its text changed); plain log lines when piped.
-    const view = new DemoView({ request: DEMO_REQUEST_MESSAGE, hello: DEMO_HELLO, reply: DEMO_REPLY });
+    const newView = (): DemoView => new DemoView({ request: DEMO_REQUEST_MESSAGE, hello: DEMO_HELLO, reply: DEMO_REPLY });
+    let view = newView();
     const clockName = demo.demo ? 'virtual' : 'since start';
-    let control: { readonly running: boolean } | null = null;
+    let control = (): { readonly running: boolean } | null => null;
     let drawn: string[] = [];
     const paint = (log: readonly string[]): void => {
       if (values.once) return;
@@ -79,7 +79,7 @@ export const command: Command = {
         for (const l of log) console.log(l);
         return;
       }
-      const note = control && !control.running ? 'virtual clock paused (Run it in the inspector page)' : '';
+      const note = control()?.running === false ? 'virtual clock paused (the inspector page runs it)' : '';
       const block = view.status(now(), clockName, note);
       // Only what changed is written: the lines from the first that differs (usually the clock
       // line alone), or the new log lines and the whole block. The cursor moves up to the first
@@ -96,15 +96,24 @@ export const command: Command = {
     console.log(`toxstate demo — ${values.udp ? 'real UDP sockets on 127.0.0.1' : 'simulated network, virtual clock'}; Bob sends Alice a friend request`);
     // Every line of the story's timeline (fed by both users' events) in order: no state is lost
     // however far the clock moved since the last look.
+    let story = demo.story;
     let shown = 0;
     const pending: string[] = view.begin(0);
     let wasRunning: boolean | null = null;
     const follow = (): void => {
+      // The inspector's Restart builds a new network and story from the same seed at t = 0.
+      if (demo.story !== story) {
+        story = demo.story;
+        shown = 0;
+        view = newView();
+        pending.push('[    0.00 s] restarted from the same seed', ...view.begin(0));
+      }
       for (; shown < story.timeline.length; shown++) pending.push(...view.add(story.timeline[shown]!));
-      // The inspector's Run / Pause of the virtual clock, said once per change.
-      if (control && control.running !== wasRunning) {
-        pending.push(`[${secs(now()).padStart(10)}] ${control.running ? 'virtual clock running' : 'virtual clock paused: waiting for the inspector page (Run there starts it)'}`);
-        wasRunning = control.running;
+      // The virtual clock's Run / Pause (the inspector's), said once per change.
+      const running = control()?.running ?? null;
+      if (running !== null && running !== wasRunning) {
+        pending.push(`[${secs(now()).padStart(10)}] ${running ? 'virtual clock running' : 'virtual clock paused: Run it in the inspector page (the first page to open starts it)'}`);
+        wasRunning = running;
       }
       paint(pending.splice(0));
     };
@@ -153,7 +162,8 @@ export const command: Command = {
     }
     console.log('Ctrl-C to stop.');
     // The simulated clock stays at t = 0 until the page connects (inspector/demo.ts demoInspectorOptions).
-    control = inspector.model.control ?? null; // the terminal view shows whether the clock runs
+    const served = inspector;
+    control = () => served.model.control ?? null; // the terminal view shows whether the clock runs
     follow();
     const ticker = setInterval(follow, 100);
     await new Promise<void>((resolve) => {
