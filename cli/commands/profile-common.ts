@@ -19,7 +19,7 @@ import type { Profile } from '../../protocol/profile/savedata.js';
 import { parseToxId } from '../../protocol/tox-id.js';
 import { loadProfile, ProfileError, saveProfile, type LoadedProfile } from '../../runtime/adapters/profile-store.js';
 import type { DissectProfile } from '../../protocol/dissect/index.js';
-import { CliError } from '../errors.js';
+import { CliError, explainError } from '../errors.js';
 import { passphrase } from '../passphrase.js';
 
 export const PASSPHRASE_ENV = 'TOXSTATE_PASSPHRASE';
@@ -98,7 +98,8 @@ export async function exists(path: string): Promise<boolean> {
 
 export function asCliError(e: unknown): Error {
   if (e instanceof CliError) return e;
-  if (e instanceof ProfileError) return new CliError(e.message);
+  // A system error inside (ENOENT, ENOTDIR, EACCES, …) said as a sentence (cli/errors.ts).
+  if (e instanceof ProfileError) return new CliError(explainError(e));
   return e instanceof Error ? e : new Error(String(e));
 }
 

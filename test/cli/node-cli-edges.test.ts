@@ -80,6 +80,15 @@ describe('paths and numbers said as sentences', () => {
     expect(r.stderr).not.toMatch(/ENOENT|\.tmp-/);
   });
 
+  it('the profile commands say the same sentences (export into a missing directory, id --create under a file)', () => {
+    const fixture = new URL('../fixtures/profiles/ctoxcore-0.2.18-generated.tox', import.meta.url).pathname;
+    const r = toxstate(['export', '--profile', fixture, '--out', join(tmp.dir, 'nowhere', 'x.tox')]);
+    expectOneLineError(r, /cannot save profile .*nowhere\/x\.tox: the file or the directory it would be in does not exist$/);
+    const file = join(tmp.dir, 'a-file');
+    toxstate(['id', '--profile', file, '--create']);
+    expectOneLineError(toxstate(['id', '--profile', join(file, 'x.tox'), '--create']), /a part of the path is not a directory$/);
+  });
+
   it('a profile under a regular file: a sentence, not ENOTDIR', () => {
     const file = join(tmp.dir, 'plain-file');
     toxstate(['id', '--profile', file, '--create']);

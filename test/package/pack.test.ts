@@ -22,7 +22,7 @@ const project = join(work, 'app');
 let bot: ChildProcess | undefined;
 
 beforeAll(() => {
-  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: 'pipe', timeout: 240_000 });
+  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: 'pipe', timeout: 480_000 });
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack produced no tarball');
   execFileSync('mkdir', ['-p', project]);
@@ -30,7 +30,7 @@ beforeAll(() => {
   // A TypeScript user on Node has @types/node; the declarations use Node's types.
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball), '@types/node@20.19.8'], { cwd: project, stdio: 'pipe', timeout: 240_000 });
   copyFileSync(join(root, 'examples', 'echo-bot.mjs'), join(project, 'echo-bot.mjs'));
-}, 600_000);
+}, 900_000);
 
 afterAll(() => {
   bot?.kill('SIGKILL');
