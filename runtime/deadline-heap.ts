@@ -1,30 +1,31 @@
 /**
  * An indexed min-heap of deadlines by key: the runtime's one timer is armed at its minimum.
- * `set` inserts, moves or (with null) removes a key in O(log n); `peek` is O(1).
+ * `set` inserts, moves or (with null) removes a key in O(log n); `peek` is O(1). Keys are
+ * strings (actor keys) or numbers (the simulator's node ids: no conversion per datagram).
  */
-export interface HeapEntry {
-  readonly key: string;
+export interface HeapEntry<K extends string | number = string> {
+  readonly key: K;
   at: number;
 }
 
-export class DeadlineHeap {
-  private readonly heap: HeapEntry[] = [];
-  private readonly index = new Map<string, number>();
+export class DeadlineHeap<K extends string | number = string> {
+  private readonly heap: HeapEntry<K>[] = [];
+  private readonly index = new Map<K, number>();
 
   get size(): number {
     return this.heap.length;
   }
 
-  peek(): HeapEntry | undefined {
+  peek(): HeapEntry<K> | undefined {
     return this.heap[0];
   }
 
-  get(key: string): number | undefined {
+  get(key: K): number | undefined {
     const i = this.index.get(key);
     return i === undefined ? undefined : this.heap[i]!.at;
   }
 
-  set(key: string, at: number | null): void {
+  set(key: K, at: number | null): void {
     const i = this.index.get(key);
     if (at === null) {
       if (i !== undefined) this.removeAt(i);
@@ -44,8 +45,8 @@ export class DeadlineHeap {
   }
 
   /** Keys whose deadline is at or before `now`, earliest first (they stay in the heap). */
-  due(now: number): string[] {
-    const out: string[] = [];
+  due(now: number): K[] {
+    const out: K[] = [];
     const visit = (i: number): void => {
       const e = this.heap[i];
       if (!e || e.at > now) return;

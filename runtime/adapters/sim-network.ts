@@ -106,7 +106,10 @@ export interface SimEndpoint {
 }
 export type SimEndpointHandler = (now: number, from: IpPort, data: Bytes, endpoint: SimEndpoint) => void;
 
-/** A binary heap of datagrams in flight by arrival time (then send order). */
+/**
+ * A binary heap of datagrams in flight by arrival time (then send order: a strict order, so the
+ * pops are the same whatever the layout). Sifts move a hole instead of swapping pairs.
+ */
 class FlightQueue {
   private readonly h: Flight[] = [];
   get size(): number {
@@ -117,32 +120,34 @@ class FlightQueue {
   }
   push(f: Flight): void {
     const h = this.h;
+    let i = h.length;
     h.push(f);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const parent = h[p]!;
+      if (!less(f, parent)) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = f;
   }
   pop(): Flight | undefined {
     const h = this.h;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const m = r < n && less(h[r]!, h[l]!) ? r : l;
+        if (!less(h[m]!, last)) break;
+        h[i] = h[m]!;
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }
@@ -176,7 +181,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, unreachable: 0, overflow: 0, steps: 0 };
   private readonly byAddress = new Map<string, SimNode<E>>();
   private readonly nodesById: SimNode<E>[] = [];
-  private readonly deadlines = new DeadlineHeap();
+  private readonly deadlines = new DeadlineHeap<number>();
   private readonly flights = new FlightQueue();
   private readonly listeners = new Set<SimListener<E>>();
   private readonly endpoints = new Map<string, { endpoint: SimEndpoint; handler: SimEndpointHandler }>();
@@ -296,7 +301,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
     node.up = false;
     node.removed = true;
     node.suspendedUntil = null;
-    this.deadlines.set(String(node.id), null);
+    this.deadlines.set(node.id, null);
     for (const a of addressList(node.addresses)) if (this.byAddress.get(ipPortKey(a)) === node) this.byAddress.delete(ipPortKey(a));
   }
 
@@ -318,13 +323,13 @@ export class SimNetwork<E extends ToxEngine = Engine> {
     if (up) {
       node.engine.handleTimeout(this.now);
       this.pump(node);
-    } else this.deadlines.set(String(node.id), null);
+    } else this.deadlines.set(node.id, null);
   }
 
   /** Suspends a node for `ms` of virtual time: on wake its clock has jumped by that much. */
   suspend(node: SimNode<E>, ms: number): void {
     node.suspendedUntil = this.now + ms;
-    this.deadlines.set(String(node.id), node.suspendedUntil);
+    this.deadlines.set(node.id, node.suspendedUntil);
   }
 
   /** Splits the network: nodes hear only nodes in the same group. */
@@ -358,7 +363,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
     }
     if (node.suspendedUntil !== null) return;
     const d = node.up ? e.nextDeadline() : null;
-    this.deadlines.set(String(node.id), d === null ? null : Math.max(d.at, this.now));
+    this.deadlines.set(node.id, d === null ? null : Math.max(d.at, this.now));
   }
 
   private transmit(from: SimNode<E>, to: IpPort, data: Bytes): void {
@@ -430,7 +435,7 @@ export class SimNetwork<E extends ToxEngine = Engine> {
     }
     if (this.streams.stepIfDue(at)) return true;
     const top = this.deadlines.peek()!;
-    const node = this.nodesById[Number(top.key)]!;
+    const node = this.nodesById[top.key]!;
     if (node.suspendedUntil !== null && node.suspendedUntil <= this.now) node.suspendedUntil = null;
     node.engine.handleTimeout(this.now);
     this.pump(node);
