@@ -18,7 +18,7 @@
  * SERVER_REQUEST_ANSWERS_PER_S, so the server's tables fill with the clients as on a real network.
  *
  * Steps: each runs at one rate for `stepMs`, then sending pauses for DRAIN_MS while late answers
- * arrive; the step's figures are the requests sent in it and the answers to them. The server's
+ * arrive (runDhtLoadInTurn takes several servers in turn, step by step); the step's figures are the requests sent in it and the answers to them. The server's
  * CPU time (utime + stime) is read from /proc/<pid>/stat around each step. The run stops after
  * the first step where fewer than `stopBelow` of the requests were answered, or where the
  * generator could not keep the rate, or at the last step. Bounded: ≤ MAX_KEYS keys and sockets,
@@ -299,39 +299,61 @@ export class DhtLoad {
     return performance.now() - t0;
   }
 
+  /** Sends at WARMUP_RATE for `warmupMs` (fills the server's tables), then waits for late answers. */
+  async warmup(): Promise<void> {
+    const warmMs = this.o.warmupMs ?? 0;
+    if (warmMs <= 0) return;
+    const w = this.seal(Math.ceil((warmMs * WARMUP_RATE) / 1000));
+    await this.send(w.seq, w.packets, WARMUP_RATE);
+    await sleep(DRAIN_MS);
+  }
+
+  private readonly steps: DhtLoadStep[] = [];
+  /** Why this load stopped; null while it goes on. */
+  stoppedBy: DhtLoadResult['stoppedBy'] | null = null;
+
+  /** One step at `rate` (then DRAIN_MS for late answers); decides whether the load stops here. */
+  async step(rate: number): Promise<DhtLoadStep> {
+    const o = this.o;
+    const { seq, packets } = this.seal(Math.ceil((rate * o.stepMs) / 1000));
+    this.stepFirst = seq;
+    this.stepAnswered = 0;
+    const cpu0 = o.serverPid !== undefined ? processCpuMs(o.serverPid) : 0;
+    const own0 = process.cpuUsage();
+    const sendMs = await this.send(seq, packets, rate);
+    const own = process.cpuUsage(own0);
+    await sleep(DRAIN_MS);
+    const serverCpuMs = o.serverPid !== undefined ? processCpuMs(o.serverPid) - cpu0 : null;
+    const step: DhtLoadStep = { rate, sent: packets.length, sendMs, answered: this.stepAnswered, serverCpuMs, generatorCpuMs: (own.user + own.system) / 1000, serverRssMb: o.serverPid !== undefined ? processRssMb(o.serverPid) : null };
+    this.steps.push(step);
+    if (step.answered < (o.stopBelow ?? 0.95) * step.sent) this.stoppedBy = 'answers';
+    else if ((step.sent * 1000) / step.sendMs < GENERATOR_SHORTFALL * rate) this.stoppedBy = 'generator';
+    else if (this.steps.length === o.rates.length) this.stoppedBy = 'cap';
+    return step;
+  }
+
+  /** The figures so far. */
+  result(): DhtLoadResult {
+    return {
+      keys: this.clients.length,
+      steps: [...this.steps],
+      stoppedBy: this.stoppedBy ?? 'cap',
+      invalid: this.invalid,
+      invalidBy: Object.fromEntries(this.invalidBy),
+      other: Object.fromEntries([...this.other].map(([id, n]) => [`0x${id.toString(16).padStart(2, '0')}`, n])),
+      serverRequests: this.serverRequests,
+      serverRequestsAnswered: this.serverRequestsAnswered,
+    };
+  }
+
   /** Runs the steps (after the warm-up) and returns the figures. */
   async run(): Promise<DhtLoadResult> {
-    const o = this.o;
-    const warmMs = o.warmupMs ?? 0;
-    if (warmMs > 0) {
-      const w = this.seal(Math.ceil((warmMs * WARMUP_RATE) / 1000));
-      await this.send(w.seq, w.packets, WARMUP_RATE);
-      await sleep(DRAIN_MS);
+    await this.warmup();
+    for (const rate of this.o.rates) {
+      await this.step(rate);
+      if (this.stoppedBy !== null) break;
     }
-    const steps: DhtLoadStep[] = [];
-    let stoppedBy: DhtLoadResult['stoppedBy'] = 'cap';
-    for (const rate of o.rates) {
-      const { seq, packets } = this.seal(Math.ceil((rate * o.stepMs) / 1000));
-      this.stepFirst = seq;
-      this.stepAnswered = 0;
-      const cpu0 = o.serverPid !== undefined ? processCpuMs(o.serverPid) : 0;
-      const own0 = process.cpuUsage();
-      const sendMs = await this.send(seq, packets, rate);
-      const own = process.cpuUsage(own0);
-      await sleep(DRAIN_MS);
-      const serverCpuMs = o.serverPid !== undefined ? processCpuMs(o.serverPid) - cpu0 : null;
-      const step: DhtLoadStep = { rate, sent: packets.length, sendMs, answered: this.stepAnswered, serverCpuMs, generatorCpuMs: (own.user + own.system) / 1000, serverRssMb: o.serverPid !== undefined ? processRssMb(o.serverPid) : null };
-      steps.push(step);
-      if (step.answered < (o.stopBelow ?? 0.95) * step.sent) {
-        stoppedBy = 'answers';
-        break;
-      }
-      if ((step.sent * 1000) / step.sendMs < GENERATOR_SHORTFALL * rate) {
-        stoppedBy = 'generator';
-        break;
-      }
-    }
-    return { keys: this.clients.length, steps, stoppedBy, invalid: this.invalid, invalidBy: Object.fromEntries(this.invalidBy), other: Object.fromEntries([...this.other].map(([id, n]) => [`0x${id.toString(16).padStart(2, '0')}`, n])), serverRequests: this.serverRequests, serverRequestsAnswered: this.serverRequestsAnswered };
+    return this.result();
   }
 }
 
@@ -350,16 +372,42 @@ export async function runDhtLoad(o: DhtLoadOptions): Promise<DhtLoadResult> {
   }
 }
 
-/** The child's case (bench/dht-serve.ts): everything but the crypto, which the child loads. */
-export interface DhtLoadCase extends Omit<DhtLoadOptions, 'crypto' | 'serverPk'> {
-  readonly serverPkHex: string;
+/**
+ * Several servers under the same load, taken in turn step by step (each rate on every server that
+ * has not stopped, then the next rate), so that the servers meet the same conditions on a machine
+ * whose load changes from minute to minute. Each server has its own clients (keys, sockets).
+ */
+export async function runDhtLoadInTurn(servers: ReadonlyArray<Pick<DhtLoadOptions, 'port' | 'serverPk' | 'serverPid'>>, common: Omit<DhtLoadOptions, 'port' | 'serverPk' | 'serverPid'>): Promise<DhtLoadResult[]> {
+  if (servers.length < 1 || servers.length > 4) throw new RangeError(`servers ${servers.length}: 1..4`);
+  const loads: DhtLoad[] = [];
+  try {
+    for (const s of servers) loads.push(await DhtLoad.open({ ...common, ...s }));
+    for (const l of loads) await l.warmup();
+    for (const rate of common.rates) {
+      const going = loads.filter((l) => l.stoppedBy === null);
+      if (going.length === 0) break;
+      for (const l of going) await l.step(rate);
+    }
+    return loads.map((l) => l.result());
+  } finally {
+    for (const l of loads) l.close();
+  }
+}
+
+/** The child's case (bench/dht-serve.ts): everything but the crypto, which the child loads, for each server in turn. */
+export interface DhtLoadCase extends Omit<DhtLoadOptions, 'crypto' | 'serverPk' | 'port' | 'serverPid'> {
+  readonly servers: ReadonlyArray<{ readonly port: number; readonly serverPkHex: string; readonly serverPid: number }>;
 }
 
 const job = childCase<DhtLoadCase>(import.meta.url);
 if (job !== null) {
   const { loadCrypto } = await import('../runtime/adapters/node-crypto.js');
-  const pk = fromHex(job.serverPkHex);
-  if (!pk.ok) throw new Error(`server key ${job.serverPkHex}: ${pk.error}`);
-  reply(await runDhtLoad({ ...job, crypto: await loadCrypto(), serverPk: pk.value }));
+  const servers = job.servers.map((s) => {
+    const pk = fromHex(s.serverPkHex.toLowerCase());
+    if (!pk.ok) throw new Error(`server key ${s.serverPkHex}: ${pk.error}`);
+    return { port: s.port, serverPid: s.serverPid, serverPk: pk.value };
+  });
+  const { servers: _, ...common } = job;
+  reply(await runDhtLoadInTurn(servers, { ...common, crypto: await loadCrypto() }));
   process.exit(0);
 }

@@ -4,7 +4,8 @@
  * (bench/dht-serve-servers.ts), under the same load generator (bench/dht-serve-load.ts, in its
  * own child process): 2,000 distinct client DHT keys on their own sockets send nodes requests
  * and pings at a rising rate, each step for a few seconds, until fewer than 95 % are answered or
- * the generator cannot keep the rate. Figures per step: requests sent and validly answered per
+ * the generator cannot keep the rate. Both servers run side by side and are loaded in turn, step
+ * by step, so that they meet the same conditions on a machine whose load changes. Figures per step: requests sent and validly answered per
  * second, and the server's CPU time (from /proc) per answered request. Measured, never asserted.
  */
 import { spawn } from 'node:child_process';
@@ -22,7 +23,7 @@ const GENERATOR = resolve(fileURLToPath(import.meta.url), '..', 'dht-serve-load.
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 
 /** Runs the generator as a child (bench/child.ts's protocol, without blocking this process); its reply or an Error. */
-function runGenerator(c: DhtLoadCase, timeoutMs: number): Promise<DhtLoadResult | Error> {
+function runGenerator(c: DhtLoadCase, timeoutMs: number): Promise<DhtLoadResult[] | Error> {
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', GENERATOR, '--bench-child', JSON.stringify(c)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -33,7 +34,7 @@ function runGenerator(c: DhtLoadCase, timeoutMs: number): Promise<DhtLoadResult 
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith('@@bench-result '));
-      if (line !== undefined) return done(JSON.parse(line.slice('@@bench-result '.length)) as DhtLoadResult);
+      if (line !== undefined) return done(JSON.parse(line.slice('@@bench-result '.length)) as DhtLoadResult[]);
       done(new Error(`load generator: ${signal ? `killed by ${signal}` : `exit ${code}`}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
@@ -45,21 +46,24 @@ interface Measured {
   readonly says: string;
 }
 
-async function measure(start: () => Promise<DhtServer>, sizes: typeof FULL): Promise<Measured> {
-  const server = await start();
-  let load: DhtLoadResult | Error;
-  let says = '';
+/** Starts every server, runs the generator over them in turn (runDhtLoadInTurn), stops them all. */
+async function measure(starts: ReadonlyArray<() => Promise<DhtServer>>, sizes: typeof FULL): Promise<Measured[]> {
+  const servers: DhtServer[] = [];
+  let loads: DhtLoadResult[] | Error;
+  const says: string[] = [];
   try {
-    const perStep = sizes.stepMs + 1500;
-    load = await runGenerator(
-      { port: server.port, serverPkHex: server.pkHex, serverPid: server.pid, keys: sizes.keys, rates: sizes.rates, stepMs: sizes.stepMs, warmupMs: sizes.warmupMs, stopBelow: STOP_BELOW },
-      60_000 + sizes.warmupMs + sizes.rates.length * perStep * 2,
+    for (const start of starts) servers.push(await start());
+    const perStep = (sizes.stepMs + 1500) * servers.length;
+    loads = await runGenerator(
+      { servers: servers.map((s) => ({ port: s.port, serverPkHex: s.pkHex, serverPid: s.pid })), keys: sizes.keys, rates: sizes.rates, stepMs: sizes.stepMs, warmupMs: sizes.warmupMs, stopBelow: STOP_BELOW },
+      60_000 + (sizes.warmupMs + 1000) * servers.length + sizes.rates.length * perStep * 2,
     );
   } finally {
-    says = await server.stop();
+    for (const s of servers) says.push(await s.stop());
   }
-  if (load instanceof Error) throw load;
-  return { server: server.name, load, says };
+  if (loads instanceof Error) throw loads;
+  const results = loads;
+  return servers.map((s, i) => ({ server: s.name, load: results[i]!, says: says[i] ?? '' }));
 }
 
 const NA = { 'rate (req/s)': 'n/a', 'sent/s': 'n/a', 'answered/s': 'n/a', 'answered %': 'n/a', 'server CPU %': 'n/a', 'CPU µs/req': 'n/a', 'RSS MB': 'n/a' };
@@ -109,26 +113,23 @@ export const dhtServeBench: Bench = {
       ['toxstate node', () => startToxstateNode()],
       ['tox-bootstrapd', avail.ok ? () => startBootstrapd(avail.binary, avail.shim) : null],
     ];
-    for (const [name, start] of servers) {
-      if (start === null) {
-        rows.push({ server: name, ...NA });
-        continue;
-      }
-      try {
-        const load0 = loadavg()[0]!;
-        const m = await measure(start, sizes);
+    for (const [name, start] of servers) if (start === null) rows.push({ server: name, ...NA });
+    const load0 = loadavg()[0]!;
+    try {
+      for (const m of await measure(servers.flatMap(([, start]) => (start === null ? [] : [start])), sizes)) {
         measured.push(m);
-        for (const s of m.load.steps) rows.push(stepRow(name, s));
+        for (const s of m.load.steps) rows.push(stepRow(m.server, s));
         const why = { answers: `fewer than ${STOP_BELOW * 100} % answered`, generator: 'the generator could not keep the rate', cap: 'last step' }[m.load.stoppedBy];
         notes.push(
-          `${name}: stopped after ${m.load.steps.length} steps (${why}); ${m.load.invalid} invalid answers${m.load.invalid > 0 ? ` ${JSON.stringify(m.load.invalidBy)}` : ''}; other packets ${JSON.stringify(m.load.other)}; ${m.load.serverRequests} requests from the server ` +
-            `(${m.load.serverRequestsAnswered} answered)${m.says ? `; ${m.says}` : ''}; 1-min load average ${load0.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after.`,
+          `${m.server}: stopped after ${m.load.steps.length} steps (${why}); ${m.load.invalid} invalid answers${m.load.invalid > 0 ? ` ${JSON.stringify(m.load.invalidBy)}` : ''}; other packets ${JSON.stringify(m.load.other)}; ${m.load.serverRequests} requests from the server ` +
+            `(${m.load.serverRequestsAnswered} answered)${m.says ? `; ${m.says}` : ''}.`,
         );
-      } catch (e) {
-        if (quick) throw e;
-        notes.push(`${name}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-        rows.push({ server: name, ...NA });
       }
+      notes.push(`The servers ran side by side and were loaded in turn, step by step (each rate on one, then on the other); 1-min load average ${load0.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after.`);
+    } catch (e) {
+      if (quick) throw e;
+      notes.push(`run failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      for (const [name, start] of servers) if (start !== null) rows.push({ server: name, ...NA });
     }
     const best = new Map(measured.map((m) => [m.server, maxCleanRate(m.load)]));
     const ts = best.get('toxstate node');
