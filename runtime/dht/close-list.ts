@@ -37,6 +37,23 @@ export class CloseList {
     return this.buckets.size === 0;
   }
 
+  /** `flat()`'s arrays, rebuilt after the list's membership changed. */
+  private flatCache: { readonly nodes: readonly DhtNode[]; readonly p24: Int32Array } | null = null;
+
+  /**
+   * Every node (in the order of `nodes()`) with its key's 3-byte prefix in a parallel typed array,
+   * kept between membership changes: closest() scans the prefixes without visiting each node.
+   */
+  flat(): { readonly nodes: readonly DhtNode[]; readonly p24: Int32Array } {
+    if (this.flatCache === null) {
+      const nodes = this.nodes();
+      const p24 = new Int32Array(nodes.length);
+      for (let i = 0; i < nodes.length; i++) p24[i] = nodes[i]!.p24 ?? keyPrefix24(nodes[i]!.pk);
+      this.flatCache = { nodes, p24 };
+    }
+    return this.flatCache;
+  }
+
   /** Every node, bucket by bucket. */
   nodes(): DhtNode[] {
     const out: DhtNode[] = [];
@@ -100,6 +117,7 @@ export class CloseList {
       return;
     }
     if (this.buckets.size === 0) this.burstLeft = DHT_BOOTSTRAP_BURST_ROUNDS;
+    this.flatCache = null;
     if (slot === 'append') b.push(node);
     else {
       this.unhost(b[slot]!);
@@ -122,6 +140,7 @@ export class CloseList {
     for (const [idx, b] of this.buckets) {
       const alive = b.filter((n) => n.lastHeard !== null && now - n.lastHeard < DHT_KILL_NODE_TIMEOUT_MS);
       if (alive.length === b.length) continue;
+      this.flatCache = null;
       for (const n of b) if (!alive.includes(n)) this.unhost(n);
       if (alive.length === 0) this.buckets.delete(idx);
       else this.buckets.set(idx, alive);
@@ -146,6 +165,7 @@ export class CloseList {
 
   /** Takes a node out of the list. */
   private remove(n: DhtNode): void {
+    this.flatCache = null;
     const idx = bucketIndex(this.ownPk, n.pk);
     const b = this.buckets.get(idx);
     if (b) {

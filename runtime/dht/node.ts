@@ -81,6 +81,12 @@ export class ClosestNodes {
     return this.nodes.length;
   }
 
+  /** A node whose key starts with `p24` may be kept (false: it is farther than every kept node). */
+  mightTake(p24: number): boolean {
+    const len = this.nodes.length;
+    return len < this.limit || (len > 0 && (this.t24 ^ p24) <= this.dist[len - 1]!);
+  }
+
   /** `n` would be kept (it is closer than the farthest kept node, or there is room). */
   wouldTake(n: DhtNode): boolean {
     const len = this.nodes.length;

@@ -83,25 +83,34 @@ export class DhtTables {
     const now = this.ctx.now;
     const exclude = opts.exclude;
     const good = new ClosestNodes(target, keep);
-    const other = new ClosestNodes(target, keep);
-    // Distance first, the key text only for a node that would be kept (fewer memory reads).
-    const consider = (n: DhtNode): void => {
-      const set = isGood(n, now) ? good : good.length === 0 ? other : null;
-      if (set === null || !set.wouldTake(n)) return;
-      if (n.pkHex === exclude || (!lanOk && isLanAddress(n.ipPort))) return;
-      set.insert(n);
-    };
-    this.close.forEach(consider);
+    const wanted = (n: DhtNode): boolean => n.pkHex !== exclude && (lanOk || !isLanAddress(n.ipPort));
+    // The close list's scan reads the flat array of key prefixes and visits a node only when its
+    // distance could place it (most are farther than the farthest kept): the loop's cost was its
+    // memory reads, one node object each, in a heap of thousands of engines.
+    const flat = this.close.flat();
+    for (let i = 0; i < flat.nodes.length; i++) {
+      if (!good.mightTake(flat.p24[i]!)) continue;
+      const n = flat.nodes[i]!;
+      if (isGood(n, now) && good.wouldTake(n) && wanted(n)) good.insert(n);
+    }
+    // Search-list nodes not in the close list, each key once.
+    const extra: DhtNode[] = [];
     if (this.searches.size > 0) {
       const seen = new Set<string>();
       for (const s of this.searches.values())
         for (const n of s.nodes) {
           if (seen.has(n.pkHex) || this.close.find(n.pkHex, n.pk) !== undefined) continue;
           seen.add(n.pkHex);
-          consider(n);
+          extra.push(n);
+          if (isGood(n, now) && good.wouldTake(n) && wanted(n)) good.insert(n);
         }
     }
-    return onePerHost(good.length > 0 ? good.nodes : other.nodes, count);
+    if (good.length > 0) return onePerHost(good.nodes, count);
+    // No good node: the closest of those known (rare: a node just starting).
+    const other = new ClosestNodes(target, keep);
+    for (const n of flat.nodes) if (other.wouldTake(n) && wanted(n)) other.insert(n);
+    for (const n of extra) if (other.wouldTake(n) && wanted(n)) other.insert(n);
+    return onePerHost(other.nodes, count);
   }
 
   /** Sends a nodes request for `target` and remembers its ping id for 5 s. */

@@ -34,4 +34,21 @@ describe('ClosestNodes', () => {
       expect(c.length).toBe(Math.min(limit, n));
     }
   });
+
+  it('mightTake never turns away a node wouldTake keeps', () => {
+    const random = seededRandom(7);
+    for (let round = 0; round < 200; round++) {
+      const target = random.bytes(32);
+      const c = new ClosestNodes(target, 1 + random.int(12));
+      for (let i = 0; i < 60; i++) {
+        const pk = random.bytes(32);
+        if (random.int(2) === 0) pk.set(target.subarray(0, 1 + random.int(31)));
+        const n = node(pk, i);
+        if (c.wouldTake(n)) {
+          expect(c.mightTake(keyPrefix24(pk))).toBe(true);
+          c.insert(n);
+        }
+      }
+    }
+  });
 });
