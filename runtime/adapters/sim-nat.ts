@@ -217,6 +217,7 @@ export class SimNats {
    * undefined when no NAT is concerned.
    */
   inbound(now: number, from: IpPort, toKey: string): string | null | undefined {
+    if (this.byPrivate.size === 0) return undefined; // no NAT at all (large simulations): nothing to parse
     if (this.byPrivate.has(toKey)) return null;
     const colon = toKey.lastIndexOf(':');
     const nat = this.byPublicIp.get(toKey.slice(0, colon));
@@ -227,6 +228,7 @@ export class SimNats {
 
   /** The private address (ipPortKey) behind a datagram's public source `from`, if a NAT's (partitions apply to the node). */
   privateOf(from: IpPort): string | undefined {
+    if (this.byPublicIp.size === 0) return undefined;
     const nat = from.family === 'ipv4' ? this.byPublicIp.get(from.ip) : undefined;
     return nat ? ipPortKey(nat.privateAddress) : undefined;
   }
