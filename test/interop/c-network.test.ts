@@ -1,5 +1,6 @@
 /**
- * toxstate on a DHT made of c-toxcore 0.2.18 nodes only (issue 4), on loopback: three c-toxcore
+ * toxstate on a DHT made of c-toxcore nodes only (issue 4), once with Debian's 0.2.18 and once
+ * with 0.2.23 (built by .ci/run, required under TOXSTATE_REQUIRE_0223), on loopback: three c-toxcore
  * peers bootstrapped to each other; toxstate nodes bootstrap to one of them.
  *   - A toxstate node announces itself (the `announced` event) at c-toxcore announce nodes, through
  *     c-toxcore onion relays (its DHT holds only c-toxcore nodes, so every relay it picks is one).
@@ -13,10 +14,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeAllPeers, type CPeer, startPeers } from '../../harness/interop/cpeer.js';
-import { interopAvailability } from '../../harness/interop/native-build.js';
+import { cVersions } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
-const availability = await interopAvailability();
+const versions = await cVersions();
+if (versions[0].available && !versions[1].available && process.env['TOXSTATE_REQUIRE_0223'] === '1') {
+  throw new Error('SKIPPED: c-toxcore 0.2.23 interop: not built, and TOXSTATE_REQUIRE_0223=1 requires it');
+}
 
 const WAIT_MS = 40_000;
 
@@ -28,11 +32,11 @@ afterAll(async () => {
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const asNode = (c: CPeer): { port: number; dhtpk: string } => ({ port: c.identity.port, dhtpk: c.identity.dhtpk });
 
-describe.skipIf(!availability.ok)('toxstate on a DHT of c-toxcore 0.2.18 nodes only', () => {
+for (const v of versions) describe.skipIf(!v.available)(`toxstate on a DHT of c-toxcore nodes only [c-toxcore ${v.version}]`, () => {
   let peers: CPeer[] = [];
 
   it('a toxstate node announces itself through c-toxcore relays at c-toxcore nodes, and a c-toxcore friend request reaches it', async () => {
-    peers = await startPeers(3, (i) => ({ label: `c${i}`, name: `c${i}` }));
+    peers = await startPeers(3, (i) => ({ ...v.extra, label: `c${i}`, name: `c${i}` }));
     const cDhtKeys = new Set(peers.map((p) => p.identity.dhtpk.toLowerCase()));
     const started = performance.now();
     const t = await TPeer.start({ label: 'toxstate', name: 'toxstate', bootstrap: [asNode(peers[0]!)] });
@@ -75,7 +79,7 @@ describe.skipIf(!availability.ok)('toxstate on a DHT of c-toxcore 0.2.18 nodes o
   }, 120_000);
 
   it('two toxstate friends that serve no onion, bootstrapped to different c-toxcore nodes, find each other through c-toxcore announce nodes and reach Established', async () => {
-    if (peers.length !== 3) peers = await startPeers(3, (i) => ({ label: `c${i}`, name: `c${i}` }));
+    if (peers.length !== 3) peers = await startPeers(3, (i) => ({ ...v.extra, label: `c${i}`, name: `c${i}` }));
     const cDhtKeys = new Set(peers.map((p) => p.identity.dhtpk.toLowerCase()));
     const started = performance.now();
     // serveOnion false: neither relays nor stores announces, so A and B can only meet at c-toxcore nodes.
