@@ -15,6 +15,8 @@ const ASCII = new TextDecoder();
 
 /** Scratch for the hex digits of a 32-byte key (the common case: no buffer allocated per call). */
 const KEY_HEX_SCRATCH = new Uint8Array(64);
+/** taggedHex's scratch arrays by length (a few tags in use; at most 8 kept). */
+const TAGGED_HEX_SCRATCH = new Map<number, Uint8Array>();
 
 /** Lowercase hex, two digits a byte (no Node Buffer: protocol/ runs in browsers too). */
 export function toHex(b: Bytes): string {
@@ -26,7 +28,13 @@ export function toHex(b: Bytes): string {
  * concatenation left to flatten when it is hashed.
  */
 export function taggedHex(tag: string, b: Bytes): string {
-  const out = new Uint8Array(tag.length + 1 + b.length * 2);
+  // A typed array costs more to allocate than the rest of this call: one scratch per length.
+  const n = tag.length + 1 + b.length * 2;
+  let out = TAGGED_HEX_SCRATCH.get(n);
+  if (out === undefined) {
+    out = new Uint8Array(n);
+    if (TAGGED_HEX_SCRATCH.size < 8) TAGGED_HEX_SCRATCH.set(n, out);
+  }
   for (let i = 0; i < tag.length; i++) out[i] = tag.charCodeAt(i) & 0x7f;
   out[tag.length] = 0x3a; // ':'
   return ASCII.decode(writeHex(b, out, tag.length + 1));

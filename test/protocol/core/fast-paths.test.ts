@@ -52,5 +52,8 @@ describe('hex', () => {
     expect(toHex(Uint8Array.of(255))).toBe('ff');
     expect(toHex(k)).toBe(want); // the scratch buffer is reused, not left over
     expect(taggedHex('dht', k)).toBe(`dht:${want}`);
+    const a = taggedHex('real', k);
+    const b = taggedHex('real', k.subarray(0, 4));
+    expect([a, b, taggedHex('dht', k)]).toEqual([`real:${want}`, `real:${want.slice(0, 8)}`, `dht:${want}`]);
   });
 });
