@@ -5,7 +5,7 @@
  * pairs connected and the cost per node-second; with `--hash` also a hash of every datagram
  * (time, sender, receiver, bytes) so two builds can be compared for determinism.
  *
- *   node --expose-gc --import tsx scripts/sim-profile.ts [--nodes N] [--seconds S] [--hash]
+ *   node --expose-gc --import tsx scripts/sim-profile.ts [--nodes N] [--seconds S] [--every s] [--hash] [--counters]
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx scripts/sim-profile.ts --nodes 300
  *   node --import tsx scripts/sim-profile.ts --summarize /tmp/prof/X.cpuprofile   (top self time)
  */
@@ -73,10 +73,11 @@ async function main(): Promise<void> {
   const setupS = (performance.now() - w0) / 1000;
   const w1 = performance.now();
   const c1 = process.cpuUsage();
-  for (let t = 10; t < seconds + 10; t += 10) {
+  const every = arg('every', 10); // virtual seconds between progress lines (a run cut short still reports)
+  for (let t = every; t < seconds + every; t += every) {
     sim.runUntil(Math.min(t, seconds) * 1000);
     const mb = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
-    process.stderr.write(`  ${nodesN} nodes: ${Math.min(t, seconds)} s virtual, ${((performance.now() - w1) / 1000).toFixed(1)} s wall, ${(process.cpuUsage(c1).user / 1e6).toFixed(1)} s CPU, heap ${mb} MB, ${watch.count()}/${pairs.length} pairs\n`);
+    process.stderr.write(`  ${nodesN} nodes: ${Math.min(t, seconds)} s virtual, ${((performance.now() - w1) / 1000).toFixed(1)} s wall, ${(process.cpuUsage(c1).user / 1e6).toFixed(1)} s CPU, heap ${mb} MB, ${sim.stats.sent} datagrams, ${watch.count()}/${pairs.length} pairs\n`);
   }
   const wallS = (performance.now() - w1) / 1000;
   const cu = process.cpuUsage(c1);
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   const snap = process.argv.indexOf('--snapshot');
   if (snap >= 0) (await import('node:v8')).writeHeapSnapshot(process.argv[snap + 1]);
   const rssMb = process.memoryUsage().rss / 2 ** 20;
+  const arrayBuffersMb = process.memoryUsage().arrayBuffers / 2 ** 20;
   const out = {
     nodes: nodesN,
     virtualS: seconds,
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
     cpuUsPerNodeSecond: Number(((cpuS * 1e6) / (nodesN * seconds)).toFixed(1)),
     heapMb: Math.round(heapMb),
     rssMb: Math.round(rssMb),
+    arrayBuffersMb: Math.round(arrayBuffersMb),
     datagrams: sim.stats.sent,
     steps: sim.stats.steps,
     pairs: `${watch.count()}/${pairs.length}`,
@@ -106,6 +109,14 @@ async function main(): Promise<void> {
     ...(hash ? { hash: h.digest('hex').slice(0, 16) } : {}),
   };
   console.log(JSON.stringify(out));
+  if (process.argv.includes('--counters')) {
+    // Engine counters summed over nodes, per node: a count that grows with N shows protocol work
+    // per node growing (not only the cost of each piece of work).
+    const sum = new Map<string, number>();
+    for (const n of nodes) for (const [k, v] of Object.entries(n.engine.counters.toJSON())) sum.set(k, (sum.get(k) ?? 0) + v);
+    const rows = [...sum].sort((a, b) => b[1] - a[1]).slice(0, arg('top', 40));
+    for (const [k, v] of rows) console.log(`${(v / nodesN).toFixed(1).padStart(10)}  ${k}`);
+  }
 }
 
 await main();
