@@ -252,6 +252,9 @@ export function ipPortKey(ipPort: IpPort): string {
 }
 
 export function equalIpPort(a: IpPort, b: IpPort): boolean {
+  // The key ends in the port and is a function of (family, ip, port): two quick answers first.
+  if (a.port !== b.port) return false;
+  if (a.family === b.family && a.ip === b.ip) return true;
   return ipPortKey(a) === ipPortKey(b);
 }
 

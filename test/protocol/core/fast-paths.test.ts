@@ -57,3 +57,19 @@ describe('hex', () => {
     expect([a, b, taggedHex('dht', k)]).toEqual([`real:${want}`, `real:${want.slice(0, 8)}`, `dht:${want}`]);
   });
 });
+
+describe('equalIpPort fast paths', () => {
+  it('answers as comparing keys does', async () => {
+    const { equalIpPort } = await import('../../../protocol/ip-port.js');
+    const addrs: IpPort[] = [
+      { family: 'ipv4', ip: '1.2.3.4', port: 5 },
+      { family: 'ipv4', ip: '1.2.3.4', port: 6 },
+      { family: 'ipv6', ip: '::ffff:1.2.3.4', port: 5 },
+      { family: 'ipv6', ip: '::FFFF:1.2.3.4', port: 5 },
+      { family: 'ipv6', ip: '::1', port: 5 },
+      { family: 'ipv6', ip: '0:0:0:0:0:0:0:1', port: 5 },
+      { family: 'ipv4', ip: '01.2.3.4', port: 5 },
+    ];
+    for (const a of addrs) for (const b of addrs) expect(equalIpPort(a, b), `${a.ip}:${a.port} ${b.ip}:${b.port}`).toBe(ipPortKey(a) === ipPortKey(b));
+  });
+});
