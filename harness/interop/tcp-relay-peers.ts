@@ -1,7 +1,6 @@
 /**
  * Shared pieces of the toxstate ↔ c-toxcore TCP relay interop tests (test/interop/tcp-relays*.test.ts):
- * the two c-toxcore versions to run every scenario on (Debian's 0.2.18, and 0.2.23 under
- * `prefix0223()` when built, with the printed SKIPPED line otherwise), a toxstate peer and a
+ * for each c-toxcore version (c-versions.ts cVersions: Debian's 0.2.18, and 0.2.23), a toxstate peer and a
  * TCP-only c-toxcore peer that meet through a c-toxcore relay, messages both ways with receipts, and
  * the checks of the network rule.
  *
@@ -10,31 +9,9 @@
  * (onion_client.c send_dhtpk_announce, copy_connected_tcp_relays); the receiver connects to them
  * (friend_connection.c tcp_relay_node_callback), so the toxstate peer needs no relay of its own.
  */
-import { prefix0223 } from '../campaign/scenarios.js';
+import type { CVersion } from './c-versions.js';
 import { CPeer, type CPeerOptions, startTcpRelay, tcpRelayOf } from './cpeer.js';
-import { interopAvailability, prefixAvailability } from './native-build.js';
 import { TPeer, type AppEventOf, type TPeerOptions } from './tpeer.js';
-
-/** One c-toxcore version a scenario runs on: its name, the CPeer options that select it, and whether it is there. */
-export interface CVersion {
-  readonly version: '0.2.18' | '0.2.23';
-  readonly extra: CPeerOptions;
-  readonly available: boolean;
-}
-
-/** Both versions, 0.2.23 only when built (a SKIPPED line names why not; TOXSTATE_REQUIRE_INTEROP makes a missing 0.2.18 fail). */
-export async function cVersions(): Promise<readonly [CVersion, CVersion]> {
-  const availability = await interopAvailability();
-  const prefix = prefix0223();
-  const available0223 = availability.ok ? await prefixAvailability(prefix) : availability;
-  if (availability.ok && !available0223.ok) {
-    console.log(`SKIPPED: c-toxcore 0.2.23 interop: not found at ${prefix} (${available0223.reason}); it is built from its source (harness/campaign/README.md)`);
-  }
-  return [
-    { version: '0.2.18', extra: {}, available: availability.ok },
-    { version: '0.2.23', extra: { toxcorePrefix: prefix }, available: available0223.ok },
-  ];
-}
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 

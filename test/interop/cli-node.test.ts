@@ -17,12 +17,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeProcess, type NodeProcess } from '../../harness/node-process.js';
 import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { cVersions } from '../../harness/interop/tcp-relay-peers.js';
+import { cVersions } from '../../harness/interop/c-versions.js';
 
-const versions = await cVersions();
-if (versions[0].available && !versions[1].available && process.env['TOXSTATE_REQUIRE_0223'] === '1') {
-  throw new Error('SKIPPED: c-toxcore 0.2.23 interop: not built, and TOXSTATE_REQUIRE_0223=1 requires it');
-}
+const versions = await cVersions(); // rejects (fails this file) when TOXSTATE_REQUIRE_0223=1 and 0.2.23 is missing
 
 const WAIT_MS = 40_000;
 

@@ -21,13 +21,10 @@ import { actorKeys } from '../../runtime/engine.js';
 import { profileStart } from '../../runtime/profile-bridge.js';
 import { loadProfile, saveProfile } from '../../runtime/adapters/profile-store.js';
 import { closeAllPeers, CPeer, type CPeerOptions } from '../../harness/interop/cpeer.js';
-import { cVersions } from '../../harness/interop/tcp-relay-peers.js';
+import { cVersions } from '../../harness/interop/c-versions.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
-const versions = await cVersions();
-if (versions[0].available && !versions[1].available && process.env['TOXSTATE_REQUIRE_0223'] === '1') {
-  throw new Error('SKIPPED: c-toxcore 0.2.23 interop: not built, and TOXSTATE_REQUIRE_0223=1 requires it');
-}
+const versions = await cVersions(); // rejects (fails this file) when TOXSTATE_REQUIRE_0223=1 and 0.2.23 is missing
 
 /** Bound on every wait. */
 const WAIT_MS = 40_000;

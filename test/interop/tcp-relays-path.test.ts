@@ -30,7 +30,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllPeers, CPeer, tcpRelayOf } from '../../harness/interop/cpeer.js';
-import { cStatuses, cVersions, exchange, expectedLoopbackOnly, seconds, startRelayTrio, type CVersion } from '../../harness/interop/tcp-relay-peers.js';
+import { cVersions, type CVersion } from '../../harness/interop/c-versions.js';
+import { cStatuses, exchange, expectedLoopbackOnly, seconds, startRelayTrio } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, type TPeer } from '../../harness/interop/tpeer.js';
 import { toHex } from '../../protocol/bytes.js';
 

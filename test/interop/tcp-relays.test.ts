@@ -19,7 +19,8 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { befriendByRequest, closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { befriendEitherWay, cStatuses, countersWith, cVersions, exchange, expectedLoopbackOnly, seconds, startRelayTrio, type CVersion } from '../../harness/interop/tcp-relay-peers.js';
+import { cVersions, type CVersion } from '../../harness/interop/c-versions.js';
+import { befriendEitherWay, cStatuses, countersWith, exchange, expectedLoopbackOnly, seconds, startRelayTrio } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
 const versions = await cVersions();

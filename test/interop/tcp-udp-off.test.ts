@@ -21,7 +21,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeAllPeers, CPeer, startTcpRelay, tcpRelayOf } from '../../harness/interop/cpeer.js';
 import { TCP_ESTABLISHED, tcpSocketsOfPid } from '../../harness/interop/proc-tcp.js';
-import { befriendEitherWay, cStatuses, countersWith, cVersions, exchange, expectedLoopbackOnly, seconds, type CVersion } from '../../harness/interop/tcp-relay-peers.js';
+import { cVersions, type CVersion } from '../../harness/interop/c-versions.js';
+import { befriendEitherWay, cStatuses, countersWith, exchange, expectedLoopbackOnly, seconds } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer, type LoopbackNode } from '../../harness/interop/tpeer.js';
 
 const versions = await cVersions();
