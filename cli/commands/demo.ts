@@ -38,7 +38,7 @@ Options:
   --extra-friends N    give Alice N more friends with no node behind them (big friend lists)`;
 
 export const command: Command = {
-  summary: 'run the local demo network (Alice befriends Bob) with the visual inspector',
+  summary: 'run the local demo network (Bob befriends Alice) with the visual inspector',
   usage,
   async run(argv) {
     const { values } = parse(
@@ -156,14 +156,20 @@ export const command: Command = {
       inspector = await startInspector(demo.target, { port: 0, ...demoInspectorOptions(demo) });
     }
     console.log(`inspector: ${inspector.url}${demo.demo ? '  (Run, Pause and Step the virtual clock there)' : ''}`);
+    // The simulated clock stays at t = 0 until the page connects (inspector/demo.ts
+    // demoInspectorOptions) — unless no browser can be opened here (no desktop): then no page
+    // would ever come and the terminal would show a clock paused for good, so it runs at once
+    // (the page, opened later, can Restart from t = 0). --no-open keeps waiting for the page.
+    let runNow = false;
     if (!values['no-open']) {
       const why = openBrowser(inspector.url);
-      if (why !== null) console.log(`(not opening a browser: ${why})`);
+      runNow = why !== null && demo.demo !== null;
+      if (why !== null) console.log(`(not opening a browser: ${why}${runNow ? '; the virtual clock runs now, and the page can Restart it from 0 s' : ''})`);
     }
     console.log('Ctrl-C to stop.');
-    // The simulated clock stays at t = 0 until the page connects (inspector/demo.ts demoInspectorOptions).
     const served = inspector;
     control = () => served.model.control ?? null; // the terminal view shows whether the clock runs
+    if (runNow) served.model.control?.run();
     follow();
     const ticker = setInterval(follow, 100);
     await new Promise<void>((resolve) => {

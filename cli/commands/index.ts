@@ -12,7 +12,7 @@ export interface ListedCommand extends CommandEntry {
 }
 
 export const COMMANDS: readonly ListedCommand[] = [
-  { name: 'demo', summary: 'run the local demo network (Alice befriends Bob) with the visual inspector', load: () => import('./demo.js') },
+  { name: 'demo', summary: 'run the local demo network (Bob befriends Alice) with the visual inspector', load: () => import('./demo.js') },
   { name: 'id', summary: "print a profile's Tox ID (--create makes a new profile)", load: () => import('./id.js') },
   { name: 'add', summary: 'add a friend (--pk: confirmed; --toxid: with a friend request)', load: () => import('./add.js') },
   { name: 'friends', summary: 'list the friends in a profile (key, name, status message, policy)', load: () => import('./friends.js') },
