@@ -50,16 +50,15 @@ export const ONION_IP_PORT_SIZE_BYTES = 1 + IPV6_SIZE_BYTES + PORT_SIZE_BYTES;
 // ---------------------------------------------------------------------------
 // Address text <-> bytes
 
+/** Four decimal parts 0–255 without leading zeros (the only IPv4 text accepted), as bytes. */
 function parseIpv4(s: string): Bytes | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
+  if (!isCanonicalIpv4(s)) return null;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = m[i + 1]!;
-    if (part.length > 1 && part[0] === '0') return null;
-    const v = Number(part);
-    if (v > 255) return null;
-    out[i] = v;
+  let part = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) part++;
+    else out[part] = out[part]! * 10 + (c - 48);
   }
   return out;
 }

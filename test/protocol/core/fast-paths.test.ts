@@ -73,3 +73,41 @@ describe('equalIpPort fast paths', () => {
     for (const a of addrs) for (const b of addrs) expect(equalIpPort(a, b), `${a.ip}:${a.port} ${b.ip}:${b.port}`).toBe(ipPortKey(a) === ipPortKey(b));
   });
 });
+
+describe('IPv4 text without a regex', () => {
+  /** The regex parse it replaced. */
+  function reference(s: string): number[] | null {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+    if (!m) return null;
+    const out: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const part = m[i + 1]!;
+      if (part.length > 1 && part[0] === '0') return null;
+      if (Number(part) > 255) return null;
+      out.push(Number(part));
+    }
+    return out;
+  }
+  it('accepts and reads exactly what the regex parse did (fixed and random strings)', async () => {
+    const { ipToBytes } = await import('../../../protocol/ip-port.js');
+    const { seededRandom } = await import('../../../runtime/random.js');
+    const random = seededRandom(3);
+    const chars = '0123456789..5 a';
+    const cases = ['127.0.0.1', '255.255.255.255', '0.0.0.0', '256.0.0.1', '1.2.3.4\n', '1.2.3.04', '99.199.249.250', '1.2.3.4.', '1.2.3'];
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      const len = random.int(16);
+      for (let j = 0; j < len; j++) s += chars[random.int(chars.length)];
+      cases.push(s);
+    }
+    for (const s of cases) {
+      const want = reference(s);
+      const got = parseIp(s);
+      if (want === null) expect(got.ok && got.value.family === 'ipv4', JSON.stringify(s)).toBe(false);
+      else {
+        expect(got.ok && got.value.family, JSON.stringify(s)).toBe('ipv4');
+        expect([...ipToBytes({ family: 'ipv4', ip: s })], JSON.stringify(s)).toEqual(want);
+      }
+    }
+  });
+});
