@@ -1,13 +1,15 @@
 /**
- * The onion layers against c-toxcore 0.2.18 on loopback (harness/interop/cpeer.ts), toxstate on a
- * real UDP socket (runtime/adapters/node-udp.ts, 127.0.0.1 only):
+ * The onion layers against c-toxcore on loopback (harness/interop/cpeer.ts), once with Debian's
+ * 0.2.18 and once with 0.2.23 (harness/interop/c-versions.ts; the test names say which), toxstate
+ * on a real UDP socket (runtime/adapters/node-udp.ts, 127.0.0.1 only):
  *   - a c-toxcore peer bootstrapped to a toxstate node announces through it: toxstate is its
  *     relay A, B and C and its announce node D, and c-toxcore reports itself onion-connected;
  *   - a toxstate node's self-announce is stored at the c-toxcore node (is_stored 2 from it);
  *   - friend requests cross over the onion both ways;
  *   - toxstate's DHT-PK over the onion makes c-toxcore start the handshake; with that turned
  *     off, c-toxcore's DHT-PK (onion data 156) reaches toxstate's session.
- * Skipped, with `SKIPPED: c-toxcore interop: <reason>` printed, when c-toxcore is unavailable.
+ * Skipped, with `SKIPPED: c-toxcore interop: <reason>` printed, when c-toxcore is unavailable
+ * (a missing 0.2.23 fails under TOXSTATE_REQUIRE_0223=1).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex } from '../../protocol/bytes.js';
@@ -19,10 +21,9 @@ import { Engine } from '../../runtime/engine.js';
 import { generateKeyPair } from '../../runtime/keys.js';
 import { secureRandom } from '../../runtime/random.js';
 import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { interopAvailability } from '../../harness/interop/native-build.js';
+import { cTag, cVersions } from '../../harness/interop/c-versions.js';
 
-const availability = await interopAvailability();
-const skip = !availability.ok;
+const versions = await cVersions();
 
 /** c-toxcore starts announcing 3 s after start and confirms "onion connected" 3 s later (§10.2). */
 const WAIT_MS = 40_000;
@@ -56,11 +57,12 @@ function until(pred: () => boolean, timeoutMs: number, what: string): Promise<vo
   });
 }
 
-describe.skipIf(skip)('onion interop with c-toxcore 0.2.18', () => {
+for (const v of versions) describe.skipIf(!v.available)(`onion interop with c-toxcore ${cTag(v)}`, () => {
   it('a c-toxcore peer announces through a toxstate node (relay A, B, C and announce node D), and toxstate is stored at the c-toxcore node', async () => {
     const { node } = await toxstateNode();
     const t = node.engine;
-    const peer = await CPeer.start({ label: 'announcer', bootstrap: [{ port: node.address.port, dhtpk: t.keys.dhtPkHex }] });
+    const peer = await CPeer.start({ label: 'announcer', bootstrap: [{ port: node.address.port, dhtpk: t.keys.dhtPkHex }], ...v.extra });
+    expect(peer.identity.toxcore).toBe(v.version);
     const peerPk = peer.identity.pk.toLowerCase();
     const peerDht = peer.identity.dhtpk.toLowerCase();
 
@@ -79,7 +81,7 @@ describe.skipIf(skip)('onion interop with c-toxcore 0.2.18', () => {
   it('friend requests cross the onion both ways between toxstate and c-toxcore', async () => {
     const { node, events } = await toxstateNode();
     const t = node.engine;
-    const peer = await CPeer.start({ label: 'requester', bootstrap: [{ port: node.address.port, dhtpk: t.keys.dhtPkHex }] });
+    const peer = await CPeer.start({ label: 'requester', bootstrap: [{ port: node.address.port, dhtpk: t.keys.dhtPkHex }], ...v.extra });
 
     // c-toxcore → toxstate: onion data 32 through toxstate's own announce entry.
     peer.send(`add ${formatToxId(t.keys.real.publicKey, t.nospam)} hello from c-toxcore`);
@@ -99,7 +101,7 @@ describe.skipIf(skip)('onion interop with c-toxcore 0.2.18', () => {
   async function friends(label: string): Promise<{ t: Engine; peer: CPeer; peerPk: string }> {
     const { node } = await toxstateNode();
     const t = node.engine;
-    const peer = await CPeer.start({ label, bootstrap: [{ port: node.address.port, dhtpk: t.keys.dhtPkHex }] });
+    const peer = await CPeer.start({ label, bootstrap: [{ port: node.address.port, dhtpk: t.keys.dhtPkHex }], ...v.extra });
     const peerPk = peer.identity.pk.toLowerCase();
     const pk = fromHex(peerPk);
     if (!pk.ok) throw new Error(pk.error);
