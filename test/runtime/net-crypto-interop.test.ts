@@ -1,12 +1,14 @@
 /**
- * net_crypto and messenger against c-toxcore 0.2.18 on loopback (docs/protocol.md §10.3):
+ * net_crypto and messenger against c-toxcore on loopback (docs/protocol.md §10.3), once with Debian's
+ * 0.2.18 and once with 0.2.23 (harness/interop/c-versions.ts; the test names say which):
  * toxstate learns the c-toxcore peer's DHT key and UDP port from its `ready` event, initiates the
  * session itself (no DHT, no onion), both report the friend online, messages go both ways with
  * receipts, ALIVE keeps the session, and our kill packet ends it on the c-toxcore side at once.
  *
  * Network rule: toxstate binds 127.0.0.1 and sends only to 127.0.0.1 (UdpNode refuses anything
  * else); cpeer runs with local discovery off, IPv4 only, under the loopback bind shim, with no
- * bootstrap at all. Skipped with the printed reason when c-toxcore is unavailable.
+ * bootstrap at all. Skipped with the printed reason when c-toxcore is unavailable (a missing
+ * 0.2.23 fails under TOXSTATE_REQUIRE_0223=1).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex } from '../../protocol/bytes.js';
@@ -14,10 +16,10 @@ import { unwrap } from '../../protocol/result.js';
 import { UdpNode } from '../../runtime/adapters/node-udp.js';
 import type { AppEvent } from '../../runtime/app-events.js';
 import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { interopAvailability } from '../../harness/interop/native-build.js';
+import { cTag, cVersions } from '../../harness/interop/c-versions.js';
 import { makeFriendEngine } from './net-crypto-helpers.js';
 
-const availability = await interopAvailability();
+const versions = await cVersions();
 
 /** Bound on every real-time wait here (c-toxcore answers within its 50 ms loop). */
 const WAIT_MS = 15_000;
@@ -50,9 +52,10 @@ function waitForApp<T extends AppEvent['type']>(
   });
 }
 
-describe.skipIf(!availability.ok)('net_crypto with c-toxcore 0.2.18', () => {
+for (const v of versions) describe.skipIf(!v.available)(`net_crypto with c-toxcore ${cTag(v)}`, () => {
   it('toxstate initiates: both online over UDP, messages both ways with receipts, ALIVE keeps it, our kill ends it', async () => {
-    const cpeer = await CPeer.start({ label: 'ctox', name: 'cpeer', statusMessage: 'c-toxcore here' });
+    const cpeer = await CPeer.start({ label: 'ctox', name: 'cpeer', statusMessage: 'c-toxcore here', ...v.extra });
+    expect(cpeer.identity.toxcore).toBe(v.version);
     const id = { ...cpeer.identity, pk: cpeer.identity.pk.toLowerCase(), dhtpk: cpeer.identity.dhtpk.toLowerCase() };
     const engine = await makeFriendEngine(7001, 'toxstate', [unwrap(fromHex(id.pk))], { epochMs: Date.now() });
     const node = await UdpNode.start(engine, { bind: '127.0.0.1', port: 0 });
