@@ -25,6 +25,7 @@ import { loadProfile, ProfileError, saveProfile } from '../runtime/adapters/prof
 import { newProfile, profileOf, profileStart } from '../runtime/profile-bridge.js';
 import { secureRandom } from '../runtime/random.js';
 import type { NodeConsole, Talk } from './node-console.js';
+import { readableEvent, stoppedLine } from './node-lines.js';
 import { printable } from './printable.js';
 import { PUBLIC_BOOTSTRAP_NODES, type BootstrapNode } from './public-nodes.js';
 import { CliError, cliError, explainError } from './errors.js';
@@ -345,7 +346,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
       default: {
         if (e.type === 'friend_offline') talk.online.delete(e.friend);
         const { type, t: _t, ...rest } = e as AppEvent & Record<string, unknown>;
-        print({ ev: type, ...rest, t }, `[${t.toFixed(2)}s] ${type}${readableFields(rest)}`);
+        print({ ev: type, ...rest, t }, `[${t.toFixed(2)}s] ${readableEvent(e) ?? `${type}${readableFields(rest)}`}`);
       }
     }
   });
@@ -398,7 +399,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
   await stopInspector?.();
   await node.close();
   // The last line: what the node did, for scripts and tests (drops, refusals, contained errors).
-  print({ ev: 'stopped', friends: engine.friends.size, counters: engine.counters.toJSON() }, `stopped (${engine.friends.size} friends)`);
+  print({ ev: 'stopped', friends: engine.friends.size, counters: engine.counters.toJSON() }, stoppedLine(engine.friends.size));
   return 0;
 }
 

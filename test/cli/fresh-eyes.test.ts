@@ -2,10 +2,22 @@
  * What a new user meets first, through the real `toxstate` command (issue 19's last item: the
  * same kind of friction elsewhere). `npm start` on a machine without a desktop: no browser can
  * open, so no inspector page would ever start the demo's virtual clock — it must run at once.
+ * `toxstate node` without --json: every event a sentence, never `type key=value` with raw keys.
  */
-import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startNodeProcess } from '../../harness/node-process.js';
 import { toxstate } from './run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'toxstate-fresh-'));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const BIN = new URL('../../bin/toxstate.js', import.meta.url).pathname;
 
@@ -47,4 +59,29 @@ describe('toxstate demo without a desktop', () => {
     expect(list.status).toBe(0);
     expect(list.stdout).toMatch(/demo\s+run the local demo network \(Bob befriends Alice\)/);
   });
+});
+
+describe('toxstate node readable output', () => {
+  it('says each event as a sentence: the friend named, online, its receipt, and stopped with 1 friend', async () => {
+    const a = startNodeProcess(['--profile', join(dir, 'a.tox'), '--name', 'Alice', '--accept-friends', '--echo', '--run-seconds', '30'], children);
+    const self = await a.waitFor((e) => e.ev === 'self', 10_000);
+    const b = toxstate([
+      'node', '--port', '0', '--no-interactive', '--run-seconds', '6', '--profile', join(dir, 'b.tox'),
+      '--bootstrap', `127.0.0.1:${self['port']}:${self['dhtpk']}`, '--add-friend', `${self['toxid']}:hi`, '--send', 'hello A',
+    ]);
+    expect(b.status, b.stderr).toBe(0);
+    const friend = `${String(self['pk']).slice(0, 8)}…`;
+    const lines = b.stdout.split('\n');
+    const said = (text: string): boolean => lines.some((l) => l.endsWith(`] ${friend} ${text}`));
+    expect(said(`added as a friend (${String(self['pk'])})`), b.stdout).toBe(true);
+    expect(said('is named “Alice”'), b.stdout).toBe(true);
+    expect(said('is available'), b.stdout).toBe(true);
+    expect(said('online (UDP)'), b.stdout).toBe(true);
+    expect(said('confirmed receiving message 1'), b.stdout).toBe(true);
+    expect(lines.some((l) => l.endsWith('] connected to the DHT')), b.stdout).toBe(true);
+    expect(lines.some((l) => l.endsWith('] announced on the onion (ipv4)')), b.stdout).toBe(true);
+    // No line falls back to `type key=value`.
+    expect(b.stdout).not.toMatch(/^\[[\d.]+s\] [a-z_]+ [a-zA-Z]+=/m);
+    expect(lines).toContain('stopped (1 friend)');
+  }, 60_000);
 });

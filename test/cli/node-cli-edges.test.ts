@@ -126,9 +126,9 @@ describe('toxstate node output', () => {
     const r = toxstate(['node', '--port', '0', '--friend', '11'.repeat(32), '--run-seconds', '1']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^toxstate node 127\.0\.0\.1:\d+$/);
-    // friend_added has no readable case of its own: it goes through the generic one.
-    expect(r.stdout).toMatch(new RegExp(`friend_added friend=${'11'.repeat(32)}`));
+    // friend_added is a sentence (cli/node-lines.ts), naming the whole key once.
+    expect(r.stdout).toMatch(new RegExp(`11111111… added as a friend \\(${'11'.repeat(32)}\\)`));
     expect(r.stdout).not.toMatch(/[{[]"/);
-    expect(r.stdout).toMatch(/^stopped \(1 friends\)$/m);
+    expect(r.stdout).toMatch(/^stopped \(1 friend\)$/m);
   });
 });
