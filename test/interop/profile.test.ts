@@ -1,6 +1,7 @@
 /**
- * A profile written by toxstate is loaded by c-toxcore 0.2.18 (Debian libtoxcore) with the same
- * Tox ID, name, status and friends, and what c-toxcore saves back parses to the same identity.
+ * A profile written by toxstate is loaded by c-toxcore with the same Tox ID, name, status and
+ * friends, and what c-toxcore saves back parses to the same identity: once with Debian's libtoxcore
+ * 0.2.18 and once with 0.2.23 (harness/interop/c-versions.ts; the test names say which).
  * c-toxcore runs offline (UDP disabled, in an empty network namespace when available): nothing
  * can leave the machine.
  */
@@ -13,23 +14,29 @@ import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SavedFriend } from '../../protocol/profile/friend-record.js';
 import { emptyProfile, parseSavedata, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/savedata.js';
 import { ctoxcoreHarness, parseView } from '../fixtures/profiles/ctoxcore-harness.js';
-import { interopAvailability } from '../../harness/interop/native-build.js';
+import { cTag, cVersions } from '../../harness/interop/c-versions.js';
 
-const availability = await interopAvailability();
-const harness = availability.ok ? ctoxcoreHarness() : null;
-if (availability.ok && !harness) {
-  const why = 'SKIPPED: c-toxcore interop: the libtoxcore profile harness could not be built';
-  console.log(why);
-  if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(why);
-}
+const versions = await cVersions(); // rejects (fails this file) when TOXSTATE_REQUIRE_0223=1 and 0.2.23 is missing
+const harnesses = versions.map((v) => {
+  if (!v.available) return null;
+  const h = ctoxcoreHarness(v.extra.toxcorePrefix);
+  if (!h) {
+    const why = `SKIPPED: c-toxcore interop: the libtoxcore ${v.version} profile harness could not be built`;
+    console.log(why);
+    if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(why);
+  }
+  return h;
+});
 
 const crypto = await loadCrypto();
 const enc = new TextEncoder();
 const tmp = mkdtempSync(join(tmpdir(), 'toxstate-profile-interop-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('profiles: toxstate → c-toxcore [c-toxcore 0.2.18]', () => {
+for (const [i, v] of versions.entries()) describe(`profiles: toxstate → c-toxcore ${cTag(v)}`, () => {
+  const harness = harnesses[i] ?? null;
   it.skipIf(!harness)('c-toxcore loads a profile toxstate wrote: same Tox ID, name, status and friends; its re-save parses back the same', () => {
+    expect(harness!.run(['version']).trim()).toBe(v.version);
     const sk = new Uint8Array(32).map((_, i) => i + 1);
     const confirmed: SavedFriend = {
       status: 3,
@@ -62,7 +69,7 @@ describe('profiles: toxstate → c-toxcore [c-toxcore 0.2.18]', () => {
     const file = join(tmp, 'ours.tox');
     const resaved = join(tmp, 'ours.resaved.tox');
     writeFileSync(file, serializeSavedata(p));
-    const view = parseView(harness!.run(['inspect', file, resaved]));
+    const view = parseView(harness!.run(['inspect', file, `${resaved}-${v.version}`]));
     expect(view.error).toBeUndefined();
     expect(view.id).toBe(profileToxId(p));
     expect(view.name).toBe(toHex(p.name));
@@ -71,7 +78,7 @@ describe('profiles: toxstate → c-toxcore [c-toxcore 0.2.18]', () => {
     expect(view.friends.map((f) => f.pk)).toEqual([toHex(confirmed.publicKey), toHex(added.publicKey)]);
     expect(view.friends[0]).toMatchObject({ name: toHex(enc.encode('alice')), statusMessage: toHex(enc.encode('busy')), userStatus: 2, lastOnline: 1_700_000_000n });
     // What c-toxcore writes back parses here to the same identity and friends (it drops the unknown section).
-    const back = parseSavedata(crypto, new Uint8Array(readFileSync(resaved)));
+    const back = parseSavedata(crypto, new Uint8Array(readFileSync(`${resaved}-${v.version}`)));
     if (!back.ok) throw new Error(back.error);
     expect(profileToxId(back.value)).toBe(profileToxId(p));
     expect(back.value.friends).toEqual([confirmed, added]);
