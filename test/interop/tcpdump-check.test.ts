@@ -1,8 +1,9 @@
 /**
  * `toxstate check` on a capture made the way a reviewer makes one: tcpdump on the loopback
  * interface (Ethernet frames, as Linux writes them for lo) while `toxstate node` (the CLI) and a
- * c-toxcore 0.2.18 peer befriend each other. The check must find the pair from the node's profile
- * alone, see both sides reach Established, and report no violation.
+ * c-toxcore peer befriend each other — once with Debian's 0.2.18 and once with 0.2.23
+ * (harness/interop/c-versions.ts; the test names say which). The check must find the pair from the
+ * node's profile alone, see both sides reach Established, and report no violation.
  *
  * tcpdump only listens (on lo); both peers stay on loopback (the node binds 127.0.0.1, c-toxcore
  * runs under the loopback shim). Needs c-toxcore and tcpdump (installed with apt-get when root);
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeProcess } from '../../harness/node-process.js';
 import { closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { interopAvailability } from '../../harness/interop/native-build.js';
+import { cTag, cVersions } from '../../harness/interop/c-versions.js';
 import { ensureDebianTool } from '../../harness/debian-tool.js';
 import { toxstate } from '../cli/run.js';
 
@@ -27,9 +28,9 @@ function tcpdumpAvailability(): string | null {
   return process.getuid?.() === 0 ? null : 'capturing on lo needs root';
 }
 
-const interop = await interopAvailability();
+const versions = await cVersions(); // rejects (fails this file) when TOXSTATE_REQUIRE_0223=1 and 0.2.23 is missing
+const interop = { ok: versions[0].available };
 const tcpdumpProblem = interop.ok ? tcpdumpAvailability() : null;
-const skip = !interop.ok ? 'c-toxcore unavailable' : tcpdumpProblem;
 if (interop.ok && tcpdumpProblem !== null) {
   console.log(`SKIPPED: c-toxcore interop: tcpdump: ${tcpdumpProblem}`);
   if (process.env['TOXSTATE_REQUIRE_INTEROP'] === '1') throw new Error(`SKIPPED: c-toxcore interop: tcpdump: ${tcpdumpProblem}`);
@@ -47,9 +48,9 @@ afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(skip !== null)('toxstate check on a tcpdump capture of toxstate node and c-toxcore [c-toxcore 0.2.18]', () => {
+for (const v of versions) describe.skipIf(!v.available || tcpdumpProblem !== null)(`toxstate check on a tcpdump capture of toxstate node and c-toxcore ${cTag(v)}`, () => {
   it('finds the pair from the node profile alone: both sides Established, no violation', async () => {
-    const pcap = path.join(dir, 'lo.pcap');
+    const pcap = path.join(dir, `lo-${v.version}.pcap`);
     // -U: write each packet at once; -Z root: keep writing into this root-owned directory.
     const dump = spawn(TCPDUMP, ['-i', 'lo', '-n', '-U', '-Z', 'root', '-w', pcap, 'udp'], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(dump);
@@ -58,10 +59,11 @@ describe.skipIf(skip !== null)('toxstate check on a tcpdump capture of toxstate 
     for (let i = 0; i < 50 && !dumpErr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(dumpErr, dumpErr).toContain('listening on lo');
 
-    const profile = path.join(dir, 'node.tox');
+    const profile = path.join(dir, `node-${v.version}.tox`);
     const node = startNodeProcess(['--profile', profile, '--accept-friends', '--echo'], children);
     const self = await node.waitFor((e) => e.ev === 'self', 20_000, 'self event');
-    const c = await CPeer.start({ label: 'c-toxcore', name: 'c-toxcore', bootstrap: [{ port: Number(self['port']), dhtpk: String(self['dhtpk']) }] });
+    const c = await CPeer.start({ label: 'c-toxcore', name: 'c-toxcore', bootstrap: [{ port: Number(self['port']), dhtpk: String(self['dhtpk']) }], ...v.extra });
+    expect(c.identity.toxcore).toBe(v.version);
     const added = await c.request(`add ${String(self['toxid'])} hello from c-toxcore`, 'friend_added');
     await Promise.all([
       node.waitFor((e) => e.ev === 'friend_online', WAIT_MS, 'friend_online'),
