@@ -1,7 +1,9 @@
 /**
- * The c-toxcore 0.2.18 interop harness tested against the real library: the loopback shim keeps
+ * The c-toxcore interop harness tested against the real library: the loopback shim keeps
  * c-toxcore on 127.0.0.1 and swallows anything else, and two c-toxcore peers become friends by a
- * friend request, exchange messages and receipts, and report the time to friend-online.
+ * friend request, exchange messages and receipts, and report the time to friend-online. Everything
+ * that runs c-toxcore runs once with Debian's 0.2.18 and once with 0.2.23
+ * (harness/interop/c-versions.ts; the test names say which); the shim probe involves no c-toxcore.
  *
  * Skipped, with `SKIPPED: c-toxcore interop: <reason>` printed, when libtoxcore-dev or a C compiler
  * is missing and cannot be installed. With TOXSTATE_REQUIRE_INTEROP=1 that is a failure instead.
@@ -13,13 +15,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriendByRequest, closeAllPeers, CPeer, startPeers } from '../../harness/interop/cpeer.js';
 import type { CPeerEvent } from '../../harness/interop/cpeer-events.js';
-import { buildNative, interopAvailability } from '../../harness/interop/native-build.js';
+import { cTag, cVersions } from '../../harness/interop/c-versions.js';
+import { buildCPeerAt, buildNative } from '../../harness/interop/native-build.js';
 import { udpSocketsOfPid } from '../../harness/interop/proc-udp.js';
 import { netnsAvailable, runShimProbe } from '../../harness/interop/shim-probe.js';
 import { parseShimLog } from '../../harness/interop/shim-log.js';
 
-const availability = await interopAvailability();
-const skip = !availability.ok;
+const versions = await cVersions(); // rejects (fails this file) when TOXSTATE_REQUIRE_0223=1 and 0.2.23 is missing
+const skip = !versions[0].available;
 const netns = skip ? false : await netnsAvailable();
 
 /** Bound on every wait for a c-toxcore event (friend online takes ~10 s on loopback). */
@@ -51,9 +54,13 @@ function runToExit(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise
   });
 }
 
-describe.skipIf(skip)('cpeer safety checks [c-toxcore 0.2.18]', () => {
+/** The cpeer binary linked with this version's libtoxcore. */
+const cpeerOf = async (v: (typeof versions)[number]): Promise<string> =>
+  v.extra.toxcorePrefix !== undefined ? buildCPeerAt(v.extra.toxcorePrefix) : (await buildNative()).cpeer;
+
+for (const v of versions) describe.skipIf(!v.available)(`cpeer safety checks ${cTag(v)}`, () => {
   it('refuses to start without the loopback shim preloaded', async () => {
-    const { cpeer } = await buildNative();
+    const cpeer = await cpeerOf(v);
     const env = { ...process.env };
     delete env['LD_PRELOAD'];
     const r = await runToExit(cpeer, [], env);
@@ -63,14 +70,15 @@ describe.skipIf(skip)('cpeer safety checks [c-toxcore 0.2.18]', () => {
   });
 
   it('refuses a --bootstrap address other than 127.0.0.1', async () => {
-    const { cpeer, shim } = await buildNative();
-    const r = await runToExit(cpeer, ['--bootstrap', `10.0.0.1:33445:${'AB'.repeat(32)}`], { ...process.env, LD_PRELOAD: shim });
+    const { shim } = await buildNative();
+    const r = await runToExit(await cpeerOf(v), ['--bootstrap', `10.0.0.1:33445:${'AB'.repeat(32)}`], { ...process.env, LD_PRELOAD: shim });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/only 127\.0\.0\.1/);
   });
 
   it('refuses a bootstrap command to a non-loopback address, accepts 127.0.0.1', async () => {
-    const peer = await CPeer.start({ label: 'lonely' });
+    const peer = await CPeer.start({ label: 'lonely', ...v.extra });
+    expect(peer.identity.toxcore).toBe(v.version);
     const since = peer.mark();
     peer.send(`bootstrap 192.0.2.1 33445 ${'AB'.repeat(32)}`);
     const e = await peer.waitForEvent('error', undefined, WAIT_MS, since);
@@ -84,7 +92,7 @@ describe.skipIf(skip)('cpeer safety checks [c-toxcore 0.2.18]', () => {
   });
 });
 
-describe.skipIf(skip)('loopback shim [c-toxcore 0.2.18]', () => {
+describe.skipIf(skip)('loopback shim probe (no c-toxcore)', () => {
   it('rewrites wildcard binds to 127.0.0.1, passes loopback traffic and swallows non-loopback sends (probe, no netns)', async () => {
     const log = path.join(dir, 'probe.log');
     const { result, run } = await runShimProbe({ netns: false, shimLog: log });
@@ -132,9 +140,12 @@ describe.skipIf(skip)('loopback shim [c-toxcore 0.2.18]', () => {
     expect(result?.dropped_total).toBe(6);
   });
   if (!skip && !netns) console.log('SKIPPED: c-toxcore interop: IPv6 shim probe needs `unshare -rn` (user + network namespaces)');
+});
 
+for (const v of versions) describe.skipIf(!v.available)(`loopback shim around c-toxcore ${cTag(v)}`, () => {
   it('keeps c-toxcore on 127.0.0.1: every UDP socket of cpeer is bound to loopback', async () => {
-    const peer = await CPeer.start({ label: 'bound' });
+    const peer = await CPeer.start({ label: 'bound', ...v.extra });
+    expect(peer.identity.toxcore).toBe(v.version);
     const sockets = await udpSocketsOfPid(peer.pid);
     expect(sockets.length).toBeGreaterThan(0);
     expect(sockets.map((s) => s.port)).toContain(peer.identity.port);
@@ -146,10 +157,10 @@ describe.skipIf(skip)('loopback shim [c-toxcore 0.2.18]', () => {
   });
 });
 
-describe.skipIf(skip)('two c-toxcore peers on loopback [c-toxcore 0.2.18]', () => {
+for (const v of versions) describe.skipIf(!v.available)(`two c-toxcore peers on loopback ${cTag(v)}`, () => {
   it('become friends by request + accept-all, reach UDP, exchange messages and receipts both ways', async () => {
-    const profiles = [path.join(dir, 'alice.tox'), path.join(dir, 'bob.tox')];
-    const [alice, bob] = await startPeers(2, (i) => ({ name: i === 0 ? 'Alice' : 'Bob', acceptAll: i === 0, profile: profiles[i]! }));
+    const profiles = [path.join(dir, `alice-${v.version}.tox`), path.join(dir, `bob-${v.version}.tox`)];
+    const [alice, bob] = await startPeers(2, (i) => ({ name: i === 0 ? 'Alice' : 'Bob', acceptAll: i === 0, profile: profiles[i]!, ...v.extra }));
     if (alice === undefined || bob === undefined) throw new Error('two peers expected');
 
     const started = performance.now();
@@ -200,7 +211,8 @@ describe.skipIf(skip)('two c-toxcore peers on loopback [c-toxcore 0.2.18]', () =
     await alice.waitForEvent('friend_connection', (e) => e.friend === link.toFriend && e.status === 'none', WAIT_MS);
 
     // Bob's profile brings back the same identity and friend list.
-    const bob2 = await CPeer.start({ label: 'bob again', profile: profiles[1]! });
+    const bob2 = await CPeer.start({ label: 'bob again', profile: profiles[1]!, ...v.extra });
+    expect(bob2.identity.toxcore).toBe(v.version);
     expect(bob2.identity.pk).toBe(bob.identity.pk);
     expect(bob2.identity.name).toBe('Bob');
     const again = await bob2.request('friends', 'friends');
