@@ -112,6 +112,6 @@ export function textReport(report: CheckReport, source: string): string[] {
   block('deviation', 'Deviations (documented c-toxcore differences)');
   out.push('', 'Not observable:');
   for (const what of report.notObservable) out.push(`  - ${what}`);
-  out.push('', `Summary: ${s.pairs} pair${s.pairs === 1 ? '' : 's'}, ${s.violations} violations, ${s.deviations} deviations, ${report.datagrams} datagrams (${report.sessionDatagrams} friend-connection), ${s.presumedLost} presumed lost, ${s.unjudged} unjudged`);
+  out.push('', `Summary: ${s.pairs} pair${s.pairs === 1 ? '' : 's'}, ${s.violations} violation${s.violations === 1 ? '' : 's'}, ${s.deviations} deviation${s.deviations === 1 ? '' : 's'}, ${report.datagrams} datagrams (${report.sessionDatagrams} friend-connection), ${s.presumedLost} presumed lost, ${s.unjudged} unjudged`);
   return out;
 }

@@ -85,3 +85,12 @@ describe('toxstate node readable output', () => {
     expect(lines).toContain('stopped (1 friend)');
   }, 60_000);
 });
+
+describe('toxstate check summary', () => {
+  it('counts in words a reader expects: "1 deviation", not "1 deviations"', () => {
+    const captures = new URL('../fixtures/captures/', import.meta.url).pathname;
+    const r = toxstate(['check', '--pcap', `${captures}ctoxcore-0.2.18-loopback.pcap`, '--profile', `${captures}ctoxcore-0.2.18-alice.tox`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Summary: 1 pair, 0 violations, 1 deviation, 1118 datagrams/m);
+  });
+});
