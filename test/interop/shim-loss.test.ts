@@ -27,7 +27,7 @@ afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!availability.ok)('loopback shim receive loss [c-toxcore 0.2.18]', () => {
+describe.skipIf(!availability.ok)('loopback shim receive loss (shim probe, no c-toxcore)', () => {
   it('drops about the asked fraction of received datagrams, logs each as rxdrop and keeps every send line', async () => {
     const log = path.join(dir, 'loss.log');
     const { result, run } = await runShimProbe({ netns: false, shimLog: log, loss: { count: N, permille: 100, seed: 42 } });

@@ -6,8 +6,9 @@
  * with UDP off it only seeds the onion paths, onion_client.c random_nodes_path_onion starts a path
  * at a TCP relay). A requests B, B accepts, both report the friend connection as TCP
  * (TOX_CONNECTION_TCP; friend_connection.c routes through TCP_connection.c), and messages cross both
- * ways with receipts. Run with Debian's 0.2.18 and, when built, 0.2.23 under
- * $TOXSTATE_CTOXCORE_0223_PREFIX (default /opt/c-toxcore-0.2.23).
+ * ways with receipts. Every test runs with Debian's 0.2.18 and with 0.2.23 under
+ * $TOXSTATE_CTOXCORE_0223_PREFIX (default /opt/c-toxcore-0.2.23; harness/interop/c-versions.ts,
+ * required under TOXSTATE_REQUIRE_0223=1); the test names say which.
  *
  * Network rule: R's TCP listen socket is on 127.0.0.1 (the shim rebinds c-toxcore's wildcard
  * listen, TCP_server.c new_listening_TCP_socket), or on ::1 with ipv6 — asserted from /proc, as is
@@ -16,21 +17,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prefix0223 } from '../../harness/campaign/scenarios.js';
+import { cTag, cVersions } from '../../harness/interop/c-versions.js';
 import { befriendByRequest, closeAllPeers, CPeer, type CPeerOptions, startTcpRelay, tcpRelayOf } from '../../harness/interop/cpeer.js';
-import { buildNative, interopAvailability, prefixAvailability } from '../../harness/interop/native-build.js';
+import { buildCPeerAt, buildNative } from '../../harness/interop/native-build.js';
 import { TCP_ESTABLISHED, TCP_LISTEN, tcpSocketsOfPid } from '../../harness/interop/proc-tcp.js';
 import { udpSocketsOfPid } from '../../harness/interop/proc-udp.js';
 
-const availability = await interopAvailability();
-const prefix = prefix0223();
-const available0223 = availability.ok ? await prefixAvailability(prefix) : availability;
-if (availability.ok && !available0223.ok) {
-  // .ci/run builds it from the vendored sources and sets TOXSTATE_REQUIRE_0223=1: then a missing 0.2.23 fails.
-  const why = `SKIPPED: c-toxcore 0.2.23 interop: not found at ${prefix} (${available0223.reason}); build it with build-c-toxcore.sh from the vendored c-toxcore sources, as .ci/run does (harness/campaign/README.md)`;
-  console.log(why);
-  if (process.env['TOXSTATE_REQUIRE_0223'] === '1') throw new Error(why);
-}
+const versions = await cVersions(); // rejects (fails this file) when TOXSTATE_REQUIRE_0223=1 and 0.2.23 is missing
 
 /**
  * Bound on every wait. Measured on loopback: a 0.2.18 pair comes online through the relay ~9.4 s
@@ -113,20 +106,22 @@ async function relayPair(version: string, extra: CPeerOptions): Promise<void> {
   for (const p of [a, b, r]) expect((await p.close()).code).toBe(0);
 }
 
-describe.skipIf(!availability.ok)('c-toxcore 0.2.18 TCP relay', () => {
+for (const v of versions) describe.skipIf(!v.available)(`c-toxcore TCP relay ${cTag(v)}`, () => {
   it('two TCP-only peers befriend through a c-toxcore relay and exchange messages both ways, connected over TCP', async () => {
-    await relayPair('0.2.18', {});
+    await relayPair(v.version, v.extra);
   }, 180_000);
 
   it('with ipv6 the relay listens on ::1 only (the shim rebinds the dual-stack wildcard listen), and --tcp-relay refuses a non-loopback address', async () => {
-    const r = await startTcpRelay({ label: 'R6', ipv6: true });
+    const r = await startTcpRelay({ label: 'R6', ipv6: true, ...v.extra });
+    expect(r.identity.toxcore).toBe(v.version);
     expect(tcpRelayOf(r).ip).toBe('::1');
     await expectRelayListensOnLoopbackOnly(r, '::1');
     expect((await r.close()).code).toBe(0);
 
     // cpeer itself refuses a --tcp-relay off loopback (CPeer's options cannot even spell one).
     const build = await buildNative();
-    const bad = spawnSync(build.cpeer, ['--udp-off', '--tcp-relay', `10.0.0.1:33445:${'00'.repeat(32)}`], {
+    const cpeer = v.extra.toxcorePrefix !== undefined ? await buildCPeerAt(v.extra.toxcorePrefix) : build.cpeer;
+    const bad = spawnSync(cpeer, ['--udp-off', '--tcp-relay', `10.0.0.1:33445:${'00'.repeat(32)}`], {
       env: { ...process.env, LD_PRELOAD: build.shim },
       input: '',
       encoding: 'utf8',
@@ -137,8 +132,9 @@ describe.skipIf(!availability.ok)('c-toxcore 0.2.18 TCP relay', () => {
   }, 30_000);
 
   it('the tcprelay command refuses a non-loopback relay and accepts a loopback one', async () => {
-    const r = await startTcpRelay({ label: 'R-cmd' });
-    const p = await CPeer.start({ label: 'P', udpOff: true });
+    const r = await startTcpRelay({ label: 'R-cmd', ...v.extra });
+    const p = await CPeer.start({ label: 'P', udpOff: true, ...v.extra });
+    expect(p.identity.toxcore).toBe(v.version);
     const since = p.mark();
     p.send(`tcprelay 192.0.2.1 ${tcpRelayOf(r).port} ${tcpRelayOf(r).pk}`);
     expect(await p.waitForEvent('error', undefined, 10_000, since)).toMatchObject({ what: 'tcprelay' });
@@ -147,10 +143,4 @@ describe.skipIf(!availability.ok)('c-toxcore 0.2.18 TCP relay', () => {
     expect((await p.info()).shim_dropped).toBe(0);
     for (const x of [p, r]) expect((await x.close()).code).toBe(0);
   }, 30_000);
-});
-
-describe.skipIf(!available0223.ok)('c-toxcore 0.2.23 TCP relay', () => {
-  it('two TCP-only 0.2.23 peers befriend through a 0.2.23 relay and exchange messages both ways, connected over TCP', async () => {
-    await relayPair('0.2.23', { toxcorePrefix: prefix });
-  }, 180_000);
 });
