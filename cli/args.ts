@@ -14,9 +14,26 @@ export function parse<T extends OptionSpec>(argv: readonly string[], options: T,
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals });
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-    throw new CliError(`${command}: ${msg.replace(/^TypeError \[[A-Z_]+\]: /, '')} (see 'toxstate ${command} --help')`);
+    throw new CliError(`${command}: ${parseError(e)} (see 'toxstate ${command} --help')`);
   }
+}
+
+/**
+ * parseArgs's errors said the way the other errors are ("unknown option --x"), not in its own
+ * wording ("Option '--x <value>' argument missing"); an error it may add later is kept as it is.
+ */
+function parseError(e: unknown): string {
+  const msg = (e instanceof Error ? e.message.split('\n')[0]! : String(e)).replace(/^TypeError \[[A-Z_]+\]: /, '');
+  const code = (e as { code?: unknown } | null)?.code;
+  const quoted = /'([^']*)'/.exec(msg)?.[1]?.replace(/ <value>$/, '');
+  if (quoted === undefined) return msg;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${JSON.stringify(quoted)}: this command takes options only`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/argument missing|ambiguous/.test(msg)) return `${quoted} needs a value`;
+    if (/does not take an argument/.test(msg)) return `${quoted} takes no value`;
+  }
+  return msg;
 }
 
 /**

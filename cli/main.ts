@@ -54,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const load = COMMANDS.find((c) => c.name === name)?.load;
+  if (!load && name.startsWith('-')) throw new CliError(`unknown option ${name} (run 'toxstate --help' for the options and commands)`);
   if (!load) throw new CliError(`unknown command '${name}' (run 'toxstate --help' for the list)`);
   const { command } = await load();
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -88,7 +88,7 @@ describe('toxstate dissect --pcap', () => {
     const head = join(dir, 'head.pcap');
     writeFileSync(head, readFileSync(CAPTURE).subarray(0, 10));
     expectOneLineError(toxstate(['dissect', '--pcap', head]), /head\.pcap: truncated pcap/);
-    expectOneLineError(toxstate(['dissect', '--pcap']), /dissect: Option '--pcap <value>' argument missing/);
+    expectOneLineError(toxstate(['dissect', '--pcap']), /dissect: --pcap needs a value/);
   });
 
   it('opens an encrypted profile with TOXSTATE_PASSPHRASE, and refuses without it', () => {

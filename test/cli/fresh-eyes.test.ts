@@ -94,3 +94,18 @@ describe('toxstate check summary', () => {
     expect(r.stdout).toMatch(/^Summary: 1 pair, 0 violations, 1 deviation, 1118 datagrams/m);
   });
 });
+
+describe('option errors in the CLI\'s own words', () => {
+  it.each([
+    [['id', '--bogus'], /^toxstate: id: unknown option --bogus \(see 'toxstate id --help'\)$/],
+    [['id', '--profile'], /^toxstate: id: --profile needs a value \(see 'toxstate id --help'\)$/],
+    [['sim', 'x'], /^toxstate: sim: unexpected argument "x": this command takes options only \(see 'toxstate sim --help'\)$/],
+    [['demo', '--once=1'], /^toxstate: demo: --once takes no value \(see 'toxstate demo --help'\)$/],
+    [['--bogus'], /^toxstate: unknown option --bogus \(run 'toxstate --help' for the options and commands\)$/],
+  ])('toxstate %j', (args, pattern) => {
+    const r = toxstate(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(pattern);
+    expect(r.stdout).toBe('');
+  });
+});

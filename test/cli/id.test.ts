@@ -85,7 +85,7 @@ describe('toxstate id', () => {
 
   it('refuses bad arguments with one line', () => {
     expectOneLineError(toxstate(['id']), /id: --profile FILE is required/);
-    expectOneLineError(toxstate(['id', '--profile', PLAIN_FIXTURE, '--bogus']), /id: Unknown option '--bogus'/);
+    expectOneLineError(toxstate(['id', '--profile', PLAIN_FIXTURE, '--bogus']), /id: unknown option --bogus/);
     expectOneLineError(toxstate(['id', '--profile', PLAIN_FIXTURE, '--encrypt']), /--encrypt only applies with --create/);
     expectOneLineError(toxstate(['idd']), /unknown command 'idd'/);
   });

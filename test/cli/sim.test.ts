@@ -122,7 +122,7 @@ describe('toxstate sim', () => {
     [['--seed', '1.5'], /--seed must be a whole number/],
     [['--seed', '4294967295'], /--seed must be a whole number from 0 to/],
     [['--bootstrap', '0'], /--bootstrap must be a whole number from 1/],
-    [['--bogus'], /Unknown option '--bogus'/],
+    [['--bogus'], /unknown option --bogus/],
   ];
   it.each(bad)('bad arguments %j exit 2 with one line naming the flag', (args, pattern) => {
     const r = toxstate(['sim', ...args]);
