@@ -44,6 +44,8 @@ async function checkCryptoChoice(): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `toxstate help COMMAND` is `toxstate COMMAND --help`.
+  if (argv[0] === 'help' && argv[1] !== undefined) return main([argv[1], '--help']);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(await usage());

@@ -109,3 +109,12 @@ describe('option errors in the CLI\'s own words', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('toxstate help COMMAND', () => {
+  it('shows that command\'s help, as COMMAND --help does', () => {
+    const r = toxstate(['help', 'sim']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(toxstate(['sim', '--help']).stdout);
+    expect(r.stdout).toMatch(/^Usage: toxstate sim /);
+  });
+});
