@@ -36,18 +36,19 @@ let cached: Promise<readonly [CVersion, CVersion]> | undefined;
  * test file). Cached per process, so the SKIPPED line is printed once.
  */
 export function cVersions(): Promise<readonly [CVersion, CVersion]> {
-  cached ??= findVersions();
+  cached ??= findCVersions();
   return cached;
 }
 
-async function findVersions(): Promise<readonly [CVersion, CVersion]> {
+/** `cVersions()` without the cache, reading the environment now; `log` prints the SKIPPED line (its own test collects it). */
+export async function findCVersions(log: (line: string) => void = console.log): Promise<readonly [CVersion, CVersion]> {
   const availability = await interopAvailability();
   const prefix = prefix0223();
   const available0223 = availability.ok ? await prefixAvailability(prefix) : availability;
   if (!available0223.ok) {
     const why = `c-toxcore 0.2.23 interop: not found at ${prefix} (${available0223.reason}); it is built from its source (harness/campaign/README.md)`;
     if (process.env[REQUIRE_0223_ENV] === '1') throw new Error(`${why}, and ${REQUIRE_0223_ENV}=1 requires it`);
-    if (availability.ok) console.log(`SKIPPED: ${why}`);
+    if (availability.ok) log(`SKIPPED: ${why}`);
   }
   return [
     { version: '0.2.18', extra: {}, available: availability.ok },
