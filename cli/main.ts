@@ -57,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS.find((c) => c.name === name)?.load;
   if (!load && name.startsWith('-')) throw new CliError(`unknown option ${name} (run 'toxstate --help' for the options and commands)`);
+  if (!load && name === 'conformance') throw new CliError("conformance runs the project's own tests: it works in a source checkout only, not in the installed package");
   if (!load) throw new CliError(`unknown command '${name}' (run 'toxstate --help' for the list)`);
   const { command } = await load();
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -7,7 +7,7 @@
  * installed help offers only commands that work there, and the Node types its declarations use
  * are declared (an optional peer dependency).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -82,6 +82,10 @@ describe('the packed package stands alone', () => {
     expect(offered).toContain('node');
     expect(offered).toContain('friends');
     expect(offered).not.toContain('conformance');
+    // Asked for anyway (the README lists it), it says why it is not there.
+    const conformance = spawnSync(bin, ['conformance'], { encoding: 'utf8', timeout: 30_000 });
+    expect(conformance.status).toBe(2);
+    expect(conformance.stderr).toBe("toxstate: conformance runs the project's own tests: it works in a source checkout only, not in the installed package\n");
     for (const name of offered) {
       const out = execFileSync(bin, [name, '--help'], { encoding: 'utf8', timeout: 30_000 });
       expect(out, name).toMatch(new RegExp(`^Usage: toxstate ${name}\\b`));
