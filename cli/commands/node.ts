@@ -54,6 +54,7 @@ Behaviour:
                              /msg FRIEND TEXT   FRIEND: its key, a unique start of it, or its name
                              /add TOXID [MSG]   send a friend request
                              /friends           list friends (key, online, name, policy)
+                             /help              list these commands
                              /quit              stop (also Ctrl-D on a terminal)
                              TEXT               to the last friend that talked or came online
                            (stdin from a pipe: its end does not stop the node)

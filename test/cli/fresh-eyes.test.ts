@@ -118,3 +118,10 @@ describe('toxstate help COMMAND', () => {
     expect(r.stdout).toMatch(/^Usage: toxstate sim /);
   });
 });
+
+describe('toxstate node --help', () => {
+  it('lists every console command the node answers, /help included', () => {
+    const help = toxstate(['node', '--help']).stdout;
+    for (const c of ['/msg FRIEND TEXT', '/add TOXID [MSG]', '/friends', '/help', '/quit']) expect(help).toContain(c);
+  });
+});
