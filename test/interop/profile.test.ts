@@ -1,7 +1,10 @@
 /**
  * A profile written by toxstate is loaded by c-toxcore with the same Tox ID, name, status and
  * friends, and what c-toxcore saves back parses to the same identity: once with Debian's libtoxcore
- * 0.2.18 and once with 0.2.23 (harness/interop/c-versions.ts; the test names say which).
+ * 0.2.18 and once with 0.2.23 (harness/interop/c-versions.ts; the test names say which). Also:
+ * libtoxcore flags the files our parser refuses (a key mismatch, a truncated file), and its re-save
+ * of c-toxcore's save.tox differs only by the CONFERENCES section, which we parse alike (both
+ * versions write the same sections: neither adds a groups section for a profile without groups).
  * c-toxcore runs offline (UDP disabled, in an empty network namespace when available): nothing
  * can leave the machine.
  */
@@ -12,7 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SavedFriend } from '../../protocol/profile/friend-record.js';
-import { emptyProfile, parseSavedata, profileToxId, serializeSavedata, type Profile } from '../../protocol/profile/savedata.js';
+import { emptyProfile, parseSavedata, profileToxId, serializeSavedata, type Profile, type SavedataResult } from '../../protocol/profile/savedata.js';
+import { upstreamSample } from '../fixtures/profiles/upstream.js';
 import { ctoxcoreHarness, parseView } from '../fixtures/profiles/ctoxcore-harness.js';
 import { cTag, cVersions } from '../../harness/interop/c-versions.js';
 
@@ -32,6 +36,15 @@ const crypto = await loadCrypto();
 const enc = new TextEncoder();
 const tmp = mkdtempSync(join(tmpdir(), 'toxstate-profile-interop-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const generated = new Uint8Array(readFileSync(join(import.meta.dirname, '../fixtures/profiles/ctoxcore-0.2.18-generated.tox')));
+const saveTox = upstreamSample('save.tox');
+const code = (r: SavedataResult): string => (r.ok ? 'ok' : r.code);
+function mustParse(bytes: Uint8Array): Profile {
+  const r = parseSavedata(crypto, bytes);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
 
 for (const [i, v] of versions.entries()) describe(`profiles: toxstate → c-toxcore ${cTag(v)}`, () => {
   const harness = harnesses[i] ?? null;
@@ -84,5 +97,29 @@ for (const [i, v] of versions.entries()) describe(`profiles: toxstate → c-toxc
     expect(back.value.friends).toEqual([confirmed, added]);
     expect(back.value.name).toEqual(p.name);
     expect(back.value.unknownSections).toEqual([]);
+  });
+
+  it.skipIf(!harness)('c-toxcore flags what we refuse: a key mismatch and a truncated file', () => {
+    const mismatch = new Uint8Array(generated);
+    mismatch[16 + 4]! ^= 1;
+    writeFileSync(join(tmp, `mismatch-${v.version}.tox`), mismatch);
+    expect(code(parseSavedata(crypto, mismatch))).not.toBe('ok');
+    expect(parseView(harness!.run(['inspect', join(tmp, `mismatch-${v.version}.tox`)])).error).toBe(9); // TOX_ERR_NEW_LOAD_BAD_FORMAT
+    const truncated = generated.subarray(0, 300);
+    writeFileSync(join(tmp, `truncated-${v.version}.tox`), truncated);
+    expect(code(parseSavedata(crypto, truncated))).toBe('truncated');
+    expect(parseView(harness!.run(['inspect', join(tmp, `truncated-${v.version}.tox`)])).error).toBe(9);
+  });
+
+  it.skipIf(!harness || !saveTox)('c-toxcore re-saving save.tox only adds the CONFERENCES section; we parse both alike', () => {
+    writeFileSync(join(tmp, `save-${v.version}.tox`), saveTox!);
+    const view = parseView(harness!.run(['inspect', join(tmp, `save-${v.version}.tox`), join(tmp, `save-${v.version}.resaved`)]));
+    expect(view.id).toBe('B70E97D41F69B7F4C42A5BC7BD7A76B95B8030BE1B7C0E9E6FC19FC4ABEB195B4C762C7D800B');
+    const resaved = new Uint8Array(readFileSync(join(tmp, `save-${v.version}.resaved`)));
+    const a = mustParse(saveTox!);
+    const b = mustParse(resaved);
+    expect(b.conferences?.length).toBe(0);
+    expect({ ...b, conferences: null, trailer: a.trailer }).toEqual(a);
+    expect(toHex(serializeSavedata(b))).toBe(toHex(resaved));
   });
 });
