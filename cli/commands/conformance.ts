@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.js';
 import { parse } from '../args.js';
 import { readRegularFile, UserFileError } from '../../runtime/adapters/read-regular-file.js';
-import { CliError } from '../errors.js';
+import { CliError, explainError } from '../errors.js';
 
 const USAGE = `Usage: toxstate conformance [--run | --results FILE] [--out FILE]
 
@@ -19,7 +19,11 @@ Rules not implemented yet are listed as such.
 
   --run            run the referenced tests first (vitest; needs a source checkout)
   --results FILE   take test results from a vitest JSON report (vitest --reporter=json)
-  --out FILE       where to write (default docs/conformance.md in the project)`;
+  --out FILE       where to write (default docs/conformance.md in the project)
+  -h, --help       show this help
+
+Exit status: 0 when the report was written (failed tests are reported in it); 2 on bad input
+(a missing or unreadable results file, not a vitest JSON report, --run and --results together).`;
 
 /** The project root of a checkout (where conformance/ and test/ live). */
 function projectRoot(): string {
@@ -72,7 +76,12 @@ export const command: Command = {
       rmSync(tmp, { recursive: true, force: true });
     }
     const target = resolve(values.out ?? join(root, 'docs', 'conformance.md'));
-    writeFileSync(target, `${renderConformance(root, results)}\n`);
+    const report = `${renderConformance(root, results)}\n`;
+    try {
+      writeFileSync(target, report);
+    } catch (e) {
+      throw new CliError(`conformance: cannot write ${explainError(e)}`);
+    }
     console.log(`wrote ${target}`);
     return 0;
   },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNodeProcess } from '../../harness/node-process.js';
-import { toxstate } from './run.js';
+import { expectOneLineError, tempDir, toxstate } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toxstate-fresh-'));
 const children: ChildProcess[] = [];
@@ -123,5 +123,18 @@ describe('toxstate node --help', () => {
   it('lists every console command the node answers, /help included', () => {
     const help = toxstate(['node', '--help']).stdout;
     for (const c of ['/msg FRIEND TEXT', '/add TOXID [MSG]', '/friends', '/help', '/quit']) expect(help).toContain(c);
+  });
+});
+
+describe('toxstate conformance --out', () => {
+  it('a directory or a missing directory is a one-line error, exit 2, never a stack trace', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      expectOneLineError(toxstate(['conformance', '--out', dir]), /^toxstate: conformance: cannot write .*: it is a directory, not a file$/);
+      expectOneLineError(toxstate(['conformance', '--out', join(dir, 'no', 'such.md')]), /^toxstate: conformance: cannot write .*such\.md: the file or the directory it would be in does not exist$/);
+      expect(toxstate(['conformance', '--help']).stdout).toMatch(/Exit status: 0 when the report was written/);
+    } finally {
+      cleanup();
+    }
   });
 });
