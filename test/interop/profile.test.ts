@@ -4,7 +4,8 @@
  * 0.2.18 and once with 0.2.23 (harness/interop/c-versions.ts; the test names say which). Also:
  * libtoxcore flags the files our parser refuses (a key mismatch, a truncated file), and its re-save
  * of c-toxcore's save.tox differs only by the CONFERENCES section, which we parse alike (both
- * versions write the same sections: neither adds a groups section for a profile without groups).
+ * versions write the same sections: neither adds a groups section for a profile without groups);
+ * and its toxencryptsave (tox_pass_decrypt / tox_pass_encrypt) opens what we encrypt and the reverse.
  * c-toxcore runs offline (UDP disabled, in an empty network namespace when available): nothing
  * can leave the machine.
  */
@@ -16,6 +17,7 @@ import { toHex } from '../../protocol/bytes.js';
 import { loadCrypto } from '../../runtime/adapters/node-crypto.js';
 import type { SavedFriend } from '../../protocol/profile/friend-record.js';
 import { emptyProfile, parseSavedata, profileToxId, serializeSavedata, type Profile, type SavedataResult } from '../../protocol/profile/savedata.js';
+import { decryptSave, encryptSave } from '../../protocol/profile/index.js';
 import { upstreamSample } from '../fixtures/profiles/upstream.js';
 import { ctoxcoreHarness, parseView } from '../fixtures/profiles/ctoxcore-harness.js';
 import { cTag, cVersions } from '../../harness/interop/c-versions.js';
@@ -121,5 +123,18 @@ for (const [i, v] of versions.entries()) describe(`profiles: toxstate → c-toxc
     expect(b.conferences?.length).toBe(0);
     expect({ ...b, conferences: null, trailer: a.trailer }).toEqual(a);
     expect(toHex(serializeSavedata(b))).toBe(toHex(resaved));
+  });
+
+  it.skipIf(!harness)('c-toxcore decrypts what we encrypt, and we decrypt what it encrypts now', () => {
+    const f = (name: string): string => join(tmp, `${name}-${v.version}`);
+    const ours = encryptSave(crypto, 'shared secret', new Uint8Array(32).fill(7), new Uint8Array(24).fill(8), generated);
+    writeFileSync(f('ours.enc'), ours);
+    expect(harness!.run(['pass_decrypt', 'shared secret', f('ours.enc'), f('ours.dec')]).trim()).toBe('ok');
+    expect(toHex(new Uint8Array(readFileSync(f('ours.dec'))))).toBe(toHex(generated));
+    expect(harness!.run(['pass_decrypt', 'not it', f('ours.enc'), f('x')]).trim()).toMatch(/^error /);
+    writeFileSync(f('plain'), generated);
+    expect(harness!.run(['pass_encrypt', 'shared secret', f('plain'), f('theirs.enc')]).trim()).toBe('ok');
+    const theirs = decryptSave(crypto, 'shared secret', new Uint8Array(readFileSync(f('theirs.enc'))));
+    expect(theirs.ok && toHex(theirs.value)).toBe(toHex(generated));
   });
 });
