@@ -138,3 +138,23 @@ describe('toxstate conformance --out', () => {
     }
   });
 });
+
+describe('toxstate remove --pk', () => {
+  it('takes the key the way add does, as well as alone; both at once is refused', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const profile = join(dir, 'p.tox');
+      expect(toxstate(['id', '--profile', profile, '--create']).status).toBe(0);
+      const friend = `${'22'.repeat(31)}11`;
+      expect(toxstate(['add', '--profile', profile, '--pk', friend]).status).toBe(0);
+      expectOneLineError(toxstate(['remove', '--profile', profile, '--pk', friend, friend]), /^toxstate: remove: expected one public key, got 2 /);
+      const r = toxstate(['remove', '--profile', profile, '--pk', friend]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`removed friend ${friend.toUpperCase()}\n`);
+      expect(toxstate(['friends', '--profile', profile]).stdout).toMatch(/^no friends in /);
+      expectOneLineError(toxstate(['remove', '--profile', profile, '--pk', '12']), /^toxstate: remove: --pk: expected a public key of 64 hex characters/);
+    } finally {
+      cleanup();
+    }
+  });
+});
