@@ -73,7 +73,7 @@ const fmtS = (s: number | null): string => (s === null ? 'not reached' : `${s.to
 
 export function summaryText(s: SimSummary): string {
   const lines = [
-    `toxstate sim: ${s.nodes} nodes (${s.bootstrapNodes} bootstrap), ${s.pairs} friend pairs, loss ${s.lossPct}%, latency ${s.latencyMs} ms + jitter < ${s.jitterMs} ms, seed ${s.seed}`,
+    `toxstate sim: ${s.nodes} nodes (${s.bootstrapNodes} bootstrap), ${s.pairs} friend pair${s.pairs === 1 ? '' : 's'}, loss ${s.lossPct}%, latency ${s.latencyMs} ms + jitter < ${s.jitterMs} ms, seed ${s.seed}`,
   ];
   if (s.partial) lines.push(`PARTIAL: stopped at ${s.virtualS} of ${s.seconds} virtual seconds`);
   lines.push(

@@ -158,3 +158,11 @@ describe('toxstate remove --pk', () => {
     }
   });
 });
+
+describe('toxstate sim header', () => {
+  it('says "1 friend pair" for one pair', () => {
+    const r = toxstate(['sim', '--nodes', '10', '--seconds', '1', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^toxstate sim: 10 nodes \(1 bootstrap\), 1 friend pair, loss 0%/);
+  });
+});
