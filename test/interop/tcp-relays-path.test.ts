@@ -30,7 +30,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllPeers, CPeer, tcpRelayOf } from '../../harness/interop/cpeer.js';
-import { cVersions, type CVersion } from '../../harness/interop/c-versions.js';
+import { cTag, cVersions, type CVersion } from '../../harness/interop/c-versions.js';
 import { cStatuses, exchange, expectedLoopbackOnly, seconds, startRelayTrio } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, type TPeer } from '../../harness/interop/tpeer.js';
 import { toHex } from '../../protocol/bytes.js';
@@ -213,7 +213,7 @@ async function tRestarts(v: CVersion): Promise<void> {
 }
 
 for (const v of versions) {
-  describe.skipIf(!v.available)(`toxstate ↔ c-toxcore ${v.version}: relay paths and restarts`, () => {
+  describe.skipIf(!v.available)(`toxstate ↔ c-toxcore: relay paths and restarts ${cTag(v)}`, () => {
     it(`4: with c-toxcore ${v.version}, a session that starts on the relay moves to UDP once a firewall between the peers is lifted, never going offline`, async () => {
       await tcpThenUdp(v);
     }, 240_000);

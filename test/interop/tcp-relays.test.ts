@@ -19,7 +19,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { befriendByRequest, closeAllPeers, CPeer } from '../../harness/interop/cpeer.js';
-import { cVersions, type CVersion } from '../../harness/interop/c-versions.js';
+import { cTag, cVersions, type CVersion } from '../../harness/interop/c-versions.js';
 import { befriendEitherWay, cStatuses, countersWith, exchange, expectedLoopbackOnly, seconds, startRelayTrio } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer } from '../../harness/interop/tpeer.js';
 
@@ -113,7 +113,7 @@ async function throughToxstateRelay(v: CVersion): Promise<void> {
 }
 
 for (const v of versions) {
-  describe.skipIf(!v.available)(`toxstate ↔ c-toxcore ${v.version} through TCP relays`, () => {
+  describe.skipIf(!v.available)(`toxstate ↔ c-toxcore through TCP relays ${cTag(v)}`, () => {
     it(`1a: toxstate (UDP on) requests a UDP-off c-toxcore ${v.version} peer; online over a c-toxcore relay it learned from the DHT-PK, messages both ways`, async () => {
       await toxstateMeetsTcpOnlyPeer(v, 'toxstate');
     }, 200_000);

@@ -21,7 +21,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeAllPeers, CPeer, startTcpRelay, tcpRelayOf } from '../../harness/interop/cpeer.js';
 import { TCP_ESTABLISHED, tcpSocketsOfPid } from '../../harness/interop/proc-tcp.js';
-import { cVersions, type CVersion } from '../../harness/interop/c-versions.js';
+import { cTag, cVersions, type CVersion } from '../../harness/interop/c-versions.js';
 import { befriendEitherWay, cStatuses, countersWith, exchange, expectedLoopbackOnly, seconds } from '../../harness/interop/tcp-relay-peers.js';
 import { closeAllTPeers, TPeer, type LoopbackNode } from '../../harness/interop/tpeer.js';
 
@@ -123,7 +123,7 @@ async function udpOffPair(v: CVersion, relayKind: 'c-toxcore' | 'toxstate', who:
 }
 
 for (const v of versions) {
-  describe.skipIf(!v.available)(`TCP-only toxstate ↔ c-toxcore ${v.version}`, () => {
+  describe.skipIf(!v.available)(`TCP-only toxstate ↔ c-toxcore ${cTag(v)}`, () => {
     it(`a1: toxstate (UDP off) requests a UDP-off c-toxcore ${v.version} peer through a c-toxcore relay; online over tcp, messages both ways`, async () => {
       await udpOffPair(v, 'c-toxcore', 'toxstate');
     }, 200_000);
