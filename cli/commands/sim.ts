@@ -81,8 +81,8 @@ export function summaryText(s: SimSummary): string {
     `  wall time         ${s.wallS.toFixed(1)} s (setup ${s.setupS.toFixed(1)} s, CPU ${s.cpuS.toFixed(1)} s)`,
     `  datagrams         ${s.datagrams}`,
     `  pairs connected   ${s.pairsConnected} / ${s.pairs} at the end (${s.pairsEverConnected} ever)`,
-    `  half connected by ${fmtS(s.halfByS)} (virtual)`,
-    `  all connected by  ${fmtS(s.allByS)} (virtual)`,
+    s.halfByS === null ? '  half connected    not reached' : `  half connected by ${fmtS(s.halfByS)} (virtual)`,
+    s.allByS === null ? '  all connected     not reached' : `  all connected by  ${fmtS(s.allByS)} (virtual)`,
     `  heap              ${s.heapMb.toFixed(0)} MB${s.heapAfterGc ? ' (after GC)' : ' (not collected)'}`,
   );
   if (s.handlerErrors > 0) lines.push(`  handler errors    ${s.handlerErrors} (a bug: please report)`);

@@ -164,5 +164,8 @@ describe('toxstate sim header', () => {
     const r = toxstate(['sim', '--nodes', '10', '--seconds', '1', '--quiet']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^toxstate sim: 10 nodes \(1 bootstrap\), 1 friend pair, loss 0%/);
+    // 1 s is too short for this pair: said plainly, not "connected by not reached (virtual)".
+    expect(r.stdout).toMatch(/^ {2}all connected {5}not reached$/m);
+    expect(r.stdout).not.toMatch(/by not reached/);
   });
 });
