@@ -264,7 +264,7 @@ export async function runNode(o: NodeOptions): Promise<number> {
       crypto: crypto.backend, // the crypto backend loadCrypto() chose (TOXSTATE_CRYPTO)
       ...(relay !== null ? { tcp_relay: relay } : {}),
     },
-    `toxstate node ${o.udp === false ? 'without UDP' : formatIpPort(node.address)}\n  Tox ID  ${profileToxId(profile)}\n  DHT key ${engine.keys.dhtPkHex}${relay !== null ? `\n  TCP relay ${relay}` : ''}`,
+    `toxstate node ${o.udp === false ? 'without UDP' : formatIpPort(node.address)}\n  Tox ID  ${profileToxId(profile)}\n  DHT key ${engine.keys.dhtPkHex}${o.udp === false ? '' : `\n  bootstrap ${relayLine(node.address, engine.keys.dhtPkHex)}  (another node's --bootstrap)`}${relay !== null ? `\n  TCP relay ${relay}` : ''}`,
   );
 
   // Policies loaded with the profile (changes are friend_policy events below).

@@ -83,6 +83,11 @@ describe('toxstate node readable output', () => {
     // No line falls back to `type key=value`.
     expect(b.stdout).not.toMatch(/^\[[\d.]+s\] [a-z_]+ [a-zA-Z]+=/m);
     expect(lines).toContain('stopped (1 friend)');
+    // The header hands out what another node's --bootstrap takes, ready to paste.
+    const port = /^toxstate node 127\.0\.0\.1:(\d+)$/.exec(lines[0]!)?.[1];
+    const dhtKey = /^ {2}DHT key ([0-9a-f]{64})$/.exec(lines[2]!)?.[1];
+    expect(port !== undefined && dhtKey !== undefined, b.stdout).toBe(true);
+    expect(lines[3]).toBe(`  bootstrap 127.0.0.1:${port}:${dhtKey}  (another node's --bootstrap)`);
   }, 60_000);
 });
 
