@@ -1,5 +1,5 @@
 /**
- * The c-toxcore 0.2.18 reference peer, driven from TypeScript.
+ * The c-toxcore reference peer (Debian's 0.2.18 by default, or another build by `toxcorePrefix`), driven from TypeScript.
  *
  * - `CPeer` runs one cpeer (`native/cpeer-*.c`, built by native-build.ts) under
  *   `LD_PRELOAD=loopback-shim.so` and exposes its JSON-lines output as typed events
