@@ -40,6 +40,8 @@ export const command: Command = {
   usage: USAGE,
   async run(argv) {
     const { values } = parse(argv, { run: { type: 'boolean' }, results: { type: 'string' }, out: { type: 'string' } }, 'conformance');
+    // An empty name is a mistake, never "not given" (that would rewrite docs/conformance.md).
+    for (const o of ['results', 'out'] as const) if (values[o] === '') throw new CliError(`conformance: --${o} needs a file name`);
     if (values.run && values.results) throw new CliError('conformance: give --run or --results, not both');
     const root = projectRoot();
     const { readVitestJson, referencedTestFiles, renderConformance, validateRules } = await import('../../conformance/report.js');

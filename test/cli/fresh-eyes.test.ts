@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNodeProcess } from '../../harness/node-process.js';
-import { expectOneLineError, tempDir, toxstate } from './run.js';
+import { expectOneLineError, snapshot, tempDir, toxstate } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toxstate-fresh-'));
 const children: ChildProcess[] = [];
@@ -138,6 +138,12 @@ describe('toxstate conformance --out', () => {
       expectOneLineError(toxstate(['conformance', '--out', dir]), /^toxstate: conformance: cannot write .*: it is a directory, not a file$/);
       expectOneLineError(toxstate(['conformance', '--out', join(dir, 'no', 'such.md')]), /^toxstate: conformance: cannot write .*such\.md: the file or the directory it would be in does not exist$/);
       expect(toxstate(['conformance', '--help']).stdout).toMatch(/Exit status: 0 when the report was written/);
+      // An empty name is refused, not taken as "not given" (which writes the project's docs/conformance.md).
+      const report = new URL('../../docs/conformance.md', import.meta.url);
+      const before = snapshot(report.pathname);
+      expectOneLineError(toxstate(['conformance', '--results', '']), /^toxstate: conformance: --results needs a file name$/);
+      expectOneLineError(toxstate(['conformance', '--out', '']), /^toxstate: conformance: --out needs a file name$/);
+      expect(snapshot(report.pathname)).toEqual(before);
     } finally {
       cleanup();
     }
