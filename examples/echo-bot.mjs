@@ -12,10 +12,27 @@
 import { parseArgs } from 'node:util';
 import { createEngine, UdpNode, toHex } from 'toxstate';
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, bootstrap: { type: 'string' } } });
+// Bad arguments end in one line on stderr and exit status 2, as the toxstate command's do.
+const usage = 'usage: node examples/echo-bot.mjs [--port N] [--bootstrap IP:PORT:DHTKEY]';
+const fail = (why) => {
+  console.error(`echo-bot: ${why} (${usage})`);
+  process.exit(2);
+};
+let values;
+try {
+  ({ values } = parseArgs({ options: { port: { type: 'string' }, bootstrap: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+} catch (e) {
+  fail(e.message);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const port = values.port === undefined ? 0 : /^\d+$/.test(values.port) ? Number(values.port) : NaN;
+if (!(port >= 0 && port <= 65535)) fail(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(values.port)}`);
 
 const engine = await createEngine({ name: 'echo bot' });
-const node = await UdpNode.start(engine, { bind: '127.0.0.1', port: Number(values.port ?? 0) });
+const node = await UdpNode.start(engine, { bind: '127.0.0.1', port });
 
 console.log(JSON.stringify({
   ev: 'ready',
@@ -37,9 +54,16 @@ node.onEvent((event) => {
 
 node.run((e, now) => e.setAutoAccept(now, { maxFriends: 100, perMinute: 10 }));
 
-// "IP:PORT:DHTKEY" as it is (IPv6 as "[addr]:PORT:DHTKEY"); a bad one stops the bot with a
-// TypeError that says what is wrong.
-if (values.bootstrap) node.run((e, now) => e.bootstrap(now, values.bootstrap));
+// "IP:PORT:DHTKEY" as it is (IPv6 as "[addr]:PORT:DHTKEY"); a bad one is a TypeError that says
+// what is wrong, and stops the bot.
+if (values.bootstrap) {
+  try {
+    node.run((e, now) => e.bootstrap(now, values.bootstrap));
+  } catch (e) {
+    await node.close();
+    fail(e.message);
+  }
+}
 
 const stop = async () => {
   await node.close();
