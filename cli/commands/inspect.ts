@@ -13,7 +13,7 @@ import { DEFAULT_TOLERANCE_MS } from '../../conformance/monitor/check.js';
 import { intOption, parse } from '../args.js';
 import { CliError } from '../errors.js';
 import type { Command } from '../command.js';
-import { checkFile, nothingToCheck } from './check.js';
+import { checkFile, MIN_TOLERANCE_MS, nothingToCheck } from './check.js';
 
 const usage = `Usage: toxstate inspect --pcap FILE --profile FILE [--profile FILE]... [--port N] [--no-open] [--tolerance MS]
 
@@ -31,7 +31,7 @@ the monitor's note and the finding (rule id, expected, observed). Starts at the 
   --port N           serve the inspector on 127.0.0.1:N (default: any free port); its URL
                      carries a new access token each run (…/#token=…)
   --no-open          do not open a browser (the URL is printed either way)
-  --tolerance MS     how early or late a packet may be against the model (default ${DEFAULT_TOLERANCE_MS})
+  --tolerance MS     how early or late a packet may be against the model (default ${DEFAULT_TOLERANCE_MS}, at least ${MIN_TOLERANCE_MS}, as for 'toxstate check')
   -h, --help         show this help
 
 Runs until Ctrl-C. Exit status: 0 when stopped; 2 on bad input: a missing or unreadable file,
@@ -48,7 +48,7 @@ export const command: Command = {
     );
     if (values.pcap === undefined) throw new CliError("inspect: --pcap FILE is required (see 'toxstate inspect --help')");
     const port = intOption(values.port, 'port', 0, 65535) ?? 0;
-    const toleranceMs = intOption(values.tolerance, 'tolerance', 0, 60_000);
+    const toleranceMs = intOption(values.tolerance, 'tolerance', MIN_TOLERANCE_MS, 60_000); // as check
     const { report, notes, stopped } = await checkFile(values.pcap, values.profile ?? [], toleranceMs, 'inspect');
     if (stopped !== null) throw new CliError(`inspect: ${values.pcap} is truncated or corrupt: ${stopped}`);
     const empty = nothingToCheck(report, values.pcap);

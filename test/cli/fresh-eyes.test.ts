@@ -180,3 +180,12 @@ describe('toxstate sim header', () => {
     expect(r.stdout).not.toMatch(/by not reached/);
   });
 });
+
+describe('toxstate inspect --tolerance', () => {
+  it('has the same floor as check (100 ms): 5 is refused before anything is served', () => {
+    const captures = new URL('../fixtures/captures/', import.meta.url).pathname;
+    const args = ['--pcap', `${captures}ctoxcore-0.2.18-loopback.pcap`, '--profile', `${captures}ctoxcore-0.2.18-alice.tox`, '--tolerance', '5'];
+    expectOneLineError(toxstate(['check', ...args]), /--tolerance must be between 100 and 60000, got 5$/);
+    expectOneLineError(toxstate(['inspect', ...args, '--no-open']), /--tolerance must be between 100 and 60000, got 5$/);
+  });
+});
