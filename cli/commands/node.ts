@@ -63,7 +63,7 @@ Behaviour:
   --echo                   send every received message back
   --run-seconds N          stop after N seconds
   --json                   one JSON object per line on stdout instead of readable lines
-  --inspect PORT           serve the visual inspector on 127.0.0.1:PORT
+  --inspect PORT           serve the visual inspector on 127.0.0.1:PORT (0: any free port)
   --no-open                do not open a browser for --inspect (the URL is printed anyway)
 
 Events (one line each; with --json one object with "ev" and "t" in seconds): self (first),
@@ -143,7 +143,7 @@ export const command: Command = {
       echo: values.echo ?? false,
       runSeconds: intOption(values['run-seconds'], 'run-seconds', 0, 10_000_000),
       json: values.json ?? false,
-      inspectPort: intOption(values.inspect, 'inspect', 1, 65535),
+      inspectPort: intOption(values.inspect, 'inspect', 0, 65535),
       openBrowser: !(values['no-open'] ?? false),
       interactive: values['no-interactive'] === true ? false : (values.interactive ?? process.stdin.isTTY === true),
     });

@@ -189,3 +189,12 @@ describe('toxstate inspect --tolerance', () => {
     expectOneLineError(toxstate(['inspect', ...args, '--no-open']), /--tolerance must be between 100 and 60000, got 5$/);
   });
 });
+
+describe('toxstate node --inspect 0', () => {
+  it('serves the inspector on any free port, as demo --inspect 0 does, and prints its URL', () => {
+    const r = toxstate(['node', '--port', '0', '--inspect', '0', '--no-open', '--no-interactive', '--run-seconds', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    const port = /^inspector: http:\/\/127\.0\.0\.1:(\d+)\/#token=[A-Za-z0-9_-]{43}$/m.exec(r.stderr)?.[1];
+    expect(Number(port), r.stderr).toBeGreaterThan(0);
+  });
+});
