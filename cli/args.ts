@@ -54,11 +54,15 @@ function joinNegativeValues(argv: readonly string[], options: OptionSpec): strin
   return out;
 }
 
-/** Parses a whole number within a range, or fails naming the option and the range. */
-export function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+/**
+ * Parses a whole number within a range, or fails naming the option and the range (after
+ * `command: ` when given, as that command's other errors are).
+ */
+export function intOption(value: string | undefined, name: string, min: number, max: number, command?: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new CliError(`--${name} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`);
+  const at = command !== undefined ? `${command}: ` : '';
+  if (!/^\d+$/.test(value)) throw new CliError(`${at}--${name} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`);
   const n = Number(value);
-  if (n < min || n > max) throw new CliError(`--${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new CliError(`${at}--${name} must be between ${min} and ${max}, got ${n}`);
   return n;
 }

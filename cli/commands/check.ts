@@ -84,7 +84,7 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, { pcap: { type: 'string' }, profile: { type: 'string', multiple: true }, json: { type: 'boolean' }, tolerance: { type: 'string' } }, 'check');
     if (values.pcap === undefined) throw new CliError("check: --pcap FILE is required (see 'toxstate check --help')");
-    const toleranceMs = intOption(values.tolerance, 'tolerance', MIN_TOLERANCE_MS, 60_000);
+    const toleranceMs = intOption(values.tolerance, 'tolerance', MIN_TOLERANCE_MS, 60_000, 'check');
     const { report, notes, stopped } = await checkFile(values.pcap, values.profile ?? [], toleranceMs, 'check');
     const lines = values.json ? jsonLines(report) : textReport(report, values.pcap);
     process.stdout.write(`${lines.join('\n')}\n`);

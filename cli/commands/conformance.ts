@@ -54,16 +54,16 @@ export const command: Command = {
         // A regular file of at most 256 MiB (a FIFO or /dev/zero is refused at once).
         text = new TextDecoder().decode(await readRegularFile(values.results, 256 * 1024 * 1024, 'for a test report'));
       } catch (e) {
-        throw new CliError(`--results ${values.results}: ${e instanceof UserFileError ? e.problem : e instanceof Error ? e.message : String(e)}`);
+        throw new CliError(`conformance: --results ${values.results}: ${e instanceof UserFileError ? e.problem : e instanceof Error ? e.message : String(e)}`);
       }
       try {
         results = readVitestJson(text, root);
       } catch (e) {
-        throw new CliError(`--results ${values.results}: not a vitest JSON report (${e instanceof Error ? e.message : String(e)})`);
+        throw new CliError(`conformance: --results ${values.results}: not a vitest JSON report (${e instanceof Error ? e.message : String(e)})`);
       }
     } else if (values.run) {
       const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-      if (!existsSync(vitest)) throw new CliError('--run needs the dev dependencies (npm install in the checkout)');
+      if (!existsSync(vitest)) throw new CliError('conformance: --run needs the dev dependencies (npm install in the checkout)');
       const tmp = mkdtempSync(join(tmpdir(), 'toxstate-conformance-'));
       const out = join(tmp, 'results.json');
       const files = referencedTestFiles(root);
@@ -73,7 +73,7 @@ export const command: Command = {
       } catch {
         // Failures are part of the report; a missing output file is not.
       }
-      if (!existsSync(out)) throw new CliError('the test run produced no results');
+      if (!existsSync(out)) throw new CliError('conformance: the test run produced no results');
       results = readVitestJson(readFileSync(out, 'utf8'), root);
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -53,9 +53,9 @@ export const command: Command = {
       },
       'demo',
     );
-    const inspectPort = intOption(values.inspect, 'inspect', 0, 65535);
-    const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1);
-    const extraFriends = intOption(values['extra-friends'], 'extra-friends', 0, 100_000);
+    const inspectPort = intOption(values.inspect, 'inspect', 0, 65535, 'demo');
+    const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1, 'demo');
+    const extraFriends = intOption(values['extra-friends'], 'extra-friends', 0, 100_000, 'demo');
     if (values.once && inspectPort !== undefined) throw new CliError('demo: --once runs without the inspector; drop --inspect');
 
     const { loadCrypto } = await import('../../runtime/adapters/node-crypto.js');

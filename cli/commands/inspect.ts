@@ -47,8 +47,8 @@ export const command: Command = {
       'inspect',
     );
     if (values.pcap === undefined) throw new CliError("inspect: --pcap FILE is required (see 'toxstate inspect --help')");
-    const port = intOption(values.port, 'port', 0, 65535) ?? 0;
-    const toleranceMs = intOption(values.tolerance, 'tolerance', MIN_TOLERANCE_MS, 60_000); // as check
+    const port = intOption(values.port, 'port', 0, 65535, 'inspect') ?? 0;
+    const toleranceMs = intOption(values.tolerance, 'tolerance', MIN_TOLERANCE_MS, 60_000, 'inspect'); // as check
     const { report, notes, stopped } = await checkFile(values.pcap, values.profile ?? [], toleranceMs, 'inspect');
     if (stopped !== null) throw new CliError(`inspect: ${values.pcap} is truncated or corrupt: ${stopped}`);
     const empty = nothingToCheck(report, values.pcap);

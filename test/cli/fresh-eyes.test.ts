@@ -185,8 +185,11 @@ describe('toxstate inspect --tolerance', () => {
   it('has the same floor as check (100 ms): 5 is refused before anything is served', () => {
     const captures = new URL('../fixtures/captures/', import.meta.url).pathname;
     const args = ['--pcap', `${captures}ctoxcore-0.2.18-loopback.pcap`, '--profile', `${captures}ctoxcore-0.2.18-alice.tox`, '--tolerance', '5'];
-    expectOneLineError(toxstate(['check', ...args]), /--tolerance must be between 100 and 60000, got 5$/);
-    expectOneLineError(toxstate(['inspect', ...args, '--no-open']), /--tolerance must be between 100 and 60000, got 5$/);
+    expectOneLineError(toxstate(['check', ...args]), /^toxstate: check: --tolerance must be between 100 and 60000, got 5$/);
+    expectOneLineError(toxstate(['inspect', ...args, '--no-open']), /^toxstate: inspect: --tolerance must be between 100 and 60000, got 5$/);
+    // Like their other errors, a bad number names the command (node's errors name none, all alike).
+    expectOneLineError(toxstate(['demo', '--seed', 'x']), /^toxstate: demo: --seed must be a whole number between 0 and 2147483647, got "x"$/);
+    expectOneLineError(toxstate(['conformance', '--results', join(dir, 'missing.json')]), /^toxstate: conformance: --results .*missing\.json: the file does not exist$/);
   });
 });
 
