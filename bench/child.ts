@@ -43,6 +43,8 @@ export function cpuMs(): number {
 export interface ChildOptions {
   /** V8 old-space limit for the child. */
   readonly maxOldSpaceMb?: number;
+  /** V8 young-generation semi-space size for the child (fewer scavenges for allocation-heavy runs). */
+  readonly maxSemiSpaceMb?: number;
   /** Give up after this long (the case is reported as failed). */
   readonly timeoutMs?: number;
   /** Let the child's progress lines (stderr) through. */
@@ -54,6 +56,7 @@ export function runChild<T>(fileUrl: string, payload: unknown, opts: ChildOption
   const args = [
     '--expose-gc',
     `--max-old-space-size=${opts.maxOldSpaceMb ?? 4096}`,
+    ...(opts.maxSemiSpaceMb ? [`--max-semi-space-size=${opts.maxSemiSpaceMb}`] : []),
     '--import',
     'tsx',
     fileURLToPath(fileUrl),
