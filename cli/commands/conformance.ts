@@ -19,11 +19,13 @@ Rules not implemented yet are listed as such.
 
   --run            run the referenced tests first (vitest; needs a source checkout)
   --results FILE   take test results from a vitest JSON report (vitest --reporter=json)
-  --out FILE       where to write (default docs/conformance.md in the project)
+  --out FILE       where to write (default docs/conformance.md in the project; a report
+                   without --run or --results has no test verdicts and needs --out)
   -h, --help       show this help
 
 Exit status: 0 when the report was written (failed tests are reported in it); 2 on bad input
-(a missing or unreadable results file, not a vitest JSON report, --run and --results together).`;
+(a missing or unreadable results file, not a vitest JSON report, --run and --results together,
+neither of them without --out).`;
 
 /** The project root of a checkout (where conformance/ and test/ live). */
 function projectRoot(): string {
@@ -43,6 +45,10 @@ export const command: Command = {
     // An empty name is a mistake, never "not given" (that would rewrite docs/conformance.md).
     for (const o of ['results', 'out'] as const) if (values[o] === '') throw new CliError(`conformance: --${o} needs a file name`);
     if (values.run && values.results) throw new CliError('conformance: give --run or --results, not both');
+    // Without test results the report has no verdicts: never let that replace the project's report by default.
+    if (!values.run && !values.results && values.out === undefined) {
+      throw new CliError('conformance: give --run (run the tests) or --results FILE; a report without test results is written only with --out FILE');
+    }
     const root = projectRoot();
     const { readVitestJson, referencedTestFiles, renderConformance, validateRules } = await import('../../conformance/report.js');
     const problems = validateRules(root);

@@ -143,6 +143,8 @@ describe('toxstate conformance --out', () => {
       const before = snapshot(report.pathname);
       expectOneLineError(toxstate(['conformance', '--results', '']), /^toxstate: conformance: --results needs a file name$/);
       expectOneLineError(toxstate(['conformance', '--out', '']), /^toxstate: conformance: --out needs a file name$/);
+      // Without results and without --out it would have replaced docs/conformance.md with a report without verdicts.
+      expectOneLineError(toxstate(['conformance']), /^toxstate: conformance: give --run \(run the tests\) or --results FILE; a report without test results is written only with --out FILE$/);
       expect(snapshot(report.pathname)).toEqual(before);
     } finally {
       cleanup();
