@@ -10,6 +10,10 @@
  *     2^min(12, run_count − 2) s, at most 3600 s; run_count starts again at 0 whenever the
  *     friend goes offline;
  *   - DHT-PK over the onion at once when the friend is first found, then every 30 s;
+ *     toxstate also sends it at once (and restarts the 30 s) when our first TCP relay confirms
+ *     (`relays.available`: the relays a DHT-PK names went from none to some), so a TCP-only
+ *     friend need not wait 30 s for a DHT-PK naming a relay. c-toxcore has no such event; it
+ *     starts its onion later, so its relays are usually up by its first DHT-PK;
  *   - DHT-PK over a DHT route every 20 s while the friend's DHT key is known.
  * Difference: c-toxcore increments run_count every 4 announce requests sent; a round here
  * sends to every node of the friend's list (up to 8) and counts as one run. With a full list
@@ -56,6 +60,8 @@ export type DhtkeyShareEvent =
   | { type: 'nodes.available'; now: number }
   | { type: 'search.found'; now: number }
   | { type: 'search.lost'; now: number }
+  /** Our connected TCP relays (those a DHT-PK names) went from none to at least one. */
+  | { type: 'relays.available'; now: number }
   | { type: 'tick'; now: number };
 
 export type DhtkeyShareOutput =
@@ -191,6 +197,11 @@ export const dhtkeyShare = setup({
               target: 'Searching',
               actions: ['observe', 'disarmOnionShare'],
               description: 'No node stores the friend any more: back to searching.',
+            },
+            'relays.available': {
+              actions: ['observe', 'armOnionShare', 'sendDhtPkOnion'],
+              description:
+                "toxstate's choice: our first TCP relay confirmed (none before), so the DHT-PK now names a relay — send it over the onion now and restart the 30 s, so a TCP-only friend need not wait for the next one. Ignored while Searching (the DHT-PK goes out, naming the relay, when the friend is found) and in Idle.",
             },
             tick: [
               {

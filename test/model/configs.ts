@@ -108,7 +108,7 @@ export const modelConfigs: Record<MachineName, ModelConfig> = {
       // A session on a relay (established, not direct) is online: the DHT key share stops (onion_client.c onion_set_friend_online on any connection).
       const facts = (dhtKey: string | null, established: boolean, policy = 'TryingToConnect', direct = established): TimedEvent =>
         ({ type: 'facts', now, dhtKey, dhtKeyFreshUntil: dhtKey ? now + 122_000 : null, addressFreshUntil: null, established, direct, policy }) as TimedEvent;
-      return [facts(null, false), facts(K1, false), facts(K1, true), facts(K1, true, 'TryingToConnect', false), facts(K1, false, 'OpenToConnect'), facts(null, false, 'RefusingToConnect'), { type: 'nodes.available', now }, { type: 'search.found', now }, { type: 'search.lost', now }] as TimedEvent[];
+      return [facts(null, false), facts(K1, false), facts(K1, true), facts(K1, true, 'TryingToConnect', false), facts(K1, false, 'OpenToConnect'), facts(null, false, 'RefusingToConnect'), { type: 'nodes.available', now }, { type: 'search.found', now }, { type: 'search.lost', now }, { type: 'relays.available', now }] as TimedEvent[];
     },
     tickTimes: (s) => numbers(s, ['searchAt', 'onionShareAt', 'dhtShareAt']),
     serialize: (s) => relativeTimes(s, DHTKEY_TIMES),

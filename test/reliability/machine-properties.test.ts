@@ -147,7 +147,7 @@ const specs: Spec[] = [
   {
     name: 'dhtkeyShare',
     states: ['Idle', 'Active.Searching', 'Active.Sharing'],
-    events: fc.oneof(facts, plain('nodes.available'), plain('search.found'), plain('search.lost'), tick, tick),
+    events: fc.oneof(facts, plain('nodes.available'), plain('search.found'), plain('search.lost'), plain('relays.available'), tick, tick),
     check(_from, to, outputs, snap) {
       const t = stateName(to);
       if (outputs.length > 0 && policyOf(snap) !== 'TryingToConnect') return `${outputs[0]!.type} for a ${policyOf(snap)} friend`;

@@ -115,6 +115,15 @@ const RULES: readonly Rule<Where, Ctx>[] = [
     cite: `seed: send my dhtkey to results; ${DO_FRIEND} (last_dht_pk_onion_sent, ONION_DHTPK_SEND_INTERVAL)`,
   },
   { in: ['Sharing'], on: 'search.lost', to: 'Searching', then: (c) => ((c.onionShareAt = null), []), cite: `${DO_FRIEND}: no node stores the friend, nothing to send through` },
+  {
+    // Only where a DHT-PK goes over the onion at all: in Searching it goes out when the friend is found.
+    in: ['Sharing'], on: 'relays.available',
+    then: (c, e) => {
+      c.onionShareAt = e.now + ONION_DHTPK_INTERVAL_MS;
+      return [{ type: 'onion.sendDhtPk' }];
+    },
+    cite: `toxstate's choice (issue 17): a DHT-PK names up to 2 connected TCP relays, so when the first relay confirms it is sent over the onion at once and the ${ONION_DHTPK_INTERVAL_MS / 1000} s restarts`,
+  },
   // One timer per tick: the state's own first, then the DHT route (the runtime ticks again while one is due).
   {
     in: ['Sharing'], on: 'tick', when: (c, e) => due(c.onionShareAt, e.now),
