@@ -17,6 +17,12 @@
  *   with UDP off — the announce tasks and every friend's dhtkey task hear `nodes.available`, as
  *   they do when the DHT connects (engine-core.ts onDhtConnected): the onion can start now although
  *   the DHT never connects. Once no relay carries it, the next one that does says so again.
+ * - Our DHT-PK names up to 2 of our confirmed relays (TcpClient.connectedRelays). When that set
+ *   goes from empty to non-empty (the first relay confirms, or the first again after all were
+ *   lost), every friend's dhtkey task hears `relays.available` and, if it is sharing, sends our
+ *   DHT-PK over the onion at once — toxstate's choice (issue 17): c-toxcore waits for its next
+ *   ONION_DHTPK_SEND_INTERVAL (onion_client.c do_friend), up to 30 s in which a TCP-only friend
+ *   holds a DHT-PK naming no relay.
  */
 import type { FriendSessionSnapshot, FriendSessionState, MachineEvent } from '../../machines/index.js';
 import type { Bytes } from '../../protocol/bytes.js';
@@ -69,6 +75,8 @@ export class TcpWiring {
   private readonly direct = new Set<string>();
   /** The onion's tasks were told that a relay carries it (see the header). */
   private onionReady = false;
+  /** Some relay of ours is confirmed, so our DHT-PK names one (see the header). */
+  private relaysNamed = false;
 
   constructor(
     private readonly engine: TcpEngineSide,
@@ -106,9 +114,22 @@ export class TcpWiring {
 
   /** After a relay actor's step: a stopped relay is forgotten. */
   afterRelayStep(key: string, snapshot: { status: string }): void {
-    if (snapshot.status !== 'done') return;
-    this.engine.actors.remove(key);
-    this.client.forget(key.slice('relay:'.length));
+    if (snapshot.status === 'done') {
+      this.engine.actors.remove(key);
+      this.client.forget(key.slice('relay:'.length));
+    }
+    this.relaysNamedChanged();
+  }
+
+  /** Every relay actor step may confirm or lose a relay: when our DHT-PK goes from naming none to naming one, the dhtkey tasks hear it (see the header). */
+  private relaysNamedChanged(): void {
+    const named = this.client.connectedRelays(1).length > 0;
+    if (named === this.relaysNamed) return;
+    this.relaysNamed = named;
+    if (!named) return;
+    const e = this.engine;
+    e.count('tcp.relays_available');
+    for (const f of e.friends.all()) e.deliver(actorKeys.dhtkey(e.selfHex, f.pkHex), { type: 'relays.available', now: e.now });
   }
 
   /** After a session step: its DHT key's directness, and a route it should hear of again. */
