@@ -720,6 +720,23 @@ export const RULES: readonly Rule[] = [
     provedBy: [ORACLE, T(TR, 'a relay that never confirms is retried after 10 s'), T(TR, 'relayRetryPause')],
   },
   {
+    id: 'tcp.dhtpk-on-first-relay',
+    kind: 'difference',
+    section: '§3.7, §14.5',
+    rule: 'When our DHT-PK (which names up to 2 of our connected TCP relays) goes over the onion to a friend found at announce nodes.',
+    ctoxcore: `at once when the friend is found, then every ONION_DHTPK_SEND_INTERVAL (30 s, onion_client.c do_friend); a DHT-PK sent before the first relay connected names none until the next one`,
+    toxstate: `also at once when our connected relays go from none to some (the first relay confirms, or the first again after all were lost), restarting the ${s(mc.ONION_DHTPK_SEND_INTERVAL_MS)}; not while still searching (the DHT-PK goes out when the friend is found)`,
+    difference:
+      "toxstate's choice (issue 17): a TCP-only friend (UDP off) can reach us only through a relay our DHT-PK names; c-toxcore starts its onion later, so its relays are usually up, while toxstate's starts at once and could leave such a friend waiting 30 s.",
+    implementedBy: [{ machine: 'dhtkeyShare', transition: 'Active.Sharing|relays.available|0' }, { file: 'runtime/tcp/wiring.ts', symbol: 'relaysNamedChanged' }],
+    provedBy: [
+      ORACLE,
+      T('test/machines/dhtkey-relays-available.test.ts', 'in Sharing: sends our DHT-PK over the onion at once'),
+      T('test/machines/dhtkey-relays-available.test.ts', 'in Searching: nothing'),
+      T('test/runtime/tcp-dhtpk-relays.test.ts', 'a DHT-PK sent before the relay named none'),
+    ],
+  },
+  {
     id: 'dht.hole-punching',
     kind: 'timer',
     section: '§2.8',
