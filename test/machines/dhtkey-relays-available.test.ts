@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
 import { dhtkeyShare, dhtkeyShareNextDeadline, type DhtkeyShareSnapshot } from '../../machines/dhtkey-share.js';
 import { start, step } from '../../machines/index.js';
+import { coreMachineSelected } from '../model/selection.js';
 
 const FRIEND = 'f0'.repeat(32);
 type Out = { type: string };
@@ -27,7 +28,7 @@ function run(events: Array<Record<string, unknown> & { type: string }>): { snap:
   return { snap, outputs };
 }
 
-describe('dhtkeyShare: relays.available', () => {
+describe.runIf(coreMachineSelected('dhtkeyShare'))('dhtkeyShare: relays.available', () => {
   it('in Sharing: sends our DHT-PK over the onion at once and restarts the 30 s', () => {
     const { snap, outputs } = run([facts(0), { type: 'search.found', now: 1_000 }, { type: 'relays.available', now: 7_000 }]);
     expect(snap.value).toEqual({ Active: 'Sharing' });
