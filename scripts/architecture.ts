@@ -50,7 +50,7 @@ export function renderArchitecture(): string {
     '  facts -- "dhtKey.learned, address.learned, packet.*, search.*, announce.*, nodes.available (+ tick, facts)" --> machines',
     '  protocol["protocol/ — codecs and crypto, one packet per file"]',
     '  runtime --> protocol',
-    '  adapters["runtime/adapters — UdpNode (the only sockets) · SimNetwork (virtual clock)"] --> runtime',
+    '  adapters["runtime/adapters — UdpNode and node-tcp (the only sockets) · SimNetwork and sim-streams (virtual clock)"] --> runtime',
     '  front["cli/ · inspector/ · your program (index.ts)"] --> adapters',
     '```',
     '',
