@@ -89,7 +89,10 @@ describe('DHT serving load generator', () => {
     expect(s!.serverCpuMs).not.toBeNull();
     // The node asks unknown askers back (runtime/dht/packets.ts heardFrom); the generator answers.
     expect(r.serverRequests).toBeGreaterThan(0);
-    expect(r.serverRequestsAnswered).toBe(r.serverRequests);
+    // Answered up to the generator's budget of 1,000 a second (the node's asks fan out as it learns
+    // the clients' neighbours, so on a slow machine there can be more than one window's worth).
+    expect(r.serverRequestsAnswered).toBeGreaterThanOrEqual(Math.min(r.serverRequests, 1000));
+    expect(r.serverRequestsAnswered).toBeLessThanOrEqual(r.serverRequests);
     expect(node.engine.counters.get('drop.dht.nodes_request_invalid') ?? 0).toBe(0);
     expect(node.engine.counters.get('drop.dht.invalid_public_key')).toBe(1);
     expect(node.engine.counters.get('drop.dht.malformed')).toBe(1);
